@@ -1,0 +1,202 @@
+/*
+ * collector.c - drains the per-thread buffers every drain_interval_ms and
+ * at the end, turns records into bus events and dispatches them.  Plugin
+ * state is only touched here, so plugins need no locks.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "collector.h"
+#include "tbuf.h"
+
+struct hpi_collector {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
+	int interval_ms;
+	hpi_registry *reg;
+	uint64_t t0;      /* guard start tick */
+	uint64_t records; /* processed, for the benchmark */
+};
+
+typedef struct drain_ctx {
+	hpi_registry *reg;
+	uint64_t t0;
+	uint64_t records;
+} drain_ctx;
+
+/* Sends a thread lifecycle event. */
+static void collector_thread_event(drain_ctx *d, hpi_thread *t, hp_event_kind k)
+{
+	hp_event ev = {.kind = k, .tid = t->tid};
+
+	hpi_registry_dispatch(d->reg, &ev);
+}
+
+/* Turns records [p, end) of thread t into scope events. */
+static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
+			      const struct hp__rec *end)
+{
+	hp_event ev = {.kind = HP_EV_SCOPE, .tid = t->tid};
+
+	for (; p < end; p++) {
+		uint64_t dt;
+		if (p->site == 0)
+			continue; /* padding or the tail of an extended record */
+		dt = p->dt;
+		if (dt == HPI_DT_EXT && p + 1 < end)
+			dt = p[1].t;
+		ev.site = p->site;
+		ev.time_ns = p->t > d->t0 ? hpi_ticks_to_ns(p->t - d->t0) : 0;
+		ev.dur_ns = hpi_ticks_to_ns(dt);
+		hpi_registry_dispatch(d->reg, &ev);
+		d->records++;
+	}
+}
+
+/* Drains one thread up to the limit read under the list lock. */
+static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
+{
+	struct hp__rec *lim = t->snap;
+
+	if (lim == NULL)
+		return;
+	if (t->seen == 0) {
+		collector_thread_event(d, t, HP_EV_THREAD_START);
+		t->seen = 1;
+	}
+	for (;;) {
+		hpi_chunk *c = t->rd_chunk;
+		struct hp__rec *end = c->recs + HPI_CHUNK_RECS;
+		bool here = lim >= c->recs && lim <= end;
+		struct hp__rec *stop = here ? lim : end;
+
+		collector_records(d, t, t->rd, stop);
+		t->rd = stop;
+		if (here)
+			break;
+		t->rd_chunk = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE);
+		t->rd = t->rd_chunk->recs;
+		hpi_tbuf_recycle(t, c);
+	}
+	if (t->snap_exited && t->rd == lim && t->seen == 1) {
+		collector_thread_event(d, t, HP_EV_THREAD_EXIT);
+		t->seen = 2;
+	}
+}
+
+/* One pass over every thread. */
+static void collector_pass(drain_ctx *d)
+{
+	for (hpi_thread *t = hpi_tbuf_snapshot(); t != NULL; t = t->next)
+		collector_drain_thread(d, t);
+	hpi_tbuf_reap();
+}
+
+void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
+{
+	drain_ctx d = {.reg = r, .t0 = t0_ticks};
+
+	collector_pass(&d);
+}
+
+/* Absolute CLOCK_MONOTONIC deadline ms from now, for the condvar. */
+static struct timespec collector_deadline(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* The collector thread. */
+static void *collector_main(void *arg)
+{
+	hpi_collector *c = arg;
+	drain_ctx d = {.reg = c->reg, .t0 = c->t0};
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->stop) {
+		struct timespec ts = collector_deadline(c->interval_ms);
+		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+		if (c->stop)
+			break;
+		pthread_mutex_unlock(&c->lock);
+		collector_pass(&d);
+		__atomic_store_n(&c->records, d.records, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	/* the final drain: everything written before the stop */
+	collector_pass(&d);
+	__atomic_store_n(&c->records, d.records, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
+				   int interval_ms, char **cause)
+{
+	hpi_collector *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rv;
+
+	if (c == NULL) {
+		*cause = hpi_asprintf("out of memory");
+		return NULL;
+	}
+	c->reg = r;
+	c->t0 = t0_ticks;
+	c->interval_ms = interval_ms > 0 ? interval_ms : 10;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* the program's signals are the program's: none land on our thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rv = pthread_create(&c->thread, NULL, collector_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rv != 0) {
+		*cause = hpi_asprintf("cannot start the collector thread: %s", strerror(rv));
+		pthread_cond_destroy(&c->cond);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
+	pthread_setname_np(c->thread, "hp-collector");
+	return c;
+}
+
+void hpi_collector_stop(hpi_collector *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+uint64_t hpi_collector_records(const hpi_collector *c)
+{
+	return c ? __atomic_load_n(&c->records, __ATOMIC_RELAXED) : 0;
+}

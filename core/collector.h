@@ -1,0 +1,22 @@
+/*
+ * collector.h - the one background thread that drains every thread's
+ * buffer and feeds the event bus.
+ */
+#ifndef HPI_COLLECTOR_H
+#define HPI_COLLECTOR_H
+
+#include "registry.h"
+
+typedef struct hpi_collector hpi_collector;
+
+/* Starts the "hp-collector" thread; NULL with a malloc'ed *cause on failure. */
+hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
+				   int interval_ms, char **cause);
+/* Stops the thread after a final drain and frees c.  NULL is a no-op. */
+void hpi_collector_stop(hpi_collector *c);
+/* Drains every buffer once on the calling thread (collector not running). */
+void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks);
+/* Records processed so far (all threads). */
+uint64_t hpi_collector_records(const hpi_collector *c);
+
+#endif

@@ -1,0 +1,609 @@
+/*
+ * guard.c - the life of a profiling run: build (config, plugins, collector),
+ * then report at hp_guard_end, at exit(), on timeout, or on SIGINT/SIGTERM
+ * when report.on_signal asks for it.
+ *
+ * Precedence of settings: built-in defaults < hotpath.yaml < the program's
+ * own (HP_MAIN options, builder calls) < HOTPATH_* variables.
+ *
+ * fork(): the child profiles nothing and reports nothing.  Its copy of the
+ * guard is inert (hp_guard_end and exit() in the child do not report), so
+ * the parent's report counts only the parent's calls.  The child may build
+ * a guard of its own.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collector.h"
+#include "tbuf.h"
+
+typedef struct guard_reporter {
+	const hp_reporter *r;
+	void *data;
+} guard_reporter;
+
+struct hp_guard_builder {
+	char *caller;
+	double pcts[HPI_MAX_PCTS];
+	size_t npcts;           /* 0 = not set */
+	hp_format format;       /* DEFAULT = not set */
+	long limit;             /* -1 = not set */
+	char *output;           /* NULL = not set */
+	guard_reporter *reps;
+	size_t nreps;
+};
+
+struct hp_guard {
+	hp_guard_builder *b;    /* the settings it was built with */
+	hpi_config cfg;
+	hpi_registry *reg;
+	hpi_collector *col;
+	pid_t pid;
+	uint64_t t0;            /* start tick */
+	uint64_t mono0;         /* start, CLOCK_MONOTONIC ns */
+	uint64_t unix0;         /* start, CLOCK_REALTIME ns */
+	pthread_mutex_t finish_lock;
+	bool finished;
+	/* watcher: timeout and signals */
+	bool watching;
+	pthread_t watcher;
+	sem_t wake;
+	bool stopping;
+	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
+	struct sigaction old_int, old_term;
+	bool hooked_int, hooked_term;
+};
+
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static hp_guard *guard_live;
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static volatile sig_atomic_t guard_signal;
+static sem_t *volatile guard_signal_sem;
+
+static void guard_finish(hp_guard *g);
+
+/* ---- builder ------------------------------------------------------------- */
+
+hp_guard_builder *hp_guard_builder_new(const char *caller)
+{
+	hp_guard_builder *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->limit = -1;
+	b->caller = strdup(caller && *caller ? caller : "main");
+	if (b->caller == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void hp_guard_builder_free(hp_guard_builder *b)
+{
+	if (b == NULL)
+		return;
+	free(b->caller);
+	free(b->output);
+	free(b->reps);
+	free(b);
+}
+
+int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n)
+{
+	if (b == NULL || (p == NULL && n > 0) || n > HPI_MAX_PCTS) {
+		hpi_warn("hp_guard_builder_percentiles: at most %d percentiles", HPI_MAX_PCTS);
+		return HP_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!(p[i] >= 0.0 && p[i] <= 100.0)) {
+			hpi_warn("hp_guard_builder_percentiles: %g is outside 0..100; ignored", p[i]);
+			return HP_ERANGE;
+		}
+	}
+	memcpy(b->pcts, p, n * sizeof(*p));
+	b->npcts = n;
+	return 0;
+}
+
+int hp_guard_builder_format(hp_guard_builder *b, hp_format fmt)
+{
+	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_NONE)
+		return HP_EINVAL;
+	b->format = fmt;
+	return 0;
+}
+
+int hp_guard_builder_limit(hp_guard_builder *b, size_t limit)
+{
+	if (b == NULL)
+		return HP_EINVAL;
+	b->limit = (long)limit;
+	return 0;
+}
+
+int hp_guard_builder_output(hp_guard_builder *b, const char *path)
+{
+	char *p;
+
+	if (b == NULL || path == NULL || *path == '\0')
+		return HP_EINVAL;
+	if ((p = strdup(path)) == NULL)
+		return HP_ENOMEM;
+	free(b->output);
+	b->output = p;
+	return 0;
+}
+
+int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *data)
+{
+	guard_reporter *p;
+
+	if (b == NULL || r == NULL || r->report == NULL)
+		return HP_EINVAL;
+	if ((p = realloc(b->reps, (b->nreps + 1) * sizeof(*p))) == NULL)
+		return HP_ENOMEM;
+	b->reps = p;
+	b->reps[b->nreps].r = r;
+	b->reps[b->nreps++].data = data;
+	return 0;
+}
+
+int hp_guard_builder_script(hp_guard_builder *b, const char *path)
+{
+	(void)b;
+	hpi_warn("hp_guard_builder_script(\"%s\"): Lua reporters are not available yet; ignored",
+		 path ? path : "");
+	return HP_ENOTSUP;
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+/* Whether the user set either name of a variable. */
+static bool guard_env(const char *alias, const char *canonical)
+{
+	return getenv(alias) != NULL || getenv(canonical) != NULL;
+}
+
+/* The program's settings go over hotpath.yaml, under HOTPATH_* variables. */
+static void guard_apply_builder(hpi_config *c, const hp_guard_builder *b)
+{
+	if (b->npcts && !guard_env("HOTPATH_PERCENTILES", "HOTPATH_REPORT_PERCENTILES")) {
+		memcpy(c->pcts, b->pcts, b->npcts * sizeof(double));
+		c->npcts = b->npcts;
+	}
+	if (b->format != HP_FORMAT_DEFAULT && !guard_env("HOTPATH_FORMAT", "HOTPATH_REPORT_FORMAT"))
+		c->format = b->format;
+	if (b->limit >= 0 && !guard_env("HOTPATH_LIMIT", "HOTPATH_REPORT_LIMIT"))
+		c->limit = b->limit;
+	if (b->output && !guard_env("HOTPATH_OUTPUT", "HOTPATH_REPORT_OUTPUT")) {
+		char *o = strdup(b->output);
+		if (o != NULL) {
+			free(c->output);
+			c->output = o;
+		}
+	}
+}
+
+/* ---- process hooks ------------------------------------------------------- */
+
+/* exit() while a guard is alive: report (the program is ending, free nothing). */
+static void guard_atexit(void)
+{
+	hp_guard *g;
+
+	pthread_mutex_lock(&guard_lock);
+	g = guard_live;
+	pthread_mutex_unlock(&guard_lock);
+	if (g != NULL && g->pid == getpid())
+		guard_finish(g);
+}
+
+static void guard_fork_prepare(void)
+{
+	pthread_mutex_lock(&guard_lock);
+	hpi_site_atfork_prepare();
+	hpi_tbuf_atfork_prepare();
+}
+
+static void guard_fork_parent(void)
+{
+	hpi_tbuf_atfork_parent();
+	hpi_site_atfork_parent();
+	pthread_mutex_unlock(&guard_lock);
+}
+
+/* The child: nothing profiled, nothing reported, locks fresh. */
+static void guard_fork_child(void)
+{
+	__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELAXED);
+	hpi_tbuf_atfork_child();
+	hpi_site_atfork_child();
+	pthread_mutex_init(&guard_lock, NULL);
+	guard_live = NULL;
+}
+
+static void guard_hooks_once(void)
+{
+	atexit(guard_atexit);
+	pthread_atfork(guard_fork_prepare, guard_fork_parent, guard_fork_child);
+}
+
+/* ---- timeout and signals --------------------------------------------------- */
+
+static void guard_on_signal(int sig)
+{
+	int saved = errno;
+
+	guard_signal = sig;
+	if (guard_signal_sem != NULL)
+		sem_post(guard_signal_sem);
+	errno = saved;
+}
+
+/* Installs the report-on-signal handler where the program has none. */
+static void guard_hook_signal(hp_guard *g, int sig, struct sigaction *old, bool *hooked)
+{
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, old) != 0)
+		return;
+	if (old->sa_handler != SIG_DFL || (old->sa_flags & SA_SIGINFO)) {
+		hpi_warn("report.on_signal: %s already has a handler; hotpath leaves it alone",
+			 strsignal(sig));
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_on_signal;
+	sigemptyset(&sa.sa_mask);
+	*hooked = sigaction(sig, &sa, NULL) == 0;
+	(void)g;
+}
+
+/* Waits for the deadline, a signal, or the guard's end. */
+static void *guard_watch(void *arg)
+{
+	hp_guard *g = arg;
+	struct timespec ts;
+	int rv, sig;
+
+	for (;;) {
+		if (g->deadline) {
+			ts.tv_sec = (time_t)(g->deadline / 1000000000u);
+			ts.tv_nsec = (long)(g->deadline % 1000000000u);
+			rv = sem_clockwait(&g->wake, CLOCK_MONOTONIC, &ts);
+		} else {
+			rv = sem_wait(&g->wake);
+		}
+		if (__atomic_load_n(&g->stopping, __ATOMIC_ACQUIRE))
+			return NULL;
+		if (rv != 0 && errno == ETIMEDOUT) {
+			guard_finish(g);
+			exit(0);
+		}
+		if ((sig = guard_signal) != 0) {
+			guard_finish(g);
+			signal(sig, SIG_DFL);
+			kill(getpid(), sig);
+			return NULL;
+		}
+	}
+}
+
+/* Starts the watcher when a timeout or on_signal asks for one. */
+static void guard_watch_start(hp_guard *g, unsigned long timeout_ms)
+{
+	sigset_t all, old;
+
+	if (timeout_ms == 0 && !g->cfg.on_signal)
+		return;
+	if (timeout_ms)
+		g->deadline = g->mono0 + (uint64_t)timeout_ms * 1000000u;
+	sem_init(&g->wake, 0, 0);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	g->watching = pthread_create(&g->watcher, NULL, guard_watch, g) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!g->watching) {
+		hpi_warn("cannot start the timeout thread; no timeout or signal report");
+		sem_destroy(&g->wake);
+		return;
+	}
+	pthread_setname_np(g->watcher, "hp-watch");
+	if (g->cfg.on_signal) {
+		guard_signal_sem = &g->wake;
+		guard_hook_signal(g, SIGINT, &g->old_int, &g->hooked_int);
+		guard_hook_signal(g, SIGTERM, &g->old_term, &g->hooked_term);
+	}
+}
+
+/* Stops the watcher unless we are it. */
+static void guard_watch_stop(hp_guard *g)
+{
+	if (!g->watching)
+		return;
+	if (g->hooked_int)
+		sigaction(SIGINT, &g->old_int, NULL);
+	if (g->hooked_term)
+		sigaction(SIGTERM, &g->old_term, NULL);
+	guard_signal_sem = NULL;
+	if (pthread_equal(pthread_self(), g->watcher))
+		return;
+	__atomic_store_n(&g->stopping, true, __ATOMIC_RELEASE);
+	sem_post(&g->wake);
+	pthread_join(g->watcher, NULL);
+	sem_destroy(&g->wake);
+	g->watching = false;
+}
+
+/* ---- report -------------------------------------------------------------- */
+
+/* The program's short name, without libtool's "lt-". */
+static const char *guard_program(void)
+{
+	const char *p = program_invocation_short_name;
+
+	return strncmp(p, "lt-", 3) == 0 ? p + 3 : p;
+}
+
+/* Writes the rendered report where report.output says. */
+static void guard_write(const hpi_config *c, const hpi_buf *out)
+{
+	FILE *f = stderr;
+	bool close_it = false;
+
+	if (out->data == NULL || out->len == 0)
+		return;
+	if (c->output && strcmp(c->output, "stdout") == 0) {
+		f = stdout;
+	} else if (c->output && strcmp(c->output, "stderr") != 0) {
+		if ((f = fopen(c->output, "w")) == NULL) {
+			hpi_warn("report.output: cannot write \"%s\": %s; report goes to stderr",
+				 c->output, strerror(errno));
+			f = stderr;
+		} else {
+			close_it = true;
+		}
+	}
+	fwrite(out->data, 1, out->len, f);
+	if (close_it) {
+		if (fclose(f) != 0)
+			hpi_warn("report.output: writing \"%s\" failed: %s", c->output,
+				 strerror(errno));
+	} else {
+		fflush(f);
+	}
+}
+
+/* Sets the report-wide facts of a snapshot. */
+static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
+{
+	char num[32];
+
+	hpi_snapshot_meta_set(s, "caller", g->b->caller);
+	hpi_snapshot_meta_set(s, "program", guard_program());
+	snprintf(num, sizeof(num), "%ld", (long)g->pid);
+	hpi_snapshot_meta_set(s, "pid", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)g->unix0);
+	hpi_snapshot_meta_set(s, "start_unix_ns", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)elapsed);
+	hpi_snapshot_meta_set(s, "elapsed_ns", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
+	hpi_snapshot_meta_set(s, "dropped", num);
+	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
+}
+
+/* Final snapshot, built-in format, then every C reporter. */
+static void guard_report(hp_guard *g, uint64_t elapsed)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	hpi_render_opts o = {.limit = (size_t)g->cfg.limit, .pcts = g->cfg.pcts,
+			     .npcts = g->cfg.npcts};
+	hpi_buf out;
+
+	if (s == NULL) {
+		hpi_warn("out of memory: no report");
+		return;
+	}
+	guard_meta(g, s, elapsed);
+	hpi_registry_snapshot(g->reg, s);
+	hpi_buf_init(&out);
+	if (g->cfg.format == HP_FORMAT_TABLE)
+		hpi_render_table(&out, s, &o);
+	else if (g->cfg.format == HP_FORMAT_JSON || g->cfg.format == HP_FORMAT_JSON_PRETTY)
+		hpi_render_json(&out, s, &o, g->cfg.format == HP_FORMAT_JSON_PRETTY);
+	guard_write(&g->cfg, &out);
+	hpi_buf_fini(&out);
+	for (size_t i = 0; i < g->b->nreps; i++) {
+		char *cause = NULL;
+		const hp_reporter *r = g->b->reps[i].r;
+		int rv = r->report(s, g->b->reps[i].data, &cause);
+		if (rv != 0)
+			hpi_warn("reporter \"%s\" failed: %s", r->name ? r->name : "?",
+				 cause ? cause : hp_strerror(rv));
+		free(cause);
+	}
+	if (g->cfg.scripts.n > 0)
+		hpi_warn("%s: report.scripts: Lua reporters are not available yet; ignored",
+			 g->cfg.path ? g->cfg.path : "HOTPATH_SCRIPTS");
+	hpi_snapshot_free(s);
+}
+
+/* Stops profiling and reports, once, whoever asks first. */
+static void guard_finish(hp_guard *g)
+{
+	uint64_t elapsed;
+
+	pthread_mutex_lock(&g->finish_lock);
+	if (g->finished) {
+		pthread_mutex_unlock(&g->finish_lock);
+		return;
+	}
+	__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELEASE);
+	elapsed = hpi_mono_ns() - g->mono0;
+	hpi_collector_stop(g->col);
+	g->col = NULL;
+	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
+	hpi_host_freeze(elapsed);
+	guard_report(g, elapsed);
+	g->finished = true;
+	pthread_mutex_unlock(&g->finish_lock);
+}
+
+/* ---- build and end ---------------------------------------------------------- */
+
+/* Frees a guard that is not (or no longer) running. */
+static void guard_free(hp_guard *g)
+{
+	hpi_registry_free(g->reg);
+	hpi_config_fini(&g->cfg);
+	hp_guard_builder_free(g->b);
+	pthread_mutex_destroy(&g->finish_lock);
+	free(g);
+}
+
+/* Loads settings and plugins; false when profiling must not start. */
+static bool guard_setup(hp_guard *g)
+{
+	int failures = 0;
+
+	if (hpi_config_load(&g->cfg, NULL) != 0) {
+		hpi_warn("strict: the configuration has errors; profiling not started");
+		return false;
+	}
+	guard_apply_builder(&g->cfg, g->b);
+	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
+	g->reg = hpi_registry_new(&g->cfg, &failures);
+	if (g->reg == NULL) {
+		hpi_warn("out of memory; profiling not started");
+		return false;
+	}
+	if (failures && g->cfg.strict) {
+		hpi_warn("strict: %d plugin(s) failed; profiling not started", failures);
+		return false;
+	}
+	return true;
+}
+
+/* Builds and starts a guard. */
+static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
+{
+	hp_guard *g;
+	char *cause = NULL;
+
+	if (b == NULL)
+		return NULL;
+	pthread_once(&guard_once, guard_hooks_once);
+	pthread_mutex_lock(&guard_lock);
+	if (guard_live != NULL) {
+		hpi_warn("a guard is already alive (\"%s\"); \"%s\" is not started",
+			 guard_live->b->caller, b->caller);
+		pthread_mutex_unlock(&guard_lock);
+		hp_guard_builder_free(b);
+		return NULL;
+	}
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		pthread_mutex_unlock(&guard_lock);
+		hp_guard_builder_free(b);
+		return NULL;
+	}
+	g->b = b;
+	g->pid = getpid();
+	pthread_mutex_init(&g->finish_lock, NULL);
+	hpi_clock_init();
+	if (!guard_setup(g))
+		goto fail;
+	hpi_tbuf_discard_all();
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		g->unix0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	g->mono0 = hpi_mono_ns();
+	g->t0 = hp__now();
+	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
+	g->col = hpi_collector_start(g->reg, g->t0, g->cfg.drain_interval_ms, &cause);
+	if (g->col == NULL) {
+		hpi_warn("%s; profiling not started", cause ? cause : "collector failed");
+		free(cause);
+		goto fail;
+	}
+	guard_live = g;
+	__atomic_store_n(&hp__rt.on, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&guard_lock);
+	guard_watch_start(g, timeout_ms);
+	return g;
+fail:
+	pthread_mutex_unlock(&guard_lock);
+	guard_free(g);
+	return NULL;
+}
+
+hp_guard *hp_guard_builder_build(hp_guard_builder *b)
+{
+	return guard_build(b, 0);
+}
+
+hp_guard *hp_guard_builder_build_with_timeout(hp_guard_builder *b, unsigned long ms)
+{
+	return guard_build(b, ms);
+}
+
+void hp_guard_end(hp_guard *g)
+{
+	if (g == NULL)
+		return;
+	if (g->pid != getpid())
+		return; /* a fork child's copy: the parent reports */
+	guard_watch_stop(g);
+	guard_finish(g);
+	pthread_mutex_lock(&guard_lock);
+	if (guard_live == g)
+		guard_live = NULL;
+	pthread_mutex_unlock(&guard_lock);
+	guard_free(g);
+}
+
+/* ---- HP_MAIN ---------------------------------------------------------------- */
+
+hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func)
+{
+	char *caller = o && o->caller ? strdup(o->caller) : hpi_default_label(file, func);
+	hp_guard_builder *b = hp_guard_builder_new(caller);
+
+	free(caller);
+	if (b == NULL)
+		return NULL;
+	if (o && o->percentiles) {
+		double p[HPI_MAX_PCTS];
+		size_t n;
+		char *cause = NULL;
+		if (hpi_parse_percentiles(o->percentiles, p, HPI_MAX_PCTS, &n, &cause) == 0)
+			hp_guard_builder_percentiles(b, p, n);
+		else
+			hpi_warn("HP_MAIN: .percentiles = \"%s\": %s; using hotpath.yaml's",
+				 o->percentiles, cause ? cause : "invalid");
+		free(cause);
+	}
+	if (o && o->format != HP_FORMAT_DEFAULT)
+		hp_guard_builder_format(b, o->format);
+	if (o && o->limit >= 0)
+		hp_guard_builder_limit(b, (size_t)o->limit);
+	if (o && o->output)
+		hp_guard_builder_output(b, o->output);
+	return guard_build(b, o ? o->timeout_ms : 0);
+}
+
+void hp__main_end(hp_guard **g)
+{
+	hp_guard_end(*g);
+	*g = NULL;
+}

@@ -1,0 +1,282 @@
+/*
+ * hpi.h - names shared between the files of libhotpath (never installed).
+ */
+#ifndef HPI_H
+#define HPI_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <hotpath.h>
+#include <hotpath/plugin.h>
+
+#define HPI_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- warn.c: the one way hotpath talks to the user at run time ---------- */
+
+/* Prints one "[hotpath] ..." line on stderr (or to the test sink). */
+void hpi_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hpi_vwarn(const char *fmt, va_list ap);
+/* Tests capture warnings: sink gets each line without "[hotpath] " and
+ * without the newline.  NULL restores stderr. */
+typedef void (*hpi_warn_sink)(const char *line, void *data);
+void hpi_warn_set_sink(hpi_warn_sink sink, void *data);
+/* printf into a new malloc'ed string; NULL when out of memory. */
+char *hpi_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- strbuf.c: growable string ------------------------------------------ */
+
+/* data is NUL-terminated, or NULL while nothing has been appended; the
+ * owner frees it with hpi_buf_fini.  Once an allocation fails, data holds
+ * the prefix that fit, failed is set, and later appends do nothing. */
+typedef struct hpi_buf {
+	char *data;
+	size_t len, cap;
+	bool failed; /* an allocation failed; data holds what fit */
+} hpi_buf;
+
+void hpi_buf_init(hpi_buf *b);
+void hpi_buf_fini(hpi_buf *b);
+void hpi_buf_putc(hpi_buf *b, char c);
+void hpi_buf_puts(hpi_buf *b, const char *s);
+void hpi_buf_putn(hpi_buf *b, const char *s, size_t n);
+void hpi_buf_printf(hpi_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal with quotes (RFC 8259 escapes,
+ * ill-formed UTF-8 as U+FFFD); NULL appends null. */
+void hpi_buf_json_str(hpi_buf *b, const char *s);
+
+/* ---- snapshot.c: the data model every consumer reads --------------------- */
+
+/* One cell; which member is live follows the column unit (hpi_unit_is_*). */
+typedef struct hpi_cell {
+	bool set;
+	union {
+		int64_t i; /* COUNT, NS, BYTES */
+		double d;  /* PERCENT, RATE */
+		char *s;   /* TEXT, owned */
+	} v;
+} hpi_cell;
+
+typedef struct hpi_kv {
+	char *key, *value;
+} hpi_kv;
+
+/* Key/value list in insertion order. */
+typedef struct hpi_kvs {
+	hpi_kv *v;
+	size_t n, cap;
+} hpi_kvs;
+
+typedef struct hpi_col {
+	char *key, *title;
+	hp_unit unit;
+} hpi_col;
+
+typedef struct hpi_row {
+	hpi_cell *cells;  /* ncells <= ncols: cells past ncells read as unset */
+	size_t ncells;
+	hp_section *log;  /* child section made by hpi_row_log, or NULL */
+} hpi_row;
+
+struct hp_section {
+	char *id, *title;
+	hpi_col *cols;
+	size_t ncols, capcols;
+	hpi_row *rows;
+	size_t nrows, caprows;
+	hpi_kvs meta;
+};
+
+struct hp_snapshot {
+	hp_section **secs;
+	size_t nsecs, capsecs;
+	hpi_kvs meta;
+};
+
+/* New empty snapshot; free with hpi_snapshot_free. NULL on ENOMEM. */
+hp_snapshot *hpi_snapshot_new(void);
+void hpi_snapshot_free(hp_snapshot *s);
+/* Report-wide fact; value copied (replaces an earlier one in place; NULL
+ * removes the key). */
+void hpi_snapshot_meta_set(hp_snapshot *s, const char *key, const char *value);
+/*
+ * Writers (the same functions the hp_host table hands to plugins).  All are
+ * NULL-safe and ignore out-of-range rows and columns.  Cell writers follow
+ * the column unit: int into PERCENT/RATE and real into COUNT/NS/BYTES are
+ * converted (NaN leaves an integer cell as it was), a number into TEXT or
+ * text into a numeric column is ignored; NULL text empties the cell.
+ */
+/* New section owned by snap, or NULL (NULL id, ENOMEM).  NULL title = id. */
+hp_section *hpi_section_add(hp_snapshot *snap, const char *id, const char *title);
+/* Column index (>= 0), or HP_EINVAL (NULL or duplicate key, bad unit) or
+ * HP_ENOMEM.  May be called after rows exist; their new cells are unset. */
+int hpi_column_add(hp_section *sec, const char *key, const char *title, hp_unit unit);
+/* Index of the new row, or (size_t)-1 on ENOMEM (writers ignore it). */
+size_t hpi_row_add(hp_section *sec);
+void hpi_cell_int(hp_section *sec, size_t row, size_t col, int64_t v);
+void hpi_cell_real(hp_section *sec, size_t row, size_t col, double v);
+void hpi_cell_text(hp_section *sec, size_t row, size_t col, const char *v);
+/* Section fact (e.g. "table.columns"); as hpi_snapshot_meta_set. */
+void hpi_section_meta_set(hp_section *sec, const char *key, const char *value);
+/* The row's log, created (with no columns) on first call; owned by sec. */
+hp_section *hpi_row_log(hp_section *sec, size_t row);
+/* Borrowed child section of a row, or NULL. */
+const hp_section *hpi_section_log(const hp_section *sec, size_t row);
+/* Column index of key, or -1. */
+int hpi_section_col(const hp_section *sec, const char *key);
+/* Unit names as in the JSON report: "count", "ns", ...; "?" when invalid. */
+const char *hpi_unit_name(hp_unit u);
+/* Cell type of a unit: int64 (COUNT, NS, BYTES), double (PERCENT, RATE). */
+bool hpi_unit_is_int(hp_unit u);
+bool hpi_unit_is_real(hp_unit u);
+
+/* ---- render.c: built-in formats ------------------------------------------ */
+
+typedef struct hpi_render_opts {
+	size_t limit;             /* rows per section; 0 = all */
+	const double *pcts;       /* percentiles of the report */
+	size_t npcts;
+} hpi_render_opts;
+
+/* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
+void hpi_fmt_ns(char *buf, size_t len, int64_t ns);
+/* "512B", "1.50KiB", "2.00MiB", "3.25GiB", "1.00TiB"; buf >= 32 bytes. */
+void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes);
+/* Summary line, then one box table per section (docs/report-format.md).
+ * o may be NULL (all rows). */
+void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
+/* JSON report ("type": "hotpath_report"); pretty adds 2-space indents.
+ * o may be NULL (all rows, no percentiles). */
+void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o,
+		     bool pretty);
+
+/* ---- hist.c: log-linear histogram, < 0.4 % relative error ---------------- */
+
+#define HPI_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
+#define HPI_HIST_SUB (1u << HPI_HIST_SUB_BITS)
+#define HPI_HIST_OCTAVES (64 - HPI_HIST_SUB_BITS)
+
+typedef struct hpi_hist {
+	uint64_t count;
+	uint64_t min, max;
+	unsigned __int128 sum;   /* never overflows */
+	uint64_t *oct[HPI_HIST_OCTAVES + 1]; /* oct[0]: values < SUB; lazily allocated */
+	bool oom; /* an octave could not be allocated; its values are counted in min/max/sum only */
+} hpi_hist;
+
+void hpi_hist_init(hpi_hist *h);
+void hpi_hist_fini(hpi_hist *h);
+void hpi_hist_add(hpi_hist *h, uint64_t v);
+/* Value at percentile p (0..100): 0 gives the exact min, 100 the exact max. */
+uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
+/* Sum as a double and truncated to uint64 (saturating). */
+uint64_t hpi_hist_sum(const hpi_hist *h);
+
+/* ---- config.c: hotpath.yaml + HOTPATH_* ---------------------------------- */
+
+#define HPI_MAX_PCTS 32
+
+/* Where a value came from, for messages: "hotpath.yaml:3:14" or "HOTPATH_LIMIT". */
+typedef struct hpi_origin {
+	char *file; /* NULL for built-in defaults */
+	int line, col; /* 1-based; 0 when from the environment */
+	char *env;  /* environment variable name, or NULL */
+} hpi_origin;
+
+typedef struct hpi_strv {
+	char **v;
+	hpi_origin *origin;
+	size_t n;
+} hpi_strv;
+
+/* plugins.options: a tiny tree of scalars, per plugin name. */
+typedef struct hpi_optnode {
+	char *key;    /* "slowest.count" (dotted path under plugins.options) */
+	char *value;  /* scalar text */
+} hpi_optnode;
+
+typedef struct hpi_config {
+	char *path;            /* the file read, or NULL */
+	bool strict;
+	/* collector */
+	int drain_interval_ms; /* collector.drain_interval_ms, default 10 */
+	int buffer_max_mb;     /* collector.buffer_max_mb per thread, default 64 */
+	/* collectors */
+	bool timing_enabled;   /* true */
+	int timing_recent_logs; /* 50 */
+	bool alloc_enabled, alloc_self; /* false, false */
+	bool channels_enabled; int channels_logs_limit; /* true, 50 */
+	bool futures_enabled;  /* true */
+	bool threads_enabled; int threads_interval_ms; /* true, 250 */
+	/* report */
+	hp_format format;      /* HP_FORMAT_TABLE */
+	double pcts[HPI_MAX_PCTS];
+	size_t npcts;          /* default 1: {95} */
+	long limit;            /* 15; 0 = all */
+	char *output;          /* "stderr" */
+	hpi_strv scripts;
+	bool on_signal;
+	/* publish */
+	char *endpoint;        /* "tcp://127.0.0.1:6770" */
+	char *query;           /* "tcp://127.0.0.1:6771" */
+	int publish_interval_ms; /* 250 */
+	/* plugins */
+	hpi_strv plugin_path;
+	hpi_strv plugin_load;  /* with origins: messages name the yaml line */
+	hpi_optnode *options;
+	size_t noptions;
+} hpi_config;
+
+/* Defaults only. */
+void hpi_config_defaults(hpi_config *c);
+/*
+ * Loads configuration: defaults, then the file (path, else $HOTPATH_CONFIG,
+ * else ./hotpath.yaml if it exists), then HOTPATH_* variables.  Every
+ * problem is one hpi_warn line "FILE:LINE:COL: KEY: what is wrong" and the
+ * key keeps its default.  Returns 0, or HP_EINVAL when there were problems
+ * and c->strict is true (c is still filled).
+ */
+int hpi_config_load(hpi_config *c, const char *path);
+void hpi_config_fini(hpi_config *c);
+/* Parses "50,95,99.9" into p (at most max); 0 or HP_EINVAL/HP_ERANGE with
+ * a malloc'ed cause. */
+int hpi_parse_percentiles(const char *s, double *p, size_t max, size_t *n, char **cause);
+/* Where o came from: "FILE:LINE:COL", the variable's name ("HOTPATH_PLUGINS")
+ * or "default", written into buf (len > 0); returns buf. */
+const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
+/* Notes on the above: hpi_config_load starts from hpi_config_defaults and
+ * overwrites all of *c (it need not be initialised; do not call defaults
+ * first, that would leak).  Everything in *c is owned by it: free with
+ * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
+ * owned copies.  collectors.streams/locks, timing.include/exclude,
+ * publish.tls, console.panels and report.scripts[].options are checked but
+ * not stored yet (no field). */
+
+/* ---- clock.c ------------------------------------------------------------- */
+
+void hpi_clock_init(void);
+/* ticks -> ns using the current calibration. */
+uint64_t hpi_ticks_to_ns(uint64_t ticks);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t hpi_mono_ns(void);
+/* Refines the calibration against CLOCK_MONOTONIC since init. */
+void hpi_clock_recalibrate(void);
+bool hpi_clock_is_tsc(void);
+double hpi_clock_ghz(void);
+
+/* ---- site.c --------------------------------------------------------------- */
+
+/* Site info by id (NULL when unknown); lock-free. */
+const hp_site_info *hpi_site_get(uint32_t id);
+uint32_t hpi_site_count(void);
+/* "<file stem>::<func>" into a new string. */
+char *hpi_default_label(const char *file, const char *func);
+/* fork(): the registry lock is held across it and fresh in the child. */
+void hpi_site_atfork_prepare(void);
+void hpi_site_atfork_parent(void);
+void hpi_site_atfork_child(void);
+
+#endif /* HPI_H */

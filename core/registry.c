@@ -1,0 +1,374 @@
+/*
+ * registry.c - plugin registry, loader and event bus.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "registry.h"
+
+#ifndef HP_PLUGINDIR
+#define HP_PLUGINDIR "/usr/local/lib/hotpath"
+#endif
+
+struct hp_options {
+	const hpi_config *config;
+	const char *prefix;   /* "timing" (built-in) or the plugin's name */
+	bool builtin;
+};
+
+typedef struct registry_entry {
+	hp_plugin_ops ops;    /* a full-size copy: fields past ops.size are 0 */
+	hp_options opts;
+	void *state;
+	void *dl;             /* dlopen handle, NULL for built-ins */
+} registry_entry;
+
+struct hpi_registry {
+	registry_entry *plugins;
+	size_t n, cap;
+	registry_entry **subs[HP_EV__COUNT]; /* subscribers per kind */
+	size_t nsubs[HP_EV__COUNT];
+};
+
+/* The fields every ABI-1 plugin has; a shorter table is refused. */
+#define OPS_MIN_SIZE (offsetof(hp_plugin_ops, fini) + sizeof(void (*)(void *)))
+
+/* ---- host services ------------------------------------------------------ */
+
+static const double *host_pcts;
+static size_t host_npcts;
+static uint64_t host_start_ns;
+static uint64_t host_frozen_ns; /* elapsed at the final report, 0 while running */
+
+/* Sets what percentiles() and elapsed_ns() answer. */
+void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns)
+{
+	host_pcts = pcts;
+	host_npcts = n;
+	host_start_ns = start_mono_ns;
+	host_frozen_ns = 0;
+}
+
+/* From now on elapsed_ns() answers the guard's final wall time. */
+void hpi_host_freeze(uint64_t elapsed_ns)
+{
+	host_frozen_ns = elapsed_ns ? elapsed_ns : 1;
+}
+
+static const double *host_percentiles(size_t *n)
+{
+	*n = host_npcts;
+	return host_pcts;
+}
+
+static uint64_t host_elapsed_ns(void)
+{
+	return host_frozen_ns ? host_frozen_ns : hpi_mono_ns() - host_start_ns;
+}
+
+static const hp_site_info *host_site(uint32_t id)
+{
+	return hpi_site_get(id);
+}
+
+/* Built-in plugins read their collectors.<name> keys from the config struct. */
+static const char *host_builtin_option(const hp_options *o, const char *key,
+				       char *buf, size_t len)
+{
+	const hpi_config *c = o->config;
+
+	if (strcmp(o->prefix, "timing") == 0 && strcmp(key, "recent_logs") == 0) {
+		snprintf(buf, len, "%d", c->timing_recent_logs);
+		return buf;
+	}
+	return NULL;
+}
+
+/* Text of an option, or NULL. */
+static const char *host_option_lookup(const hp_options *o, const char *key,
+				      char *buf, size_t len)
+{
+	size_t plen;
+
+	if (o == NULL || key == NULL)
+		return NULL;
+	if (o->builtin)
+		return host_builtin_option(o, key, buf, len);
+	plen = strlen(o->prefix);
+	for (size_t i = 0; i < o->config->noptions; i++) {
+		const hpi_optnode *n = &o->config->options[i];
+		if (strncmp(n->key, o->prefix, plen) == 0 && n->key[plen] == '.' &&
+		    strcmp(n->key + plen + 1, key) == 0)
+			return n->value;
+	}
+	return NULL;
+}
+
+static long long host_option_int(const hp_options *o, const char *key, long long dflt)
+{
+	char buf[32], *end;
+	const char *v = host_option_lookup(o, key, buf, sizeof(buf));
+	long long n;
+
+	if (v == NULL)
+		return dflt;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0') {
+		hpi_warn("plugins.options.%s.%s: expected an integer, got \"%s\"; using %lld",
+			 o->prefix, key, v, dflt);
+		return dflt;
+	}
+	return n;
+}
+
+static const char *host_option_text(const hp_options *o, const char *key, const char *dflt)
+{
+	char buf[32];
+	const char *v;
+
+	if (o != NULL && o->builtin)
+		return dflt;
+	v = host_option_lookup(o, key, buf, sizeof(buf));
+	return v ? v : dflt;
+}
+
+static void host_warn(const char *plugin, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	hpi_warn("%s: %s", plugin ? plugin : "plugin", msg);
+}
+
+static const hp_host host_table = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_host),
+	.site = host_site,
+	.option_int = host_option_int,
+	.option_text = host_option_text,
+	.warn = host_warn,
+	.percentiles = host_percentiles,
+	.elapsed_ns = host_elapsed_ns,
+	.section_add = hpi_section_add,
+	.column_add = hpi_column_add,
+	.row_add = hpi_row_add,
+	.cell_int = hpi_cell_int,
+	.cell_real = hpi_cell_real,
+	.cell_text = hpi_cell_text,
+	.meta_set = hpi_section_meta_set,
+	.row_log = hpi_row_log,
+};
+
+const hp_host *hpi_host(void)
+{
+	return &host_table;
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+/* Checks an ops table; NULL, or a malloc'ed reason. */
+static char *registry_check(const hp_plugin_ops *ops)
+{
+	if (ops == NULL)
+		return hpi_asprintf("hp_plugin_entry returned NULL");
+	if (ops->abi != HP_PLUGIN_ABI)
+		return hpi_asprintf("built for plugin ABI %u, this hotpath speaks %d",
+				    ops->abi, HP_PLUGIN_ABI);
+	if (ops->size < OPS_MIN_SIZE)
+		return hpi_asprintf("ops table of %u bytes is shorter than ABI %d's %zu",
+				    ops->size, HP_PLUGIN_ABI, (size_t)OPS_MIN_SIZE);
+	if (ops->name == NULL || ops->name[0] == '\0')
+		return hpi_asprintf("ops table has no name");
+	return NULL;
+}
+
+/* Adds a checked plugin and runs its init; false when init refused. */
+static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
+			 const hpi_config *c, const char *where)
+{
+	registry_entry *e;
+	char *cause = NULL;
+	int rv;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		registry_entry *p = realloc(r->plugins, cap * sizeof(*p));
+		if (p == NULL)
+			return false;
+		r->plugins = p;
+		r->cap = cap;
+	}
+	e = &r->plugins[r->n];
+	memset(e, 0, sizeof(*e));
+	memcpy(&e->ops, ops, ops->size < sizeof(e->ops) ? ops->size : sizeof(e->ops));
+	e->ops.size = sizeof(e->ops);
+	e->opts.config = c;
+	e->opts.prefix = e->ops.name;
+	e->opts.builtin = dl == NULL;
+	e->dl = dl;
+	if (e->ops.init != NULL &&
+	    (rv = e->ops.init(&host_table, &e->opts, &e->state, &cause)) != 0) {
+		hpi_warn("%s: plugin \"%s\" failed to start: %s", where, e->ops.name,
+			 cause ? cause : hp_strerror(rv));
+		free(cause);
+		return false;
+	}
+	r->n++;
+	return true;
+}
+
+/* Resolves a plugin name to a path that exists; malloc'ed, or NULL. */
+static char *registry_find(const hpi_config *c, const char *name)
+{
+	const char *builtin_dir = HP_PLUGINDIR;
+	char *p;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, F_OK) == 0 ? strdup(name) : NULL;
+	for (size_t i = 0; i <= c->plugin_path.n; i++) {
+		const char *dir = i < c->plugin_path.n ? c->plugin_path.v[i] : builtin_dir;
+		if ((p = hpi_asprintf("%s/%s.so", dir, name)) == NULL)
+			return NULL;
+		if (access(p, F_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* Where plugins are searched, for the "not found" message. */
+static char *registry_dirs(const hpi_config *c)
+{
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	for (size_t i = 0; i < c->plugin_path.n; i++) {
+		hpi_buf_puts(&b, c->plugin_path.v[i]);
+		hpi_buf_puts(&b, ", ");
+	}
+	hpi_buf_puts(&b, HP_PLUGINDIR);
+	return b.data;
+}
+
+/* dlopens plugins.load[i]; one warning on any failure. */
+static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, int *failures)
+{
+	const char *name = c->plugin_load.v[i];
+	char where[512], ow[256], *path, *why = NULL;
+	void *dl;
+	hp_plugin_entry_fn entry;
+	const hp_plugin_ops *ops;
+
+	snprintf(where, sizeof(where), "%s: plugins.load[%zu]",
+		 hpi_origin_str(&c->plugin_load.origin[i], ow, sizeof(ow)), i);
+	if ((path = registry_find(c, name)) == NULL) {
+		char *dirs = registry_dirs(c);
+		hpi_warn("%s: cannot load plugin \"%s\": no %s.so in %s", where, name,
+			 name, dirs ? dirs : "?");
+		free(dirs);
+		goto fail;
+	}
+	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		hpi_warn("%s: cannot load plugin \"%s\": %s", where, name, dlerror());
+		goto fail;
+	}
+	*(void **)&entry = dlsym(dl, HP_PLUGIN_ENTRY);
+	if (entry == NULL) {
+		why = hpi_asprintf("%s exports no %s", path, HP_PLUGIN_ENTRY);
+	} else if ((why = registry_check(ops = entry())) == NULL) {
+		if (registry_add(r, ops, dl, c, where)) {
+			free(path);
+			return;
+		}
+		dlclose(dl);
+		goto fail;
+	}
+	hpi_warn("%s: plugin \"%s\" not loaded: %s", where, name, why ? why : "out of memory");
+	free(why);
+	dlclose(dl);
+fail:
+	free(path);
+	(*failures)++;
+}
+
+/* Indexes subscribers by event kind. */
+static void registry_index(hpi_registry *r)
+{
+	for (int k = 0; k < HP_EV__COUNT; k++) {
+		r->nsubs[k] = 0;
+		r->subs[k] = calloc(r->n ? r->n : 1, sizeof(registry_entry *));
+		if (r->subs[k] == NULL)
+			continue;
+		for (size_t i = 0; i < r->n; i++)
+			if ((r->plugins[i].ops.events & HP_EV_BIT(k)) &&
+			    r->plugins[i].ops.on_event != NULL)
+				r->subs[k][r->nsubs[k]++] = &r->plugins[i];
+	}
+}
+
+hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
+{
+	hpi_registry *r = calloc(1, sizeof(*r));
+
+	*failures = 0;
+	if (r == NULL)
+		return NULL;
+	if (c->timing_enabled && !registry_add(r, &hpi_timing_plugin, NULL, c, "collectors.timing"))
+		(*failures)++;
+	for (size_t i = 0; i < c->plugin_load.n; i++)
+		registry_load_one(r, c, i, failures);
+	registry_index(r);
+	return r;
+}
+
+void hpi_registry_free(hpi_registry *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->plugins[i].ops.fini != NULL)
+			r->plugins[i].ops.fini(r->plugins[i].state);
+		if (r->plugins[i].dl != NULL)
+			dlclose(r->plugins[i].dl);
+	}
+	for (int k = 0; k < HP_EV__COUNT; k++)
+		free(r->subs[k]);
+	free(r->plugins);
+	free(r);
+}
+
+void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev)
+{
+	registry_entry **s = r->subs[ev->kind];
+	size_t n = r->nsubs[ev->kind];
+
+	for (size_t i = 0; i < n; i++)
+		s[i]->ops.on_event(s[i]->state, ev);
+}
+
+bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind)
+{
+	return r->nsubs[kind] != 0;
+}
+
+void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		int rv;
+		if (r->plugins[i].ops.snapshot == NULL)
+			continue;
+		if ((rv = r->plugins[i].ops.snapshot(r->plugins[i].state, snap)) != 0)
+			hpi_warn("plugin \"%s\": snapshot failed: %s", r->plugins[i].ops.name,
+				 hp_strerror(rv));
+	}
+}

@@ -1,0 +1,37 @@
+/*
+ * registry.h - plugins: the built-in table, the loader for external .so
+ * plugins, the host services they get, and the event bus that feeds them.
+ */
+#ifndef HPI_REGISTRY_H
+#define HPI_REGISTRY_H
+
+#include "hpi.h"
+
+/* Built-in plugins, registered through the same ops table as external ones. */
+extern const hp_plugin_ops hpi_timing_plugin;
+
+typedef struct hpi_registry hpi_registry;
+
+/*
+ * Loads the built-in plugins enabled in c, then c->plugin_load, and calls
+ * every init.  Each failure is one hpi_warn line naming where the plugin was
+ * asked for; the plugin is left out and the rest run.  *failures counts
+ * them.  Caller frees with hpi_registry_free().
+ */
+hpi_registry *hpi_registry_new(const hpi_config *c, int *failures);
+/* Calls every fini and dlcloses external plugins.  NULL is a no-op. */
+void hpi_registry_free(hpi_registry *r);
+/* Dispatches one event to the plugins subscribed to its kind. */
+void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev);
+/* Whether any plugin wants this kind. */
+bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
+/* Every plugin adds its sections to snap. */
+void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
+/* The host table handed to plugins. */
+const hp_host *hpi_host(void);
+/* Percentiles and elapsed time the host table reports. */
+void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns);
+/* Freezes elapsed_ns() at the final report's wall time. */
+void hpi_host_freeze(uint64_t elapsed_ns);
+
+#endif

@@ -1,0 +1,568 @@
+/*
+ * render.c - the built-in report formats: the box table of the Rust
+ * hotpath and the JSON report.  Both read only the snapshot model, so a
+ * third-party plugin's section shows up with no change here.  The formats
+ * are specified in docs/report-format.md; tests pin them byte for byte.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpi.h"
+
+#define RENDER_CELL_MAX 64   /* a formatted number always fits */
+#define JSON_MAX_DEPTH 32    /* nesting of row logs stops well before */
+
+static const char *const render_reserved[] = {
+	"type", "version", "generator", "percentiles", "sections",
+};
+
+/* "<sign><mag/div with 2 decimals><unit>". */
+static void fmt_scaled(char *buf, size_t len, bool neg, uint64_t mag,
+		       double div, const char *unit)
+{
+	snprintf(buf, len, "%s%.2f%s", neg ? "-" : "", (double)mag / div, unit);
+}
+
+/* Nanoseconds in the largest unit below the value: ns, µs, ms, s. */
+void hpi_fmt_ns(char *buf, size_t len, int64_t ns)
+{
+	bool neg = ns < 0;
+	uint64_t mag = neg ? -(uint64_t)ns : (uint64_t)ns;
+
+	if (buf == NULL || len == 0)
+		return;
+	if (mag < 1000)
+		snprintf(buf, len, "%s%" PRIu64 "ns", neg ? "-" : "", mag);
+	else if (mag < 1000000)
+		fmt_scaled(buf, len, neg, mag, 1e3, "\xc2\xb5s"); /* µs */
+	else if (mag < 1000000000)
+		fmt_scaled(buf, len, neg, mag, 1e6, "ms");
+	else
+		fmt_scaled(buf, len, neg, mag, 1e9, "s");
+}
+
+/* Bytes in binary units: B, KiB, MiB, GiB, TiB. */
+void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	bool neg = bytes < 0;
+	uint64_t mag = neg ? -(uint64_t)bytes : (uint64_t)bytes;
+	double div = 1024;
+	size_t u = 0;
+
+	if (buf == NULL || len == 0)
+		return;
+	if (mag < 1024) {
+		snprintf(buf, len, "%s%" PRIu64 "B", neg ? "-" : "", mag);
+		return;
+	}
+	while (u + 1 < sizeof(units) / sizeof(units[0]) && mag >= div * 1024) {
+		div *= 1024;
+		u++;
+	}
+	fmt_scaled(buf, len, neg, mag, div, units[u]);
+}
+
+/* ---- table ------------------------------------------------------------ */
+
+/* Text of a cell as the table shows it; "-" when empty.  Returns tmp or a
+ * string borrowed from the section. */
+static const char *table_cell(const hp_section *sec, size_t row, size_t col,
+			      char *tmp, size_t len)
+{
+	hp_unit u = hp_section_column_unit(sec, col);
+
+	if (!hp_section_has(sec, row, col))
+		return "-";
+	switch (u) {
+	case HP_UNIT_NS:
+		hpi_fmt_ns(tmp, len, hp_section_int(sec, row, col));
+		break;
+	case HP_UNIT_BYTES:
+		hpi_fmt_bytes(tmp, len, hp_section_int(sec, row, col));
+		break;
+	case HP_UNIT_PERCENT:
+		snprintf(tmp, len, "%.2f%%", hp_section_real(sec, row, col));
+		break;
+	case HP_UNIT_RATE:
+		snprintf(tmp, len, "%.1f/s", hp_section_real(sec, row, col));
+		break;
+	case HP_UNIT_TEXT:
+		return hp_section_text(sec, row, col);
+	default:
+		snprintf(tmp, len, "%" PRId64, hp_section_int(sec, row, col));
+		break;
+	}
+	return tmp;
+}
+
+/* Width of s in UTF-8 code points (every byte but continuation bytes). */
+static size_t table_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Columns to show: section meta "table.columns" (unknown keys skipped),
+ * else all.  Returns how many, indexes in a new *cols (caller frees). */
+static size_t table_columns(const hp_section *sec, size_t **cols)
+{
+	const char *spec = hp_section_meta(sec, "table.columns");
+	size_t n = 0, max = hp_section_ncolumns(sec), len;
+	const char *p, *end;
+	char key[256];
+	int c;
+
+	for (p = spec; p != NULL && (p = strchr(p, ',')) != NULL; p++)
+		max++;
+	if ((*cols = calloc(max + 1, sizeof(**cols))) == NULL)
+		return 0;
+	for (p = spec; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		while (p < end && *p == ' ')
+			p++;
+		for (len = (size_t)(end - p); len > 0 && p[len - 1] == ' '; len--)
+			;
+		if (len >= sizeof(key))
+			continue;
+		memcpy(key, p, len);
+		key[len] = '\0';
+		if ((c = hpi_section_col(sec, key)) >= 0)
+			(*cols)[n++] = (size_t)c;
+	}
+	if (n == 0)
+		for (; n < hp_section_ncolumns(sec); n++)
+			(*cols)[n] = n;
+	return n;
+}
+
+/* "+------+-----+" for the given widths. */
+static void table_rule(hpi_buf *out, const size_t *widths, size_t n)
+{
+	size_t i, j;
+
+	hpi_buf_putc(out, '+');
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < widths[i] + 2; j++)
+			hpi_buf_putc(out, '-');
+		hpi_buf_putc(out, '+');
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* " text<pad> |"; control characters become spaces to keep the box. */
+static void table_put(hpi_buf *out, const char *s, size_t width)
+{
+	size_t w = table_width(s), run;
+
+	hpi_buf_putc(out, ' ');
+	while (*s != '\0') {
+		for (run = 0; (unsigned char)s[run] >= 0x20 && s[run] != 0x7f; run++)
+			;
+		hpi_buf_putn(out, s, run);
+		s += run;
+		if (*s != '\0') {
+			hpi_buf_putc(out, ' ');
+			s++;
+		}
+	}
+	for (; w < width; w++)
+		hpi_buf_putc(out, ' ');
+	hpi_buf_puts(out, " |");
+}
+
+/* Widths of the shown columns over titles and the first nrows rows. */
+static void table_widths(const hp_section *sec, const size_t *cols, size_t n,
+			 size_t nrows, size_t *widths)
+{
+	char tmp[RENDER_CELL_MAX];
+	size_t i, r, w;
+
+	for (i = 0; i < n; i++) {
+		widths[i] = table_width(hp_section_column_title(sec, cols[i]));
+		for (r = 0; r < nrows; r++) {
+			w = table_width(table_cell(sec, r, cols[i], tmp, sizeof(tmp)));
+			if (w > widths[i])
+				widths[i] = w;
+		}
+	}
+}
+
+/* One row line; row (size_t)-1 is the title line. */
+static void table_line(hpi_buf *out, const hp_section *sec, const size_t *cols,
+		       size_t n, const size_t *widths, size_t row)
+{
+	char tmp[RENDER_CELL_MAX];
+	const char *s;
+	size_t i;
+
+	hpi_buf_putc(out, '|');
+	for (i = 0; i < n; i++) {
+		if (row == (size_t)-1)
+			s = hp_section_column_title(sec, cols[i]);
+		else
+			s = table_cell(sec, row, cols[i], tmp, sizeof(tmp));
+		table_put(out, s, widths[i]);
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* The box of one section, then the "(shown of total rows...)" note when
+ * rows were left out. */
+static void table_section(hpi_buf *out, const hp_section *sec, size_t limit)
+{
+	size_t *cols, *widths, n, r, total = hp_section_nrows(sec);
+	size_t shown = limit != 0 && limit < total ? limit : total;
+
+	if ((n = table_columns(sec, &cols)) == 0) {
+		free(cols);
+		return;
+	}
+	if ((widths = calloc(n, sizeof(*widths))) == NULL) {
+		free(cols);
+		out->failed = true;
+		return;
+	}
+	table_widths(sec, cols, n, shown, widths);
+	table_rule(out, widths, n);
+	table_line(out, sec, cols, n, widths, (size_t)-1);
+	table_rule(out, widths, n);
+	for (r = 0; r < shown; r++)
+		table_line(out, sec, cols, n, widths, r);
+	if (shown > 0)
+		table_rule(out, widths, n);
+	if (shown < total)
+		hpi_buf_printf(out, "(%zu of %zu rows; report.limit: 0 shows all)\n",
+			       shown, total);
+	free(widths);
+	free(cols);
+}
+
+/* Summary line, every section's table, and the drop warning. */
+void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+{
+	const char *caller = hp_snapshot_meta(s, "caller");
+	const char *elapsed = hp_snapshot_meta(s, "elapsed_ns");
+	const char *dropped = hp_snapshot_meta(s, "dropped");
+	const hp_section *sec;
+	char t[RENDER_CELL_MAX];
+	size_t i;
+
+	if (out == NULL)
+		return;
+	if (caller == NULL && (caller = hp_snapshot_meta(s, "program")) == NULL)
+		caller = "unknown";
+	hpi_fmt_ns(t, sizeof(t), elapsed ? strtoll(elapsed, NULL, 10) : 0);
+	hpi_buf_printf(out, "[hotpath] Performance summary from %s (Total time: %s):\n",
+		       caller, t);
+	for (i = 0; i < hp_snapshot_count(s); i++) {
+		sec = hp_snapshot_section(s, i);
+		if (i > 0)
+			hpi_buf_printf(out, "\n%s:\n", hp_section_title(sec));
+		table_section(out, sec, o ? o->limit : 0);
+	}
+	if (dropped != NULL && strcmp(dropped, "0") != 0)
+		hpi_buf_printf(out, "[hotpath] %s events dropped: per-thread buffers "
+			       "were full; counts above are low by that much\n",
+			       dropped);
+}
+
+/* ---- JSON ------------------------------------------------------------- */
+
+typedef struct json_w {
+	hpi_buf *out;
+	bool pretty;
+	int depth;
+	bool nonempty[JSON_MAX_DEPTH + 1]; /* the container at depth has items */
+} json_w;
+
+/* Separator before an item of the current container: comma, newline,
+ * indentation. */
+static void json_sep(json_w *w)
+{
+	int i;
+
+	if (w->nonempty[w->depth])
+		hpi_buf_putc(w->out, ',');
+	w->nonempty[w->depth] = true;
+	if (!w->pretty)
+		return;
+	hpi_buf_putc(w->out, '\n');
+	for (i = 0; i < w->depth; i++)
+		hpi_buf_puts(w->out, "  ");
+}
+
+/* Opens an object or array ('{' or '['). */
+static void json_open(json_w *w, char c)
+{
+	hpi_buf_putc(w->out, c);
+	if (w->depth < JSON_MAX_DEPTH)
+		w->nonempty[++w->depth] = false;
+}
+
+/* Closes the current container; empty ones stay on one line. */
+static void json_close(json_w *w, char c)
+{
+	int i;
+
+	if (w->pretty && w->nonempty[w->depth]) {
+		hpi_buf_putc(w->out, '\n');
+		for (i = 1; i < w->depth; i++)
+			hpi_buf_puts(w->out, "  ");
+	}
+	if (w->depth > 0)
+		w->depth--;
+	hpi_buf_putc(w->out, c);
+}
+
+/* "key": in the current object. */
+static void json_key(json_w *w, const char *key)
+{
+	json_sep(w);
+	hpi_buf_json_str(w->out, key);
+	hpi_buf_puts(w->out, w->pretty ? ": " : ":");
+}
+
+/* A double with up to 4 decimals, trailing zeros stripped; null when not
+ * finite. */
+static void json_real(json_w *w, double d)
+{
+	char tmp[400]; /* %.4f of DBL_MAX is 316 bytes */
+	size_t n;
+
+	if (!isfinite(d)) {
+		hpi_buf_puts(w->out, "null");
+		return;
+	}
+	n = (size_t)snprintf(tmp, sizeof(tmp), "%.4f", d);
+	while (n > 0 && tmp[n - 1] == '0')
+		n--;
+	if (n > 0 && tmp[n - 1] == '.')
+		n--;
+	tmp[n] = '\0';
+	hpi_buf_puts(w->out, strcmp(tmp, "-0") == 0 ? "0" : tmp);
+}
+
+/* The shortest form that reads back as d (99, 99.9, 0.5); integers stay
+ * out of exponent notation; null when not finite. */
+static void json_shortest(json_w *w, double d)
+{
+	char tmp[32];
+	int prec;
+
+	if (!isfinite(d)) {
+		hpi_buf_puts(w->out, "null");
+		return;
+	}
+	if (d == trunc(d) && fabs(d) < 1e15) {
+		hpi_buf_printf(w->out, "%.0f", d == 0 ? 0.0 : d);
+		return;
+	}
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+	hpi_buf_puts(w->out, tmp);
+}
+
+/* One cell as a JSON value: integer, real, string or null. */
+static void json_cell(json_w *w, const hp_section *sec, size_t row, size_t col)
+{
+	hp_unit u = hp_section_column_unit(sec, col);
+
+	if (!hp_section_has(sec, row, col))
+		hpi_buf_puts(w->out, "null");
+	else if (hpi_unit_is_int(u))
+		hpi_buf_printf(w->out, "%" PRId64, hp_section_int(sec, row, col));
+	else if (hpi_unit_is_real(u))
+		json_real(w, hp_section_real(sec, row, col));
+	else
+		hpi_buf_json_str(w->out, hp_section_text(sec, row, col));
+}
+
+static void json_rows(json_w *w, const hp_section *sec, size_t shown);
+
+/* One row object: a key per column, then "log" when the row has one (and
+ * no column already took the key). */
+static void json_row(json_w *w, const hp_section *sec, size_t row)
+{
+	const hp_section *log = hpi_section_log(sec, row);
+	size_t c;
+
+	json_open(w, '{');
+	for (c = 0; c < hp_section_ncolumns(sec); c++) {
+		json_key(w, hp_section_column_key(sec, c));
+		json_cell(w, sec, row, c);
+	}
+	if (log != NULL && hpi_section_col(sec, "log") < 0 &&
+	    w->depth + 2 < JSON_MAX_DEPTH) {
+		json_key(w, "log");
+		json_rows(w, log, hp_section_nrows(log));
+	}
+	json_close(w, '}');
+}
+
+/* Array of the first shown rows. */
+static void json_rows(json_w *w, const hp_section *sec, size_t shown)
+{
+	size_t r;
+
+	json_open(w, '[');
+	for (r = 0; r < shown; r++) {
+		json_sep(w);
+		json_row(w, sec, r);
+	}
+	json_close(w, ']');
+}
+
+/* Object of string pairs. */
+static void json_kvs(json_w *w, const hpi_kvs *kvs)
+{
+	size_t i;
+
+	json_open(w, '{');
+	for (i = 0; i < kvs->n; i++) {
+		json_key(w, kvs->v[i].key);
+		hpi_buf_json_str(w->out, kvs->v[i].value);
+	}
+	json_close(w, '}');
+}
+
+/* The "columns" array of a section. */
+static void json_columns(json_w *w, const hp_section *sec)
+{
+	size_t c;
+
+	json_open(w, '[');
+	for (c = 0; c < hp_section_ncolumns(sec); c++) {
+		json_sep(w);
+		json_open(w, '{');
+		json_key(w, "key");
+		hpi_buf_json_str(w->out, hp_section_column_key(sec, c));
+		json_key(w, "title");
+		hpi_buf_json_str(w->out, hp_section_column_title(sec, c));
+		json_key(w, "unit");
+		hpi_buf_json_str(w->out, hpi_unit_name(hp_section_column_unit(sec, c)));
+		json_close(w, '}');
+	}
+	json_close(w, ']');
+}
+
+/* One section object. */
+static void json_section(json_w *w, const hp_section *sec, size_t limit)
+{
+	size_t total = hp_section_nrows(sec);
+
+	json_open(w, '{');
+	json_key(w, "id");
+	hpi_buf_json_str(w->out, hp_section_id(sec));
+	json_key(w, "title");
+	hpi_buf_json_str(w->out, hp_section_title(sec));
+	json_key(w, "columns");
+	json_columns(w, sec);
+	json_key(w, "total_rows");
+	hpi_buf_printf(w->out, "%zu", total);
+	json_key(w, "rows");
+	json_rows(w, sec, limit != 0 && limit < total ? limit : total);
+	if (sec->meta.n > 0) {
+		json_key(w, "meta");
+		json_kvs(w, &sec->meta);
+	}
+	json_close(w, '}');
+}
+
+/* True when a report-wide fact is written as a number: key "pid",
+ * "dropped" or "*_ns" and a value that is exactly a decimal integer. */
+static bool json_meta_number(const char *key, const char *value, long long *v)
+{
+	size_t klen = strlen(key);
+	const char *p = value + (value[0] == '-');
+	char *end;
+
+	if (strcmp(key, "pid") != 0 && strcmp(key, "dropped") != 0 &&
+	    (klen < 3 || strcmp(key + klen - 3, "_ns") != 0))
+		return false;
+	if (*p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	*v = strtoll(value, &end, 10);
+	return *end == '\0' && errno == 0;
+}
+
+/* True for the keys the report writes itself. */
+static bool json_reserved(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(render_reserved) / sizeof(render_reserved[0]); i++)
+		if (strcmp(key, render_reserved[i]) == 0)
+			return true;
+	return false;
+}
+
+/* type, version, generator, then the snapshot facts in insertion order. */
+static void json_head(json_w *w, const hp_snapshot *s)
+{
+	const hpi_kv *kv;
+	long long v;
+	size_t i;
+
+	json_key(w, "type");
+	hpi_buf_json_str(w->out, "hotpath_report");
+	json_key(w, "version");
+	hpi_buf_putc(w->out, '1');
+	json_key(w, "generator");
+	hpi_buf_json_str(w->out, "hotpath " HP_VERSION_STRING);
+	for (i = 0; s != NULL && i < s->meta.n; i++) {
+		kv = &s->meta.v[i];
+		if (json_reserved(kv->key))
+			continue;
+		json_key(w, kv->key);
+		if (json_meta_number(kv->key, kv->value, &v))
+			hpi_buf_printf(w->out, "%lld", v);
+		else
+			hpi_buf_json_str(w->out, kv->value);
+	}
+}
+
+/* The whole report as one JSON object and a newline. */
+void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o,
+		     bool pretty)
+{
+	json_w w = {.out = out, .pretty = pretty};
+	size_t i;
+
+	if (out == NULL)
+		return;
+	json_open(&w, '{');
+	json_head(&w, s);
+	json_key(&w, "percentiles");
+	json_open(&w, '[');
+	for (i = 0; o != NULL && o->pcts != NULL && i < o->npcts; i++) {
+		json_sep(&w);
+		json_shortest(&w, o->pcts[i]);
+	}
+	json_close(&w, ']');
+	json_key(&w, "sections");
+	json_open(&w, '[');
+	for (i = 0; i < hp_snapshot_count(s); i++) {
+		json_sep(&w);
+		json_section(&w, hp_snapshot_section(s, i), o ? o->limit : 0);
+	}
+	json_close(&w, ']');
+	json_close(&w, '}');
+	hpi_buf_putc(out, '\n');
+}

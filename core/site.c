@@ -1,0 +1,115 @@
+/*
+ * site.c - the registry of instrumented places.  A site gets its id on
+ * first use (under a mutex, once per site); the collector then maps ids to
+ * site info lock-free through pages that never move.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpi.h"
+
+#define SITE_PAGE_BITS 10
+#define SITE_PAGE (1u << SITE_PAGE_BITS)
+#define SITE_PAGES 4096 /* 4 Mi sites */
+
+static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
+static hp_site_info *site_pages[SITE_PAGES];
+static uint32_t site_next = 1; /* 0 means "unregistered" */
+
+/* "<file stem>::<func>": basic.c + sync_function -> basic::sync_function. */
+char *hpi_default_label(const char *file, const char *func)
+{
+	const char *base, *dot;
+	size_t n;
+
+	if (file == NULL)
+		file = "?";
+	base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	dot = strrchr(base, '.');
+	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	return hpi_asprintf("%.*s::%s", (int)n, base, func ? func : "?");
+}
+
+/* Fills the info of a new site; false when out of memory. */
+static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
+{
+	info->label = site->label ? strdup(site->label)
+				  : hpi_default_label(site->file, func);
+	info->file = site->file ? site->file : "?";
+	info->func = func ? strdup(func) : NULL;
+	info->line = site->line;
+	info->kind = site->kind;
+	if (info->label == NULL || (func && info->func == NULL)) {
+		free((char *)info->label);
+		free((char *)info->func);
+		return false;
+	}
+	return true;
+}
+
+/* Registers a site on its first use; returns its id, 0 on failure. */
+uint32_t hp__site_register(hp_site *site, const char *func)
+{
+	uint32_t id;
+	hp_site_info **page;
+
+	pthread_mutex_lock(&site_lock);
+	id = site->id;
+	if (id != 0)
+		goto out;
+	if (site_next >= SITE_PAGE * SITE_PAGES)
+		goto out;
+	page = &site_pages[site_next >> SITE_PAGE_BITS];
+	if (*page == NULL) {
+		hp_site_info *p = calloc(SITE_PAGE, sizeof(*p));
+		if (p == NULL)
+			goto out;
+		__atomic_store_n(page, p, __ATOMIC_RELEASE);
+	}
+	if (!site_fill(&(*page)[site_next & (SITE_PAGE - 1)], site, func))
+		goto out;
+	id = site_next++;
+	__atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
+out:
+	pthread_mutex_unlock(&site_lock);
+	return id;
+}
+
+/* Site info by id, or NULL. */
+const hp_site_info *hpi_site_get(uint32_t id)
+{
+	hp_site_info *page;
+
+	if (id == 0 || id >= SITE_PAGE * SITE_PAGES)
+		return NULL;
+	page = __atomic_load_n(&site_pages[id >> SITE_PAGE_BITS], __ATOMIC_ACQUIRE);
+	if (page == NULL || page[id & (SITE_PAGE - 1)].label == NULL)
+		return NULL;
+	return &page[id & (SITE_PAGE - 1)];
+}
+
+/* Number of ids handed out so far plus one. */
+uint32_t hpi_site_count(void)
+{
+	return __atomic_load_n(&site_next, __ATOMIC_ACQUIRE);
+}
+
+/* After fork, the child's lock may be held by a thread that is gone. */
+void hpi_site_atfork_child(void)
+{
+	pthread_mutex_init(&site_lock, NULL);
+}
+
+void hpi_site_atfork_prepare(void)
+{
+	pthread_mutex_lock(&site_lock);
+}
+
+void hpi_site_atfork_parent(void)
+{
+	pthread_mutex_unlock(&site_lock);
+}

@@ -1,0 +1,302 @@
+/*
+ * tbuf.c - the slow half of the hot path: a thread's first record, chunk
+ * refills, long durations, and thread exit.  The fast half is inline in
+ * hotpath.h: one 16-byte store and one release store of hp__tls.pos.
+ *
+ * A thread writes records into 64 KiB chunks.  When a chunk is full it
+ * links the next one (from the chunks the collector handed back, else a new
+ * allocation up to collector.buffer_max_mb) and moves on; if it may not
+ * grow, the record is counted as dropped.  The collector reads each
+ * thread's published position under the list lock, which is also what a
+ * thread takes when it exits, so the collector never reads a dead thread's
+ * TLS.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "tbuf.h"
+
+__thread struct hp__tls hp__tls __attribute__((tls_model("initial-exec")));
+static __thread hpi_thread *tbuf_self;
+
+static pthread_mutex_t tbuf_lock = PTHREAD_MUTEX_INITIALIZER;
+static hpi_thread *tbuf_head;
+static pthread_key_t tbuf_key;
+static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+static size_t tbuf_maxchunks = 64u * 1024 * 1024 / HPI_CHUNK_BYTES;
+static uint64_t tbuf_reaped_dropped;
+
+static void tbuf_exit(void *arg);
+
+/* Creates the key whose destructor tells us a thread is leaving. */
+static void tbuf_key_init(void)
+{
+	pthread_key_create(&tbuf_key, tbuf_exit);
+}
+
+/* Sets the per-thread chunk cap. */
+void hpi_tbuf_set_max_mb(int mb)
+{
+	size_t n = (size_t)(mb > 0 ? mb : 1) * 1024 * 1024 / HPI_CHUNK_BYTES;
+
+	__atomic_store_n(&tbuf_maxchunks, n ? n : 1, __ATOMIC_RELAXED);
+}
+
+/* A new chunk: one the collector handed back, else a new one within the cap. */
+static hpi_chunk *tbuf_chunk_get(hpi_thread *t)
+{
+	hpi_chunk *c;
+
+	if (t->spare == NULL && __atomic_load_n(&t->free, __ATOMIC_RELAXED) != NULL)
+		t->spare = __atomic_exchange_n(&t->free, NULL, __ATOMIC_ACQUIRE);
+	if ((c = t->spare) != NULL) {
+		t->spare = c->free_next;
+	} else {
+		if (t->nchunks >= t->maxchunks || (c = malloc(sizeof(*c))) == NULL)
+			return NULL;
+		t->nchunks++;
+	}
+	c->next = NULL;
+	c->free_next = NULL;
+	return c;
+}
+
+/* Registers the calling thread with the collector. */
+static hpi_thread *tbuf_register(void)
+{
+	hpi_thread *t;
+	hpi_chunk *c;
+
+	pthread_once(&tbuf_once, tbuf_key_init);
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->tls = &hp__tls;
+	t->tid = (uint64_t)syscall(SYS_gettid);
+	prctl(PR_GET_NAME, t->name, 0, 0, 0);
+	t->maxchunks = __atomic_load_n(&tbuf_maxchunks, __ATOMIC_RELAXED);
+	if ((c = tbuf_chunk_get(t)) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->cur = c;
+	t->rd_chunk = c;
+	t->rd = c->recs;
+	hp__tls.pos = c->recs;
+	hp__tls.end = c->recs + HPI_CHUNK_RECS;
+	pthread_mutex_lock(&tbuf_lock);
+	t->next = tbuf_head;
+	tbuf_head = t;
+	pthread_mutex_unlock(&tbuf_lock);
+	pthread_setspecific(tbuf_key, t);
+	tbuf_self = t;
+	return t;
+}
+
+/* Makes room for n records; false when the thread may not grow. */
+static bool tbuf_room(hpi_thread *t, size_t n)
+{
+	hpi_chunk *c;
+	struct hp__rec *p = hp__tls.pos;
+
+	if ((size_t)(hp__tls.end - p) >= n)
+		return true;
+	if ((c = tbuf_chunk_get(t)) == NULL)
+		return false;
+	/* pad the old chunk so the collector never splits a pair */
+	for (; p < hp__tls.end; p++) {
+		p->site = 0;
+		p->dt = 0;
+		p->t = 0;
+	}
+	__atomic_store_n(&t->cur->next, c, __ATOMIC_RELEASE);
+	t->cur = c;
+	hp__tls.end = c->recs + HPI_CHUNK_RECS;
+	__atomic_store_n(&hp__tls.pos, c->recs, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* The hot path's slow half: first record, full chunk, or long duration. */
+void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
+{
+	hpi_thread *t = tbuf_self;
+	uint64_t dt = t1 - t0;
+	size_t need = (dt >> 32) ? 2 : 1;
+	struct hp__rec *p;
+
+	if (t == NULL && (t = tbuf_register()) == NULL)
+		return;
+	if (!tbuf_room(t, need)) {
+		__atomic_store_n(&t->dropped, t->dropped + 1, __ATOMIC_RELAXED);
+		return;
+	}
+	p = hp__tls.pos;
+	p->t = t0;
+	p->site = site;
+	if (need == 2) {
+		p->dt = HPI_DT_EXT;
+		p[1].t = dt;
+		p[1].site = 0;
+		p[1].dt = 0;
+	} else {
+		p->dt = (uint32_t)dt;
+	}
+	__atomic_store_n(&hp__tls.pos, p + need, __ATOMIC_RELEASE);
+}
+
+/* Thread exit: freeze the final position so the collector stops reading TLS. */
+static void tbuf_exit(void *arg)
+{
+	hpi_thread *t = arg;
+
+	pthread_mutex_lock(&tbuf_lock);
+	t->final_pos = hp__tls.pos;
+	t->exited = 1;
+	pthread_mutex_unlock(&tbuf_lock);
+	/* a later destructor that measures something registers afresh */
+	tbuf_self = NULL;
+	hp__tls.pos = NULL;
+	hp__tls.end = NULL;
+}
+
+/* Reads every thread's published position under the lock. */
+hpi_thread *hpi_tbuf_snapshot(void)
+{
+	hpi_thread *t, *head;
+
+	pthread_mutex_lock(&tbuf_lock);
+	head = tbuf_head;
+	for (t = head; t != NULL; t = t->next) {
+		t->snap_exited = t->exited;
+		t->snap = t->exited ? t->final_pos
+				    : __atomic_load_n(&t->tls->pos, __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_unlock(&tbuf_lock);
+	return head;
+}
+
+/* Hands a drained chunk back to its producer. */
+void hpi_tbuf_recycle(hpi_thread *t, hpi_chunk *c)
+{
+	hpi_chunk *old;
+
+	if (t->exited) {
+		free(c);
+		return;
+	}
+	old = __atomic_load_n(&t->free, __ATOMIC_RELAXED);
+	do
+		c->free_next = old;
+	while (!__atomic_compare_exchange_n(&t->free, &old, c, true,
+	    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+/* Frees a thread record and its chunks; the thread is gone. */
+static void tbuf_free_thread(hpi_thread *t)
+{
+	hpi_chunk *c, *n;
+
+	for (c = t->free; c != NULL; c = n) {
+		n = c->free_next;
+		free(c);
+	}
+	for (c = t->spare; c != NULL; c = n) {
+		n = c->free_next;
+		free(c);
+	}
+	for (c = t->rd_chunk; c != NULL; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(t);
+}
+
+/* Unlinks exited threads whose records are all drained. */
+void hpi_tbuf_reap(void)
+{
+	hpi_thread **pp, *t;
+
+	pthread_mutex_lock(&tbuf_lock);
+	for (pp = &tbuf_head; (t = *pp) != NULL;) {
+		if (t->exited && t->snap_exited && t->rd == t->final_pos && t->seen != 1) {
+			*pp = t->next;
+			tbuf_reaped_dropped += t->dropped;
+			tbuf_free_thread(t);
+		} else {
+			pp = &t->next;
+		}
+	}
+	pthread_mutex_unlock(&tbuf_lock);
+}
+
+/* Dropped records so far. */
+uint64_t hpi_tbuf_dropped(void)
+{
+	uint64_t n;
+	hpi_thread *t;
+
+	pthread_mutex_lock(&tbuf_lock);
+	n = tbuf_reaped_dropped;
+	for (t = tbuf_head; t != NULL; t = t->next)
+		n += __atomic_load_n(&t->dropped, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tbuf_lock);
+	return n;
+}
+
+/* Resets the dropped counters for a new guard. */
+static void tbuf_reset_dropped(void)
+{
+	hpi_thread *t;
+
+	tbuf_reaped_dropped = 0;
+	for (t = tbuf_head; t != NULL; t = t->next)
+		__atomic_store_n(&t->dropped, 0, __ATOMIC_RELAXED);
+}
+
+/* Skips everything pending: a new guard starts from now. */
+void hpi_tbuf_discard_all(void)
+{
+	hpi_thread *t;
+
+	for (t = hpi_tbuf_snapshot(); t != NULL; t = t->next) {
+		while (t->snap != NULL &&
+		       !(t->snap >= t->rd_chunk->recs &&
+			 t->snap <= t->rd_chunk->recs + HPI_CHUNK_RECS)) {
+			hpi_chunk *c = t->rd_chunk;
+			t->rd_chunk = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE);
+			hpi_tbuf_recycle(t, c);
+		}
+		t->rd = t->snap ? t->snap : t->rd;
+	}
+	pthread_mutex_lock(&tbuf_lock);
+	tbuf_reset_dropped();
+	pthread_mutex_unlock(&tbuf_lock);
+	hpi_tbuf_reap();
+}
+
+void hpi_tbuf_atfork_prepare(void)
+{
+	pthread_mutex_lock(&tbuf_lock);
+}
+
+void hpi_tbuf_atfork_parent(void)
+{
+	pthread_mutex_unlock(&tbuf_lock);
+}
+
+/* The child keeps no thread but the caller and profiles nothing until a
+ * guard of its own; the parent's buffers are not the child's to report. */
+void hpi_tbuf_atfork_child(void)
+{
+	pthread_mutex_init(&tbuf_lock, NULL);
+	tbuf_head = NULL;
+	tbuf_reaped_dropped = 0;
+	tbuf_self = NULL;
+	hp__tls.pos = NULL;
+	hp__tls.end = NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * tbuf.h - per-thread record buffers: written by their thread with no lock,
+ * drained by the collector.
+ */
+#ifndef HPI_TBUF_H
+#define HPI_TBUF_H
+
+#include "hpi.h"
+
+#define HPI_CHUNK_BYTES 65536
+#define HPI_CHUNK_RECS ((HPI_CHUNK_BYTES - 64) / sizeof(struct hp__rec))
+
+/* A fixed block of records; `next` is set by the producer once it is full. */
+typedef struct hpi_chunk {
+	struct hpi_chunk *next;
+	struct hpi_chunk *free_next; /* link in the free list */
+	char pad[48];
+	struct hp__rec recs[HPI_CHUNK_RECS];
+} hpi_chunk;
+
+/* One profiled thread, as the collector sees it. */
+typedef struct hpi_thread {
+	struct hpi_thread *next;    /* global list, newest first */
+	struct hp__tls *tls;        /* the thread's hot-path cursor */
+	uint64_t tid;
+	char name[16];
+	struct hp__rec *final_pos;  /* tls->pos when the thread exited */
+	int exited;                 /* set under the list lock */
+	int seen;                   /* collector: THREAD_START sent */
+	struct hp__rec *snap;       /* collector: limit read under the lock */
+	int snap_exited;            /* collector: exited, read under the lock */
+	hpi_chunk *rd_chunk;        /* collector's cursor */
+	struct hp__rec *rd;
+	hpi_chunk *free;            /* chunks handed back by the collector */
+	hpi_chunk *cur;             /* producer: chunk being written */
+	hpi_chunk *spare;           /* producer: taken from free, not yet used */
+	size_t nchunks, maxchunks;  /* producer */
+	uint64_t dropped;           /* producer writes, collector reads */
+} hpi_thread;
+
+/* Marks an extended record: the next record's t holds the duration. */
+#define HPI_DT_EXT UINT32_MAX
+
+/* Sets the per-thread cap (MiB) for threads registered from now on. */
+void hpi_tbuf_set_max_mb(int mb);
+/* Under the list lock: fills every thread's snap and returns the list head. */
+hpi_thread *hpi_tbuf_snapshot(void);
+/* Moves every cursor to the current end, throwing pending records away. */
+void hpi_tbuf_discard_all(void);
+/* Gives a drained chunk back to its thread (or frees it if the thread is gone). */
+void hpi_tbuf_recycle(hpi_thread *t, hpi_chunk *c);
+/* Unlinks and frees exited threads whose records are all drained. */
+void hpi_tbuf_reap(void);
+/* Total dropped records over all threads, alive or reaped. */
+uint64_t hpi_tbuf_dropped(void);
+void hpi_tbuf_atfork_prepare(void);
+void hpi_tbuf_atfork_parent(void);
+void hpi_tbuf_atfork_child(void);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * hotpath/plugin.h - the plugin ABI.
+ *
+ * A plugin is a static const hp_plugin_ops table.  Built-in plugins hand it
+ * to the registry directly; an external plugin is a shared object exporting
+ * one symbol, hp_plugin_entry, that returns it:
+ *
+ *   static const hp_plugin_ops slowest_ops = {
+ *       .abi = HP_PLUGIN_ABI, .size = sizeof(hp_plugin_ops),
+ *       .name = "slowest", .events = HP_EV_BIT(HP_EV_SCOPE),
+ *       .init = slowest_init, .on_event = slowest_event,
+ *       .snapshot = slowest_snapshot, .fini = slowest_fini,
+ *   };
+ *   HP_PLUGIN_EXPORT const hp_plugin_ops *hp_plugin_entry(void)
+ *   { return &slowest_ops; }
+ *
+ * A plugin never links against libhotpath: everything it may call is in the
+ * hp_host table it receives in init.  The host reads only the first `size`
+ * bytes of the ops table, so a plugin built against an older, shorter table
+ * keeps working; `abi` changes only when the meaning of a field changes.
+ */
+#ifndef HOTPATH_PLUGIN_H
+#define HOTPATH_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hotpath.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HP_PLUGIN_ABI 1
+
+#if defined(__GNUC__)
+#define HP_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define HP_PLUGIN_EXPORT
+#endif
+
+/* Kinds of bus events.  New kinds are only ever appended. */
+typedef enum hp_event_kind {
+	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur */
+	HP_EV_THREAD_START, /* first event of a thread: tid */
+	HP_EV_THREAD_EXIT,  /* a thread exited and its buffer is drained: tid */
+	HP_EV__COUNT
+} hp_event_kind;
+
+#define HP_EV_BIT(k) (UINT64_C(1) << (k))
+
+/* One bus event; borrowed for the duration of on_event. */
+typedef struct hp_event {
+	uint32_t kind;    /* hp_event_kind */
+	uint32_t site;    /* site id, 0 when the kind has none */
+	uint64_t tid;     /* OS thread id (gettid) */
+	uint64_t time_ns; /* start, ns since the guard started */
+	uint64_t dur_ns;  /* duration in ns (HP_EV_SCOPE) */
+} hp_event;
+
+/* What is known of a site.  Borrowed; valid until the process exits. */
+typedef struct hp_site_info {
+	const char *label; /* "basic::sync_function" or the explicit label */
+	const char *file;  /* as the compiler saw it */
+	const char *func;  /* enclosing function */
+	int line;
+	int kind;          /* HP_SITE_FUNCTION, HP_SITE_BLOCK */
+} hp_site_info;
+
+typedef struct hp_options hp_options;
+
+/*
+ * Services of the host.  Every function may be called from init, on_event,
+ * snapshot and fini.  Strings passed in are copied.
+ */
+typedef struct hp_host {
+	uint32_t abi;
+	uint32_t size;
+	/* Site by id, or NULL for an unknown id. */
+	const hp_site_info *(*site)(uint32_t id);
+	/* This plugin's options (hotpath.yaml plugins.options.<name>.<key>). */
+	long long (*option_int)(const hp_options *o, const char *key, long long dflt);
+	const char *(*option_text)(const hp_options *o, const char *key, const char *dflt);
+	/* One "[hotpath] <plugin>: <message>" line on stderr. */
+	void (*warn)(const char *plugin, const char *fmt, ...)
+#if defined(__GNUC__)
+	    __attribute__((format(printf, 2, 3)))
+#endif
+	    ;
+	/* The report's percentiles (borrowed) and the guard's wall time so far. */
+	const double *(*percentiles)(size_t *n);
+	uint64_t (*elapsed_ns)(void);
+	/* Snapshot writing.  Cell types follow the column unit: COUNT, NS and
+	 * BYTES take int, PERCENT and RATE take real, TEXT takes text. */
+	hp_section *(*section_add)(hp_snapshot *snap, const char *id, const char *title);
+	int (*column_add)(hp_section *sec, const char *key, const char *title, hp_unit unit);
+	size_t (*row_add)(hp_section *sec);
+	void (*cell_int)(hp_section *sec, size_t row, size_t col, int64_t v);
+	void (*cell_real)(hp_section *sec, size_t row, size_t col, double v);
+	void (*cell_text)(hp_section *sec, size_t row, size_t col, const char *v);
+	void (*meta_set)(hp_section *sec, const char *key, const char *value);
+	/* The row's log (e.g. recent calls): a child section, created on first
+	 * call; add columns and rows to it like to any section. */
+	hp_section *(*row_log)(hp_section *sec, size_t row);
+} hp_host;
+
+/*
+ * The ops table.  Which thread calls each operation:
+ */
+typedef struct hp_plugin_ops {
+	uint32_t abi;            /* HP_PLUGIN_ABI */
+	uint32_t size;           /* sizeof(hp_plugin_ops) */
+	const char *name;        /* short id: [a-z0-9_]+ */
+	const char *description; /* one line */
+	uint64_t events;         /* HP_EV_BIT() mask of kinds to receive */
+
+	/* Guard-building thread, before the collector starts; may block and
+	 * allocate.  Stores the plugin's state in *state.  Returns 0, or a
+	 * negative hp_err with a malloc'ed message in *cause (host frees);
+	 * the plugin is then left out of this run. */
+	int (*init)(const hp_host *host, const hp_options *opts, void **state,
+		    char **cause);
+
+	/* Collector thread only, so state needs no lock.  Must not block:
+	 * every other event waits for it. */
+	void (*on_event)(void *state, const hp_event *ev);
+
+	/* Collector thread, or the reporting thread once the collector has
+	 * stopped; never both at once.  Adds zero or more sections. */
+	int (*snapshot)(void *state, hp_snapshot *snap);
+
+	/* Thread that ends the guard, after the last snapshot; frees state. */
+	void (*fini)(void *state);
+} hp_plugin_ops;
+
+/* The one symbol an external plugin exports. */
+HP_PLUGIN_EXPORT const hp_plugin_ops *hp_plugin_entry(void);
+typedef const hp_plugin_ops *(*hp_plugin_entry_fn)(void);
+#define HP_PLUGIN_ENTRY "hp_plugin_entry"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOTPATH_PLUGIN_H */

@@ -1,0 +1,277 @@
+/*
+ * timing.c - the built-in timing plugin: per label, calls, avg, min, max,
+ * total, share of the guard's wall time, percentiles, and a log of the most
+ * recent calls.  It is registered through the same ops table an external
+ * plugin uses; being built in, it also uses libhotpath's histogram.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpi.h"
+#include "registry.h"
+
+typedef struct timing_call {
+	uint64_t dur, tid, time;
+} timing_call;
+
+typedef struct timing_entry {
+	const char *label;   /* borrowed from the site registry */
+	hpi_hist hist;
+	timing_call *log;    /* ring of the last `cap` calls */
+	size_t log_head, log_n;
+} timing_entry;
+
+typedef struct timing_state {
+	const hp_host *host;
+	size_t log_cap;
+	timing_entry **by_site;  /* index: site id */
+	size_t nsites;
+	timing_entry **entries;  /* one per label */
+	size_t n, cap;
+	timing_entry **table;    /* open addressing, label -> entry */
+	size_t tcap;
+} timing_state;
+
+/* FNV-1a of a label. */
+static size_t timing_hash(const char *s)
+{
+	size_t h = 1469598103934665603u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* Doubles the label table. */
+static bool timing_rehash(timing_state *st)
+{
+	size_t cap = st->tcap ? st->tcap * 2 : 64;
+	timing_entry **t = calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return false;
+	for (size_t i = 0; i < st->n; i++) {
+		size_t h = timing_hash(st->entries[i]->label) & (cap - 1);
+		while (t[h] != NULL)
+			h = (h + 1) & (cap - 1);
+		t[h] = st->entries[i];
+	}
+	free(st->table);
+	st->table = t;
+	st->tcap = cap;
+	return true;
+}
+
+/* The entry of a label, created on first sight. */
+static timing_entry *timing_entry_get(timing_state *st, const char *label)
+{
+	size_t h;
+	timing_entry *e;
+
+	if ((st->n + 1) * 2 > st->tcap && !timing_rehash(st))
+		return NULL;
+	for (h = timing_hash(label) & (st->tcap - 1); st->table[h] != NULL;
+	     h = (h + 1) & (st->tcap - 1))
+		if (strcmp(st->table[h]->label, label) == 0)
+			return st->table[h];
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 32;
+		timing_entry **p = realloc(st->entries, cap * sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		st->entries = p;
+		st->cap = cap;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->label = label;
+	hpi_hist_init(&e->hist);
+	st->entries[st->n++] = e;
+	st->table[h] = e;
+	return e;
+}
+
+/* The entry of a site id: an array lookup after the first event. */
+static timing_entry *timing_site(timing_state *st, uint32_t id)
+{
+	const hp_site_info *info;
+
+	if (id >= st->nsites) {
+		size_t n = st->nsites ? st->nsites : 256;
+		timing_entry **p;
+		while (n <= id)
+			n *= 2;
+		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
+			return NULL;
+		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
+		st->by_site = p;
+		st->nsites = n;
+	}
+	if (st->by_site[id] != NULL)
+		return st->by_site[id];
+	if ((info = st->host->site(id)) == NULL)
+		return NULL;
+	return st->by_site[id] = timing_entry_get(st, info->label);
+}
+
+static int timing_init(const hp_host *host, const hp_options *opts, void **state,
+		       char **cause)
+{
+	timing_state *st = calloc(1, sizeof(*st));
+	long long cap = host->option_int(opts, "recent_logs", 50);
+
+	(void)cause;
+	if (st == NULL)
+		return HP_ENOMEM;
+	st->host = host;
+	st->log_cap = cap > 0 ? (size_t)cap : 0;
+	*state = st;
+	return 0;
+}
+
+static void timing_event(void *state, const hp_event *ev)
+{
+	timing_state *st = state;
+	timing_entry *e = timing_site(st, ev->site);
+	timing_call *c;
+
+	if (e == NULL)
+		return;
+	hpi_hist_add(&e->hist, ev->dur_ns);
+	if (st->log_cap == 0)
+		return;
+	c = &e->log[e->log_head];
+	c->dur = ev->dur_ns;
+	c->tid = ev->tid;
+	c->time = ev->time_ns;
+	e->log_head = (e->log_head + 1) % st->log_cap;
+	if (e->log_n < st->log_cap)
+		e->log_n++;
+}
+
+/* Sort: biggest total first, then label for a stable order. */
+static int timing_cmp(const void *a, const void *b)
+{
+	const timing_entry *x = *(timing_entry *const *)a, *y = *(timing_entry *const *)b;
+
+	if (x->hist.sum != y->hist.sum)
+		return x->hist.sum > y->hist.sum ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* Percentile column key: p99, p99.9, p0. */
+static void timing_pkey(char *buf, size_t len, double p, bool title)
+{
+	snprintf(buf, len, title ? "P%g" : "p%g", p);
+}
+
+/* The row's recent calls, newest first. */
+static void timing_log(timing_state *st, const timing_entry *e, hp_section *sec, size_t row)
+{
+	const hp_host *h = st->host;
+	hp_section *log;
+
+	if (e->log_n == 0 || (log = h->row_log(sec, row)) == NULL)
+		return;
+	h->column_add(log, "duration", "Duration", HP_UNIT_NS);
+	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
+	h->column_add(log, "time", "Time", HP_UNIT_NS);
+	for (size_t i = 0; i < e->log_n; i++) {
+		size_t k = (e->log_head + st->log_cap - 1 - i) % st->log_cap;
+		size_t r = h->row_add(log);
+		h->cell_int(log, r, 0, (int64_t)e->log[k].dur);
+		h->cell_int(log, r, 1, (int64_t)e->log[k].tid);
+		h->cell_int(log, r, 2, (int64_t)e->log[k].time);
+	}
+}
+
+/* One row per label. */
+static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
+		       const double *p, size_t np, uint64_t elapsed)
+{
+	const hp_host *h = st->host;
+	size_t r = h->row_add(sec), c = 0;
+	uint64_t total = hpi_hist_sum(&e->hist);
+
+	h->cell_text(sec, r, c++, e->label);
+	h->cell_int(sec, r, c++, (int64_t)e->hist.count);
+	h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? total / e->hist.count : 0));
+	h->cell_int(sec, r, c++, (int64_t)e->hist.min);
+	h->cell_int(sec, r, c++, (int64_t)e->hist.max);
+	for (size_t i = 0; i < np; i++)
+		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(&e->hist, p[i]));
+	h->cell_int(sec, r, c++, (int64_t)total);
+	h->cell_real(sec, r, c++, elapsed ? 100.0 * (double)total / (double)elapsed : 0.0);
+	timing_log(st, e, sec, r);
+}
+
+static int timing_snapshot(void *state, hp_snapshot *snap)
+{
+	timing_state *st = state;
+	const hp_host *h = st->host;
+	size_t np;
+	const double *p = h->percentiles(&np);
+	hp_section *sec = h->section_add(snap, "functions", "Functions");
+	hpi_buf cols;
+	char key[32], title[32];
+
+	if (sec == NULL)
+		return HP_ENOMEM;
+	h->column_add(sec, "name", "Function", HP_UNIT_TEXT);
+	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
+	h->column_add(sec, "avg", "Avg", HP_UNIT_NS);
+	h->column_add(sec, "min", "Min", HP_UNIT_NS);
+	h->column_add(sec, "max", "Max", HP_UNIT_NS);
+	hpi_buf_init(&cols);
+	hpi_buf_puts(&cols, "name,calls,avg");
+	for (size_t i = 0; i < np; i++) {
+		timing_pkey(key, sizeof(key), p[i], false);
+		timing_pkey(title, sizeof(title), p[i], true);
+		h->column_add(sec, key, title, HP_UNIT_NS);
+		hpi_buf_printf(&cols, ",%s", key);
+	}
+	hpi_buf_puts(&cols, ",total,percent_total");
+	h->column_add(sec, "total", "Total", HP_UNIT_NS);
+	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
+	hpi_buf_fini(&cols);
+	qsort(st->entries, st->n, sizeof(*st->entries), timing_cmp);
+	for (size_t i = 0; i < st->n; i++)
+		timing_row(st, st->entries[i], sec, p, np, h->elapsed_ns());
+	return 0;
+}
+
+static void timing_fini(void *state)
+{
+	timing_state *st = state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n; i++) {
+		hpi_hist_fini(&st->entries[i]->hist);
+		free(st->entries[i]->log);
+		free(st->entries[i]);
+	}
+	free(st->entries);
+	free(st->table);
+	free(st->by_site);
+	free(st);
+}
+
+const hp_plugin_ops hpi_timing_plugin = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_plugin_ops),
+	.name = "timing",
+	.description = "per-function timing: calls, avg, percentiles, total",
+	.events = HP_EV_BIT(HP_EV_SCOPE),
+	.init = timing_init,
+	.on_event = timing_event,
+	.snapshot = timing_snapshot,
+	.fini = timing_fini,
+};

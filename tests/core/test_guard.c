@@ -1,0 +1,254 @@
+/*
+ * test_guard.c - the life of a guard: one at a time, report at end, at
+ * exit(), on timeout, on a signal, and what a fork child does.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hpi.h"
+
+static char warned[4096];
+
+static void sink(const char *line, void *data)
+{
+	(void)data;
+	strncat(warned, line, sizeof(warned) - strlen(warned) - 2);
+	strcat(warned, "\n");
+}
+
+static char outpath[64];
+
+/* Each test: a fresh config and a JSON report in a temp file. */
+static void setup(void)
+{
+	int fd;
+
+	strcpy(outpath, "/tmp/hp_guard_XXXXXX");
+	fd = mkstemp(outpath);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_FORMAT", "json", 1);
+	setenv("HOTPATH_OUTPUT", outpath, 1);
+	warned[0] = '\0';
+	hpi_warn_set_sink(sink, NULL);
+}
+
+static void teardown(void)
+{
+	unlink(outpath);
+}
+
+static void __attribute__((noinline)) work(void)
+{
+	HP_MEASURE_NAMED("guard::work");
+	__asm__ __volatile__("" ::: "memory");
+}
+
+/* calls of guard::work in the JSON report at outpath, -1 if absent. */
+static long long report_calls(void)
+{
+	json_error_t err;
+	json_t *root = json_load_file(outpath, 0, &err), *secs, *sec, *row;
+	size_t i, j;
+	long long calls = -1;
+
+	if (root == NULL)
+		return -2;
+	secs = json_object_get(root, "sections");
+	json_array_foreach(secs, i, sec) {
+		if (strcmp(json_string_value(json_object_get(sec, "id")), "functions") != 0)
+			continue;
+		json_array_foreach(json_object_get(sec, "rows"), j, row) {
+			if (strcmp(json_string_value(json_object_get(row, "name")), "guard::work") == 0)
+				calls = json_integer_value(json_object_get(row, "calls"));
+		}
+	}
+	json_decref(root);
+	return calls;
+}
+
+START_TEST(one_guard_at_a_time)
+{
+	hp_guard *a = hp_guard_builder_build(hp_guard_builder_new("first"));
+	hp_guard *b = hp_guard_builder_build(hp_guard_builder_new("second"));
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_null(b);
+	ck_assert_str_eq(warned, "a guard is already alive (\"first\"); \"second\" is not started\n");
+	work();
+	hp_guard_end(a);
+	ck_assert_int_eq(report_calls(), 1);
+	/* and once it has ended, a new one may start */
+	a = hp_guard_builder_build(hp_guard_builder_new("third"));
+	ck_assert_ptr_nonnull(a);
+	hp_guard_end(a);
+}
+END_TEST
+
+START_TEST(report_at_exit)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		hp_guard_builder_build(hp_guard_builder_new("exiting"));
+		work();
+		work();
+		work();
+		exit(3);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 3);
+	ck_assert_int_eq(report_calls(), 3);
+}
+END_TEST
+
+START_TEST(timeout_reports_then_exits_zero)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		hp_guard_builder_build_with_timeout(hp_guard_builder_new("timed"), 100);
+		for (int i = 0; i < 5; i++)
+			work();
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(report_calls(), 5);
+}
+END_TEST
+
+START_TEST(signal_reports_when_asked)
+{
+	int fds[2];
+	pid_t pid;
+	int st;
+	char c;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	setenv("HOTPATH_REPORT_ON_SIGNAL", "true", 1);
+	if ((pid = fork()) == 0) {
+		hp_guard_builder_build(hp_guard_builder_new("signalled"));
+		for (int i = 0; i < 4; i++)
+			work();
+		write(fds[1], "r", 1);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFSIGNALED(st));
+	ck_assert_int_eq(WTERMSIG(st), SIGTERM);
+	ck_assert_int_eq(report_calls(), 4);
+}
+END_TEST
+
+/* The child of a fork profiles and reports nothing; the parent counts only
+ * its own calls, and nobody deadlocks. */
+START_TEST(fork_child_is_inert)
+{
+	hp_guard *g = hp_guard_builder_build(hp_guard_builder_new("forking"));
+	pid_t pid;
+	int st;
+
+	for (int i = 0; i < 10; i++)
+		work();
+	if ((pid = fork()) == 0) {
+		for (int i = 0; i < 100; i++)
+			work();
+		hp_guard_end(g);
+		exit(7);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 7);
+	ck_assert_int_eq(report_calls(), -2); /* the child wrote no report */
+	work();
+	hp_guard_end(g);
+	ck_assert_int_eq(report_calls(), 11);
+}
+END_TEST
+
+START_TEST(builder_checks_its_arguments)
+{
+	hp_guard_builder *b = hp_guard_builder_new("args");
+	const double bad[] = {50, 101};
+
+	ck_assert_int_eq(hp_guard_builder_percentiles(b, bad, 2), HP_ERANGE);
+	ck_assert_str_eq(warned, "hp_guard_builder_percentiles: 101 is outside 0..100; ignored\n");
+	ck_assert_int_eq(hp_guard_builder_script(b, "x.lua"), HP_ENOTSUP);
+	ck_assert_int_eq(hp_guard_builder_format(b, (hp_format)42), HP_EINVAL);
+	ck_assert_int_eq(hp_guard_builder_output(b, ""), HP_EINVAL);
+	ck_assert_int_eq(hp_guard_builder_reporter(b, NULL, NULL), HP_EINVAL);
+	hp_guard_builder_free(b);
+	hp_guard_builder_free(NULL);
+	hp_guard_end(NULL);
+	ck_assert_ptr_null(hp_guard_builder_build(NULL));
+}
+END_TEST
+
+/* HP_MAIN's options, and HOTPATH_* winning over them. */
+START_TEST(main_options_and_env_precedence)
+{
+	hp_main_options o = {.percentiles = "50,99.9", .format = HP_FORMAT_TABLE, .limit = 0};
+	hp_guard *g;
+	json_t *root;
+	json_error_t err;
+
+	g = hp__main_start(&o, "dir/prog.c", "main");
+	ck_assert_ptr_nonnull(g);
+	work();
+	hp__main_end(&g);
+	ck_assert_ptr_null(g);
+	root = json_load_file(outpath, 0, &err); /* HOTPATH_FORMAT=json won */
+	ck_assert_ptr_nonnull(root);
+	ck_assert_str_eq(json_string_value(json_object_get(root, "caller")), "prog::main");
+	ck_assert_int_eq(json_array_size(json_object_get(root, "percentiles")), 2);
+	ck_assert(json_real_value(json_array_get(json_object_get(root, "percentiles"), 1)) == 99.9);
+	json_decref(root);
+}
+END_TEST
+
+static Suite *guard_suite(void)
+{
+	Suite *s = suite_create("guard");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, one_guard_at_a_time);
+	tcase_add_test(tc, report_at_exit);
+	tcase_add_test(tc, timeout_reports_then_exits_zero);
+	tcase_add_test(tc, signal_reports_when_asked);
+	tcase_add_test(tc, fork_child_is_inert);
+	tcase_add_test(tc, builder_checks_its_arguments);
+	tcase_add_test(tc, main_options_and_env_precedence);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(guard_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
