@@ -20,7 +20,7 @@
 struct hp__rt hp__rt __attribute__((aligned(64)));
 
 static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
-static uint64_t clock_mult; /* ns per tick, 32.32 fixed point */
+uint64_t hpi_clock_mult; /* ns per tick, 32.32 fixed point */
 static uint64_t clock_tick0, clock_mono0; /* calibration origin */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
@@ -84,7 +84,7 @@ static void clock_calibrate(void)
 	clock_mono0 = m0;
 	if (t1 <= t0)
 		t1 = t0 + 1;
-	clock_mult = (uint64_t)(((unsigned __int128)(m1 - m0) << 32) / (t1 - t0));
+	hpi_clock_mult = (uint64_t)(((unsigned __int128)(m1 - m0) << 32) / (t1 - t0));
 }
 
 /* Chooses the clock once per process. */
@@ -99,7 +99,7 @@ static void clock_setup(void)
 		clock_calibrate();
 		__atomic_store_n(&hp__rt.tsc, 1, __ATOMIC_RELEASE);
 	} else {
-		clock_mult = UINT64_C(1) << 32;
+		hpi_clock_mult = UINT64_C(1) << 32;
 		__atomic_store_n(&hp__rt.tsc, 0, __ATOMIC_RELEASE);
 	}
 }
@@ -121,17 +121,9 @@ void hpi_clock_recalibrate(void)
 	t = clock_raw();
 	if (m - clock_mono0 < 100000000u || t <= clock_tick0)
 		return;
-	__atomic_store_n(&clock_mult,
+	__atomic_store_n(&hpi_clock_mult,
 	    (uint64_t)(((unsigned __int128)(m - clock_mono0) << 32) / (t - clock_tick0)),
 	    __ATOMIC_RELAXED);
-}
-
-/* Converts a tick count to nanoseconds. */
-uint64_t hpi_ticks_to_ns(uint64_t ticks)
-{
-	uint64_t mult = __atomic_load_n(&clock_mult, __ATOMIC_RELAXED);
-
-	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
 }
 
 /* Whether the hot path reads the TSC. */
@@ -143,5 +135,5 @@ bool hpi_clock_is_tsc(void)
 /* Tick rate in GHz, for the benchmark's report. */
 double hpi_clock_ghz(void)
 {
-	return clock_mult ? 4294967296.0 / (double)clock_mult : 0.0;
+	return hpi_clock_mult ? 4294967296.0 / (double)hpi_clock_mult : 0.0;
 }

@@ -15,6 +15,17 @@
 #include "collector.h"
 #include "tbuf.h"
 
+
+#define DRAIN_BATCH 512
+
+typedef struct drain_ctx {
+	hpi_registry *reg;
+	uint64_t t0;
+	uint64_t records;
+	size_t n;                  /* events waiting in evs */
+	hp_event evs[DRAIN_BATCH];
+} drain_ctx;
+
 struct hpi_collector {
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -24,19 +35,25 @@ struct hpi_collector {
 	hpi_registry *reg;
 	uint64_t t0;      /* guard start tick */
 	uint64_t records; /* processed, for the benchmark */
+	drain_ctx drain;  /* collector thread only */
 };
 
-typedef struct drain_ctx {
-	hpi_registry *reg;
-	uint64_t t0;
-	uint64_t records;
-} drain_ctx;
+/* Hands the waiting events to the plugins. */
+static void collector_flush(drain_ctx *d)
+{
+	if (d->n == 0)
+		return;
+	hpi_registry_dispatch_batch(d->reg, d->evs, d->n);
+	d->records += d->n;
+	d->n = 0;
+}
 
 /* Sends a thread lifecycle event. */
 static void collector_thread_event(drain_ctx *d, hpi_thread *t, hp_event_kind k)
 {
 	hp_event ev = {.kind = k, .tid = t->tid};
 
+	collector_flush(d);
 	hpi_registry_dispatch(d->reg, &ev);
 }
 
@@ -44,20 +61,24 @@ static void collector_thread_event(drain_ctx *d, hpi_thread *t, hp_event_kind k)
 static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
 			      const struct hp__rec *end)
 {
-	hp_event ev = {.kind = HP_EV_SCOPE, .tid = t->tid};
+	uint64_t t0 = d->t0, tid = t->tid;
 
 	for (; p < end; p++) {
+		hp_event *ev;
 		uint64_t dt;
 		if (p->site == 0)
 			continue; /* padding or the tail of an extended record */
 		dt = p->dt;
 		if (dt == HPI_DT_EXT && p + 1 < end)
 			dt = p[1].t;
-		ev.site = p->site;
-		ev.time_ns = p->t > d->t0 ? hpi_ticks_to_ns(p->t - d->t0) : 0;
-		ev.dur_ns = hpi_ticks_to_ns(dt);
-		hpi_registry_dispatch(d->reg, &ev);
-		d->records++;
+		ev = &d->evs[d->n];
+		ev->kind = HP_EV_SCOPE;
+		ev->site = p->site;
+		ev->tid = tid;
+		ev->time_ns = p->t > t0 ? hpi_ticks_to_ns(p->t - t0) : 0;
+		ev->dur_ns = hpi_ticks_to_ns(dt);
+		if (++d->n == DRAIN_BATCH)
+			collector_flush(d);
 	}
 }
 
@@ -97,14 +118,20 @@ static void collector_pass(drain_ctx *d)
 {
 	for (hpi_thread *t = hpi_tbuf_snapshot(); t != NULL; t = t->next)
 		collector_drain_thread(d, t);
+	collector_flush(d);
 	hpi_tbuf_reap();
 }
 
 void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
 {
-	drain_ctx d = {.reg = r, .t0 = t0_ticks};
+	drain_ctx *d = calloc(1, sizeof(*d));
 
-	collector_pass(&d);
+	if (d == NULL)
+		return;
+	d->reg = r;
+	d->t0 = t0_ticks;
+	collector_pass(d);
+	free(d);
 }
 
 /* Absolute CLOCK_MONOTONIC deadline ms from now, for the condvar. */
@@ -126,23 +153,33 @@ static struct timespec collector_deadline(int ms)
 static void *collector_main(void *arg)
 {
 	hpi_collector *c = arg;
-	drain_ctx d = {.reg = c->reg, .t0 = c->t0};
+	drain_ctx *d = &c->drain;
+	int sleep_ms = 1;
+
+	d->reg = c->reg;
+	d->t0 = c->t0;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
-		struct timespec ts = collector_deadline(c->interval_ms);
+		struct timespec ts = collector_deadline(sleep_ms);
+		uint64_t before = d->records;
 		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
 		if (c->stop)
 			break;
 		pthread_mutex_unlock(&c->lock);
-		collector_pass(&d);
-		__atomic_store_n(&c->records, d.records, __ATOMIC_RELAXED);
+		collector_pass(d);
+		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
+		/* busy: drain every millisecond so buffers stay small (flat RSS);
+		 * idle: back off to drain_interval_ms */
+		sleep_ms = d->records != before ? 1 : sleep_ms * 2;
+		if (sleep_ms > c->interval_ms)
+			sleep_ms = c->interval_ms;
 		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
 	/* the final drain: everything written before the stop */
-	collector_pass(&d);
-	__atomic_store_n(&c->records, d.records, __ATOMIC_RELAXED);
+	collector_pass(d);
+	__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
 	return NULL;
 }
 

@@ -19,7 +19,7 @@
 
 #include "hpi.h"
 
-#define CONFIG_MAX_DEPTH 64         /* deeper YAML is kept as empty containers */
+#define CONFIG_MAX_DEPTH 64         /* deeper YAML is refused */
 #define CONFIG_NOFIELD ((size_t)-1) /* accepted and checked, not stored (yet) */
 #define CONFIG_F(f) offsetof(hpi_config, f)
 #define CONFIG_AT(c, k, T) ((T *)(void *)((char *)(c) + (k)->off))
@@ -164,7 +164,6 @@ typedef struct config_tree {
 	config_node *root;
 	config_node *open[CONFIG_MAX_DEPTH];
 	int depth;
-	int skip; /* > 0 inside a container below CONFIG_MAX_DEPTH */
 } config_tree;
 
 /* State of one hpi_config_load. */
@@ -721,18 +720,16 @@ static int config_node_add(config_node *p, config_node *kid)
 	return 0;
 }
 
-/* Adds one event of the document to the tree; -1 on ENOMEM. */
+/* Adds one event of the document to the tree; -1 on ENOMEM, 1 when the
+ * event would nest deeper than CONFIG_MAX_DEPTH. */
 static int config_tree_event(config_tree *t, const yaml_event_t *ev)
 {
 	bool start = ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT;
-	bool end = ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT;
 	config_node *n;
 	int kind;
 
-	if (t->skip > 0 || end) {
-		if (t->skip > 0)
-			t->skip += start ? 1 : end ? -1 : 0;
-		else if (t->depth > 0)
+	if (ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT) {
+		if (t->depth > 0)
 			t->depth--;
 		return 0;
 	}
@@ -746,6 +743,8 @@ static int config_tree_event(config_tree *t, const yaml_event_t *ev)
 		kind = CN_ALIAS;
 	else
 		return 0;
+	if (start && t->depth == CONFIG_MAX_DEPTH)
+		return 1;
 	if ((n = config_node_new(kind, ev)) == NULL)
 		return -1;
 	if (t->depth == 0) {
@@ -757,9 +756,7 @@ static int config_tree_event(config_tree *t, const yaml_event_t *ev)
 	} else if (config_node_add(t->open[t->depth - 1], n) != 0) {
 		return -1;
 	}
-	if (start && t->depth == CONFIG_MAX_DEPTH)
-		t->skip = 1;
-	else if (start)
+	if (start)
 		t->open[t->depth++] = n;
 	return 0;
 }
@@ -827,9 +824,16 @@ static int config_parse(config_ctx *x, FILE *f, config_node **root)
 			config_warn(x, "%s:%d:%d: only the first YAML document is read, the rest is ignored",
 				    x->file, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1);
 			done = true;
-		} else if (config_tree_event(&t, &ev) != 0) {
-			config_warn(x, "%s: out of memory while reading; using built-in defaults", x->file);
-			rv = -1;
+		} else if ((rv = config_tree_event(&t, &ev)) != 0) {
+			/* Stop early: libyaml slows down quadratically with depth. */
+			if (rv > 0)
+				config_warn(x, "%s:%d:%d: nested deeper than %d levels; "
+					    "using built-in defaults", x->file,
+					    (int)ev.start_mark.line + 1,
+					    (int)ev.start_mark.column + 1, CONFIG_MAX_DEPTH);
+			else
+				config_warn(x, "%s: out of memory while reading; "
+					    "using built-in defaults", x->file);
 			done = true;
 		}
 		yaml_event_delete(&ev);

@@ -28,43 +28,17 @@ void hpi_hist_fini(hpi_hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* Octave and sub-bucket of a value. */
-static inline void hist_index(uint64_t v, unsigned *oct, unsigned *sub)
+/* First value in an octave: allocate it, or count the value as lost. */
+void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub)
 {
-	unsigned e;
+	uint64_t *b = calloc(HPI_HIST_SUB, sizeof(*b));
 
-	if (v < HPI_HIST_SUB) {
-		*oct = 0;
-		*sub = (unsigned)v;
+	if (b == NULL) {
+		h->oom = true;
 		return;
 	}
-	e = 63u - (unsigned)__builtin_clzll(v);
-	*oct = e - HPI_HIST_SUB_BITS + 1;
-	*sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
-}
-
-/* Records one value. */
-void hpi_hist_add(hpi_hist *h, uint64_t v)
-{
-	unsigned o, s;
-	uint64_t *b;
-
-	h->count++;
-	h->sum += v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	hist_index(v, &o, &s);
-	b = h->oct[o];
-	if (__builtin_expect(b == NULL, 0)) {
-		b = h->oct[o] = calloc(HPI_HIST_SUB, sizeof(*b));
-		if (b == NULL) {
-			h->oom = true;
-			return;
-		}
-	}
-	b[s]++;
+	h->oct[oct] = b;
+	b[sub]++;
 }
 
 /* Midpoint of a bucket. */

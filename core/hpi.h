@@ -169,7 +169,32 @@ typedef struct hpi_hist {
 
 void hpi_hist_init(hpi_hist *h);
 void hpi_hist_fini(hpi_hist *h);
-void hpi_hist_add(hpi_hist *h, uint64_t v);
+/* Allocates the octave of a first value (the slow half of hpi_hist_add). */
+void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub);
+/* Records one value. */
+static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
+{
+	unsigned o, sub, e;
+
+	h->count++;
+	h->sum += v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	if (v < HPI_HIST_SUB) {
+		o = 0;
+		sub = (unsigned)v;
+	} else {
+		e = 63u - (unsigned)__builtin_clzll(v);
+		o = e - HPI_HIST_SUB_BITS + 1;
+		sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
+	}
+	if (__builtin_expect(h->oct[o] != NULL, 1))
+		h->oct[o][sub]++;
+	else
+		hpi_hist_add_slow(h, o, sub);
+}
 /* Value at percentile p (0..100): 0 gives the exact min, 100 the exact max. */
 uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
 /* Sum as a double and truncated to uint64 (saturating). */
@@ -258,8 +283,14 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
 /* ---- clock.c ------------------------------------------------------------- */
 
 void hpi_clock_init(void);
+/* ns per tick in 32.32 fixed point; written once per calibration. */
+extern uint64_t hpi_clock_mult;
 /* ticks -> ns using the current calibration. */
-uint64_t hpi_ticks_to_ns(uint64_t ticks);
+static inline uint64_t hpi_ticks_to_ns(uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks *
+			   __atomic_load_n(&hpi_clock_mult, __ATOMIC_RELAXED)) >> 32);
+}
 /* CLOCK_MONOTONIC in ns. */
 uint64_t hpi_mono_ns(void);
 /* Refines the calibration against CLOCK_MONOTONIC since init. */

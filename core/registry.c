@@ -311,7 +311,8 @@ static void registry_index(hpi_registry *r)
 			continue;
 		for (size_t i = 0; i < r->n; i++)
 			if ((r->plugins[i].ops.events & HP_EV_BIT(k)) &&
-			    r->plugins[i].ops.on_event != NULL)
+			    (r->plugins[i].ops.on_event != NULL ||
+			     r->plugins[i].ops.on_events != NULL))
 				r->subs[k][r->nsubs[k]++] = &r->plugins[i];
 	}
 }
@@ -352,8 +353,40 @@ void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev)
 	registry_entry **s = r->subs[ev->kind];
 	size_t n = r->nsubs[ev->kind];
 
-	for (size_t i = 0; i < n; i++)
-		s[i]->ops.on_event(s[i]->state, ev);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i]->ops.on_event != NULL)
+			s[i]->ops.on_event(s[i]->state, ev);
+		else
+			s[i]->ops.on_events(s[i]->state, ev, 1);
+	}
+}
+
+void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		registry_entry *e = &r->plugins[i];
+		uint64_t mask = e->ops.events;
+		size_t k, start;
+
+		if (e->ops.on_events == NULL && e->ops.on_event == NULL)
+			continue;
+		/* runs of subscribed events, handed over in one call each */
+		for (k = 0; k < n;) {
+			while (k < n && !(mask & HP_EV_BIT(evs[k].kind)))
+				k++;
+			start = k;
+			while (k < n && (mask & HP_EV_BIT(evs[k].kind)))
+				k++;
+			if (k == start)
+				break;
+			if (e->ops.on_events != NULL) {
+				e->ops.on_events(e->state, evs + start, k - start);
+			} else {
+				for (size_t j = start; j < k; j++)
+					e->ops.on_event(e->state, &evs[j]);
+			}
+		}
+	}
 }
 
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind)

@@ -23,6 +23,9 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures);
 void hpi_registry_free(hpi_registry *r);
 /* Dispatches one event to the plugins subscribed to its kind. */
 void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev);
+/* Dispatches n events, each plugin getting the run of events it subscribed
+ * to (a batch per plugin: one indirect call for many events). */
+void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n);
 /* Whether any plugin wants this kind. */
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
 /* Every plugin adds its sections to snap. */

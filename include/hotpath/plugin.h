@@ -131,6 +131,11 @@ typedef struct hp_plugin_ops {
 
 	/* Thread that ends the guard, after the last snapshot; frees state. */
 	void (*fini)(void *state);
+
+	/* Optional, collector thread: n events at once, in order (the host
+	 * calls on_event for each when this is NULL).  Events of all the
+	 * subscribed kinds are mixed; check ev->kind. */
+	void (*on_events)(void *state, const hp_event *evs, size_t n);
 } hp_plugin_ops;
 
 /* The one symbol an external plugin exports. */

@@ -135,13 +135,15 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 	return 0;
 }
 
-static void timing_event(void *state, const hp_event *ev)
+/* One scope event: histogram and recent-calls ring. */
+static inline void timing_one(timing_state *st, const hp_event *ev)
 {
-	timing_state *st = state;
-	timing_entry *e = timing_site(st, ev->site);
+	timing_entry *e;
 	timing_call *c;
 
-	if (e == NULL)
+	if (__builtin_expect(ev->site < st->nsites && st->by_site[ev->site] != NULL, 1))
+		e = st->by_site[ev->site];
+	else if ((e = timing_site(st, ev->site)) == NULL)
 		return;
 	hpi_hist_add(&e->hist, ev->dur_ns);
 	if (st->log_cap == 0)
@@ -150,9 +152,21 @@ static void timing_event(void *state, const hp_event *ev)
 	c->dur = ev->dur_ns;
 	c->tid = ev->tid;
 	c->time = ev->time_ns;
-	e->log_head = (e->log_head + 1) % st->log_cap;
+	if (++e->log_head == st->log_cap) /* no division on the per-event path */
+		e->log_head = 0;
 	if (e->log_n < st->log_cap)
 		e->log_n++;
+}
+
+static void timing_event(void *state, const hp_event *ev)
+{
+	timing_one(state, ev);
+}
+
+static void timing_events(void *state, const hp_event *evs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		timing_one(state, &evs[i]);
 }
 
 /* Sort: biggest total first, then label for a stable order. */
@@ -274,4 +288,5 @@ const hp_plugin_ops hpi_timing_plugin = {
 	.on_event = timing_event,
 	.snapshot = timing_snapshot,
 	.fini = timing_fini,
+	.on_events = timing_events,
 };

@@ -236,6 +236,31 @@ START_TEST(test_table_limit)
 }
 END_TEST
 
+START_TEST(test_table_columns_fallback)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	hp_section *sec = hpi_section_add(s, "x", "X");
+	char *t;
+
+	hpi_snapshot_meta_set(s, "caller", "c");
+	hpi_column_add(sec, "a", "A", HP_UNIT_COUNT);
+	hpi_column_add(sec, "b", "B\xc2\xb5", HP_UNIT_NS);
+	hpi_section_meta_set(sec, "table.columns", "nope,,zz");
+	hpi_row_add(sec);
+	hpi_cell_int(sec, 0, 0, -3);
+	t = table_of(s, 0);
+	ck_assert_str_eq(t,
+		"[hotpath] Performance summary from c (Total time: 0ns):\n"
+		"+----+----+\n"
+		"| A  | B\xc2\xb5 |\n"
+		"+----+----+\n"
+		"| -3 | -  |\n"
+		"+----+----+\n");
+	free(t);
+	hpi_snapshot_free(s);
+}
+END_TEST
+
 START_TEST(test_table_dropped)
 {
 	hp_snapshot *s = hpi_snapshot_new();
@@ -568,6 +593,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_table_basic);
 	tcase_add_test(tc, test_table_sections);
 	tcase_add_test(tc, test_table_limit);
+	tcase_add_test(tc, test_table_columns_fallback);
 	tcase_add_test(tc, test_table_dropped);
 	tcase_add_test(tc, test_table_null);
 	suite_add_tcase(s, tc);
@@ -585,6 +611,7 @@ static Suite *render_suite(void)
 	return s;
 }
 
+/* Runs the suite (CK_FORK=no to debug); nonzero exit on failure. */
 int main(void)
 {
 	SRunner *sr = srunner_create(render_suite());

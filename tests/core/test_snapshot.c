@@ -342,6 +342,7 @@ static Suite *snapshot_suite(void)
 	return s;
 }
 
+/* Runs the suite (CK_FORK=no to debug); nonzero exit on failure. */
 int main(void)
 {
 	SRunner *sr = srunner_create(snapshot_suite());

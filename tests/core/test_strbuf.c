@@ -207,6 +207,7 @@ static Suite *strbuf_suite(void)
 	return s;
 }
 
+/* Runs the suite (CK_FORK=no to debug); nonzero exit on failure. */
 int main(void)
 {
 	SRunner *sr = srunner_create(strbuf_suite());
