@@ -154,7 +154,8 @@ static void *collector_main(void *arg)
 {
 	hpi_collector *c = arg;
 	drain_ctx *d = &c->drain;
-	int sleep_ms = 1;
+	int busy_ms = c->interval_ms >= 10 ? c->interval_ms / 10 : 1;
+	int sleep_ms = busy_ms;
 
 	d->reg = c->reg;
 	d->t0 = c->t0;
@@ -169,9 +170,9 @@ static void *collector_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
-		/* busy: drain every millisecond so buffers stay small (flat RSS);
-		 * idle: back off to drain_interval_ms */
-		sleep_ms = d->records != before ? 1 : sleep_ms * 2;
+		/* busy: drain ten times as often so buffers stay small (flat
+		 * RSS); idle: back off to drain_interval_ms */
+		sleep_ms = d->records != before ? busy_ms : sleep_ms * 2;
 		if (sleep_ms > c->interval_ms)
 			sleep_ms = c->interval_ms;
 		pthread_mutex_lock(&c->lock);

@@ -7,6 +7,10 @@
  * concerned keeps the value it had: a bad configuration never stops the
  * profiled program (strict mode only makes hpi_config_load say so).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

@@ -254,8 +254,8 @@ static void guard_hook_signal(hp_guard *g, int sig, struct sigaction *old, bool 
 {
 	struct sigaction sa;
 
-	if (sigaction(sig, NULL, old) != 0)
-		return;
+	if (sigaction(sig, NULL, old) != 0 || old->sa_handler == SIG_IGN)
+		return; /* ignored on purpose (nohup, background jobs): keep it so */
 	if (old->sa_handler != SIG_DFL || (old->sa_flags & SA_SIGINFO)) {
 		hpi_warn("report.on_signal: %s already has a handler; hotpath leaves it alone",
 			 strsignal(sig));
