@@ -167,10 +167,13 @@ int hp_guard_builder_script(hp_guard_builder *b, const char *path)
 
 /* ---- settings ------------------------------------------------------------ */
 
-/* Whether the user set either name of a variable. */
+/* Whether the user set either name of a variable (empty counts as unset,
+ * as in config.c). */
 static bool guard_env(const char *alias, const char *canonical)
 {
-	return getenv(alias) != NULL || getenv(canonical) != NULL;
+	const char *a = getenv(alias), *c = getenv(canonical);
+
+	return (a != NULL && *a != '\0') || (c != NULL && *c != '\0');
 }
 
 /* The program's settings go over hotpath.yaml, under HOTPATH_* variables. */
