@@ -255,7 +255,8 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
-	qsort(st->entries, st->n, sizeof(*st->entries), timing_cmp);
+	if (st->n > 1)
+		qsort(st->entries, st->n, sizeof(*st->entries), timing_cmp);
 	for (size_t i = 0; i < st->n; i++)
 		timing_row(st, st->entries[i], sec, p, np, h->elapsed_ns());
 	return 0;
