@@ -293,7 +293,15 @@ void hpi_tbuf_atfork_parent(void)
  * guard of its own; the parent's buffers are not the child's to report. */
 void hpi_tbuf_atfork_child(void)
 {
+	hpi_thread *t, *next;
+
 	pthread_mutex_init(&tbuf_lock, NULL);
+	/* the parent's threads are not ours to drain, and none of them runs
+	 * here: their buffers go back to malloc */
+	for (t = tbuf_head; t != NULL; t = next) {
+		next = t->next;
+		tbuf_free_thread(t);
+	}
 	tbuf_head = NULL;
 	tbuf_reaped_dropped = 0;
 	tbuf_self = NULL;
