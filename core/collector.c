@@ -62,24 +62,33 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			      const struct hp__rec *end)
 {
 	uint64_t t0 = d->t0, tid = t->tid;
+	uint64_t mult = __atomic_load_n(&hpi_clock_mult, __ATOMIC_RELAXED);
+	hp_event *evs = d->evs;
+	size_t n = d->n; /* in a register: the event stores cannot touch it */
 
 	for (; p < end; p++) {
 		hp_event *ev;
 		uint64_t dt;
+		/* the lines were written on another core: ask early */
+		__builtin_prefetch(p + 32);
 		if (p->site == 0)
 			continue; /* padding or the tail of an extended record */
 		dt = p->dt;
-		if (dt == HPI_DT_EXT && p + 1 < end)
+		if (__builtin_expect(dt == HPI_DT_EXT, 0) && p + 1 < end)
 			dt = p[1].t;
-		ev = &d->evs[d->n];
+		ev = &evs[n];
 		ev->kind = HP_EV_SCOPE;
 		ev->site = p->site;
 		ev->tid = tid;
-		ev->time_ns = p->t > t0 ? hpi_ticks_to_ns(p->t - t0) : 0;
-		ev->dur_ns = hpi_ticks_to_ns(dt);
-		if (++d->n == DRAIN_BATCH)
+		ev->time_ns = p->t > t0 ? (uint64_t)(((unsigned __int128)(p->t - t0) * mult) >> 32) : 0;
+		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
+		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
+			d->n = n;
 			collector_flush(d);
+			n = 0;
+		}
 	}
+	d->n = n;
 }
 
 /* Drains one thread up to the limit read under the list lock. */

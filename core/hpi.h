@@ -171,17 +171,11 @@ void hpi_hist_init(hpi_hist *h);
 void hpi_hist_fini(hpi_hist *h);
 /* Allocates the octave of a first value (the slow half of hpi_hist_add). */
 void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub);
-/* Records one value. */
-static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
+/* Counts v in its bucket only (count, sum, min and max are the caller's). */
+static inline void hpi_hist_bump(hpi_hist *h, uint64_t v)
 {
 	unsigned o, sub, e;
 
-	h->count++;
-	h->sum += v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
 	if (v < HPI_HIST_SUB) {
 		o = 0;
 		sub = (unsigned)v;
@@ -195,6 +189,19 @@ static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
 	else
 		hpi_hist_add_slow(h, o, sub);
 }
+
+/* Records one value. */
+static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
+{
+	h->count++;
+	h->sum += v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	hpi_hist_bump(h, v);
+}
+
 /* Value at percentile p (0..100): 0 gives the exact min, 100 the exact max. */
 uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
 /* Sum as a double and truncated to uint64 (saturating). */

@@ -163,10 +163,55 @@ static void timing_event(void *state, const hp_event *ev)
 	timing_one(state, ev);
 }
 
+/* A run of events of one label: buckets per event, the totals once, and
+ * only the calls the recent log will keep. */
+static void timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
+{
+	hpi_hist *h = &e->hist;
+	uint64_t mn = h->min, mx = h->max, sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v = evs[i].dur_ns;
+		sum += v; /* n <= a batch: no overflow below 2^54 ns each */
+		mn = v < mn ? v : mn;
+		mx = v > mx ? v : mx;
+		hpi_hist_bump(h, v);
+	}
+	h->count += n;
+	h->sum += sum;
+	h->min = mn;
+	h->max = mx;
+	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
+		timing_call *c = &e->log[e->log_head];
+		c->dur = evs[i].dur_ns;
+		c->tid = evs[i].tid;
+		c->time = evs[i].time_ns;
+		if (++e->log_head == st->log_cap)
+			e->log_head = 0;
+		if (e->log_n < st->log_cap)
+			e->log_n++;
+	}
+}
+
 static void timing_events(void *state, const hp_event *evs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		timing_one(state, &evs[i]);
+	timing_state *st = state;
+
+	for (size_t i = 0, j; i < n; i = j) {
+		uint32_t site = evs[i].site;
+		timing_entry *e;
+
+		for (j = i + 1; j < n && evs[j].site == site; j++)
+			;
+		if (site < st->nsites && st->by_site[site] != NULL)
+			e = st->by_site[site];
+		else if ((e = timing_site(st, site)) == NULL)
+			continue;
+		if (j - i > 1024) /* keep the 64-bit partial sum far from overflow */
+			j = i + 1024;
+		timing_run(st, e, evs + i, j - i);
+	}
 }
 
 /* Sort: biggest total first, then label for a stable order. */
