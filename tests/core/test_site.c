@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "hpi.h"
+#include "registry.h"
 
 static bool forked; /* each test runs in a fresh process */
 
@@ -123,7 +124,7 @@ START_TEST(unknown_ids_are_null)
 	ck_assert_ptr_null(hpi_site_get(0));
 	ck_assert_ptr_null(hpi_site_get(hpi_site_count()));     /* next, not given yet */
 	ck_assert_ptr_null(hpi_site_get(hpi_site_count() + 1));
-	ck_assert_ptr_null(hpi_site_get(hpi_site_count() + 5000)); /* page not allocated */
+	ck_assert_ptr_null(hpi_site_get(hpi_site_count() + 5000)); /* far past the last id */
 	ck_assert_ptr_null(hpi_site_get(1u << 22));            /* past the last page */
 	ck_assert_ptr_null(hpi_site_get(UINT32_MAX));
 	ck_assert_ptr_null(hpi_host()->site(0));
