@@ -69,17 +69,33 @@ static uint64_t clock_raw(void)
 #endif
 }
 
+/* A (CLOCK_MONOTONIC, tick) pair read as close together as possible: the
+ * tick is read between two CLOCK_MONOTONIC reads, the tightest of 8 tries,
+ * so a preemption between reads cannot skew the calibration. */
+static void clock_pair(uint64_t *mono, uint64_t *tick)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < 8; i++) {
+		uint64_t a = hpi_mono_ns(), t = clock_raw(), b = hpi_mono_ns();
+
+		if (b - a < best) {
+			best = b - a;
+			*mono = a + (b - a) / 2;
+			*tick = t;
+		}
+	}
+}
+
 /* Measures ticks per ns over a short busy wait. */
 static void clock_calibrate(void)
 {
-	uint64_t m0, m1, t0, t1;
+	uint64_t m0 = 0, m1 = 0, t0 = 0, t1 = 0;
 
-	m0 = hpi_mono_ns();
-	t0 = clock_raw();
+	clock_pair(&m0, &t0);
 	do
-		m1 = hpi_mono_ns();
+		clock_pair(&m1, &t1);
 	while (m1 - m0 < 5000000u);
-	t1 = clock_raw();
 	clock_tick0 = t0;
 	clock_mono0 = m0;
 	if (t1 <= t0)

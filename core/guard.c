@@ -99,8 +99,10 @@ void hp_guard_builder_free(hp_guard_builder *b)
 
 int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n)
 {
-	if (b == NULL || (p == NULL && n > 0) || n > HPI_MAX_PCTS) {
-		hpi_warn("hp_guard_builder_percentiles: at most %d percentiles", HPI_MAX_PCTS);
+	if (b == NULL || (p == NULL && n > 0))
+		return HP_EINVAL;
+	if (n > HPI_MAX_PCTS) {
+		hpi_warn("hp_guard_builder_percentiles: at most %d percentiles; ignored", HPI_MAX_PCTS);
 		return HP_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {

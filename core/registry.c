@@ -30,7 +30,7 @@ typedef struct registry_entry {
 } registry_entry;
 
 struct hpi_registry {
-	registry_entry *plugins;
+	registry_entry **plugins; /* each entry stays put: plugins keep &opts */
 	size_t n, cap;
 	registry_entry **subs[HP_EV__COUNT]; /* subscribers per kind */
 	size_t nsubs[HP_EV__COUNT];
@@ -202,14 +202,18 @@ static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
 
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 8;
-		registry_entry *p = realloc(r->plugins, cap * sizeof(*p));
-		if (p == NULL)
+		registry_entry **p = realloc(r->plugins, cap * sizeof(*p));
+		if (p == NULL) {
+			hpi_warn("%s: out of memory; plugin \"%s\" not loaded", where, ops->name);
 			return false;
+		}
 		r->plugins = p;
 		r->cap = cap;
 	}
-	e = &r->plugins[r->n];
-	memset(e, 0, sizeof(*e));
+	if ((e = calloc(1, sizeof(*e))) == NULL) {
+		hpi_warn("%s: out of memory; plugin \"%s\" not loaded", where, ops->name);
+		return false;
+	}
 	memcpy(&e->ops, ops, ops->size < sizeof(e->ops) ? ops->size : sizeof(e->ops));
 	e->ops.size = sizeof(e->ops);
 	e->opts.config = c;
@@ -221,9 +225,10 @@ static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
 		hpi_warn("%s: plugin \"%s\" failed to start: %s", where, e->ops.name,
 			 cause ? cause : hp_strerror(rv));
 		free(cause);
+		free(e);
 		return false;
 	}
-	r->n++;
+	r->plugins[r->n++] = e;
 	return true;
 }
 
@@ -271,7 +276,11 @@ static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, in
 
 	snprintf(where, sizeof(where), "%s: plugins.load[%zu]",
 		 hpi_origin_str(&c->plugin_load.origin[i], ow, sizeof(ow)), i);
-	if ((path = registry_find(c, name)) == NULL) {
+	if ((path = registry_find(c, name)) == NULL && strchr(name, '/') != NULL) {
+		hpi_warn("%s: cannot load plugin \"%s\": %s", where, name, strerror(ENOENT));
+		goto fail;
+	}
+	if (path == NULL) {
 		char *dirs = registry_dirs(c);
 		hpi_warn("%s: cannot load plugin \"%s\": no %s.so in %s", where, name,
 			 name, dirs ? dirs : "?");
@@ -310,10 +319,10 @@ static void registry_index(hpi_registry *r)
 		if (r->subs[k] == NULL)
 			continue;
 		for (size_t i = 0; i < r->n; i++)
-			if ((r->plugins[i].ops.events & HP_EV_BIT(k)) &&
-			    (r->plugins[i].ops.on_event != NULL ||
-			     r->plugins[i].ops.on_events != NULL))
-				r->subs[k][r->nsubs[k]++] = &r->plugins[i];
+			if ((r->plugins[i]->ops.events & HP_EV_BIT(k)) &&
+			    (r->plugins[i]->ops.on_event != NULL ||
+			     r->plugins[i]->ops.on_events != NULL))
+				r->subs[k][r->nsubs[k]++] = r->plugins[i];
 	}
 }
 
@@ -337,10 +346,11 @@ void hpi_registry_free(hpi_registry *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		if (r->plugins[i].ops.fini != NULL)
-			r->plugins[i].ops.fini(r->plugins[i].state);
-		if (r->plugins[i].dl != NULL)
-			dlclose(r->plugins[i].dl);
+		if (r->plugins[i]->ops.fini != NULL)
+			r->plugins[i]->ops.fini(r->plugins[i]->state);
+		if (r->plugins[i]->dl != NULL)
+			dlclose(r->plugins[i]->dl);
+		free(r->plugins[i]);
 	}
 	for (int k = 0; k < HP_EV__COUNT; k++)
 		free(r->subs[k]);
@@ -364,7 +374,7 @@ void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev)
 void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n)
 {
 	for (size_t i = 0; i < r->n; i++) {
-		registry_entry *e = &r->plugins[i];
+		registry_entry *e = r->plugins[i];
 		uint64_t mask = e->ops.events;
 		size_t k, start;
 
@@ -398,10 +408,10 @@ void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		int rv;
-		if (r->plugins[i].ops.snapshot == NULL)
+		if (r->plugins[i]->ops.snapshot == NULL)
 			continue;
-		if ((rv = r->plugins[i].ops.snapshot(r->plugins[i].state, snap)) != 0)
-			hpi_warn("plugin \"%s\": snapshot failed: %s", r->plugins[i].ops.name,
+		if ((rv = r->plugins[i]->ops.snapshot(r->plugins[i]->state, snap)) != 0)
+			hpi_warn("plugin \"%s\": snapshot failed: %s", r->plugins[i]->ops.name,
 				 hp_strerror(rv));
 	}
 }
