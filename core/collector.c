@@ -71,8 +71,9 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		uint64_t dt;
 		/* the lines were written on another core: ask early */
 		__builtin_prefetch(p + 32);
-		if (p->site == 0)
-			continue; /* padding or the tail of an extended record */
+		if (p->site == 0 || p->t < t0)
+			continue; /* padding, the tail of an extended record, or a
+				   * call that began under an earlier guard */
 		dt = p->dt;
 		if (__builtin_expect(dt == HPI_DT_EXT, 0) && p + 1 < end)
 			dt = p[1].t;

@@ -55,7 +55,6 @@ struct hp_guard {
 	/* watcher: timeout and signals */
 	bool watching;
 	pthread_t watcher;
-	sem_t wake;
 	bool stopping;
 	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
 	struct sigaction old_int, old_term;
@@ -65,8 +64,9 @@ struct hp_guard {
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static hp_guard *guard_live;
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static volatile sig_atomic_t guard_signal;
-static sem_t *volatile guard_signal_sem;
+static volatile sig_atomic_t guard_signal; /* set by the handler */
+static sem_t guard_sem;     /* wakes the watcher; lives as long as the process */
+static __thread int guard_busy; /* this thread is building or finishing a guard */
 
 static void guard_finish(hp_guard *g);
 
@@ -200,16 +200,19 @@ static void guard_apply_builder(hpi_config *c, const hp_guard_builder *b)
 
 /* ---- process hooks ------------------------------------------------------- */
 
-/* exit() while a guard is alive: report (the program is ending, free nothing). */
+/* exit() while a guard is alive: report (the program is ending, free
+ * nothing).  Holding guard_lock keeps hp_guard_end on another thread from
+ * freeing the guard under us; a thread that calls exit() from inside the
+ * report (a reporter, a signal handler) returns at once instead of waiting
+ * for itself. */
 static void guard_atexit(void)
 {
-	hp_guard *g;
-
+	if (guard_busy)
+		return;
 	pthread_mutex_lock(&guard_lock);
-	g = guard_live;
+	if (guard_live != NULL && guard_live->pid == getpid())
+		guard_finish(guard_live);
 	pthread_mutex_unlock(&guard_lock);
-	if (g != NULL && g->pid == getpid())
-		guard_finish(g);
 }
 
 static void guard_fork_prepare(void)
@@ -229,7 +232,15 @@ static void guard_fork_parent(void)
 /* The child: nothing profiled, nothing reported, locks fresh. */
 static void guard_fork_child(void)
 {
+	hp_guard *g = guard_live;
+
 	__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELAXED);
+	/* no watcher here: the program's own signal dispositions come back */
+	if (g != NULL && g->hooked_int)
+		sigaction(SIGINT, &g->old_int, NULL);
+	if (g != NULL && g->hooked_term)
+		sigaction(SIGTERM, &g->old_term, NULL);
+	guard_signal = 0;
 	hpi_tbuf_atfork_child();
 	hpi_site_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
@@ -238,6 +249,7 @@ static void guard_fork_child(void)
 
 static void guard_hooks_once(void)
 {
+	sem_init(&guard_sem, 0, 0);
 	atexit(guard_atexit);
 	pthread_atfork(guard_fork_prepare, guard_fork_parent, guard_fork_child);
 }
@@ -249,8 +261,7 @@ static void guard_on_signal(int sig)
 	int saved = errno;
 
 	guard_signal = sig;
-	if (guard_signal_sem != NULL)
-		sem_post(guard_signal_sem);
+	sem_post(&guard_sem);
 	errno = saved;
 }
 
@@ -268,6 +279,7 @@ static void guard_hook_signal(hp_guard *g, int sig, struct sigaction *old, bool 
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_on_signal;
+	sa.sa_flags = SA_RESTART; /* the program's blocking calls go on */
 	sigemptyset(&sa.sa_mask);
 	*hooked = sigaction(sig, &sa, NULL) == 0;
 	(void)g;
@@ -284,21 +296,22 @@ static void *guard_watch(void *arg)
 		if (g->deadline) {
 			ts.tv_sec = (time_t)(g->deadline / 1000000000u);
 			ts.tv_nsec = (long)(g->deadline % 1000000000u);
-			rv = sem_clockwait(&g->wake, CLOCK_MONOTONIC, &ts);
+			rv = sem_clockwait(&guard_sem, CLOCK_MONOTONIC, &ts);
 		} else {
-			rv = sem_wait(&g->wake);
+			rv = sem_wait(&guard_sem);
+		}
+		if ((sig = guard_signal) != 0) {
+			/* a signal wins over stopping: it must not be lost */
+			guard_finish(g);
+			signal(sig, SIG_DFL);
+			kill(getpid(), sig);
+			return NULL;
 		}
 		if (__atomic_load_n(&g->stopping, __ATOMIC_ACQUIRE))
 			return NULL;
 		if (rv != 0 && errno == ETIMEDOUT) {
 			guard_finish(g);
 			exit(0);
-		}
-		if ((sig = guard_signal) != 0) {
-			guard_finish(g);
-			signal(sig, SIG_DFL);
-			kill(getpid(), sig);
-			return NULL;
 		}
 	}
 }
@@ -310,43 +323,45 @@ static void guard_watch_start(hp_guard *g, unsigned long timeout_ms)
 
 	if (timeout_ms == 0 && !g->cfg.on_signal)
 		return;
-	if (timeout_ms)
-		g->deadline = g->mono0 + (uint64_t)timeout_ms * 1000000u;
-	sem_init(&g->wake, 0, 0);
+	if (timeout_ms) /* saturating: a huge timeout is "never", not "now" */
+		g->deadline = timeout_ms > (UINT64_MAX - g->mono0) / 1000000u
+				  ? UINT64_MAX / 2 : g->mono0 + (uint64_t)timeout_ms * 1000000u;
+	while (sem_trywait(&guard_sem) == 0)
+		; /* posts left by an earlier guard */
+	guard_signal = 0;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	g->watching = pthread_create(&g->watcher, NULL, guard_watch, g) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!g->watching) {
 		hpi_warn("cannot start the timeout thread; no timeout or signal report");
-		sem_destroy(&g->wake);
 		return;
 	}
 	pthread_setname_np(g->watcher, "hp-watch");
 	if (g->cfg.on_signal) {
-		guard_signal_sem = &g->wake;
 		guard_hook_signal(g, SIGINT, &g->old_int, &g->hooked_int);
 		guard_hook_signal(g, SIGTERM, &g->old_term, &g->hooked_term);
 	}
 }
 
-/* Stops the watcher unless we are it. */
-static void guard_watch_stop(hp_guard *g)
+/* Stops the watcher unless we are it; returns a signal that arrived while
+ * it stopped and still has to be acted on (0 if none). */
+static int guard_watch_stop(hp_guard *g)
 {
 	if (!g->watching)
-		return;
+		return 0;
 	if (g->hooked_int)
 		sigaction(SIGINT, &g->old_int, NULL);
 	if (g->hooked_term)
 		sigaction(SIGTERM, &g->old_term, NULL);
-	guard_signal_sem = NULL;
+	g->hooked_int = g->hooked_term = false;
 	if (pthread_equal(pthread_self(), g->watcher))
-		return;
+		return 0;
 	__atomic_store_n(&g->stopping, true, __ATOMIC_RELEASE);
-	sem_post(&g->wake);
+	sem_post(&guard_sem);
 	pthread_join(g->watcher, NULL);
-	sem_destroy(&g->wake);
 	g->watching = false;
+	return guard_signal;
 }
 
 /* ---- report -------------------------------------------------------------- */
@@ -452,14 +467,17 @@ static void guard_finish(hp_guard *g)
 		pthread_mutex_unlock(&g->finish_lock);
 		return;
 	}
+	guard_busy++;
 	__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELEASE);
 	elapsed = hpi_mono_ns() - g->mono0;
 	hpi_collector_stop(g->col);
 	g->col = NULL;
+	hpi_tbuf_trim();
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
 	hpi_host_freeze(elapsed);
 	guard_report(g, elapsed);
 	g->finished = true;
+	guard_busy--;
 	pthread_mutex_unlock(&g->finish_lock);
 }
 
@@ -508,14 +526,17 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 		return NULL;
 	pthread_once(&guard_once, guard_hooks_once);
 	pthread_mutex_lock(&guard_lock);
+	guard_busy++;
 	if (guard_live != NULL) {
 		hpi_warn("a guard is already alive (\"%s\"); \"%s\" is not started",
 			 guard_live->b->caller, b->caller);
+		guard_busy--;
 		pthread_mutex_unlock(&guard_lock);
 		hp_guard_builder_free(b);
 		return NULL;
 	}
 	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		guard_busy--;
 		pthread_mutex_unlock(&guard_lock);
 		hp_guard_builder_free(b);
 		return NULL;
@@ -543,10 +564,12 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	}
 	guard_live = g;
 	__atomic_store_n(&hp__rt.on, 1, __ATOMIC_RELEASE);
+	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);
 	return g;
 fail:
+	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_free(g);
 	return NULL;
@@ -566,10 +589,16 @@ void hp_guard_end(hp_guard *g)
 {
 	if (g == NULL)
 		return;
+	int sig;
+
 	if (g->pid != getpid())
 		return; /* a fork child's copy: the parent reports */
-	guard_watch_stop(g);
+	sig = guard_watch_stop(g);
 	guard_finish(g);
+	if (sig != 0) { /* it came as we were ending: report, then obey it */
+		signal(sig, SIG_DFL);
+		kill(getpid(), sig);
+	}
 	pthread_mutex_lock(&guard_lock);
 	if (guard_live == g)
 		guard_live = NULL;

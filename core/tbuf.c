@@ -24,11 +24,13 @@
 
 __thread struct hp__tls hp__tls __attribute__((tls_model("initial-exec")));
 static __thread hpi_thread *tbuf_self;
+static __thread int tbuf_dead; /* our TLS destructor ran: the thread is leaving */
 
 static pthread_mutex_t tbuf_lock = PTHREAD_MUTEX_INITIALIZER;
 static hpi_thread *tbuf_head;
 static pthread_key_t tbuf_key;
 static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
+static int tbuf_key_made;
 static size_t tbuf_maxchunks = 64u * 1024 * 1024 / HPI_CHUNK_BYTES;
 static uint64_t tbuf_reaped_dropped;
 
@@ -37,7 +39,7 @@ static void tbuf_exit(void *arg);
 /* Creates the key whose destructor tells us a thread is leaving. */
 static void tbuf_key_init(void)
 {
-	pthread_key_create(&tbuf_key, tbuf_exit);
+	tbuf_key_made = pthread_key_create(&tbuf_key, tbuf_exit) == 0;
 }
 
 /* Sets the per-thread chunk cap. */
@@ -126,10 +128,15 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 {
 	hpi_thread *t = tbuf_self;
 	uint64_t dt = t1 - t0;
-	size_t need = (dt >> 32) ? 2 : 1;
+	size_t need;
 	struct hp__rec *p;
 
-	if (t == NULL && (t = tbuf_register()) == NULL)
+	if ((int64_t)dt < 0)
+		dt = 0; /* the end read before the start: clocks of two cores */
+	need = dt >= HPI_DT_EXT ? 2 : 1;
+	/* a TLS destructor that runs after ours: the collector may no longer
+	 * read this thread's position, so its calls are not recorded */
+	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
 		return;
 	if (!tbuf_room(t, need)) {
 		__atomic_store_n(&t->dropped, t->dropped + 1, __ATOMIC_RELAXED);
@@ -158,8 +165,8 @@ static void tbuf_exit(void *arg)
 	t->final_pos = hp__tls.pos;
 	t->exited = 1;
 	pthread_mutex_unlock(&tbuf_lock);
-	/* a later destructor that measures something registers afresh */
 	tbuf_self = NULL;
+	tbuf_dead = 1;
 	hp__tls.pos = NULL;
 	hp__tls.end = NULL;
 }
@@ -185,7 +192,7 @@ void hpi_tbuf_recycle(hpi_thread *t, hpi_chunk *c)
 {
 	hpi_chunk *old;
 
-	if (t->exited) {
+	if (t->snap_exited) { /* read under the list lock by the collector */
 		free(c);
 		return;
 	}
@@ -264,6 +271,7 @@ void hpi_tbuf_discard_all(void)
 	hpi_thread *t;
 
 	for (t = hpi_tbuf_snapshot(); t != NULL; t = t->next) {
+		t->seen = 0; /* the new guard's plugins hear THREAD_START again */
 		while (t->snap != NULL &&
 		       !(t->snap >= t->rd_chunk->recs &&
 			 t->snap <= t->rd_chunk->recs + HPI_CHUNK_RECS)) {
@@ -277,6 +285,26 @@ void hpi_tbuf_discard_all(void)
 	tbuf_reset_dropped();
 	pthread_mutex_unlock(&tbuf_lock);
 	hpi_tbuf_reap();
+}
+
+/* With no collector running: frees the threads that exited and are
+ * drained, so a program that profiled once keeps no buffers of dead
+ * threads.  (Live threads keep their chunks: only they may count them.) */
+void hpi_tbuf_trim(void)
+{
+	hpi_thread **pp, *t;
+
+	pthread_mutex_lock(&tbuf_lock);
+	for (pp = &tbuf_head; (t = *pp) != NULL;) {
+		if (t->exited && t->rd == t->final_pos) {
+			*pp = t->next;
+			tbuf_reaped_dropped += t->dropped;
+			tbuf_free_thread(t);
+		} else {
+			pp = &t->next;
+		}
+	}
+	pthread_mutex_unlock(&tbuf_lock);
 }
 
 void hpi_tbuf_atfork_prepare(void)
@@ -296,6 +324,8 @@ void hpi_tbuf_atfork_child(void)
 	hpi_thread *t, *next;
 
 	pthread_mutex_init(&tbuf_lock, NULL);
+	if (tbuf_key_made) /* the record it names is freed below */
+		pthread_setspecific(tbuf_key, NULL);
 	/* the parent's threads are not ours to drain, and none of them runs
 	 * here: their buffers go back to malloc */
 	for (t = tbuf_head; t != NULL; t = next) {

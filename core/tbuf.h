@@ -51,6 +51,8 @@ void hpi_tbuf_discard_all(void);
 void hpi_tbuf_recycle(hpi_thread *t, hpi_chunk *c);
 /* Unlinks and frees exited threads whose records are all drained. */
 void hpi_tbuf_reap(void);
+/* With no collector running: frees exited, drained threads. */
+void hpi_tbuf_trim(void);
 /* Total dropped records over all threads, alive or reaped. */
 uint64_t hpi_tbuf_dropped(void);
 void hpi_tbuf_atfork_prepare(void);

@@ -214,13 +214,13 @@ static inline uint64_t hp__now(void)
 static inline hp__scope hp__scope_begin(hp_site *site, const char *func)
 {
 	hp__scope sc;
-	uint32_t id = site->id;
+	uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 
 	if (__builtin_expect(id == 0, 0))
 		id = hp__site_register(site, func);
 	sc.id = 0;
 	sc.t0 = 0;
-	if (__builtin_expect(hp__rt.on, 1)) {
+	if (__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1)) {
 		sc.id = id;
 		sc.t0 = hp__now();
 	}
@@ -235,7 +235,9 @@ static inline void hp__scope_end(hp__scope *sc)
 		uint64_t dt = t1 - sc->t0;
 		struct hp__rec *p = hp__tls.pos;
 
-		if (__builtin_expect(p == hp__tls.end || (dt >> 32) != 0, 0)) {
+		/* a full chunk, or a duration that needs the two-record form
+		 * (0xffffffff itself marks that form) */
+		if (__builtin_expect(p == hp__tls.end || dt >= 0xffffffffu, 0)) {
 			hp__emit_slow(sc->id, sc->t0, t1);
 			return;
 		}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hpi.h"
@@ -185,6 +186,49 @@ START_TEST(fork_child_is_inert)
 }
 END_TEST
 
+/* exit() from inside the report (here a reporter) must not wait for itself. */
+static int exiting_reporter(const hp_snapshot *s, void *data, char **cause)
+{
+	(void)s;
+	(void)data;
+	(void)cause;
+	exit(5);
+}
+
+static const hp_reporter exiting = {"exiting", exiting_reporter};
+
+START_TEST(exit_inside_the_report_does_not_hang)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0) {
+		hp_guard_builder *b = hp_guard_builder_new("exits");
+		hp_guard_builder_reporter(b, &exiting, NULL);
+		hp_guard_end(hp_guard_builder_build(b));
+		exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 5);
+}
+END_TEST
+
+/* A timeout too big for the clock means "never", not "now". */
+START_TEST(huge_timeout_never_fires)
+{
+	hp_guard *g = hp_guard_builder_build_with_timeout(hp_guard_builder_new("huge"),
+							  (unsigned long)-1);
+	struct timespec ts = {0, 50000000};
+
+	ck_assert_ptr_nonnull(g);
+	nanosleep(&ts, NULL);
+	work();
+	hp_guard_end(g);
+	ck_assert_int_eq(report_calls(), 1);
+}
+END_TEST
+
 START_TEST(builder_checks_its_arguments)
 {
 	hp_guard_builder *b = hp_guard_builder_new("args");
@@ -238,6 +282,8 @@ static Suite *guard_suite(void)
 	tcase_add_test(tc, signal_reports_when_asked);
 	tcase_add_test(tc, fork_child_is_inert);
 	tcase_add_test(tc, builder_checks_its_arguments);
+	tcase_add_test(tc, exit_inside_the_report_does_not_hang);
+	tcase_add_test(tc, huge_timeout_never_fires);
 	tcase_add_test(tc, main_options_and_env_precedence);
 	suite_add_tcase(s, tc);
 	return s;

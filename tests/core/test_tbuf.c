@@ -166,6 +166,55 @@ START_TEST(long_durations_are_whole)
 }
 END_TEST
 
+/* 0xffffffff ticks is itself the two-record marker's value; a negative
+ * span (two cores' clocks) counts as 0, not as 2^64 ticks. */
+START_TEST(marker_and_negative_durations)
+{
+	static hp_site a = {"tbuf::marker", __FILE__, __LINE__, HP_SITE_FUNCTION, 0};
+	static hp_site b = {"tbuf::negative", __FILE__, __LINE__, HP_SITE_FUNCTION, 0};
+	seen wa = {.label = "tbuf::marker"}, wb = {.label = "tbuf::negative"};
+	hp_guard *g;
+	uint64_t t0;
+
+	isolate();
+	ck_assert_ptr_nonnull(g = start(&wa));
+	t0 = hp__now();
+	hp__emit_slow(hp__site_register(&a, __func__), t0, t0 + 0xffffffffu);
+	hp__emit_slow(a.id, t0 + 5, t0 + 10);
+	hp__emit_slow(hp__site_register(&b, __func__), t0 + 10, t0 + 9);
+	hp_guard_end(g);
+	ck_assert_int_eq(wa.calls, 2);
+	ck_assert_int_eq(wa.max, (int64_t)hpi_ticks_to_ns(0xffffffffu));
+	ck_assert_ptr_nonnull(g = start(&wb));
+	t0 = hp__now();
+	hp__emit_slow(b.id, t0 + 10, t0 + 9);
+	hp_guard_end(g);
+	ck_assert_int_eq(wb.calls, 1);
+	ck_assert_int_eq(wb.max, 0);
+}
+END_TEST
+
+/* A call that began under one guard and ended under the next belongs to
+ * neither report. */
+START_TEST(a_call_spanning_two_guards_is_not_counted)
+{
+	static hp_site s = {"tbuf::span", __FILE__, __LINE__, HP_SITE_FUNCTION, 0};
+	seen w1 = {.label = "tbuf::span"}, w2 = {.label = "tbuf::span"};
+	hp_guard *g;
+	hp__scope sc;
+
+	isolate();
+	ck_assert_ptr_nonnull(g = start(&w1));
+	sc = hp__scope_begin(&s, __func__);
+	hp_guard_end(g);
+	ck_assert_ptr_nonnull(g = start(&w2));
+	hp__scope_end(&sc);
+	hp_guard_end(g);
+	ck_assert_int_eq(w1.found, 0);
+	ck_assert_int_eq(w2.found, 0);
+}
+END_TEST
+
 START_TEST(calls_outside_a_guard_are_not_counted)
 {
 	seen w = {.label = "tbuf::measured"};
@@ -198,6 +247,8 @@ static Suite *tbuf_suite(void)
 	tcase_add_test(tc, chunk_boundaries_lose_nothing);
 	tcase_add_test(tc, long_durations_are_whole);
 	tcase_add_test(tc, calls_outside_a_guard_are_not_counted);
+	tcase_add_test(tc, marker_and_negative_durations);
+	tcase_add_test(tc, a_call_spanning_two_guards_is_not_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
