@@ -18,6 +18,10 @@
 
 #define DRAIN_BATCH 512
 
+_Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
+	       (int)HP__EV_LOCK_WAIT == (int)HP_EV_LOCK_WAIT &&
+	       (int)HP__EV_LOCK_HOLD == (int)HP_EV_LOCK_HOLD, "record kinds are event kinds");
+
 typedef struct drain_ctx {
 	hpi_registry *reg;
 	uint64_t t0;
@@ -53,6 +57,8 @@ static void collector_thread_event(drain_ctx *d, hpi_thread *t, hp_event_kind k)
 {
 	hp_event ev = {.kind = k, .tid = t->tid};
 
+	if (k == HP_EV_THREAD_EXIT)
+		ev.data = &t->at_exit; /* written before exited, under the lock */
 	collector_flush(d);
 	hpi_registry_dispatch(d->reg, &ev);
 }
@@ -78,11 +84,12 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		if (__builtin_expect(dt == HPI_DT_EXT, 0) && p + 1 < end)
 			dt = p[1].t;
 		ev = &evs[n];
-		ev->kind = HP_EV_SCOPE;
-		ev->site = p->site;
+		ev->kind = p->site >> HP__KIND_SHIFT;
+		ev->site = p->site & ((1u << HP__KIND_SHIFT) - 1);
 		ev->tid = tid;
 		ev->time_ns = p->t > t0 ? (uint64_t)(((unsigned __int128)(p->t - t0) * mult) >> 32) : 0;
 		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
+		ev->data = NULL;
 		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
 			d->n = n;
 			collector_flush(d);
@@ -126,10 +133,16 @@ static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 /* One pass over every thread. */
 static void collector_pass(drain_ctx *d)
 {
+	uint64_t now = hp__now();
+	hp_event tick = {.kind = HP_EV_TICK};
+
 	for (hpi_thread *t = hpi_tbuf_snapshot(); t != NULL; t = t->next)
 		collector_drain_thread(d, t);
 	collector_flush(d);
 	hpi_tbuf_reap();
+	/* periodic plugins (threads) sample on this */
+	tick.time_ns = now > d->t0 ? hpi_ticks_to_ns(now - d->t0) : 0;
+	hpi_registry_dispatch(d->reg, &tick);
 }
 
 void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)

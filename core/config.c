@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -85,12 +86,14 @@ static const config_key config_futures[] = { B("enabled", futures_enabled, NULL)
 static const config_key config_threads[] = {
 	B("enabled", threads_enabled, NULL),
 	I("interval_ms", threads_interval_ms, 10, 60000, NULL),
+	I("limit", threads_limit, 0, 100000, NULL),
 	END
 };
+static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
 static const config_key config_collectors[] = {
 	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
 	M("streams", config_unstored), M("futures", config_futures),
-	M("threads", config_threads), M("locks", config_unstored),
+	M("threads", config_threads), M("locks", config_locks),
 	END
 };
 static const config_key config_report[] = {
@@ -102,6 +105,9 @@ static const config_key config_report[] = {
 	S("output", output, "HOTPATH_OUTPUT"),
 	{ .name = "scripts", .type = CT_SCRIPTS, .off = CONFIG_F(scripts), .sep = ',',
 	  .alias = "HOTPATH_SCRIPTS" },
+	I("script_memory_mb", script_memory_mb, 1, 65536, NULL),
+	{ .name = "script_instructions", .type = CT_LONG, .off = CONFIG_F(script_instructions),
+	  .min = 0, .max = LONG_MAX },
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
 	END
 };
@@ -158,6 +164,7 @@ typedef struct config_node {
 	int kind;
 	int line, col;            /* 1-based start of the node */
 	bool null;                /* plain "", "~" or "null" */
+	bool plain;               /* a plain (unquoted) scalar */
 	char *text;               /* scalars only */
 	struct config_node **kid;
 	size_t nkid, capkid;
@@ -572,9 +579,12 @@ static void config_strv_free(hpi_strv *v)
 		free(v->v[i]);
 		free(v->origin[i].file);
 		free(v->origin[i].env);
+		if (v->opts != NULL)
+			free(v->opts[i]);
 	}
 	free(v->v);
 	free(v->origin);
+	free(v->opts);
 	memset(v, 0, sizeof *v);
 }
 
@@ -587,7 +597,7 @@ static void config_strv_push(config_ctx *x, hpi_strv *v, const char *s, size_t n
 
 	if (v->n == 0 || (v->n & (v->n - 1)) == 0) {
 		size_t cap = v->n ? v->n * 2 : 1;
-		char **nv = realloc(v->v, cap * sizeof *nv);
+		char **nv = realloc(v->v, cap * sizeof *nv), **nopt;
 		hpi_origin *no;
 
 		if (nv == NULL)
@@ -596,6 +606,9 @@ static void config_strv_push(config_ctx *x, hpi_strv *v, const char *s, size_t n
 		if ((no = realloc(v->origin, cap * sizeof *no)) == NULL)
 			goto oom;
 		v->origin = no;
+		if ((nopt = realloc(v->opts, cap * sizeof *nopt)) == NULL)
+			goto oom;
+		v->opts = nopt;
 	}
 	item = strndup(s, n);
 	file = o->file ? strdup(o->file) : NULL;
@@ -608,6 +621,7 @@ static void config_strv_push(config_ctx *x, hpi_strv *v, const char *s, size_t n
 	}
 	v->v[v->n] = item;
 	v->origin[v->n] = (hpi_origin){ .file = file, .line = o->line, .col = o->col, .env = env };
+	v->opts[v->n] = NULL;
 	v->n++;
 	return;
 oom:
@@ -700,7 +714,8 @@ static config_node *config_node_new(int kind, const yaml_event_t *ev)
 	}
 	memcpy(n->text, s, len);
 	n->text[len] = '\0';
-	n->null = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	n->null = n->plain &&
 		  (len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0 ||
 		   strcmp(n->text, "Null") == 0 || strcmp(n->text, "NULL") == 0);
 	return n;
@@ -894,12 +909,118 @@ static void config_list_item(config_ctx *x, hpi_strv *nv, const config_node *it,
 	}
 }
 
+/* Appends plain scalar s to b as a JSON number, in its shortest exact form,
+ * when it is a decimal number of YAML 1.2's core schema; false otherwise. */
+static bool config_json_number(hpi_buf *b, const char *s)
+{
+	const char *p = s + (*s == '-' || *s == '+'), *q;
+	size_t digits = strspn(p, "0123456789"), frac = 0;
+	char tmp[40];
+	long long i;
+	double d;
+	int prec;
+
+	q = p + digits;
+	if (*q == '.') {
+		frac = strspn(q + 1, "0123456789");
+		q += 1 + frac;
+	}
+	if (digits == 0 && frac == 0)
+		return false;
+	if (*q == 'e' || *q == 'E') {
+		q += 1 + (q[1] == '+' || q[1] == '-');
+		if (strspn(q, "0123456789") == 0)
+			return false;
+		q += strspn(q, "0123456789");
+	}
+	if (*q != '\0')
+		return false;
+	errno = 0;
+	if (frac == 0 && p[digits] == '\0' && (i = strtoll(s, NULL, 10), errno == 0)) {
+		hpi_buf_printf(b, "%lld", i);
+		return true;
+	}
+	if (!isfinite(d = strtod(s, NULL)))
+		return false;
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	hpi_buf_printf(b, "%.*g", prec, d);
+	return true;
+}
+
+/* Appends YAML node n (at path, for messages) to b as JSON; see hpi.h for
+ * how scalars are typed.  An alias becomes null, with a warning. */
+static void config_json(config_ctx *x, hpi_buf *b, const config_node *n, const char *path)
+{
+	static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE" };
+	char sub[320], who[1024];
+	size_t i, k;
+	bool first = true;
+
+	if (n->kind == CN_MAP || n->kind == CN_SEQ) {
+		hpi_buf_putc(b, n->kind == CN_MAP ? '{' : '[');
+		for (i = 0; i < n->nkid; i += n->kind == CN_MAP ? 2 : 1) {
+			if (n->kind == CN_SEQ) {
+				config_fmt(sub, sizeof sub, "%s[%zu]", path, i);
+			} else if (i + 1 >= n->nkid || !config_key_ok(x, n->kid[i], path)) {
+				continue;
+			}
+			if (!first)
+				hpi_buf_putc(b, ',');
+			first = false;
+			if (n->kind == CN_MAP) {
+				hpi_buf_json_str(b, n->kid[i]->text);
+				hpi_buf_putc(b, ':');
+				config_join(sub, sizeof sub, path, n->kid[i]->text);
+			}
+			config_json(x, b, n->kid[i + (n->kind == CN_MAP)], sub);
+		}
+		hpi_buf_putc(b, n->kind == CN_MAP ? '}' : ']');
+		return;
+	}
+	if (n->kind == CN_ALIAS) {
+		config_who(x, n, path, who, sizeof who);
+		config_warn(x, "%s: aliases are not supported; using null", who);
+	}
+	if (n->kind == CN_ALIAS || n->null) {
+		hpi_buf_puts(b, "null");
+		return;
+	}
+	for (k = 0; n->plain && k < sizeof bools / sizeof bools[0]; k++) {
+		if (strcmp(n->text, bools[k]) == 0) {
+			hpi_buf_puts(b, k < 3 ? "true" : "false");
+			return;
+		}
+	}
+	if (!n->plain || !config_json_number(b, n->text))
+		hpi_buf_json_str(b, n->text);
+}
+
+/* Keeps the options map of the last item of v as JSON text. */
+static void config_script_opts(config_ctx *x, hpi_strv *v, const config_node *map,
+			       const char *path)
+{
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	config_json(x, &b, map, path);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		config_warn(x, "out of memory: %s ignored", path);
+		return;
+	}
+	v->opts[v->n - 1] = b.data;
+}
+
 /* One report.scripts item: "x.lua" or {path: x.lua, options: {...}}. */
 static void config_script(config_ctx *x, hpi_strv *nv, const config_node *it, const char *path)
 {
-	const config_node *p = NULL;
-	char sub[320], who[1024];
-	size_t i;
+	const config_node *p = NULL, *opts = NULL;
+	char sub[320], who[1024], opath[320] = "";
+	size_t i, n = nv->n;
 
 	if (it->kind != CN_MAP) {
 		config_list_item(x, nv, it, path);
@@ -916,10 +1037,13 @@ static void config_script(config_ctx *x, hpi_strv *nv, const config_node *it, co
 			continue;
 		}
 		if (strcmp(key->text, "options") == 0) {
-			/* Options belong to the Lua host; only their shape is checked. */
+			opts = NULL;
 			if (!val->null && val->kind != CN_MAP) {
 				config_who(x, val, sub, who, sizeof who);
 				config_warn(x, "%s: expected a map; ignored", who);
+			} else if (!val->null) {
+				opts = val;
+				memcpy(opath, sub, sizeof opath);
 			}
 			continue;
 		}
@@ -933,6 +1057,8 @@ static void config_script(config_ctx *x, hpi_strv *nv, const config_node *it, co
 	}
 	config_join(sub, sizeof sub, path, "path");
 	config_list_item(x, nv, p, sub);
+	if (nv->n > n && opts != NULL)
+		config_script_opts(x, nv, opts, opath);
 }
 
 /* A list of strings (or scripts) for k: replaces the old list; null empties it. */
@@ -1214,11 +1340,15 @@ void hpi_config_defaults(hpi_config *c)
 	c->futures_enabled = true;
 	c->threads_enabled = true;
 	c->threads_interval_ms = 250;
+	c->threads_limit = 5;
+	c->locks_enabled = true;
 	c->format = HP_FORMAT_TABLE;
 	c->pcts[0] = 95;
 	c->npcts = 1;
 	c->limit = 15;
 	c->output = strdup("stderr");
+	c->script_memory_mb = 64;
+	c->script_instructions = 1000000000;
 	c->endpoint = strdup("tcp://127.0.0.1:6770");
 	c->query = strdup("tcp://127.0.0.1:6771");
 	c->publish_interval_ms = 250;

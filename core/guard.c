@@ -39,6 +39,8 @@ struct hp_guard_builder {
 	char *output;           /* NULL = not set */
 	guard_reporter *reps;
 	size_t nreps;
+	char **scripts;         /* Lua reporters (hp_guard_builder_script) */
+	size_t nscripts;
 };
 
 struct hp_guard {
@@ -94,6 +96,9 @@ void hp_guard_builder_free(hp_guard_builder *b)
 	free(b->caller);
 	free(b->output);
 	free(b->reps);
+	for (size_t i = 0; i < b->nscripts; i++)
+		free(b->scripts[i]);
+	free(b->scripts);
 	free(b);
 }
 
@@ -161,10 +166,17 @@ int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *d
 
 int hp_guard_builder_script(hp_guard_builder *b, const char *path)
 {
-	(void)b;
-	hpi_warn("hp_guard_builder_script(\"%s\"): Lua reporters are not available yet; ignored",
-		 path ? path : "");
-	return HP_ENOTSUP;
+	char **p, *copy;
+
+	if (b == NULL || path == NULL || *path == '\0')
+		return HP_EINVAL;
+	if ((p = realloc(b->scripts, (b->nscripts + 1) * sizeof(*p))) == NULL)
+		return HP_ENOMEM;
+	b->scripts = p;
+	if ((copy = strdup(path)) == NULL)
+		return HP_ENOMEM;
+	b->scripts[b->nscripts++] = copy;
+	return 0;
 }
 
 /* ---- settings ------------------------------------------------------------ */
@@ -421,7 +433,7 @@ static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
 	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
 }
 
-/* Final snapshot, built-in format, then every C reporter. */
+/* Final snapshot, built-in format, every C reporter, then the Lua ones. */
 static void guard_report(hp_guard *g, uint64_t elapsed)
 {
 	hp_snapshot *s = hpi_snapshot_new();
@@ -451,9 +463,7 @@ static void guard_report(hp_guard *g, uint64_t elapsed)
 				 cause ? cause : hp_strerror(rv));
 		free(cause);
 	}
-	if (g->cfg.scripts.n > 0)
-		hpi_warn("%s: report.scripts: Lua reporters are not available yet; ignored",
-			 g->cfg.path ? g->cfg.path : "HOTPATH_SCRIPTS");
+	hpi_lua_run_scripts(s, &o, &g->cfg, g->b->scripts, g->b->nscripts);
 	hpi_snapshot_free(s);
 }
 

@@ -153,6 +153,20 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o,
 		     bool pretty);
 
+/* Report-wide facts in the JSON report (and the Lua report table): false
+ * for the keys the report writes itself (type, version, ...), which no fact
+ * may replace.  Else true, and *v is set with *is_int true when the value is
+ * written as an integer (key "pid", "dropped" or "*_ns" and a value that is
+ * exactly a decimal integer). */
+bool hpi_render_fact(const char *key, const char *value, long long *v, bool *is_int);
+/* JSON number text of a percent or rate cell (up to 4 decimals, trailing
+ * zeros stripped) into buf (>= 400 bytes); false when d is not finite
+ * (written as null). */
+bool hpi_render_real(char *buf, size_t len, double d);
+/* Rows of sec that a report with this limit (0 = all) shows: sections may
+ * set a smaller one of their own (meta "report.limit"). */
+size_t hpi_render_limit(const hp_section *sec, size_t limit);
+
 /* ---- hist.c: log-linear histogram, < 0.4 % relative error ---------------- */
 
 #define HPI_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
@@ -222,6 +236,8 @@ typedef struct hpi_strv {
 	char **v;
 	hpi_origin *origin;
 	size_t n;
+	char **opts; /* NULL, or n items: report.scripts' options as JSON
+		      * object text, else NULL (always NULL in other lists) */
 } hpi_strv;
 
 /* plugins.options: a tiny tree of scalars, per plugin name. */
@@ -243,13 +259,17 @@ typedef struct hpi_config {
 	bool channels_enabled; int channels_logs_limit; /* true, 50 */
 	bool futures_enabled;  /* true */
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
+	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
+	bool locks_enabled;    /* true */
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
 	size_t npcts;          /* default 1: {95} */
 	long limit;            /* 15; 0 = all */
 	char *output;          /* "stderr" */
-	hpi_strv scripts;
+	hpi_strv scripts;      /* with .opts from {path: ..., options: {...}} */
+	int script_memory_mb;  /* report.script_memory_mb, default 64 */
+	long script_instructions; /* report.script_instructions, 1e9; 0 = no cap */
 	bool on_signal;
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
@@ -284,8 +304,69 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
  * first, that would leak).  Everything in *c is owned by it: free with
  * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
  * owned copies.  collectors.streams/locks, timing.include/exclude,
- * publish.tls, console.panels and report.scripts[].options are checked but
- * not stored yet (no field). */
+ * publish.tls and console.panels are checked but not stored yet (no field).
+ * report.scripts[].options is kept as JSON text in scripts.opts: maps are
+ * objects, lists arrays; plain scalars follow YAML 1.2's core schema (null,
+ * true/false, decimal numbers), every other scalar is a string. */
+
+/* ---- lua.c, lua_report.c, lua_json.c: Lua reporters (docs/lua.md) ------ */
+
+#define HPI_LUA_MEMORY_MB 64
+#define HPI_LUA_INSTRUCTIONS 1000000000L
+
+/* How one script runs; a NULL hpi_lua_opts means all defaults. */
+typedef struct hpi_lua_opts {
+	const char *options; /* the script's options, JSON object text; NULL = {} */
+	size_t memory_mb;    /* memory cap in MiB; 0 = HPI_LUA_MEMORY_MB */
+	long instructions;   /* instruction cap; 0 = none, < 0 = HPI_LUA_INSTRUCTIONS */
+	FILE *out;           /* where print() and io.write() go; NULL = stderr */
+} hpi_lua_opts;
+
+/*
+ * Runs one Lua reporter on s, in a fresh Lua state with the caps of lo:
+ * finds script (hpi_lua_find), runs it, and calls the function it returns
+ * (or its table's report) with the report table, shaped like the JSON
+ * report of s with o (NULL: all rows, no percentiles), and the options.
+ * Independent of any guard (`hotpath report --script` uses it too).
+ * Returns 0, or HP_ENOENT (not found), HP_EIO (unreadable), HP_ESYNTAX,
+ * HP_EINVAL (options not a JSON object), HP_ENOMEM (no memory for Lua, or
+ * the memory cap) or HP_ESCRIPT (error, instruction cap, bad return value,
+ * or the script reported a failure), with *cause set (caller frees): the
+ * first line is "<kind>: <message>", traceback lines follow, each starting
+ * with two spaces.  The messages are listed in docs/lua.md.
+ */
+int hpi_lua_report(const hp_snapshot *s, const hpi_render_opts *o, const char *script,
+		   const hpi_lua_opts *lo, char **cause);
+/* Prints a cause of hpi_lua_report as [hotpath] lines: "<name>: <first
+ * line>", then each further line. */
+void hpi_lua_warn(const char *name, const char *cause);
+/* Where script is: the path as given, then HP_SCRIPTDIR, then each folder of
+ * $HOTPATH_SCRIPT_PATH (colon-separated); a name without ".lua" also tries
+ * name.lua; an absolute path is only tried as given.  New string (caller
+ * frees), or NULL when no regular file matches. */
+char *hpi_lua_find(const char *script);
+/* The guard's reporters: c->scripts with their options, then extra (the
+ * builder's); every failure is reported with hpi_lua_warn, never more.
+ * print() goes to stdout when c->output is "stdout", else to stderr.
+ * Returns how many scripts failed. */
+int hpi_lua_run_scripts(const hp_snapshot *s, const hpi_render_opts *o, const hpi_config *c,
+			char *const *extra, size_t nextra);
+
+/* lua_report.c and lua_json.c, for lua.c; each may raise a Lua error. */
+struct lua_State;
+/* Pushes the report table of s (docs/lua.md), and records the key order
+ * of each of its objects in the registry's weak table HPI_LUA_ORDER. */
+void hpi_lua_push_report(struct lua_State *L, const hp_snapshot *s,
+			 const hpi_render_opts *o);
+#define HPI_LUA_ORDER "hotpath.order"
+
+/* Pushes the value of the JSON text json; on bad JSON pushes nothing and
+ * returns false with the reason in why. */
+bool hpi_lua_push_json(struct lua_State *L, const char *json, char *why, size_t len);
+/* lua_CFunction: pushes the table of C helpers the hotpath module uses. */
+int hpi_lua_open_core(struct lua_State *L);
+/* The text of scripts/hotpath.lua, built in. */
+extern const char hpi_lua_hotpath[];
 
 /* ---- clock.c ------------------------------------------------------------- */
 
@@ -310,6 +391,8 @@ double hpi_clock_ghz(void);
 /* Site info by id (NULL when unknown); lock-free. */
 const hp_site_info *hpi_site_get(uint32_t id);
 uint32_t hpi_site_count(void);
+/* The file name without its folders (borrowed from path). */
+const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */
 char *hpi_default_label(const char *file, const char *func);
 /* fork(): the registry lock is held across it and fresh in the child. */

@@ -87,6 +87,14 @@ static const char *host_builtin_option(const hp_options *o, const char *key,
 		snprintf(buf, len, "%d", c->timing_recent_logs);
 		return buf;
 	}
+	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "interval_ms") == 0) {
+		snprintf(buf, len, "%d", c->threads_interval_ms);
+		return buf;
+	}
+	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "limit") == 0) {
+		snprintf(buf, len, "%d", c->threads_limit);
+		return buf;
+	}
 	return NULL;
 }
 
@@ -334,6 +342,11 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	if (r == NULL)
 		return NULL;
 	if (c->timing_enabled && !registry_add(r, &hpi_timing_plugin, NULL, c, "collectors.timing"))
+		(*failures)++;
+	if (c->threads_enabled &&
+	    !registry_add(r, &hpi_threads_plugin, NULL, c, "collectors.threads"))
+		(*failures)++;
+	if (c->locks_enabled && !registry_add(r, &hpi_locks_plugin, NULL, c, "collectors.locks"))
 		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);

@@ -9,6 +9,8 @@
 
 /* Built-in plugins, registered through the same ops table as external ones. */
 extern const hp_plugin_ops hpi_timing_plugin;
+extern const hp_plugin_ops hpi_threads_plugin;
+extern const hp_plugin_ops hpi_locks_plugin;
 
 typedef struct hpi_registry hpi_registry;
 

@@ -218,6 +218,29 @@ static void table_line(hpi_buf *out, const hp_section *sec, const size_t *cols,
 	hpi_buf_putc(out, '\n');
 }
 
+/* Rows a section shows: the report's limit, or the section's own smaller
+ * one (meta "report.limit", e.g. the threads table's top 5; meta
+ * "report.limit.key" names the setting that changes it). */
+static size_t render_limit(const hp_section *sec, size_t limit)
+{
+	const char *own = hp_section_meta(sec, "report.limit");
+	char *end;
+	unsigned long n;
+
+	if (own == NULL)
+		return limit;
+	n = strtoul(own, &end, 10);
+	if (end == own || *end != '\0' || n == 0)
+		return limit;
+	return limit == 0 || n < limit ? (size_t)n : limit;
+}
+
+/* Rows of sec a report shows (the Lua report table uses it too). */
+size_t hpi_render_limit(const hp_section *sec, size_t limit)
+{
+	return render_limit(sec, limit);
+}
+
 /* The box of one section, then the "(shown of total rows...)" note when
  * rows were left out. */
 static void table_section(hpi_buf *out, const hp_section *sec, size_t limit)
@@ -242,7 +265,10 @@ static void table_section(hpi_buf *out, const hp_section *sec, size_t limit)
 		table_line(out, sec, cols, n, widths, r);
 	if (shown > 0)
 		table_rule(out, widths, n);
-	if (shown < total)
+	if (shown < total && hp_section_meta(sec, "report.limit.key") != NULL)
+		hpi_buf_printf(out, "(%zu of %zu rows; %s: 0 shows all)\n", shown, total,
+			       hp_section_meta(sec, "report.limit.key"));
+	else if (shown < total)
 		hpi_buf_printf(out, "(%zu of %zu rows; report.limit: 0 shows all)\n",
 			       shown, total);
 	free(widths);
@@ -270,7 +296,7 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 		sec = hp_snapshot_section(s, i);
 		if (i > 0)
 			hpi_buf_printf(out, "\n%s:\n", hp_section_title(sec));
-		table_section(out, sec, o ? o->limit : 0);
+		table_section(out, sec, render_limit(sec, o ? o->limit : 0));
 	}
 	if (dropped != NULL && strcmp(dropped, "0") != 0)
 		hpi_buf_printf(out, "[hotpath] %s events dropped: per-thread buffers "
@@ -334,24 +360,31 @@ static void json_key(json_w *w, const char *key)
 	hpi_buf_puts(w->out, w->pretty ? ": " : ":");
 }
 
-/* A double with up to 4 decimals, trailing zeros stripped; null when not
+/* A double with up to 4 decimals, trailing zeros stripped; false when not
  * finite. */
-static void json_real(json_w *w, double d)
+bool hpi_render_real(char *buf, size_t len, double d)
 {
-	char tmp[400]; /* %.4f of DBL_MAX is 316 bytes */
 	size_t n;
 
-	if (!isfinite(d)) {
-		hpi_buf_puts(w->out, "null");
-		return;
-	}
-	n = (size_t)snprintf(tmp, sizeof(tmp), "%.4f", d);
-	while (n > 0 && tmp[n - 1] == '0')
+	if (!isfinite(d) || len < 400) /* %.4f of DBL_MAX is 316 bytes */
+		return false;
+	n = (size_t)snprintf(buf, len, "%.4f", d);
+	while (n > 0 && buf[n - 1] == '0')
 		n--;
-	if (n > 0 && tmp[n - 1] == '.')
+	if (n > 0 && buf[n - 1] == '.')
 		n--;
-	tmp[n] = '\0';
-	hpi_buf_puts(w->out, strcmp(tmp, "-0") == 0 ? "0" : tmp);
+	buf[n] = '\0';
+	if (strcmp(buf, "-0") == 0)
+		strcpy(buf, "0");
+	return true;
+}
+
+/* A double with up to 4 decimals; null when not finite. */
+static void json_real(json_w *w, double d)
+{
+	char tmp[400];
+
+	hpi_buf_puts(w->out, hpi_render_real(tmp, sizeof(tmp), d) ? tmp : "null");
 }
 
 /* The shortest form that reads back as d (99, 99.9, 0.5); integers stay
@@ -513,11 +546,21 @@ static bool json_reserved(const char *key)
 	return false;
 }
 
+/* Whether a fact is written, and as an integer or a string. */
+bool hpi_render_fact(const char *key, const char *value, long long *v, bool *is_int)
+{
+	if (json_reserved(key))
+		return false;
+	*is_int = json_meta_number(key, value, v);
+	return true;
+}
+
 /* type, version, generator, then the snapshot facts in insertion order. */
 static void json_head(json_w *w, const hp_snapshot *s)
 {
 	const hpi_kv *kv;
 	long long v;
+	bool is_int;
 	size_t i;
 
 	json_key(w, "type");
@@ -528,10 +571,10 @@ static void json_head(json_w *w, const hp_snapshot *s)
 	hpi_buf_json_str(w->out, "hotpath " HP_VERSION_STRING);
 	for (i = 0; s != NULL && i < s->meta.n; i++) {
 		kv = &s->meta.v[i];
-		if (json_reserved(kv->key))
+		if (!hpi_render_fact(kv->key, kv->value, &v, &is_int))
 			continue;
 		json_key(w, kv->key);
-		if (json_meta_number(kv->key, kv->value, &v))
+		if (is_int)
 			hpi_buf_printf(w->out, "%lld", v);
 		else
 			hpi_buf_json_str(w->out, kv->value);
@@ -560,7 +603,8 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	json_open(&w, '[');
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
-		json_section(&w, hp_snapshot_section(s, i), o ? o->limit : 0);
+		json_section(&w, hp_snapshot_section(s, i),
+			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}
 	json_close(&w, ']');
 	json_close(&w, '}');

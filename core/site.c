@@ -19,6 +19,17 @@ static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static hp_site_info *site_pages[SITE_PAGES];
 static uint32_t site_next = 1; /* 0 means "unregistered" */
 
+/* The file name without its folders. */
+const char *hpi_basename(const char *path)
+{
+	const char *b;
+
+	if (path == NULL)
+		return "?";
+	b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
 /* "<file stem>::<func>": basic.c + sync_function -> basic::sync_function. */
 char *hpi_default_label(const char *file, const char *func)
 {
@@ -37,8 +48,12 @@ char *hpi_default_label(const char *file, const char *func)
 /* Fills the info of a new site; false when out of memory. */
 static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 {
-	info->label = site->label ? strdup(site->label)
-				  : hpi_default_label(site->file, func);
+	if (site->label != NULL)
+		info->label = strdup(site->label);
+	else if (site->kind == HP_SITE_LOCK) /* locks are named where they are made */
+		info->label = hpi_asprintf("%s:%d", hpi_basename(site->file), site->line);
+	else
+		info->label = hpi_default_label(site->file, func);
 	info->file = site->file ? site->file : "?";
 	info->func = func ? strdup(func) : NULL;
 	info->line = site->line;

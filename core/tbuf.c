@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -156,11 +158,32 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 	__atomic_store_n(&hp__tls.pos, p + need, __ATOMIC_RELEASE);
 }
 
+/* The thread's own last figures, for the threads plugin. */
+static void tbuf_usage(hpi_thread *t)
+{
+	struct rusage ru;
+	struct timespec ts;
+
+	memcpy(t->at_exit.name, t->name, sizeof(t->at_exit.name));
+	prctl(PR_GET_NAME, t->at_exit.name, 0, 0, 0);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		t->at_exit.cpu_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		t->at_exit.user_ns = (uint64_t)ru.ru_utime.tv_sec * 1000000000u +
+				     (uint64_t)ru.ru_utime.tv_usec * 1000u;
+		t->at_exit.sys_ns = (uint64_t)ru.ru_stime.tv_sec * 1000000000u +
+				    (uint64_t)ru.ru_stime.tv_usec * 1000u;
+		t->at_exit.vcsw = (uint64_t)ru.ru_nvcsw;
+		t->at_exit.ivcsw = (uint64_t)ru.ru_nivcsw;
+	}
+}
+
 /* Thread exit: freeze the final position so the collector stops reading TLS. */
 static void tbuf_exit(void *arg)
 {
 	hpi_thread *t = arg;
 
+	tbuf_usage(t);
 	pthread_mutex_lock(&tbuf_lock);
 	t->final_pos = hp__tls.pos;
 	t->exited = 1;

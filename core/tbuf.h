@@ -36,6 +36,7 @@ typedef struct hpi_thread {
 	hpi_chunk *spare;           /* producer: taken from free, not yet used */
 	size_t nchunks, maxchunks;  /* producer */
 	uint64_t dropped;           /* producer writes, collector reads */
+	hp_thread_exit at_exit;     /* filled by the thread as it exits */
 } hpi_thread;
 
 /* Marks an extended record: the next record's t holds the duration. */

@@ -15,6 +15,8 @@
 #ifndef HOTPATH_H
 #define HOTPATH_H
 
+#include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,7 +51,8 @@ extern "C" {
 	X(ETYPE, -8, "wrong type")                                 \
 	X(ERANGE, -9, "value out of range")                        \
 	X(EABI, -10, "plugin ABI mismatch")                        \
-	X(ESTATE, -11, "wrong state")
+	X(ESTATE, -11, "wrong state")                              \
+	X(ESCRIPT, -12, "Lua script failed")
 
 #define HP__ERR_ENUM(name, val, text) HP_##name = val,
 enum hp_err { HP_ERR_MAP(HP__ERR_ENUM) HP__ERR_END = -1000 };
@@ -99,7 +102,7 @@ typedef struct hp_site {
 	uint32_t id;        /* 0 until registered on first use */
 } hp_site;
 
-enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2 };
+enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3 };
 
 /* Options of HP_MAIN; every field may be left out. */
 typedef struct hp_main_options {
@@ -127,7 +130,8 @@ HP_API int hp_guard_builder_limit(hp_guard_builder *b, size_t limit);
 HP_API int hp_guard_builder_output(hp_guard_builder *b, const char *path);
 /* Adds a C reporter; r must stay valid until the guard ends. */
 HP_API int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *data);
-/* Adds a Lua reporter script; returns HP_ENOTSUP until Lua support lands. */
+/* Adds a Lua reporter script (a path, or a bundled name such as "csv"),
+ * run at report time after report.scripts; copied.  docs/lua.md. */
 HP_API int hp_guard_builder_script(hp_guard_builder *b, const char *path);
 /* Starts profiling.  Consumes b.  Returns NULL (with one [hotpath] line on
  * stderr) when another guard is alive or profiling cannot start. */
@@ -167,9 +171,12 @@ HP_API const char *hp_err_name(int err);
 
 struct hp__rec {
 	uint64_t t;    /* start tick */
-	uint32_t site; /* site id */
+	uint32_t site; /* site id in the low 24 bits, event kind in the top 8 */
 	uint32_t dt;   /* duration in ticks, 0xffffffff = extended */
 };
+#define HP__KIND_SHIFT 24
+/* Record kinds = plugin.h's event kinds (checked in core/collector.c). */
+enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6 };
 
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
@@ -227,26 +234,188 @@ static inline hp__scope hp__scope_begin(hp_site *site, const char *func)
 	return sc;
 }
 
-/* Closes a measured scope: one clock read and one 16-byte store. */
+/* Appends one record (tag = site id | kind << 24): one 16-byte store and a
+ * release store of the position. */
+static inline void hp__record(uint32_t tag, uint64_t t0, uint64_t t1)
+{
+	uint64_t dt = t1 - t0;
+	struct hp__rec *p = hp__tls.pos;
+
+	/* a full chunk, or a duration that needs the two-record form
+	 * (0xffffffff itself marks that form) */
+	if (__builtin_expect(p == hp__tls.end || dt >= 0xffffffffu, 0)) {
+		hp__emit_slow(tag, t0, t1);
+		return;
+	}
+	p->t = t0;
+	p->site = tag;
+	p->dt = (uint32_t)dt;
+	__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
+}
+
+/* Closes a measured scope: one clock read and one record. */
 static inline void hp__scope_end(hp__scope *sc)
 {
-	if (__builtin_expect(sc->id != 0, 1)) {
-		uint64_t t1 = hp__now();
-		uint64_t dt = t1 - sc->t0;
-		struct hp__rec *p = hp__tls.pos;
-
-		/* a full chunk, or a duration that needs the two-record form
-		 * (0xffffffff itself marks that form) */
-		if (__builtin_expect(p == hp__tls.end || dt >= 0xffffffffu, 0)) {
-			hp__emit_slow(sc->id, sc->t0, t1);
-			return;
-		}
-		p->t = sc->t0;
-		p->site = sc->id;
-		p->dt = (uint32_t)dt;
-		__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
-	}
+	if (__builtin_expect(sc->id != 0, 1))
+		hp__record(sc->id, sc->t0, hp__now());
 }
+
+/* ---- locks: pthread wrappers and a probe for any other lock ------------- */
+
+/* A probe: the timing state of one lock.  The wrappers embed one. */
+typedef struct hp_lock_probe {
+	hp_site site;
+	uint64_t acq; /* tick of the current (exclusive) holder's acquisition */
+} hp_lock_probe;
+
+HP_API void hp__lock_probe_init(hp_lock_probe *p, const char *label, const char *file,
+				int line);
+
+/* The probe's site id, registering it on first use; 0 when not profiling. */
+static inline uint32_t hp__lock_id(hp_lock_probe *p)
+{
+	uint32_t id;
+
+	if (!__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1))
+		return 0;
+	id = __atomic_load_n(&p->site.id, __ATOMIC_ACQUIRE);
+	return id ? id : hp__site_register(&p->site, NULL);
+}
+
+/* Tick before a blocking acquisition (0 when not profiling). */
+static inline uint64_t hp_lock_wait_begin(hp_lock_probe *p)
+{
+	return hp__lock_id(p) ? hp__now() : 0;
+}
+
+/* Records an acquisition; returns its tick (0 when not profiling). */
+static inline uint64_t hp__lock_note(hp_lock_probe *p, uint64_t wait_begin, int waited)
+{
+	uint32_t id = hp__lock_id(p);
+	uint64_t t;
+
+	if (id == 0)
+		return 0;
+	t = hp__now();
+	if (waited && wait_begin)
+		hp__record(id | ((uint32_t)HP__EV_LOCK_WAIT << HP__KIND_SHIFT), wait_begin, t);
+	else
+		hp__record(id | ((uint32_t)HP__EV_LOCK_ACQUIRE << HP__KIND_SHIFT), t, t);
+	return t;
+}
+
+/* The lock was taken (exclusively); waited != 0 when the caller had to
+ * wait since wait_begin.  Returns the acquisition tick. */
+static inline uint64_t hp_lock_acquired(hp_lock_probe *p, uint64_t wait_begin, int waited)
+{
+	return p->acq = hp__lock_note(p, wait_begin, waited);
+}
+
+/* The lock is about to be released by the holder whose acquisition tick is
+ * acq (p->acq for exclusive locks). */
+static inline void hp_lock_released_at(hp_lock_probe *p, uint64_t acq)
+{
+	uint32_t id = __atomic_load_n(&p->site.id, __ATOMIC_RELAXED);
+
+	if (id != 0 && acq != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED))
+		hp__record(id | ((uint32_t)HP__EV_LOCK_HOLD << HP__KIND_SHIFT), acq, hp__now());
+}
+
+/* Exclusive release: the hold started at p->acq. */
+static inline void hp_lock_released(hp_lock_probe *p)
+{
+	uint64_t acq = p->acq;
+
+	p->acq = 0;
+	hp_lock_released_at(p, acq);
+}
+
+typedef struct hp_mutex {
+	pthread_mutex_t mu;
+	hp_lock_probe probe;
+} hp_mutex;
+
+#ifdef PTHREAD_RWLOCK_INITIALIZER /* strict -std=c99 has no rwlocks */
+typedef struct hp_rwlock {
+	pthread_rwlock_t rw;
+	hp_lock_probe probe;
+} hp_rwlock;
+#endif
+
+#define HP_LOCK_PROBE_INITIALIZER(label) {{label, __FILE__, __LINE__, HP_SITE_LOCK, 0}, 0}
+#define HP_MUTEX_INITIALIZER(label) {PTHREAD_MUTEX_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
+#define HP_RWLOCK_INITIALIZER(label) {PTHREAD_RWLOCK_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
+#define hp_lock_probe_init(p, label) hp__lock_probe_init((p), (label), __FILE__, __LINE__)
+
+/* Labels default to "<file>:<line>" of the init. */
+#define hp_mutex_init(m, attr, label) hp__mutex_init((m), (attr), (label), __FILE__, __LINE__)
+static inline int hp__mutex_init(hp_mutex *m, const pthread_mutexattr_t *attr,
+				 const char *label, const char *file, int line)
+{
+	hp__lock_probe_init(&m->probe, label, file, line);
+	return pthread_mutex_init(&m->mu, attr);
+}
+
+/* Tries first: an uncontended lock costs one clock read more than plain. */
+static inline int hp_mutex_lock(hp_mutex *m)
+{
+	uint64_t w;
+	int rv;
+
+	if (!hp__lock_id(&m->probe))
+		return pthread_mutex_lock(&m->mu);
+	if ((rv = pthread_mutex_trylock(&m->mu)) == 0) {
+		hp_lock_acquired(&m->probe, 0, 0);
+		return 0;
+	}
+	if (rv != EBUSY)
+		return rv;
+	w = hp__now();
+	if ((rv = pthread_mutex_lock(&m->mu)) == 0)
+		hp_lock_acquired(&m->probe, w, 1);
+	return rv;
+}
+
+static inline int hp_mutex_trylock(hp_mutex *m)
+{
+	int rv = pthread_mutex_trylock(&m->mu);
+
+	if (rv == 0)
+		hp_lock_acquired(&m->probe, 0, 0);
+	return rv;
+}
+
+static inline int hp_mutex_unlock(hp_mutex *m)
+{
+	hp_lock_released(&m->probe);
+	return pthread_mutex_unlock(&m->mu);
+}
+
+static inline int hp_mutex_destroy(hp_mutex *m)
+{
+	return pthread_mutex_destroy(&m->mu);
+}
+
+#ifdef PTHREAD_RWLOCK_INITIALIZER
+/* Read-write locks: writers as mutexes; readers, who hold together, keep
+ * their acquisition tick in a small per-thread table (libhotpath). */
+#define hp_rwlock_init(rw, attr, label) hp__rwlock_init((rw), (attr), (label), __FILE__, __LINE__)
+static inline int hp__rwlock_init(hp_rwlock *rw, const pthread_rwlockattr_t *attr,
+				  const char *label, const char *file, int line)
+{
+	hp__lock_probe_init(&rw->probe, label, file, line);
+	return pthread_rwlock_init(&rw->rw, attr);
+}
+HP_API int hp_rwlock_rdlock(hp_rwlock *rw);
+HP_API int hp_rwlock_tryrdlock(hp_rwlock *rw);
+HP_API int hp_rwlock_wrlock(hp_rwlock *rw);
+HP_API int hp_rwlock_trywrlock(hp_rwlock *rw);
+HP_API int hp_rwlock_unlock(hp_rwlock *rw);
+static inline int hp_rwlock_destroy(hp_rwlock *rw)
+{
+	return pthread_rwlock_destroy(&rw->rw);
+}
+#endif
 
 #define HP__CAT2(a, b) a##b
 #define HP__CAT(a, b) HP__CAT2(a, b)
@@ -330,6 +499,33 @@ extern "C" {
 #define HP_MEASURE_NAMED(label)
 #define HP_MEASURE_BLOCK(label, ...) __VA_ARGS__
 #define HP_MAIN(...)
+
+/* Locks are the plain pthread ones; probes do nothing. */
+typedef pthread_mutex_t hp_mutex;
+#ifdef PTHREAD_RWLOCK_INITIALIZER
+typedef pthread_rwlock_t hp_rwlock;
+#endif
+typedef struct hp_lock_probe { char unused; } hp_lock_probe;
+#define HP_MUTEX_INITIALIZER(label) PTHREAD_MUTEX_INITIALIZER
+#define HP_RWLOCK_INITIALIZER(label) PTHREAD_RWLOCK_INITIALIZER
+#define HP_LOCK_PROBE_INITIALIZER(label) {0}
+#define hp_mutex_init(m, attr, label) pthread_mutex_init((m), (attr))
+#define hp_mutex_lock(m) pthread_mutex_lock(m)
+#define hp_mutex_trylock(m) pthread_mutex_trylock(m)
+#define hp_mutex_unlock(m) pthread_mutex_unlock(m)
+#define hp_mutex_destroy(m) pthread_mutex_destroy(m)
+#define hp_rwlock_init(rw, attr, label) pthread_rwlock_init((rw), (attr))
+#define hp_rwlock_rdlock(rw) pthread_rwlock_rdlock(rw)
+#define hp_rwlock_tryrdlock(rw) pthread_rwlock_tryrdlock(rw)
+#define hp_rwlock_wrlock(rw) pthread_rwlock_wrlock(rw)
+#define hp_rwlock_trywrlock(rw) pthread_rwlock_trywrlock(rw)
+#define hp_rwlock_unlock(rw) pthread_rwlock_unlock(rw)
+#define hp_rwlock_destroy(rw) pthread_rwlock_destroy(rw)
+#define hp_lock_probe_init(p, label) ((void)0)
+#define hp_lock_wait_begin(p) ((uint64_t)0)
+#define hp_lock_acquired(p, wait_begin, waited) ((uint64_t)0)
+#define hp_lock_released(p) ((void)0)
+#define hp_lock_released_at(p, acq) ((void)0)
 
 static inline hp_guard_builder *hp_guard_builder_new(const char *c) { (void)c; return NULL; }
 static inline int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n) { (void)b; (void)p; (void)n; return 0; }

@@ -44,6 +44,10 @@ typedef enum hp_event_kind {
 	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur */
 	HP_EV_THREAD_START, /* first event of a thread: tid */
 	HP_EV_THREAD_EXIT,  /* a thread exited and its buffer is drained: tid */
+	HP_EV_TICK,         /* the collector finished a pass: time_ns = now */
+	HP_EV_LOCK_ACQUIRE, /* a lock taken at once: site, tid, time */
+	HP_EV_LOCK_WAIT,    /* a lock taken after waiting: time = wait start, dur = wait */
+	HP_EV_LOCK_HOLD,    /* a lock released: time = acquisition, dur = held */
 	HP_EV__COUNT
 } hp_event_kind;
 
@@ -55,8 +59,17 @@ typedef struct hp_event {
 	uint32_t site;    /* site id, 0 when the kind has none */
 	uint64_t tid;     /* OS thread id (gettid) */
 	uint64_t time_ns; /* start, ns since the guard started */
-	uint64_t dur_ns;  /* duration in ns (HP_EV_SCOPE) */
+	uint64_t dur_ns;  /* duration in ns (SCOPE, LOCK_WAIT, LOCK_HOLD) */
+	const void *data; /* kind-specific payload (THREAD_EXIT: hp_thread_exit) */
 } hp_event;
+
+/* What a thread had used when it exited, read by the thread itself. */
+typedef struct hp_thread_exit {
+	char name[16];
+	uint64_t cpu_ns;   /* CLOCK_THREAD_CPUTIME_ID */
+	uint64_t user_ns, sys_ns; /* getrusage(RUSAGE_THREAD) */
+	uint64_t vcsw, ivcsw;     /* voluntary, involuntary context switches */
+} hp_thread_exit;
 
 /* What is known of a site.  Borrowed; valid until the process exits. */
 typedef struct hp_site_info {

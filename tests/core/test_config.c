@@ -173,6 +173,8 @@ static void check_defaults(const hpi_config *c)
 	ck_assert_int_eq(c->limit, 15);
 	ck_assert_str_eq(c->output, "stderr");
 	ck_assert_uint_eq(c->scripts.n, 0);
+	ck_assert_int_eq(c->script_memory_mb, 64);
+	ck_assert_int_eq(c->script_instructions, 1000000000);
 	ck_assert(!c->on_signal);
 	ck_assert_str_eq(c->endpoint, "tcp://127.0.0.1:6770");
 	ck_assert_str_eq(c->query, "tcp://127.0.0.1:6771");
@@ -358,6 +360,8 @@ static const char full_yaml[] =
 	"  scripts:\n"
 	"    - csv.lua\n"
 	"    - { path: top.lua, options: { n: 3 } }\n"
+	"  script_memory_mb: 8\n"
+	"  script_instructions: 5000\n"
 	"  on_signal: true\n"
 	"publish:\n"
 	"  endpoint: \"off\"\n"
@@ -402,11 +406,15 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c.scripts.n, 2);
 	check_item(&c.scripts, 0, "csv.lua", (snprintf(o, sizeof o, "%s:17:7", p), o));
 	check_item(&c.scripts, 1, "top.lua", (snprintf(o, sizeof o, "%s:18:15", p), o));
+	ck_assert_ptr_null(c.scripts.opts[0]);
+	ck_assert_str_eq(c.scripts.opts[1], "{\"n\":3}");
+	ck_assert_int_eq(c.script_memory_mb, 8);
+	ck_assert_int_eq(c.script_instructions, 5000);
 	ck_assert_uint_eq(c.plugin_path.n, 1);
-	check_item(&c.plugin_path, 0, "/opt/hp", (snprintf(o, sizeof o, "%s:26:10", p), o));
+	check_item(&c.plugin_path, 0, "/opt/hp", (snprintf(o, sizeof o, "%s:28:10", p), o));
 	ck_assert_uint_eq(c.plugin_load.n, 2);
-	check_item(&c.plugin_load, 0, "slowest", (snprintf(o, sizeof o, "%s:27:10", p), o));
-	check_item(&c.plugin_load, 1, "./my.so", (snprintf(o, sizeof o, "%s:27:19", p), o));
+	check_item(&c.plugin_load, 0, "slowest", (snprintf(o, sizeof o, "%s:29:10", p), o));
+	check_item(&c.plugin_load, 1, "./my.so", (snprintf(o, sizeof o, "%s:29:19", p), o));
 	ck_assert_uint_eq(c.noptions, 2);
 	ck_assert_str_eq(c.options[0].key, "slowest.count");
 	ck_assert_str_eq(c.options[0].value, "5");
@@ -771,6 +779,9 @@ START_TEST(test_scripts)
 	check_item(&c.scripts, 0, "a.lua", (snprintf(o, sizeof o, "%s:3:7", p), o));
 	check_item(&c.scripts, 1, "b.lua", (snprintf(o, sizeof o, "%s:4:15", p), o));
 	check_item(&c.scripts, 2, "c.lua", (snprintf(o, sizeof o, "%s:6:15", p), o));
+	ck_assert_ptr_null(c.scripts.opts[0]);
+	ck_assert_str_eq(c.scripts.opts[1], "{\"top\":3}");
+	ck_assert_ptr_null(c.scripts.opts[2]); /* options: 3 is not a map */
 	ck_assert_int_eq(nwarn, 5);
 	check_warn(0, "%s:5:7: report.scripts[2]: missing key \"path\"; ignored", p);
 	check_warn(1, "%s:6:31: report.scripts[3].options: expected a map; ignored", p);
@@ -778,6 +789,39 @@ START_TEST(test_scripts)
 	check_warn(3, "%s:7:7: report.scripts[4]: expected a non-empty string, got \"\"; "
 		   "ignored", p);
 	check_warn(4, "%s:8:7: report.scripts[5]: expected a non-empty string, got a list; "
+		   "ignored", p);
+	hpi_config_fini(&c);
+}
+END_TEST
+
+/* A script's options map becomes JSON text: maps, lists, plain scalars
+ * typed as YAML 1.2's core schema, quoted ones always strings. */
+START_TEST(test_script_options)
+{
+	const char *p;
+	hpi_config c;
+
+	ck_assert_int_eq(load(&c, "report:\n  scripts:\n    - path: a.lua\n      options:\n"
+			      "        s: plain text\n        q: \"2\"\n        i: 42\n"
+			      "        neg: -7\n        f: 2.50\n        e: 1e3\n"
+			      "        big: 99999999999999999999\n        t: true\n"
+			      "        F: False\n        y: yes\n        n: ~\n        e2: ''\n"
+			      "        l: [1, two, [3]]\n        m: { k: v, \"k 2\": 0x10 }\n"
+			      "        a: &x 5\n        b: *x\n        ? [x]\n        : 1\n"
+			      "    - { path: b.lua, options: {} }\n    - { path: c.lua, options: }\n",
+			      &p), 0);
+	ck_assert_uint_eq(c.scripts.n, 3);
+	ck_assert_str_eq(c.scripts.opts[0],
+			 "{\"s\":\"plain text\",\"q\":\"2\",\"i\":42,\"neg\":-7,\"f\":2.5,"
+			 "\"e\":1e+03,\"big\":1e+20,\"t\":true,\"F\":false,\"y\":\"yes\","
+			 "\"n\":null,\"e2\":\"\",\"l\":[1,\"two\",[3]],"
+			 "\"m\":{\"k\":\"v\",\"k 2\":\"0x10\"},\"a\":5,\"b\":null}");
+	ck_assert_str_eq(c.scripts.opts[1], "{}");
+	ck_assert_ptr_null(c.scripts.opts[2]);
+	ck_assert_int_eq(nwarn, 2);
+	check_warn(0, "%s:20:12: report.scripts[0].options.b: aliases are not supported; "
+		   "using null", p);
+	check_warn(1, "%s:21:11: report.scripts[0].options: expected a scalar key, got a list; "
 		   "ignored", p);
 	hpi_config_fini(&c);
 }
@@ -1091,6 +1135,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_null_values);
 	tcase_add_test(t, test_duplicate_keys);
 	tcase_add_test(t, test_scripts);
+	tcase_add_test(t, test_script_options);
 	tcase_add_test(t, test_plugin_options);
 	tcase_add_test(t, test_reserved_keys);
 	tcase_add_test(t, test_message_escapes);

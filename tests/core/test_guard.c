@@ -236,7 +236,9 @@ START_TEST(builder_checks_its_arguments)
 
 	ck_assert_int_eq(hp_guard_builder_percentiles(b, bad, 2), HP_ERANGE);
 	ck_assert_str_eq(warned, "hp_guard_builder_percentiles: 101 is outside 0..100; ignored\n");
-	ck_assert_int_eq(hp_guard_builder_script(b, "x.lua"), HP_ENOTSUP);
+	ck_assert_int_eq(hp_guard_builder_script(b, ""), HP_EINVAL);
+	ck_assert_int_eq(hp_guard_builder_script(NULL, "x.lua"), HP_EINVAL);
+	ck_assert_int_eq(hp_guard_builder_script(b, "x.lua"), 0);
 	ck_assert_int_eq(hp_guard_builder_format(b, (hp_format)42), HP_EINVAL);
 	ck_assert_int_eq(hp_guard_builder_output(b, ""), HP_EINVAL);
 	ck_assert_int_eq(hp_guard_builder_reporter(b, NULL, NULL), HP_EINVAL);
@@ -244,6 +246,44 @@ START_TEST(builder_checks_its_arguments)
 	hp_guard_builder_free(NULL);
 	hp_guard_end(NULL);
 	ck_assert_ptr_null(hp_guard_builder_build(NULL));
+}
+END_TEST
+
+/* A builder's Lua script runs after the built-in report, on the same
+ * snapshot; one that is missing is one [hotpath] line, nothing more. */
+START_TEST(builder_script_runs)
+{
+	char script[] = "/tmp/hp_guard_lua_XXXXXX", seen[] = "/tmp/hp_guard_seen_XXXXXX";
+	char line[128] = "";
+	FILE *f;
+	int fd = mkstemp(script);
+	hp_guard_builder *b = hp_guard_builder_new("scripted");
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_ge((fd = mkstemp(seen)), 0);
+	close(fd);
+	f = fopen(script, "w");
+	fprintf(f, "return function(r)\n"
+		   "  local f = assert(io.open(\"%s\", \"w\"))\n"
+		   "  f:write(r.caller, \" \", r.sections[1].rows[1].calls)\n"
+		   "  f:close()\n"
+		   "end\n", seen);
+	fclose(f);
+	ck_assert_int_eq(hp_guard_builder_script(b, script), 0);
+	ck_assert_int_eq(hp_guard_builder_script(b, "nosuch.lua"), 0);
+	hp_guard *g = hp_guard_builder_build(b);
+	work();
+	work();
+	hp_guard_end(g);
+	ck_assert_int_eq(report_calls(), 2);
+	f = fopen(seen, "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_str_eq(line, "scripted 2");
+	ck_assert_ptr_nonnull(strstr(warned, "nosuch.lua: not found: "));
+	unlink(script);
+	unlink(seen);
 }
 END_TEST
 
@@ -285,6 +325,7 @@ static Suite *guard_suite(void)
 	tcase_add_test(tc, exit_inside_the_report_does_not_hang);
 	tcase_add_test(tc, huge_timeout_never_fires);
 	tcase_add_test(tc, main_options_and_env_precedence);
+	tcase_add_test(tc, builder_script_runs);
 	suite_add_tcase(s, tc);
 	return s;
 }

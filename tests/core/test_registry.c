@@ -84,6 +84,15 @@ static void strv_push(hpi_strv *v, const char *s, const char *file, int line, in
 }
 
 /* plugins.load entry from hotpath.yaml at line:col. */
+/* Defaults with the timing plugin as the only built-in, so counts below
+ * are those of the plugins under test. */
+static void timing_only(hpi_config *c)
+{
+	hpi_config_defaults(c);
+	c->threads_enabled = false;
+	c->locks_enabled = false;
+}
+
 static void load_yaml(hpi_config *c, const char *name, int line, int col)
 {
 	strv_push(&c->plugin_load, name, "hotpath.yaml", line, col, NULL);
@@ -211,7 +220,7 @@ START_TEST(default_config_has_timing)
 	hp_snapshot *snap;
 	int fails = -1;
 
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
 	ck_assert(hpi_registry_wants(r, HP_EV_SCOPE));
@@ -229,7 +238,8 @@ START_TEST(default_config_has_timing)
 }
 END_TEST
 
-START_TEST(timing_disabled_has_no_subscriber)
+/* The built-ins of a default configuration: timing, threads and locks. */
+START_TEST(default_builtins)
 {
 	hpi_config c;
 	hpi_registry *r;
@@ -237,6 +247,36 @@ START_TEST(timing_disabled_has_no_subscriber)
 	int fails = -1;
 
 	hpi_config_defaults(&c);
+	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
+	ck_assert_int_eq(fails, 0);
+	ck_assert(hpi_registry_wants(r, HP_EV_SCOPE));
+	ck_assert(hpi_registry_wants(r, HP_EV_TICK));
+	ck_assert(hpi_registry_wants(r, HP_EV_THREAD_EXIT));
+	ck_assert(hpi_registry_wants(r, HP_EV_LOCK_ACQUIRE));
+	ck_assert(hpi_registry_wants(r, HP_EV_LOCK_WAIT));
+	ck_assert(hpi_registry_wants(r, HP_EV_LOCK_HOLD));
+	ck_assert(!hpi_registry_wants(r, HP_EV_THREAD_START));
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(r, snap);
+	/* no lock was taken: no empty Locks table */
+	ck_assert_uint_eq(hp_snapshot_count(snap), 3);
+	ck_assert_str_eq(hp_section_id(hp_snapshot_section(snap, 0)), "functions");
+	ck_assert_str_eq(hp_section_id(hp_snapshot_section(snap, 1)), "threads");
+	ck_assert_str_eq(hp_section_id(hp_snapshot_section(snap, 2)), "process");
+	hpi_snapshot_free(snap);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
+}
+END_TEST
+
+START_TEST(timing_disabled_has_no_subscriber)
+{
+	hpi_config c;
+	hpi_registry *r;
+	hp_snapshot *snap;
+	int fails = -1;
+
+	timing_only(&c);
 	c.timing_enabled = false;
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
@@ -265,7 +305,7 @@ START_TEST(slowest_by_path_gets_every_event)
 	const hp_section *fn;
 	int fails = -1, hot, blk;
 
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	load_yaml(&c, SLOWEST_SO, 3, 9);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
@@ -305,7 +345,7 @@ START_TEST(slowest_by_name_reads_its_options)
 	hp_snapshot *snap;
 	int fails = -1;
 
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	c.timing_enabled = false;
 	add_path(&c, "/nonexistent/hotpath-plugins");
 	add_path(&c, SLOWEST_DIR);
@@ -343,7 +383,7 @@ START_TEST(bad_options_warn_and_use_the_default)
 		hp_snapshot *snap;
 		int fails = -1;
 
-		hpi_config_defaults(&c);
+		timing_only(&c);
 		c.timing_enabled = false;
 		load_yaml(&c, SLOWEST_SO, 3, 9);
 		add_option(&c, "slowest.count", vals[k]);
@@ -370,7 +410,7 @@ START_TEST(missing_plugin_names_the_folders_searched)
 	hpi_registry *r;
 	int fails = -1;
 
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	add_path(&c, "/nonexistent/a");
 	add_path(&c, "/nonexistent/b");
 	load_yaml(&c, "nosuch", 4, 11);
@@ -392,7 +432,7 @@ START_TEST(bad_abi_plugin_is_refused_by_name)
 	hpi_registry *r;
 	int fails = -1;
 
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	c.timing_enabled = false;
 	strv_push(&c.plugin_path, BADABI_DIR, NULL, 0, 0, "HOTPATH_PLUGIN_PATH");
 	strv_push(&c.plugin_load, "badabi", NULL, 0, 0, "HOTPATH_PLUGINS");
@@ -440,7 +480,7 @@ START_TEST(not_a_shared_object_gives_the_loader_reason)
 	int fails = -1;
 
 	make_notso();
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	c.timing_enabled = false;
 	strv_push(&c.plugin_path, tmpdir, NULL, 0, 0, NULL);
 	strv_push(&c.plugin_load, "notso", NULL, 0, 0, NULL); /* a built-in default */
@@ -467,7 +507,7 @@ START_TEST(failures_leave_the_others_running)
 	int fails = -1;
 
 	make_notso();
-	hpi_config_defaults(&c);
+	timing_only(&c);
 	c.timing_enabled = false;
 	add_path(&c, tmpdir);
 	load_yaml(&c, "nosuch", 3, 9);
@@ -505,6 +545,7 @@ static Suite *registry_suite(void)
 	tcase_set_timeout(tb, 30);
 	tcase_add_checked_fixture(tb, setup, teardown);
 	tcase_add_test(tb, default_config_has_timing);
+	tcase_add_test(tb, default_builtins);
 	tcase_add_test(tb, timing_disabled_has_no_subscriber);
 	suite_add_tcase(s, tb);
 

@@ -12,9 +12,11 @@ check "column titles" has_re "$TMP/err" '^\| Function +\| Calls +\| Avg +\| P99 
 check "sync_function row" has_re "$TMP/err" '^\| basic::sync_function +\| 100 +\| [0-9.]+(ns|µs|ms) +\| [0-9.]+(ns|µs|ms) +\| [0-9.]+(ns|µs|ms|s) +\| [0-9.]+% +\|$'
 check "busy_function row" has_re "$TMP/err" '^\| basic::busy_function +\| 100 +\|'
 check "custom_block row" has_re "$TMP/err" '^\| custom_block +\| 100 +\|'
-check "exactly 3 rows" eq "$(grep -c "^| [a-z]" "$TMP/err")" 3
+# the functions table: from the top to the first blank line
+functions() { sed '/^$/q' "$1"; }
+check "exactly 3 rows" eq "$(functions "$TMP/err" | grep -c "^| [a-z]")" 3
 check "sorted by total: sync before busy" eq \
-	"$(grep -oE 'basic::(sync|busy)_function' "$TMP/err" | tr '\n' ' ')" "basic::sync_function basic::busy_function "
+	"$(functions "$TMP/err" | grep -oE 'basic::(sync|busy)_function' | tr '\n' ' ')" "basic::sync_function basic::busy_function "
 
 HOTPATH_FORMAT=json "$B" >"$TMP/out" 2>"$TMP/json"
 J="$TMP/json"
@@ -45,7 +47,7 @@ check "output to a file: stderr is quiet" [ ! -s "$TMP/err2" ]
 check "output to a file: the table is there" has_re "$TMP/report.txt" '^\| custom_block +\| 100 +\|'
 
 HOTPATH_LIMIT=1 "$B" 2>"$TMP/lim"
-check "limit 1 shows one row" eq "$(grep -c "^| [a-z]" "$TMP/lim")" 1
+check "limit 1 shows one row" eq "$(functions "$TMP/lim" | grep -c "^| [a-z]")" 1
 check "limit says what it hid" has_line "$TMP/lim" "(1 of 3 rows; report.limit: 0 shows all)"
 
 HOTPATH_REPORT_PERCENTILES="0,50,100" HOTPATH_FORMAT=json "$B" 2>"$TMP/p" >/dev/null

@@ -1,0 +1,65 @@
+/*
+ * console.h - what the files of the `hotpath` command share: the
+ * subcommands, fatal() and the allocation wrappers that call it, and small
+ * helpers for options and output.  Names shared between console files start
+ * with hpc_ (the library's start with hpi_).  Unlike the library, the
+ * command may exit: fatal() is for "cannot go on" (out of memory), never
+ * for bad input, which is reported and turned into an exit code.
+ */
+#ifndef HPC_CONSOLE_H
+#define HPC_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hpi.h"
+
+/* Exit codes of `hotpath` and of every subcommand. */
+enum {
+	HPC_EXIT_OK = 0,    /* done (compare: also with regressions, unless asked) */
+	HPC_EXIT_FAIL = 1,  /* failure: output not written, --fail-on-regression */
+	HPC_EXIT_USAGE = 2  /* bad command line or unusable input file */
+};
+
+/* One subcommand, `hotpath NAME ARGS...`.  fn gets argv[0] == NAME and
+ * returns one of the exit codes above. */
+typedef struct hpc_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary; /* one line in `hotpath --help` */
+} hpc_cmd;
+
+/* cmd_report.c, cmd_compare.c */
+int hpc_cmd_report(int argc, char **argv);
+int hpc_cmd_compare(int argc, char **argv);
+
+/* ---- util.c -------------------------------------------------------------- */
+
+/* "hotpath: <msg>" on stderr, then exit(HPC_EXIT_FAIL). */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Allocation that cannot fail: out of memory is fatal. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "hotpath: <msg>" on stderr. */
+void hpc_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "hotpath CMD: <msg>" and "Try 'hotpath CMD --help'." on stderr; returns
+ * HPC_EXIT_USAGE so callers can `return hpc_usage_error(...)`. */
+int hpc_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The message for the option getopt_long just rejected (opterr is 0):
+ * unknown option, or missing argument.  Returns HPC_EXIT_USAGE. */
+int hpc_bad_option(const char *cmd, char **argv, int c);
+/* A non-negative decimal integer (digits only) into *v; false otherwise. */
+bool hpc_parse_count(const char *s, uint64_t *v);
+/* A finite, non-negative decimal number ("20", "2.5") into *v. */
+bool hpc_parse_number(const char *s, double *v);
+/* Writes buf to path, or to stdout when path is NULL or "-".  Returns
+ * HPC_EXIT_OK, or HPC_EXIT_FAIL after saying why (out of memory included). */
+int hpc_write_out(const char *path, const hpi_buf *buf);
+
+#endif /* HPC_CONSOLE_H */

@@ -1,0 +1,152 @@
+/*
+ * grid.c - tables of strings, as boxes (the look of the report's table,
+ * render.c) or as markdown.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "grid.h"
+
+/* An empty grid. */
+void hpc_grid_init(hpc_grid *g, size_t ncols)
+{
+	memset(g, 0, sizeof(*g));
+	g->ncols = ncols;
+	g->right = xcalloc(ncols + 1, sizeof(*g->right));
+}
+
+/* Frees every cell. */
+void hpc_grid_fini(hpc_grid *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nrows * g->ncols; i++)
+		free(g->cells[i]);
+	free(g->cells);
+	free(g->right);
+	memset(g, 0, sizeof(*g));
+}
+
+/* Appends a row of empty cells. */
+size_t hpc_grid_row(hpc_grid *g)
+{
+	size_t i;
+
+	g->cells = xreallocarray(g->cells, (g->nrows + 1) * g->ncols + 1, sizeof(char *));
+	for (i = 0; i < g->ncols; i++)
+		g->cells[g->nrows * g->ncols + i] = xstrdup("");
+	return g->nrows++;
+}
+
+/* Sets a cell to a copy of s. */
+void hpc_grid_set(hpc_grid *g, size_t row, size_t col, const char *s)
+{
+	char **cell;
+
+	if (row >= g->nrows || col >= g->ncols)
+		return;
+	cell = &g->cells[row * g->ncols + col];
+	free(*cell);
+	*cell = xstrdup(s ? s : "");
+}
+
+/* Width of s in UTF-8 characters. */
+static size_t grid_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "+-----+---+" */
+static void grid_rule(hpi_buf *out, const size_t *w, size_t n)
+{
+	size_t i, j;
+
+	hpi_buf_putc(out, '+');
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < w[i] + 2; j++)
+			hpi_buf_putc(out, '-');
+		hpi_buf_putc(out, '+');
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* "| a   | b |" with control characters as spaces. */
+static void grid_line(hpi_buf *out, const hpc_grid *g, size_t row, const size_t *w)
+{
+	const char *s;
+	size_t i, k;
+
+	hpi_buf_putc(out, '|');
+	for (i = 0; i < g->ncols; i++) {
+		s = g->cells[row * g->ncols + i];
+		hpi_buf_putc(out, ' ');
+		for (; *s != '\0'; s++)
+			hpi_buf_putc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+		for (k = grid_width(g->cells[row * g->ncols + i]); k < w[i]; k++)
+			hpi_buf_putc(out, ' ');
+		hpi_buf_puts(out, " |");
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* The box: header, rule, rows, and a closing rule when there are rows. */
+void hpc_grid_box(const hpc_grid *g, hpi_buf *out)
+{
+	size_t *w, r, c, k;
+
+	if (g->nrows == 0 || g->ncols == 0)
+		return;
+	w = xcalloc(g->ncols, sizeof(*w));
+	for (r = 0; r < g->nrows; r++)
+		for (c = 0; c < g->ncols; c++)
+			if ((k = grid_width(g->cells[r * g->ncols + c])) > w[c])
+				w[c] = k;
+	grid_rule(out, w, g->ncols);
+	grid_line(out, g, 0, w);
+	grid_rule(out, w, g->ncols);
+	for (r = 1; r < g->nrows; r++)
+		grid_line(out, g, r, w);
+	if (g->nrows > 1)
+		grid_rule(out, w, g->ncols);
+	free(w);
+}
+
+/* "| a | b |" for one markdown row. */
+static void grid_md_line(hpi_buf *out, const hpc_grid *g, size_t row)
+{
+	size_t c;
+
+	hpi_buf_putc(out, '|');
+	for (c = 0; c < g->ncols; c++) {
+		hpi_buf_putc(out, ' ');
+		hpi_buf_puts(out, g->cells[row * g->ncols + c]);
+		hpi_buf_puts(out, " |");
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* Header, the alignment row, then the rows. */
+void hpc_grid_markdown(const hpc_grid *g, hpi_buf *out)
+{
+	size_t r, c;
+
+	if (g->nrows == 0 || g->ncols == 0)
+		return;
+	grid_md_line(out, g, 0);
+	hpi_buf_putc(out, '|');
+	for (c = 0; c < g->ncols; c++)
+		hpi_buf_puts(out, g->right[c] ? "---:|" : ":---|");
+	hpi_buf_putc(out, '\n');
+	for (r = 1; r < g->nrows; r++)
+		grid_md_line(out, g, r);
+}

@@ -1,0 +1,593 @@
+/*
+ * report_load.c - a saved JSON report read back into a snapshot (jansson).
+ *
+ * Rebuilt so that the library's renderers write the same bytes again:
+ * facts in file order, columns and units, cells typed by unit, row logs
+ * (their columns are the union of the entries' keys), and empty rows up to
+ * total_rows where a row limit cut a section.  What does not fit
+ * docs/report-format.md is an error naming the file and, jq-style, the key
+ * (".sections[0].rows[2].calls"); unknown keys are ignored.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report_load.h"
+
+#define LOAD_MAX_PAD (16u << 20)   /* placeholder rows per section, at most */
+#define LOAD_MAX_LOG_DEPTH 8       /* logs of log rows, as deep as this */
+#define LOAD_PATH_MAX 512
+
+typedef struct load_ctx {
+	hpc_report *r;
+	char *cause;               /* the first error, "NAME: ..." */
+	int rv;                    /* and its code; 0 while there is none */
+	char path[LOAD_PATH_MAX];  /* where we are: ".sections[0].rows[2]" */
+	size_t plen;
+} load_ctx;
+
+/* Records the first error as "NAME: PATH: msg" (PATH when inside the
+ * document) and returns rv. */
+static __attribute__((format(printf, 3, 4)))
+int load_fail(load_ctx *x, int rv, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (x->rv != 0)
+		return rv;
+	x->rv = rv;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->cause = hpi_asprintf("%s: %s%s%s", x->r->name, x->path, x->plen ? ": " : "", msg);
+	return rv;
+}
+
+/* Appends "[i]" (key NULL) or ".key" to the path; returns the old length
+ * for path_pop. */
+static size_t path_push(load_ctx *x, const char *key, size_t i)
+{
+	size_t old = x->plen, room = sizeof(x->path) - old;
+	bool plain = key != NULL && *key != '\0' && (*key < '0' || *key > '9') &&
+		     strspn(key, "_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789") == strlen(key);
+	int n;
+
+	if (key == NULL)
+		n = snprintf(x->path + old, room, "[%zu]", i);
+	else if (plain)
+		n = snprintf(x->path + old, room, ".%s", key);
+	else
+		n = snprintf(x->path + old, room, "[\"%s\"]", key);
+	x->plen = n < 0 ? old : (size_t)n >= room ? sizeof(x->path) - 1 : old + (size_t)n;
+	return old;
+}
+
+/* Back to an earlier path length. */
+static void path_pop(load_ctx *x, size_t old)
+{
+	x->plen = old;
+	x->path[old] = '\0';
+}
+
+/* JSON types as messages name them. */
+static const char *const load_types[] = {
+	[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
+	[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number with a fraction",
+	[JSON_TRUE] = "true", [JSON_FALSE] = "false", [JSON_NULL] = "null",
+};
+
+/* The log columns of the timing plugin, whose titles and units the JSON
+ * does not keep. */
+static const struct load_known {
+	const char *key, *title;
+	hp_unit unit;
+} load_known[] = {
+	{"duration", "Duration", HP_UNIT_NS},
+	{"tid", "Thread", HP_UNIT_COUNT},
+	{"time", "Time", HP_UNIT_NS},
+};
+
+/* "an integer", "a string", ... for messages. */
+static const char *load_type(const json_t *v)
+{
+	return load_types[json_typeof(v)];
+}
+
+/* "KEY: expected WHAT, got TYPE" at the current path plus key. */
+static int load_wrong(load_ctx *x, const char *key, const char *what, const json_t *v)
+{
+	size_t old = path_push(x, key, 0);
+	int rv = load_fail(x, HP_ETYPE, "expected %s, got %s", what, load_type(v));
+
+	path_pop(x, old);
+	return rv;
+}
+
+/* Writes one cell.  loose: a column of unknown unit, which takes any
+ * number (read like count, as the format asks). */
+static int load_cell(load_ctx *x, hp_section *sec, size_t row, size_t col,
+		     const json_t *v, bool loose)
+{
+	hp_unit u = hp_section_column_unit(sec, col);
+	const char *key = hp_section_column_key(sec, col);
+	char what[64];
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (hpi_unit_is_int(u) && json_is_integer(v)) {
+		hpi_cell_int(sec, row, col, json_integer_value(v));
+	} else if ((hpi_unit_is_real(u) || loose) && json_is_number(v)) {
+		hpi_cell_real(sec, row, col, json_number_value(v));
+	} else if (u == HP_UNIT_TEXT && json_is_string(v)) {
+		hpi_cell_text(sec, row, col, json_string_value(v));
+	} else {
+		snprintf(what, sizeof(what), "%s (unit %s)",
+			 u == HP_UNIT_TEXT ? "a string" :
+			 hpi_unit_is_int(u) ? "an integer" : "a number", hpi_unit_name(u));
+		return load_wrong(x, key, what, v);
+	}
+	return 0;
+}
+
+/* Member key of obj if it has type t, else NULL: missing (an error when
+ * need) or of another type (an error).  x->rv says whether it was one. */
+static const json_t *load_get(load_ctx *x, const json_t *obj, const char *key,
+			      json_type t, bool need)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (v == NULL && need)
+		load_fail(x, HP_EINVAL, "no \"%s\"", key);
+	else if (v != NULL && json_typeof(v) != t)
+		load_wrong(x, key, load_types[t], v);
+	return v != NULL && json_typeof(v) == t ? v : NULL;
+}
+
+/* Column of a log, whose unit and title the JSON does not keep: text for
+ * strings, a real unit for fractions, else the timing plugin's unit for
+ * its keys and count for the rest; the timing plugin's titles. */
+static int load_log_column(hp_section *log, const json_t *entries, const char *key)
+{
+	const char *title = key;
+	hp_unit unit = HP_UNIT_COUNT;
+	bool real = false;
+	const json_t *e, *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(load_known) / sizeof(load_known[0]); i++)
+		if (strcmp(key, load_known[i].key) == 0) {
+			title = load_known[i].title;
+			unit = load_known[i].unit;
+		}
+	json_array_foreach(entries, i, e) {
+		if ((v = json_object_get(e, key)) == NULL)
+			continue;
+		if (json_is_string(v))
+			return hpi_column_add(log, key, title, HP_UNIT_TEXT);
+		real = real || json_is_real(v);
+	}
+	return hpi_column_add(log, key, title, real ? HP_UNIT_RATE : unit);
+}
+
+/* Columns of a log: every key of its entries, in order of first use; a
+ * "log" key holding an array is the entry's own log. */
+static int load_log_columns(load_ctx *x, hp_section *log, const json_t *entries)
+{
+	const json_t *e, *v;
+	const char *key;
+	size_t i;
+
+	json_array_foreach(entries, i, e) {
+		if (!json_is_object(e)) {
+			path_push(x, NULL, i);
+			return load_fail(x, HP_ETYPE, "expected an object, got %s",
+					 load_type(e));
+		}
+		json_object_foreach((json_t *)e, key, v) {
+			if ((strcmp(key, "log") == 0 && json_is_array(v)) ||
+			    hpi_section_col(log, key) >= 0)
+				continue;
+			if (load_log_column(log, entries, key) < 0)
+				return load_fail(x, HP_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entries,
+		    int depth);
+
+/* One row object: a new row of sec, a cell per column, then its "log"
+ * (unless a column has that key).  loose: NULL, or a flag per column. */
+static int load_row(load_ctx *x, hp_section *sec, const json_t *row, const bool *loose,
+		    int depth)
+{
+	const json_t *log = json_object_get(row, "log");
+	size_t c, r;
+	int rv = 0;
+
+	if (!json_is_object(row))
+		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(row));
+	if ((r = hpi_row_add(sec)) == (size_t)-1)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	for (c = 0; rv == 0 && c < hp_section_ncolumns(sec); c++)
+		rv = load_cell(x, sec, r, c, json_object_get(row, hp_section_column_key(sec, c)),
+			       loose != NULL && loose[c]);
+	if (rv == 0 && log != NULL && !json_is_null(log) && hpi_section_col(sec, "log") < 0) {
+		path_push(x, "log", 0);
+		rv = load_log(x, sec, r, log, depth + 1);
+	}
+	return rv;
+}
+
+/* A row's "log": its own small section, whose rows may have logs too. */
+static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entries,
+		    int depth)
+{
+	hp_section *log;
+	const json_t *e;
+	size_t i, old;
+	int rv;
+
+	if (!json_is_array(entries))
+		return load_fail(x, HP_ETYPE, "expected an array, got %s",
+				 load_type(entries));
+	if (depth > LOAD_MAX_LOG_DEPTH)
+		return load_fail(x, HP_EINVAL, "logs nested more than %d deep",
+				 LOAD_MAX_LOG_DEPTH);
+	if ((log = hpi_row_log(sec, row)) == NULL)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	if ((rv = load_log_columns(x, log, entries)) != 0)
+		return rv;
+	json_array_foreach(entries, i, e) {
+		old = path_push(x, NULL, i);
+		if ((rv = load_row(x, log, e, NULL, depth)) != 0)
+			return rv;
+		path_pop(x, old);
+	}
+	return 0;
+}
+
+/* Unit of a column whose unit this version does not know: text when its
+ * first value is a string, else count. */
+static hp_unit load_guess_unit(const json_t *rows, const char *key)
+{
+	const json_t *row, *v;
+	size_t i;
+
+	json_array_foreach(rows, i, row) {
+		v = json_object_get(row, key);
+		if (v != NULL && !json_is_null(v))
+			return json_is_string(v) ? HP_UNIT_TEXT : HP_UNIT_COUNT;
+	}
+	return HP_UNIT_COUNT;
+}
+
+/* One {"key", "title", "unit"} object; sets loose[c] for unknown units. */
+static int load_column(load_ctx *x, hp_section *sec, const json_t *col,
+		       const json_t *rows, bool *loose)
+{
+	const json_t *key, *title, *unit;
+	int u, c;
+
+	if (!json_is_object(col))
+		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(col));
+	key = load_get(x, col, "key", JSON_STRING, true);
+	title = load_get(x, col, "title", JSON_STRING, false);
+	unit = load_get(x, col, "unit", JSON_STRING, false);
+	if (x->rv != 0)
+		return x->rv;
+	for (u = HP_UNIT_TEXT; unit != NULL && u >= 0; u--)
+		if (strcmp(json_string_value(unit), hpi_unit_name((hp_unit)u)) == 0)
+			break;
+	if (unit == NULL || u < 0) { /* a unit this version does not know */
+		*loose = true;
+		u = (int)load_guess_unit(rows, json_string_value(key));
+	}
+	c = hpi_column_add(sec, json_string_value(key),
+			   title ? json_string_value(title) : NULL, (hp_unit)u);
+	if (c == HP_ENOMEM)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	if (c < 0)
+		return load_fail(x, HP_EINVAL, "duplicate column key \"%s\"",
+				 json_string_value(key));
+	return 0;
+}
+
+/* Every row of a section. */
+static int load_rows(load_ctx *x, hp_section *sec, const json_t *rows,
+		     const bool *loose)
+{
+	const json_t *row;
+	size_t i, old, o2;
+	int rv;
+
+	old = path_push(x, "rows", 0);
+	json_array_foreach(rows, i, row) {
+		o2 = path_push(x, NULL, i);
+		if ((rv = load_row(x, sec, row, loose, 0)) != 0)
+			return rv;
+		path_pop(x, o2);
+	}
+	path_pop(x, old);
+	return 0;
+}
+
+/* "total_rows": placeholder rows past the loaded ones, and the limit the
+ * file was written with (unless the section's own limit, its fact
+ * "report.limit" that the renderers apply, explains the cut). */
+static int load_total(load_ctx *x, hp_section *sec, const json_t *total, size_t i)
+{
+	const char *own = hp_section_meta(sec, "report.limit");
+	size_t n = hp_section_nrows(sec);
+	json_int_t t;
+
+	x->r->loaded[i] = n;
+	if (total == NULL)
+		return 0;
+	t = json_integer_value(total);
+	if (t < (json_int_t)n || (n == 0 && t > 0) || (uint64_t)t - n > LOAD_MAX_PAD)
+		return load_fail(x, HP_EINVAL, "\"total_rows\" is %" JSON_INTEGER_FORMAT
+				 " but \"rows\" has %zu", t, n);
+	for (; n < (size_t)t; n++)
+		if (hpi_row_add(sec) == (size_t)-1)
+			return load_fail(x, HP_ENOMEM, "out of memory");
+	n = x->r->loaded[i];
+	if ((size_t)t > n && (own == NULL || strtoull(own, NULL, 10) != n) &&
+	    (x->r->limit == 0 || n < x->r->limit))
+		x->r->limit = n;
+	return 0;
+}
+
+/* A section's "meta": string facts. */
+static int load_section_meta(load_ctx *x, hp_section *sec, const json_t *meta)
+{
+	const char *key;
+	const json_t *v;
+	size_t old;
+	int rv = 0;
+
+	if (meta == NULL)
+		return 0;
+	old = path_push(x, "meta", 0);
+	json_object_foreach((json_t *)meta, key, v) {
+		if (!json_is_string(v)) {
+			rv = load_wrong(x, key, "a string", v);
+			break;
+		}
+		hpi_section_meta_set(sec, key, json_string_value(v));
+	}
+	path_pop(x, old);
+	return rv;
+}
+
+/* One section object. */
+static int load_section(load_ctx *x, const json_t *js, size_t i)
+{
+	const json_t *id, *title, *cols, *rows, *total, *meta, *col;
+	hp_section *sec;
+	bool *loose;
+	size_t c, old;
+	int rv = 0;
+
+	if (!json_is_object(js))
+		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(js));
+	id = load_get(x, js, "id", JSON_STRING, true);
+	title = load_get(x, js, "title", JSON_STRING, false);
+	cols = load_get(x, js, "columns", JSON_ARRAY, true);
+	rows = load_get(x, js, "rows", JSON_ARRAY, true);
+	total = load_get(x, js, "total_rows", JSON_INTEGER, false);
+	meta = load_get(x, js, "meta", JSON_OBJECT, false);
+	if (x->rv != 0)
+		return x->rv;
+	sec = hpi_section_add(x->r->snap, json_string_value(id),
+			      title ? json_string_value(title) : NULL);
+	loose = calloc(json_array_size(cols) + 1, sizeof(*loose));
+	if (sec == NULL || loose == NULL) {
+		free(loose);
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	}
+	json_array_foreach(cols, c, col) {
+		old = path_push(x, "columns", 0);
+		path_push(x, NULL, c);
+		rv = load_column(x, sec, col, rows, &loose[c]);
+		path_pop(x, old); /* the message, if any, is made already */
+		if (rv != 0)
+			break;
+	}
+	if (rv == 0 && (rv = load_rows(x, sec, rows, loose)) == 0 &&
+	    (rv = load_section_meta(x, sec, meta)) == 0)
+		rv = load_total(x, sec, total, i);
+	free(loose);
+	return rv;
+}
+
+/* "percentiles": an array of numbers. */
+static int load_pcts(load_ctx *x, const json_t *a)
+{
+	const json_t *v;
+	size_t i;
+
+	if (a == NULL)
+		return 0;
+	if ((x->r->pcts = calloc(json_array_size(a) + 1, sizeof(double))) == NULL)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	json_array_foreach(a, i, v) {
+		if (!json_is_number(v)) {
+			path_push(x, "percentiles", 0);
+			path_push(x, NULL, i);
+			return load_fail(x, HP_ETYPE, "expected a number, got %s",
+					 load_type(v));
+		}
+		x->r->pcts[x->r->npcts++] = json_number_value(v);
+	}
+	return 0;
+}
+
+/* True for the top-level keys that are not facts: the renderer writes
+ * them itself. */
+static bool load_reserved(const char *key)
+{
+	static const char *const keys[] = {
+		"type", "version", "generator", "percentiles", "sections",
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The report-wide facts: every other top-level string or number. */
+static void load_facts(load_ctx *x, const json_t *root)
+{
+	const char *key;
+	const json_t *v;
+	char num[64];
+
+	json_object_foreach((json_t *)root, key, v) {
+		if (load_reserved(key))
+			continue;
+		if (json_is_string(v)) {
+			hpi_snapshot_meta_set(x->r->snap, key, json_string_value(v));
+		} else if (json_is_integer(v)) {
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			hpi_snapshot_meta_set(x->r->snap, key, num);
+		} else if (json_is_real(v)) {
+			snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+			hpi_snapshot_meta_set(x->r->snap, key, num);
+		}
+	}
+}
+
+/* The top-level object: type and version first, then everything else. */
+static int load_top(load_ctx *x, const json_t *root)
+{
+	const json_t *type = json_object_get(root, "type");
+	const json_t *ver = json_object_get(root, "version"), *secs, *pcts, *s;
+	size_t i, old;
+	int rv;
+
+	if (!json_is_object(root))
+		return load_fail(x, HP_EINVAL, "not a hotpath report (the top level is "
+				 "%s, not an object)", load_type(root));
+	if (!json_is_string(type))
+		return load_fail(x, HP_EINVAL, "not a hotpath report (no \"type\": \"hotpath_report\")");
+	if (strcmp(json_string_value(type), "hotpath_report") != 0)
+		return load_fail(x, HP_EINVAL, "not a hotpath report (\"type\" is \"%s\", "
+				 "not \"hotpath_report\")", json_string_value(type));
+	if (ver == NULL)
+		return load_fail(x, HP_EINVAL, "no \"version\": cannot tell the report format version");
+	if (!json_is_integer(ver))
+		return load_wrong(x, "version", "an integer", ver);
+	if (json_integer_value(ver) != HPC_REPORT_VERSION)
+		return load_fail(x, HP_ENOTSUP, "report format version %" JSON_INTEGER_FORMAT
+				 " is not supported (this hotpath reads version %d)",
+				 json_integer_value(ver), HPC_REPORT_VERSION);
+	secs = load_get(x, root, "sections", JSON_ARRAY, true);
+	pcts = load_get(x, root, "percentiles", JSON_ARRAY, false);
+	if (x->rv != 0 || (rv = load_pcts(x, pcts)) != 0)
+		return x->rv;
+	load_facts(x, root);
+	if ((x->r->loaded = calloc(json_array_size(secs) + 1, sizeof(size_t))) == NULL)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	json_array_foreach(secs, i, s) {
+		old = path_push(x, "sections", 0);
+		path_push(x, NULL, i);
+		if ((rv = load_section(x, s, i)) != 0)
+			return rv;
+		path_pop(x, old);
+	}
+	return 0;
+}
+
+/* Parses the bytes; jansson's line and column go into syntax errors. */
+static int load_json(load_ctx *x, const char *data, size_t len)
+{
+	json_error_t e;
+	json_t *root;
+	size_t i;
+	int rv;
+
+	for (i = 0; i < len && strchr(" \t\r\n", data[i]) != NULL; i++)
+		;
+	if (i == len)
+		return load_fail(x, HP_ESYNTAX, "empty file (not a hotpath report)");
+	if ((root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e)) == NULL) {
+		x->cause = hpi_asprintf("%s:%d:%d: %s JSON: %s", x->r->name, e.line, e.column,
+					json_error_code(&e) == json_error_premature_end_of_input ?
+					"truncated" : "invalid", e.text);
+		return HP_ESYNTAX;
+	}
+	rv = load_top(x, root);
+	json_decref(root);
+	return rv;
+}
+
+/* Loads a report from memory. */
+int hpc_report_parse(const char *name, const char *data, size_t len,
+		     hpc_report **out, char **cause)
+{
+	load_ctx x = {0};
+	int rv = HP_ENOMEM;
+
+	*out = NULL;
+	*cause = NULL;
+	if ((x.r = calloc(1, sizeof(*x.r))) != NULL &&
+	    (x.r->name = strdup(name)) != NULL && (x.r->snap = hpi_snapshot_new()) != NULL &&
+	    (rv = load_json(&x, data, len)) == 0) {
+		*out = x.r;
+		return 0;
+	}
+	*cause = x.cause ? x.cause : hpi_asprintf("%s: %s", name, hp_strerror(rv));
+	hpc_report_free(x.r);
+	return rv;
+}
+
+/* Loads a report file; "-" reads stdin. */
+int hpc_report_load(const char *path, hpc_report **out, char **cause)
+{
+	bool std = strcmp(path, "-") == 0;
+	const char *name = std ? "<stdin>" : path;
+	char *data = NULL;
+	size_t cap = 0;
+	ssize_t n = -1;
+	int rv = HP_EIO;
+	FILE *f;
+
+	*out = NULL;
+	*cause = NULL;
+	errno = 0;
+	if ((f = std ? stdin : fopen(path, "r")) != NULL)
+		n = getdelim(&data, &cap, '\0', f); /* all of it: JSON text has no NUL */
+	if (f == NULL || (n < 0 && ferror(f)))
+		*cause = hpi_asprintf("%s: cannot read: %s", name, strerror(errno));
+	else
+		rv = hpc_report_parse(name, data ? data : "", n < 0 ? 0 : (size_t)n, out, cause);
+	if (f != NULL && !std)
+		fclose(f);
+	free(data);
+	return rv;
+}
+
+/* Frees a report and everything it owns. */
+void hpc_report_free(hpc_report *r)
+{
+	if (r == NULL)
+		return;
+	hpi_snapshot_free(r->snap);
+	free(r->name);
+	free(r->pcts);
+	free(r->loaded);
+	free(r);
+}

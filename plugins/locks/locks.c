@@ -1,0 +1,236 @@
+/*
+ * locks.c - the built-in locks plugin: per lock label, acquisitions, how
+ * many had to wait, wait time (over the waits) and hold time (avg,
+ * percentiles, max, total), and the thread holding it now.  Fed by
+ * hp_mutex_*, hp_rwlock_* and the hp_lock_* probe (include/hotpath.h).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpi.h"
+#include "registry.h"
+
+typedef struct lock_entry {
+	const char *label;    /* borrowed from the site registry */
+	uint64_t acquisitions, contended;
+	hpi_hist wait, hold;
+	uint64_t holder;      /* tid, 0 when free (as far as drained records tell) */
+	uint64_t holder_since; /* ns since start */
+} lock_entry;
+
+typedef struct locks_state {
+	const hp_host *host;
+	lock_entry **by_site; /* index: site id; entries shared by label */
+	size_t nsites;
+	lock_entry **v;
+	size_t n, cap;
+} locks_state;
+
+/* The entry of a label, created on first sight (a linear search: labels
+ * are looked up once per site). */
+static lock_entry *locks_label(locks_state *st, const char *label)
+{
+	lock_entry *e;
+
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->v[i]->label, label) == 0)
+			return st->v[i];
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 16;
+		lock_entry **p = realloc(st->v, cap * sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		st->v = p;
+		st->cap = cap;
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->label = label;
+	hpi_hist_init(&e->wait);
+	hpi_hist_init(&e->hold);
+	return st->v[st->n++] = e;
+}
+
+/* The entry of a site id. */
+static lock_entry *locks_site(locks_state *st, uint32_t id)
+{
+	const hp_site_info *info;
+
+	if (id >= st->nsites) {
+		size_t n = st->nsites ? st->nsites : 64;
+		lock_entry **p;
+		while (n <= id)
+			n *= 2;
+		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
+			return NULL;
+		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
+		st->by_site = p;
+		st->nsites = n;
+	}
+	if (st->by_site[id] == NULL && (info = st->host->site(id)) != NULL)
+		st->by_site[id] = locks_label(st, info->label);
+	return st->by_site[id];
+}
+
+static int locks_init(const hp_host *host, const hp_options *opts, void **state,
+		      char **cause)
+{
+	locks_state *st = calloc(1, sizeof(*st));
+
+	(void)opts;
+	(void)cause;
+	if (st == NULL)
+		return HP_ENOMEM;
+	st->host = host;
+	*state = st;
+	return 0;
+}
+
+static void locks_event(void *state, const hp_event *ev)
+{
+	locks_state *st = state;
+	lock_entry *e = locks_site(st, ev->site);
+
+	if (e == NULL)
+		return;
+	switch (ev->kind) {
+	case HP_EV_LOCK_WAIT:
+		e->contended++;
+		hpi_hist_add(&e->wait, ev->dur_ns);
+		__attribute__((fallthrough)); /* a wait ends in an acquisition */
+	case HP_EV_LOCK_ACQUIRE:
+		e->acquisitions++;
+		if (ev->time_ns + ev->dur_ns >= e->holder_since) {
+			e->holder = ev->tid;
+			e->holder_since = ev->time_ns + ev->dur_ns;
+		}
+		break;
+	case HP_EV_LOCK_HOLD:
+		hpi_hist_add(&e->hold, ev->dur_ns);
+		/* released by the holder we know of: free (the next acquisition
+		 * may already be in another thread's undrained buffer) */
+		if (e->holder == ev->tid && ev->time_ns + 1 >= e->holder_since)
+			e->holder = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Most time waited first, then most time held. */
+static int locks_cmp(const void *a, const void *b)
+{
+	const lock_entry *x = *(lock_entry *const *)a, *y = *(lock_entry *const *)b;
+
+	if (x->wait.sum != y->wait.sum)
+		return x->wait.sum > y->wait.sum ? -1 : 1;
+	if (x->hold.sum != y->hold.sum)
+		return x->hold.sum > y->hold.sum ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* avg, p<N>..., max, total of one histogram, from column c on. */
+static size_t locks_stats(const hp_host *h, hp_section *sec, size_t r, size_t c,
+			  const hpi_hist *hist, const double *p, size_t np)
+{
+	uint64_t total = hpi_hist_sum(hist);
+
+	h->cell_int(sec, r, c++, (int64_t)(hist->count ? total / hist->count : 0));
+	for (size_t i = 0; i < np; i++)
+		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(hist, p[i]));
+	h->cell_int(sec, r, c++, (int64_t)hist->max);
+	h->cell_int(sec, r, c++, (int64_t)total);
+	return c;
+}
+
+/* The columns: name, counts, then avg/p<N>/max/total for wait and hold. */
+static void locks_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)
+{
+	static const char *const what[] = {"wait", "hold"}, *const title[] = {"Wait", "Hold"};
+	char key[40], t[40];
+
+	h->column_add(sec, "name", "Lock", HP_UNIT_TEXT);
+	h->column_add(sec, "acquisitions", "Acquired", HP_UNIT_COUNT);
+	h->column_add(sec, "contended", "Waited", HP_UNIT_COUNT);
+	for (int k = 0; k < 2; k++) {
+		snprintf(key, sizeof(key), "%s_avg", what[k]);
+		snprintf(t, sizeof(t), "%s avg", title[k]);
+		h->column_add(sec, key, t, HP_UNIT_NS);
+		for (size_t i = 0; i < np; i++) {
+			snprintf(key, sizeof(key), "%s_p%g", what[k], p[i]);
+			snprintf(t, sizeof(t), "%s P%g", title[k], p[i]);
+			h->column_add(sec, key, t, HP_UNIT_NS);
+		}
+		snprintf(key, sizeof(key), "%s_max", what[k]);
+		snprintf(t, sizeof(t), "%s max", title[k]);
+		h->column_add(sec, key, t, HP_UNIT_NS);
+		snprintf(key, sizeof(key), "%s_total", what[k]);
+		snprintf(t, sizeof(t), "%s total", title[k]);
+		h->column_add(sec, key, t, HP_UNIT_NS);
+	}
+	h->column_add(sec, "holder", "Held by", HP_UNIT_COUNT);
+}
+
+static int locks_snapshot(void *state, hp_snapshot *snap)
+{
+	locks_state *st = state;
+	const hp_host *h = st->host;
+	size_t np;
+	const double *p = h->percentiles(&np);
+	hp_section *sec;
+
+	if (st->n == 0)
+		return 0; /* a program without locks gets no empty table */
+	if ((sec = h->section_add(snap, "locks", "Locks")) == NULL)
+		return HP_ENOMEM;
+	locks_columns(h, sec, p, np);
+	h->meta_set(sec, "table.columns",
+		    "name,acquisitions,contended,wait_avg,wait_max,wait_total,hold_avg,"
+		    "hold_max,hold_total,holder");
+	if (st->n > 1)
+		qsort(st->v, st->n, sizeof(*st->v), locks_cmp);
+	for (size_t i = 0; i < st->n; i++) {
+		const lock_entry *e = st->v[i];
+		size_t r = h->row_add(sec), c = 0;
+
+		h->cell_text(sec, r, c++, e->label);
+		h->cell_int(sec, r, c++, (int64_t)e->acquisitions);
+		h->cell_int(sec, r, c++, (int64_t)e->contended);
+		c = locks_stats(h, sec, r, c, &e->wait, p, np);
+		c = locks_stats(h, sec, r, c, &e->hold, p, np);
+		if (e->holder != 0)
+			h->cell_int(sec, r, c, (int64_t)e->holder);
+	}
+	return 0;
+}
+
+static void locks_fini(void *state)
+{
+	locks_state *st = state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n; i++) {
+		hpi_hist_fini(&st->v[i]->wait);
+		hpi_hist_fini(&st->v[i]->hold);
+		free(st->v[i]);
+	}
+	free(st->v);
+	free(st->by_site);
+	free(st);
+}
+
+const hp_plugin_ops hpi_locks_plugin = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_plugin_ops),
+	.name = "locks",
+	.description = "per lock: acquisitions, waits, wait and hold times, holder",
+	.events = HP_EV_BIT(HP_EV_LOCK_ACQUIRE) | HP_EV_BIT(HP_EV_LOCK_WAIT) |
+		  HP_EV_BIT(HP_EV_LOCK_HOLD),
+	.init = locks_init,
+	.on_event = locks_event,
+	.snapshot = locks_snapshot,
+	.fini = locks_fini,
+};

@@ -1,0 +1,67 @@
+-- markdown.lua - the report as GitHub-flavoured Markdown, fit for a pull
+-- request comment: a heading, the total time, then one table per section
+-- with the columns and values of the table report (text left-aligned,
+-- numbers right-aligned), and the drop count when events were dropped.
+--
+-- options:  path = nil          write to this file; nil: print it (stderr in
+--                               a profiled program, stdout in `hotpath report`)
+--           title = "hotpath"   the heading, before the caller
+--           columns = "shown"   "all": every column, not only table.columns
+local hp = require "hotpath"
+
+local numeric = { count = true, ns = true, bytes = true, percent = true, rate = true }
+
+-- Text safe in a table cell: Markdown punctuation escaped, no line breaks.
+local function escape(s)
+	s = tostring(s):gsub("[\0-\31\127]", " ")
+	return (s:gsub("[\\`*_%[%]<>|~]", "\\%0"))
+end
+
+-- One section's table, and a note when report.limit left rows out.
+local function section(sec, all)
+	local cols = all and sec.columns or hp.columns(sec)
+	local head, align, out = {}, {}, {}
+	for i, col in ipairs(cols) do
+		head[i] = escape(col.title)
+		align[i] = numeric[col.unit] and "---:" or ":---"
+	end
+	out[1] = "| " .. table.concat(head, " | ") .. " |"
+	out[2] = "|" .. table.concat(align, "|") .. "|"
+	for row in hp.rows(sec) do
+		local cells = {}
+		for i, col in ipairs(cols) do
+			cells[i] = escape(hp.format(row[col.key], col.unit))
+		end
+		out[#out + 1] = "| " .. table.concat(cells, " | ") .. " |"
+	end
+	if #sec.rows < (sec.total_rows or 0) then
+		out[#out + 1] = ""
+		out[#out + 1] = string.format("_%d of %d rows._", #sec.rows, sec.total_rows)
+	end
+	return table.concat(out, "\n")
+end
+
+return function(report, options)
+	local elapsed = math.type(report.elapsed_ns) == "integer" and report.elapsed_ns or 0
+	local out = {
+		string.format("### %s: %s", escape(options.title or "hotpath"),
+			escape(report.caller or report.program or "unknown")),
+		"",
+		"Total time: **" .. hp.ns(elapsed) .. "**",
+	}
+	for sec in hp.sections(report) do
+		if #sec.columns > 0 then
+			out[#out + 1] = "\n#### " .. escape(sec.title) .. "\n"
+			out[#out + 1] = section(sec, options.columns == "all")
+		end
+	end
+	if report.dropped ~= nil and tostring(report.dropped) ~= "0" then
+		out[#out + 1] = string.format("\n> **Warning:** %s events dropped: per-thread buffers "
+			.. "were full; counts above are low by that much.", tostring(report.dropped))
+	end
+	local text = table.concat(out, "\n") .. "\n"
+	if options.path then
+		return hp.write_file(options.path, text)
+	end
+	io.write(text)
+end
