@@ -395,6 +395,9 @@ uint32_t hpi_site_count(void);
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */
 char *hpi_default_label(const char *file, const char *func);
+/* A plugin's per-site table (site id -> its entry): the slot of id, the
+ * table grown (zero-filled) as needed; NULL when out of memory. */
+void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id);
 /* fork(): the registry lock is held across it and fresh in the child. */
 void hpi_site_atfork_prepare(void);
 void hpi_site_atfork_parent(void);

@@ -94,6 +94,22 @@ out:
 	return id;
 }
 
+void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
+{
+	if (id >= *n) {
+		size_t cap = *n ? *n : 64;
+		void **p;
+		while (cap <= id)
+			cap *= 2;
+		if ((p = realloc(*map, cap * sizeof(*p))) == NULL)
+			return NULL;
+		memset(p + *n, 0, (cap - *n) * sizeof(*p));
+		*map = p;
+		*n = cap;
+	}
+	return &(*map)[id];
+}
+
 /* Site info by id, or NULL. */
 const hp_site_info *hpi_site_get(uint32_t id)
 {

@@ -22,7 +22,7 @@ typedef struct lock_entry {
 
 typedef struct locks_state {
 	const hp_host *host;
-	lock_entry **by_site; /* index: site id; entries shared by label */
+	void **by_site;       /* index: site id; entries shared by label */
 	size_t nsites;
 	lock_entry **v;
 	size_t n, cap;
@@ -57,21 +57,13 @@ static lock_entry *locks_label(locks_state *st, const char *label)
 static lock_entry *locks_site(locks_state *st, uint32_t id)
 {
 	const hp_site_info *info;
+	void **slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id);
 
-	if (id >= st->nsites) {
-		size_t n = st->nsites ? st->nsites : 64;
-		lock_entry **p;
-		while (n <= id)
-			n *= 2;
-		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
-		st->by_site = p;
-		st->nsites = n;
-	}
-	if (st->by_site[id] == NULL && (info = st->host->site(id)) != NULL)
-		st->by_site[id] = locks_label(st, info->label);
-	return st->by_site[id];
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL && (info = st->host->site(id)) != NULL)
+		*slot = locks_label(st, info->label);
+	return *slot;
 }
 
 static int locks_init(const hp_host *host, const hp_options *opts, void **state,

@@ -26,7 +26,7 @@ typedef struct timing_entry {
 typedef struct timing_state {
 	const hp_host *host;
 	size_t log_cap;
-	timing_entry **by_site;  /* index: site id */
+	void **by_site;          /* index: site id -> timing_entry */
 	size_t nsites;
 	timing_entry **entries;  /* one per label */
 	size_t n, cap;
@@ -101,23 +101,13 @@ static timing_entry *timing_entry_get(timing_state *st, const char *label)
 static timing_entry *timing_site(timing_state *st, uint32_t id)
 {
 	const hp_site_info *info;
+	void **slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id);
 
-	if (id >= st->nsites) {
-		size_t n = st->nsites ? st->nsites : 256;
-		timing_entry **p;
-		while (n <= id)
-			n *= 2;
-		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
-		st->by_site = p;
-		st->nsites = n;
-	}
-	if (st->by_site[id] != NULL)
-		return st->by_site[id];
-	if ((info = st->host->site(id)) == NULL)
+	if (slot == NULL)
 		return NULL;
-	return st->by_site[id] = timing_entry_get(st, info->label);
+	if (*slot == NULL && (info = st->host->site(id)) != NULL)
+		*slot = timing_entry_get(st, info->label);
+	return *slot;
 }
 
 static int timing_init(const hp_host *host, const hp_options *opts, void **state,
