@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 
 static char warned[4096];
 
@@ -330,13 +331,4 @@ static Suite *guard_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(guard_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(guard_suite)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -147,13 +148,4 @@ static Suite *hist_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(hist_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(hist_suite)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 #include "tbuf.h"
 
 typedef struct seen {
@@ -253,13 +254,4 @@ static Suite *tbuf_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(tbuf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(tbuf_suite)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 
 typedef struct lockrow {
 	const char *label;
@@ -251,13 +252,4 @@ static Suite *locks_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(locks_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(locks_suite)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 
 typedef struct throw {
 	int found, collector_marked;
@@ -153,13 +154,4 @@ static Suite *threads_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(threads_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(threads_suite)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hpi.h"
+#include "../testlib.h"
 #include "registry.h"
 
 static hp_site site_a = {"alpha", "a.c", 1, HP_SITE_FUNCTION, 0};
@@ -114,13 +115,4 @@ static Suite *timing_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(timing_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+HP_TEST_MAIN(timing_suite)
