@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <nng/nng.h>
+
 #include "hpi.h"
 
 /* Exit codes of `hotpath` and of every subcommand. */
@@ -33,6 +35,13 @@ typedef struct hpc_cmd {
 /* cmd_report.c, cmd_compare.c */
 int hpc_cmd_report(int argc, char **argv);
 int hpc_cmd_compare(int argc, char **argv);
+/* cmd_dump.c, cmd_query.c: live metrics over nng (docs/wire.md) */
+int hpc_cmd_dump(int argc, char **argv);
+int hpc_cmd_query(int argc, char **argv);
+/* dial.c: dials url on s in the background (retried until the program is
+ * up); tls+ URLs check the program's certificate against cacert (a PEM
+ * file) unless insecure.  0 or an nng error. */
+int hpc_dial(nng_socket s, const char *url, const char *cacert, bool insecure);
 
 /* ---- util.c -------------------------------------------------------------- */
 

@@ -17,10 +17,12 @@
 #include "console.h"
 
 /* Every subcommand, in the order `hotpath --help` lists them.  DESIGN.md
- * names more that later work adds here: console, dump, run. */
+ * names more that later work adds here: console, run. */
 static const hpc_cmd main_cmds[] = {
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
+	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},
+	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
 };
 
 #define MAIN_NCMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))

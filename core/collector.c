@@ -20,7 +20,17 @@
 
 _Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
 	       (int)HP__EV_LOCK_WAIT == (int)HP_EV_LOCK_WAIT &&
-	       (int)HP__EV_LOCK_HOLD == (int)HP_EV_LOCK_HOLD, "record kinds are event kinds");
+	       (int)HP__EV_LOCK_HOLD == (int)HP_EV_LOCK_HOLD &&
+	       (int)HP__EV_CHAN_SEND == (int)HP_EV_CHAN_SEND &&
+	       (int)HP__EV_CHAN_RECV == (int)HP_EV_CHAN_RECV &&
+	       (int)HP__EV_CHAN_CLOSE == (int)HP_EV_CHAN_CLOSE &&
+	       (int)HP__EV_CHAN_TEXT == (int)HP_EV_CHAN_TEXT &&
+	       (int)HP__EV_STREAM_ITEM == (int)HP_EV_STREAM_ITEM &&
+	       (int)HP__EV_STREAM_CLOSE == (int)HP_EV_STREAM_CLOSE &&
+	       (int)HP__EV_FUTURE_CREATE == (int)HP_EV_FUTURE_CREATE &&
+	       (int)HP__EV_FUTURE_POLL == (int)HP_EV_FUTURE_POLL &&
+	       (int)HP__EV_FUTURE_READY == (int)HP_EV_FUTURE_READY &&
+	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL, "record kinds are event kinds");
 
 typedef struct drain_ctx {
 	hpi_registry *reg;
@@ -39,6 +49,7 @@ struct hpi_collector {
 	hpi_registry *reg;
 	uint64_t t0;      /* guard start tick */
 	uint64_t records; /* processed, for the benchmark */
+	hpi_publisher *pub; /* atomic; ticked after each pass, or NULL */
 	drain_ctx drain;  /* collector thread only */
 };
 
@@ -90,6 +101,9 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		ev->time_ns = p->t > t0 ? (uint64_t)(((unsigned __int128)(p->t - t0) * mult) >> 32) : 0;
 		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
 		ev->data = NULL;
+		if (__builtin_expect(ev->kind < 64 &&
+				     ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1), 0))
+			ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
 		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
 			d->n = n;
 			collector_flush(d);
@@ -193,6 +207,7 @@ static void *collector_main(void *arg)
 		pthread_mutex_unlock(&c->lock);
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
+		hpi_publish_tick(__atomic_load_n(&c->pub, __ATOMIC_ACQUIRE));
 		/* busy: drain ten times as often so buffers stay small (flat
 		 * RSS); idle: back off to drain_interval_ms */
 		sleep_ms = d->records != before ? busy_ms : sleep_ms * 2;
@@ -255,6 +270,12 @@ void hpi_collector_stop(hpi_collector *c)
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+void hpi_collector_publish(hpi_collector *c, hpi_publisher *p)
+{
+	if (c != NULL)
+		__atomic_store_n(&c->pub, p, __ATOMIC_RELEASE);
 }
 
 uint64_t hpi_collector_records(const hpi_collector *c)

@@ -16,6 +16,9 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
 void hpi_collector_stop(hpi_collector *c);
 /* Drains every buffer once on the calling thread (collector not running). */
 void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks);
+/* Publishes through p after every pass (collector thread); p must outlive
+ * the collector (stop the collector first).  NULL stops publishing. */
+void hpi_collector_publish(hpi_collector *c, hpi_publisher *p);
 /* Records processed so far (all threads). */
 uint64_t hpi_collector_records(const hpi_collector *c);
 

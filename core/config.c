@@ -78,11 +78,8 @@ static const config_key config_channels[] = {
 	I("logs_limit", channels_logs_limit, 0, 100000, "HOTPATH_LOGS_LIMIT"),
 	END
 };
-static const config_key config_unstored[] = { /* streams, locks */
-	{ .name = "enabled", .type = CT_BOOL, .off = CONFIG_NOFIELD, .dflt = "true" },
-	END
-};
 static const config_key config_futures[] = { B("enabled", futures_enabled, NULL), END };
+static const config_key config_streams[] = { B("enabled", streams_enabled, NULL), END };
 static const config_key config_threads[] = {
 	B("enabled", threads_enabled, NULL),
 	I("interval_ms", threads_interval_ms, 10, 60000, NULL),
@@ -92,7 +89,7 @@ static const config_key config_threads[] = {
 static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
 static const config_key config_collectors[] = {
 	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
-	M("streams", config_unstored), M("futures", config_futures),
+	M("streams", config_streams), M("futures", config_futures),
 	M("threads", config_threads), M("locks", config_locks),
 	END
 };
@@ -112,9 +109,9 @@ static const config_key config_report[] = {
 	END
 };
 static const config_key config_tls[] = {
-	{ .name = "cert", .type = CT_STR, .off = CONFIG_NOFIELD },
-	{ .name = "key", .type = CT_STR, .off = CONFIG_NOFIELD },
-	{ .name = "ca", .type = CT_STR, .off = CONFIG_NOFIELD },
+	S("cert", tls_cert, NULL),
+	S("key", tls_key, NULL),
+	S("ca", tls_ca, NULL),
 	END
 };
 static const config_key config_publish[] = {
@@ -1338,6 +1335,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->channels_enabled = true;
 	c->channels_logs_limit = 50;
 	c->futures_enabled = true;
+	c->streams_enabled = true;
 	c->threads_enabled = true;
 	c->threads_interval_ms = 250;
 	c->threads_limit = 5;
@@ -1383,6 +1381,9 @@ void hpi_config_fini(hpi_config *c)
 	free(c->output);
 	free(c->endpoint);
 	free(c->query);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
 	config_strv_free(&c->scripts);
 	config_strv_free(&c->plugin_path);
 	config_strv_free(&c->plugin_load);

@@ -48,6 +48,7 @@ struct hp_guard {
 	hpi_config cfg;
 	hpi_registry *reg;
 	hpi_collector *col;
+	hpi_publisher *pub;     /* live metrics (publish.c), or NULL */
 	pid_t pid;
 	uint64_t t0;            /* start tick */
 	uint64_t mono0;         /* start, CLOCK_MONOTONIC ns */
@@ -482,6 +483,8 @@ static void guard_finish(hp_guard *g)
 	elapsed = hpi_mono_ns() - g->mono0;
 	hpi_collector_stop(g->col);
 	g->col = NULL;
+	hpi_publish_stop(g->pub);
+	g->pub = NULL;
 	hpi_tbuf_trim();
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
 	hpi_host_freeze(elapsed);
@@ -496,11 +499,23 @@ static void guard_finish(hp_guard *g)
 /* Frees a guard that is not (or no longer) running. */
 static void guard_free(hp_guard *g)
 {
+	hpi_publish_stop(g->pub);
 	hpi_registry_free(g->reg);
 	hpi_config_fini(&g->cfg);
 	hp_guard_builder_free(g->b);
 	pthread_mutex_destroy(&g->finish_lock);
 	free(g);
+}
+
+/* Starts publishing (publish.endpoint) through the running collector. */
+static void guard_publish(hp_guard *g)
+{
+	hpi_publish_info in = {.program = guard_program(), .caller = g->b->caller,
+			       .pid = (long)g->pid, .unix0_ns = g->unix0, .mono0_ns = g->mono0,
+			       .pcts = g->cfg.pcts, .npcts = g->cfg.npcts};
+
+	g->pub = hpi_publish_start(&g->cfg, g->reg, &in);
+	hpi_collector_publish(g->col, g->pub);
 }
 
 /* Loads settings and plugins; false when profiling must not start. */
@@ -572,6 +587,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 		free(cause);
 		goto fail;
 	}
+	guard_publish(g);
 	guard_live = g;
 	__atomic_store_n(&hp__rt.on, 1, __ATOMIC_RELEASE);
 	guard_busy--;

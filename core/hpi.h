@@ -258,6 +258,7 @@ typedef struct hpi_config {
 	bool alloc_enabled, alloc_self; /* false, false */
 	bool channels_enabled; int channels_logs_limit; /* true, 50 */
 	bool futures_enabled;  /* true */
+	bool streams_enabled;  /* true */
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
 	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
 	bool locks_enabled;    /* true */
@@ -275,6 +276,7 @@ typedef struct hpi_config {
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
 	int publish_interval_ms; /* 250 */
+	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
 	/* plugins */
 	hpi_strv plugin_path;
 	hpi_strv plugin_load;  /* with origins: messages name the yaml line */
@@ -303,8 +305,8 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
  * overwrites all of *c (it need not be initialised; do not call defaults
  * first, that would leak).  Everything in *c is owned by it: free with
  * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
- * owned copies.  collectors.streams/locks, timing.include/exclude,
- * publish.tls and console.panels are checked but not stored yet (no field).
+ * owned copies.  timing.include/exclude
+ * and console.panels are checked but not stored yet (no field).
  * report.scripts[].options is kept as JSON text in scripts.opts: maps are
  * objects, lists arrays; plain scalars follow YAML 1.2's core schema (null,
  * true/false, decimal numbers), every other scalar is a string. */
@@ -368,6 +370,67 @@ int hpi_lua_open_core(struct lua_State *L);
 /* The text of scripts/hotpath.lua, built in. */
 extern const char hpi_lua_hotpath[];
 
+/* ---- publish.c, wire.c: live metrics over nng (docs/wire.md) ------------- */
+
+#define HPI_WIRE_SCHEMA 1   /* "schema" of every message and reply */
+#define HPI_QUERY_MAX 4096  /* bytes in a request; longer ones get an error */
+
+/* Facts about the profiled program that every message carries.  Strings
+ * are borrowed by hpi_publish_start, which copies them. */
+typedef struct hpi_publish_info {
+	const char *program, *caller, *host; /* host: set by the publisher */
+	const char *endpoint, *query;        /* set by the publisher from the config */
+	long pid;
+	uint64_t unix0_ns, mono0_ns;         /* start: CLOCK_REALTIME, CLOCK_MONOTONIC */
+	int interval_ms;                     /* set by the publisher */
+	uint64_t sent, dropped;              /* messages so far, kept by the publisher */
+	const double *pcts;                  /* the report's percentiles */
+	size_t npcts;
+	double pctbuf[HPI_MAX_PCTS];         /* the publisher's copy */
+} hpi_publish_info;
+
+typedef struct hpi_publisher hpi_publisher;
+struct hpi_registry;
+
+/* Binds publish.endpoint (PUB) and publish.query (REP).  NULL when the
+ * endpoint is "off", or after one hpi_warn line when it cannot be bound (the
+ * program runs on without publishing).  Free with hpi_publish_stop. */
+hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
+				 const hpi_publish_info *info);
+/* Collector thread only, after a pass: answers waiting queries, sends the
+ * sections that changed when publish.interval_ms has passed and a hello
+ * every second.  Never blocks.  NULL is a no-op. */
+void hpi_publish_tick(hpi_publisher *p);
+/* Closes the sockets and frees p (once the collector has stopped).  NULL is
+ * a no-op. */
+void hpi_publish_stop(hpi_publisher *p);
+
+/* The section messages of one tick: one per section of s that changed since
+ * it was last sent (every section when refresh).  Collector thread (or a
+ * benchmark with no collector). */
+void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh);
+
+/* A parsed request: owned strings, NULL when absent. */
+typedef struct hpi_query {
+	char *cmd, *section, *row;
+} hpi_query;
+/* Parses a request (one JSON object whose values are strings; unknown keys
+ * are ignored).  0, or HP_EINVAL with a static reason in *why.  Free with
+ * hpi_query_fini (also after a failure, a no-op then). */
+int hpi_query_parse(const char *req, size_t len, hpi_query *q, const char **why);
+void hpi_query_fini(hpi_query *q);
+/* The reply to request req (any bytes, len of them) from snapshot s, as
+ * one line of JSON into out, which must start empty (docs/wire.md). */
+void hpi_query_answer(hpi_buf *out, const hp_snapshot *s, const hpi_publish_info *in,
+		      const char *req, size_t len);
+/* The body of a hello message (docs/wire.md) appended to out. */
+void hpi_publish_hello(hpi_buf *out, const hp_snapshot *s, const hpi_publish_info *in);
+/* The "report" of a section message appended to out: a one-line JSON
+ * report of sec alone, every row, without the rows' logs. */
+void hpi_wire_section(hpi_buf *out, const hp_section *sec, const hpi_publish_info *in);
+/* Replaces what out holds with the error reply {"type":"hotpath_error",...}. */
+void hpi_wire_error(hpi_buf *out, const char *code, const char *message);
+
 /* ---- clock.c ------------------------------------------------------------- */
 
 void hpi_clock_init(void);
@@ -386,8 +449,16 @@ void hpi_clock_recalibrate(void);
 bool hpi_clock_is_tsc(void);
 double hpi_clock_ghz(void);
 
+/* ---- channels.c ------------------------------------------------------------ */
+
+/* Non-zero while the channels plugin keeps message logs: probe formatters
+ * run only then. */
+extern int hpi_channel_logs;
+
 /* ---- site.c --------------------------------------------------------------- */
 
+/* hp__site_register with hp_site_info.arg set before the id is published. */
+uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
 /* Site info by id (NULL when unknown); lock-free. */
 const hp_site_info *hpi_site_get(uint32_t id);
 uint32_t hpi_site_count(void);

@@ -91,6 +91,11 @@ static const char *host_builtin_option(const hp_options *o, const char *key,
 		snprintf(buf, len, "%d", c->threads_interval_ms);
 		return buf;
 	}
+	if ((strcmp(o->prefix, "channels") == 0 || strcmp(o->prefix, "streams") == 0 ||
+	     strcmp(o->prefix, "futures") == 0) && strcmp(key, "logs_limit") == 0) {
+		snprintf(buf, len, "%d", c->channels_logs_limit);
+		return buf;
+	}
 	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "limit") == 0) {
 		snprintf(buf, len, "%d", c->threads_limit);
 		return buf;
@@ -347,6 +352,15 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	    !registry_add(r, &hpi_threads_plugin, NULL, c, "collectors.threads"))
 		(*failures)++;
 	if (c->locks_enabled && !registry_add(r, &hpi_locks_plugin, NULL, c, "collectors.locks"))
+		(*failures)++;
+	if (c->channels_enabled &&
+	    !registry_add(r, &hpi_channels_plugin, NULL, c, "collectors.channels"))
+		(*failures)++;
+	if (c->streams_enabled &&
+	    !registry_add(r, &hpi_streams_plugin, NULL, c, "collectors.streams"))
+		(*failures)++;
+	if (c->futures_enabled &&
+	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
 		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);

@@ -11,6 +11,9 @@
 extern const hp_plugin_ops hpi_timing_plugin;
 extern const hp_plugin_ops hpi_threads_plugin;
 extern const hp_plugin_ops hpi_locks_plugin;
+extern const hp_plugin_ops hpi_channels_plugin;
+extern const hp_plugin_ops hpi_streams_plugin;
+extern const hp_plugin_ops hpi_futures_plugin;
 
 typedef struct hpi_registry hpi_registry;
 

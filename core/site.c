@@ -50,7 +50,8 @@ static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 {
 	if (site->label != NULL)
 		info->label = strdup(site->label);
-	else if (site->kind == HP_SITE_LOCK) /* locks are named where they are made */
+	else if (site->kind >= HP_SITE_LOCK && site->kind <= HP_SITE_FUTURE)
+		/* locks, channels, streams, futures: named where they are made */
 		info->label = hpi_asprintf("%s:%d", hpi_basename(site->file), site->line);
 	else
 		info->label = hpi_default_label(site->file, func);
@@ -68,6 +69,12 @@ static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 
 /* Registers a site on its first use; returns its id, 0 on failure. */
 uint32_t hp__site_register(hp_site *site, const char *func)
+{
+	return hpi_site_register_arg(site, func, 0);
+}
+
+/* Same, with the kind-specific hp_site_info.arg set before the id is seen. */
+uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg)
 {
 	uint32_t id;
 	hp_site_info **page;
@@ -87,6 +94,7 @@ uint32_t hp__site_register(hp_site *site, const char *func)
 	}
 	if (!site_fill(&(*page)[site_next & (SITE_PAGE - 1)], site, func))
 		goto out;
+	(*page)[site_next & (SITE_PAGE - 1)].arg = arg;
 	id = site_next++;
 	__atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
 out:

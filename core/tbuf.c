@@ -158,6 +158,28 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 	__atomic_store_n(&hp__tls.pos, p + need, __ATOMIC_RELEASE);
 }
 
+/* A payload pair (hotpath.h hp__record_pay) that did not fit the chunk. */
+void hp__emit_pay_slow(uint32_t site, uint64_t t0, uint64_t payload)
+{
+	hpi_thread *t = tbuf_self;
+	struct hp__rec *p;
+
+	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
+		return;
+	if (!tbuf_room(t, 2)) {
+		__atomic_store_n(&t->dropped, t->dropped + 1, __ATOMIC_RELAXED);
+		return;
+	}
+	p = hp__tls.pos;
+	p[0].t = t0;
+	p[0].site = site;
+	p[0].dt = 0;
+	p[1].t = payload;
+	p[1].site = 0;
+	p[1].dt = 0;
+	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
+}
+
 /* The thread's own last figures, for the threads plugin. */
 static void tbuf_usage(hpi_thread *t)
 {

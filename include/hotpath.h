@@ -52,7 +52,11 @@ extern "C" {
 	X(ERANGE, -9, "value out of range")                        \
 	X(EABI, -10, "plugin ABI mismatch")                        \
 	X(ESTATE, -11, "wrong state")                              \
-	X(ESCRIPT, -12, "Lua script failed")
+	X(ESCRIPT, -12, "Lua script failed")                       \
+	X(EFULL, -13, "channel full")                              \
+	X(EEMPTY, -14, "channel empty")                            \
+	X(ECLOSED, -15, "channel closed")                          \
+	X(ETIMEDOUT, -16, "timed out")
 
 #define HP__ERR_ENUM(name, val, text) HP_##name = val,
 enum hp_err { HP_ERR_MAP(HP__ERR_ENUM) HP__ERR_END = -1000 };
@@ -102,7 +106,16 @@ typedef struct hp_site {
 	uint32_t id;        /* 0 until registered on first use */
 } hp_site;
 
-enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3 };
+enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3,
+		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6 };
+
+/* Channel types, for probes and hp_chan. */
+enum hp_chan_type { HP_CHAN_BOUNDED = 1, HP_CHAN_UNBOUNDED = 2, HP_CHAN_ONESHOT = 3 };
+
+/* Message formatter of a channel probe: writes at most len bytes of text
+ * (NUL included) about msg into buf, snprintf-like.  Called on the sending
+ * thread, only while profiling with channel logs on (docs/channels.md). */
+typedef int (*hp_msg_fmt)(const void *msg, char *buf, size_t len);
 
 /* Options of HP_MAIN; every field may be left out. */
 typedef struct hp_main_options {
@@ -176,7 +189,20 @@ struct hp__rec {
 };
 #define HP__KIND_SHIFT 24
 /* Record kinds = plugin.h's event kinds (checked in core/collector.c). */
-enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6 };
+enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
+       HP__EV_CHAN_SEND = 7, HP__EV_CHAN_RECV = 8, HP__EV_CHAN_CLOSE = 9,
+       HP__EV_CHAN_TEXT = 10, HP__EV_STREAM_ITEM = 11, HP__EV_STREAM_CLOSE = 12,
+       HP__EV_FUTURE_CREATE = 13, HP__EV_FUTURE_POLL = 14, HP__EV_FUTURE_READY = 15,
+       HP__EV_FUTURE_CANCEL = 16 };
+/* Kinds written in the payload form: a record {t, tag, 0} followed by a
+ * record {payload, 0, 0}; the event's dur_ns is the raw 64-bit payload. */
+#define HP__EV_PAYLOAD_KINDS ((UINT64_C(1) << HP__EV_CHAN_SEND) | \
+			      (UINT64_C(1) << HP__EV_CHAN_RECV) | \
+			      (UINT64_C(1) << HP__EV_CHAN_TEXT) | \
+			      (UINT64_C(1) << HP__EV_FUTURE_CREATE) | \
+			      (UINT64_C(1) << HP__EV_FUTURE_POLL) | \
+			      (UINT64_C(1) << HP__EV_FUTURE_READY) | \
+			      (UINT64_C(1) << HP__EV_FUTURE_CANCEL))
 
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
@@ -193,6 +219,7 @@ HP_API extern struct hp__rt hp__rt;
 HP_API uint32_t hp__site_register(hp_site *site, const char *func);
 HP_API uint64_t hp__now_slow(void);
 HP_API void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1);
+HP_API void hp__emit_pay_slow(uint32_t site, uint64_t t, uint64_t payload);
 HP_API hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func);
 HP_API void hp__main_end(hp_guard **g);
 
@@ -251,6 +278,24 @@ static inline void hp__record(uint32_t tag, uint64_t t0, uint64_t t1)
 	p->site = tag;
 	p->dt = (uint32_t)dt;
 	__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
+}
+
+/* Appends a payload pair (HP__EV_PAYLOAD_KINDS): two 16-byte stores. */
+static inline void hp__record_pay(uint32_t tag, uint64_t t, uint64_t payload)
+{
+	struct hp__rec *p = hp__tls.pos;
+
+	if (__builtin_expect(hp__tls.end - p < 2, 0)) {
+		hp__emit_pay_slow(tag, t, payload);
+		return;
+	}
+	p[0].t = t;
+	p[0].site = tag;
+	p[0].dt = 0;
+	p[1].t = payload;
+	p[1].site = 0;
+	p[1].dt = 0;
+	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
 }
 
 /* Closes a measured scope: one clock read and one record. */
@@ -417,6 +462,222 @@ static inline int hp_rwlock_destroy(hp_rwlock *rw)
 }
 #endif
 
+/* ---- channels: a probe for any queue (docs/channels.md) ------------------- */
+
+/* The profiling state of one channel.  seq is written by every sender (one
+ * shared cache line, like the channel's own state). */
+typedef struct hp_channel_probe {
+	hp_site site;
+	int type;          /* hp_chan_type */
+	size_t capacity;   /* 0 when unbounded */
+	hp_msg_fmt fmt;    /* NULL: no message text in the log */
+	uint32_t seq;      /* last message sequence number handed out */
+	uint32_t rseq;     /* receives counted by hp_channel_received_fifo */
+} hp_channel_probe;
+
+HP_API void hp__channel_probe_init(hp_channel_probe *p, const char *label, int type,
+				   size_t capacity, hp_msg_fmt fmt, const char *file,
+				   int line);
+HP_API uint32_t hp__channel_register(hp_channel_probe *p);
+HP_API void hp__channel_text(hp_channel_probe *p, uint32_t id, uint32_t seq,
+			     const void *msg);
+
+/* The probe's site id, registering it on first use; 0 when not profiling. */
+static inline uint32_t hp__channel_id(hp_channel_probe *p)
+{
+	uint32_t id;
+
+	if (!__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1))
+		return 0;
+	id = __atomic_load_n(&p->site.id, __ATOMIC_ACQUIRE);
+	return id ? id : hp__channel_register(p);
+}
+
+/* Payload of a send or receive: sequence in the low 32 bits, bytes
+ * (saturated) in the high 32. */
+static inline uint64_t hp__channel_pay(uint32_t seq, size_t bytes)
+{
+	uint64_t b = bytes > 0xffffffffu ? 0xffffffffu : (uint64_t)bytes;
+
+	return (uint64_t)seq | b << 32;
+}
+
+/* A message of `bytes` bytes was put into the channel; msg (may be NULL)
+ * goes to the formatter.  Returns the message's sequence number, which a
+ * receiver hands back to hp_channel_received for the send-to-receive delay
+ * (0 when not profiling). */
+static inline uint32_t hp_channel_sent(hp_channel_probe *p, const void *msg, size_t bytes)
+{
+	uint32_t id = hp__channel_id(p), seq;
+
+	if (id == 0)
+		return 0;
+	seq = __atomic_add_fetch(&p->seq, 1, __ATOMIC_RELAXED);
+	hp__record_pay(id | ((uint32_t)HP__EV_CHAN_SEND << HP__KIND_SHIFT), hp__now(),
+		       hp__channel_pay(seq, bytes));
+	if (p->fmt != NULL && msg != NULL)
+		hp__channel_text(p, id, seq, msg);
+	return seq;
+}
+
+/* A message was taken out; seq is what hp_channel_sent returned for it, or
+ * 0 when unknown (counted, no delay). */
+static inline void hp_channel_received(hp_channel_probe *p, size_t bytes, uint32_t seq)
+{
+	uint32_t id = hp__channel_id(p);
+
+	if (id != 0)
+		hp__record_pay(id | ((uint32_t)HP__EV_CHAN_RECV << HP__KIND_SHIFT), hp__now(),
+			       hp__channel_pay(seq, bytes));
+}
+
+/* A message was taken out of a FIFO queue that carries no sequence
+ * number (a pipe, a POSIX message queue of one priority): the n-th receive
+ * is matched to the n-th send.  Exact with one producer; with several, a
+ * send's number and its place in the queue may differ slightly. */
+static inline void hp_channel_received_fifo(hp_channel_probe *p, size_t bytes)
+{
+	uint32_t id = hp__channel_id(p);
+
+	if (id != 0)
+		hp__record_pay(id | ((uint32_t)HP__EV_CHAN_RECV << HP__KIND_SHIFT), hp__now(),
+			       hp__channel_pay(__atomic_add_fetch(&p->rseq, 1, __ATOMIC_RELAXED),
+					       bytes));
+}
+
+/* The channel was closed. */
+static inline void hp_channel_closed(hp_channel_probe *p)
+{
+	uint32_t id = hp__channel_id(p);
+
+	if (id != 0) {
+		uint64_t t = hp__now();
+		hp__record(id | ((uint32_t)HP__EV_CHAN_CLOSE << HP__KIND_SHIFT), t, t);
+	}
+}
+
+#define HP_CHANNEL_PROBE_INITIALIZER(label, type, capacity, fmt) \
+	{{label, __FILE__, __LINE__, HP_SITE_CHANNEL, 0}, type, capacity, fmt, 0, 0}
+/* Label NULL: "<file>:<line>" of the init. */
+#define hp_channel_probe_init(p, label, type, capacity, fmt) \
+	hp__channel_probe_init((p), (label), (type), (capacity), (fmt), __FILE__, __LINE__)
+
+/* ---- streams and futures: probes (docs/streams-futures.md) -------------- */
+
+typedef struct hp_stream_probe {
+	hp_site site;
+	hp_msg_fmt fmt;    /* NULL: no item text in the log */
+} hp_stream_probe;
+
+typedef struct hp_future_probe {
+	hp_site site;
+	hp_msg_fmt fmt;    /* NULL: no result text in the log */
+	uint32_t seq;      /* last call number handed out */
+} hp_future_probe;
+
+/* One call of a future: a value the caller keeps until ready or cancel. */
+typedef struct hp_future {
+	hp_future_probe *p;
+	uint32_t id;       /* site id, 0 when not profiled */
+	uint32_t call;
+} hp_future;
+
+HP_API uint32_t hp__probe_register(hp_site *site);
+HP_API void hp__text(hp_msg_fmt fmt, uint32_t id, const void *msg);
+
+/* The site id of a stream or future probe; 0 when not profiling. */
+static inline uint32_t hp__probe_id(hp_site *site)
+{
+	uint32_t id;
+
+	if (!__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1))
+		return 0;
+	id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+	return id ? id : hp__probe_register(site);
+}
+
+/* The stream yielded an item (item may be NULL; it goes to the formatter). */
+static inline void hp_stream_yield(hp_stream_probe *p, const void *item)
+{
+	uint32_t id = hp__probe_id(&p->site);
+
+	if (id != 0) {
+		uint64_t t = hp__now();
+		hp__record(id | ((uint32_t)HP__EV_STREAM_ITEM << HP__KIND_SHIFT), t, t);
+		if (p->fmt != NULL && item != NULL)
+			hp__text(p->fmt, id, item);
+	}
+}
+
+/* The stream ended. */
+static inline void hp_stream_closed(hp_stream_probe *p)
+{
+	uint32_t id = hp__probe_id(&p->site);
+
+	if (id != 0) {
+		uint64_t t = hp__now();
+		hp__record(id | ((uint32_t)HP__EV_STREAM_CLOSE << HP__KIND_SHIFT), t, t);
+	}
+}
+
+/* A new call of the future (an asynchronous operation starts). */
+static inline hp_future hp_future_begin(hp_future_probe *p)
+{
+	hp_future f;
+
+	f.p = p;
+	f.call = 0;
+	if ((f.id = hp__probe_id(&p->site)) != 0) {
+		f.call = __atomic_add_fetch(&p->seq, 1, __ATOMIC_RELAXED);
+		hp__record_pay(f.id | ((uint32_t)HP__EV_FUTURE_CREATE << HP__KIND_SHIFT),
+			       hp__now(), f.call);
+	}
+	return f;
+}
+
+/* A poll (or resumption) starts; returns its tick for hp_future_poll_end. */
+static inline uint64_t hp_future_poll_begin(const hp_future *f)
+{
+	return f->id ? hp__now() : 0;
+}
+
+/* The poll that began at t0 returned.  Its duration travels in ticks,
+ * saturated at 2^32 - 1. */
+static inline void hp_future_poll_end(const hp_future *f, uint64_t t0)
+{
+	if (f->id != 0 && t0 != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)) {
+		uint64_t dt = hp__now() - t0;
+		if (dt > 0xffffffffu)
+			dt = 0xffffffffu;
+		hp__record_pay(f->id | ((uint32_t)HP__EV_FUTURE_POLL << HP__KIND_SHIFT), t0,
+			       (uint64_t)f->call | dt << 32);
+	}
+}
+
+/* The call completed; result (may be NULL) goes to the formatter. */
+static inline void hp_future_ready(const hp_future *f, const void *result)
+{
+	if (f->id != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)) {
+		hp__record_pay(f->id | ((uint32_t)HP__EV_FUTURE_READY << HP__KIND_SHIFT),
+			       hp__now(), f->call);
+		if (f->p->fmt != NULL && result != NULL)
+			hp__text(f->p->fmt, f->id, result);
+	}
+}
+
+/* The call was cancelled. */
+static inline void hp_future_cancelled(const hp_future *f)
+{
+	if (f->id != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED))
+		hp__record_pay(f->id | ((uint32_t)HP__EV_FUTURE_CANCEL << HP__KIND_SHIFT),
+			       hp__now(), f->call);
+}
+
+#define HP_STREAM_PROBE_INITIALIZER(label, fmt) \
+	{{label, __FILE__, __LINE__, HP_SITE_STREAM, 0}, fmt}
+#define HP_FUTURE_PROBE_INITIALIZER(label, fmt) \
+	{{label, __FILE__, __LINE__, HP_SITE_FUTURE, 0}, fmt, 0}
+
 #define HP__CAT2(a, b) a##b
 #define HP__CAT(a, b) HP__CAT2(a, b)
 #define HP__UNIQ(p) HP__CAT(p, __LINE__)
@@ -527,6 +788,32 @@ typedef struct hp_lock_probe { char unused; } hp_lock_probe;
 #define hp_lock_released(p) ((void)0)
 #define hp_lock_released_at(p, acq) ((void)0)
 
+/* Channel probes do nothing. */
+typedef struct hp_channel_probe { char unused; } hp_channel_probe;
+#define HP_CHANNEL_PROBE_INITIALIZER(label, type, capacity, fmt) {0}
+#define hp_channel_probe_init(p, label, type, capacity, fmt) ((void)sizeof(p))
+/* sizeof(p): a probe used only here still counts as used, and is not
+ * evaluated.  A call, not a value: a statement of it draws no warning. */
+static inline uint32_t hp__chan_nop(size_t unused) { (void)unused; return 0; }
+#define hp_channel_sent(p, msg, bytes) hp__chan_nop(sizeof(p))
+#define hp_channel_received(p, bytes, seq) ((void)sizeof(p))
+#define hp_channel_received_fifo(p, bytes) ((void)sizeof(p))
+#define hp_channel_closed(p) ((void)sizeof(p))
+
+/* Stream and future probes do nothing. */
+typedef struct hp_stream_probe { char unused; } hp_stream_probe;
+typedef struct hp_future_probe { char unused; } hp_future_probe;
+typedef struct hp_future { char unused; } hp_future;
+#define HP_STREAM_PROBE_INITIALIZER(label, fmt) {0}
+#define HP_FUTURE_PROBE_INITIALIZER(label, fmt) {0}
+#define hp_stream_yield(p, item) ((void)sizeof(p))
+#define hp_stream_closed(p) ((void)sizeof(p))
+static inline hp_future hp_future_begin(hp_future_probe *p) { hp_future f = {0}; (void)p; return f; }
+#define hp_future_poll_begin(f) ((uint64_t)0 * sizeof(f))
+#define hp_future_poll_end(f, t0) ((void)sizeof(f), (void)sizeof(t0))
+#define hp_future_ready(f, result) ((void)sizeof(f))
+#define hp_future_cancelled(f) ((void)sizeof(f))
+
 static inline hp_guard_builder *hp_guard_builder_new(const char *c) { (void)c; return NULL; }
 static inline int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n) { (void)b; (void)p; (void)n; return 0; }
 static inline int hp_guard_builder_format(hp_guard_builder *b, hp_format f) { (void)b; (void)f; return 0; }
@@ -544,5 +831,7 @@ static inline void hp_guard_end(hp_guard *g) { (void)g; }
 #ifdef __cplusplus
 }
 #endif
+
+#include <hotpath/chan.h>
 
 #endif /* HOTPATH_H */

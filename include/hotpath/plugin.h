@@ -48,6 +48,18 @@ typedef enum hp_event_kind {
 	HP_EV_LOCK_ACQUIRE, /* a lock taken at once: site, tid, time */
 	HP_EV_LOCK_WAIT,    /* a lock taken after waiting: time = wait start, dur = wait */
 	HP_EV_LOCK_HOLD,    /* a lock released: time = acquisition, dur = held */
+	HP_EV_CHAN_SEND,    /* a message sent: time; dur_ns = seq | bytes << 32 (raw) */
+	HP_EV_CHAN_RECV,    /* a message received: as CHAN_SEND; seq 0 = unknown */
+	HP_EV_CHAN_CLOSE,   /* a channel closed: site, time */
+	HP_EV_CHAN_TEXT,    /* 8 bytes of a sent message's (or yielded item's, or
+			     * future result's) text: dur_ns, low byte first;
+			     * follows its event in the same thread */
+	HP_EV_STREAM_ITEM,  /* a stream yielded an item: site, time */
+	HP_EV_STREAM_CLOSE, /* a stream ended: site, time */
+	HP_EV_FUTURE_CREATE, /* a future call began: time; dur_ns = call number (raw) */
+	HP_EV_FUTURE_POLL,  /* a poll: time = start; dur_ns = call | ticks << 32 (raw) */
+	HP_EV_FUTURE_READY, /* a call completed: time; dur_ns = call number (raw) */
+	HP_EV_FUTURE_CANCEL, /* a call was cancelled: as FUTURE_READY */
 	HP_EV__COUNT
 } hp_event_kind;
 
@@ -77,7 +89,8 @@ typedef struct hp_site_info {
 	const char *file;  /* as the compiler saw it */
 	const char *func;  /* enclosing function */
 	int line;
-	int kind;          /* HP_SITE_FUNCTION, HP_SITE_BLOCK */
+	int kind;          /* HP_SITE_FUNCTION, HP_SITE_BLOCK, ... */
+	uint64_t arg;      /* HP_SITE_CHANNEL: hp_chan_type | capacity << 8 */
 } hp_site_info;
 
 typedef struct hp_options hp_options;

@@ -861,7 +861,7 @@ START_TEST(test_reserved_keys)
 	check_warn(0, "%s:3:21: collectors.locks.enabled: expected true or false, "
 		   "got \"sometimes\"; using true", p);
 	check_warn(1, "%s:5:37: publish.tls.key: expected a non-empty string, got \"\"; "
-		   "ignored", p);
+		   "using nothing", p);
 	check_defaults(&c);
 	hpi_config_fini(&c);
 }

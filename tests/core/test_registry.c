@@ -91,6 +91,9 @@ static void timing_only(hpi_config *c)
 	hpi_config_defaults(c);
 	c->threads_enabled = false;
 	c->locks_enabled = false;
+	c->channels_enabled = false;
+	c->futures_enabled = false;
+	c->streams_enabled = false;
 }
 
 static void load_yaml(hpi_config *c, const char *name, int line, int col)

@@ -9,6 +9,10 @@ trap 'rm -rf "$TMP"' EXIT
 # every run is isolated from a hotpath.yaml or HOTPATH_* of the caller's
 for v in $(env | sed -n 's/^\(HOTPATH_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 export HOTPATH_CONFIG=/dev/null
+# no publishing: the tests run side by side and would share the default
+# ports (tests/publish/ turns it on with endpoints of its own)
+HOTPATH_PUB=off HOTPATH_QUERY=off
+export HOTPATH_PUB HOTPATH_QUERY
 fails=0
 count=0
 

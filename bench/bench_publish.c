@@ -1,0 +1,249 @@
+/*
+ * bench_publish.c - what publishing costs (docs/wire.md).
+ *
+ * In one run:
+ *   hot path   ns per HP_MEASURE call with publishing on (every 10 ms) and
+ *              0 subscribers, then 3 subscribers (one reads everything, one
+ *              reads slowly, one never reads), interleaved, best of rounds;
+ *              the difference should be noise: the profiled threads never
+ *              touch the sockets.
+ *   a tick     the collector's publishing work for 10,000 functions: every
+ *              section message rendered, hashed and queued, without and
+ *              with a 50-call log per function (target: <= 5 ms a tick;
+ *              not met yet: the JSON renderer is the cost).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+#include "hpi.h"
+
+#define ROUNDS 7
+#define CALLS 2000000L
+#define NSUBS 3
+#define FUNCS 10000
+
+static volatile uint64_t sink;
+static char url[128];
+
+static __attribute__((noinline)) void f_measured(uint64_t x)
+{
+	HP_MEASURE();
+	sink = x;
+}
+
+/* CLOCK_MONOTONIC in ns, as a double. */
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* ns per measured call over CALLS calls. */
+static double run(void)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < CALLS; i++)
+		f_measured((uint64_t)i);
+	return (now_ns() - t0) / (double)CALLS;
+}
+
+typedef struct sub {
+	nng_socket s;
+	nng_dialer d;
+	pthread_t th;
+	int delay_ms;     /* between reads; < 0: never reads */
+	long got;
+	volatile int stop;
+} sub;
+
+/* A subscriber's reader: reads with a pause, until stopped. */
+static void *sub_main(void *arg)
+{
+	sub *b = arg;
+
+	while (!b->stop) {
+		char *m;
+		size_t len;
+		if (nng_recv(b->s, &m, &len, NNG_FLAG_ALLOC) == 0) {
+			b->got++;
+			nng_free(m, len);
+		}
+		if (b->delay_ms > 0)
+			usleep((useconds_t)b->delay_ms * 1000);
+	}
+	return NULL;
+}
+
+/* Connects the subscribers and lets them receive for a while. */
+static void subs_open(sub *subs)
+{
+	for (int i = 0; i < NSUBS; i++) {
+		sub *b = &subs[i];
+		memset(b, 0, sizeof(*b));
+		b->delay_ms = i == 0 ? 0 : i == 1 ? 50 : -1;
+		nng_sub0_open(&b->s);
+		nng_socket_set(b->s, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+		nng_socket_set_ms(b->s, NNG_OPT_RECVTIMEO, 20);
+		nng_dial(b->s, url, &b->d, NNG_FLAG_NONBLOCK);
+		if (b->delay_ms >= 0)
+			pthread_create(&b->th, NULL, sub_main, b);
+	}
+	usleep(200000); /* connected, messages flowing */
+}
+
+/* Stops the readers and disconnects the subscribers (nng_dialer_close;
+ * not nng_close, which nng 1.5 may hang in with a full queue); returns
+ * the messages they read. */
+static long subs_close(sub *subs)
+{
+	long got = 0;
+
+	for (int i = 0; i < NSUBS; i++) {
+		subs[i].stop = 1;
+		if (subs[i].delay_ms >= 0)
+			pthread_join(subs[i].th, NULL);
+		nng_dialer_close(subs[i].d);
+		got += subs[i].got;
+	}
+	return got;
+}
+
+/* The hot path with 0 and with 3 subscribers, interleaved. */
+static void bench_hot_path(void)
+{
+	hp_guard_builder *b = hp_guard_builder_new("bench_publish");
+	hp_guard *g;
+	double best0 = 1e30, best3 = 1e30;
+	long got = 0;
+	sub subs[NSUBS];
+
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	if ((g = hp_guard_builder_build(b)) == NULL) {
+		fprintf(stderr, "bench_publish: no guard\n");
+		exit(1);
+	}
+	run(); /* warm up: the thread's buffer */
+	for (int r = 0; r < ROUNDS; r++) {
+		double a = run(), c;
+		subs_open(subs);
+		c = run();
+		got += subs_close(subs);
+		if (a < best0)
+			best0 = a;
+		if (c < best3)
+			best3 = c;
+	}
+	hp_guard_end(g);
+	printf("hot path, publishing every 10 ms (best of %d rounds of %ld calls):\n", ROUNDS, CALLS);
+	printf("  0 subscribers   %6.2f ns/call\n", best0);
+	printf("  3 subscribers   %6.2f ns/call   (added %+.2f ns; %ld messages read)\n",
+	       best3, best3 - best0, got);
+}
+
+/* A functions section like the timing plugin's, n rows, logs of nlog. */
+static hp_snapshot *fixture(int n, int nlog)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	hp_section *sec = hpi_section_add(s, "functions", "Functions");
+	static const char *const keys[] = {"calls", "avg", "p95", "total"};
+	char name[64];
+
+	hpi_column_add(sec, "name", "Function", HP_UNIT_TEXT);
+	for (int k = 0; k < 4; k++)
+		hpi_column_add(sec, keys[k], keys[k], k ? HP_UNIT_NS : HP_UNIT_COUNT);
+	hpi_column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	for (int i = 0; i < n; i++) {
+		size_t r = hpi_row_add(sec);
+		snprintf(name, sizeof(name), "bench::function_%05d", i);
+		hpi_cell_text(sec, r, 0, name);
+		hpi_cell_int(sec, r, 1, 1000 + i);
+		hpi_cell_int(sec, r, 2, 150 + i % 97);
+		hpi_cell_int(sec, r, 3, 300 + i % 89);
+		hpi_cell_int(sec, r, 4, (1000 + i) * (150 + i % 97));
+		hpi_cell_real(sec, r, 5, 100.0 / n);
+		if (nlog > 0) {
+			hp_section *log = hpi_row_log(sec, r);
+			hpi_column_add(log, "duration", "Duration", HP_UNIT_NS);
+			hpi_column_add(log, "tid", "Thread", HP_UNIT_COUNT);
+			hpi_column_add(log, "time", "Time", HP_UNIT_NS);
+			for (int j = 0; j < nlog; j++) {
+				size_t lr = hpi_row_add(log);
+				hpi_cell_int(log, lr, 0, 150 + j);
+				hpi_cell_int(log, lr, 1, 4242);
+				hpi_cell_int(log, lr, 2, 1000000 + j * 1000);
+			}
+		}
+	}
+	return s;
+}
+
+/* ms for one tick's section messages of s, best of rounds. */
+static double tick_ms(hpi_publisher *p, const hp_snapshot *s)
+{
+	double best = 1e30;
+
+	for (int r = 0; r < 5; r++) {
+		double t0 = now_ns(), t;
+		hpi_publish_sections(p, s, true);
+		t = (now_ns() - t0) / 1e6;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* The collector's work for 10,000 functions. */
+static void bench_tick(void)
+{
+	hpi_config c;
+	hpi_publish_info in = {.program = "bench_publish", .caller = "main", .pid = getpid()};
+	hpi_publisher *p;
+	hp_snapshot *s0, *s50;
+	sub subs[NSUBS];
+
+	hpi_config_defaults(&c);
+	free(c.endpoint);
+	free(c.query);
+	strcat(url, ".tick"); /* the guard's socket may still be closing */
+	c.endpoint = strdup(url);
+	c.query = strdup("off");
+	if ((p = hpi_publish_start(&c, NULL, &in)) == NULL)
+		exit(1);
+	subs_open(subs);
+	s0 = fixture(FUNCS, 0);
+	s50 = fixture(FUNCS, 50);
+	printf("a tick for %d functions (render, hash, queue; best of 5):\n", FUNCS);
+	printf("  no logs         %6.2f ms\n", tick_ms(p, s0));
+	printf("  50-call logs    %6.2f ms   (logs are left out of messages)\n", tick_ms(p, s50));
+	subs_close(subs);
+	hpi_snapshot_free(s0);
+	hpi_snapshot_free(s50);
+	hpi_publish_stop(p);
+	hpi_config_fini(&c);
+}
+
+int main(void)
+{
+	snprintf(url, sizeof(url), "ipc:///tmp/hp_bench_publish_%ld", (long)getpid());
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUB", url, 1);
+	setenv("HOTPATH_QUERY", "off", 1);
+	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "10", 1);
+	bench_hot_path();
+	bench_tick();
+	unlink(url + 6); /* "ipc://": no socket files left behind */
+	url[strlen(url) - 5] = '\0'; /* and without ".tick" */
+	unlink(url + 6);
+	return 0;
+}

@@ -1,0 +1,194 @@
+/*
+ * cmd_dump.c - `hotpath dump [URL]`: subscribes to a profiled program's
+ * publisher and prints every message body as one line of JSON
+ * (docs/wire.md).  Connecting is retried in the background, so dump may
+ * start before the program does.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+
+#include "console.h"
+
+#define DUMP_DEFAULT_URL "tcp://127.0.0.1:6770"
+#define DUMP_MAX_TOPICS 16
+
+typedef struct dump_opts {
+	const char *url;
+	const char *topics[DUMP_MAX_TOPICS];
+	size_t ntopics;
+	uint64_t count;      /* 0 = until interrupted */
+	uint64_t timeout_ms; /* 0 = wait for ever */
+	bool raw;            /* print the topic too */
+	const char *cacert;  /* tls+: the CA that signed the program's certificate */
+	bool insecure;       /* tls+: no certificate check */
+} dump_opts;
+
+/* `hotpath dump --help`. */
+static void dump_usage(FILE *f)
+{
+	fputs("Usage: hotpath dump [OPTIONS] [URL]\n"
+	      "\n"
+	      "Prints the live messages of a profiled program (docs/wire.md), one JSON\n"
+	      "object per line. URL is its publish.endpoint, default " DUMP_DEFAULT_URL ".\n"
+	      "\n"
+	      "Options:\n"
+	      "  -t, --topic T       only messages of topic T (a section id, or hello);\n"
+	      "                      repeatable; default: every topic\n"
+	      "  -n, --count N       exit after N messages\n"
+	      "  -w, --timeout MS    fail when no message comes for MS milliseconds\n"
+	      "      --raw           print each message as sent: topic, space, JSON\n"
+	      "      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n"
+	      "  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
+	      "  -h, --help          this text\n"
+	      "\n"
+	      "Exit status: 0 ok, 1 cannot connect or timed out, 2 usage.\n", f);
+}
+
+/* Reads the command line into o. */
+static int dump_args(int argc, char **argv, dump_opts *o)
+{
+	static const struct option longs[] = {
+		{"topic", required_argument, NULL, 't'},
+		{"count", required_argument, NULL, 'n'},
+		{"timeout", required_argument, NULL, 'w'},
+		{"raw", no_argument, NULL, 'R'},
+		{"cacert", required_argument, NULL, 'C'},
+		{"insecure", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":t:n:w:kh", longs, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (o->ntopics == DUMP_MAX_TOPICS)
+				return hpc_usage_error("dump", "at most %d topics", DUMP_MAX_TOPICS);
+			if (strchr(optarg, ' ') != NULL || *optarg == '\0')
+				return hpc_usage_error("dump", "a topic is a word: '%s'", optarg);
+			o->topics[o->ntopics++] = optarg;
+			break;
+		case 'n':
+			if (!hpc_parse_count(optarg, &o->count) || o->count == 0)
+				return hpc_usage_error("dump", "--count needs a positive integer, not '%s'", optarg);
+			break;
+		case 'w':
+			if (!hpc_parse_count(optarg, &o->timeout_ms) || o->timeout_ms == 0 ||
+			    o->timeout_ms > 86400000)
+				return hpc_usage_error("dump", "--timeout needs 1..86400000 ms, not '%s'", optarg);
+			break;
+		case 'R':
+			o->raw = true;
+			break;
+		case 'C':
+			o->cacert = optarg;
+			break;
+		case 'k':
+			o->insecure = true;
+			break;
+		case 'h':
+			dump_usage(stdout);
+			return -1;
+		default:
+			return hpc_bad_option("dump", argv, c);
+		}
+	}
+	if (argc - optind > 1)
+		return hpc_usage_error("dump", "one URL at most");
+	o->url = optind < argc ? argv[optind] : DUMP_DEFAULT_URL;
+	return 0;
+}
+
+/* Opens the SUB socket, subscribed, dialing in the background. */
+static int dump_open(nng_socket *s, const dump_opts *o)
+{
+	char topic[256];
+	int rv;
+
+	if ((rv = nng_sub0_open(s)) != 0) {
+		hpc_error("dump: %s", nng_strerror(rv));
+		return HPC_EXIT_FAIL;
+	}
+	if (o->ntopics == 0)
+		rv = nng_socket_set(*s, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+	for (size_t i = 0; i < o->ntopics && rv == 0; i++) {
+		/* "T " so that topic "a" does not also match "ab" */
+		int n = snprintf(topic, sizeof(topic), "%s ", o->topics[i]);
+		if (n < 0 || (size_t)n >= sizeof(topic)) {
+			nng_close(*s);
+			return hpc_usage_error("dump", "topic too long: '%s'", o->topics[i]);
+		}
+		rv = nng_socket_set(*s, NNG_OPT_SUB_SUBSCRIBE, topic, (size_t)n);
+	}
+	if (rv == 0 && o->timeout_ms)
+		rv = nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, (nng_duration)o->timeout_ms);
+	if (rv == 0)
+		rv = hpc_dial(*s, o->url, o->cacert, o->insecure);
+	if (rv != 0) {
+		hpc_error("dump: %s: %s", o->url, nng_strerror(rv));
+		nng_close(*s);
+		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
+	}
+	return HPC_EXIT_OK;
+}
+
+/* Prints one message; false when it is not "<topic> <json>". */
+static bool dump_print(const char *m, size_t len, bool raw)
+{
+	const char *sp = memchr(m, ' ', len);
+
+	if (sp == NULL)
+		return false;
+	if (!raw) {
+		len -= (size_t)(sp + 1 - m);
+		m = sp + 1;
+	}
+	fwrite(m, 1, len, stdout);
+	putchar('\n');
+	fflush(stdout);
+	return true;
+}
+
+int hpc_cmd_dump(int argc, char **argv)
+{
+	dump_opts o = {0};
+	nng_socket s;
+	uint64_t got = 0;
+	int rv;
+
+	if ((rv = dump_args(argc, argv, &o)) != 0)
+		return rv < 0 ? HPC_EXIT_OK : rv;
+	if ((rv = dump_open(&s, &o)) != HPC_EXIT_OK)
+		return rv;
+	while (o.count == 0 || got < o.count) {
+		char *m = NULL;
+		size_t len = 0;
+		if ((rv = nng_recv(s, &m, &len, NNG_FLAG_ALLOC)) != 0) {
+			if (rv == NNG_ETIMEDOUT)
+				hpc_error("dump: no message from %s for %llu ms", o.url,
+					  (unsigned long long)o.timeout_ms);
+			else
+				hpc_error("dump: %s: %s", o.url, nng_strerror(rv));
+			return HPC_EXIT_FAIL; /* no nng_close: see below */
+		}
+		if (dump_print(m, len, o.raw))
+			got++;
+		else
+			hpc_error("dump: a message without a topic was skipped");
+		nng_free(m, len);
+	}
+	/* No nng_close: nng 1.5's can wait for a busy pipe, and the
+	 * process ends here anyway. */
+	return HPC_EXIT_OK;
+}

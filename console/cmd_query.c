@@ -1,0 +1,117 @@
+/*
+ * cmd_query.c - `hotpath query URL REQUEST`: one request to a profiled
+ * program's query endpoint, its reply on stdout (docs/wire.md).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "console.h"
+
+/* `hotpath query --help`. */
+static void query_usage(FILE *f)
+{
+	fputs("Usage: hotpath query [OPTIONS] URL REQUEST\n"
+	      "\n"
+	      "Sends REQUEST to the query endpoint of a profiled program (its\n"
+	      "publish.query, by default tcp://127.0.0.1:6771) and prints the reply,\n"
+	      "one line of JSON. REQUEST is a JSON object such as '{\"cmd\":\"sections\"}',\n"
+	      "or a bare command name: hello, sections or snapshot (docs/wire.md).\n"
+	      "\n"
+	      "Options:\n"
+	      "  -w, --timeout MS    wait at most MS milliseconds for the reply (5000)\n"
+	      "      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n"
+	      "  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
+	      "  -h, --help          this text\n"
+	      "\n"
+	      "Exit status: 0 a reply, 1 an error reply or no reply, 2 usage.\n", f);
+}
+
+/* Sends req and receives the reply into *rep (nng_free it). */
+static int query_run(const char *url, const char *req, uint64_t timeout_ms,
+		     const char *cacert, bool insecure, char **rep, size_t *len)
+{
+	nng_socket s;
+	int rv;
+
+	if ((rv = nng_req0_open(&s)) != 0)
+		return rv;
+	if ((rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms)) == 0 &&
+	    (rv = nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms)) == 0 &&
+	    (rv = hpc_dial(s, url, cacert, insecure)) == 0 &&
+	    (rv = nng_send(s, (void *)req, strlen(req), 0)) == 0)
+		rv = nng_recv(s, rep, len, NNG_FLAG_ALLOC);
+	/* no nng_close: nng 1.5's can wait for a busy pipe, and the command
+	 * ends right after */
+	return rv;
+}
+
+int hpc_cmd_query(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"timeout", required_argument, NULL, 'w'},
+		{"cacert", required_argument, NULL, 'C'},
+		{"insecure", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	uint64_t timeout_ms = 5000;
+	const char *cacert = NULL;
+	bool insecure = false;
+	char *req, *rep = NULL;
+	size_t len = 0;
+	int c, rv;
+	bool err;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":w:kh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			cacert = optarg;
+			break;
+		case 'k':
+			insecure = true;
+			break;
+		case 'w':
+			if (!hpc_parse_count(optarg, &timeout_ms) || timeout_ms == 0 ||
+			    timeout_ms > 86400000)
+				return hpc_usage_error("query", "--timeout needs 1..86400000 ms, not '%s'", optarg);
+			break;
+		case 'h':
+			query_usage(stdout);
+			return HPC_EXIT_OK;
+		default:
+			return hpc_bad_option("query", argv, c);
+		}
+	}
+	if (argc - optind != 2)
+		return hpc_usage_error("query", "needs URL and REQUEST");
+	if (strchr(argv[optind + 1], '{') == NULL)
+		req = xasprintf("{\"cmd\":\"%s\"}", argv[optind + 1]);
+	else
+		req = xstrdup(argv[optind + 1]);
+	rv = query_run(argv[optind], req, timeout_ms, cacert, insecure, &rep, &len);
+	free(req);
+	if (rv != 0) {
+		if (rv == NNG_ETIMEDOUT)
+			hpc_error("query: no reply from %s within %llu ms", argv[optind],
+				  (unsigned long long)timeout_ms);
+		else
+			hpc_error("query: %s: %s", argv[optind], nng_strerror(rv));
+		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
+	}
+	err = len >= 23 && memcmp(rep, "{\"type\":\"hotpath_error\"", 23) == 0;
+	fwrite(rep, 1, len, stdout);
+	putchar('\n');
+	nng_free(rep, len);
+	return err ? HPC_EXIT_FAIL : HPC_EXIT_OK;
+}

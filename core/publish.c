@@ -1,0 +1,477 @@
+/*
+ * publish.c - live metrics over nng (docs/wire.md): a PUB socket that sends
+ * each changed section every publish.interval_ms and a hello every second,
+ * and a REP socket that answers JSON queries.
+ *
+ * Everything here runs on the collector thread (hpi_publish_tick after each
+ * pass), the only thread that may touch plugin state, so snapshots need no
+ * lock.  Sends never block: a message that cannot be queued is dropped and
+ * counted.  The query socket is polled without blocking on every tick.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
+
+#include "registry.h"
+#include "tbuf.h"
+
+#define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
+#define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
+#define PUBLISH_QUERIES_PER_TICK 8
+#define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
+
+/* Sockets being closed by publish_close_main: a new publisher on the same
+ * endpoint waits for them rather than find it in use. */
+static int publish_closing_n;
+
+/* What was last sent of one section, to send only what changed. */
+typedef struct publish_seen {
+	char *id;
+	uint64_t hash;
+} publish_seen;
+
+struct hpi_publisher {
+	hpi_publish_info info;   /* strings owned */
+	struct hpi_registry *reg;
+	nng_socket pub, rep;
+	bool have_rep;
+	uint64_t interval_ns;
+	uint64_t next_pub, next_hello, next_refresh; /* CLOCK_MONOTONIC ns */
+	uint64_t seq;            /* messages sent */
+	uint64_t dropped;        /* messages that could not be queued */
+	publish_seen *seen;
+	size_t nseen;
+};
+
+/* ---- the publisher ------------------------------------------------------- */
+
+/* FNV-1a, to see whether a section changed. */
+static uint64_t publish_hash(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The snapshot every consumer reads, with the report-wide facts. */
+static hp_snapshot *publish_snapshot(hpi_publisher *p)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	char num[32];
+
+	if (s == NULL)
+		return NULL;
+	hpi_snapshot_meta_set(s, "caller", p->info.caller);
+	hpi_snapshot_meta_set(s, "program", p->info.program);
+	snprintf(num, sizeof(num), "%ld", p->info.pid);
+	hpi_snapshot_meta_set(s, "pid", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)p->info.unix0_ns);
+	hpi_snapshot_meta_set(s, "start_unix_ns", num);
+	snprintf(num, sizeof(num), "%llu",
+		 (unsigned long long)(hpi_mono_ns() - p->info.mono0_ns));
+	hpi_snapshot_meta_set(s, "elapsed_ns", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
+	hpi_snapshot_meta_set(s, "dropped", num);
+	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
+	hpi_registry_snapshot(p->reg, s);
+	return s;
+}
+
+/* Sends "<topic> <body>" without blocking; a message that cannot be
+ * queued is counted as dropped. */
+static void publish_send(hpi_publisher *p, const char *topic, const hpi_buf *body)
+{
+	size_t tl = strlen(topic);
+	char *msg;
+
+	if (body->failed || body->data == NULL || (msg = malloc(tl + 1 + body->len)) == NULL) {
+		p->dropped++;
+		return;
+	}
+	memcpy(msg, topic, tl);
+	msg[tl] = ' ';
+	memcpy(msg + tl + 1, body->data, body->len);
+	if (nng_send(p->pub, msg, tl + 1 + body->len, NNG_FLAG_NONBLOCK) == 0)
+		p->seq++;
+	else
+		p->dropped++;
+	free(msg);
+}
+
+/* The remembered hash of section id (added when new); NULL on ENOMEM. */
+static publish_seen *publish_seen_get(hpi_publisher *p, const char *id)
+{
+	publish_seen *v;
+
+	for (size_t i = 0; i < p->nseen; i++)
+		if (strcmp(p->seen[i].id, id) == 0)
+			return &p->seen[i];
+	if ((v = realloc(p->seen, (p->nseen + 1) * sizeof(*v))) == NULL)
+		return NULL;
+	p->seen = v;
+	v = &p->seen[p->nseen];
+	if ((v->id = strdup(id)) == NULL)
+		return NULL;
+	v->hash = 0;
+	p->nseen++;
+	return v;
+}
+
+void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
+{
+	hpi_buf rep, msg;
+
+	for (size_t i = 0; i < s->nsecs; i++) {
+		const hp_section *sec = s->secs[i];
+		publish_seen *seen;
+		uint64_t h, now;
+		if (sec->id == NULL || (seen = publish_seen_get(p, sec->id)) == NULL)
+			continue;
+		hpi_buf_init(&rep);
+		hpi_wire_section(&rep, sec, &p->info);
+		h = publish_hash(rep.data ? rep.data : "", rep.len);
+		if (h == seen->hash && !refresh) {
+			hpi_buf_fini(&rep);
+			continue;
+		}
+		seen->hash = h;
+		now = hpi_mono_ns();
+		hpi_buf_init(&msg);
+		hpi_buf_printf(&msg, "{\"type\":\"hotpath_section\",\"schema\":%d,\"topic\":",
+			       HPI_WIRE_SCHEMA);
+		hpi_buf_json_str(&msg, sec->id);
+		hpi_buf_printf(&msg, ",\"pid\":%ld,\"seq\":%llu,\"elapsed_ns\":%llu,\"report\":",
+			       p->info.pid, (unsigned long long)p->seq,
+			       (unsigned long long)(now - p->info.mono0_ns));
+		if (rep.data != NULL)
+			hpi_buf_putn(&msg, rep.data, rep.len);
+		hpi_buf_putc(&msg, '}');
+		publish_send(p, sec->id, &msg);
+		hpi_buf_fini(&msg);
+		hpi_buf_fini(&rep);
+	}
+}
+
+/* Answers the queries waiting on the REP socket. */
+static void publish_serve(hpi_publisher *p)
+{
+	for (int i = 0; p->have_rep && i < PUBLISH_QUERIES_PER_TICK; i++) {
+		char *req = NULL;
+		size_t len = 0;
+		hp_snapshot *s;
+		hpi_buf out;
+		if (nng_recv(p->rep, &req, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC) != 0)
+			return;
+		hpi_buf_init(&out);
+		p->info.sent = p->seq;
+		p->info.dropped = p->dropped;
+		if ((s = publish_snapshot(p)) != NULL)
+			hpi_query_answer(&out, s, &p->info, req, len);
+		else
+			hpi_wire_error(&out, "no_memory", "out of memory");
+		nng_free(req, len);
+		if (out.data == NULL || out.failed ||
+		    nng_send(p->rep, out.data, out.len, NNG_FLAG_NONBLOCK) != 0)
+			p->dropped++;
+		hpi_buf_fini(&out);
+		hpi_snapshot_free(s);
+	}
+}
+
+void hpi_publish_tick(hpi_publisher *p)
+{
+	uint64_t now;
+	bool hello, sections, refresh;
+	hp_snapshot *s;
+
+	if (p == NULL)
+		return;
+	publish_serve(p);
+	now = hpi_mono_ns();
+	hello = now >= p->next_hello;
+	sections = now >= p->next_pub;
+	if (!hello && !sections)
+		return;
+	if ((s = publish_snapshot(p)) == NULL)
+		return;
+	if (hello) {
+		hpi_buf b;
+		hpi_buf_init(&b);
+		p->info.sent = p->seq;
+		p->info.dropped = p->dropped;
+		hpi_publish_hello(&b, s, &p->info);
+		publish_send(p, "hello", &b);
+		hpi_buf_fini(&b);
+		p->next_hello = now + PUBLISH_HELLO_NS;
+	}
+	if (sections) {
+		uint64_t spent;
+		refresh = now >= p->next_refresh;
+		hpi_publish_sections(p, s, refresh);
+		if (refresh)
+			p->next_refresh = now + PUBLISH_REFRESH_NS;
+		/* at most a quarter of the collector's time: with very many
+		 * rows the interval stretches rather than the drain falling
+		 * behind */
+		spent = hpi_mono_ns() - now;
+		p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
+	}
+	hpi_snapshot_free(s);
+}
+
+/* Whether an endpoint setting means "no socket". */
+static bool publish_off(const char *url)
+{
+	return url == NULL || *url == '\0' || strcmp(url, "off") == 0;
+}
+
+/* The whole of a small file as a new string, or NULL. */
+static char *publish_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	hpi_buf b;
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	hpi_buf_init(&b);
+	hpi_buf_puts(&b, "");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
+		hpi_buf_putn(&b, chunk, n);
+	fclose(f);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* Listens on a tls+ URL with publish.tls's certificate and key (and, with
+ * publish.tls.ca, clients must show a certificate it signed). */
+static int publish_listen_tls(nng_socket s, const char *url, const hpi_config *c,
+			      const char **why)
+{
+	nng_tls_config *t = NULL;
+	nng_listener l;
+	char *cert = NULL, *key = NULL;
+	int rv;
+
+	if (c->tls_cert == NULL || c->tls_key == NULL) {
+		*why = "a tls+ endpoint needs publish.tls.cert and publish.tls.key";
+		return NNG_EINVAL;
+	}
+	if ((cert = publish_slurp(c->tls_cert)) == NULL || (key = publish_slurp(c->tls_key)) == NULL) {
+		*why = "cannot read publish.tls.cert or publish.tls.key";
+		rv = NNG_ENOENT;
+	} else if ((rv = nng_tls_config_alloc(&t, NNG_TLS_MODE_SERVER)) == 0 &&
+		   (rv = nng_tls_config_own_cert(t, cert, key, NULL)) == 0 &&
+		   (c->tls_ca == NULL ||
+		    ((rv = nng_tls_config_ca_file(t, c->tls_ca)) == 0 &&
+		     (rv = nng_tls_config_auth_mode(t, NNG_TLS_AUTH_MODE_REQUIRED)) == 0)) &&
+		   (rv = nng_listener_create(&l, s, url)) == 0) {
+		if ((rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, t)) == 0)
+			rv = nng_listener_start(l, 0);
+		if (rv != 0)
+			nng_listener_close(l);
+	}
+	if (rv != 0 && *why == NULL)
+		*why = nng_strerror(rv);
+	if (t != NULL)
+		nng_tls_config_free(t); /* the listener holds its own reference */
+	free(cert);
+	free(key);
+	return rv;
+}
+
+/* Opens and binds one socket; the reason on failure in *why (static).
+ * While an earlier publisher's sockets are closing, an endpoint in use is
+ * tried again for up to a second. */
+static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_config *c,
+			  const char **why)
+{
+	int rv = pub ? nng_pub0_open(s) : nng_rep0_open(s);
+
+	if (rv != 0) {
+		*why = nng_strerror(rv);
+		return rv;
+	}
+	if (!pub)
+		nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, PUBLISH_RECV_MAX);
+	if (strncmp(url, "tls+", 4) == 0) {
+		*why = NULL;
+		if ((rv = publish_listen_tls(*s, url, c, why)) != 0)
+			nng_close(*s);
+		return rv;
+	}
+	rv = nng_listen(*s, url, NULL, 0);
+	for (int i = 0; rv == NNG_EADDRINUSE && i < 100 &&
+			__atomic_load_n(&publish_closing_n, __ATOMIC_ACQUIRE) > 0; i++) {
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+		rv = nng_listen(*s, url, NULL, 0);
+	}
+	if (rv != 0) {
+		*why = nng_strerror(rv);
+		nng_close(*s);
+	}
+	return rv;
+}
+
+/* Copies the caller's facts into p (strings owned by p). */
+static bool publish_info_copy(hpi_publish_info *d, const hpi_publish_info *in)
+{
+	char host[256];
+
+	*d = *in;
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "?");
+	host[sizeof(host) - 1] = '\0';
+	d->program = strdup(in->program ? in->program : "?");
+	d->caller = strdup(in->caller ? in->caller : "?");
+	d->host = strdup(host);
+	d->endpoint = strdup(in->endpoint ? in->endpoint : "");
+	d->query = in->query ? strdup(in->query) : NULL;
+	if (in->npcts > HPI_MAX_PCTS)
+		d->npcts = HPI_MAX_PCTS;
+	if (d->npcts > 0 && in->pcts != NULL)
+		memcpy(d->pctbuf, in->pcts, d->npcts * sizeof(double));
+	d->pcts = d->pctbuf;
+	return d->program && d->caller && d->host && d->endpoint && (in->query == NULL || d->query);
+}
+
+/* Frees what publish_info_copy made. */
+static void publish_info_free(hpi_publish_info *d)
+{
+	free((char *)d->program);
+	free((char *)d->caller);
+	free((char *)d->host);
+	free((char *)d->endpoint);
+	free((char *)d->query);
+}
+
+/* The process that first used nng: nng panics if a fork child uses it. */
+static pid_t publish_nng_pid;
+
+hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
+				 const hpi_publish_info *info)
+{
+	hpi_publisher *p;
+	hpi_publish_info in = *info;
+	const char *why = NULL;
+
+	if (publish_off(c->endpoint))
+		return NULL;
+	if (publish_nng_pid != 0 && publish_nng_pid != getpid()) {
+		hpi_warn("publish.endpoint: nng cannot be used in a child of a process that "
+			 "published (fork); running without publishing");
+		return NULL;
+	}
+	publish_nng_pid = getpid();
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	in.endpoint = c->endpoint;
+	in.query = publish_off(c->query) ? NULL : c->query;
+	in.interval_ms = c->publish_interval_ms;
+	if (!publish_info_copy(&p->info, &in)) {
+		publish_info_free(&p->info);
+		free(p);
+		hpi_warn("out of memory; not publishing");
+		return NULL;
+	}
+	p->reg = r;
+	p->interval_ns = (uint64_t)(c->publish_interval_ms > 0 ? c->publish_interval_ms : 250) * 1000000u;
+	if (publish_listen(&p->pub, true, c->endpoint, c, &why) != 0) {
+		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
+			 c->endpoint, why);
+		publish_info_free(&p->info);
+		free(p);
+		return NULL;
+	}
+	if (p->info.query != NULL) {
+		if (publish_listen(&p->rep, false, c->query, c, &why) == 0)
+			p->have_rep = true;
+		else
+			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
+				 c->query, why);
+	}
+	return p;
+}
+
+/* The sockets to close, handed to the closing thread. */
+typedef struct publish_closing {
+	nng_socket pub, rep;
+	bool have_rep;
+} publish_closing;
+
+/* Closes the sockets.  nng 1.5's nng_close can wait for a busy peer's
+ * pipe (fixed upstream after 1.5.2), so it runs on a thread of its own:
+ * the program never waits for a subscriber. */
+static void *publish_close_main(void *arg)
+{
+	publish_closing *c = arg;
+
+	nng_close(c->pub);
+	if (c->have_rep)
+		nng_close(c->rep);
+	free(c);
+	__atomic_sub_fetch(&publish_closing_n, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Closes p's sockets without waiting (inline when no thread can start). */
+static void publish_close(hpi_publisher *p)
+{
+	publish_closing *c = malloc(sizeof(*c));
+	pthread_attr_t a;
+	pthread_t t;
+	sigset_t all, old;
+	int rv = -1;
+
+	if (c != NULL) {
+		c->pub = p->pub;
+		c->rep = p->rep;
+		c->have_rep = p->have_rep;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		__atomic_add_fetch(&publish_closing_n, 1, __ATOMIC_ACQUIRE);
+		rv = pthread_create(&t, &a, publish_close_main, c);
+		if (rv != 0)
+			__atomic_sub_fetch(&publish_closing_n, 1, __ATOMIC_RELEASE);
+		pthread_attr_destroy(&a);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (rv != 0) {
+		free(c);
+		nng_close(p->pub);
+		if (p->have_rep)
+			nng_close(p->rep);
+	}
+}
+
+void hpi_publish_stop(hpi_publisher *p)
+{
+	if (p == NULL)
+		return;
+	publish_close(p);
+	for (size_t i = 0; i < p->nseen; i++)
+		free(p->seen[i].id);
+	free(p->seen);
+	publish_info_free(&p->info);
+	free(p);
+}
