@@ -469,6 +469,15 @@ char *hpi_default_label(const char *file, const char *func);
 /* A plugin's per-site table (site id -> its entry): the slot of id, the
  * table grown (zero-filled) as needed; NULL when out of memory. */
 void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id);
+/* Grows *arr (n items of elem bytes, zero-filled) so index id fits;
+ * false when out of memory (*arr and *n unchanged). */
+bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id);
+/* Plugins keep one entry per label, each struct starting with its
+ * `const char *label`: the entry of label in v[0..n), or NULL. */
+void *hpi_label_find(void *v, size_t n, const char *label);
+/* Appends e to the pointer array *v (n used, cap allocated); false when
+ * out of memory. */
+bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e);
 /* fork(): the registry lock is held across it and fresh in the child. */
 void hpi_site_atfork_prepare(void);
 void hpi_site_atfork_parent(void);

@@ -102,20 +102,52 @@ out:
 	return id;
 }
 
+bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
+{
+	char **a = arr, *p;
+	size_t cap = *n ? *n : 64;
+
+	if (id < *n)
+		return true;
+	while (cap <= id)
+		cap *= 2;
+	if ((p = realloc(*a, cap * elem)) == NULL)
+		return false;
+	memset(p + *n * elem, 0, (cap - *n) * elem);
+	*a = p;
+	*n = cap;
+	return true;
+}
+
 void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
 {
-	if (id >= *n) {
-		size_t cap = *n ? *n : 64;
-		void **p;
-		while (cap <= id)
-			cap *= 2;
-		if ((p = realloc(*map, cap * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + *n, 0, (cap - *n) * sizeof(*p));
-		*map = p;
-		*n = cap;
+	return hpi_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
+}
+
+void *hpi_label_find(void *v, size_t n, const char *label)
+{
+	void **e = v;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(*(const char *const *)e[i], label) == 0)
+			return e[i];
+	return NULL;
+}
+
+bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e)
+{
+	void ***a = v;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void **p = realloc(*a, c * sizeof(*p));
+		if (p == NULL)
+			return false;
+		*a = p;
+		*cap = c;
 	}
-	return &(*map)[id];
+	(*a)[(*n)++] = e;
+	return true;
 }
 
 /* Site info by id, or NULL. */

@@ -80,17 +80,8 @@ static chan_entry *channels_label(channels_state *st, const hp_site_info *info)
 {
 	chan_entry *e;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->v[i]->label, info->label) == 0)
-			return st->v[i];
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16;
-		chan_entry **p = realloc(st->v, cap * sizeof(*p));
-		if (p == NULL)
-			return NULL;
-		st->v = p;
-		st->cap = cap;
-	}
+	if ((e = hpi_label_find(st->v, st->n, info->label)) != NULL)
+		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
@@ -101,7 +92,12 @@ static chan_entry *channels_label(channels_state *st, const hp_site_info *info)
 	e->type = (int)(info->arg & 0xff);
 	e->capacity = info->arg >> 8;
 	hpi_hist_init(&e->delay);
-	return st->v[st->n++] = e;
+	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+		free(e->log);
+		free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* The site record of an id; a new site is one more channel of its label. */
@@ -109,17 +105,8 @@ static chan_site *channels_site(channels_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (id >= st->nsites) {
-		size_t n = st->nsites ? st->nsites : 64;
-		chan_site *p;
-		while (n <= id)
-			n *= 2;
-		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
-		st->by_site = p;
-		st->nsites = n;
-	}
+	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+		return NULL;
 	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_CHANNEL) {
 		st->by_site[id].e = channels_label(st, info);

@@ -58,17 +58,8 @@ static fut_entry *futures_label(futures_state *st, const char *label)
 {
 	fut_entry *e;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->v[i]->label, label) == 0)
-			return st->v[i];
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16;
-		fut_entry **p = realloc(st->v, cap * sizeof(*p));
-		if (p == NULL)
-			return NULL;
-		st->v = p;
-		st->cap = cap;
-	}
+	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
@@ -78,24 +69,20 @@ static fut_entry *futures_label(futures_state *st, const char *label)
 	e->label = label;
 	hpi_hist_init(&e->poll);
 	hpi_hist_init(&e->to_ready);
-	return st->v[st->n++] = e;
+	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+		free(e->log);
+		free(e);
+		return NULL;
+	}
+	return e;
 }
 
 static fut_entry *futures_site(futures_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (id >= st->nsites) {
-		size_t n = st->nsites ? st->nsites : 64;
-		fut_entry **p;
-		while (n <= id)
-			n *= 2;
-		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
-		st->by_site = p;
-		st->nsites = n;
-	}
+	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+		return NULL;
 	if (st->by_site[id] == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_FUTURE)
 		st->by_site[id] = futures_label(st, info->label);

@@ -34,23 +34,18 @@ static lock_entry *locks_label(locks_state *st, const char *label)
 {
 	lock_entry *e;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->v[i]->label, label) == 0)
-			return st->v[i];
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16;
-		lock_entry **p = realloc(st->v, cap * sizeof(*p));
-		if (p == NULL)
-			return NULL;
-		st->v = p;
-		st->cap = cap;
-	}
+	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->label = label;
 	hpi_hist_init(&e->wait);
 	hpi_hist_init(&e->hold);
-	return st->v[st->n++] = e;
+	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+		free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* The entry of a site id. */

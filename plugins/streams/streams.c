@@ -48,17 +48,8 @@ static stream_entry *streams_label(streams_state *st, const char *label)
 {
 	stream_entry *e;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->v[i]->label, label) == 0)
-			return st->v[i];
-	if (st->n == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 16;
-		stream_entry **p = realloc(st->v, cap * sizeof(*p));
-		if (p == NULL)
-			return NULL;
-		st->v = p;
-		st->cap = cap;
-	}
+	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
@@ -66,7 +57,12 @@ static stream_entry *streams_label(streams_state *st, const char *label)
 		return NULL;
 	}
 	e->label = label;
-	return st->v[st->n++] = e;
+	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+		free(e->log);
+		free(e);
+		return NULL;
+	}
+	return e;
 }
 
 /* The site record of an id; a new site is one more stream of its label. */
@@ -74,17 +70,8 @@ static stream_site *streams_site(streams_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (id >= st->nsites) {
-		size_t n = st->nsites ? st->nsites : 64;
-		stream_site *p;
-		while (n <= id)
-			n *= 2;
-		if ((p = realloc(st->by_site, n * sizeof(*p))) == NULL)
-			return NULL;
-		memset(p + st->nsites, 0, (n - st->nsites) * sizeof(*p));
-		st->by_site = p;
-		st->nsites = n;
-	}
+	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+		return NULL;
 	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_STREAM) {
 		st->by_site[id].e = streams_label(st, info->label);
