@@ -34,6 +34,18 @@
 /* Sockets being closed by publish_close_main: a new publisher on the same
  * endpoint waits for them rather than find it in use. */
 static int publish_closing_n;
+/* When the last of them finished (CLOCK_MONOTONIC ns): nng releases the
+ * address a little after nng_close returns, on its reaper thread. */
+static uint64_t publish_closed_ns;
+
+/* Whether an "address in use" may be our own sockets still closing. */
+static bool publish_ours_closing(void)
+{
+	uint64_t done = __atomic_load_n(&publish_closed_ns, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(&publish_closing_n, __ATOMIC_ACQUIRE) > 0 ||
+	       (done != 0 && hpi_mono_ns() - done < 2000000000u);
+}
 
 /* What was last sent of one section, to send only what changed. */
 typedef struct publish_seen {
@@ -318,8 +330,7 @@ static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_co
 		return rv;
 	}
 	rv = nng_listen(*s, url, NULL, 0);
-	for (int i = 0; rv == NNG_EADDRINUSE && i < 100 &&
-			__atomic_load_n(&publish_closing_n, __ATOMIC_ACQUIRE) > 0; i++) {
+	for (int i = 0; rv == NNG_EADDRINUSE && i < 300 && publish_ours_closing(); i++) {
 		struct timespec ts = {0, 10000000};
 		nanosleep(&ts, NULL);
 		rv = nng_listen(*s, url, NULL, 0);
@@ -428,6 +439,7 @@ static void *publish_close_main(void *arg)
 	if (c->have_rep)
 		nng_close(c->rep);
 	free(c);
+	__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&publish_closing_n, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -461,6 +473,7 @@ static void publish_close(hpi_publisher *p)
 		nng_close(p->pub);
 		if (p->have_rep)
 			nng_close(p->rep);
+		__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
 	}
 }
 
