@@ -186,6 +186,9 @@ static struct timespec collector_deadline(int ms)
 	return ts;
 }
 
+/* Held for the whole of a pass (and publish tick); see the atfork hooks. */
+static pthread_mutex_t collector_pass_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* The collector thread. */
 static void *collector_main(void *arg)
 {
@@ -205,9 +208,11 @@ static void *collector_main(void *arg)
 		if (c->stop)
 			break;
 		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_lock(&collector_pass_lock);
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
 		hpi_publish_tick(__atomic_load_n(&c->pub, __ATOMIC_ACQUIRE));
+		pthread_mutex_unlock(&collector_pass_lock);
 		/* busy: drain ten times as often so buffers stay small (flat
 		 * RSS); idle: back off to drain_interval_ms */
 		sleep_ms = d->records != before ? busy_ms : sleep_ms * 2;
@@ -217,9 +222,28 @@ static void *collector_main(void *arg)
 	}
 	pthread_mutex_unlock(&c->lock);
 	/* the final drain: everything written before the stop */
+	pthread_mutex_lock(&collector_pass_lock);
 	collector_pass(d);
 	__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&collector_pass_lock);
 	return NULL;
+}
+
+/* fork() waits for a pass in progress, so the child inherits no half-built
+ * snapshot or batch from a collector thread it does not have. */
+void hpi_collector_atfork_prepare(void)
+{
+	pthread_mutex_lock(&collector_pass_lock);
+}
+
+void hpi_collector_atfork_parent(void)
+{
+	pthread_mutex_unlock(&collector_pass_lock);
+}
+
+void hpi_collector_atfork_child(void)
+{
+	pthread_mutex_init(&collector_pass_lock, NULL);
 }
 
 hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,

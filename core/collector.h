@@ -19,6 +19,10 @@ void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks);
 /* Publishes through p after every pass (collector thread); p must outlive
  * the collector (stop the collector first).  NULL stops publishing. */
 void hpi_collector_publish(hpi_collector *c, hpi_publisher *p);
+/* fork(): a pass in progress ends first; the child's lock is fresh. */
+void hpi_collector_atfork_prepare(void);
+void hpi_collector_atfork_parent(void);
+void hpi_collector_atfork_child(void);
 /* Records processed so far (all threads). */
 uint64_t hpi_collector_records(const hpi_collector *c);
 

@@ -66,6 +66,7 @@ struct hp_guard {
 
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static hp_guard *guard_live;
+static hp_guard *volatile guard_orphan; /* a fork child's copy of the parent's */
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 static volatile sig_atomic_t guard_signal; /* set by the handler */
 static sem_t guard_sem;     /* wakes the watcher; lives as long as the process */
@@ -231,6 +232,7 @@ static void guard_atexit(void)
 static void guard_fork_prepare(void)
 {
 	pthread_mutex_lock(&guard_lock);
+	hpi_collector_atfork_prepare();
 	hpi_site_atfork_prepare();
 	hpi_tbuf_atfork_prepare();
 }
@@ -239,6 +241,7 @@ static void guard_fork_parent(void)
 {
 	hpi_tbuf_atfork_parent();
 	hpi_site_atfork_parent();
+	hpi_collector_atfork_parent();
 	pthread_mutex_unlock(&guard_lock);
 }
 
@@ -256,7 +259,11 @@ static void guard_fork_child(void)
 	guard_signal = 0;
 	hpi_tbuf_atfork_child();
 	hpi_site_atfork_child();
+	hpi_collector_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
+	/* the parent's guard is not the child's to end or free (its plugins,
+	 * sockets and threads are the parent's); kept reachable, never used */
+	guard_orphan = guard_live;
 	guard_live = NULL;
 }
 
