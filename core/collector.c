@@ -30,7 +30,8 @@ _Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
 	       (int)HP__EV_FUTURE_CREATE == (int)HP_EV_FUTURE_CREATE &&
 	       (int)HP__EV_FUTURE_POLL == (int)HP_EV_FUTURE_POLL &&
 	       (int)HP__EV_FUTURE_READY == (int)HP_EV_FUTURE_READY &&
-	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL, "record kinds are event kinds");
+	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL &&
+	       (int)HP__EV_ALLOC == (int)HP_EV_ALLOC, "record kinds are event kinds");
 
 typedef struct drain_ctx {
 	hpi_registry *reg;
@@ -38,6 +39,7 @@ typedef struct drain_ctx {
 	uint64_t records;
 	size_t n;                  /* events waiting in evs */
 	hp_event evs[DRAIN_BATCH];
+	uint64_t aux[DRAIN_BATCH]; /* HP_EV_ALLOC: the count data points to */
 } drain_ctx;
 
 struct hpi_collector {
@@ -102,8 +104,13 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
 		ev->data = NULL;
 		if (__builtin_expect(ev->kind < 64 &&
-				     ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1), 0))
+				     ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1), 0)) {
 			ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
+			if (ev->kind == HP_EV_ALLOC) {
+				d->aux[n] = p->dt;
+				ev->data = &d->aux[n];
+			}
+		}
 		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
 			d->n = n;
 			collector_flush(d);
@@ -196,6 +203,8 @@ static void *collector_main(void *arg)
 	drain_ctx *d = &c->drain;
 	int busy_ms = c->interval_ms >= 10 ? c->interval_ms / 10 : 1;
 	int sleep_ms = busy_ms;
+
+	hpi_alloc_thread_internal();
 
 	d->reg = c->reg;
 	d->t0 = c->t0;

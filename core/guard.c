@@ -78,6 +78,7 @@ static void guard_finish(hp_guard *g);
 
 hp_guard_builder *hp_guard_builder_new(const char *caller)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	hp_guard_builder *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
@@ -93,6 +94,7 @@ hp_guard_builder *hp_guard_builder_new(const char *caller)
 
 void hp_guard_builder_free(hp_guard_builder *b)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	if (b == NULL)
 		return;
 	free(b->caller);
@@ -141,6 +143,7 @@ int hp_guard_builder_limit(hp_guard_builder *b, size_t limit)
 
 int hp_guard_builder_output(hp_guard_builder *b, const char *path)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	char *p;
 
 	if (b == NULL || path == NULL || *path == '\0')
@@ -154,6 +157,7 @@ int hp_guard_builder_output(hp_guard_builder *b, const char *path)
 
 int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *data)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	guard_reporter *p;
 
 	if (b == NULL || r == NULL || r->report == NULL)
@@ -168,6 +172,7 @@ int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *d
 
 int hp_guard_builder_script(hp_guard_builder *b, const char *path)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	char **p, *copy;
 
 	if (b == NULL || path == NULL || *path == '\0')
@@ -311,6 +316,8 @@ static void *guard_watch(void *arg)
 	hp_guard *g = arg;
 	struct timespec ts;
 	int rv, sig;
+
+	hpi_alloc_thread_internal();
 
 	for (;;) {
 		if (g->deadline) {
@@ -478,6 +485,7 @@ static void guard_report(hp_guard *g, uint64_t elapsed)
 /* Stops profiling and reports, once, whoever asks first. */
 static void guard_finish(hp_guard *g)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	uint64_t elapsed;
 
 	pthread_mutex_lock(&g->finish_lock);
@@ -535,6 +543,7 @@ static bool guard_setup(hp_guard *g)
 		return false;
 	}
 	guard_apply_builder(&g->cfg, g->b);
+	hpi_alloc_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
 	g->reg = hpi_registry_new(&g->cfg, &failures);
 	if (g->reg == NULL) {
@@ -551,6 +560,7 @@ static bool guard_setup(hp_guard *g)
 /* Builds and starts a guard. */
 static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	hp_guard *g;
 	char *cause = NULL;
 
@@ -596,7 +606,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	}
 	guard_publish(g);
 	guard_live = g;
-	__atomic_store_n(&hp__rt.on, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg), __ATOMIC_RELEASE);
 	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);
@@ -620,6 +630,7 @@ hp_guard *hp_guard_builder_build_with_timeout(hp_guard_builder *b, unsigned long
 
 void hp_guard_end(hp_guard *g)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	if (g == NULL)
 		return;
 	int sig;
@@ -643,6 +654,7 @@ void hp_guard_end(hp_guard *g)
 
 hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	char *caller = o && o->caller ? strdup(o->caller) : hpi_default_label(file, func);
 	hp_guard_builder *b = hp_guard_builder_new(caller);
 
@@ -671,6 +683,7 @@ hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char 
 
 void hp__main_end(hp_guard **g)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	hp_guard_end(*g);
 	*g = NULL;
 }

@@ -13,6 +13,8 @@
 #include <hotpath.h>
 #include <hotpath/plugin.h>
 
+#include "alloc.h"
+
 #define HPI_HIDDEN __attribute__((visibility("hidden")))
 
 /* ---- warn.c: the one way hotpath talks to the user at run time ---------- */
@@ -482,5 +484,15 @@ bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e);
 void hpi_site_atfork_prepare(void);
 void hpi_site_atfork_parent(void);
 void hpi_site_atfork_child(void);
+
+/* ---- allocation tracking (core/alloc.c) ---------------------------------- */
+
+/* Turns collectors.alloc on when libhotpath-alloc is loaded (unless
+ * HOTPATH_ALLOC says otherwise); warns when it is on and the library is not. */
+void hpi_alloc_configure(hpi_config *c);
+/* Starts counting for a new guard: HP__ON_ALLOC, or 0 when not tracking. */
+int hpi_alloc_start(const hpi_config *c);
+/* The current (or last) guard tracks allocations. */
+bool hpi_alloc_tracking(void);
 
 #endif /* HPI_H */

@@ -435,6 +435,7 @@ static void *publish_close_main(void *arg)
 {
 	publish_closing *c = arg;
 
+	hpi_alloc_thread_internal();
 	nng_close(c->pub);
 	if (c->have_rep)
 		nng_close(c->rep);

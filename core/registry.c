@@ -96,6 +96,10 @@ static const char *host_builtin_option(const hp_options *o, const char *key,
 		snprintf(buf, len, "%d", c->channels_logs_limit);
 		return buf;
 	}
+	if (strcmp(o->prefix, "alloc") == 0 && strcmp(key, "self") == 0) {
+		snprintf(buf, len, "%d", c->alloc_self ? 1 : 0);
+		return buf;
+	}
 	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "limit") == 0) {
 		snprintf(buf, len, "%d", c->threads_limit);
 		return buf;
@@ -347,6 +351,9 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	if (r == NULL)
 		return NULL;
 	if (c->timing_enabled && !registry_add(r, &hpi_timing_plugin, NULL, c, "collectors.timing"))
+		(*failures)++;
+	if (c->alloc_enabled && hpi_alloc_ops_get() != NULL &&
+	    !registry_add(r, &hpi_alloc_plugin, NULL, c, "collectors.alloc"))
 		(*failures)++;
 	if (c->threads_enabled &&
 	    !registry_add(r, &hpi_threads_plugin, NULL, c, "collectors.threads"))

@@ -10,6 +10,7 @@
 /* Built-in plugins, registered through the same ops table as external ones. */
 extern const hp_plugin_ops hpi_timing_plugin;
 extern const hp_plugin_ops hpi_threads_plugin;
+extern const hp_plugin_ops hpi_alloc_plugin;
 extern const hp_plugin_ops hpi_locks_plugin;
 extern const hp_plugin_ops hpi_channels_plugin;
 extern const hp_plugin_ops hpi_streams_plugin;

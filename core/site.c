@@ -70,12 +70,14 @@ static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 /* Registers a site on its first use; returns its id, 0 on failure. */
 uint32_t hp__site_register(hp_site *site, const char *func)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	return hpi_site_register_arg(site, func, 0);
 }
 
 /* Same, with the kind-specific hp_site_info.arg set before the id is seen. */
 uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg)
 {
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	uint32_t id;
 	hp_site_info **page;
 

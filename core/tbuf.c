@@ -133,6 +133,7 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 	size_t need;
 	struct hp__rec *p;
 
+	HPI_INTERNAL(); /* a new buffer or chunk is hotpath's, not the caller's */
 	if ((int64_t)dt < 0)
 		dt = 0; /* the end read before the start: clocks of two cores */
 	need = dt >= HPI_DT_EXT ? 2 : 1;
@@ -158,12 +159,15 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 	__atomic_store_n(&hp__tls.pos, p + need, __ATOMIC_RELEASE);
 }
 
-/* A payload pair (hotpath.h hp__record_pay) that did not fit the chunk. */
-void hp__emit_pay_slow(uint32_t site, uint64_t t0, uint64_t payload)
+/* A payload pair: {t0, site, dt0} then {payload, 0, 0}.  The record's
+ * third word dt0 is 0 for hotpath.h's payload kinds; HP_EV_ALLOC keeps the
+ * call's allocation count there. */
+void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 {
 	hpi_thread *t = tbuf_self;
 	struct hp__rec *p;
 
+	HPI_INTERNAL(); /* a new buffer or chunk is hotpath's, not the caller's */
 	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
 		return;
 	if (!tbuf_room(t, 2)) {
@@ -173,11 +177,17 @@ void hp__emit_pay_slow(uint32_t site, uint64_t t0, uint64_t payload)
 	p = hp__tls.pos;
 	p[0].t = t0;
 	p[0].site = site;
-	p[0].dt = 0;
+	p[0].dt = dt0;
 	p[1].t = payload;
 	p[1].site = 0;
 	p[1].dt = 0;
 	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
+}
+
+/* A payload pair (hotpath.h hp__record_pay) that did not fit the chunk. */
+void hp__emit_pay_slow(uint32_t site, uint64_t t0, uint64_t payload)
+{
+	hpi_emit_pair(site, t0, payload, 0);
 }
 
 /* The thread's own last figures, for the threads plugin. */

@@ -193,7 +193,7 @@ enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
        HP__EV_CHAN_SEND = 7, HP__EV_CHAN_RECV = 8, HP__EV_CHAN_CLOSE = 9,
        HP__EV_CHAN_TEXT = 10, HP__EV_STREAM_ITEM = 11, HP__EV_STREAM_CLOSE = 12,
        HP__EV_FUTURE_CREATE = 13, HP__EV_FUTURE_POLL = 14, HP__EV_FUTURE_READY = 15,
-       HP__EV_FUTURE_CANCEL = 16 };
+       HP__EV_FUTURE_CANCEL = 16, HP__EV_ALLOC = 17 };
 /* Kinds written in the payload form: a record {t, tag, 0} followed by a
  * record {payload, 0, 0}; the event's dur_ns is the raw 64-bit payload. */
 #define HP__EV_PAYLOAD_KINDS ((UINT64_C(1) << HP__EV_CHAN_SEND) | \
@@ -202,7 +202,8 @@ enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
 			      (UINT64_C(1) << HP__EV_FUTURE_CREATE) | \
 			      (UINT64_C(1) << HP__EV_FUTURE_POLL) | \
 			      (UINT64_C(1) << HP__EV_FUTURE_READY) | \
-			      (UINT64_C(1) << HP__EV_FUTURE_CANCEL))
+			      (UINT64_C(1) << HP__EV_FUTURE_CANCEL) | \
+			      (UINT64_C(1) << HP__EV_ALLOC))
 
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
@@ -210,9 +211,12 @@ struct hp__tls {
 };
 
 struct hp__rt {
-	int on;  /* a guard is profiling */
+	int on;  /* a guard is profiling: HP__ON, | HP__ON_ALLOC when it also
+		  * tracks allocations */
 	int tsc; /* hp__now() may read the TSC directly */
 };
+#define HP__ON 1
+#define HP__ON_ALLOC 2
 
 HP_API extern __thread struct hp__tls hp__tls __attribute__((tls_model("initial-exec")));
 HP_API extern struct hp__rt hp__rt;
@@ -223,10 +227,24 @@ HP_API void hp__emit_pay_slow(uint32_t site, uint64_t t, uint64_t payload);
 HP_API hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func);
 HP_API void hp__main_end(hp_guard **g);
 
+/* What a measured scope remembers for allocation tracking (core/alloc.c). */
+typedef struct hp__aframe {
+	uint64_t bytes, count;          /* the thread's totals at entry */
+	uint64_t child_bytes, child_count; /* the enclosing frame's, saved */
+	uint64_t hash;                  /* the enclosing frame's stack hash */
+	uint32_t ctx;                   /* the enclosing frame's context */
+} hp__aframe;
+
 typedef struct hp__scope {
 	uint64_t t0;
 	uint32_t id;
+	uint32_t alloc;  /* 1: af is open (allocation tracking was on) */
+	hp__aframe af;
 } hp__scope;
+
+/* Allocation tracking's half of a scope (core/alloc.c). */
+HP_API void hp__alloc_enter(hp__scope *sc);
+HP_API void hp__alloc_leave(hp__scope *sc, uint64_t t1);
 
 /* Current tick of hotpath's clock. */
 static inline uint64_t hp__now(void)
@@ -252,10 +270,15 @@ static inline hp__scope hp__scope_begin(hp_site *site, const char *func)
 
 	if (__builtin_expect(id == 0, 0))
 		id = hp__site_register(site, func);
+	int on = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED);
+
 	sc.id = 0;
 	sc.t0 = 0;
-	if (__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1)) {
+	sc.alloc = 0;
+	if (__builtin_expect(on != 0, 1)) {
 		sc.id = id;
+		if (__builtin_expect(on & HP__ON_ALLOC, 0))
+			hp__alloc_enter(&sc); /* before t0: not part of the time */
 		sc.t0 = hp__now();
 	}
 	return sc;
@@ -301,8 +324,12 @@ static inline void hp__record_pay(uint32_t tag, uint64_t t, uint64_t payload)
 /* Closes a measured scope: one clock read and one record. */
 static inline void hp__scope_end(hp__scope *sc)
 {
-	if (__builtin_expect(sc->id != 0, 1))
-		hp__record(sc->id, sc->t0, hp__now());
+	if (__builtin_expect(sc->id != 0, 1)) {
+		uint64_t t1 = hp__now();
+		hp__record(sc->id, sc->t0, t1);
+		if (__builtin_expect(sc->alloc != 0, 0))
+			hp__alloc_leave(sc, t1);
+	}
 }
 
 /* ---- locks: pthread wrappers and a probe for any other lock ------------- */
@@ -753,6 +780,14 @@ extern "C" {
 		HP__SCOPE(label, HP_SITE_BLOCK);                            \
 		__VA_ARGS__                                                 \
 	}
+
+/* -DHOTPATH_ALLOC: allocation tracking, from libhotpath-alloc (pkg-config
+ * hotpath-alloc).  The reference makes forgetting -lhotpath-alloc a link
+ * error rather than a report without allocations (docs/alloc.md). */
+#if defined(HOTPATH_ALLOC) && !defined(HOTPATH_BUILDING)
+HP_API extern const int hp_alloc_linked;
+static const int *const hp__alloc_linked_ref __attribute__((used)) = &hp_alloc_linked;
+#endif
 
 #else /* !HOTPATH: everything vanishes */
 

@@ -60,6 +60,10 @@ typedef enum hp_event_kind {
 	HP_EV_FUTURE_POLL,  /* a poll: time = start; dur_ns = call | ticks << 32 (raw) */
 	HP_EV_FUTURE_READY, /* a call completed: time; dur_ns = call number (raw) */
 	HP_EV_FUTURE_CANCEL, /* a call was cancelled: as FUTURE_READY */
+	HP_EV_ALLOC,        /* a measured call ended while allocations were tracked:
+			     * site, tid, time = end; dur_ns = bytes allocated;
+			     * data = (const uint64_t *) the number of allocations
+			     * (docs/alloc.md: cumulative or self) */
 	HP_EV__COUNT
 } hp_event_kind;
 

@@ -261,8 +261,43 @@ static int threads_cmp(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
-/* One row per thread. */
-static void threads_rows(threads_state *st, hp_section *sec)
+/* hotpath's own threads: ours, and nng's (the publisher's). */
+static bool threads_ours(const char *name)
+{
+	return strncmp(name, "hp-", 3) == 0 || strncmp(name, "nng:", 4) == 0;
+}
+
+typedef struct threads_alloc {
+	hpi_alloc_thread *v;
+	size_t n, cap;
+} threads_alloc;
+
+static void threads_alloc_one(void *u, const hpi_alloc_thread *t)
+{
+	threads_alloc *a = u;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		hpi_alloc_thread *v = realloc(a->v, cap * sizeof(*v));
+		if (v == NULL)
+			return;
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = *t;
+}
+
+/* The allocation figures of thread tid, or NULL. */
+static const hpi_alloc_thread *threads_alloc_find(const threads_alloc *a, uint64_t tid)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].tid == tid)
+			return &a->v[i];
+	return NULL;
+}
+
+/* One row per thread; with allocation tracking, three more cells. */
+static void threads_rows(threads_state *st, hp_section *sec, const threads_alloc *al)
 {
 	const hp_host *h = st->host;
 
@@ -282,7 +317,13 @@ static void threads_rows(threads_state *st, hp_section *sec)
 		h->cell_real(sec, r, c++, life ? 100.0 * (double)(t->cpu - t->cpu0) / (double)life : 0.0);
 		h->cell_int(sec, r, c++, (int64_t)t->vcsw);
 		h->cell_int(sec, r, c++, (int64_t)t->ivcsw);
-		h->cell_text(sec, r, c++, strncmp(t->name, "hp-", 3) == 0 ? "yes" : "");
+		h->cell_text(sec, r, c++, threads_ours(t->name) ? "yes" : "");
+		if (al != NULL) {
+			const hpi_alloc_thread *a = threads_alloc_find(al, t->tid);
+			h->cell_int(sec, r, c++, a ? (int64_t)a->bytes : 0);
+			h->cell_int(sec, r, c++, a ? (int64_t)a->freed_bytes : 0);
+			h->cell_int(sec, r, c++, a ? (int64_t)(a->bytes - a->freed_bytes) : 0);
+		}
 	}
 }
 
@@ -328,6 +369,8 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	threads_state *st = state;
 	const hp_host *h = st->host;
 	hp_section *sec = h->section_add(snap, "threads", "Threads");
+	const hpi_alloc_ops *ops = hpi_alloc_tracking() ? hpi_alloc_ops_get() : NULL;
+	threads_alloc al = {0};
 	char lim[24];
 
 	if (sec == NULL)
@@ -335,9 +378,17 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	threads_sample(st, h->elapsed_ns());
 	for (size_t i = 0; i < sizeof(threads_cols) / sizeof(threads_cols[0]); i++)
 		h->column_add(sec, threads_cols[i].key, threads_cols[i].title, threads_cols[i].unit);
+	if (ops != NULL) {
+		h->column_add(sec, "alloc_bytes", "Alloc", HP_UNIT_BYTES);
+		h->column_add(sec, "freed_bytes", "Freed", HP_UNIT_BYTES);
+		h->column_add(sec, "alloc_diff", "Alloc - freed", HP_UNIT_BYTES);
+		ops->threads(threads_alloc_one, &al);
+	}
 	h->meta_set(sec, "table.columns",
-		    "name,tid,state,cpu,cpu_percent,cpu_max_percent,cpu_avg_percent,"
-		    "ctx_voluntary,ctx_involuntary,hotpath");
+		    ops ? "name,tid,state,cpu,cpu_percent,cpu_avg_percent,"
+			  "alloc_bytes,freed_bytes,alloc_diff,hotpath"
+			: "name,tid,state,cpu,cpu_percent,cpu_max_percent,cpu_avg_percent,"
+			  "ctx_voluntary,ctx_involuntary,hotpath");
 	snprintf(lim, sizeof(lim), "%ld", st->limit);
 	h->meta_set(sec, "report.limit", lim);
 	h->meta_set(sec, "report.limit.key", "collectors.threads.limit");
@@ -345,7 +396,8 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	h->meta_set(sec, "compare.columns", "");
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), threads_cmp);
-	threads_rows(st, sec);
+	threads_rows(st, sec, ops ? &al : NULL);
+	free(al.v);
 	threads_process(st, snap);
 	return 0;
 }

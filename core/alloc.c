@@ -1,0 +1,243 @@
+/*
+ * alloc.c - libhotpath's half of allocation tracking (docs/alloc.md).
+ *
+ * A measured scope opened while allocations are tracked remembers the
+ * thread's allocation totals (hp__alloc_enter); when it closes, the
+ * difference is what the call allocated, callees included (cumulative), or
+ * without what its measured callees allocated (self: each closing frame adds
+ * its cumulative figures to its parent's "children" sum, so recursion is
+ * exact).  The figures go to the collector as one HP_EV_ALLOC record.
+ *
+ * For the leak view, every block libhotpath-alloc tracks carries a context:
+ * the list of measured sites open when it was allocated, interned here once
+ * per distinct list.  Interning happens on the first allocation inside a
+ * frame, through a small per-thread cache, so a loop of mallocs in one
+ * function costs one hash compare each.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hpi.h"
+
+__thread struct hp__atls hp__atls __attribute__((tls_model("initial-exec")));
+int hp__alloc_self;
+
+static const hpi_alloc_ops *alloc_ops;
+static bool alloc_tracking; /* the last guard tracked allocations */
+
+bool hpi_alloc_tracking(void)
+{
+	return __atomic_load_n(&alloc_tracking, __ATOMIC_RELAXED);
+}
+
+/* Interned contexts: ctx id -> sites.  Id 0 is "no frame open". */
+typedef struct alloc_ctx {
+	uint64_t hash;
+	uint32_t n;
+	uint32_t *sites;
+} alloc_ctx;
+
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static alloc_ctx *ctx_v;        /* [1..ctx_n) used */
+static uint32_t ctx_n = 1, ctx_cap;
+static uint32_t *ctx_table;     /* open addressing: hash -> id, 0 = empty */
+static uint32_t ctx_tcap;
+
+void hp__alloc_attach(const hpi_alloc_ops *ops)
+{
+	__atomic_store_n(&alloc_ops, ops, __ATOMIC_RELEASE);
+}
+
+const hpi_alloc_ops *hpi_alloc_ops_get(void)
+{
+	return __atomic_load_n(&alloc_ops, __ATOMIC_ACQUIRE);
+}
+
+void hpi_alloc_thread_internal(void)
+{
+	hp__atls.internal = 1 << 20; /* never comes back to 0 */
+}
+
+/* A step of the stack hash: never 0, which means "no frame". */
+static inline uint64_t alloc_mix(uint64_t h, uint32_t site)
+{
+	h = (h ^ site) * 0x9e3779b97f4a7c15u;
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+void hp__alloc_enter(hp__scope *sc)
+{
+	struct hp__atls *a = &hp__atls;
+	hp__aframe *f = &sc->af;
+
+	if (a->internal)
+		return;
+	sc->alloc = 1;
+	f->bytes = a->bytes;
+	f->count = a->count;
+	f->child_bytes = a->child_bytes;
+	f->child_count = a->child_count;
+	f->hash = a->hash;
+	f->ctx = a->ctx;
+	a->child_bytes = 0;
+	a->child_count = 0;
+	a->hash = alloc_mix(a->hash, sc->id);
+	a->ctx = HPI_CTX_DIRTY;
+	if (a->depth < HPI_ASTACK)
+		a->stack[a->depth] = sc->id;
+	a->depth++;
+}
+
+void hp__alloc_leave(hp__scope *sc, uint64_t t1)
+{
+	struct hp__atls *a = &hp__atls;
+	hp__aframe *f = &sc->af;
+	uint64_t db = a->bytes - f->bytes, dc = a->count - f->count;
+	uint64_t b = db, c = dc;
+
+	if (__atomic_load_n(&hp__alloc_self, __ATOMIC_RELAXED)) {
+		b -= a->child_bytes;
+		c -= a->child_count;
+	}
+	a->child_bytes = f->child_bytes + db;
+	a->child_count = f->child_count + dc;
+	a->hash = f->hash;
+	a->ctx = f->ctx;
+	if (a->depth > 0)
+		a->depth--;
+	hpi_emit_pair(sc->id | ((uint32_t)HP__EV_ALLOC << HP__KIND_SHIFT), t1, b,
+		      c > 0xfffffffeu ? 0xfffffffeu : (uint32_t)c);
+}
+
+/* Doubles the hash -> id table (ctx_lock held). */
+static bool ctx_rehash(void)
+{
+	uint32_t cap = ctx_tcap ? ctx_tcap * 2 : 256, *t;
+
+	if ((t = calloc(cap, sizeof(*t))) == NULL)
+		return false;
+	for (uint32_t id = 1; id < ctx_n; id++) {
+		uint32_t h = (uint32_t)ctx_v[id].hash & (cap - 1);
+		while (t[h] != 0)
+			h = (h + 1) & (cap - 1);
+		t[h] = id;
+	}
+	free(ctx_table);
+	ctx_table = t;
+	ctx_tcap = cap;
+	return true;
+}
+
+/* The id of the open frames' list; 0 when it cannot be stored. */
+static uint32_t ctx_intern(uint64_t hash, const uint32_t *sites, uint32_t n)
+{
+	uint32_t h, id = 0;
+
+	pthread_mutex_lock(&ctx_lock);
+	if ((ctx_n + 1) * 2 > ctx_tcap && !ctx_rehash())
+		goto out;
+	for (h = (uint32_t)hash & (ctx_tcap - 1); ctx_table[h] != 0; h = (h + 1) & (ctx_tcap - 1)) {
+		alloc_ctx *c = &ctx_v[ctx_table[h]];
+		if (c->hash == hash && c->n == n && memcmp(c->sites, sites, n * sizeof(*sites)) == 0) {
+			id = ctx_table[h];
+			goto out;
+		}
+	}
+	if (ctx_n >= HPI_CTX_MAX)
+		goto out;
+	if (ctx_n >= ctx_cap) {
+		uint32_t cap = ctx_cap ? ctx_cap * 2 : 256;
+		alloc_ctx *v = realloc(ctx_v, cap * sizeof(*v));
+		if (v == NULL)
+			goto out;
+		ctx_v = v;
+		ctx_cap = cap;
+	}
+	if ((ctx_v[ctx_n].sites = malloc(n * sizeof(*sites))) == NULL)
+		goto out;
+	memcpy(ctx_v[ctx_n].sites, sites, n * sizeof(*sites));
+	ctx_v[ctx_n].hash = hash;
+	ctx_v[ctx_n].n = n;
+	id = ctx_n++;
+	ctx_table[h] = id;
+out:
+	pthread_mutex_unlock(&ctx_lock);
+	return id;
+}
+
+uint32_t hp__alloc_ctx(void)
+{
+	struct hp__atls *a = &hp__atls;
+	unsigned slot;
+	uint32_t id;
+
+	if (a->hash == 0 || a->depth == 0)
+		return a->ctx = 0;
+	slot = (unsigned)(a->hash >> 7) & (HPI_ACACHE - 1);
+	if (a->cache[slot].hash == a->hash && a->cache[slot].ctx != 0)
+		return a->ctx = a->cache[slot].ctx;
+	a->internal++;
+	id = ctx_intern(a->hash, a->stack, a->depth < HPI_ASTACK ? a->depth : HPI_ASTACK);
+	a->internal--;
+	if (id != 0) {
+		a->cache[slot].hash = a->hash;
+		a->cache[slot].ctx = id;
+	}
+	return a->ctx = id;
+}
+
+const uint32_t *hpi_alloc_ctx_sites(uint32_t ctx, uint32_t *n)
+{
+	const uint32_t *s = NULL;
+
+	pthread_mutex_lock(&ctx_lock);
+	if (ctx > 0 && ctx < ctx_n) {
+		*n = ctx_v[ctx].n;
+		s = ctx_v[ctx].sites; /* never moved nor freed once made */
+	}
+	pthread_mutex_unlock(&ctx_lock);
+	return s;
+}
+
+void hp__alloc_warn(const char *msg)
+{
+	hpi_warn("%s", msg);
+}
+
+/* Set in the environment, even to "0"? */
+static bool alloc_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0';
+}
+
+void hpi_alloc_configure(hpi_config *c)
+{
+	/* loading libhotpath-alloc says "track": it counts as the program's
+	 * own setting, over hotpath.yaml and under HOTPATH_ALLOC */
+	if (hpi_alloc_ops_get() != NULL && !alloc_env("HOTPATH_ALLOC") &&
+	    !alloc_env("HOTPATH_COLLECTORS_ALLOC_ENABLED"))
+		c->alloc_enabled = true;
+	if (c->alloc_enabled && hpi_alloc_ops_get() == NULL)
+		hpi_warn("collectors.alloc: libhotpath-alloc is not loaded (link with "
+			 "-lhotpath-alloc, or run under `hotpath run --alloc`); "
+			 "allocations are not tracked");
+}
+
+int hpi_alloc_start(const hpi_config *c)
+{
+	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+
+	__atomic_store_n(&alloc_tracking, c->alloc_enabled && ops != NULL, __ATOMIC_RELAXED);
+	if (!c->alloc_enabled || ops == NULL)
+		return 0;
+	__atomic_store_n(&hp__alloc_self, c->alloc_self ? 1 : 0, __ATOMIC_RELAXED);
+	ops->reset();
+	return HP__ON_ALLOC;
+}

@@ -1,0 +1,286 @@
+/*
+ * alloc.c - the built-in alloc plugin: per measured function, the bytes and
+ * the number of allocations of each call (avg, percentiles, total, share of
+ * everything allocated) and what is still live (docs/alloc.md).  Two
+ * sections, alloc_bytes and alloc_count, like the Rust original's two
+ * allocation tables.  Runs only while libhotpath-alloc is loaded.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "hpi.h"
+#include "registry.h"
+
+typedef struct alloc_entry {
+	const char *label;      /* borrowed from the site registry */
+	hpi_hist bytes, count;  /* per call */
+	uint64_t live_bytes, live_count; /* this snapshot's */
+} alloc_entry;
+
+typedef struct alloc_state {
+	const hp_host *host;
+	bool self;
+	void **by_site;         /* site id -> alloc_entry */
+	size_t nsites;
+	alloc_entry **entries;
+	size_t n, cap;
+	uint64_t (*live)[2];    /* snapshot scratch: ctx -> bytes, blocks */
+	size_t nlive;
+	uint64_t all_bytes, all_count; /* every thread's, this guard */
+} alloc_state;
+
+/* The entry of a label (site ids with one label share it). */
+static alloc_entry *alloc_label(alloc_state *st, const char *label)
+{
+	alloc_entry *e;
+
+	for (size_t i = 0; i < st->n; i++)
+		if (strcmp(st->entries[i]->label, label) == 0)
+			return st->entries[i];
+	if (!hpi_grow(&st->entries, &st->cap, sizeof(*st->entries), (uint32_t)st->n) ||
+	    (e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->label = label;
+	hpi_hist_init(&e->bytes);
+	hpi_hist_init(&e->count);
+	st->entries[st->n++] = e;
+	return e;
+}
+
+static alloc_entry *alloc_site(alloc_state *st, uint32_t id)
+{
+	const hp_site_info *info;
+	void **slot;
+
+	if (id < st->nsites && st->by_site[id] != NULL)
+		return st->by_site[id];
+	if ((slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id)) == NULL)
+		return NULL;
+	if (*slot == NULL && (info = st->host->site(id)) != NULL)
+		*slot = alloc_label(st, info->label);
+	return *slot;
+}
+
+static int alloc_init(const hp_host *host, const hp_options *opts, void **state, char **cause)
+{
+	alloc_state *st = calloc(1, sizeof(*st));
+
+	(void)cause;
+	if (st == NULL)
+		return HP_ENOMEM;
+	st->host = host;
+	st->self = host->option_int(opts, "self", 0) != 0;
+	*state = st;
+	return 0;
+}
+
+static void alloc_events(void *state, const hp_event *evs, size_t n)
+{
+	alloc_state *st = state;
+
+	for (size_t i = 0; i < n; i++) {
+		alloc_entry *e = alloc_site(st, evs[i].site);
+		if (e == NULL)
+			continue;
+		hpi_hist_add(&e->bytes, evs[i].dur_ns);
+		hpi_hist_add(&e->count, evs[i].data ? *(const uint64_t *)evs[i].data : 0);
+	}
+}
+
+static void alloc_event(void *state, const hp_event *ev)
+{
+	alloc_events(state, ev, 1);
+}
+
+/* ---- the live view -------------------------------------------------------- */
+
+static void alloc_live_one(void *u, uint32_t ctx, uint64_t bytes, uint64_t count)
+{
+	alloc_state *st = u;
+
+	if (ctx == 0)
+		return; /* outside every measured function */
+	if (ctx >= st->nlive) {
+		size_t cap = st->nlive ? st->nlive : 64;
+		uint64_t (*v)[2];
+		while (cap <= ctx)
+			cap *= 2;
+		if ((v = realloc(st->live, cap * sizeof(*v))) == NULL)
+			return;
+		memset(v + st->nlive, 0, (cap - st->nlive) * sizeof(*v));
+		st->live = v;
+		st->nlive = cap;
+	}
+	st->live[ctx][0] += bytes;
+	st->live[ctx][1] += count;
+}
+
+static void alloc_thread_one(void *u, const hpi_alloc_thread *t)
+{
+	alloc_state *st = u;
+
+	st->all_bytes += t->bytes;
+	st->all_count += t->count;
+}
+
+/* Live bytes per entry: the innermost site of each context (self), or
+ * every distinct site of it (cumulative). */
+static void alloc_live(alloc_state *st)
+{
+	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+
+	for (size_t i = 0; i < st->n; i++)
+		st->entries[i]->live_bytes = st->entries[i]->live_count = 0;
+	st->all_bytes = st->all_count = 0;
+	if (ops == NULL)
+		return;
+	if (st->live != NULL)
+		memset(st->live, 0, st->nlive * sizeof(*st->live));
+	ops->live(alloc_live_one, st);
+	ops->threads(alloc_thread_one, st);
+	for (uint32_t ctx = 1; ctx < st->nlive; ctx++) {
+		const uint32_t *sites;
+		uint32_t n = 0;
+
+		if (st->live[ctx][1] == 0 || (sites = hpi_alloc_ctx_sites(ctx, &n)) == NULL || n == 0)
+			continue;
+		uint32_t first = st->self ? n - 1 : 0;
+		for (uint32_t k = first; k < n; k++) {
+			alloc_entry *e = alloc_site(st, sites[k]);
+			bool seen = false;
+			if (e == NULL)
+				continue;
+			for (uint32_t j = first; j < k && !seen; j++)
+				seen = alloc_site(st, sites[j]) == e; /* recursion: once */
+			if (seen)
+				continue;
+			e->live_bytes += st->live[ctx][0];
+			e->live_count += st->live[ctx][1];
+		}
+	}
+}
+
+/* ---- sections ------------------------------------------------------------- */
+
+static int alloc_cmp_bytes(const void *a, const void *b)
+{
+	const alloc_entry *x = *(alloc_entry *const *)a, *y = *(alloc_entry *const *)b;
+	uint64_t sx = hpi_hist_sum(&x->bytes), sy = hpi_hist_sum(&y->bytes);
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	if (x->live_bytes != y->live_bytes)
+		return x->live_bytes > y->live_bytes ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+static int alloc_cmp_count(const void *a, const void *b)
+{
+	const alloc_entry *x = *(alloc_entry *const *)a, *y = *(alloc_entry *const *)b;
+	uint64_t sx = hpi_hist_sum(&x->count), sy = hpi_hist_sum(&y->count);
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
+	if (x->live_count != y->live_count)
+		return x->live_count > y->live_count ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* One of the two sections: the same columns over bytes or counts. */
+static int alloc_section(alloc_state *st, hp_snapshot *snap, bool bytes)
+{
+	const hp_host *h = st->host;
+	size_t np;
+	const double *p = h->percentiles(&np);
+	hp_unit u = bytes ? HP_UNIT_BYTES : HP_UNIT_COUNT;
+	hp_section *sec = bytes ? h->section_add(snap, "alloc_bytes", "Allocated bytes")
+				: h->section_add(snap, "alloc_count", "Allocations");
+	uint64_t all = bytes ? st->all_bytes : st->all_count;
+	hpi_buf cols;
+	char key[32], title[32];
+
+	if (sec == NULL)
+		return HP_ENOMEM;
+	h->column_add(sec, "name", "Function", HP_UNIT_TEXT);
+	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
+	h->column_add(sec, "avg", "Avg", u);
+	hpi_buf_init(&cols);
+	hpi_buf_puts(&cols, "name,calls,avg");
+	for (size_t i = 0; i < np; i++) {
+		snprintf(key, sizeof(key), "p%g", p[i]);
+		snprintf(title, sizeof(title), "P%g", p[i]);
+		h->column_add(sec, key, title, u);
+		hpi_buf_printf(&cols, ",%s", key);
+	}
+	hpi_buf_puts(&cols, ",total,percent_total,live");
+	h->column_add(sec, "total", "Total", u);
+	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	h->column_add(sec, "live", "Live", u);
+	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
+	hpi_buf_fini(&cols);
+	h->meta_set(sec, "alloc.mode", st->self ? "self" : "cumulative");
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)all);
+	h->meta_set(sec, "alloc.all", key);
+	if (st->n > 1)
+		qsort(st->entries, st->n, sizeof(*st->entries), bytes ? alloc_cmp_bytes : alloc_cmp_count);
+	for (size_t i = 0; i < st->n; i++) {
+		const alloc_entry *e = st->entries[i];
+		const hpi_hist *hh = bytes ? &e->bytes : &e->count;
+		uint64_t total = hpi_hist_sum(hh), calls = hh->count;
+		size_t r = h->row_add(sec), c = 0;
+
+		h->cell_text(sec, r, c++, e->label);
+		h->cell_int(sec, r, c++, (int64_t)calls);
+		h->cell_int(sec, r, c++, (int64_t)(calls ? (total + calls / 2) / calls : 0));
+		for (size_t k = 0; k < np; k++)
+			h->cell_int(sec, r, c++, calls ? (int64_t)hpi_hist_percentile(hh, p[k]) : 0);
+		h->cell_int(sec, r, c++, (int64_t)total);
+		h->cell_real(sec, r, c++, all ? 100.0 * (double)total / (double)all : 0.0);
+		h->cell_int(sec, r, c++, (int64_t)(bytes ? e->live_bytes : e->live_count));
+	}
+	return 0;
+}
+
+static int alloc_snapshot(void *state, hp_snapshot *snap)
+{
+	alloc_state *st = state;
+	int rv;
+
+	alloc_live(st);
+	if ((rv = alloc_section(st, snap, true)) != 0)
+		return rv;
+	return alloc_section(st, snap, false);
+}
+
+static void alloc_fini(void *state)
+{
+	alloc_state *st = state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->n; i++) {
+		hpi_hist_fini(&st->entries[i]->bytes);
+		hpi_hist_fini(&st->entries[i]->count);
+		free(st->entries[i]);
+	}
+	free(st->entries);
+	free(st->by_site);
+	free(st->live);
+	free(st);
+}
+
+const hp_plugin_ops hpi_alloc_plugin = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_plugin_ops),
+	.name = "alloc",
+	.description = "per-function allocations: bytes, counts, live bytes",
+	.events = HP_EV_BIT(HP_EV_ALLOC),
+	.init = alloc_init,
+	.on_event = alloc_event,
+	.snapshot = alloc_snapshot,
+	.fini = alloc_fini,
+	.on_events = alloc_events,
+};
