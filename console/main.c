@@ -23,6 +23,7 @@ static const hpc_cmd main_cmds[] = {
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},
 	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
+	{"run", hpc_cmd_run, "run a program with what profiling needs (--alloc: allocations)"},
 };
 
 #define MAIN_NCMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))
