@@ -32,7 +32,8 @@ struct hp__atls {
 	uint32_t ctx;     /* context of hash, or HPI_CTX_DIRTY */
 	uint32_t depth;   /* open measured frames (may exceed HPI_ASTACK) */
 	int internal;     /* > 0: hotpath's own work, nothing is counted */
-	int state;        /* libhotpath-alloc's: 0 new, 1 tracked, 2 gone */
+	int state;        /* libhotpath-alloc's: 0 new, 1 tracked, 2 gone,
+			   * 3 never tracked, 4 table of an earlier guard */
 	void *table;      /* libhotpath-alloc's: this thread's live blocks */
 	void *rec;        /* libhotpath-alloc's: this thread's record */
 	uint32_t stack[HPI_ASTACK];         /* open sites, innermost last */

@@ -227,7 +227,7 @@ static bool a_thread(struct hp__atls *a)
 	a_rec *r;
 	a_table *t;
 
-	if (a->state >= 2)
+	if (a->state == 2 || a->state == 3)
 		return false;
 	a->internal++;
 	if (a->state == 0) {
@@ -261,13 +261,14 @@ static bool a_thread(struct hp__atls *a)
 		a->rec = r;
 		a->state = 1;
 	}
-	t = a->table;
-	if (t->epoch != __atomic_load_n(&a_epoch, __ATOMIC_ACQUIRE)) {
+	if (a->state == 4) {
 		/* a new guard: forget the last one's blocks */
 		pthread_mutex_lock(&a_lock);
+		t = a->table;
 		memset(t->s, 0, (t->mask + 1) * sizeof(a_slot));
 		t->used = 0;
 		t->epoch = a_epoch;
+		a->state = 1;
 		pthread_mutex_unlock(&a_lock);
 	}
 out:
@@ -314,7 +315,7 @@ static inline void a_note(void *p, size_t n)
 
 	if (__builtin_expect(a->internal != 0, 0))
 		return;
-	if (__builtin_expect(a->state != 1 || t->epoch != a_epoch, 0)) {
+	if (__builtin_expect(a->state != 1, 0)) {
 		if (!a_thread(a))
 			return;
 		t = a->table;
@@ -358,7 +359,7 @@ static inline bool a_forget(void *p, uint64_t *size)
 
 	if (__builtin_expect(a->internal != 0, 0))
 		return false;
-	if (__builtin_expect(a->state != 1 || t->epoch != a_epoch, 0)) {
+	if (__builtin_expect(a->state != 1, 0)) {
 		if (!a_thread(a))
 			return false;
 		t = a->table;
@@ -508,6 +509,9 @@ static void a_reset(void)
 			continue;
 		}
 		a_counters(r->a, r->base);
+		/* its table is the last guard's: it empties it on its next call
+		 * (until then walkers skip it: its epoch is old) */
+		__atomic_store_n(&r->a->state, 4, __ATOMIC_RELAXED);
 		pp = &r->next;
 	}
 	__atomic_store_n(&a_lost, 0, __ATOMIC_RELAXED);
