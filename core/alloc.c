@@ -73,33 +73,41 @@ static inline uint64_t alloc_mix(uint64_t h, uint32_t site)
 void hp__alloc_enter(hp__scope *sc)
 {
 	struct hp__atls *a = &hp__atls;
-	hp__aframe *f = &sc->af;
+	hpi_aframe *f;
 
-	if (a->internal)
+	/* deeper frames are not tracked: their allocations count for the
+	 * nearest frame that is */
+	if (a->internal || a->depth >= HPI_ASTACK)
 		return;
-	sc->alloc = 1;
+	f = &a->frames[a->depth++];
+	sc->alloc = a->depth;
 	f->bytes = a->bytes;
 	f->count = a->count;
 	f->child_bytes = a->child_bytes;
 	f->child_count = a->child_count;
 	f->hash = a->hash;
 	f->ctx = a->ctx;
+	f->site = sc->id;
 	a->child_bytes = 0;
 	a->child_count = 0;
 	a->hash = alloc_mix(a->hash, sc->id);
 	a->ctx = HPI_CTX_DIRTY;
-	if (a->depth < HPI_ASTACK)
-		a->stack[a->depth] = sc->id;
-	a->depth++;
 }
 
 void hp__alloc_leave(hp__scope *sc, uint64_t t1)
 {
 	struct hp__atls *a = &hp__atls;
-	hp__aframe *f = &sc->af;
-	uint64_t db = a->bytes - f->bytes, dc = a->count - f->count;
-	uint64_t b = db, c = dc;
+	hpi_aframe *f;
+	uint64_t db, dc, b, c;
 
+	/* frame sc->alloc - 1 is ours; frames above it were left by longjmp */
+	if (sc->alloc > a->depth)
+		return; /* a longjmp took us past it already */
+	f = &a->frames[sc->alloc - 1];
+	db = a->bytes - f->bytes;
+	dc = a->count - f->count;
+	b = db;
+	c = dc;
 	if (__atomic_load_n(&hp__alloc_self, __ATOMIC_RELAXED)) {
 		b -= a->child_bytes;
 		c -= a->child_count;
@@ -108,8 +116,7 @@ void hp__alloc_leave(hp__scope *sc, uint64_t t1)
 	a->child_count = f->child_count + dc;
 	a->hash = f->hash;
 	a->ctx = f->ctx;
-	if (a->depth > 0)
-		a->depth--;
+	a->depth = sc->alloc - 1;
 	hpi_emit_pair(sc->id | ((uint32_t)HP__EV_ALLOC << HP__KIND_SHIFT), t1, b,
 		      c > 0xfffffffeu ? 0xfffffffeu : (uint32_t)c);
 }
@@ -182,7 +189,12 @@ uint32_t hp__alloc_ctx(void)
 	if (a->cache[slot].hash == a->hash && a->cache[slot].ctx != 0)
 		return a->ctx = a->cache[slot].ctx;
 	a->internal++;
-	id = ctx_intern(a->hash, a->stack, a->depth < HPI_ASTACK ? a->depth : HPI_ASTACK);
+	{
+		uint32_t sites[HPI_ASTACK];
+		for (uint32_t i = 0; i < a->depth; i++)
+			sites[i] = a->frames[i].site;
+		id = ctx_intern(a->hash, sites, a->depth);
+	}
 	a->internal--;
 	if (id != 0) {
 		a->cache[slot].hash = a->hash;

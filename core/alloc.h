@@ -22,6 +22,15 @@
 #define HPI_CTX_DIRTY 0xffffffffu /* the innermost frame has no context yet */
 #define HPI_CTX_MAX (1u << 24)  /* contexts fit 24 bits of a table entry */
 
+/* What an open measured frame remembers (hp__alloc_enter). */
+typedef struct hpi_aframe {
+	uint64_t bytes, count;             /* the thread's totals at entry */
+	uint64_t child_bytes, child_count; /* the enclosing frame's, saved */
+	uint64_t hash;                     /* the enclosing frame's stack hash */
+	uint32_t ctx;                      /* the enclosing frame's context */
+	uint32_t site;
+} hpi_aframe;
+
 /* Per-thread allocation state.  Written by its thread only (the collector
  * reads the four totals with relaxed loads). */
 struct hp__atls {
@@ -30,14 +39,14 @@ struct hp__atls {
 	uint64_t child_bytes, child_count; /* closed children of the innermost frame */
 	uint64_t hash;    /* hash of the open frames' sites, 0 = none open */
 	uint32_t ctx;     /* context of hash, or HPI_CTX_DIRTY */
-	uint32_t depth;   /* open measured frames (may exceed HPI_ASTACK) */
+	uint32_t depth;   /* open measured frames in frames[] */
 	int internal;     /* > 0: hotpath's own work, nothing is counted */
 	int state;        /* libhotpath-alloc's: 0 new, 1 tracked, 2 gone,
 			   * 3 never tracked, 4 table of an earlier guard */
 	void *table;      /* libhotpath-alloc's: this thread's live blocks */
 	void *rec;        /* libhotpath-alloc's: this thread's record */
-	uint32_t stack[HPI_ASTACK];         /* open sites, innermost last */
 	struct { uint64_t hash; uint32_t ctx; } cache[HPI_ACACHE];
+	hpi_aframe frames[HPI_ASTACK];      /* open frames, innermost last */
 };
 
 HP_API extern __thread struct hp__atls hp__atls __attribute__((tls_model("initial-exec")));

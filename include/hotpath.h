@@ -227,19 +227,10 @@ HP_API void hp__emit_pay_slow(uint32_t site, uint64_t t, uint64_t payload);
 HP_API hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func);
 HP_API void hp__main_end(hp_guard **g);
 
-/* What a measured scope remembers for allocation tracking (core/alloc.c). */
-typedef struct hp__aframe {
-	uint64_t bytes, count;          /* the thread's totals at entry */
-	uint64_t child_bytes, child_count; /* the enclosing frame's, saved */
-	uint64_t hash;                  /* the enclosing frame's stack hash */
-	uint32_t ctx;                   /* the enclosing frame's context */
-} hp__aframe;
-
 typedef struct hp__scope {
 	uint64_t t0;
 	uint32_t id;
-	uint32_t alloc;  /* 1: af is open (allocation tracking was on) */
-	hp__aframe af;
+	uint32_t alloc;  /* allocation tracking's frame (core/alloc.c) + 1, or 0 */
 } hp__scope;
 
 /* Allocation tracking's half of a scope (core/alloc.c). */
