@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <hotpath.h>
 #include <hotpath/plugin.h>
@@ -42,9 +43,33 @@ typedef struct hpi_buf {
 
 void hpi_buf_init(hpi_buf *b);
 void hpi_buf_fini(hpi_buf *b);
-void hpi_buf_putc(hpi_buf *b, char c);
-void hpi_buf_puts(hpi_buf *b, const char *s);
-void hpi_buf_putn(hpi_buf *b, const char *s, size_t n);
+/* A decimal integer, as printf's PRId64 writes it, without printf. */
+void hpi_buf_i64(hpi_buf *b, int64_t v);
+void hpi_buf_putn_slow(hpi_buf *b, const char *s, size_t n);
+
+/* Appends n bytes.  Inline: a report writes hundreds of thousands of
+ * small pieces, and most fit without growing. */
+static inline void hpi_buf_putn(hpi_buf *b, const char *s, size_t n)
+{
+	if (__builtin_expect(b != NULL && s != NULL && n < b->cap - b->len && !b->failed, 1)) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	hpi_buf_putn_slow(b, s, n);
+}
+
+static inline void hpi_buf_putc(hpi_buf *b, char c)
+{
+	hpi_buf_putn(b, &c, 1);
+}
+
+static inline void hpi_buf_puts(hpi_buf *b, const char *s)
+{
+	if (s != NULL)
+		hpi_buf_putn(b, s, strlen(s));
+}
 void hpi_buf_printf(hpi_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal with quotes (RFC 8259 escapes,
  * ill-formed UTF-8 as U+FFFD); NULL appends null. */

@@ -71,9 +71,16 @@ struct hpi_publisher {
 /* FNV-1a, to see whether a section changed. */
 static uint64_t publish_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = 0xcbf29ce484222325ull, w;
+	size_t i;
 
-	for (size_t i = 0; i < n; i++)
+	/* eight bytes a step: a tick hashes every section it renders */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
 	return h;
 }

@@ -365,9 +365,41 @@ static void json_key(json_w *w, const char *key)
 bool hpi_render_real(char *buf, size_t len, double d)
 {
 	size_t n;
+	double s;
 
 	if (!isfinite(d) || len < 400) /* %.4f of DBL_MAX is 316 bytes */
 		return false;
+	/* The common case without printf (a report or a publish tick writes
+	 * thousands of these): below 1e6, d * 1e4 is off by less than 2e-6 of
+	 * a unit, so away from a half it rounds as %.4f does. */
+	s = d * 10000.0;
+	if (fabs(d) < 1e6 && fabs(fabs(s - trunc(s)) - 0.5) > 1e-4) {
+		int64_t q = (int64_t)llround(s);
+		uint64_t u = q < 0 ? (uint64_t)-q : (uint64_t)q;
+		unsigned frac = (unsigned)(u % 10000);
+		char *p = buf;
+		if (q < 0)
+			*p++ = '-';
+		{
+			char tmp[24], *t = tmp + sizeof(tmp);
+			uint64_t ip = u / 10000;
+			do {
+				*--t = (char)('0' + ip % 10);
+				ip /= 10;
+			} while (ip != 0);
+			memcpy(p, t, (size_t)(tmp + sizeof(tmp) - t));
+			p += tmp + sizeof(tmp) - t;
+		}
+		if (frac != 0) {
+			*p++ = '.';
+			for (unsigned div = 1000; frac != 0; div /= 10) {
+				*p++ = (char)('0' + frac / div);
+				frac %= div;
+			}
+		}
+		*p = '\0';
+		return true;
+	}
 	n = (size_t)snprintf(buf, len, "%.4f", d);
 	while (n > 0 && buf[n - 1] == '0')
 		n--;
@@ -419,7 +451,7 @@ static void json_cell(json_w *w, const hp_section *sec, size_t row, size_t col)
 	if (!hp_section_has(sec, row, col))
 		hpi_buf_puts(w->out, "null");
 	else if (hpi_unit_is_int(u))
-		hpi_buf_printf(w->out, "%" PRId64, hp_section_int(sec, row, col));
+		hpi_buf_i64(w->out, hp_section_int(sec, row, col));
 	else if (hpi_unit_is_real(u))
 		json_real(w, hp_section_real(sec, row, col));
 	else
@@ -429,15 +461,21 @@ static void json_cell(json_w *w, const hp_section *sec, size_t row, size_t col)
 static void json_rows(json_w *w, const hp_section *sec, size_t shown);
 
 /* One row object: a key per column, then "log" when the row has one (and
- * no column already took the key). */
-static void json_row(json_w *w, const hp_section *sec, size_t row)
+ * no column already took the key).  keys[c] is column c's key, quoted and
+ * with its colon, or NULL. */
+static void json_row(json_w *w, const hp_section *sec, size_t row, const hpi_buf *keys)
 {
 	const hp_section *log = hpi_section_log(sec, row);
 	size_t c;
 
 	json_open(w, '{');
 	for (c = 0; c < hp_section_ncolumns(sec); c++) {
-		json_key(w, hp_section_column_key(sec, c));
+		if (keys != NULL && !keys[c].failed && keys[c].data != NULL) {
+			json_sep(w);
+			hpi_buf_putn(w->out, keys[c].data, keys[c].len);
+		} else {
+			json_key(w, hp_section_column_key(sec, c));
+		}
 		json_cell(w, sec, row, c);
 	}
 	if (log != NULL && hpi_section_col(sec, "log") < 0 &&
@@ -451,14 +489,23 @@ static void json_row(json_w *w, const hp_section *sec, size_t row)
 /* Array of the first shown rows. */
 static void json_rows(json_w *w, const hp_section *sec, size_t shown)
 {
-	size_t r;
+	size_t r, c, nc = hp_section_ncolumns(sec);
+	hpi_buf *keys = shown > 1 && nc > 0 ? calloc(nc, sizeof(*keys)) : NULL;
 
+	/* every row repeats the keys: escape them once */
+	for (c = 0; keys != NULL && c < nc; c++) {
+		hpi_buf_json_str(&keys[c], hp_section_column_key(sec, c));
+		hpi_buf_puts(&keys[c], w->pretty ? ": " : ":");
+	}
 	json_open(w, '[');
 	for (r = 0; r < shown; r++) {
 		json_sep(w);
-		json_row(w, sec, r);
+		json_row(w, sec, r, keys);
 	}
 	json_close(w, ']');
+	for (c = 0; keys != NULL && c < nc; c++)
+		hpi_buf_fini(&keys[c]);
+	free(keys);
 }
 
 /* Object of string pairs. */

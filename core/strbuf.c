@@ -63,7 +63,7 @@ static bool buf_reserve(hpi_buf *b, size_t n)
 }
 
 /* Appends n bytes of s; on failure appends the part that fits. */
-void hpi_buf_putn(hpi_buf *b, const char *s, size_t n)
+void hpi_buf_putn_slow(hpi_buf *b, const char *s, size_t n)
 {
 	if (b == NULL || s == NULL || n == 0 || b->failed)
 		return;
@@ -78,17 +78,20 @@ void hpi_buf_putn(hpi_buf *b, const char *s, size_t n)
 }
 
 /* Appends one byte. */
-void hpi_buf_putc(hpi_buf *b, char c)
+void hpi_buf_i64(hpi_buf *b, int64_t v)
 {
-	hpi_buf_putn(b, &c, 1);
+	char tmp[24], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	hpi_buf_putn(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
-/* Appends a NUL-terminated string; NULL appends nothing. */
-void hpi_buf_puts(hpi_buf *b, const char *s)
-{
-	if (s != NULL)
-		hpi_buf_putn(b, s, strlen(s));
-}
 
 /* Appends printf output; on failure keeps the part that fit. */
 void hpi_buf_printf(hpi_buf *b, const char *fmt, ...)
@@ -184,8 +187,22 @@ void hpi_buf_json_str(hpi_buf *b, const char *s)
 	const unsigned char *run;
 	int n;
 
+	size_t len;
+
 	if (s == NULL) {
 		hpi_buf_puts(b, "null");
+		return;
+	}
+	/* the usual string needs no escape: one copy */
+	for (len = 0; p[len] >= 0x20 && p[len] < 0x80 && p[len] != '"' && p[len] != '\\'; len++)
+		;
+	if (p[len] == '\0' && b != NULL && !b->failed && len + 2 < b->cap - b->len) {
+		char *d = b->data + b->len;
+		d[0] = '"';
+		memcpy(d + 1, s, len);
+		d[len + 1] = '"';
+		d[len + 2] = '\0';
+		b->len += len + 2;
 		return;
 	}
 	hpi_buf_putc(b, '"');
