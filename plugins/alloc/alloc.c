@@ -30,7 +30,13 @@ typedef struct alloc_state {
 	uint64_t (*live)[2];    /* snapshot scratch: ctx -> bytes, blocks */
 	size_t nlive;
 	uint64_t all_bytes, all_count; /* every thread's, this guard */
+	uint64_t live_at;       /* elapsed ns of the last walk; 0 = never */
 } alloc_state;
+
+/* While the program runs, live blocks are walked at most once a second:
+ * the walk holds libhotpath-alloc's lock, which a thread freeing another
+ * thread's block waits for.  The report's snapshot always walks. */
+#define ALLOC_LIVE_EVERY_NS 1000000000u
 
 /* The entry of a label (site ids with one label share it). */
 static alloc_entry *alloc_label(alloc_state *st, const char *label)
@@ -131,6 +137,12 @@ static void alloc_thread_one(void *u, const hpi_alloc_thread *t)
 static void alloc_live(alloc_state *st)
 {
 	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+	uint64_t now = st->host->elapsed_ns();
+	bool running = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_ALLOC;
+
+	if (running && st->live_at != 0 && now - st->live_at < ALLOC_LIVE_EVERY_NS)
+		return; /* the last walk's figures stand */
+	st->live_at = now ? now : 1;
 
 	for (size_t i = 0; i < st->n; i++)
 		st->entries[i]->live_bytes = st->entries[i]->live_count = 0;
