@@ -1,8 +1,8 @@
 /*
  * cmd_console.c - `hotpath console [URL...]`: the live ncurses dashboard.
  *
- * One loop, no threads of our own: it drains every target's SUB socket
- * into the model, asks the query endpoint for the details pane, runs the
+ * One loop: it applies the messages each target's reader thread decoded
+ * (net.c) to the model, asks the query endpoint for the details pane, runs the
  * Lua panels when data changed, reads keys (100 ms at most between two
  * turns) and redraws when something changed or a second passed.  stderr is
  * a pipe while the screen is ours, so nothing (nng, Lua, hotpath's own
@@ -209,8 +209,7 @@ static void console_poll_net(console *c, uint64_t now)
 		hpc_target *t = c->m.targets[i];
 		hpc_conn *conn = c->conns[i];
 		const char *why;
-		char *msg;
-		size_t len;
+		hpc_msg *d;
 		bool was = t->connected;
 
 		if (conn == NULL)
@@ -228,9 +227,8 @@ static void console_poll_net(console *c, uint64_t now)
 			c->dirty = true;
 		}
 		c->dirty |= was != t->connected;
-		for (int k = 0; k < CONSOLE_DRAIN && hpc_conn_recv(conn, &msg, &len); k++) {
-			hpc_model_feed(&c->m, i, msg, len, now);
-			hpc_conn_msg_free(msg, len);
+		for (int k = 0; k < CONSOLE_DRAIN && (d = hpc_conn_recv(conn)) != NULL; k++) {
+			hpc_model_apply(&c->m, i, d, now);
 			c->dirty = true;
 		}
 	}

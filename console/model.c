@@ -31,7 +31,9 @@ static void model_target_free(hpc_target *t)
 	free(t->caller);
 	free(t->host);
 	free(t->problem);
-	json_decref(t->pending);
+	for (size_t i = 0; i < t->npending; i++)
+		hpc_msg_free(t->pending[i]);
+	free(t->pending);
 	free(t);
 }
 
@@ -184,18 +186,78 @@ static void model_hello(hpc_target *t, const json_t *j)
 	}
 }
 
-/* A section message: its report's one section replaces the old rows. */
-static int model_section(hpc_target *t, const json_t *j, uint64_t now)
-{
-	const json_t *sj = json_array_get(json_object_get(json_object_get(j, "report"),
-							  "sections"), 0);
-	const char *why;
-	hpc_section *s = hpc_section_parse(sj, &why);
-	size_t i;
+/* A decoded message: what the loop applies.  Decoding (JSON parse, cell
+ * formatting) touches no model, so it can run on another thread. */
+struct hpc_msg {
+	enum { MSG_HELLO, MSG_SECTION, MSG_OTHER } kind;
+	long schema;
+	json_t *hello;       /* MSG_HELLO: the body */
+	hpc_section *sec;    /* MSG_SECTION: its one section */
+};
 
-	if (s == NULL)
-		return HP_EINVAL;
-	i = model_find(t, s->id);
+hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
+{
+	const char *sp = msg ? memchr(msg, ' ', len) : NULL, *type;
+	json_t *j, *schema;
+	json_error_t err;
+	hpc_msg *d;
+	const char *why;
+
+	HPC_MEASURE();
+	*rv = HP_EINVAL;
+	if (sp == NULL)
+		return NULL;
+	j = json_loadb(sp + 1, len - (size_t)(sp + 1 - msg), 0, &err);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	schema = json_object_get(j, "schema");
+	d->schema = json_is_integer(schema) ? (long)json_integer_value(schema) : -1;
+	type = json_string_value(json_object_get(j, "type"));
+	*rv = 0;
+	if (d->schema != HPC_SCHEMA || type == NULL) {
+		d->kind = MSG_OTHER;
+		*rv = d->schema != HPC_SCHEMA ? HP_ENOTSUP : HP_EINVAL;
+	} else if (strcmp(type, "hotpath_hello") == 0) {
+		d->kind = MSG_HELLO;
+		d->hello = json_incref(j);
+	} else if (strcmp(type, "hotpath_section") == 0) {
+		d->kind = MSG_SECTION;
+		d->sec = hpc_section_parse(json_array_get(json_object_get(
+			json_object_get(j, "report"), "sections"), 0), &why);
+		if (d->sec == NULL)
+			*rv = HP_EINVAL;
+	} else {
+		d->kind = MSG_OTHER; /* a type of a later version: ignored */
+	}
+	json_decref(j);
+	return d;
+}
+
+void hpc_msg_free(hpc_msg *d)
+{
+	if (d == NULL)
+		return;
+	json_decref(d->hello);
+	hpc_section_free(d->sec);
+	free(d);
+}
+
+const char *hpc_msg_topic(const hpc_msg *d)
+{
+	return d->kind == MSG_SECTION && d->sec != NULL ? d->sec->id : NULL;
+}
+
+/* A section message: its section replaces the old rows (taken from d). */
+static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
+{
+	hpc_section *s = d->sec;
+	size_t i = model_find(t, s->id);
+
+	HPC_MEASURE();
+	d->sec = NULL;
 	if (i == t->nsecs) {
 		t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
 		t->secs[t->nsecs++] = NULL;
@@ -205,79 +267,83 @@ static int model_section(hpc_target *t, const json_t *j, uint64_t now)
 	t->secs[i] = s;
 	s->updated_ns = now;
 	t->changed = true;
-	return 0;
 }
 
-/* Applies one parsed message body. */
-static int model_apply(hpc_target *t, const json_t *j, uint64_t now)
+/* Keeps d while paused, replacing an earlier message of its topic. */
+static void model_hold(hpc_target *t, hpc_msg *d)
 {
-	const char *type = json_string_value(json_object_get(j, "type"));
-
-	if (type == NULL)
-		return HP_EINVAL;
-	if (strcmp(type, "hotpath_hello") == 0) {
-		model_hello(t, j);
-		return 0;
+	for (size_t i = 0; i < t->npending; i++) {
+		if (strcmp(hpc_msg_topic(t->pending[i]), hpc_msg_topic(d)) == 0) {
+			hpc_msg_free(t->pending[i]);
+			t->pending[i] = d;
+			return;
+		}
 	}
-	if (strcmp(type, "hotpath_section") == 0)
-		return model_section(t, j, now);
-	return 0; /* a type of a later version: ignored */
+	t->pending = xreallocarray(t->pending, t->npending + 1, sizeof(*t->pending));
+	t->pending[t->npending++] = d;
 }
 
-int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_t now)
+int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
 {
 	hpc_target *t = ti < m->ntargets ? m->targets[ti] : NULL;
-	const char *sp = msg ? memchr(msg, ' ', len) : NULL;
-	json_error_t err;
-	json_t *j, *schema;
-	int rv = 0;
 
-	if (t == NULL || sp == NULL)
-		return HP_EINVAL;
-	j = json_loadb(sp + 1, len - (size_t)(sp + 1 - msg), 0, &err);
-	if (!json_is_object(j)) {
-		json_decref(j);
+	if (t == NULL || d == NULL) {
+		hpc_msg_free(d);
 		return HP_EINVAL;
 	}
 	t->last_ns = now;
-	schema = json_object_get(j, "schema");
-	t->schema = json_is_integer(schema) ? (long)json_integer_value(schema) : -1;
+	t->schema = d->schema;
 	if (t->schema != HPC_SCHEMA) {
 		free(t->problem);
 		t->problem = xasprintf("%s speaks wire schema %ld; this console reads schema %d "
 				       "(docs/wire.md)", t->url, t->schema, HPC_SCHEMA);
-		json_decref(j);
+		hpc_msg_free(d);
 		return HP_ENOTSUP;
 	}
 	free(t->problem);
 	t->problem = NULL;
-	if (m->paused && json_is_string(json_object_get(j, "topic")) &&
-	    strcmp(json_string_value(json_object_get(j, "type")) ?: "", "hotpath_section") == 0) {
-		if (t->pending == NULL)
-			t->pending = json_object();
-		json_object_set(t->pending, json_string_value(json_object_get(j, "topic")), j);
-	} else {
-		rv = model_apply(t, j, now);
+	if (d->kind == MSG_HELLO)
+		model_hello(t, d->hello);
+	else if (d->kind == MSG_SECTION && d->sec != NULL && m->paused) {
+		model_hold(t, d);
+		return 0;
+	} else if (d->kind == MSG_SECTION && d->sec != NULL)
+		model_section(t, d, now);
+	hpc_msg_free(d);
+	return 0;
+}
+
+int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_t now)
+{
+	int rv;
+	hpc_msg *d;
+
+	if (ti >= m->ntargets)
+		return HP_EINVAL;
+	if ((d = hpc_msg_decode(msg, len, &rv)) == NULL)
+		return rv;
+	if (rv == HP_EINVAL) {
+		hpc_msg_free(d);
+		return rv;
 	}
-	json_decref(j);
-	return rv;
+	return hpc_model_apply(m, ti, d, now) ?: rv;
 }
 
 void hpc_model_pause(hpc_model *m, bool on, uint64_t now)
 {
-	const char *k;
-	json_t *v;
-
 	m->paused = on;
 	if (on)
 		return;
 	for (size_t i = 0; i < m->ntargets; i++) {
 		hpc_target *t = m->targets[i];
 
-		json_object_foreach(t->pending, k, v)
-			model_apply(t, v, now);
-		json_decref(t->pending);
+		for (size_t k = 0; k < t->npending; k++) {
+			model_section(t, t->pending[k], now);
+			hpc_msg_free(t->pending[k]);
+		}
+		free(t->pending);
 		t->pending = NULL;
+		t->npending = 0;
 	}
 }
 

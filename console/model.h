@@ -28,14 +28,17 @@
 typedef struct hpc_col {
 	char *key, *title;
 	hp_unit unit;
-	size_t width; /* widest of the title and every cell, in screen columns */
+	size_t width; /* widest of the title, the text cells and the numbers
+		       * shown so far (hpc_section_widen), in screen columns */
 } hpc_col;
 
 /* One cell: the text shown and the value sorted by. */
 typedef struct hpc_cell {
-	uint32_t text; /* offset of the display text in the section's pool */
+	uint32_t text; /* not a number: offset of its text in the section's pool */
 	bool set;      /* false: the row has no value ("-") */
-	double num;    /* numeric columns: the value */
+	bool lazy;     /* a number: formatted by hpc_section_text when shown */
+	bool is_int;   /* it came as a JSON integer */
+	double num;    /* the number (sorted by) */
 } hpc_cell;
 
 /* A section as the console keeps it; also a row's log and a panel's table. */
@@ -82,7 +85,8 @@ typedef struct hpc_target {
 	uint64_t start_ns;    /* when the console started watching */
 	uint64_t last_ns;     /* last message, 0 = none yet */
 	bool changed;         /* data changed since hpc_model_take_changed */
-	json_t *pending;      /* paused: latest message per topic, object */
+	struct hpc_msg **pending; /* paused: the latest section message per topic */
+	size_t npending;
 } hpc_target;
 
 /* The details pane: the selected row's log, asked for on the query endpoint. */
@@ -136,10 +140,23 @@ hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now);
 size_t hpc_model_add_panel(hpc_model *m, const char *title);
 /* Empties what panel view v shows (its title stays). */
 void hpc_panel_view_clear(hpc_panel_view *v);
-/* One message "TOPIC JSON" of target t (docs/wire.md).  0, or HP_EINVAL
- * (not a message), HP_ENOTSUP (unknown schema: t->problem says so).
- * While paused, section messages are kept and applied by hpc_model_pause. */
+/* One message "TOPIC JSON" of target t (docs/wire.md): hpc_msg_decode
+ * then hpc_model_apply.  0, or HP_EINVAL (not a message), HP_ENOTSUP
+ * (unknown schema: t->problem says so).  While paused, section messages
+ * are kept and applied by hpc_model_pause. */
 int hpc_model_feed(hpc_model *m, size_t t, const char *msg, size_t len, uint64_t now);
+/* A message decoded (JSON parsed, cells formatted) but not applied.  Any
+ * thread: it touches no model.  NULL (and *rv HP_EINVAL) when msg is not
+ * a message; else *rv is 0, HP_ENOTSUP (unknown schema) or HP_EINVAL (a
+ * section that cannot be read).  Free with hpc_msg_free, or give it to
+ * hpc_model_apply, which takes it. */
+typedef struct hpc_msg hpc_msg;
+hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv);
+void hpc_msg_free(hpc_msg *d);
+/* The section id of a section message, else NULL. */
+const char *hpc_msg_topic(const hpc_msg *d);
+/* Applies d to target t (and frees it); 0, HP_ENOTSUP or HP_EINVAL. */
+int hpc_model_apply(hpc_model *m, size_t t, hpc_msg *d, uint64_t now);
 /* Pause on or off; turning it off applies what came meanwhile. */
 void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
 /* Where target t stands at now. */
@@ -187,8 +204,11 @@ void hpc_section_free(hpc_section *s);
 void hpc_section_carry(hpc_section *nw, const hpc_section *old);
 /* Re-sorts rows by sort_col / sort_desc and finds sel_name again. */
 void hpc_section_sort(hpc_section *s);
-/* Text of row r (display order position), column c: borrowed. */
+/* Text of row r (display order position), column c, as the report table
+ * writes it: borrowed, valid until 16 more calls on this thread. */
 const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c);
+/* Widens the columns to fit rows from .. from+n-1 (display order). */
+void hpc_section_widen(hpc_section *s, size_t from, size_t n);
 /* The selected row's name, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s);
 /* Screen columns s takes (wcwidth; a byte that is no character counts 1). */

@@ -2,12 +2,14 @@
  * net.c - connections of `hotpath console`: a SUB socket per target whose
  * pipe events say whether it is connected, a probe that tells "nothing
  * listening" from "still connecting" (nng's background dialer keeps that
- * to itself), and a REQ context for the details pane's queries.
+ * to itself), a reader thread that decodes messages off the console's
+ * loop, and a REQ context for the details pane's queries.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +18,24 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "console.h"
+#include "model.h"
 #include "net.h"
 
 #define NET_PROBE_NS 1000000000ull /* between two probes */
 #define NET_QUERY_MS 3000          /* a query's reply, at most */
+#define NET_QUEUE_MAX 512          /* decoded messages waiting, at most */
+#define NET_RECV_MS 100            /* the reader looks at its stop flag this often */
 
 enum { Q_IDLE, Q_SENDING, Q_RECEIVING };
 
 struct hpc_conn {
 	char *url;
+	pthread_t reader;          /* receives and decodes (net_reader) */
+	bool started;
+	int stop;                  /* set by hpc_conn_free */
+	pthread_mutex_t mu;        /* guards q */
+	hpc_msg **q;               /* decoded, waiting for the loop */
+	size_t nq;
 	const char *cacert;
 	bool insecure;
 	nng_socket sub;
@@ -65,6 +76,57 @@ static void net_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	__atomic_add_fetch(&c->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1, __ATOMIC_RELAXED);
 }
 
+/* Queues d for the loop.  A section message replaces one of its topic
+ * that still waits: a loop that falls behind gets the newest rows, once. */
+static void net_push(hpc_conn *c, hpc_msg *d)
+{
+	const char *topic = hpc_msg_topic(d);
+
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; topic != NULL && i < c->nq; i++) {
+		const char *t = hpc_msg_topic(c->q[i]);
+
+		if (t != NULL && strcmp(t, topic) == 0) {
+			hpc_msg_free(c->q[i]);
+			c->q[i] = d;
+			d = NULL;
+			break;
+		}
+	}
+	if (d != NULL && c->nq < NET_QUEUE_MAX) {
+		c->q = xreallocarray(c->q, c->nq + 1, sizeof(*c->q));
+		c->q[c->nq++] = d;
+		d = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+	hpc_msg_free(d);
+}
+
+/* The reader thread: receives and decodes every message (the JSON parse
+ * of a big section takes tens of ms), so the loop only applies them and
+ * keys and frames never wait for it. */
+static void *net_reader(void *arg)
+{
+	hpc_conn *c = arg;
+	hpc_msg *d;
+	char *m;
+	size_t len;
+	int rv;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+		if ((rv = nng_recv(c->sub, &m, &len, NNG_FLAG_ALLOC)) != 0) {
+			if (rv == NNG_ECLOSED)
+				break;
+			continue; /* NNG_ETIMEDOUT: look at stop */
+		}
+		d = hpc_msg_decode(m, len, &rv);
+		nng_free(m, len);
+		if (d != NULL)
+			net_push(c, d);
+	}
+	return NULL;
+}
+
 hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char **err)
 {
 	hpc_conn *c = xcalloc(1, sizeof(*c));
@@ -77,6 +139,7 @@ hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char
 	    (rv = nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMINT, 100)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000)) == 0 &&
+	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, NET_RECV_MS)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, net_pipe_event, c)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_REM_POST, net_pipe_event, c)) == 0)
 		rv = hpc_dial(c->sub, url, cacert, insecure);
@@ -87,6 +150,10 @@ hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char
 		free(c);
 		return NULL;
 	}
+	pthread_mutex_init(&c->mu, NULL);
+	if (pthread_create(&c->reader, NULL, net_reader, c) != 0)
+		fatal("cannot start a thread");
+	c->started = true;
 	if (strncmp(url, "tls+", 4) != 0 && nng_stream_dialer_alloc(&c->probe, url) == 0 &&
 	    nng_aio_alloc(&c->probe_aio, net_done, &c->probe_done) != 0) {
 		nng_stream_dialer_free(c->probe);
@@ -99,6 +166,14 @@ void hpc_conn_free(hpc_conn *c)
 {
 	if (c == NULL)
 		return;
+	if (c->started) {
+		__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+		pthread_join(c->reader, NULL);
+		for (size_t i = 0; i < c->nq; i++)
+			hpc_msg_free(c->q[i]);
+		free(c->q);
+		pthread_mutex_destroy(&c->mu);
+	}
 	/* Sockets are left to the process's end: nng 1.5's close can wait
 	 * for a busy pipe (as in `hotpath dump`).  The aios are stopped. */
 	if (c->probe_aio != NULL) {
@@ -118,14 +193,18 @@ void hpc_conn_free(hpc_conn *c)
 	free(c);
 }
 
-int hpc_conn_recv(hpc_conn *c, char **m, size_t *len)
+hpc_msg *hpc_conn_recv(hpc_conn *c)
 {
-	return nng_recv(c->sub, m, len, NNG_FLAG_ALLOC | NNG_FLAG_NONBLOCK) == 0;
-}
+	hpc_msg *d = NULL;
 
-void hpc_conn_msg_free(char *m, size_t len)
-{
-	nng_free(m, len);
+	pthread_mutex_lock(&c->mu);
+	if (c->nq > 0) {
+		d = c->q[0];
+		memmove(c->q, c->q + 1, (c->nq - 1) * sizeof(*c->q));
+		c->nq--;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return d;
 }
 
 bool hpc_conn_connected(const hpc_conn *c)

@@ -1,8 +1,9 @@
 /*
  * net.h - the console's side of the wire (docs/wire.md): one connection
  * per target, a SUB socket on its publish endpoint and, once hello named
- * it, a REQ context on its query endpoint.  Everything is polled from the
- * console's one loop and never blocks it.
+ * it, a REQ context on its query endpoint.  A reader thread per
+ * connection receives and decodes messages; the console's loop polls for
+ * them and for everything else, and never blocks.
  */
 #ifndef HPC_NET_H
 #define HPC_NET_H
@@ -18,9 +19,9 @@ typedef struct hpc_conn hpc_conn;
 hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char **err);
 /* Closes what can be closed without waiting; NULL is a no-op. */
 void hpc_conn_free(hpc_conn *c);
-/* The next message, if one is waiting: 1 and *m (free with hpc_conn_msg_free). */
-int hpc_conn_recv(hpc_conn *c, char **m, size_t *len);
-void hpc_conn_msg_free(char *m, size_t len);
+/* The next message, already decoded by the connection's reader thread,
+ * or NULL when none waits.  Give it to hpc_model_apply (or hpc_msg_free). */
+struct hpc_msg *hpc_conn_recv(hpc_conn *c);
 /* A pipe to the publisher is up. */
 bool hpc_conn_connected(const hpc_conn *c);
 /* While not connected, checks about once a second whether anything

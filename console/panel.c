@@ -225,9 +225,9 @@ static void panel_push_section(lua_State *L, const hpc_section *s)
 
 			if (!cell->set)
 				continue;
-			if (s->cols[c].unit == HP_UNIT_TEXT)
+			if (!cell->lazy)
 				lua_pushstring(L, s->pool.data + cell->text);
-			else if (cell->num == floor(cell->num) && fabs(cell->num) < 9e15)
+			else if (cell->is_int && fabs(cell->num) < 9e15)
 				lua_pushinteger(L, (lua_Integer)cell->num);
 			else
 				lua_pushnumber(L, cell->num);

@@ -35,10 +35,15 @@ hp_unit hpc_unit_parse(const char *name)
 size_t hpc_text_width(const char *s)
 {
 	mbstate_t st;
-	size_t n = 0, len = strlen(s), k;
+	size_t n = 0, len, k;
 	wchar_t wc;
 	int w;
 
+	while (*s != '\0' && (unsigned char)*s < 0x80) { /* ASCII: one column each */
+		s++;
+		n++;
+	}
+	len = strlen(s);
 	memset(&st, 0, sizeof(st));
 	while (len > 0) {
 		k = mbrtowc(&wc, s, len, &st);
@@ -94,6 +99,33 @@ const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len)
 	return buf;
 }
 
+/* The table's look of a number of unit u (is_int: it came as a JSON
+ * integer) into buf (>= 64 bytes). */
+static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, size_t len)
+{
+	switch (u) {
+	case HP_UNIT_NS:
+		hpi_fmt_ns(buf, len, llround(d));
+		break;
+	case HP_UNIT_BYTES:
+		hpi_fmt_bytes(buf, len, llround(d));
+		break;
+	case HP_UNIT_PERCENT:
+		snprintf(buf, len, "%.2f%%", d);
+		break;
+	case HP_UNIT_RATE:
+		snprintf(buf, len, "%.1f/s", d);
+		break;
+	default:
+		if (is_int)
+			snprintf(buf, len, "%lld", (long long)d);
+		else
+			snprintf(buf, len, "%g", d);
+		break;
+	}
+	return buf;
+}
+
 /* Appends text to the pool with control characters as spaces; returns
  * its offset. */
 static uint32_t section_intern(hpc_section *s, const char *text)
@@ -138,7 +170,9 @@ static bool section_columns(hpc_section *s, const json_t *cols)
 	return true;
 }
 
-/* One row object into row r of the cells. */
+/* One row object into row r of the cells.  Numbers are kept as numbers
+ * and formatted when shown (hpc_section_text): a frame formats the rows on
+ * screen, not 10,000 of them. */
 static void section_row(hpc_section *s, size_t r, const json_t *row)
 {
 	char buf[64];
@@ -148,11 +182,16 @@ static void section_row(hpc_section *s, size_t r, const json_t *row)
 		hpc_cell *cell = &s->cells[r * s->ncols + c];
 		const json_t *v = json_is_object(row) ? json_object_get(row, s->cols[c].key)
 						      : json_array_get(row, c);
-		const char *text = hpc_format(v, s->cols[c].unit, buf, sizeof(buf));
 
 		cell->set = v != NULL && !json_is_null(v);
-		cell->num = json_is_number(v) ? json_number_value(v) : -INFINITY;
-		cell->text = section_intern(s, text);
+		if (json_is_number(v)) {
+			cell->num = json_number_value(v);
+			cell->lazy = true;
+			cell->is_int = json_is_integer(v);
+			continue;
+		}
+		cell->num = -INFINITY;
+		cell->text = section_intern(s, hpc_format(v, s->cols[c].unit, buf, sizeof(buf)));
 		if ((w = hpc_text_width(s->pool.data + cell->text)) > s->cols[c].width)
 			s->cols[c].width = w;
 	}
@@ -218,9 +257,28 @@ void hpc_section_free(hpc_section *s)
 
 const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c)
 {
+	static __thread char ring[16][64];
+	static __thread unsigned next;
+	const hpc_cell *cell;
+	char *buf;
+
 	if (pos >= s->nrows || c >= s->ncols)
 		return "";
-	return s->pool.data + s->cells[s->order[pos] * s->ncols + c].text;
+	cell = &s->cells[s->order[pos] * s->ncols + c];
+	if (!cell->lazy)
+		return s->pool.data + cell->text;
+	buf = ring[next++ % 16];
+	return section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf, sizeof(ring[0]));
+}
+
+void hpc_section_widen(hpc_section *s, size_t from, size_t n)
+{
+	size_t w;
+
+	for (size_t r = from; r < s->nrows && r < from + n; r++)
+		for (size_t c = 0; c < s->ncols; c++)
+			if ((w = hpc_text_width(hpc_section_text(s, r, c))) > s->cols[c].width)
+				s->cols[c].width = w;
 }
 
 const char *hpc_section_sel_name(const hpc_section *s)
@@ -244,7 +302,9 @@ static int section_cmp(const void *a, const void *b)
 
 	if (ca->set != cb->set)
 		return ca->set ? -1 : 1; /* rows without a value last either way */
-	if (s->cols[s->sort_col].unit == HP_UNIT_TEXT)
+	if (ca->lazy != cb->lazy)
+		r = ca->lazy ? -1 : 1; /* numbers before text */
+	else if (!ca->lazy)
 		r = strcmp(s->pool.data + ca->text, s->pool.data + cb->text);
 	else
 		r = ca->num < cb->num ? -1 : ca->num > cb->num;
@@ -288,6 +348,11 @@ void hpc_section_carry(hpc_section *nw, const hpc_section *old)
 				nw->sort_col = (int)c;
 	}
 	nw->sort_desc = old->sort_desc;
+	for (size_t c = 0; c < nw->ncols; c++) /* widths only grow: no jitter */
+		for (size_t k = 0; k < old->ncols; k++)
+			if (strcmp(nw->cols[c].key, old->cols[k].key) == 0 &&
+			    old->cols[k].width > nw->cols[c].width)
+				nw->cols[c].width = old->cols[k].width;
 	nw->sel = old->sel;
 	nw->top = old->top;
 	free(nw->sel_name);

@@ -164,6 +164,15 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			 width - 1);
 		return;
 	}
+	if (rows > 0) {
+		if (s->sel < s->top)
+			s->top = s->sel;
+		if (s->sel >= s->top + (size_t)rows)
+			s->top = s->sel - (size_t)rows + 1;
+		if (s->top + (size_t)rows > s->nrows)
+			s->top = s->nrows > (size_t)rows ? s->nrows - (size_t)rows : 0;
+	}
+	hpc_section_widen(s, s->top, rows > 0 ? (size_t)rows : 0);
 	cw = xcalloc(s->ncols, sizeof(*cw));
 	ncols = view_layout(s, width - 1, cw);
 	wattron(w, view_attr(v, C_HEAD));
@@ -178,14 +187,6 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 		x += cw[c] + VIEW_GAP;
 	}
 	wattroff(w, view_attr(v, C_HEAD));
-	if (rows > 0) {
-		if (s->sel < s->top)
-			s->top = s->sel;
-		if (s->sel >= s->top + (size_t)rows)
-			s->top = s->sel - (size_t)rows + 1;
-		if (s->top + (size_t)rows > s->nrows)
-			s->top = s->nrows > (size_t)rows ? s->nrows - (size_t)rows : 0;
-	}
 	for (r = s->top; r < s->nrows && (int)(r - s->top) < rows; r++) {
 		int yy = y + 1 + (int)(r - s->top);
 		bool on = sel && r == s->sel;
