@@ -433,7 +433,6 @@ static void console_run(console *c)
 	uint64_t now;
 
 	while (!c->quit) {
-		HPC_MEASURE();
 		now = console_now();
 		console_read_err(c, now);
 		console_poll_net(c, now);
