@@ -459,13 +459,17 @@ void hpc_model_home(hpc_model *m, bool end)
 void hpc_model_sort_next(hpc_model *m)
 {
 	hpc_section *s = hpc_model_section(m);
+	size_t k = 0;
 
-	if (s == NULL || s->ncols == 0)
+	if (s == NULL || s->nshow == 0)
 		return;
-	if (s->sort_col + 1 >= (int)s->ncols) {
+	if (s->sort_col >= 0) /* the position after the sort column's */
+		while (k < s->nshow && s->show[k++] != (size_t)s->sort_col)
+			;
+	if (k >= s->nshow) {
 		s->sort_col = -1;
 	} else {
-		s->sort_col++;
+		s->sort_col = (int)s->show[k];
 		/* numbers: biggest first; names: A to Z */
 		s->sort_desc = s->cols[s->sort_col].unit != HP_UNIT_TEXT;
 	}

@@ -50,6 +50,10 @@ typedef struct hpc_section {
 	size_t nrows, total_rows;
 	hpi_buf pool;       /* every cell's text, NUL-separated */
 	size_t *order;      /* row indexes in display order */
+	size_t *show;       /* the columns the table shows, in order: those of
+			     * meta "table.columns" (as the report's table), else
+			     * all; inspect (i) shows every one */
+	size_t nshow;
 	int name_col;       /* the column that names a row ("name", else the
 			     * first text column), or -1 */
 	int sort_col;       /* -1: the order the program sent */
@@ -180,8 +184,8 @@ void hpc_model_tab_step(hpc_model *m, int dir);
 void hpc_model_target_step(hpc_model *m, int dir);
 void hpc_model_move(hpc_model *m, long delta);
 void hpc_model_home(hpc_model *m, bool end);
-/* Sort: by the next column (wrapping back to the program's order), or the
- * other direction. */
+/* Sort: by the next shown column (wrapping back to the program's order),
+ * or the other direction. */
 void hpc_model_sort_next(hpc_model *m);
 void hpc_model_sort_flip(hpc_model *m);
 

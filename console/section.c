@@ -170,6 +170,27 @@ static bool section_columns(hpc_section *s, const json_t *cols)
 	return true;
 }
 
+/* The shown columns: the keys of meta "table.columns" that exist, else all. */
+static void section_show(hpc_section *s, const json_t *meta)
+{
+	const char *spec = json_string_value(json_object_get(meta, "table.columns")), *e;
+
+	s->show = xcalloc(s->ncols + 1, sizeof(*s->show));
+	for (; spec != NULL && *spec != '\0'; spec = *e ? e + 1 : e) {
+		e = spec + strcspn(spec, ",");
+		for (size_t c = 0; c < s->ncols && s->nshow < s->ncols; c++) {
+			if (strlen(s->cols[c].key) == (size_t)(e - spec) &&
+			    strncmp(s->cols[c].key, spec, (size_t)(e - spec)) == 0) {
+				s->show[s->nshow++] = c;
+				break;
+			}
+		}
+	}
+	if (s->nshow == 0)
+		for (size_t c = 0; c < s->ncols; c++)
+			s->show[s->nshow++] = c;
+}
+
 /* One row object into row r of the cells.  Numbers are kept as numbers
  * and formatted when shown (hpc_section_text): a frame formats the rows on
  * screen, not 10,000 of them. */
@@ -222,6 +243,7 @@ hpc_section *hpc_section_parse(const json_t *j, const char **why)
 		hpc_section_free(s);
 		return NULL;
 	}
+	section_show(s, json_object_get(j, "meta"));
 	s->nrows = json_array_size(rows);
 	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
 	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));
@@ -246,6 +268,7 @@ void hpc_section_free(hpc_section *s)
 		free(s->cols[i].title);
 	}
 	free(s->cols);
+	free(s->show);
 	free(s->cells);
 	free(s->order);
 	hpi_buf_fini(&s->pool);

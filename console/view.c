@@ -118,25 +118,30 @@ static void view_rule(const hpc_view *v, int y, int width, const char *title)
 	wattroff(w, view_attr(v, C_HEAD));
 }
 
-/* Which columns fit in width, and how wide each is drawn: the name column
- * gives up room first, then columns from the right are left out. */
+/* Which of the shown columns fit in width, and how wide each is drawn
+ * (cw[k] for s->show[k]): the name column gives up room first, then
+ * columns from the right are left out. */
 static size_t view_layout(const hpc_section *s, int width, int *cw)
 {
-	size_t c, n = 0;
-	int total = 0, nc = s->name_col, rest = 0;
+	size_t k, n = 0;
+	int total = 0, nk = -1, rest = 0;
 
-	for (c = 0; c < s->ncols; c++) {
-		cw[c] = (int)s->cols[c].width + (s->sort_col == (int)c ? 1 : 0);
-		if ((int)c != nc && s->cols[c].unit == HP_UNIT_TEXT && cw[c] > VIEW_TEXT_MAX)
-			cw[c] = VIEW_TEXT_MAX;
-		total += cw[c] + (c ? VIEW_GAP : 0);
+	for (k = 0; k < s->nshow; k++) {
+		size_t c = s->show[k];
+
+		cw[k] = (int)s->cols[c].width + (s->sort_col == (int)c ? 1 : 0);
+		if ((int)c == s->name_col)
+			nk = (int)k;
+		else if (s->cols[c].unit == HP_UNIT_TEXT && cw[k] > VIEW_TEXT_MAX)
+			cw[k] = VIEW_TEXT_MAX;
+		total += cw[k] + (k ? VIEW_GAP : 0);
 	}
-	if (total > width && nc >= 0) {
-		rest = total - cw[nc];
-		cw[nc] = width - rest > VIEW_NAME_MIN ? width - rest
-			 : cw[nc] < VIEW_NAME_MIN ? cw[nc] : VIEW_NAME_MIN;
+	if (total > width && nk >= 0) {
+		rest = total - cw[nk];
+		cw[nk] = width - rest > VIEW_NAME_MIN ? width - rest
+			 : cw[nk] < VIEW_NAME_MIN ? cw[nk] : VIEW_NAME_MIN;
 	}
-	for (total = 0, n = 0; n < s->ncols; n++) {
+	for (total = 0, n = 0; n < s->nshow; n++) {
 		int need = cw[n] + (n ? VIEW_GAP : 0);
 		if (total + need > width) {
 			if (n == 0)
@@ -146,7 +151,17 @@ static size_t view_layout(const hpc_section *s, int width, int *cw)
 		}
 		total += need;
 	}
-	return n ? n : s->ncols ? 1 : 0;
+	return n ? n : s->nshow ? 1 : 0;
+}
+
+/* One cell (or title) in its field: text left, numbers right. */
+static void view_cell(WINDOW *w, int y, int x, const hpc_section *s, size_t c,
+		      const char *text, int width)
+{
+	if (s->cols[c].unit == HP_UNIT_TEXT)
+		view_put(w, y, x, text, width);
+	else
+		view_put_right(w, y, x, text, width);
 }
 
 /* A section's table in rows y .. y+h-1; sel: highlight the selection. */
@@ -154,7 +169,7 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 {
 	WINDOW *w = v->win;
 	int width = getmaxx(w), *cw, x, rows = h - 1;
-	size_t ncols, c, r;
+	size_t ncols, k, r;
 	char title[256];
 
 	if (h <= 0)
@@ -173,18 +188,17 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			s->top = s->nrows > (size_t)rows ? s->nrows - (size_t)rows : 0;
 	}
 	hpc_section_widen(s, s->top, rows > 0 ? (size_t)rows : 0);
-	cw = xcalloc(s->ncols, sizeof(*cw));
+	cw = xcalloc(s->nshow + 1, sizeof(*cw));
 	ncols = view_layout(s, width - 1, cw);
 	wattron(w, view_attr(v, C_HEAD));
-	for (c = 0, x = 1; c < ncols; c++) {
+	for (k = 0, x = 1; k < ncols; k++) {
+		size_t c = s->show[k];
+
 		snprintf(title, sizeof(title), "%s%s", s->cols[c].title,
 			 s->sort_col != (int)c ? "" : v->utf8 ? (s->sort_desc ? "▼" : "▲")
 			 : (s->sort_desc ? "v" : "^"));
-		if (s->cols[c].unit == HP_UNIT_TEXT)
-			view_put(w, y, x, title, cw[c]);
-		else
-			view_put_right(w, y, x, title, cw[c]);
-		x += cw[c] + VIEW_GAP;
+		view_cell(w, y, x, s, c, title, cw[k]);
+		x += cw[k] + VIEW_GAP;
 	}
 	wattroff(w, view_attr(v, C_HEAD));
 	for (r = s->top; r < s->nrows && (int)(r - s->top) < rows; r++) {
@@ -195,12 +209,9 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			wattron(w, A_REVERSE);
 			mvwhline(w, yy, 0, ' ', width);
 		}
-		for (c = 0, x = 1; c < ncols; c++) {
-			if (s->cols[c].unit == HP_UNIT_TEXT)
-				view_put(w, yy, x, hpc_section_text(s, r, c), cw[c]);
-			else
-				view_put_right(w, yy, x, hpc_section_text(s, r, c), cw[c]);
-			x += cw[c] + VIEW_GAP;
+		for (k = 0, x = 1; k < ncols; k++) {
+			view_cell(w, yy, x, s, s->show[k], hpc_section_text(s, r, s->show[k]), cw[k]);
+			x += cw[k] + VIEW_GAP;
 		}
 		if (on)
 			wattroff(w, A_REVERSE);

@@ -73,7 +73,7 @@ start main 100 30 "$P"
 check "tabs come from the sections" wait_for main '^ 1 Functions +2 Threads +3 Process'
 check "a function's row" wait_for main '^ live::tick +[0-9]+ '
 check "the other function" grep -qE '^ live::crunch ' "$SCREEN"
-check "columns from the metadata" grep -qE '^ Function +Calls +Avg +Min +Max +P50 +P99 +Total +% Total' "$SCREEN"
+check "columns from the metadata (table.columns)" grep -qE '^ Function +Calls +Avg +P50 +P99 +Total +% Total$' "$SCREEN"
 check "status: Live" wait_for main '^● Live │ refreshed [0-9]+s ago │ live pid '"$live"' '
 check "header: program, pid, URL" grep -qF "live (pid $live on $(hostname)) $P" "$SCREEN"
 check "the screen is 30 lines" eq "$(wc -l <"$SCREEN" | tr -d ' ')" 30
@@ -100,6 +100,7 @@ check "Enter closes the details" gone_for main 'Log of live::'
 key main i
 check "i: inspect popup" wait_for main 'Inspect \(i or Esc closes\)'
 check "inspect: every column, full value" wait_for main '│ Function: live::(tick|crunch) '
+check "inspect: also the columns the table leaves out" grep -qE '│ Min: [0-9.]+(ns|µs|ms) ' "$SCREEN"
 key main Escape
 check "Esc closes the popup" gone_for main 'Inspect \(i or Esc'
 
@@ -179,6 +180,31 @@ key two t
 check "t: the other target" wait_for two '^nothing listening at ipc://'
 key two q
 check "two targets: q quits" exited two
+
+# ---- nngcat as a publisher: an unknown schema, a third-party section with
+# UTF-8 labels (wide characters take two columns and stay aligned) ----------
+if command -v nngcat >/dev/null 2>&1; then
+	nngcat --pub --listen "ipc://$TMP/v2" --interval 1 \
+		--data 'hello {"type":"hotpath_hello","schema":2,"topic":"hello"}' >/dev/null 2>&1 &
+	cat2=$!
+	nngcat --pub --listen "ipc://$TMP/u8" --interval 1 --data 'slowest {"type":"hotpath_section","schema":1,"topic":"slowest","report":{"sections":[{"id":"slowest","title":"Slowest ☕","columns":[{"key":"name","title":"Name","unit":"text"},{"key":"n","title":"N","unit":"count"}],"rows":[{"name":"naïve::ƒ→g","n":7},{"name":"日本::関数","n":12}]}]}}' >/dev/null 2>&1 &
+	cat8=$!
+	start v2 80 24 "ipc://$TMP/v2"
+	check "unknown schema: says so" \
+		wait_for v2 "^ipc://$TMP/v2 speaks wire schema 2; this console reads schema 1"
+	check "unknown schema: status" grep -qE '^● Unknown schema' "$SCREEN"
+	key v2 q
+	check "unknown schema: q quits" exited v2
+	start u8 80 24 "ipc://$TMP/u8"
+	check "UTF-8: a third-party section's tab" wait_for u8 '^ 1 Slowest ☕$'
+	check "UTF-8: labels" grep -qF ' naïve::ƒ→g   7' "$SCREEN"
+	check "UTF-8: wide characters aligned" grep -qF ' 日本::関数  12' "$SCREEN"
+	key u8 q
+	check "UTF-8: q quits" exited u8
+	kill "$cat2" "$cat8" 2>/dev/null
+else
+	not_ok "nngcat not found (nng-utils)"
+fi
 
 # ---- usage ------------------------------------------------------------------------
 "$H" console --help >"$TMP/out" 2>&1

@@ -310,6 +310,43 @@ START_TEST(details_log)
 }
 END_TEST
 
+START_TEST(table_columns_meta)
+{
+	static const char msg[] =
+		"locks {\"type\":\"hotpath_section\",\"schema\":1,\"topic\":\"locks\",\"report\":"
+		"{\"sections\":[{\"id\":\"locks\",\"title\":\"Locks\",\"columns\":["
+		"{\"key\":\"name\",\"title\":\"Lock\",\"unit\":\"text\"},"
+		"{\"key\":\"hidden\",\"title\":\"Hidden\",\"unit\":\"count\"},"
+		"{\"key\":\"wait\",\"title\":\"Wait\",\"unit\":\"ns\"}],"
+		"\"rows\":[{\"name\":\"a\",\"hidden\":1,\"wait\":5},{\"name\":\"b\",\"hidden\":2,\"wait\":9}],"
+		"\"meta\":{\"table.columns\":\"name,nosuch,wait\"}}]}}";
+	hpc_model m;
+	hpc_section *s;
+
+	hpc_model_init(&m);
+	hpc_model_add(&m, "ipc:///x", 0);
+	ck_assert_int_eq(feed(&m, msg, 1), 0);
+	s = hpc_model_section(&m);
+	/* the table shows what the report's table shows; unknown keys skipped */
+	ck_assert_uint_eq(s->nshow, 2);
+	ck_assert_uint_eq(s->show[0], 0);
+	ck_assert_uint_eq(s->show[1], 2);
+	/* sorting cycles through the shown columns only */
+	hpc_model_sort_next(&m);
+	ck_assert_int_eq(s->sort_col, 0);
+	hpc_model_sort_next(&m);
+	ck_assert_int_eq(s->sort_col, 2);
+	ck_assert_str_eq(hpc_section_text(s, 0, 0), "b");
+	hpc_model_sort_next(&m);
+	ck_assert_int_eq(s->sort_col, -1);
+	/* without the meta: every column */
+	ck_assert_int_eq(feed(&m, fn_msg(1, 2), 1), 0);
+	hpc_model_tab(&m, 1);
+	ck_assert_uint_eq(hpc_model_section(&m)->nshow, 6);
+	hpc_model_fini(&m);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -324,6 +361,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, states);
 	tcase_add_test(tc, tabs_and_targets);
 	tcase_add_test(tc, details_log);
+	tcase_add_test(tc, table_columns_meta);
 	suite_add_tcase(s, tc);
 	return s;
 }
