@@ -494,13 +494,15 @@ void hpc_model_sort_flip(hpc_model *m)
 
 char *hpc_model_log_request(hpc_model *m, uint64_t now)
 {
+	hpc_target *t = hpc_model_target(m);
 	hpc_section *s = hpc_model_section(m);
 	const char *name = hpc_section_sel_name(s);
 	hpc_log *l = &m->log;
 	json_t *req;
 	char *text;
 
-	if (!m->details || name == NULL || m->paused)
+	/* not when closed, with nothing selected, paused, or on a panel */
+	if (!m->details || name == NULL || m->paused || t == NULL || t->tab >= t->nsecs)
 		return NULL;
 	if (l->section != NULL && strcmp(l->section, s->id) == 0 && l->row != NULL &&
 	    strcmp(l->row, name) == 0 && now - l->asked_ns < 1000000000ull)

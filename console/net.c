@@ -183,7 +183,9 @@ void hpc_conn_free(hpc_conn *c)
 	}
 	if (c->qaio != NULL) {
 		nng_aio_stop(c->qaio);
-		if (c->qstate == Q_SENDING && nng_aio_get_msg(c->qaio) != NULL)
+		/* a request not sent, or a reply nobody took */
+		if (c->qstate == Q_SENDING ? nng_aio_result(c->qaio) != 0
+		    : c->qstate == Q_RECEIVING && nng_aio_result(c->qaio) == 0)
 			nng_msg_free(nng_aio_get_msg(c->qaio));
 		nng_aio_free(c->qaio);
 	}

@@ -28,7 +28,7 @@ start() {
 	name=$1 w=$2 h=$3
 	shift 3
 	T new-session -d -s "$name" -x "$w" -y "$h" \
-		"LC_ALL=C.UTF-8 HOTPATH_CONFIG=${CONFIG:-/dev/null} \"$H\" console $* 2>\"$TMP/$name.err\"; echo \$? >\"$TMP/$name.exit\"; sleep 60"
+		"LC_ALL=C.UTF-8 ${ENVX:-} HOTPATH_CONFIG=${CONFIG:-/dev/null} \"$H\" console $* 2>\"$TMP/$name.err\"; echo \$? >\"$TMP/$name.exit\"; sleep 60"
 }
 # screen NAME: the pane's text into $SCREEN.
 screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
@@ -67,6 +67,9 @@ exited() {
 	return 1
 }
 key() { T send-keys -t "$1" "$2"; }
+# colours NAME: lines with a colour: an SGR foreground or background other
+# than the defaults (39, 49)
+colours() { T capture-pane -e -p -t "$1" | grep -cE "$(printf '\033')\\[(3[0-7]|4[0-7]|38;|48;)"; }
 
 # ---- the sections of a running program -------------------------------------
 start main 100 30 "$P"
@@ -130,6 +133,7 @@ while [ $i -lt 50 ]; do
 done
 check "resumed: the numbers move again" [ "${calls3:-0}" -gt "${calls1:-0}" ]
 
+check "colours without NO_COLOR" [ "$(colours main)" -gt 0 ]
 T resize-window -t main -x 80 -y 24
 check "resized: 24 lines" wait_for main '^● Live' && screen main &&
 	eq "$(wc -l <"$SCREEN" | tr -d ' ')" 24
@@ -142,6 +146,13 @@ key main q
 check "q quits" exited main
 check "q: exit status 0" eq "$(cat "$TMP/main.exit" 2>/dev/null)" 0
 check "nothing on stderr" [ ! -s "$TMP/main.err" ]
+
+# ---- NO_COLOR: the same screen without colours ---------------------------------
+ENVX="NO_COLOR=1" start nocolor 80 24 "$P"
+check "NO_COLOR: the screen is there" wait_for nocolor '^ live::tick '
+check "NO_COLOR: no colour at all" eq "$(colours nocolor)" 0
+key nocolor q
+check "NO_COLOR: q quits" exited nocolor
 
 # ---- Lua panels: console.panels, --panel, and a broken one -------------------
 printf 'console:\n  panels: [channel_backlog]\n' >"$TMP/hotpath.yaml"
