@@ -58,6 +58,7 @@ static void make_msg(hpi_buf *b, size_t rows, unsigned frame)
 	hpi_buf_puts(b, "]}]}}");
 }
 
+/* Feeds and draws frames, then prints the times per frame. */
 int main(int argc, char **argv)
 {
 	size_t rows = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;

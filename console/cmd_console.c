@@ -144,6 +144,9 @@ static bool console_capture_err(console *c)
 	hpi_buf_init(&c->errtext);
 	if (pipe(fds) != 0)
 		return false;
+	/* A full pipe drops lines rather than block the writer: the writer may
+	 * be this very loop (a panel's print) */
+	fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK);
 	fflush(stderr);
 	if ((c->saved_fd = dup(2)) < 0 || dup2(fds[1], 2) < 0) {
 		close(fds[0]);
@@ -444,6 +447,7 @@ static void console_run(console *c)
 	}
 }
 
+/* `hotpath console`: set-up, the loop, and the screen given back. */
 int hpc_cmd_console(int argc, char **argv)
 {
 	console_opts o = {0};

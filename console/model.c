@@ -14,6 +14,7 @@
 #include "console.h"
 #include "model.h"
 
+/* An empty model: no targets, no panels. */
 void hpc_model_init(hpc_model *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -47,6 +48,7 @@ static void model_log_clear(hpc_log *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* Frees every target, panel and the log; m can be initialised again. */
 void hpc_model_fini(hpc_model *m)
 {
 	for (size_t i = 0; i < m->ntargets; i++)
@@ -62,6 +64,7 @@ void hpc_model_fini(hpc_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* A new target watching url, Connecting until its first message. */
 hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now)
 {
 	hpc_target *t = xcalloc(1, sizeof(*t));
@@ -75,6 +78,7 @@ hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now)
 	return t;
 }
 
+/* A new panel tab, empty until the panel first runs. */
 size_t hpc_model_add_panel(hpc_model *m, const char *title)
 {
 	m->panels = xreallocarray(m->panels, m->npanels + 1, sizeof(*m->panels));
@@ -83,6 +87,7 @@ size_t hpc_model_add_panel(hpc_model *m, const char *title)
 	return m->npanels++;
 }
 
+/* Frees what the panel showed; its title stays. */
 void hpc_panel_view_clear(hpc_panel_view *v)
 {
 	for (size_t i = 0; i < v->nops; i++) {
@@ -98,6 +103,7 @@ void hpc_panel_view_clear(hpc_panel_view *v)
 	v->error = NULL;
 }
 
+/* Sets the status line's warning (shown for VIEW_MSG_NS). */
 void hpc_model_message(hpc_model *m, const char *msg, uint64_t now)
 {
 	free(m->message);
@@ -195,6 +201,7 @@ struct hpc_msg {
 	hpc_section *sec;    /* MSG_SECTION: its one section */
 };
 
+/* Parses and reads one message; see model.h. */
 hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
 {
 	const char *sp = msg ? memchr(msg, ' ', len) : NULL, *type;
@@ -236,6 +243,7 @@ hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
 	return d;
 }
 
+/* Frees a decoded message; NULL is a no-op. */
 void hpc_msg_free(hpc_msg *d)
 {
 	if (d == NULL)
@@ -245,6 +253,7 @@ void hpc_msg_free(hpc_msg *d)
 	free(d);
 }
 
+/* The section id of a section message, else NULL. */
 const char *hpc_msg_topic(const hpc_msg *d)
 {
 	return d->kind == MSG_SECTION && d->sec != NULL ? d->sec->id : NULL;
@@ -283,6 +292,7 @@ static void model_hold(hpc_target *t, hpc_msg *d)
 	t->pending[t->npending++] = d;
 }
 
+/* Applies a decoded message to its target (held back while paused). */
 int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
 {
 	hpc_target *t = ti < m->ntargets ? m->targets[ti] : NULL;
@@ -313,6 +323,7 @@ int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
 	return 0;
 }
 
+/* Decode and apply in one step (tests, and anyone without a reader thread). */
 int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_t now)
 {
 	int rv;
@@ -329,6 +340,7 @@ int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_
 	return hpc_model_apply(m, ti, d, now) ?: rv;
 }
 
+/* Pause on or off; resuming applies the newest held message per topic. */
 void hpc_model_pause(hpc_model *m, bool on, uint64_t now)
 {
 	m->paused = on;
@@ -347,6 +359,7 @@ void hpc_model_pause(hpc_model *m, bool on, uint64_t now)
 	}
 }
 
+/* Live, Stale, Connecting, Not listening or Unknown schema, at now. */
 hpc_state hpc_target_state(const hpc_target *t, uint64_t now)
 {
 	if (t->schema != HPC_SCHEMA)
@@ -358,6 +371,7 @@ hpc_state hpc_target_state(const hpc_target *t, uint64_t now)
 	return HPC_LIVE;
 }
 
+/* The state as the status line says it. */
 const char *hpc_state_name(hpc_state s)
 {
 	static const char *const names[] = {
@@ -367,11 +381,13 @@ const char *hpc_state_name(hpc_state s)
 	return names[s];
 }
 
+/* The target shown, or NULL when there is none. */
 hpc_target *hpc_model_target(const hpc_model *m)
 {
 	return m->cur < m->ntargets ? m->targets[m->cur] : NULL;
 }
 
+/* The section (or panel table) of the current tab, or NULL. */
 hpc_section *hpc_model_section(const hpc_model *m)
 {
 	hpc_target *t = hpc_model_target(m);
@@ -383,11 +399,13 @@ hpc_section *hpc_model_section(const hpc_model *m)
 	return t->tab - t->nsecs < m->npanels ? m->panels[t->tab - t->nsecs].table : NULL;
 }
 
+/* Tabs of t: its sections, then the panels. */
 size_t hpc_model_ntabs(const hpc_model *m, const hpc_target *t)
 {
 	return (t ? t->nsecs : 0) + m->npanels;
 }
 
+/* Whether t changed since the last call; clears the flag. */
 bool hpc_model_take_changed(hpc_target *t)
 {
 	bool c = t->changed;
@@ -396,6 +414,7 @@ bool hpc_model_take_changed(hpc_target *t)
 	return c;
 }
 
+/* Shows tab number tab (0-based); ignored past the last. */
 void hpc_model_tab(hpc_model *m, size_t tab)
 {
 	hpc_target *t = hpc_model_target(m);
@@ -404,6 +423,7 @@ void hpc_model_tab(hpc_model *m, size_t tab)
 		t->tab = tab;
 }
 
+/* The next (dir > 0) or previous tab, wrapping. */
 void hpc_model_tab_step(hpc_model *m, int dir)
 {
 	hpc_target *t = hpc_model_target(m);
@@ -414,6 +434,7 @@ void hpc_model_tab_step(hpc_model *m, int dir)
 	t->tab = (t->tab + n + (size_t)(dir < 0 ? n - 1 : 1)) % n;
 }
 
+/* The next (dir > 0) or previous target, wrapping. */
 void hpc_model_target_step(hpc_model *m, int dir)
 {
 	if (m->ntargets == 0)
@@ -430,6 +451,7 @@ static void model_keep_sel(hpc_section *s)
 	s->sel_name = name ? xstrdup(name) : NULL;
 }
 
+/* Moves the selection by delta rows, clamped to the rows. */
 void hpc_model_move(hpc_model *m, long delta)
 {
 	hpc_section *s = hpc_model_section(m);
@@ -446,6 +468,7 @@ void hpc_model_move(hpc_model *m, long delta)
 	model_keep_sel(s);
 }
 
+/* Selects the first row, or the last one (end). */
 void hpc_model_home(hpc_model *m, bool end)
 {
 	hpc_section *s = hpc_model_section(m);
@@ -456,6 +479,7 @@ void hpc_model_home(hpc_model *m, bool end)
 	model_keep_sel(s);
 }
 
+/* Sorts by the next shown column; past the last, the program's order. */
 void hpc_model_sort_next(hpc_model *m)
 {
 	hpc_section *s = hpc_model_section(m);
@@ -478,6 +502,7 @@ void hpc_model_sort_next(hpc_model *m)
 	hpc_section_sort(s);
 }
 
+/* Sorts the other way round. */
 void hpc_model_sort_flip(hpc_model *m)
 {
 	hpc_section *s = hpc_model_section(m);
@@ -492,6 +517,7 @@ void hpc_model_sort_flip(hpc_model *m)
 
 /* ---- the details pane ------------------------------------------------------ */
 
+/* The log request due for the selected row, or NULL; see model.h. */
 char *hpc_model_log_request(hpc_model *m, uint64_t now)
 {
 	hpc_target *t = hpc_model_target(m);
@@ -522,6 +548,7 @@ char *hpc_model_log_request(hpc_model *m, uint64_t now)
 	return text;
 }
 
+/* Reads the reply to a log request into the details pane. */
 void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len)
 {
 	hpc_log *l = &m->log;
@@ -553,6 +580,7 @@ void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len)
 	json_decref(j);
 }
 
+/* The details pane says why no log came. */
 void hpc_model_log_fail(hpc_model *m, const char *why)
 {
 	free(m->log.status);

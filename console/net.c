@@ -127,6 +127,7 @@ static void *net_reader(void *arg)
 	return NULL;
 }
 
+/* A SUB socket dialing url, its reader thread and its probe. */
 hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char **err)
 {
 	hpc_conn *c = xcalloc(1, sizeof(*c));
@@ -162,6 +163,7 @@ hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char
 	return c;
 }
 
+/* Stops the reader thread and frees what the connection holds. */
 void hpc_conn_free(hpc_conn *c)
 {
 	if (c == NULL)
@@ -195,6 +197,7 @@ void hpc_conn_free(hpc_conn *c)
 	free(c);
 }
 
+/* The oldest decoded message waiting, or NULL. */
 hpc_msg *hpc_conn_recv(hpc_conn *c)
 {
 	hpc_msg *d = NULL;
@@ -209,11 +212,13 @@ hpc_msg *hpc_conn_recv(hpc_conn *c)
 	return d;
 }
 
+/* Whether a pipe to the publisher is up now. */
 bool hpc_conn_connected(const hpc_conn *c)
 {
 	return __atomic_load_n(&c->pipes, __ATOMIC_RELAXED) > 0;
 }
 
+/* Why nothing connects ("nothing listening ..."), or NULL; see net.h. */
 const char *hpc_conn_problem(hpc_conn *c, uint64_t now)
 {
 	int rv;
@@ -269,6 +274,7 @@ static int net_req_open(hpc_conn *c, const char *url)
 	return 0;
 }
 
+/* Sends a query request, abandoning one still waiting. */
 int hpc_conn_ask(hpc_conn *c, const char *query, const char *req)
 {
 	nng_msg *msg;
@@ -299,6 +305,7 @@ int hpc_conn_ask(hpc_conn *c, const char *query, const char *req)
 	return 0;
 }
 
+/* Polls the query: 1 and a reply, 0 not yet, or -error. */
 int hpc_conn_reply(hpc_conn *c, char **rep, size_t *len)
 {
 	nng_msg *msg;

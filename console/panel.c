@@ -558,6 +558,7 @@ out:
 	p->L = NULL;
 }
 
+/* Loads each panel script and adds its tab; see panel.h. */
 hpc_panels *hpc_panels_load(hpc_model *m, char *const *names, size_t n)
 {
 	hpc_panels *ps = xcalloc(1, sizeof(*ps));
@@ -593,6 +594,7 @@ hpc_panels *hpc_panels_load(hpc_model *m, char *const *names, size_t n)
 	return ps;
 }
 
+/* Closes every panel's Lua state; NULL is a no-op. */
 void hpc_panels_free(hpc_panels *ps)
 {
 	if (ps == NULL)
@@ -606,6 +608,7 @@ void hpc_panels_free(hpc_panels *ps)
 	free(ps);
 }
 
+/* Runs every panel on t's sections. */
 void hpc_panels_update(hpc_panels *ps, hpc_model *m, const hpc_target *t, int width,
 		       int height)
 {

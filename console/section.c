@@ -278,6 +278,7 @@ void hpc_section_free(hpc_section *s)
 	free(s);
 }
 
+/* A cell's display text: kept text, or the number formatted now. */
 const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c)
 {
 	static __thread char ring[16][64];
@@ -294,6 +295,7 @@ const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c)
 	return section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf, sizeof(ring[0]));
 }
 
+/* Widens columns to the texts of rows on screen (widths only grow). */
 void hpc_section_widen(hpc_section *s, size_t from, size_t n)
 {
 	size_t w;
@@ -304,6 +306,7 @@ void hpc_section_widen(hpc_section *s, size_t from, size_t n)
 				s->cols[c].width = w;
 }
 
+/* The name of the selected row, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s)
 {
 	if (s == NULL || s->name_col < 0 || s->sel >= s->nrows)

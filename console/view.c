@@ -24,6 +24,7 @@
 
 enum { C_HEAD = 1, C_TAB, C_LIVE, C_STALE, C_BAD, C_BORDER };
 
+/* Colours unless NO_COLOR; UTF-8 drawing when the locale is UTF-8. */
 void hpc_view_init(hpc_view *v, WINDOW *w)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -529,6 +530,7 @@ static void view_inspect(hpc_view *v, hpc_model *m)
 	}
 }
 
+/* One frame: header, tabs, table or panel, details, message, status, popup. */
 void hpc_view_draw(hpc_view *v, hpc_model *m, uint64_t now)
 {
 	WINDOW *w = v->win;
