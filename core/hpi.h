@@ -431,6 +431,10 @@ void hpi_publish_tick(hpi_publisher *p);
 /* Closes the sockets and frees p (once the collector has stopped).  NULL is
  * a no-op. */
 void hpi_publish_stop(hpi_publisher *p);
+/* Waits up to max_ms for stopped publishers' sockets to finish closing
+ * (they close on a thread of their own); called at exit. */
+void hpi_publish_settle(int max_ms);
+void hpi_publish_atfork_child(void);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
