@@ -309,6 +309,8 @@ typedef struct hpi_config {
 	hpi_strv plugin_load;  /* with origins: messages name the yaml line */
 	hpi_optnode *options;
 	size_t noptions;
+	/* console */
+	hpi_strv console_panels; /* console.panels: Lua panel scripts */
 } hpi_config;
 
 /* Defaults only. */
@@ -333,7 +335,7 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
  * first, that would leak).  Everything in *c is owned by it: free with
  * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
  * owned copies.  timing.include/exclude
- * and console.panels are checked but not stored yet (no field).
+ * are checked but not stored yet (no field).
  * report.scripts[].options is kept as JSON text in scripts.opts: maps are
  * objects, lists arrays; plain scalars follow YAML 1.2's core schema (null,
  * true/false, decimal numbers), every other scalar is a string. */
