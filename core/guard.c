@@ -238,6 +238,7 @@ static void guard_fork_prepare(void)
 {
 	pthread_mutex_lock(&guard_lock);
 	hpi_collector_atfork_prepare();
+	hpi_auto_atfork_prepare();
 	hpi_site_atfork_prepare();
 	hpi_tbuf_atfork_prepare();
 }
@@ -246,6 +247,7 @@ static void guard_fork_parent(void)
 {
 	hpi_tbuf_atfork_parent();
 	hpi_site_atfork_parent();
+	hpi_auto_atfork_parent();
 	hpi_collector_atfork_parent();
 	pthread_mutex_unlock(&guard_lock);
 }
@@ -264,6 +266,7 @@ static void guard_fork_child(void)
 	guard_signal = 0;
 	hpi_tbuf_atfork_child();
 	hpi_site_atfork_child();
+	hpi_auto_atfork_child();
 	hpi_collector_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
 	/* the parent's guard is not the child's to end or free (its plugins,
@@ -590,6 +593,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	if (!guard_setup(g))
 		goto fail;
 	hpi_tbuf_discard_all();
+	hpi_auto_guard_start();
 	{
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -127,6 +127,18 @@ typedef struct hp_main_options {
 	const char *caller;      /* NULL = <file stem>::main */
 } hp_main_options;
 
+/*
+ * Leaves a function out of auto-instrumentation: code built with
+ * -finstrument-functions calls hotpath's entry and exit hooks in every
+ * function but those marked HP_SKIP (docs/auto.md).  The same with or
+ * without -DHOTPATH.
+ */
+#if defined(__GNUC__)
+#define HP_SKIP __attribute__((no_instrument_function))
+#else
+#define HP_SKIP
+#endif
+
 #ifdef HOTPATH
 
 /* ---- guard API (all in libhotpath) ------------------------------------ */
