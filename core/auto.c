@@ -8,14 +8,20 @@
  * nameless site under a lock (once per function), and the collector names
  * it later from the symbol tables and DWARF (core/symbols.c).
  *
- * Each thread keeps a shadow stack of open frames: (function, frame
- * address, entry tick).  An exit pops the frame it matches; frames above it
- * were left without their exit (longjmp, or a C exception-less unwind) and
- * are dropped unmeasured, and an exit that matches nothing is ignored, so
- * later measurements stay exact.  The frame address tells the activations of
- * a recursive function apart, and a per-thread count of open activations
- * per site marks the inner ones, whose time the timing plugin does not add
- * to the function's total a second time.
+ * Each thread keeps a shadow stack of open frames: (function, the entry
+ * hook's frame address, entry tick).  An exit pops the frame it closes;
+ * frames above it were left without their exit (longjmp) and are dropped
+ * unmeasured, and an exit that closes nothing is ignored, so later
+ * measurements stay exact.  Frame addresses tell the activations of a
+ * recursive function apart.  The exit hook is either called from the body
+ * (its frame address is then the entry hook's: the frame it closes is the
+ * topmost frame of the function at that address, which functions inlined
+ * into it share), or, at -O2, jumped to after the epilogue (call_site ==
+ * our return address gives it away; its frame address is then below its
+ * caller's frames and above the function's own: the frame it closes is the
+ * outermost of the frames below that address).  A per-thread count of open
+ * activations per site marks the inner ones, whose time the timing plugin
+ * does not add to the function's total a second time.
  *
  * Nothing here may be instrumented itself (libhotpath is not built with
  * -finstrument-functions, and the hooks say no_instrument_function).
@@ -257,25 +263,33 @@ HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 	f->t0 = hp__now();
 }
 
-/* The frame an exit of fn at frame address sp closes, below the top: the
- * frames above it were left without their exit.  NULL when fn is not open
- * (entered before the thread kept frames, or already dropped). */
+/* The frame an exit of fn at frame address sp closes when it is not simply
+ * the top one; the frames above it were left without their exit.  A tail
+ * exit closes the outermost frame below sp; any other the topmost frame of
+ * fn at or above sp (above: the function moved its stack pointer down, as
+ * alloca does).  NULL when fn is not open (entered before the thread kept
+ * frames, or already dropped). */
 static AUTO_NOINST __attribute__((noinline)) auto_frame *auto_unwind(struct auto_tls *a,
-								     uintptr_t fn, uintptr_t sp)
+								     uintptr_t fn, uintptr_t sp,
+								     bool tail)
 {
-	uint32_t i = a->depth;
+	uint32_t i = a->depth, j;
 
-	while (i > 0) {
-		auto_frame *f = &a->frames[--i];
-		/* a deeper activation of fn has a lower frame address */
-		if (f->fn != fn || f->sp < sp)
-			continue;
-		for (uint32_t j = i + 1; j < a->depth; j++)
-			if (a->frames[j].id != 0)
-				a->active[a->frames[j].id]--;
-		return f;
+	if (tail) {
+		while (i > 0 && a->frames[i - 1].sp < sp)
+			i--;
+		if (i == a->depth || a->frames[i].fn != fn)
+			return NULL;
+	} else {
+		while (i > 0 && (a->frames[i - 1].fn != fn || a->frames[i - 1].sp < sp))
+			i--;
+		if (i-- == 0)
+			return NULL;
 	}
-	return NULL;
+	for (j = i + 1; j < a->depth; j++)
+		if (a->frames[j].id != 0)
+			a->active[a->frames[j].id]--;
+	return &a->frames[i];
 }
 
 HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
@@ -283,9 +297,9 @@ HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 	struct auto_tls *a = &auto_tls;
 	uint32_t d = a->depth;
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	bool tail = __builtin_return_address(0) == call_site, top;
 	auto_frame *f;
 
-	(void)call_site;
 	if (__builtin_expect(a->over != 0, 0)) {
 		a->over--;
 		return;
@@ -293,8 +307,11 @@ HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 	if (__builtin_expect(d == 0, 0))
 		return;
 	f = &a->frames[d - 1];
-	if (__builtin_expect(f->fn != (uintptr_t)fn || f->sp != sp, 0) &&
-	    (f = auto_unwind(a, (uintptr_t)fn, sp)) == NULL)
+	if (__builtin_expect(tail, 0))
+		top = f->fn == (uintptr_t)fn && f->sp < sp && (d == 1 || f[-1].sp >= sp);
+	else
+		top = f->fn == (uintptr_t)fn && f->sp == sp;
+	if (__builtin_expect(!top, 0) && (f = auto_unwind(a, (uintptr_t)fn, sp, tail)) == NULL)
 		return;
 	if (__builtin_expect(f->id != 0, 1)) {
 		uint64_t t1 = hp__now();
