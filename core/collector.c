@@ -33,6 +33,9 @@ _Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
 	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL &&
 	       (int)HP__EV_ALLOC == (int)HP_EV_ALLOC, "record kinds are event kinds");
 
+/* HP_EV_SCOPE's data for a recursive auto-instrumented call. */
+static const uint32_t collector_recursive = HP_SCOPE_RECURSIVE;
+
 typedef struct drain_ctx {
 	hpi_registry *reg;
 	uint64_t t0;
@@ -106,6 +109,10 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			ev->time_ns = d->pass_ns;
 		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
 		ev->data = NULL;
+		if (__builtin_expect(ev->kind == HPI_REC_NESTED, 0)) {
+			ev->kind = HP_EV_SCOPE;
+			ev->data = &collector_recursive;
+		}
 		if (__builtin_expect(ev->kind < 64 &&
 				     ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1), 0)) {
 			ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */

@@ -245,6 +245,7 @@ static void guard_fork_prepare(void)
 	hpi_publish_settle(100);
 	pthread_mutex_lock(&guard_lock);
 	hpi_collector_atfork_prepare();
+	hpi_auto_atfork_prepare();
 	hpi_site_atfork_prepare();
 	hpi_tbuf_atfork_prepare();
 }
@@ -253,6 +254,7 @@ static void guard_fork_parent(void)
 {
 	hpi_tbuf_atfork_parent();
 	hpi_site_atfork_parent();
+	hpi_auto_atfork_parent();
 	hpi_collector_atfork_parent();
 	pthread_mutex_unlock(&guard_lock);
 }
@@ -271,6 +273,7 @@ static void guard_fork_child(void)
 	guard_signal = 0;
 	hpi_tbuf_atfork_child();
 	hpi_site_atfork_child();
+	hpi_auto_atfork_child();
 	hpi_collector_atfork_child();
 	hpi_publish_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
@@ -598,6 +601,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	if (!guard_setup(g))
 		goto fail;
 	hpi_tbuf_discard_all();
+	hpi_auto_guard_start();
 	{
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
