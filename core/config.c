@@ -64,8 +64,8 @@ static const config_key config_collector[] = {
 static const config_key config_timing[] = {
 	B("enabled", timing_enabled, NULL),
 	I("recent_logs", timing_recent_logs, 0, 100000, "HOTPATH_RECENT_LOGS"),
-	{ .name = "include", .type = CT_STRV, .off = CONFIG_NOFIELD, .sep = ',' },
-	{ .name = "exclude", .type = CT_STRV, .off = CONFIG_NOFIELD, .sep = ',' },
+	L("include", timing_include, ',', "HOTPATH_TIMING_INCLUDE"),
+	L("exclude", timing_exclude, ',', "HOTPATH_TIMING_EXCLUDE"),
 	END
 };
 static const config_key config_alloc[] = {
@@ -1385,6 +1385,8 @@ void hpi_config_fini(hpi_config *c)
 	free(c->tls_key);
 	free(c->tls_ca);
 	config_strv_free(&c->scripts);
+	config_strv_free(&c->timing_include);
+	config_strv_free(&c->timing_exclude);
 	config_strv_free(&c->plugin_path);
 	config_strv_free(&c->plugin_load);
 	config_strv_free(&c->console_panels);

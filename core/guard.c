@@ -232,12 +232,20 @@ static void guard_atexit(void)
 	if (guard_live != NULL && guard_live->pid == getpid())
 		guard_finish(guard_live);
 	pthread_mutex_unlock(&guard_lock);
+	/* sockets of this or an earlier guard still closing on their own
+	 * thread: give them a moment, so that exit() does not cut nng off
+	 * half-way (bounded: the program is leaving, not waiting on peers) */
+	hpi_publish_settle(250);
 }
 
 static void guard_fork_prepare(void)
 {
+	/* a just-ended guard's sockets closing on their own thread: that
+	 * thread and what it holds would not exist in the child (bounded) */
+	hpi_publish_settle(100);
 	pthread_mutex_lock(&guard_lock);
 	hpi_collector_atfork_prepare();
+	hpi_auto_atfork_prepare();
 	hpi_site_atfork_prepare();
 	hpi_tbuf_atfork_prepare();
 }
@@ -246,6 +254,7 @@ static void guard_fork_parent(void)
 {
 	hpi_tbuf_atfork_parent();
 	hpi_site_atfork_parent();
+	hpi_auto_atfork_parent();
 	hpi_collector_atfork_parent();
 	pthread_mutex_unlock(&guard_lock);
 }
@@ -264,7 +273,9 @@ static void guard_fork_child(void)
 	guard_signal = 0;
 	hpi_tbuf_atfork_child();
 	hpi_site_atfork_child();
+	hpi_auto_atfork_child();
 	hpi_collector_atfork_child();
+	hpi_publish_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
 	/* the parent's guard is not the child's to end or free (its plugins,
 	 * sockets and threads are the parent's); kept reachable, never used */
@@ -590,6 +601,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	if (!guard_setup(g))
 		goto fail;
 	hpi_tbuf_discard_all();
+	hpi_auto_guard_start();
 	{
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -282,6 +282,7 @@ typedef struct hpi_config {
 	/* collectors */
 	bool timing_enabled;   /* true */
 	int timing_recent_logs; /* 50 */
+	hpi_strv timing_include, timing_exclude; /* labels: globs or /regex/ */
 	bool alloc_enabled, alloc_self; /* false, false */
 	bool channels_enabled; int channels_logs_limit; /* true, 50 */
 	bool futures_enabled;  /* true */
@@ -334,8 +335,7 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
  * overwrites all of *c (it need not be initialised; do not call defaults
  * first, that would leak).  Everything in *c is owned by it: free with
  * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
- * owned copies.  timing.include/exclude
- * are checked but not stored yet (no field).
+ * owned copies.
  * report.scripts[].options is kept as JSON text in scripts.opts: maps are
  * objects, lists arrays; plain scalars follow YAML 1.2's core schema (null,
  * true/false, decimal numbers), every other scalar is a string. */
@@ -433,6 +433,10 @@ void hpi_publish_tick(hpi_publisher *p);
 /* Closes the sockets and frees p (once the collector has stopped).  NULL is
  * a no-op. */
 void hpi_publish_stop(hpi_publisher *p);
+/* Waits up to max_ms for stopped publishers' sockets to finish closing
+ * (they close on a thread of their own); called at exit. */
+void hpi_publish_settle(int max_ms);
+void hpi_publish_atfork_child(void);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
@@ -507,10 +511,61 @@ void *hpi_label_find(void *v, size_t n, const char *label);
 /* Appends e to the pointer array *v (n used, cap allocated); false when
  * out of memory. */
 bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e);
+/* A nameless site for the auto-instrumented function at fn (core/auto.c);
+ * hpi_site_get names it.  Its id, or 0 when there are no more. */
+uint32_t hpi_site_register_auto(uintptr_t fn);
+/* Site info by id as registered, not named (label may be NULL), or NULL. */
+const hp_site_info *hpi_site_info_raw(uint32_t id);
 /* fork(): the registry lock is held across it and fresh in the child. */
 void hpi_site_atfork_prepare(void);
 void hpi_site_atfork_parent(void);
 void hpi_site_atfork_child(void);
+
+/* ---- auto.c, symbols.c: -finstrument-functions (docs/auto.md) ----------- */
+
+/* Record kind of an auto-instrumented call made while the same function
+ * was already open on its thread: the collector turns it into HP_EV_SCOPE
+ * with the HP_SCOPE_RECURSIVE flag. */
+#define HPI_REC_NESTED 0x7fu
+
+/* The hot path stops measuring the auto site id (filtered out) until the
+ * next guard starts. */
+void hpi_auto_site_off(uint32_t id);
+/* A guard starts: every auto site is measured again. */
+void hpi_auto_guard_start(void);
+/* Functions the hooks have seen so far. */
+size_t hpi_auto_count(void);
+void hpi_auto_atfork_prepare(void);
+void hpi_auto_atfork_parent(void);
+void hpi_auto_atfork_child(void);
+
+/* What the symbol tables and DWARF say of a function's address.  Every
+ * string is malloc'ed and owned by the caller (sites keep them for good). */
+typedef struct hpi_symbol {
+	char *label; /* "<file stem>::<function>" (C++ demangled) */
+	char *func;  /* the function's name */
+	char *file;  /* its source file (DWARF), else the module's path */
+	int line;    /* its line (DWARF), else 0 */
+} hpi_symbol;
+
+/* Names the function at addr in this process (the program, its shared
+ * libraries, dlopen'ed ones included).  Never fails but for memory: a
+ * function without a symbol is "<module stem>::0x<offset>".  Returns 0 or
+ * HP_ENOMEM.  Not thread-safe: site.c calls it under its naming lock. */
+int hpi_symbol_resolve(uintptr_t addr, hpi_symbol *out);
+
+/* ---- filter.c: collectors.timing.include / exclude ------------------------ */
+
+typedef struct hpi_filter hpi_filter;
+/* Compiles the lists (globs, or /regex/ as POSIX extended); a bad regex is
+ * one hpi_warn line naming its origin, and is left out.  NULL when both
+ * lists are empty (everything passes) or out of memory.  Caller frees with
+ * hpi_filter_free. */
+hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude);
+/* Whether a label is reported: it matches include (or include is empty)
+ * and matches no exclude.  A NULL filter passes everything. */
+bool hpi_filter_pass(const hpi_filter *f, const char *label);
+void hpi_filter_free(hpi_filter *f);
 
 /* ---- allocation tracking (core/alloc.c) ---------------------------------- */
 

@@ -145,6 +145,11 @@ static long long host_option_int(const hp_options *o, const char *key, long long
 	return n;
 }
 
+const hpi_config *hpi_options_config(const hp_options *o)
+{
+	return o != NULL && o->builtin ? o->config : NULL;
+}
+
 static const char *host_option_text(const hp_options *o, const char *key, const char *dflt)
 {
 	char buf[32];

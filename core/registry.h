@@ -36,6 +36,9 @@ void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n)
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
+/* The configuration behind a built-in plugin's options (borrowed), or NULL
+ * for an external plugin. */
+const hpi_config *hpi_options_config(const hp_options *o);
 /* The host table handed to plugins. */
 const hp_host *hpi_host(void);
 /* Percentiles and elapsed time the host table reports. */

@@ -1,7 +1,9 @@
 /*
  * site.c - the registry of instrumented places.  A site gets its id on
  * first use (under a mutex, once per site); the collector then maps ids to
- * site info lock-free through pages that never move.
+ * site info lock-free through pages that never move.  Sites of
+ * auto-instrumented functions (core/auto.c) are registered with only an
+ * address; the first hpi_site_get names them (core/symbols.c).
  */
 #include "config.h"
 
@@ -15,8 +17,15 @@
 #define SITE_PAGE (1u << SITE_PAGE_BITS)
 #define SITE_PAGES 4096 /* 4 Mi sites */
 
+/* A site: what plugins read, and the address of an auto site. */
+typedef struct site_slot {
+	hp_site_info info; /* info.label NULL: unnamed (yet) */
+	uintptr_t addr;    /* auto-instrumented function, or 0 */
+} site_slot;
+
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
-static hp_site_info *site_pages[SITE_PAGES];
+static pthread_mutex_t site_name_lock = PTHREAD_MUTEX_INITIALIZER;
+static site_slot *site_pages[SITE_PAGES];
 static uint32_t site_next = 1; /* 0 means "unregistered" */
 
 /* The file name without its folders. */
@@ -67,6 +76,24 @@ static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 	return true;
 }
 
+/* The slot of the next id, its page allocated; NULL when there is none
+ * (site_lock held). */
+static site_slot *site_slot_next(void)
+{
+	site_slot **page;
+
+	if (site_next >= SITE_PAGE * SITE_PAGES)
+		return NULL;
+	page = &site_pages[site_next >> SITE_PAGE_BITS];
+	if (*page == NULL) {
+		site_slot *p = calloc(SITE_PAGE, sizeof(*p));
+		if (p == NULL)
+			return NULL;
+		__atomic_store_n(page, p, __ATOMIC_RELEASE);
+	}
+	return &(*page)[site_next & (SITE_PAGE - 1)];
+}
+
 /* Registers a site on its first use; returns its id, 0 on failure. */
 uint32_t hp__site_register(hp_site *site, const char *func)
 {
@@ -79,27 +106,38 @@ uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg)
 {
 	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	uint32_t id;
-	hp_site_info **page;
+	site_slot *slot;
 
 	pthread_mutex_lock(&site_lock);
 	id = site->id;
-	if (id != 0)
+	if (id != 0 || (slot = site_slot_next()) == NULL)
 		goto out;
-	if (site_next >= SITE_PAGE * SITE_PAGES)
+	if (!site_fill(&slot->info, site, func))
 		goto out;
-	page = &site_pages[site_next >> SITE_PAGE_BITS];
-	if (*page == NULL) {
-		hp_site_info *p = calloc(SITE_PAGE, sizeof(*p));
-		if (p == NULL)
-			goto out;
-		__atomic_store_n(page, p, __ATOMIC_RELEASE);
-	}
-	if (!site_fill(&(*page)[site_next & (SITE_PAGE - 1)], site, func))
-		goto out;
-	(*page)[site_next & (SITE_PAGE - 1)].arg = arg;
-	id = site_next++;
+	slot->info.arg = arg;
+	id = site_next;
+	__atomic_store_n(&site_next, id + 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&site->id, id, __ATOMIC_RELEASE);
 out:
+	pthread_mutex_unlock(&site_lock);
+	return id;
+}
+
+/* An auto-instrumented function's site: named on first hpi_site_get. */
+uint32_t hpi_site_register_auto(uintptr_t fn)
+{
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
+	uint32_t id = 0;
+	site_slot *slot;
+
+	pthread_mutex_lock(&site_lock);
+	if ((slot = site_slot_next()) != NULL) {
+		slot->info.kind = HP_SITE_FUNCTION;
+		slot->info.arg = fn;
+		slot->addr = fn;
+		id = site_next;
+	__atomic_store_n(&site_next, id + 1, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&site_lock);
 	return id;
 }
@@ -152,17 +190,56 @@ bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e)
 	return true;
 }
 
-/* Site info by id, or NULL. */
-const hp_site_info *hpi_site_get(uint32_t id)
+/* The slot of a handed-out id, or NULL. */
+static site_slot *site_slot_get(uint32_t id)
 {
-	hp_site_info *page;
+	site_slot *page;
 
-	if (id == 0 || id >= SITE_PAGE * SITE_PAGES)
+	if (id == 0 || id >= __atomic_load_n(&site_next, __ATOMIC_ACQUIRE))
 		return NULL;
 	page = __atomic_load_n(&site_pages[id >> SITE_PAGE_BITS], __ATOMIC_ACQUIRE);
-	if (page == NULL || page[id & (SITE_PAGE - 1)].label == NULL)
+	return page ? &page[id & (SITE_PAGE - 1)] : NULL;
+}
+
+/* Names an auto site from the symbol tables and DWARF, once. */
+static void site_name(site_slot *slot)
+{
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
+	hpi_symbol sym;
+
+	pthread_mutex_lock(&site_name_lock);
+	if (slot->info.label == NULL && hpi_symbol_resolve(slot->addr, &sym) == 0) {
+		slot->info.file = sym.file;
+		slot->info.func = sym.func;
+		slot->info.line = sym.line;
+		__atomic_store_n(&slot->info.label, sym.label, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&site_name_lock);
+}
+
+/* Site info by id, or NULL; an auto site is named on first sight. */
+const hp_site_info *hpi_site_get(uint32_t id)
+{
+	site_slot *slot = site_slot_get(id);
+
+	if (slot == NULL)
 		return NULL;
-	return &page[id & (SITE_PAGE - 1)];
+	if (__atomic_load_n(&slot->info.label, __ATOMIC_ACQUIRE) == NULL) {
+		if (slot->addr == 0)
+			return NULL;
+		site_name(slot);
+		if (__atomic_load_n(&slot->info.label, __ATOMIC_ACQUIRE) == NULL)
+			return NULL;
+	}
+	return &slot->info;
+}
+
+/* Site info by id without naming it (label may be NULL), or NULL. */
+const hp_site_info *hpi_site_info_raw(uint32_t id)
+{
+	site_slot *slot = site_slot_get(id);
+
+	return slot ? &slot->info : NULL;
 }
 
 /* Number of ids handed out so far plus one. */
@@ -175,14 +252,19 @@ uint32_t hpi_site_count(void)
 void hpi_site_atfork_child(void)
 {
 	pthread_mutex_init(&site_lock, NULL);
+	pthread_mutex_init(&site_name_lock, NULL);
 }
 
+/* The naming lock first: naming never takes site_lock, registering may
+ * come after it in core/auto.c's order. */
 void hpi_site_atfork_prepare(void)
 {
+	pthread_mutex_lock(&site_name_lock);
 	pthread_mutex_lock(&site_lock);
 }
 
 void hpi_site_atfork_parent(void)
 {
 	pthread_mutex_unlock(&site_lock);
+	pthread_mutex_unlock(&site_name_lock);
 }

@@ -127,6 +127,20 @@ typedef struct hp_main_options {
 	const char *caller;      /* NULL = <file stem>::main */
 } hp_main_options;
 
+/*
+ * Leaves a function out of auto-instrumentation: code built with
+ * -finstrument-functions calls hotpath's entry and exit hooks in every
+ * function but those marked HP_SKIP (docs/auto.md).  The same with or
+ * without -DHOTPATH.
+ */
+#ifndef HP_SKIP
+#if defined(__GNUC__)
+#define HP_SKIP __attribute__((no_instrument_function))
+#else
+#define HP_SKIP
+#endif
+#endif
+
 #ifdef HOTPATH
 
 /* ---- guard API (all in libhotpath) ------------------------------------ */
@@ -238,7 +252,7 @@ HP_API void hp__alloc_enter(hp__scope *sc);
 HP_API void hp__alloc_leave(hp__scope *sc, uint64_t t1);
 
 /* Current tick of hotpath's clock. */
-static inline uint64_t hp__now(void)
+static inline HP_SKIP uint64_t hp__now(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	if (__builtin_expect(hp__rt.tsc, 1))
@@ -254,7 +268,7 @@ static inline uint64_t hp__now(void)
 }
 
 /* Opens a measured scope. */
-static inline hp__scope hp__scope_begin(hp_site *site, const char *func)
+static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
 {
 	hp__scope sc;
 	uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
@@ -277,7 +291,7 @@ static inline hp__scope hp__scope_begin(hp_site *site, const char *func)
 
 /* Appends one record (tag = site id | kind << 24): one 16-byte store and a
  * release store of the position. */
-static inline void hp__record(uint32_t tag, uint64_t t0, uint64_t t1)
+static inline HP_SKIP void hp__record(uint32_t tag, uint64_t t0, uint64_t t1)
 {
 	uint64_t dt = t1 - t0;
 	struct hp__rec *p = hp__tls.pos;
@@ -295,7 +309,7 @@ static inline void hp__record(uint32_t tag, uint64_t t0, uint64_t t1)
 }
 
 /* Appends a payload pair (HP__EV_PAYLOAD_KINDS): two 16-byte stores. */
-static inline void hp__record_pay(uint32_t tag, uint64_t t, uint64_t payload)
+static inline HP_SKIP void hp__record_pay(uint32_t tag, uint64_t t, uint64_t payload)
 {
 	struct hp__rec *p = hp__tls.pos;
 
@@ -313,7 +327,7 @@ static inline void hp__record_pay(uint32_t tag, uint64_t t, uint64_t payload)
 }
 
 /* Closes a measured scope: one clock read and one record. */
-static inline void hp__scope_end(hp__scope *sc)
+static inline HP_SKIP void hp__scope_end(hp__scope *sc)
 {
 	if (__builtin_expect(sc->id != 0, 1)) {
 		uint64_t t1 = hp__now();
@@ -335,7 +349,7 @@ HP_API void hp__lock_probe_init(hp_lock_probe *p, const char *label, const char 
 				int line);
 
 /* The probe's site id, registering it on first use; 0 when not profiling. */
-static inline uint32_t hp__lock_id(hp_lock_probe *p)
+static inline HP_SKIP uint32_t hp__lock_id(hp_lock_probe *p)
 {
 	uint32_t id;
 
@@ -346,13 +360,13 @@ static inline uint32_t hp__lock_id(hp_lock_probe *p)
 }
 
 /* Tick before a blocking acquisition (0 when not profiling). */
-static inline uint64_t hp_lock_wait_begin(hp_lock_probe *p)
+static inline HP_SKIP uint64_t hp_lock_wait_begin(hp_lock_probe *p)
 {
 	return hp__lock_id(p) ? hp__now() : 0;
 }
 
 /* Records an acquisition; returns its tick (0 when not profiling). */
-static inline uint64_t hp__lock_note(hp_lock_probe *p, uint64_t wait_begin, int waited)
+static inline HP_SKIP uint64_t hp__lock_note(hp_lock_probe *p, uint64_t wait_begin, int waited)
 {
 	uint32_t id = hp__lock_id(p);
 	uint64_t t;
@@ -369,14 +383,14 @@ static inline uint64_t hp__lock_note(hp_lock_probe *p, uint64_t wait_begin, int 
 
 /* The lock was taken (exclusively); waited != 0 when the caller had to
  * wait since wait_begin.  Returns the acquisition tick. */
-static inline uint64_t hp_lock_acquired(hp_lock_probe *p, uint64_t wait_begin, int waited)
+static inline HP_SKIP uint64_t hp_lock_acquired(hp_lock_probe *p, uint64_t wait_begin, int waited)
 {
 	return p->acq = hp__lock_note(p, wait_begin, waited);
 }
 
 /* The lock is about to be released by the holder whose acquisition tick is
  * acq (p->acq for exclusive locks). */
-static inline void hp_lock_released_at(hp_lock_probe *p, uint64_t acq)
+static inline HP_SKIP void hp_lock_released_at(hp_lock_probe *p, uint64_t acq)
 {
 	uint32_t id = __atomic_load_n(&p->site.id, __ATOMIC_RELAXED);
 
@@ -385,7 +399,7 @@ static inline void hp_lock_released_at(hp_lock_probe *p, uint64_t acq)
 }
 
 /* Exclusive release: the hold started at p->acq. */
-static inline void hp_lock_released(hp_lock_probe *p)
+static inline HP_SKIP void hp_lock_released(hp_lock_probe *p)
 {
 	uint64_t acq = p->acq;
 
@@ -412,7 +426,7 @@ typedef struct hp_rwlock {
 
 /* Labels default to "<file>:<line>" of the init. */
 #define hp_mutex_init(m, attr, label) hp__mutex_init((m), (attr), (label), __FILE__, __LINE__)
-static inline int hp__mutex_init(hp_mutex *m, const pthread_mutexattr_t *attr,
+static inline HP_SKIP int hp__mutex_init(hp_mutex *m, const pthread_mutexattr_t *attr,
 				 const char *label, const char *file, int line)
 {
 	hp__lock_probe_init(&m->probe, label, file, line);
@@ -420,7 +434,7 @@ static inline int hp__mutex_init(hp_mutex *m, const pthread_mutexattr_t *attr,
 }
 
 /* Tries first: an uncontended lock costs one clock read more than plain. */
-static inline int hp_mutex_lock(hp_mutex *m)
+static inline HP_SKIP int hp_mutex_lock(hp_mutex *m)
 {
 	uint64_t w;
 	int rv;
@@ -439,7 +453,7 @@ static inline int hp_mutex_lock(hp_mutex *m)
 	return rv;
 }
 
-static inline int hp_mutex_trylock(hp_mutex *m)
+static inline HP_SKIP int hp_mutex_trylock(hp_mutex *m)
 {
 	int rv = pthread_mutex_trylock(&m->mu);
 
@@ -448,13 +462,13 @@ static inline int hp_mutex_trylock(hp_mutex *m)
 	return rv;
 }
 
-static inline int hp_mutex_unlock(hp_mutex *m)
+static inline HP_SKIP int hp_mutex_unlock(hp_mutex *m)
 {
 	hp_lock_released(&m->probe);
 	return pthread_mutex_unlock(&m->mu);
 }
 
-static inline int hp_mutex_destroy(hp_mutex *m)
+static inline HP_SKIP int hp_mutex_destroy(hp_mutex *m)
 {
 	return pthread_mutex_destroy(&m->mu);
 }
@@ -463,7 +477,7 @@ static inline int hp_mutex_destroy(hp_mutex *m)
 /* Read-write locks: writers as mutexes; readers, who hold together, keep
  * their acquisition tick in a small per-thread table (libhotpath). */
 #define hp_rwlock_init(rw, attr, label) hp__rwlock_init((rw), (attr), (label), __FILE__, __LINE__)
-static inline int hp__rwlock_init(hp_rwlock *rw, const pthread_rwlockattr_t *attr,
+static inline HP_SKIP int hp__rwlock_init(hp_rwlock *rw, const pthread_rwlockattr_t *attr,
 				  const char *label, const char *file, int line)
 {
 	hp__lock_probe_init(&rw->probe, label, file, line);
@@ -474,7 +488,7 @@ HP_API int hp_rwlock_tryrdlock(hp_rwlock *rw);
 HP_API int hp_rwlock_wrlock(hp_rwlock *rw);
 HP_API int hp_rwlock_trywrlock(hp_rwlock *rw);
 HP_API int hp_rwlock_unlock(hp_rwlock *rw);
-static inline int hp_rwlock_destroy(hp_rwlock *rw)
+static inline HP_SKIP int hp_rwlock_destroy(hp_rwlock *rw)
 {
 	return pthread_rwlock_destroy(&rw->rw);
 }
@@ -501,7 +515,7 @@ HP_API void hp__channel_text(hp_channel_probe *p, uint32_t id, uint32_t seq,
 			     const void *msg);
 
 /* The probe's site id, registering it on first use; 0 when not profiling. */
-static inline uint32_t hp__channel_id(hp_channel_probe *p)
+static inline HP_SKIP uint32_t hp__channel_id(hp_channel_probe *p)
 {
 	uint32_t id;
 
@@ -513,7 +527,7 @@ static inline uint32_t hp__channel_id(hp_channel_probe *p)
 
 /* Payload of a send or receive: sequence in the low 32 bits, bytes
  * (saturated) in the high 32. */
-static inline uint64_t hp__channel_pay(uint32_t seq, size_t bytes)
+static inline HP_SKIP uint64_t hp__channel_pay(uint32_t seq, size_t bytes)
 {
 	uint64_t b = bytes > 0xffffffffu ? 0xffffffffu : (uint64_t)bytes;
 
@@ -524,7 +538,7 @@ static inline uint64_t hp__channel_pay(uint32_t seq, size_t bytes)
  * goes to the formatter.  Returns the message's sequence number, which a
  * receiver hands back to hp_channel_received for the send-to-receive delay
  * (0 when not profiling). */
-static inline uint32_t hp_channel_sent(hp_channel_probe *p, const void *msg, size_t bytes)
+static inline HP_SKIP uint32_t hp_channel_sent(hp_channel_probe *p, const void *msg, size_t bytes)
 {
 	uint32_t id = hp__channel_id(p), seq;
 
@@ -540,7 +554,7 @@ static inline uint32_t hp_channel_sent(hp_channel_probe *p, const void *msg, siz
 
 /* A message was taken out; seq is what hp_channel_sent returned for it, or
  * 0 when unknown (counted, no delay). */
-static inline void hp_channel_received(hp_channel_probe *p, size_t bytes, uint32_t seq)
+static inline HP_SKIP void hp_channel_received(hp_channel_probe *p, size_t bytes, uint32_t seq)
 {
 	uint32_t id = hp__channel_id(p);
 
@@ -553,7 +567,7 @@ static inline void hp_channel_received(hp_channel_probe *p, size_t bytes, uint32
  * number (a pipe, a POSIX message queue of one priority): the n-th receive
  * is matched to the n-th send.  Exact with one producer; with several, a
  * send's number and its place in the queue may differ slightly. */
-static inline void hp_channel_received_fifo(hp_channel_probe *p, size_t bytes)
+static inline HP_SKIP void hp_channel_received_fifo(hp_channel_probe *p, size_t bytes)
 {
 	uint32_t id = hp__channel_id(p);
 
@@ -564,7 +578,7 @@ static inline void hp_channel_received_fifo(hp_channel_probe *p, size_t bytes)
 }
 
 /* The channel was closed. */
-static inline void hp_channel_closed(hp_channel_probe *p)
+static inline HP_SKIP void hp_channel_closed(hp_channel_probe *p)
 {
 	uint32_t id = hp__channel_id(p);
 
@@ -604,7 +618,7 @@ HP_API uint32_t hp__probe_register(hp_site *site);
 HP_API void hp__text(hp_msg_fmt fmt, uint32_t id, const void *msg);
 
 /* The site id of a stream or future probe; 0 when not profiling. */
-static inline uint32_t hp__probe_id(hp_site *site)
+static inline HP_SKIP uint32_t hp__probe_id(hp_site *site)
 {
 	uint32_t id;
 
@@ -614,21 +628,30 @@ static inline uint32_t hp__probe_id(hp_site *site)
 	return id ? id : hp__probe_register(site);
 }
 
+/* A record time meaning "stamp me when drained" (untimed stream items). */
+#define HP__T_UNTIMED UINT64_MAX
+
 /* The stream yielded an item (item may be NULL; it goes to the formatter). */
-static inline void hp_stream_yield(hp_stream_probe *p, const void *item)
+static inline HP_SKIP void hp_stream_yield(hp_stream_probe *p, const void *item)
 {
 	uint32_t id = hp__probe_id(&p->site);
 
 	if (id != 0) {
-		uint64_t t = hp__now();
-		hp__record(id | ((uint32_t)HP__EV_STREAM_ITEM << HP__KIND_SHIFT), t, t);
-		if (p->fmt != NULL && item != NULL)
+		uint32_t tag = id | ((uint32_t)HP__EV_STREAM_ITEM << HP__KIND_SHIFT);
+		if (p->fmt != NULL && item != NULL) {
+			uint64_t t = hp__now();
+			hp__record(tag, t, t);
 			hp__text(p->fmt, id, item);
+		} else {
+			/* no text to place in time: the collector stamps the item
+			 * with the pass that drains it, and no clock is read here */
+			hp__record(tag, HP__T_UNTIMED, HP__T_UNTIMED);
+		}
 	}
 }
 
 /* The stream ended. */
-static inline void hp_stream_closed(hp_stream_probe *p)
+static inline HP_SKIP void hp_stream_closed(hp_stream_probe *p)
 {
 	uint32_t id = hp__probe_id(&p->site);
 
@@ -639,7 +662,7 @@ static inline void hp_stream_closed(hp_stream_probe *p)
 }
 
 /* A new call of the future (an asynchronous operation starts). */
-static inline hp_future hp_future_begin(hp_future_probe *p)
+static inline HP_SKIP hp_future hp_future_begin(hp_future_probe *p)
 {
 	hp_future f;
 
@@ -654,14 +677,14 @@ static inline hp_future hp_future_begin(hp_future_probe *p)
 }
 
 /* A poll (or resumption) starts; returns its tick for hp_future_poll_end. */
-static inline uint64_t hp_future_poll_begin(const hp_future *f)
+static inline HP_SKIP uint64_t hp_future_poll_begin(const hp_future *f)
 {
 	return f->id ? hp__now() : 0;
 }
 
 /* The poll that began at t0 returned.  Its duration travels in ticks,
  * saturated at 2^32 - 1. */
-static inline void hp_future_poll_end(const hp_future *f, uint64_t t0)
+static inline HP_SKIP void hp_future_poll_end(const hp_future *f, uint64_t t0)
 {
 	if (f->id != 0 && t0 != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)) {
 		uint64_t dt = hp__now() - t0;
@@ -673,7 +696,7 @@ static inline void hp_future_poll_end(const hp_future *f, uint64_t t0)
 }
 
 /* The call completed; result (may be NULL) goes to the formatter. */
-static inline void hp_future_ready(const hp_future *f, const void *result)
+static inline HP_SKIP void hp_future_ready(const hp_future *f, const void *result)
 {
 	if (f->id != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)) {
 		hp__record_pay(f->id | ((uint32_t)HP__EV_FUTURE_READY << HP__KIND_SHIFT),
@@ -684,7 +707,7 @@ static inline void hp_future_ready(const hp_future *f, const void *result)
 }
 
 /* The call was cancelled. */
-static inline void hp_future_cancelled(const hp_future *f)
+static inline HP_SKIP void hp_future_cancelled(const hp_future *f)
 {
 	if (f->id != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED))
 		hp__record_pay(f->id | ((uint32_t)HP__EV_FUTURE_CANCEL << HP__KIND_SHIFT),
@@ -706,15 +729,15 @@ static inline void hp_future_cancelled(const hp_future *f)
 /* C++: the same scope, closed by a destructor. */
 struct hp__scope_raii {
 	hp__scope sc;
-	hp__scope_raii(hp_site *s, const char *f) : sc(hp__scope_begin(s, f)) {}
-	~hp__scope_raii() { hp__scope_end(&sc); }
+	HP_SKIP hp__scope_raii(hp_site *s, const char *f) : sc(hp__scope_begin(s, f)) {}
+	HP_SKIP ~hp__scope_raii() { hp__scope_end(&sc); }
 	hp__scope_raii(const hp__scope_raii &) = delete;
 	hp__scope_raii &operator=(const hp__scope_raii &) = delete;
 };
 struct hp__main_raii {
 	hp_guard *g;
-	explicit hp__main_raii(hp_guard *x) : g(x) {}
-	~hp__main_raii() { hp__main_end(&g); }
+	HP_SKIP explicit hp__main_raii(hp_guard *x) : g(x) {}
+	HP_SKIP ~hp__main_raii() { hp__main_end(&g); }
 	hp__main_raii(const hp__main_raii &) = delete;
 	hp__main_raii &operator=(const hp__main_raii &) = delete;
 };
@@ -730,7 +753,7 @@ struct hp__main_cxx {
 	const char *output = nullptr;
 	const char *caller = nullptr;
 };
-static inline hp_guard *hp__main_start_cxx(const hp__main_cxx &c, const char *file,
+static inline HP_SKIP hp_guard *hp__main_start_cxx(const hp__main_cxx &c, const char *file,
 					   const char *func)
 {
 	hp_main_options o;
@@ -820,7 +843,7 @@ typedef struct hp_channel_probe { char unused; } hp_channel_probe;
 #define hp_channel_probe_init(p, label, type, capacity, fmt) ((void)sizeof(p))
 /* sizeof(p): a probe used only here still counts as used, and is not
  * evaluated.  A call, not a value: a statement of it draws no warning. */
-static inline uint32_t hp__chan_nop(size_t unused) { (void)unused; return 0; }
+static inline HP_SKIP uint32_t hp__chan_nop(size_t unused) { (void)unused; return 0; }
 #define hp_channel_sent(p, msg, bytes) hp__chan_nop(sizeof(p))
 #define hp_channel_received(p, bytes, seq) ((void)sizeof(p))
 #define hp_channel_received_fifo(p, bytes) ((void)sizeof(p))
@@ -834,23 +857,23 @@ typedef struct hp_future { char unused; } hp_future;
 #define HP_FUTURE_PROBE_INITIALIZER(label, fmt) {0}
 #define hp_stream_yield(p, item) ((void)sizeof(p))
 #define hp_stream_closed(p) ((void)sizeof(p))
-static inline hp_future hp_future_begin(hp_future_probe *p) { hp_future f = {0}; (void)p; return f; }
+static inline HP_SKIP hp_future hp_future_begin(hp_future_probe *p) { hp_future f = {0}; (void)p; return f; }
 #define hp_future_poll_begin(f) ((uint64_t)0 * sizeof(f))
 #define hp_future_poll_end(f, t0) ((void)sizeof(f), (void)sizeof(t0))
 #define hp_future_ready(f, result) ((void)sizeof(f))
 #define hp_future_cancelled(f) ((void)sizeof(f))
 
-static inline hp_guard_builder *hp_guard_builder_new(const char *c) { (void)c; return NULL; }
-static inline int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n) { (void)b; (void)p; (void)n; return 0; }
-static inline int hp_guard_builder_format(hp_guard_builder *b, hp_format f) { (void)b; (void)f; return 0; }
-static inline int hp_guard_builder_limit(hp_guard_builder *b, size_t l) { (void)b; (void)l; return 0; }
-static inline int hp_guard_builder_output(hp_guard_builder *b, const char *p) { (void)b; (void)p; return 0; }
-static inline int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *d) { (void)b; (void)r; (void)d; return 0; }
-static inline int hp_guard_builder_script(hp_guard_builder *b, const char *p) { (void)b; (void)p; return 0; }
-static inline hp_guard *hp_guard_builder_build(hp_guard_builder *b) { (void)b; return NULL; }
-static inline hp_guard *hp_guard_builder_build_with_timeout(hp_guard_builder *b, unsigned long ms) { (void)b; (void)ms; return NULL; }
-static inline void hp_guard_builder_free(hp_guard_builder *b) { (void)b; }
-static inline void hp_guard_end(hp_guard *g) { (void)g; }
+static inline HP_SKIP hp_guard_builder *hp_guard_builder_new(const char *c) { (void)c; return NULL; }
+static inline HP_SKIP int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n) { (void)b; (void)p; (void)n; return 0; }
+static inline HP_SKIP int hp_guard_builder_format(hp_guard_builder *b, hp_format f) { (void)b; (void)f; return 0; }
+static inline HP_SKIP int hp_guard_builder_limit(hp_guard_builder *b, size_t l) { (void)b; (void)l; return 0; }
+static inline HP_SKIP int hp_guard_builder_output(hp_guard_builder *b, const char *p) { (void)b; (void)p; return 0; }
+static inline HP_SKIP int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *d) { (void)b; (void)r; (void)d; return 0; }
+static inline HP_SKIP int hp_guard_builder_script(hp_guard_builder *b, const char *p) { (void)b; (void)p; return 0; }
+static inline HP_SKIP hp_guard *hp_guard_builder_build(hp_guard_builder *b) { (void)b; return NULL; }
+static inline HP_SKIP hp_guard *hp_guard_builder_build_with_timeout(hp_guard_builder *b, unsigned long ms) { (void)b; (void)ms; return NULL; }
+static inline HP_SKIP void hp_guard_builder_free(hp_guard_builder *b) { (void)b; }
+static inline HP_SKIP void hp_guard_end(hp_guard *g) { (void)g; }
 
 #endif /* HOTPATH */
 

@@ -20,6 +20,14 @@
 #include <string.h>
 #include <time.h>
 
+#ifndef HP_SKIP /* as in hotpath.h: this header may come first */
+#if defined(__GNUC__)
+#define HP_SKIP __attribute__((no_instrument_function))
+#else
+#define HP_SKIP
+#endif
+#endif
+
 #ifdef PTHREAD_RWLOCK_INITIALIZER /* stands for "POSIX 2001 is declared" */
 
 #ifdef __cplusplus
@@ -44,7 +52,7 @@ typedef struct hp_chan {
 #define hp_chan_new(type, elem, capacity, label) \
 	hp__chan_new((type), (elem), (capacity), (label), __FILE__, __LINE__)
 
-static inline hp_chan *hp__chan_new(int type, size_t elem, size_t capacity,
+static inline HP_SKIP hp_chan *hp__chan_new(int type, size_t elem, size_t capacity,
 				    const char *label, const char *file, int line)
 {
 	hp_chan *c;
@@ -90,7 +98,7 @@ static inline hp_chan *hp__chan_new(int type, size_t elem, size_t capacity,
 #endif
 
 /* Frees c; no thread may be using it.  NULL is a no-op. */
-static inline void hp_chan_free(hp_chan *c)
+static inline HP_SKIP void hp_chan_free(hp_chan *c)
 {
 	if (c == NULL)
 		return;
@@ -103,7 +111,7 @@ static inline void hp_chan_free(hp_chan *c)
 }
 
 /* Doubles an unbounded channel's ring (lock held); 0 or HP_ENOMEM. */
-static inline int hp__chan_grow(hp_chan *c)
+static inline HP_SKIP int hp__chan_grow(hp_chan *c)
 {
 	size_t cap = c->cap * 2;
 	unsigned char *b = (unsigned char *)malloc(cap * c->elem);
@@ -129,7 +137,7 @@ static inline int hp__chan_grow(hp_chan *c)
 }
 
 /* Puts msg in (lock held, room checked). */
-static inline void hp__chan_put(hp_chan *c, const void *msg)
+static inline HP_SKIP void hp__chan_put(hp_chan *c, const void *msg)
 {
 	size_t k = (c->head + c->len) % c->cap;
 
@@ -144,7 +152,7 @@ static inline void hp__chan_put(hp_chan *c, const void *msg)
 }
 
 /* Takes the oldest message out (lock held, len > 0); returns its seq. */
-static inline uint32_t hp__chan_take(hp_chan *c, void *out)
+static inline HP_SKIP uint32_t hp__chan_take(hp_chan *c, void *out)
 {
 	uint32_t seq = c->seqs[c->head];
 
@@ -156,7 +164,7 @@ static inline uint32_t hp__chan_take(hp_chan *c, void *out)
 }
 
 /* Room for one more (lock held): grows an unbounded channel. */
-static inline int hp__chan_room(hp_chan *c)
+static inline HP_SKIP int hp__chan_room(hp_chan *c)
 {
 	if (c->len < c->cap)
 		return 1;
@@ -165,7 +173,7 @@ static inline int hp__chan_room(hp_chan *c)
 
 /* Sends a copy of msg, waiting while a bounded channel is full.  0, or
  * HP_ECLOSED (closed, or a oneshot that has sent), or HP_ENOMEM. */
-static inline int hp_chan_send(hp_chan *c, const void *msg)
+static inline HP_SKIP int hp_chan_send(hp_chan *c, const void *msg)
 {
 	pthread_mutex_lock(&c->mu);
 	while (!c->closed && !hp__chan_room(c)) {
@@ -185,7 +193,7 @@ static inline int hp_chan_send(hp_chan *c, const void *msg)
 }
 
 /* Sends without waiting: 0, HP_EFULL, HP_ECLOSED or HP_ENOMEM. */
-static inline int hp_chan_try_send(hp_chan *c, const void *msg)
+static inline HP_SKIP int hp_chan_try_send(hp_chan *c, const void *msg)
 {
 	int rv = 0;
 
@@ -203,7 +211,7 @@ static inline int hp_chan_try_send(hp_chan *c, const void *msg)
 /* Receives into out (elem bytes), waiting until ms milliseconds have
  * passed (ms < 0: forever).  0, HP_ETIMEDOUT, or HP_ECLOSED once the
  * channel is closed and drained. */
-static inline int hp__chan_recv(hp_chan *c, void *out, long ms)
+static inline HP_SKIP int hp__chan_recv(hp_chan *c, void *out, long ms)
 {
 	struct timespec dl;
 	uint32_t seq;
@@ -240,19 +248,19 @@ static inline int hp__chan_recv(hp_chan *c, void *out, long ms)
 }
 
 /* Receives, waiting for a message: 0, or HP_ECLOSED when closed and drained. */
-static inline int hp_chan_recv(hp_chan *c, void *out)
+static inline HP_SKIP int hp_chan_recv(hp_chan *c, void *out)
 {
 	return hp__chan_recv(c, out, -1);
 }
 
 /* Receives without waiting: 0, HP_EEMPTY, or HP_ECLOSED. */
-static inline int hp_chan_try_recv(hp_chan *c, void *out)
+static inline HP_SKIP int hp_chan_try_recv(hp_chan *c, void *out)
 {
 	return hp__chan_recv(c, out, 0);
 }
 
 /* Receives, waiting at most ms milliseconds: 0, HP_ETIMEDOUT, HP_ECLOSED. */
-static inline int hp_chan_recv_timeout(hp_chan *c, void *out, unsigned long ms)
+static inline HP_SKIP int hp_chan_recv_timeout(hp_chan *c, void *out, unsigned long ms)
 {
 	int rv = hp__chan_recv(c, out, ms == 0 ? 0 : (long)ms);
 
@@ -261,7 +269,7 @@ static inline int hp_chan_recv_timeout(hp_chan *c, void *out, unsigned long ms)
 
 /* Closes c: senders get HP_ECLOSED, receivers drain what is queued, then
  * get HP_ECLOSED; every waiter wakes.  0, or HP_ECLOSED when it was closed. */
-static inline int hp_chan_close(hp_chan *c)
+static inline HP_SKIP int hp_chan_close(hp_chan *c)
 {
 	int was;
 
@@ -277,7 +285,7 @@ static inline int hp_chan_close(hp_chan *c)
 }
 
 /* Messages queued now. */
-static inline size_t hp_chan_len(hp_chan *c)
+static inline HP_SKIP size_t hp_chan_len(hp_chan *c)
 {
 	size_t n;
 

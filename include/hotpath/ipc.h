@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* mq_send, counted as a send of len bytes. */
-static inline int hp_mq_send(hp_channel_probe *p, mqd_t q, const char *msg, size_t len,
+static inline HP_SKIP int hp_mq_send(hp_channel_probe *p, mqd_t q, const char *msg, size_t len,
 			     unsigned prio)
 {
 	int rv = mq_send(q, msg, len, prio);
@@ -36,7 +36,7 @@ static inline int hp_mq_send(hp_channel_probe *p, mqd_t q, const char *msg, size
 }
 
 /* mq_timedsend, counted as a send. */
-static inline int hp_mq_timedsend(hp_channel_probe *p, mqd_t q, const char *msg, size_t len,
+static inline HP_SKIP int hp_mq_timedsend(hp_channel_probe *p, mqd_t q, const char *msg, size_t len,
 				  unsigned prio, const struct timespec *abs)
 {
 	int rv = mq_timedsend(q, msg, len, prio, abs);
@@ -48,7 +48,7 @@ static inline int hp_mq_timedsend(hp_channel_probe *p, mqd_t q, const char *msg,
 }
 
 /* mq_receive, counted as a receive. */
-static inline ssize_t hp_mq_receive(hp_channel_probe *p, mqd_t q, char *buf, size_t len,
+static inline HP_SKIP ssize_t hp_mq_receive(hp_channel_probe *p, mqd_t q, char *buf, size_t len,
 				    unsigned *prio)
 {
 	ssize_t n = mq_receive(q, buf, len, prio);
@@ -60,7 +60,7 @@ static inline ssize_t hp_mq_receive(hp_channel_probe *p, mqd_t q, char *buf, siz
 }
 
 /* mq_timedreceive, counted as a receive. */
-static inline ssize_t hp_mq_timedreceive(hp_channel_probe *p, mqd_t q, char *buf, size_t len,
+static inline HP_SKIP ssize_t hp_mq_timedreceive(hp_channel_probe *p, mqd_t q, char *buf, size_t len,
 					 unsigned *prio, const struct timespec *abs)
 {
 	ssize_t n = mq_timedreceive(q, buf, len, prio, abs);
@@ -72,7 +72,7 @@ static inline ssize_t hp_mq_timedreceive(hp_channel_probe *p, mqd_t q, char *buf
 }
 
 /* Writes all of n bytes, retrying after EINTR and short writes. */
-static inline int hp__write_all(int fd, const void *buf, size_t n)
+static inline HP_SKIP int hp__write_all(int fd, const void *buf, size_t n)
 {
 	const char *b = (const char *)buf;
 
@@ -89,7 +89,7 @@ static inline int hp__write_all(int fd, const void *buf, size_t n)
 }
 
 /* Reads exactly n bytes: 0, 1 at end of file before the first byte, -1. */
-static inline int hp__read_all(int fd, void *buf, size_t n)
+static inline HP_SKIP int hp__read_all(int fd, void *buf, size_t n)
 {
 	char *b = (char *)buf;
 	size_t got = 0;
@@ -113,7 +113,7 @@ static inline int hp__read_all(int fd, void *buf, size_t n)
 
 /* Writes one message: its length (uint32_t, host order), then its bytes.
  * 0, or -1 with errno (EMSGSIZE above 4 GiB). */
-static inline int hp_msg_write(hp_channel_probe *p, int fd, const void *msg, size_t len)
+static inline HP_SKIP int hp_msg_write(hp_channel_probe *p, int fd, const void *msg, size_t len)
 {
 	uint32_t n = (uint32_t)len;
 
@@ -131,7 +131,7 @@ static inline int hp_msg_write(hp_channel_probe *p, int fd, const void *msg, siz
 /* Reads one message into buf (cap bytes), its length into *len.  0, 1 at
  * end of file (the probe's channel is then closed), or -1 with errno
  * (EMSGSIZE: the message was longer than cap and has been skipped). */
-static inline int hp_msg_read(hp_channel_probe *p, int fd, void *buf, size_t cap, size_t *len)
+static inline HP_SKIP int hp_msg_read(hp_channel_probe *p, int fd, void *buf, size_t cap, size_t *len)
 {
 	uint32_t n;
 	int rv;

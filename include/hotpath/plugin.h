@@ -41,7 +41,8 @@ extern "C" {
 
 /* Kinds of bus events.  New kinds are only ever appended. */
 typedef enum hp_event_kind {
-	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur */
+	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur;
+			     * data NULL, or a const uint32_t * of HP_SCOPE_* flags */
 	HP_EV_THREAD_START, /* first event of a thread: tid */
 	HP_EV_THREAD_EXIT,  /* a thread exited and its buffer is drained: tid */
 	HP_EV_TICK,         /* the collector finished a pass: time_ns = now */
@@ -68,6 +69,11 @@ typedef enum hp_event_kind {
 } hp_event_kind;
 
 #define HP_EV_BIT(k) (UINT64_C(1) << (k))
+
+/* HP_EV_SCOPE flags.  RECURSIVE: an auto-instrumented call made while the
+ * same function was already open on its thread; its time is already in
+ * the outer call's (docs/auto.md). */
+#define HP_SCOPE_RECURSIVE 1u
 
 /* One bus event; borrowed for the duration of on_event. */
 typedef struct hp_event {

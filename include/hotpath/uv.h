@@ -69,7 +69,7 @@ static void hp__uv_after(uv_work_t *req, int status)
 }
 
 /* uv_queue_work, tracked as a call of probe p. */
-static inline int hp_uv_queue_work(hp_future_probe *p, uv_loop_t *loop, uv_work_t *req,
+static inline HP_SKIP int hp_uv_queue_work(hp_future_probe *p, uv_loop_t *loop, uv_work_t *req,
 				   uv_work_cb work, uv_after_work_cb after)
 {
 	hp__uv_rec *r = (hp__uv_rec *)malloc(sizeof(*r));
@@ -107,7 +107,7 @@ static void hp__uv_timer(uv_timer_t *timer)
 }
 
 /* uv_timer_start of a one-shot timer, tracked as a call of probe p. */
-static inline int hp_uv_timer_start(hp_future_probe *p, uv_timer_t *timer, uv_timer_cb cb,
+static inline HP_SKIP int hp_uv_timer_start(hp_future_probe *p, uv_timer_t *timer, uv_timer_cb cb,
 				    uint64_t timeout)
 {
 	hp__uv_rec *r = (hp__uv_rec *)malloc(sizeof(*r));
@@ -130,7 +130,7 @@ static inline int hp_uv_timer_start(hp_future_probe *p, uv_timer_t *timer, uv_ti
 
 /* uv_timer_stop of a timer started with hp_uv_timer_start: one that has
  * not fired is cancelled. */
-static inline int hp_uv_timer_stop(uv_timer_t *timer)
+static inline HP_SKIP int hp_uv_timer_stop(uv_timer_t *timer)
 {
 	if (uv_is_active((uv_handle_t *)timer)) {
 		hp__uv_rec *r = (hp__uv_rec *)timer->data;

@@ -2,7 +2,12 @@
  * timing.c - the built-in timing plugin: per label, calls, avg, min, max,
  * total, share of the guard's wall time, percentiles, and a log of the most
  * recent calls.  It is registered through the same ops table an external
- * plugin uses; being built in, it also uses libhotpath's histogram.
+ * plugin uses; being built in, it also uses libhotpath's histogram and
+ * filter (collectors.timing.include / exclude, checked once per site).
+ *
+ * A recursive auto-instrumented call (HP_SCOPE_RECURSIVE) counts as a call
+ * with its own duration in avg, min, max and the percentiles, but its time
+ * is not added to Total again: it is already in the outermost call's.
  */
 #include "config.h"
 
@@ -18,7 +23,10 @@ typedef struct timing_call {
 
 typedef struct timing_entry {
 	const char *label;   /* borrowed from the site registry */
+	const char *file;    /* of the first site with this label (borrowed) */
+	int line;
 	hpi_hist hist;
+	uint64_t nested;     /* ns of recursive calls: in hist, not in Total */
 	timing_call *log;    /* ring of the last `cap` calls */
 	size_t log_head, log_n;
 } timing_entry;
@@ -32,7 +40,11 @@ typedef struct timing_state {
 	size_t n, cap;
 	timing_entry **table;    /* open addressing, label -> entry */
 	size_t tcap;
+	hpi_filter *filter;      /* NULL: every label */
 } timing_state;
+
+/* by_site's entry for a site the filters leave out. */
+static timing_entry timing_skip;
 
 /* FNV-1a of a label. */
 static size_t timing_hash(const char *s)
@@ -64,9 +76,10 @@ static bool timing_rehash(timing_state *st)
 	return true;
 }
 
-/* The entry of a label, created on first sight. */
-static timing_entry *timing_entry_get(timing_state *st, const char *label)
+/* The entry of a site's label, created on first sight. */
+static timing_entry *timing_entry_get(timing_state *st, const hp_site_info *info)
 {
+	const char *label = info->label;
 	size_t h;
 	timing_entry *e;
 
@@ -91,6 +104,8 @@ static timing_entry *timing_entry_get(timing_state *st, const char *label)
 		return NULL;
 	}
 	e->label = label;
+	e->file = info->file;
+	e->line = info->line;
 	hpi_hist_init(&e->hist);
 	st->entries[st->n++] = e;
 	st->table[h] = e;
@@ -105,8 +120,14 @@ static timing_entry *timing_site(timing_state *st, uint32_t id)
 
 	if (slot == NULL)
 		return NULL;
-	if (*slot == NULL && (info = st->host->site(id)) != NULL)
-		*slot = timing_entry_get(st, info->label);
+	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
+		if (hpi_filter_pass(st->filter, info->label)) {
+			*slot = timing_entry_get(st, info);
+		} else {
+			*slot = &timing_skip;
+			hpi_auto_site_off(id); /* an auto site: no longer measured */
+		}
+	}
 	return *slot;
 }
 
@@ -115,10 +136,13 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 {
 	timing_state *st = calloc(1, sizeof(*st));
 	long long cap = host->option_int(opts, "recent_logs", 50);
+	const hpi_config *c = hpi_options_config(opts);
 
 	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
+	if (c != NULL)
+		st->filter = hpi_filter_new(&c->timing_include, &c->timing_exclude);
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	*state = st;
@@ -135,7 +159,12 @@ static inline void timing_one(timing_state *st, const hp_event *ev)
 		e = st->by_site[ev->site];
 	else if ((e = timing_site(st, ev->site)) == NULL)
 		return;
+	if (e == &timing_skip)
+		return;
 	hpi_hist_add(&e->hist, ev->dur_ns);
+	if (__builtin_expect(ev->data != NULL, 0) &&
+	    (*(const uint32_t *)ev->data & HP_SCOPE_RECURSIVE))
+		e->nested += ev->dur_ns;
 	if (st->log_cap == 0)
 		return;
 	c = &e->log[e->log_head];
@@ -167,6 +196,9 @@ static void timing_run(timing_state *st, timing_entry *e, const hp_event *evs, s
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
 		hpi_hist_bump(h, v);
+		if (__builtin_expect(evs[i].data != NULL, 0) &&
+		    (*(const uint32_t *)evs[i].data & HP_SCOPE_RECURSIVE))
+			e->nested += v;
 	}
 	h->count += n;
 	h->sum += sum;
@@ -198,19 +230,30 @@ static void timing_events(void *state, const hp_event *evs, size_t n)
 			e = st->by_site[site];
 		else if ((e = timing_site(st, site)) == NULL)
 			continue;
+		if (e == &timing_skip)
+			continue;
 		if (j - i > 1024) /* keep the 64-bit partial sum far from overflow */
 			j = i + 1024;
 		timing_run(st, e, evs + i, j - i);
 	}
 }
 
+/* Total: every call's time, less recursive calls' (already counted). */
+static uint64_t timing_total(const timing_entry *e)
+{
+	uint64_t sum = hpi_hist_sum(&e->hist);
+
+	return sum > e->nested ? sum - e->nested : 0;
+}
+
 /* Sort: biggest total first, then label for a stable order. */
 static int timing_cmp(const void *a, const void *b)
 {
 	const timing_entry *x = *(timing_entry *const *)a, *y = *(timing_entry *const *)b;
+	uint64_t tx = timing_total(x), ty = timing_total(y);
 
-	if (x->hist.sum != y->hist.sum)
-		return x->hist.sum > y->hist.sum ? -1 : 1;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
 	return strcmp(x->label, y->label);
 }
 
@@ -246,17 +289,20 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 {
 	const hp_host *h = st->host;
 	size_t r = h->row_add(sec), c = 0;
-	uint64_t total = hpi_hist_sum(&e->hist);
+	uint64_t sum = hpi_hist_sum(&e->hist), total = timing_total(e);
 
 	h->cell_text(sec, r, c++, e->label);
 	h->cell_int(sec, r, c++, (int64_t)e->hist.count);
-	h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? total / e->hist.count : 0));
+	h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? sum / e->hist.count : 0));
 	h->cell_int(sec, r, c++, (int64_t)e->hist.min);
 	h->cell_int(sec, r, c++, (int64_t)e->hist.max);
 	for (size_t i = 0; i < np; i++)
 		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(&e->hist, p[i]));
 	h->cell_int(sec, r, c++, (int64_t)total);
 	h->cell_real(sec, r, c++, elapsed ? 100.0 * (double)total / (double)elapsed : 0.0);
+	h->cell_text(sec, r, c++, e->file);
+	if (e->line > 0)
+		h->cell_int(sec, r, c, e->line);
 	timing_log(st, e, sec, r);
 }
 
@@ -288,6 +334,9 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	hpi_buf_puts(&cols, ",total,percent_total");
 	h->column_add(sec, "total", "Total", HP_UNIT_NS);
 	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	/* in JSON and for consoles, not in the table (table.columns) */
+	h->column_add(sec, "file", "File", HP_UNIT_TEXT);
+	h->column_add(sec, "line", "Line", HP_UNIT_COUNT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
 	if (st->n > 1)
@@ -311,6 +360,7 @@ static void timing_fini(void *state)
 	free(st->entries);
 	free(st->table);
 	free(st->by_site);
+	hpi_filter_free(st->filter);
 	free(st);
 }
 

@@ -61,7 +61,7 @@ check "C: HP_MAIN options reach the report" jqt "$TMP/cjson" '.percentiles == [5
 check "C: break and continue leave the block measured" jqt "$TMP/cjson" "[$F | select(.name == \"inner\") | .calls][0] == 10"
 
 # The static library works too.
-$CC -std=c11 -DHOTPATH $INC "$TMP/use.c" -o "$TMP/usestatic" "$LIB/libhotpath.a" -lyaml ${LUA_LIBS:--llua5.4} ${NNG_LIBS:--lnng} -lm -ldl -pthread ${SAN_CFLAGS:-}
+$CC -std=c11 -DHOTPATH $INC "$TMP/use.c" -o "$TMP/usestatic" "$LIB/libhotpath.a" -lyaml ${LUA_LIBS:--llua5.4} ${NNG_LIBS:--lnng} ${DW_LIBS-} -lm -ldl -pthread ${SAN_CFLAGS:-}
 HOTPATH_FORMAT=json "$TMP/usestatic" 2>"$TMP/sjson"
 check "static libhotpath.a: the same report" jqt "$TMP/sjson" "[$F | select(.name == \"inner\") | .calls][0] == 10"
 
