@@ -94,11 +94,25 @@ END_TEST
 static hp_mutex slow = HP_MUTEX_INITIALIZER("t::slow");
 static pthread_barrier_t bar;
 
+static int64_t waited_outside; /* ns around the waiter's hp_mutex_lock */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void *waiter(void *arg)
 {
+	int64_t t0;
+
 	(void)arg;
 	pthread_barrier_wait(&bar); /* the holder has the lock now */
+	t0 = mono_ns();
 	hp_mutex_lock(&slow);
+	waited_outside = mono_ns() - t0;
 	hp_mutex_unlock(&slow);
 	return NULL;
 }
@@ -123,7 +137,10 @@ START_TEST(a_10ms_hold_is_a_wait_behind_it)
 	ck_assert_int_eq(w.contended, 1);
 	ck_assert_int_ge(w.hold_max, 10000000);
 	ck_assert_int_ge(w.wait_max, 9000000); /* all but the barrier hand-over */
-	ck_assert_int_le(w.wait_max, w.hold_max + 1000000); /* + the hand-over */
+	/* the wait is measured inside the call, so never longer than the
+	 * call as the waiter saw it (two clocks: 1 % and 0.1 ms of slack);
+	 * how late the waiter wakes after the unlock depends on the load */
+	ck_assert_int_le(w.wait_max, waited_outside + waited_outside / 100 + 100000);
 }
 END_TEST
 
