@@ -28,6 +28,8 @@ static void sink(const char *line, void *data)
 
 static char outpath[64];
 
+static char pub[64], query[64];
+
 /* Each test: a fresh config and a JSON report in a temp file. */
 static void setup(void)
 {
@@ -40,6 +42,12 @@ static void setup(void)
 	setenv("HOTPATH_CONFIG", "/dev/null", 1);
 	setenv("HOTPATH_FORMAT", "json", 1);
 	setenv("HOTPATH_OUTPUT", outpath, 1);
+	/* guards publish (a fork with a live publisher is part of what is
+	 * tested), on endpoints of this process alone: tests run side by side */
+	snprintf(pub, sizeof(pub), "ipc:///tmp/hp_guard_%ld.pub", (long)getpid());
+	snprintf(query, sizeof(query), "ipc:///tmp/hp_guard_%ld.query", (long)getpid());
+	setenv("HOTPATH_PUB", pub, 1);
+	setenv("HOTPATH_QUERY", query, 1);
 	warned[0] = '\0';
 	hpi_warn_set_sink(sink, NULL);
 }
@@ -47,6 +55,8 @@ static void setup(void)
 static void teardown(void)
 {
 	unlink(outpath);
+	unlink(pub + strlen("ipc://"));
+	unlink(query + strlen("ipc://"));
 }
 
 static void __attribute__((noinline)) work(void)
