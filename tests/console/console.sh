@@ -99,6 +99,11 @@ check "details: the log's columns" wait_for main '^ +Duration +Thread +Time'
 check "details: a call" wait_for main '^ +[0-9.]+(ns|µs|ms) +'"$live"' +[0-9.]+(ns|µs|ms|s)$'
 key main Enter
 check "Enter closes the details" gone_for main 'Log of live::'
+key main Enter
+check "details again" wait_for main '── Log of live::'
+key main Escape
+check "Esc closes the details" gone_for main 'Log of live::'
+check "Esc does not quit" [ ! -e "$TMP/main.exit" ]
 
 key main i
 check "i: inspect popup" wait_for main 'Inspect \(i or Esc closes\)'
