@@ -182,6 +182,8 @@ static void model_hello(hpc_target *t, const json_t *j)
 		t->interval_ms = (int)json_integer_value(json_object_get(j, "interval_ms"));
 	if (json_is_integer(json_object_get(j, "dropped")))
 		t->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
+	if (json_is_integer(json_object_get(j, "events_dropped")))
+		t->events_dropped = (uint64_t)json_integer_value(json_object_get(j, "events_dropped"));
 	free(t->query);
 	t->query = json_is_string(q) ? model_query_url(json_string_value(q), t->url) : NULL;
 	json_array_foreach(secs, i, s) {

@@ -443,8 +443,14 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 		snprintf(buf, sizeof(buf), "%s%s", sep, t->url);
 		x += view_put(w, y, x, buf, width - x);
 	}
+	if (t != NULL && t->events_dropped != 0) {
+		snprintf(buf, sizeof(buf), "%s%llu events dropped", sep,
+			 (unsigned long long)t->events_dropped);
+		x += view_put(w, y, x, buf, width - x);
+	}
 	if (t != NULL && t->dropped != 0) {
-		snprintf(buf, sizeof(buf), "%sdropped %llu", sep, (unsigned long long)t->dropped);
+		snprintf(buf, sizeof(buf), "%s%llu messages dropped", sep,
+			 (unsigned long long)t->dropped);
 		x += view_put(w, y, x, buf, width - x);
 	}
 	if (s != NULL && s->nrows > 0) {

@@ -19,7 +19,7 @@ static const char hello[] =
 	"hello {\"type\":\"hotpath_hello\",\"schema\":1,\"topic\":\"hello\",\"pid\":4242,"
 	"\"program\":\"live\",\"caller\":\"live::main\",\"host\":\"h\",\"elapsed_ns\":5,"
 	"\"endpoint\":\"tcp://0.0.0.0:6770\",\"query\":\"tcp://0.0.0.0:6771\",\"interval_ms\":250,"
-	"\"sent\":3,\"dropped\":7,\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\",\"rows\":2},"
+	"\"sent\":3,\"dropped\":7,\"events_dropped\":9,\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\",\"rows\":2},"
 	"{\"id\":\"threads\",\"title\":\"Threads\",\"rows\":1}]}";
 
 /* A functions section message with rows a (calls ca) and b (calls cb). */
@@ -62,6 +62,7 @@ START_TEST(hello_announces_tabs)
 	ck_assert_str_eq(t->program, "live");
 	ck_assert_int_eq(t->pid, 4242);
 	ck_assert_int_eq(t->dropped, 7);
+	ck_assert_int_eq(t->events_dropped, 9);
 	ck_assert_int_eq(t->interval_ms, 250);
 	/* a wildcard host is the host the console dialed */
 	ck_assert_str_eq(t->query, "tcp://10.0.0.5:6771");
