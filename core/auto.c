@@ -41,6 +41,13 @@
 #define AUTO_TABLE0 1024u          /* first address table, slots */
 #define AUTO_HASH 0x9e3779b97f4a7c15u
 
+/* The hooks' fast paths read the TSC themselves (hp__rt.tsc checked). */
+#if defined(__x86_64__) || defined(__i386__)
+#define AUTO_TICK() __builtin_ia32_rdtsc()
+#else
+#define AUTO_TICK() hp__now()
+#endif
+
 /* One open frame of the shadow stack. */
 typedef struct auto_frame {
 	uintptr_t fn;   /* the function */
@@ -220,14 +227,15 @@ static AUTO_NOINST __attribute__((noinline)) bool auto_active_grow(struct auto_t
 	return true;
 }
 
-HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
+/* The entry hook's general case: a thread's first frame, a deeper stack,
+ * profiling off, allocation tracking, a function not yet in the table. */
+static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a, uintptr_t fn,
+							    uintptr_t sp)
 {
-	struct auto_tls *a = &auto_tls;
 	uint32_t d = a->depth, id;
 	auto_frame *f;
 	int on;
 
-	(void)call_site;
 	if (__builtin_expect(d >= a->cap || a->over != 0, 0)) {
 		if (a->over != 0) {
 			a->over++;
@@ -240,15 +248,15 @@ HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 	a->depth = d + 1;
 	/* a signal handler's frames go above this one, never over it */
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	f->fn = (uintptr_t)fn;
-	f->sp = (uintptr_t)__builtin_frame_address(0);
+	f->fn = fn;
+	f->sp = sp;
 	f->id = 0;
 	f->alloc = 0;
 	f->rec = 0;
 	on = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED);
 	if (__builtin_expect(on == 0, 0))
 		return;
-	id = auto_id((uintptr_t)fn);
+	id = auto_id(fn);
 	if (__builtin_expect(id & AUTO_OFF, 0))
 		return;
 	if (__builtin_expect(id >= a->nactive, 0) && !auto_active_grow(a, id))
@@ -261,6 +269,47 @@ HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 		f->alloc = (uint16_t)sc.alloc;
 	}
 	f->t0 = hp__now();
+}
+
+/* The entry hook.  Its fast path (profiling with the TSC, room on the
+ * stack, the function in the table's first probed slot) calls nothing, so
+ * it saves no registers; everything else is auto_enter's. */
+HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
+{
+	struct auto_tls *a = &auto_tls;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	uint32_t d = a->depth, id;
+	const auto_table *t = __atomic_load_n(&auto_tab, __ATOMIC_ACQUIRE);
+	const auto_slot *slot;
+	auto_frame *f;
+
+	(void)call_site;
+	if (__builtin_expect(d >= a->cap || a->over != 0 || t == NULL ||
+			     __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) != HP__ON ||
+			     !hp__rt.tsc, 0)) {
+		auto_enter(a, (uintptr_t)fn, sp);
+		return;
+	}
+	slot = &t->slots[((uintptr_t)fn * AUTO_HASH) >> t->shift];
+	if (__builtin_expect(__atomic_load_n(&slot->fn, __ATOMIC_ACQUIRE) != (uintptr_t)fn, 0)) {
+		auto_enter(a, (uintptr_t)fn, sp);
+		return;
+	}
+	/* AUTO_OFF ids are never below nactive */
+	id = __atomic_load_n(&slot->id, __ATOMIC_RELAXED);
+	if (__builtin_expect(id >= a->nactive, 0)) {
+		auto_enter(a, (uintptr_t)fn, sp);
+		return;
+	}
+	f = &a->frames[d];
+	a->depth = d + 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	f->fn = (uintptr_t)fn;
+	f->sp = sp;
+	f->id = id;
+	f->alloc = 0;
+	f->rec = a->active[id]++ != 0;
+	f->t0 = AUTO_TICK();
 }
 
 /* The frame an exit of fn at frame address sp closes when it is not simply
@@ -292,13 +341,15 @@ static AUTO_NOINST __attribute__((noinline)) auto_frame *auto_unwind(struct auto
 	return &a->frames[i];
 }
 
-HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
+/* The exit hook's general case: frames left by longjmp, frames not
+ * measured, allocation tracking, no TSC. */
+static AUTO_NOINST __attribute__((noinline)) void auto_exit_hook(struct auto_tls *a,
+								uintptr_t fn, uintptr_t sp,
+								bool tail)
 {
-	struct auto_tls *a = &auto_tls;
 	uint32_t d = a->depth;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	bool tail = __builtin_return_address(0) == call_site, top;
 	auto_frame *f;
+	bool top;
 
 	if (__builtin_expect(a->over != 0, 0)) {
 		a->over--;
@@ -307,11 +358,11 @@ HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 	if (__builtin_expect(d == 0, 0))
 		return;
 	f = &a->frames[d - 1];
-	if (__builtin_expect(tail, 0))
-		top = f->fn == (uintptr_t)fn && f->sp < sp && (d == 1 || f[-1].sp >= sp);
+	if (tail)
+		top = f->fn == fn && f->sp < sp && (d == 1 || f[-1].sp >= sp);
 	else
-		top = f->fn == (uintptr_t)fn && f->sp == sp;
-	if (__builtin_expect(!top, 0) && (f = auto_unwind(a, (uintptr_t)fn, sp, tail)) == NULL)
+		top = f->fn == fn && f->sp == sp;
+	if (!top && (f = auto_unwind(a, fn, sp, tail)) == NULL)
 		return;
 	if (__builtin_expect(f->id != 0, 1)) {
 		uint64_t t1 = hp__now();
@@ -326,6 +377,42 @@ HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 		}
 	}
 	a->depth = (uint32_t)(f - a->frames);
+}
+
+/* The exit hook.  Its fast path (the top frame closes, measured, with the
+ * TSC, the record fits the chunk) calls nothing; everything else is
+ * auto_exit_hook's. */
+HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
+{
+	struct auto_tls *a = &auto_tls;
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	/* jumped to after the epilogue (-O2) rather than called from the body */
+	bool tail = __builtin_return_address(0) == call_site;
+	uint32_t d = a->depth;
+	struct hp__rec *p;
+	auto_frame *f;
+	uint64_t t1;
+
+	if (__builtin_expect(d == 0 || a->over != 0 || !hp__rt.tsc, 0))
+		goto slow;
+	f = &a->frames[d - 1];
+	if (__builtin_expect(f->fn != (uintptr_t)fn || f->id == 0 || f->alloc != 0, 0))
+		goto slow;
+	if (tail ? f->sp >= sp || (d > 1 && f[-1].sp < sp) : f->sp != sp)
+		goto slow;
+	t1 = AUTO_TICK();
+	p = hp__tls.pos;
+	if (__builtin_expect(p == hp__tls.end || t1 - f->t0 >= 0xffffffffu, 0))
+		goto slow;
+	a->active[f->id]--;
+	a->depth = d - 1;
+	p->t = f->t0;
+	p->site = f->id | ((uint32_t)f->rec * ((uint32_t)HPI_REC_NESTED << HP__KIND_SHIFT));
+	p->dt = (uint32_t)(t1 - f->t0);
+	__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
+	return;
+slow:
+	auto_exit_hook(a, (uintptr_t)fn, sp, tail);
 }
 
 /* Turns the hot path's measuring of one auto site on or off. */

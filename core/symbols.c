@@ -1,9 +1,10 @@
 /*
  * symbols.c - names of auto-instrumented functions, from the process's own
  * modules: the symbol tables (static functions too) and DWARF through
- * elfutils' libdwfl, which reads /proc/self/maps, so PIE executables and
- * libraries loaded later with dlopen are found (the module list is read
- * again when an address falls outside every module known so far).  C++
+ * elfutils' libdwfl.  The object holding an address comes from the
+ * dynamic linker's own list (dl_iterate_phdr), so PIE executables and
+ * libraries loaded later with dlopen are found; each object is read once,
+ * into a Dwfl of its own, at its load address.  C++
  * names are demangled with the C++ runtime's __cxa_demangle, found at run
  * time: a C program links nothing of C++.
  *
@@ -18,6 +19,7 @@
 
 #include <dlfcn.h>
 #include <inttypes.h>
+#include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -105,50 +107,110 @@ static int sym_fill(hpi_symbol *out, const char *raw, uintptr_t off, const char 
 
 #ifdef HAVE_LIBDW
 
-static Dwfl *sym_dwfl;
-static pid_t sym_pid;
+/* One loaded object, reported alone to a Dwfl of its own (objects never
+ * overlap there, whatever holes a loader leaves between segments). */
+typedef struct sym_mod {
+	char *path;
+	uintptr_t base;     /* load bias */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;   /* NULL when its file could not be read */
+} sym_mod;
+
+static sym_mod *sym_mods;
+static size_t sym_nmods, sym_capmods;
 static const Dwfl_Callbacks sym_callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
-/* (Re)reads the process's modules; modules already known are kept. */
-static bool sym_report(void)
-{
-	int rv;
+typedef struct sym_where {
+	uintptr_t addr, base;
+	const char *name;
+	bool found;
+} sym_where;
 
-	if (sym_dwfl == NULL && (sym_dwfl = dwfl_begin(&sym_callbacks)) == NULL)
-		return false;
-	sym_pid = getpid();
-	dwfl_report_begin(sym_dwfl);
-	rv = dwfl_linux_proc_report(sym_dwfl, sym_pid);
-	return dwfl_report_end(sym_dwfl, NULL, NULL) == 0 && rv == 0;
+/* dl_iterate_phdr: the object with a loaded segment holding w->addr. */
+static int sym_phdr(struct dl_phdr_info *info, size_t size, void *data)
+{
+	sym_where *w = data;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = (uintptr_t)info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && w->addr >= lo && w->addr - lo < ph->p_memsz) {
+			w->base = (uintptr_t)info->dlpi_addr;
+			w->name = info->dlpi_name;
+			w->found = true;
+			return 1;
+		}
+	}
+	return 0;
 }
 
-/* The module of addr, reading the module list again if needed. */
-static Dwfl_Module *sym_module(uintptr_t addr)
+/* The module of addr among the objects loaded now (the dynamic linker's
+ * own list: dlopen'ed ones included), read on first sight; *path is its
+ * file.  NULL when no object holds addr. */
+static Dwfl_Module *sym_module(uintptr_t addr, const char **path, uintptr_t *base)
 {
-	Dwfl_Module *m;
+	sym_where w = {.addr = addr};
+	char exe[4096];
+	ssize_t n;
+	sym_mod *m;
 
-	if (sym_dwfl != NULL && sym_pid == getpid() &&
-	    (m = dwfl_addrmodule(sym_dwfl, addr)) != NULL)
-		return m;
-	if (!sym_report())
+	*path = NULL;
+	if (dl_iterate_phdr(sym_phdr, &w) == 0 || !w.found)
 		return NULL;
-	return dwfl_addrmodule(sym_dwfl, addr);
+	*base = w.base;
+	if (w.name == NULL || w.name[0] == '\0') { /* the program itself */
+		if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) <= 0)
+			return NULL;
+		exe[n] = '\0';
+		w.name = exe;
+	}
+	for (size_t i = 0; i < sym_nmods; i++) {
+		if (sym_mods[i].base == w.base && strcmp(sym_mods[i].path, w.name) == 0) {
+			*path = sym_mods[i].path;
+			return sym_mods[i].mod;
+		}
+	}
+	if (sym_nmods == sym_capmods) {
+		size_t cap = sym_capmods ? sym_capmods * 2 : 16;
+		sym_mod *v = realloc(sym_mods, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		sym_mods = v;
+		sym_capmods = cap;
+	}
+	m = &sym_mods[sym_nmods];
+	memset(m, 0, sizeof(*m));
+	if ((m->path = strdup(w.name)) == NULL)
+		return NULL;
+	m->base = w.base;
+	if ((m->dwfl = dwfl_begin(&sym_callbacks)) != NULL) {
+		dwfl_report_begin(m->dwfl);
+		m->mod = dwfl_report_elf(m->dwfl, hpi_basename(m->path), m->path, -1, m->base,
+					 false);
+		dwfl_report_end(m->dwfl, NULL, NULL);
+	}
+	sym_nmods++;
+	*path = m->path;
+	return m->mod;
 }
 
 /* The declaration's file and line of the function at addr (DWARF), else
  * the line table's entry for addr. */
-static const char *sym_source(Dwfl_Module *m, uintptr_t addr, int *line)
+static const char *sym_source(Dwfl_Module *m, uintptr_t addr, int *line, const char **dir)
 {
 	Dwarf_Addr bias, a;
 	Dwarf_Die *cu = dwfl_module_addrdie(m, addr, &bias), *scopes = NULL;
+	Dwarf_Attribute at;
 	const char *file = NULL;
 	Dwfl_Line *l;
 	int n;
 
 	*line = 0;
+	*dir = cu != NULL ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at)) : NULL;
 	if (cu != NULL && (n = dwarf_getscopes(cu, addr - bias, &scopes)) > 0) {
 		for (int i = 0; i < n; i++) {
 			if (dwarf_tag(&scopes[i]) != DW_TAG_subprogram)
@@ -166,19 +228,28 @@ static const char *sym_source(Dwfl_Module *m, uintptr_t addr, int *line)
 
 int hpi_symbol_resolve(uintptr_t addr, hpi_symbol *out)
 {
-	Dwfl_Module *m = sym_module(addr);
 	const char *raw = NULL, *module = NULL, *file = NULL;
-	Dwarf_Addr start = 0;
+	uintptr_t base = 0;
+	Dwfl_Module *m = sym_module(addr, &module, &base);
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	int line = 0;
 
+	const char *dir = NULL;
+	char *abs = NULL;
+	int rv;
+
 	if (m != NULL) {
-		dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, &module, NULL);
 		raw = dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
-		file = sym_source(m, addr, &line);
+		file = sym_source(m, addr, &line, &dir);
 	}
-	return sym_fill(out, raw, addr - (uintptr_t)start, file, line, module);
+	/* a path relative to the compiler's folder: made absolute */
+	if (file != NULL && file[0] != '/' && dir != NULL && dir[0] == '/' &&
+	    (abs = hpi_asprintf("%s/%s", dir, file)) != NULL)
+		file = abs;
+	rv = sym_fill(out, raw, addr - base, file, line, module);
+	free(abs);
+	return rv;
 }
 
 #else /* !HAVE_LIBDW: dladdr only */
