@@ -15,7 +15,7 @@ SCREEN="$TMP/screen"
 export HOTPATH_SCRIPT_PATH="$top_srcdir/scripts"
 
 HOTPATH_PUB="$P" HOTPATH_QUERY="$Q" HOTPATH_PUBLISH_INTERVAL_MS=50 \
-	"$L" 60000 >"$TMP/live.out" 2>"$TMP/live.err" &
+	"$L" 600000 >"$TMP/live.out" 2>"$TMP/live.err" &
 live=$!
 trap 'kill "$live" 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
