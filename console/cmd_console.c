@@ -325,7 +325,8 @@ static void console_key(console *c, wint_t k, bool fn, uint64_t now)
 		return;
 	}
 	switch (k) {
-	case 'q': case 'Q': case 27: c->quit = true; break;
+	case 'q': case 'Q': c->quit = true; break;
+	case 27: m->details = false; break; /* never quits: a slow link splits arrow keys */
 	case 'j': hpc_model_move(m, 1); break;
 	case 'k': hpc_model_move(m, -1); break;
 	case ' ': hpc_model_move(m, c->v.page); break;
@@ -489,7 +490,7 @@ int hpc_cmd_console(int argc, char **argv)
 			  getenv("TERM") ? getenv("TERM") : "");
 		return HPC_EXIT_FAIL;
 	}
-	set_escdelay(25);
+	set_escdelay(50);
 	cbreak();
 	noecho();
 	nonl();

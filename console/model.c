@@ -166,6 +166,36 @@ static char *model_query_url(const char *query, const char *url)
 	return xstrdup(query);
 }
 
+/* Tabs in the order hello lists the sections (a section message may come
+ * before the first hello), then any others as they came; the tab shown
+ * stays the same section. */
+static void model_order(hpc_target *t, const json_t *secs)
+{
+	hpc_section **v = xcalloc(t->nsecs + 1, sizeof(*v));
+	const char *shown = t->tab < t->nsecs ? t->secs[t->tab]->id : NULL;
+	size_t n = 0, i, k;
+	json_t *s;
+
+	json_array_foreach(secs, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+
+		for (k = 0; id != NULL && k < t->nsecs; k++) {
+			if (t->secs[k] != NULL && strcmp(t->secs[k]->id, id) == 0) {
+				v[n++] = t->secs[k];
+				t->secs[k] = NULL;
+			}
+		}
+	}
+	for (k = 0; k < t->nsecs; k++)
+		if (t->secs[k] != NULL)
+			v[n++] = t->secs[k];
+	memcpy(t->secs, v, n * sizeof(*v));
+	free(v);
+	for (k = 0; shown != NULL && k < t->nsecs; k++)
+		if (t->secs[k]->id == shown)
+			t->tab = k;
+}
+
 /* hello: who is talking, and which sections exist now (new ones are
  * appended; ones that went away stay, with their last rows). */
 static void model_hello(hpc_target *t, const json_t *j)
@@ -182,6 +212,8 @@ static void model_hello(hpc_target *t, const json_t *j)
 		t->interval_ms = (int)json_integer_value(json_object_get(j, "interval_ms"));
 	if (json_is_integer(json_object_get(j, "dropped")))
 		t->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
+	if (json_is_integer(json_object_get(j, "events_dropped")))
+		t->events_dropped = (uint64_t)json_integer_value(json_object_get(j, "events_dropped"));
 	free(t->query);
 	t->query = json_is_string(q) ? model_query_url(json_string_value(q), t->url) : NULL;
 	json_array_foreach(secs, i, s) {
@@ -190,6 +222,7 @@ static void model_hello(hpc_target *t, const json_t *j)
 		if (id != NULL && model_find(t, id) == t->nsecs)
 			model_announce(t, id, json_string_value(json_object_get(s, "title")));
 	}
+	model_order(t, secs);
 }
 
 /* A decoded message: what the loop applies.  Decoding (JSON parse, cell

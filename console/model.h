@@ -79,7 +79,8 @@ typedef struct hpc_target {
 	char *program, *caller, *host;
 	long pid;
 	int interval_ms;
-	uint64_t dropped;
+	uint64_t dropped;        /* messages the publisher could not send */
+	uint64_t events_dropped; /* events its buffers could not take */
 	hpc_section **secs;   /* in the order hello announces them */
 	size_t nsecs;
 	size_t tab;           /* shown tab: a section, or a panel past nsecs */

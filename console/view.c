@@ -155,14 +155,21 @@ static size_t view_layout(const hpc_section *s, int width, int *cw)
 	return n ? n : s->nshow ? 1 : 0;
 }
 
-/* One cell (or title) in its field: text left, numbers right. */
-static void view_cell(WINDOW *w, int y, int x, const hpc_section *s, size_t c,
+/* One cell (or title) in its field: text left, numbers right; text that
+ * does not fit ends in an ellipsis (i shows it whole). */
+static void view_cell(const hpc_view *v, int y, int x, const hpc_section *s, size_t c,
 		      const char *text, int width)
 {
-	if (s->cols[c].unit == HP_UNIT_TEXT)
-		view_put(w, y, x, text, width);
-	else
+	WINDOW *w = v->win;
+
+	if (s->cols[c].unit != HP_UNIT_TEXT) {
 		view_put_right(w, y, x, text, width);
+	} else if (width > 1 && hpc_text_width(text) > (size_t)width) {
+		x += view_put(w, y, x, text, width - 1);
+		view_put(w, y, x, v->utf8 ? "…" : "~", 1);
+	} else {
+		view_put(w, y, x, text, width);
+	}
 }
 
 /* A section's table in rows y .. y+h-1; sel: highlight the selection. */
@@ -198,7 +205,7 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 		snprintf(title, sizeof(title), "%s%s", s->cols[c].title,
 			 s->sort_col != (int)c ? "" : v->utf8 ? (s->sort_desc ? "▼" : "▲")
 			 : (s->sort_desc ? "v" : "^"));
-		view_cell(w, y, x, s, c, title, cw[k]);
+		view_cell(v, y, x, s, c, title, cw[k]);
 		x += cw[k] + VIEW_GAP;
 	}
 	wattroff(w, view_attr(v, C_HEAD));
@@ -211,7 +218,7 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			mvwhline(w, yy, 0, ' ', width);
 		}
 		for (k = 0, x = 1; k < ncols; k++) {
-			view_cell(w, yy, x, s, s->show[k], hpc_section_text(s, r, s->show[k]), cw[k]);
+			view_cell(v, yy, x, s, s->show[k], hpc_section_text(s, r, s->show[k]), cw[k]);
 			x += cw[k] + VIEW_GAP;
 		}
 		if (on)
@@ -443,8 +450,14 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 		snprintf(buf, sizeof(buf), "%s%s", sep, t->url);
 		x += view_put(w, y, x, buf, width - x);
 	}
+	if (t != NULL && t->events_dropped != 0) {
+		snprintf(buf, sizeof(buf), "%s%llu events dropped", sep,
+			 (unsigned long long)t->events_dropped);
+		x += view_put(w, y, x, buf, width - x);
+	}
 	if (t != NULL && t->dropped != 0) {
-		snprintf(buf, sizeof(buf), "%sdropped %llu", sep, (unsigned long long)t->dropped);
+		snprintf(buf, sizeof(buf), "%s%llu messages dropped", sep,
+			 (unsigned long long)t->dropped);
 		x += view_put(w, y, x, buf, width - x);
 	}
 	if (s != NULL && s->nrows > 0) {
@@ -495,7 +508,8 @@ static const char *const view_help[] = {
 	"p                     pause / resume updates",
 	"t / T                 next / previous target (several programs)",
 	"?, h                  this help",
-	"q, Esc                quit (Esc closes a popup first)",
+	"q                     quit",
+	"Esc                   close a popup, then the details pane",
 	"",
 	"Status: Live (data coming), Stale (nothing for 3 s),",
 	"Connecting, Not listening, Unknown schema.",

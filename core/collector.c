@@ -218,6 +218,9 @@ static void *collector_main(void *arg)
 	int busy_ms = c->interval_ms >= 10 ? c->interval_ms / 10 : 1;
 	int sleep_ms = busy_ms;
 
+	/* named here too: the creator's pthread_setname_np may come after our
+	 * first pass, whose thread sample would keep the program's name */
+	pthread_setname_np(pthread_self(), "hp-collector");
 	hpi_alloc_thread_internal();
 
 	d->reg = c->reg;

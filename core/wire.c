@@ -299,6 +299,8 @@ static void msg_program(hpi_buf *b, const hpi_publish_info *in)
 
 void hpi_publish_hello(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
 {
+	const char *ev;
+
 	msg_head(b, "hotpath_hello");
 	hpi_buf_puts(b, ",\"topic\":\"hello\"");
 	msg_program(b, in);
@@ -308,6 +310,10 @@ void hpi_publish_hello(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info 
 	hpi_buf_json_str(b, in->query);
 	hpi_buf_printf(b, ",\"interval_ms\":%d,\"sent\":%llu,\"dropped\":%llu,", in->interval_ms,
 		       (unsigned long long)in->sent, (unsigned long long)in->dropped);
+	/* events the per-thread buffers could not take (the report's
+	 * "dropped"), so that a console shows them too */
+	ev = hp_snapshot_meta(s, "dropped");
+	hpi_buf_printf(b, "\"events_dropped\":%llu,", ev ? strtoull(ev, NULL, 10) : 0ull);
 	msg_sections(b, s);
 	hpi_buf_putc(b, '}');
 }

@@ -15,7 +15,7 @@ SCREEN="$TMP/screen"
 export HOTPATH_SCRIPT_PATH="$top_srcdir/scripts"
 
 HOTPATH_PUB="$P" HOTPATH_QUERY="$Q" HOTPATH_PUBLISH_INTERVAL_MS=50 \
-	"$L" 60000 >"$TMP/live.out" 2>"$TMP/live.err" &
+	"$L" 600000 >"$TMP/live.out" 2>"$TMP/live.err" &
 live=$!
 trap 'kill "$live" 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
@@ -99,6 +99,11 @@ check "details: the log's columns" wait_for main '^ +Duration +Thread +Time'
 check "details: a call" wait_for main '^ +[0-9.]+(ns|µs|ms) +'"$live"' +[0-9.]+(ns|µs|ms|s)$'
 key main Enter
 check "Enter closes the details" gone_for main 'Log of live::'
+key main Enter
+check "details again" wait_for main '── Log of live::'
+key main Escape
+check "Esc closes the details" gone_for main 'Log of live::'
+check "Esc does not quit" [ ! -e "$TMP/main.exit" ]
 
 key main i
 check "i: inspect popup" wait_for main 'Inspect \(i or Esc closes\)'

@@ -19,7 +19,7 @@ static const char hello[] =
 	"hello {\"type\":\"hotpath_hello\",\"schema\":1,\"topic\":\"hello\",\"pid\":4242,"
 	"\"program\":\"live\",\"caller\":\"live::main\",\"host\":\"h\",\"elapsed_ns\":5,"
 	"\"endpoint\":\"tcp://0.0.0.0:6770\",\"query\":\"tcp://0.0.0.0:6771\",\"interval_ms\":250,"
-	"\"sent\":3,\"dropped\":7,\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\",\"rows\":2},"
+	"\"sent\":3,\"dropped\":7,\"events_dropped\":9,\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\",\"rows\":2},"
 	"{\"id\":\"threads\",\"title\":\"Threads\",\"rows\":1}]}";
 
 /* A functions section message with rows a (calls ca) and b (calls cb). */
@@ -62,6 +62,7 @@ START_TEST(hello_announces_tabs)
 	ck_assert_str_eq(t->program, "live");
 	ck_assert_int_eq(t->pid, 4242);
 	ck_assert_int_eq(t->dropped, 7);
+	ck_assert_int_eq(t->events_dropped, 9);
 	ck_assert_int_eq(t->interval_ms, 250);
 	/* a wildcard host is the host the console dialed */
 	ck_assert_str_eq(t->query, "tcp://10.0.0.5:6771");
@@ -358,6 +359,37 @@ START_TEST(table_columns_meta)
 }
 END_TEST
 
+START_TEST(hello_orders_tabs)
+{
+	static const char thr[] =
+		"threads {\"type\":\"hotpath_section\",\"schema\":1,\"topic\":\"threads\",\"report\":"
+		"{\"sections\":[{\"id\":\"threads\",\"title\":\"Threads\",\"columns\":[],\"rows\":[]}]}}";
+	static const char other[] =
+		"other {\"type\":\"hotpath_section\",\"schema\":1,\"topic\":\"other\",\"report\":"
+		"{\"sections\":[{\"id\":\"other\",\"title\":\"Other\",\"columns\":[],\"rows\":[]}]}}";
+	hpc_model m;
+	hpc_target *t;
+
+	hpc_model_init(&m);
+	t = hpc_model_add(&m, "ipc:///x", 0);
+	/* sections before the first hello: tabs in the order they came */
+	feed(&m, other, 1);
+	feed(&m, thr, 1);
+	feed(&m, fn_msg(1, 2), 1);
+	ck_assert_str_eq(t->secs[0]->id, "other");
+	hpc_model_tab(&m, 1); /* threads shown */
+	feed(&m, hello, 2);
+	/* then hello's order, the others after; the shown tab stays threads */
+	ck_assert_uint_eq(t->nsecs, 3);
+	ck_assert_str_eq(t->secs[0]->id, "functions");
+	ck_assert_str_eq(t->secs[1]->id, "threads");
+	ck_assert_str_eq(t->secs[2]->id, "other");
+	ck_assert_str_eq(hpc_model_section(&m)->id, "threads");
+	ck_assert_uint_eq(t->secs[0]->nrows, 2); /* the rows came along */
+	hpc_model_fini(&m);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -373,6 +405,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, tabs_and_targets);
 	tcase_add_test(tc, details_log);
 	tcase_add_test(tc, table_columns_meta);
+	tcase_add_test(tc, hello_orders_tabs);
 	suite_add_tcase(s, tc);
 	return s;
 }

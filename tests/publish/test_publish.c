@@ -178,6 +178,14 @@ START_TEST(test_snapshot_and_hello)
 	ck_assert_str_eq(json_string_value(json_object_get(j, "program")), "basic");
 	ck_assert(json_is_null(json_object_get(j, "query")));
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "sections")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "events_dropped")), 0);
+	json_decref(j);
+	free(r);
+	/* the snapshot's "dropped" fact: events lost in per-thread buffers */
+	hpi_snapshot_meta_set(s, "dropped", "17");
+	r = ANSWER(s, "{\"cmd\":\"hello\"}");
+	j = json_loads(r, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "events_dropped")), 17);
 	json_decref(j);
 	free(r);
 	hpi_snapshot_free(s);

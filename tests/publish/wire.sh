@@ -27,7 +27,7 @@ check "hello: host" jqt "$J" ".host == \"$(hostname)\""
 check "hello: start and elapsed" jqt "$J" '(.start_unix_ns | type) == "number" and .start_unix_ns > 1600000000000000000 and .elapsed_ns >= 0'
 check "hello: endpoints and interval" jqt "$J" ".endpoint == \"$P\" and .query == \"$Q\" and .interval_ms == 50"
 check "hello: generator" jqt "$J" '.generator | startswith("hotpath ")'
-check "hello: counters" jqt "$J" '(.sent | type) == "number" and (.dropped | type) == "number"'
+check "hello: counters" jqt "$J" '(.sent | type) == "number" and (.dropped | type) == "number" and .events_dropped == 0'
 check "hello: sections" jqt "$J" '[.sections[].id] | index("functions") != null and index("threads") != null'
 check "hello: section shape" jqt "$J" 'all(.sections[]; (.id|type) == "string" and (.title|type) == "string" and (.rows|type) == "number")'
 
