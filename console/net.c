@@ -113,7 +113,7 @@ static void *net_reader(void *arg)
 	size_t len;
 	int rv;
 
-	pthread_setname_np(pthread_self(), "hp-console-rd");
+	pthread_setname_np(pthread_self(), "console-reader");
 	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
 		if ((rv = nng_recv(c->sub, &m, &len, NNG_FLAG_ALLOC)) != 0) {
 			if (rv == NNG_ECLOSED)
