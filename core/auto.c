@@ -418,12 +418,11 @@ slow:
 /* Turns the hot path's measuring of one auto site on or off. */
 static void auto_site_set(uint32_t id, bool off)
 {
-	const hp_site_info *info = hpi_site_info_raw(id);
+	uintptr_t fn = hpi_site_addr(id);
 	auto_table *t;
-	uintptr_t fn;
 	size_t h;
 
-	if (info == NULL || (fn = (uintptr_t)info->arg) == 0)
+	if (fn == 0)
 		return;
 	pthread_mutex_lock(&auto_lock);
 	if ((t = auto_tab) != NULL) {
