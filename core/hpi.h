@@ -527,8 +527,6 @@ void hpi_site_atfork_child(void);
 void hpi_auto_site_off(uint32_t id);
 /* A guard starts: every auto site is measured again. */
 void hpi_auto_guard_start(void);
-/* Functions the hooks have seen so far. */
-size_t hpi_auto_count(void);
 void hpi_auto_atfork_prepare(void);
 void hpi_auto_atfork_parent(void);
 void hpi_auto_atfork_child(void);
