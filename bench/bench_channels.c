@@ -18,6 +18,13 @@
 static hp_channel_probe probe =
 	HP_CHANNEL_PROBE_INITIALIZER("bench::probe", HP_CHAN_UNBOUNDED, 0, NULL);
 static hp_stream_probe stream = HP_STREAM_PROBE_INITIALIZER("bench::stream", NULL);
+
+static int fmt_long(const void *v, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%ld", *(const long *)v);
+}
+
+static hp_stream_probe tstream = HP_STREAM_PROBE_INITIALIZER("bench::stream_text", fmt_long);
 static hp_future_probe future = HP_FUTURE_PROBE_INITIALIZER("bench::future", NULL);
 static volatile long sink;
 
@@ -72,14 +79,14 @@ static double run_poll(long n)
 	return t0;
 }
 
-/* n stream items. */
-static double run_stream(long n)
+/* n stream items; with fmt, items that carry text and their exact time. */
+static double run_stream(hp_stream_probe *sp, long n)
 {
 	double t0 = now_ns();
 
 	for (long i = 0; i < n; i++) {
 		sink += i;
-		hp_stream_yield(&stream, NULL);
+		hp_stream_yield(sp, &i);
 	}
 	return (now_ns() - t0) / (double)n;
 }
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 500000L;
 	double boff = 1e9, bon = 1e9, bq = 1e9, bq0 = 1e9, bp = 1e9, bp0 = 1e9, bs = 1e9,
-	       bs0 = 1e9;
+	       bs0 = 1e9, bt = 1e9, bt0 = 1e9;
 	hp_chan *c = hp_chan_new(HP_CHAN_BOUNDED, sizeof(long), 64, "bench::chan");
 	hp_guard *g;
 
@@ -107,18 +114,21 @@ int main(int argc, char **argv)
 		return 1;
 	for (int r = 0; r < ROUNDS; r++) {
 		double off = run_chan(c, n), q0 = run_probe(n), p0 = run_poll(n);
-		double s0 = run_stream(n), on, q, p, s;
+		double s0 = run_stream(&stream, n), t0 = run_stream(&tstream, n), on, q, p, s, t;
 		if ((g = start()) == NULL)
 			return 1;
 		on = run_chan(c, n);
 		q = run_probe(n);
 		p = run_poll(n);
-		s = run_stream(n);
+		s = run_stream(&stream, n);
+		t = run_stream(&tstream, n);
 		hp_guard_end(g);
 		bp = p < bp ? p : bp;
 		bp0 = p0 < bp0 ? p0 : bp0;
 		bs = s < bs ? s : bs;
 		bs0 = s0 < bs0 ? s0 : bs0;
+		bt = t < bt ? t : bt;
+		bt0 = t0 < bt0 ? t0 : bt0;
 		boff = off < boff ? off : boff;
 		bon = on < bon ? on : bon;
 		bq = q < bq ? q : bq;
@@ -137,5 +147,8 @@ int main(int argc, char **argv)
 	printf("  future poll, profiling     %7.2f ns/poll   added %6.2f ns\n", bp, bp - bp0);
 	printf("  stream item, not profiling %7.2f ns/item\n", bs0);
 	printf("  stream item, profiling     %7.2f ns/item   added %6.2f ns\n", bs, bs - bs0);
+	printf("  item with text, not prof.  %7.2f ns/item\n", bt0);
+	printf("  item with text, profiling  %7.2f ns/item   added %6.2f ns (clock read + formatter)\n",
+	       bt, bt - bt0);
 	return 0;
 }

@@ -38,12 +38,22 @@ int hpc_cmd_compare(int argc, char **argv);
 /* cmd_dump.c, cmd_query.c: live metrics over nng (docs/wire.md) */
 int hpc_cmd_dump(int argc, char **argv);
 int hpc_cmd_query(int argc, char **argv);
+/* cmd_console.c: `hotpath console [URL...]`, the live dashboard */
+int hpc_cmd_console(int argc, char **argv);
 /* cmd_run.c: `hotpath run [--alloc] -- PROG` */
 int hpc_cmd_run(int argc, char **argv);
 /* dial.c: dials url on s in the background (retried until the program is
  * up); tls+ URLs check the program's certificate against cacert (a PEM
  * file) unless insecure.  0 or an nng error. */
 int hpc_dial(nng_socket s, const char *url, const char *cacert, bool insecure);
+
+/* The console's own functions, measured by hotpath itself when built with
+ * ./configure --enable-self-profile; nothing otherwise. */
+#ifdef HPC_SELF_PROFILE
+#define HPC_MEASURE() HP_MEASURE()
+#else
+#define HPC_MEASURE() ((void)0)
+#endif
 
 /* ---- util.c -------------------------------------------------------------- */
 

@@ -16,9 +16,9 @@
 
 #include "console.h"
 
-/* Every subcommand, in the order `hotpath --help` lists them.  DESIGN.md
- * names more that later work adds here: console, run. */
+/* Every subcommand, in the order `hotpath --help` lists them. */
 static const hpc_cmd main_cmds[] = {
+	{"console", hpc_cmd_console, "live dashboard of running programs (ncurses)"},
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},

@@ -39,6 +39,7 @@ static const uint32_t collector_recursive = HP_SCOPE_RECURSIVE;
 typedef struct drain_ctx {
 	hpi_registry *reg;
 	uint64_t t0;
+	uint64_t pass_ns;          /* this pass's time, for untimed records */
 	uint64_t records;
 	size_t n;                  /* events waiting in evs */
 	hp_event evs[DRAIN_BATCH];
@@ -104,6 +105,8 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		ev->site = p->site & ((1u << HP__KIND_SHIFT) - 1);
 		ev->tid = tid;
 		ev->time_ns = p->t > t0 ? (uint64_t)(((unsigned __int128)(p->t - t0) * mult) >> 32) : 0;
+		if (__builtin_expect(p->t == HP__T_UNTIMED, 0))
+			ev->time_ns = d->pass_ns;
 		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
 		ev->data = NULL;
 		if (__builtin_expect(ev->kind == HPI_REC_NESTED, 0)) {
@@ -161,15 +164,19 @@ static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 /* One pass over every thread. */
 static void collector_pass(drain_ctx *d)
 {
+	hpi_thread *list = hpi_tbuf_snapshot();
+	/* read after the snapshot: every record drained now was written
+	 * before it, so untimed ones get an upper bound of their time */
 	uint64_t now = hp__now();
 	hp_event tick = {.kind = HP_EV_TICK};
 
-	for (hpi_thread *t = hpi_tbuf_snapshot(); t != NULL; t = t->next)
+	d->pass_ns = now > d->t0 ? hpi_ticks_to_ns(now - d->t0) : 0;
+	for (hpi_thread *t = list; t != NULL; t = t->next)
 		collector_drain_thread(d, t);
 	collector_flush(d);
 	hpi_tbuf_reap();
 	/* periodic plugins (threads) sample on this */
-	tick.time_ns = now > d->t0 ? hpi_ticks_to_ns(now - d->t0) : 0;
+	tick.time_ns = d->pass_ns;
 	hpi_registry_dispatch(d->reg, &tick);
 }
 

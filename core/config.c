@@ -128,7 +128,7 @@ static const config_key config_plugins[] = {
 	END
 };
 static const config_key config_console[] = {
-	{ .name = "panels", .type = CT_STRV, .off = CONFIG_NOFIELD, .sep = ',' },
+	L("panels", console_panels, ',', NULL),
 	END
 };
 static const config_key config_top[] = {
@@ -1389,6 +1389,7 @@ void hpi_config_fini(hpi_config *c)
 	config_strv_free(&c->timing_exclude);
 	config_strv_free(&c->plugin_path);
 	config_strv_free(&c->plugin_load);
+	config_strv_free(&c->console_panels);
 	for (i = 0; i < c->noptions; i++) {
 		free(c->options[i].key);
 		free(c->options[i].value);

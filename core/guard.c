@@ -232,10 +232,17 @@ static void guard_atexit(void)
 	if (guard_live != NULL && guard_live->pid == getpid())
 		guard_finish(guard_live);
 	pthread_mutex_unlock(&guard_lock);
+	/* sockets of this or an earlier guard still closing on their own
+	 * thread: give them a moment, so that exit() does not cut nng off
+	 * half-way (bounded: the program is leaving, not waiting on peers) */
+	hpi_publish_settle(250);
 }
 
 static void guard_fork_prepare(void)
 {
+	/* a just-ended guard's sockets closing on their own thread: that
+	 * thread and what it holds would not exist in the child (bounded) */
+	hpi_publish_settle(100);
 	pthread_mutex_lock(&guard_lock);
 	hpi_collector_atfork_prepare();
 	hpi_auto_atfork_prepare();
@@ -268,6 +275,7 @@ static void guard_fork_child(void)
 	hpi_site_atfork_child();
 	hpi_auto_atfork_child();
 	hpi_collector_atfork_child();
+	hpi_publish_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
 	/* the parent's guard is not the child's to end or free (its plugins,
 	 * sockets and threads are the parent's); kept reachable, never used */

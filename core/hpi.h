@@ -310,6 +310,8 @@ typedef struct hpi_config {
 	hpi_strv plugin_load;  /* with origins: messages name the yaml line */
 	hpi_optnode *options;
 	size_t noptions;
+	/* console */
+	hpi_strv console_panels; /* console.panels: Lua panel scripts */
 } hpi_config;
 
 /* Defaults only. */
@@ -333,7 +335,7 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
  * overwrites all of *c (it need not be initialised; do not call defaults
  * first, that would leak).  Everything in *c is owned by it: free with
  * hpi_config_fini, which also zeroes it.  NULL strv origins' file/env are
- * owned copies.  console.panels is checked but not stored yet (no field).
+ * owned copies.
  * report.scripts[].options is kept as JSON text in scripts.opts: maps are
  * objects, lists arrays; plain scalars follow YAML 1.2's core schema (null,
  * true/false, decimal numbers), every other scalar is a string. */
@@ -431,6 +433,10 @@ void hpi_publish_tick(hpi_publisher *p);
 /* Closes the sockets and frees p (once the collector has stopped).  NULL is
  * a no-op. */
 void hpi_publish_stop(hpi_publisher *p);
+/* Waits up to max_ms for stopped publishers' sockets to finish closing
+ * (they close on a thread of their own); called at exit. */
+void hpi_publish_settle(int max_ms);
+void hpi_publish_atfork_child(void);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a

@@ -485,6 +485,19 @@ static void publish_close(hpi_publisher *p)
 	}
 }
 
+void hpi_publish_settle(int max_ms)
+{
+	for (int i = 0; i < max_ms && __atomic_load_n(&publish_closing_n, __ATOMIC_ACQUIRE) > 0;
+	     i++)
+		nanosleep(&(struct timespec){0, 1000000L}, NULL);
+}
+
+void hpi_publish_atfork_child(void)
+{
+	/* the closing threads are the parent's: none runs here */
+	__atomic_store_n(&publish_closing_n, 0, __ATOMIC_RELAXED);
+}
+
 void hpi_publish_stop(hpi_publisher *p)
 {
 	if (p == NULL)

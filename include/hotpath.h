@@ -628,16 +628,25 @@ static inline HP_SKIP uint32_t hp__probe_id(hp_site *site)
 	return id ? id : hp__probe_register(site);
 }
 
+/* A record time meaning "stamp me when drained" (untimed stream items). */
+#define HP__T_UNTIMED UINT64_MAX
+
 /* The stream yielded an item (item may be NULL; it goes to the formatter). */
 static inline HP_SKIP void hp_stream_yield(hp_stream_probe *p, const void *item)
 {
 	uint32_t id = hp__probe_id(&p->site);
 
 	if (id != 0) {
-		uint64_t t = hp__now();
-		hp__record(id | ((uint32_t)HP__EV_STREAM_ITEM << HP__KIND_SHIFT), t, t);
-		if (p->fmt != NULL && item != NULL)
+		uint32_t tag = id | ((uint32_t)HP__EV_STREAM_ITEM << HP__KIND_SHIFT);
+		if (p->fmt != NULL && item != NULL) {
+			uint64_t t = hp__now();
+			hp__record(tag, t, t);
 			hp__text(p->fmt, id, item);
+		} else {
+			/* no text to place in time: the collector stamps the item
+			 * with the pass that drains it, and no clock is read here */
+			hp__record(tag, HP__T_UNTIMED, HP__T_UNTIMED);
+		}
 	}
 }
 

@@ -139,12 +139,17 @@ static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now)
 	if (t->cpu0 == UINT64_MAX) {
 		t->cpu0 = cpu;
 		t->t0 = now;
-	} else if (now > t->last_t) {
+	} else if (now > t->last_t && now - t->last_t >= st->interval_ns / 2) {
 		t->pct = 100.0 * (double)(cpu - t->last_cpu) / (double)(now - t->last_t);
 		if (t->pct > 100.0) /* two clocks read a moment apart */
 			t->pct = 100.0;
 		if (t->pct > t->max_pct)
 			t->max_pct = t->pct;
+	} else {
+		/* a snapshot moments after the last sample: a window that short
+		 * says nothing (the collector, sampling, would be "100 %"), so
+		 * CPU % stays the last interval's and the window goes on */
+		return;
 	}
 	t->last_cpu = cpu;
 	t->last_t = now;

@@ -215,6 +215,54 @@ START_TEST(stream_from_four_threads)
 }
 END_TEST
 
+static hp_stream_probe plain = HP_STREAM_PROBE_INITIALIZER("t::plain", NULL);
+
+static void *plain_yielder(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 5000; i++)
+		hp_stream_yield(&plain, NULL);
+	return NULL;
+}
+
+static int64_t ns_since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (int64_t)(b.tv_sec - a->tv_sec) * 1000000000 + (b.tv_nsec - a->tv_nsec);
+}
+
+/* Items without a formatter read no clock: the collector stamps them with
+ * the pass that drains them, so the count is exact and the time of the
+ * last item lies between when it was yielded and the report. */
+START_TEST(stream_untimed_items)
+{
+	row w = {.section = "streams", .label = "t::plain", .log_key = "value",
+		 .keys = {"items", "last", NULL}};
+	struct timespec t0;
+	hp_guard *g;
+	pthread_t t[THREADS];
+	int64_t total;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	g = start(&w);
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, plain_yielder, NULL);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	nanosleep(&(struct timespec){0, 30000000L}, NULL);
+	hp_stream_yield(&plain, NULL);
+	hp_guard_end(g);
+	total = ns_since(&t0);
+	ck_assert_int_eq(w.found, 1);
+	ck_assert_int_eq(w.v[0], THREADS * 5000 + 1);
+	ck_assert_int_ge(w.v[1], 30000000 - 1000000); /* clocks differ by a little */
+	ck_assert_int_le(w.v[1], total);
+	ck_assert_uint_eq(w.log_rows, 50);
+}
+END_TEST
+
 static Suite *futures_suite(void)
 {
 	Suite *s = suite_create("futures");
@@ -224,6 +272,7 @@ static Suite *futures_suite(void)
 	tcase_add_test(tc, futures_across_threads_exact);
 	tcase_add_test(tc, future_pending_and_result_text);
 	tcase_add_test(tc, stream_from_four_threads);
+	tcase_add_test(tc, stream_untimed_items);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,588 @@
+/*
+ * model.c - the console's state: targets and their sections, fed with the
+ * publisher's messages (docs/wire.md); navigation, sorting, pause, the
+ * details pane's log and whether each target is Live, Stale, Connecting,
+ * has nothing listening or speaks an unknown schema.  No terminal here.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "console.h"
+#include "model.h"
+
+/* An empty model: no targets, no panels. */
+void hpc_model_init(hpc_model *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* Frees a target and everything it holds. */
+static void model_target_free(hpc_target *t)
+{
+	for (size_t i = 0; i < t->nsecs; i++)
+		hpc_section_free(t->secs[i]);
+	free(t->secs);
+	free(t->url);
+	free(t->query);
+	free(t->program);
+	free(t->caller);
+	free(t->host);
+	free(t->problem);
+	for (size_t i = 0; i < t->npending; i++)
+		hpc_msg_free(t->pending[i]);
+	free(t->pending);
+	free(t);
+}
+
+/* Forgets the details pane's log. */
+static void model_log_clear(hpc_log *l)
+{
+	free(l->section);
+	free(l->row);
+	hpc_section_free(l->sec);
+	free(l->status);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Frees every target, panel and the log; m can be initialised again. */
+void hpc_model_fini(hpc_model *m)
+{
+	for (size_t i = 0; i < m->ntargets; i++)
+		model_target_free(m->targets[i]);
+	free(m->targets);
+	for (size_t i = 0; i < m->npanels; i++) {
+		hpc_panel_view_clear(&m->panels[i]);
+		free(m->panels[i].title);
+	}
+	free(m->panels);
+	model_log_clear(&m->log);
+	free(m->message);
+	memset(m, 0, sizeof(*m));
+}
+
+/* A new target watching url, Connecting until its first message. */
+hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now)
+{
+	hpc_target *t = xcalloc(1, sizeof(*t));
+
+	t->url = xstrdup(url);
+	t->schema = HPC_SCHEMA;
+	t->start_ns = now;
+	t->pid = -1;
+	m->targets = xreallocarray(m->targets, m->ntargets + 1, sizeof(*m->targets));
+	m->targets[m->ntargets++] = t;
+	return t;
+}
+
+/* A new panel tab, empty until the panel first runs. */
+size_t hpc_model_add_panel(hpc_model *m, const char *title)
+{
+	m->panels = xreallocarray(m->panels, m->npanels + 1, sizeof(*m->panels));
+	memset(&m->panels[m->npanels], 0, sizeof(*m->panels));
+	m->panels[m->npanels].title = xstrdup(title);
+	return m->npanels++;
+}
+
+/* Frees what the panel showed; its title stays. */
+void hpc_panel_view_clear(hpc_panel_view *v)
+{
+	for (size_t i = 0; i < v->nops; i++) {
+		free(v->ops[i].text);
+		free(v->ops[i].vals);
+	}
+	free(v->ops);
+	v->ops = NULL;
+	v->nops = 0;
+	hpc_section_free(v->table);
+	v->table = NULL;
+	free(v->error);
+	v->error = NULL;
+}
+
+/* Sets the status line's warning (shown for VIEW_MSG_NS). */
+void hpc_model_message(hpc_model *m, const char *msg, uint64_t now)
+{
+	free(m->message);
+	m->message = xstrdup(msg);
+	m->message_ns = now;
+}
+
+/* Replaces *dst with a copy of s (NULL: unchanged). */
+static void model_set_str(char **dst, const char *s)
+{
+	if (s == NULL)
+		return;
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+/* The index of section id in t, or t->nsecs. */
+static size_t model_find(const hpc_target *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nsecs; i++)
+		if (strcmp(t->secs[i]->id, id) == 0)
+			break;
+	return i;
+}
+
+/* Appends an empty section (announced, no rows yet). */
+static void model_announce(hpc_target *t, const char *id, const char *title)
+{
+	hpc_section *s = xcalloc(1, sizeof(*s));
+
+	s->id = xstrdup(id);
+	s->title = xstrdup(title ? title : id);
+	s->sort_col = -1;
+	s->name_col = -1;
+	t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
+	t->secs[t->nsecs++] = s;
+	t->changed = true;
+}
+
+/* The query URL of hello, with a wildcard host (0.0.0.0, [::]) replaced by
+ * the host the console dialed, so a remote program's query is reachable. */
+static char *model_query_url(const char *query, const char *url)
+{
+	const char *any[] = {"tcp://0.0.0.0:", "tcp://[::]:", "tls+tcp://0.0.0.0:"};
+	const char *h, *e;
+
+	for (size_t i = 0; i < sizeof(any) / sizeof(any[0]); i++) {
+		size_t n = strlen(any[i]);
+
+		if (strncmp(query, any[i], n) != 0 || (h = strstr(url, "://")) == NULL)
+			continue;
+		h += 3;
+		if ((e = strrchr(h, ':')) == NULL)
+			break;
+		return xasprintf("%.*s%.*s%s", (int)(strstr(any[i], "://") + 3 - any[i]), any[i],
+				 (int)(e - h), h, query + n - 1);
+	}
+	return xstrdup(query);
+}
+
+/* hello: who is talking, and which sections exist now (new ones are
+ * appended; ones that went away stay, with their last rows). */
+static void model_hello(hpc_target *t, const json_t *j)
+{
+	const json_t *secs = json_object_get(j, "sections"), *s, *q = json_object_get(j, "query");
+	size_t i;
+
+	model_set_str(&t->program, json_string_value(json_object_get(j, "program")));
+	model_set_str(&t->caller, json_string_value(json_object_get(j, "caller")));
+	model_set_str(&t->host, json_string_value(json_object_get(j, "host")));
+	if (json_is_integer(json_object_get(j, "pid")))
+		t->pid = (long)json_integer_value(json_object_get(j, "pid"));
+	if (json_is_integer(json_object_get(j, "interval_ms")))
+		t->interval_ms = (int)json_integer_value(json_object_get(j, "interval_ms"));
+	if (json_is_integer(json_object_get(j, "dropped")))
+		t->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
+	free(t->query);
+	t->query = json_is_string(q) ? model_query_url(json_string_value(q), t->url) : NULL;
+	json_array_foreach(secs, i, s) {
+		const char *id = json_string_value(json_object_get(s, "id"));
+
+		if (id != NULL && model_find(t, id) == t->nsecs)
+			model_announce(t, id, json_string_value(json_object_get(s, "title")));
+	}
+}
+
+/* A decoded message: what the loop applies.  Decoding (JSON parse, cell
+ * formatting) touches no model, so it can run on another thread. */
+struct hpc_msg {
+	enum { MSG_HELLO, MSG_SECTION, MSG_OTHER } kind;
+	long schema;
+	json_t *hello;       /* MSG_HELLO: the body */
+	hpc_section *sec;    /* MSG_SECTION: its one section */
+};
+
+/* Parses and reads one message; see model.h. */
+hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
+{
+	const char *sp = msg ? memchr(msg, ' ', len) : NULL, *type;
+	json_t *j, *schema;
+	json_error_t err;
+	hpc_msg *d;
+	const char *why;
+
+	HPC_MEASURE();
+	*rv = HP_EINVAL;
+	if (sp == NULL)
+		return NULL;
+	j = json_loadb(sp + 1, len - (size_t)(sp + 1 - msg), 0, &err);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	schema = json_object_get(j, "schema");
+	d->schema = json_is_integer(schema) ? (long)json_integer_value(schema) : -1;
+	type = json_string_value(json_object_get(j, "type"));
+	*rv = 0;
+	if (d->schema != HPC_SCHEMA || type == NULL) {
+		d->kind = MSG_OTHER;
+		*rv = d->schema != HPC_SCHEMA ? HP_ENOTSUP : HP_EINVAL;
+	} else if (strcmp(type, "hotpath_hello") == 0) {
+		d->kind = MSG_HELLO;
+		d->hello = json_incref(j);
+	} else if (strcmp(type, "hotpath_section") == 0) {
+		d->kind = MSG_SECTION;
+		d->sec = hpc_section_parse(json_array_get(json_object_get(
+			json_object_get(j, "report"), "sections"), 0), &why);
+		if (d->sec == NULL)
+			*rv = HP_EINVAL;
+	} else {
+		d->kind = MSG_OTHER; /* a type of a later version: ignored */
+	}
+	json_decref(j);
+	return d;
+}
+
+/* Frees a decoded message; NULL is a no-op. */
+void hpc_msg_free(hpc_msg *d)
+{
+	if (d == NULL)
+		return;
+	json_decref(d->hello);
+	hpc_section_free(d->sec);
+	free(d);
+}
+
+/* The section id of a section message, else NULL. */
+const char *hpc_msg_topic(const hpc_msg *d)
+{
+	return d->kind == MSG_SECTION && d->sec != NULL ? d->sec->id : NULL;
+}
+
+/* A section message: its section replaces the old rows (taken from d). */
+static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
+{
+	hpc_section *s = d->sec;
+	size_t i = model_find(t, s->id);
+
+	HPC_MEASURE();
+	d->sec = NULL;
+	if (i == t->nsecs) {
+		t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
+		t->secs[t->nsecs++] = NULL;
+	}
+	hpc_section_carry(s, t->secs[i]);
+	hpc_section_free(t->secs[i]);
+	t->secs[i] = s;
+	s->updated_ns = now;
+	t->changed = true;
+}
+
+/* Keeps d while paused, replacing an earlier message of its topic. */
+static void model_hold(hpc_target *t, hpc_msg *d)
+{
+	for (size_t i = 0; i < t->npending; i++) {
+		if (strcmp(hpc_msg_topic(t->pending[i]), hpc_msg_topic(d)) == 0) {
+			hpc_msg_free(t->pending[i]);
+			t->pending[i] = d;
+			return;
+		}
+	}
+	t->pending = xreallocarray(t->pending, t->npending + 1, sizeof(*t->pending));
+	t->pending[t->npending++] = d;
+}
+
+/* Applies a decoded message to its target (held back while paused). */
+int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
+{
+	hpc_target *t = ti < m->ntargets ? m->targets[ti] : NULL;
+
+	if (t == NULL || d == NULL) {
+		hpc_msg_free(d);
+		return HP_EINVAL;
+	}
+	t->last_ns = now;
+	t->schema = d->schema;
+	if (t->schema != HPC_SCHEMA) {
+		free(t->problem);
+		t->problem = xasprintf("%s speaks wire schema %ld; this console reads schema %d "
+				       "(docs/wire.md)", t->url, t->schema, HPC_SCHEMA);
+		hpc_msg_free(d);
+		return HP_ENOTSUP;
+	}
+	free(t->problem);
+	t->problem = NULL;
+	if (d->kind == MSG_HELLO)
+		model_hello(t, d->hello);
+	else if (d->kind == MSG_SECTION && d->sec != NULL && m->paused) {
+		model_hold(t, d);
+		return 0;
+	} else if (d->kind == MSG_SECTION && d->sec != NULL)
+		model_section(t, d, now);
+	hpc_msg_free(d);
+	return 0;
+}
+
+/* Decode and apply in one step (tests, and anyone without a reader thread). */
+int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_t now)
+{
+	int rv;
+	hpc_msg *d;
+
+	if (ti >= m->ntargets)
+		return HP_EINVAL;
+	if ((d = hpc_msg_decode(msg, len, &rv)) == NULL)
+		return rv;
+	if (rv == HP_EINVAL) {
+		hpc_msg_free(d);
+		return rv;
+	}
+	return hpc_model_apply(m, ti, d, now) ?: rv;
+}
+
+/* Pause on or off; resuming applies the newest held message per topic. */
+void hpc_model_pause(hpc_model *m, bool on, uint64_t now)
+{
+	m->paused = on;
+	if (on)
+		return;
+	for (size_t i = 0; i < m->ntargets; i++) {
+		hpc_target *t = m->targets[i];
+
+		for (size_t k = 0; k < t->npending; k++) {
+			model_section(t, t->pending[k], now);
+			hpc_msg_free(t->pending[k]);
+		}
+		free(t->pending);
+		t->pending = NULL;
+		t->npending = 0;
+	}
+}
+
+/* Live, Stale, Connecting, Not listening or Unknown schema, at now. */
+hpc_state hpc_target_state(const hpc_target *t, uint64_t now)
+{
+	if (t->schema != HPC_SCHEMA)
+		return HPC_BAD_SCHEMA;
+	if (t->last_ns == 0)
+		return !t->connected && t->problem != NULL ? HPC_NOTHING : HPC_CONNECTING;
+	if (now - t->last_ns > HPC_STALE_NS)
+		return HPC_STALE;
+	return HPC_LIVE;
+}
+
+/* The state as the status line says it. */
+const char *hpc_state_name(hpc_state s)
+{
+	static const char *const names[] = {
+		[HPC_CONNECTING] = "Connecting", [HPC_LIVE] = "Live", [HPC_STALE] = "Stale",
+		[HPC_NOTHING] = "Not listening", [HPC_BAD_SCHEMA] = "Unknown schema",
+	};
+	return names[s];
+}
+
+/* The target shown, or NULL when there is none. */
+hpc_target *hpc_model_target(const hpc_model *m)
+{
+	return m->cur < m->ntargets ? m->targets[m->cur] : NULL;
+}
+
+/* The section (or panel table) of the current tab, or NULL. */
+hpc_section *hpc_model_section(const hpc_model *m)
+{
+	hpc_target *t = hpc_model_target(m);
+
+	if (t == NULL)
+		return NULL;
+	if (t->tab < t->nsecs)
+		return t->secs[t->tab];
+	return t->tab - t->nsecs < m->npanels ? m->panels[t->tab - t->nsecs].table : NULL;
+}
+
+/* Tabs of t: its sections, then the panels. */
+size_t hpc_model_ntabs(const hpc_model *m, const hpc_target *t)
+{
+	return (t ? t->nsecs : 0) + m->npanels;
+}
+
+/* Whether t changed since the last call; clears the flag. */
+bool hpc_model_take_changed(hpc_target *t)
+{
+	bool c = t->changed;
+
+	t->changed = false;
+	return c;
+}
+
+/* Shows tab number tab (0-based); ignored past the last. */
+void hpc_model_tab(hpc_model *m, size_t tab)
+{
+	hpc_target *t = hpc_model_target(m);
+
+	if (t != NULL && tab < hpc_model_ntabs(m, t))
+		t->tab = tab;
+}
+
+/* The next (dir > 0) or previous tab, wrapping. */
+void hpc_model_tab_step(hpc_model *m, int dir)
+{
+	hpc_target *t = hpc_model_target(m);
+	size_t n = hpc_model_ntabs(m, t);
+
+	if (t == NULL || n == 0)
+		return;
+	t->tab = (t->tab + n + (size_t)(dir < 0 ? n - 1 : 1)) % n;
+}
+
+/* The next (dir > 0) or previous target, wrapping. */
+void hpc_model_target_step(hpc_model *m, int dir)
+{
+	if (m->ntargets == 0)
+		return;
+	m->cur = (m->cur + (dir < 0 ? m->ntargets - 1 : 1)) % m->ntargets;
+}
+
+/* Remembers the selected row by name, so it stays selected when rows move. */
+static void model_keep_sel(hpc_section *s)
+{
+	const char *name = hpc_section_sel_name(s);
+
+	free(s->sel_name);
+	s->sel_name = name ? xstrdup(name) : NULL;
+}
+
+/* Moves the selection by delta rows, clamped to the rows. */
+void hpc_model_move(hpc_model *m, long delta)
+{
+	hpc_section *s = hpc_model_section(m);
+	long sel;
+
+	if (s == NULL || s->nrows == 0)
+		return;
+	sel = (long)s->sel + delta;
+	if (sel < 0)
+		sel = 0;
+	if (sel >= (long)s->nrows)
+		sel = (long)s->nrows - 1;
+	s->sel = (size_t)sel;
+	model_keep_sel(s);
+}
+
+/* Selects the first row, or the last one (end). */
+void hpc_model_home(hpc_model *m, bool end)
+{
+	hpc_section *s = hpc_model_section(m);
+
+	if (s == NULL || s->nrows == 0)
+		return;
+	s->sel = end ? s->nrows - 1 : 0;
+	model_keep_sel(s);
+}
+
+/* Sorts by the next shown column; past the last, the program's order. */
+void hpc_model_sort_next(hpc_model *m)
+{
+	hpc_section *s = hpc_model_section(m);
+	size_t k = 0;
+
+	if (s == NULL || s->nshow == 0)
+		return;
+	if (s->sort_col >= 0) /* the position after the sort column's */
+		while (k < s->nshow && s->show[k++] != (size_t)s->sort_col)
+			;
+	if (k >= s->nshow) {
+		s->sort_col = -1;
+	} else {
+		s->sort_col = (int)s->show[k];
+		/* numbers: biggest first; names: A to Z */
+		s->sort_desc = s->cols[s->sort_col].unit != HP_UNIT_TEXT;
+	}
+	if (s->sel_name == NULL)
+		model_keep_sel(s);
+	hpc_section_sort(s);
+}
+
+/* Sorts the other way round. */
+void hpc_model_sort_flip(hpc_model *m)
+{
+	hpc_section *s = hpc_model_section(m);
+
+	if (s == NULL || s->sort_col < 0)
+		return;
+	s->sort_desc = !s->sort_desc;
+	if (s->sel_name == NULL)
+		model_keep_sel(s);
+	hpc_section_sort(s);
+}
+
+/* ---- the details pane ------------------------------------------------------ */
+
+/* The log request due for the selected row, or NULL; see model.h. */
+char *hpc_model_log_request(hpc_model *m, uint64_t now)
+{
+	hpc_target *t = hpc_model_target(m);
+	hpc_section *s = hpc_model_section(m);
+	const char *name = hpc_section_sel_name(s);
+	hpc_log *l = &m->log;
+	json_t *req;
+	char *text;
+
+	/* not when closed, with nothing selected, paused, or on a panel */
+	if (!m->details || name == NULL || m->paused || t == NULL || t->tab >= t->nsecs)
+		return NULL;
+	if (l->section != NULL && strcmp(l->section, s->id) == 0 && l->row != NULL &&
+	    strcmp(l->row, name) == 0 && now - l->asked_ns < 1000000000ull)
+		return NULL;
+	if (l->section == NULL || strcmp(l->section, s->id) != 0 || strcmp(l->row, name) != 0) {
+		model_log_clear(l);
+		l->section = xstrdup(s->id);
+		l->row = xstrdup(name);
+		l->status = xstrdup("loading...");
+	}
+	l->asked_ns = now;
+	req = json_pack("{s:s, s:s, s:s}", "cmd", "log", "section", s->id, "row", name);
+	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (text == NULL)
+		fatal("out of memory");
+	return text;
+}
+
+/* Reads the reply to a log request into the details pane. */
+void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len)
+{
+	hpc_log *l = &m->log;
+	json_error_t err;
+	json_t *j = json_loadb(reply, len, 0, &err);
+	const char *type = json_string_value(json_object_get(j, "type")), *why = NULL;
+	hpc_section *s = NULL;
+
+	free(l->status);
+	l->status = NULL;
+	if (type != NULL && strcmp(type, "hotpath_error") == 0) {
+		const char *code = json_string_value(json_object_get(j, "error"));
+		l->status = xstrdup(code && strcmp(code, "no_log") == 0 ? "this row keeps no log"
+				    : json_string_value(json_object_get(j, "message"))
+				    ?: "error reply");
+	} else if (type == NULL || strcmp(type, "hotpath_reply") != 0) {
+		l->status = xstrdup("not a hotpath reply");
+	} else {
+		s = hpc_section_parse(json_array_get(json_object_get(json_object_get(j, "report"),
+								     "sections"), 0), &why);
+		if (s == NULL)
+			l->status = xstrdup(why);
+	}
+	if (s != NULL) {
+		hpc_section_carry(s, l->sec);
+		hpc_section_free(l->sec);
+		l->sec = s;
+	}
+	json_decref(j);
+}
+
+/* The details pane says why no log came. */
+void hpc_model_log_fail(hpc_model *m, const char *why)
+{
+	free(m->log.status);
+	m->log.status = xstrdup(why);
+}

@@ -1,0 +1,226 @@
+/*
+ * model.h - what `hotpath console` shows, without a terminal: the
+ * programs it watches (targets), their sections keyed by id with rows read
+ * from the publisher's JSON (jansson), sorting, selection, the details
+ * pane's log, pause and staleness.  The ncurses view (view.c) only reads
+ * it; the Check tests in tests/console/test_model.c drive it directly.
+ *
+ * Times are CLOCK_MONOTONIC nanoseconds passed in by the caller, so tests
+ * can play with the clock.
+ */
+#ifndef HPC_MODEL_H
+#define HPC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "hpi.h"
+
+/* The wire schema this console reads (docs/wire.md). */
+#define HPC_SCHEMA 1
+/* A target with no message for this long is Stale (hello comes every s). */
+#define HPC_STALE_NS (3000000000ull)
+
+/* One column, from the section's column metadata. */
+typedef struct hpc_col {
+	char *key, *title;
+	hp_unit unit;
+	size_t width; /* widest of the title, the text cells and the numbers
+		       * shown so far (hpc_section_widen), in screen columns */
+} hpc_col;
+
+/* One cell: the text shown and the value sorted by. */
+typedef struct hpc_cell {
+	uint32_t text; /* not a number: offset of its text in the section's pool */
+	bool set;      /* false: the row has no value ("-") */
+	bool lazy;     /* a number: formatted by hpc_section_text when shown */
+	bool is_int;   /* it came as a JSON integer */
+	double num;    /* the number (sorted by) */
+} hpc_cell;
+
+/* A section as the console keeps it; also a row's log and a panel's table. */
+typedef struct hpc_section {
+	char *id, *title;
+	hpc_col *cols;
+	size_t ncols;
+	hpc_cell *cells;    /* nrows * ncols */
+	size_t nrows, total_rows;
+	hpi_buf pool;       /* every cell's text, NUL-separated */
+	size_t *order;      /* row indexes in display order */
+	size_t *show;       /* the columns the table shows, in order: those of
+			     * meta "table.columns" (as the report's table), else
+			     * all; inspect (i) shows every one */
+	size_t nshow;
+	int name_col;       /* the column that names a row ("name", else the
+			     * first text column), or -1 */
+	int sort_col;       /* -1: the order the program sent */
+	bool sort_desc;
+	size_t sel, top;    /* selected position in order; first shown */
+	char *sel_name;     /* the selected row's name, kept across updates */
+	bool has_data;      /* rows came (not just announced in hello) */
+	uint64_t updated_ns; /* when they came */
+} hpc_section;
+
+typedef enum hpc_state {
+	HPC_CONNECTING,  /* no connection yet, or connected with no message */
+	HPC_LIVE,        /* messages keep coming */
+	HPC_STALE,       /* connected (or was) but nothing for HPC_STALE_NS */
+	HPC_NOTHING,     /* nothing listening at the URL */
+	HPC_BAD_SCHEMA   /* the program speaks a schema this console does not */
+} hpc_state;
+
+/* A program the console subscribes to. */
+typedef struct hpc_target {
+	char *url;            /* publish endpoint */
+	char *query;          /* query endpoint from hello (host fixed up), or NULL */
+	char *program, *caller, *host;
+	long pid;
+	int interval_ms;
+	uint64_t dropped;
+	hpc_section **secs;   /* in the order hello announces them */
+	size_t nsecs;
+	size_t tab;           /* shown tab: a section, or a panel past nsecs */
+	bool connected;       /* a pipe is up (set by the network side) */
+	char *problem;        /* why it is not Live, for the screen, or NULL */
+	long schema;          /* last schema seen; != HPC_SCHEMA is a problem */
+	uint64_t start_ns;    /* when the console started watching */
+	uint64_t last_ns;     /* last message, 0 = none yet */
+	bool changed;         /* data changed since hpc_model_take_changed */
+	struct hpc_msg **pending; /* paused: the latest section message per topic */
+	size_t npending;
+} hpc_target;
+
+/* The details pane: the selected row's log, asked for on the query endpoint. */
+typedef struct hpc_log {
+	char *section, *row;  /* what was asked for, or NULL */
+	hpc_section *sec;     /* the reply's rows, or NULL */
+	char *status;         /* "loading", an error, or NULL when sec is set */
+	uint64_t asked_ns;
+} hpc_log;
+
+/* What a Lua panel drew (panel.c fills it, view.c shows it). */
+typedef enum hpc_draw_kind { HPC_DRAW_TEXT, HPC_DRAW_BAR, HPC_DRAW_SPARK } hpc_draw_kind;
+
+typedef struct hpc_draw {
+	hpc_draw_kind kind;
+	int x, y, w;          /* in the panel's area, 0-based; w: BAR, SPARK */
+	char *text;           /* TEXT: the text; BAR: its label (or NULL) */
+	double frac;          /* BAR: filled part, 0..1 */
+	double *vals;         /* SPARK: the values, oldest first */
+	size_t nvals;
+} hpc_draw;
+
+/* One panel tab: rows and columns, or drawing, or the error it raised. */
+typedef struct hpc_panel_view {
+	char *title;
+	hpc_section *table;   /* returned rows and columns, or NULL */
+	hpc_draw *ops;        /* what it drew, in order */
+	size_t nops;
+	char *error;          /* "file:line: message", shown in the panel */
+} hpc_panel_view;
+
+typedef struct hpc_model {
+	hpc_target **targets;
+	size_t ntargets, cur;
+	hpc_panel_view *panels; /* tabs after the sections of every target */
+	size_t npanels;
+	bool paused;
+	bool details;         /* details pane shown */
+	hpc_log log;
+	char *message;        /* last warning for the status line, or NULL */
+	uint64_t message_ns;
+} hpc_model;
+
+/* ---- model.c ------------------------------------------------------------- */
+
+void hpc_model_init(hpc_model *m);
+void hpc_model_fini(hpc_model *m);
+/* Adds a target watching url; returns it (owned by m). */
+hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now);
+/* Adds a panel tab titled title (copied); returns its index. */
+size_t hpc_model_add_panel(hpc_model *m, const char *title);
+/* Empties what panel view v shows (its title stays). */
+void hpc_panel_view_clear(hpc_panel_view *v);
+/* One message "TOPIC JSON" of target t (docs/wire.md): hpc_msg_decode
+ * then hpc_model_apply.  0, or HP_EINVAL (not a message), HP_ENOTSUP
+ * (unknown schema: t->problem says so).  While paused, section messages
+ * are kept and applied by hpc_model_pause. */
+int hpc_model_feed(hpc_model *m, size_t t, const char *msg, size_t len, uint64_t now);
+/* A message decoded (JSON parsed, cells formatted) but not applied.  Any
+ * thread: it touches no model.  NULL (and *rv HP_EINVAL) when msg is not
+ * a message; else *rv is 0, HP_ENOTSUP (unknown schema) or HP_EINVAL (a
+ * section that cannot be read).  Free with hpc_msg_free, or give it to
+ * hpc_model_apply, which takes it. */
+typedef struct hpc_msg hpc_msg;
+hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv);
+void hpc_msg_free(hpc_msg *d);
+/* The section id of a section message, else NULL. */
+const char *hpc_msg_topic(const hpc_msg *d);
+/* Applies d to target t (and frees it); 0, HP_ENOTSUP or HP_EINVAL. */
+int hpc_model_apply(hpc_model *m, size_t t, hpc_msg *d, uint64_t now);
+/* Pause on or off; turning it off applies what came meanwhile. */
+void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
+/* Where target t stands at now. */
+hpc_state hpc_target_state(const hpc_target *t, uint64_t now);
+const char *hpc_state_name(hpc_state s);
+/* The current target, and the section its tab shows: one of the target's,
+ * or a panel's table; NULL on a panel that draws, or when there is none. */
+hpc_target *hpc_model_target(const hpc_model *m);
+hpc_section *hpc_model_section(const hpc_model *m);
+/* Number of tabs of t: its sections and the panels. */
+size_t hpc_model_ntabs(const hpc_model *m, const hpc_target *t);
+/* True once when t's data changed since the last call (panels rerun). */
+bool hpc_model_take_changed(hpc_target *t);
+/* A warning for the status line (copied). */
+void hpc_model_message(hpc_model *m, const char *msg, uint64_t now);
+
+/* Navigation.  Tabs: absolute (0-based, ignored past the end) or +-1 with
+ * wrap; targets likewise; moves of the selection clamp to the rows. */
+void hpc_model_tab(hpc_model *m, size_t tab);
+void hpc_model_tab_step(hpc_model *m, int dir);
+void hpc_model_target_step(hpc_model *m, int dir);
+void hpc_model_move(hpc_model *m, long delta);
+void hpc_model_home(hpc_model *m, bool end);
+/* Sort: by the next shown column (wrapping back to the program's order),
+ * or the other direction. */
+void hpc_model_sort_next(hpc_model *m);
+void hpc_model_sort_flip(hpc_model *m);
+
+/* The log of the selected row: whether a new request is due (selection
+ * changed or older than 1 s) and the request to send (caller frees). */
+char *hpc_model_log_request(hpc_model *m, uint64_t now);
+/* The reply (or error reply) to that request. */
+void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len);
+/* No reply came: the pane says why. */
+void hpc_model_log_fail(hpc_model *m, const char *why);
+
+/* ---- section.c: sections from JSON ---------------------------------------- */
+
+/* A section from its JSON object (docs/report-format.md): columns, rows,
+ * total_rows.  NULL with *why (static text) when it is not one. */
+hpc_section *hpc_section_parse(const json_t *j, const char **why);
+void hpc_section_free(hpc_section *s);
+/* Takes over what the user chose in old (sort, selection by name, scroll)
+ * into new, a fresh parse of the same section. */
+void hpc_section_carry(hpc_section *nw, const hpc_section *old);
+/* Re-sorts rows by sort_col / sort_desc and finds sel_name again. */
+void hpc_section_sort(hpc_section *s);
+/* Text of row r (display order position), column c, as the report table
+ * writes it: borrowed, valid until 16 more calls on this thread. */
+const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c);
+/* Widens the columns to fit rows from .. from+n-1 (display order). */
+void hpc_section_widen(hpc_section *s, size_t from, size_t n);
+/* The selected row's name, or NULL. */
+const char *hpc_section_sel_name(const hpc_section *s);
+/* Screen columns s takes (wcwidth; a byte that is no character counts 1). */
+size_t hpc_text_width(const char *s);
+/* Display text of a JSON value in a column of unit u into buf (>= 64
+ * bytes); returns the text (maybe a borrowed string of v). */
+const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len);
+/* Unit by name ("count", "ns", ...); HP_UNIT_TEXT when unknown. */
+hp_unit hpc_unit_parse(const char *name);
+
+#endif /* HPC_MODEL_H */
