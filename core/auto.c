@@ -185,6 +185,7 @@ static AUTO_NOINST void auto_exit(void *arg)
 	a->dead = 1;
 }
 
+/* The key whose destructor frees a leaving thread's shadow stack. */
 static AUTO_NOINST void auto_key_init(void)
 {
 	auto_key_made = pthread_key_create(&auto_key, auto_exit) == 0;
@@ -415,33 +416,25 @@ slow:
 	auto_exit_hook(a, (uintptr_t)fn, sp, tail);
 }
 
-/* Turns the hot path's measuring of one auto site on or off. */
-static void auto_site_set(uint32_t id, bool off)
+void hpi_auto_site_off(uint32_t id)
 {
-	const hp_site_info *info = hpi_site_info_raw(id);
+	uintptr_t fn = hpi_site_addr(id);
 	auto_table *t;
-	uintptr_t fn;
 	size_t h;
 
-	if (info == NULL || (fn = (uintptr_t)info->arg) == 0)
+	if (fn == 0)
 		return;
 	pthread_mutex_lock(&auto_lock);
 	if ((t = auto_tab) != NULL) {
 		for (h = (size_t)((fn * AUTO_HASH) >> t->shift); t->slots[h].fn != 0;
 		     h = (h + 1) & t->mask) {
 			if (t->slots[h].fn == fn) {
-				__atomic_store_n(&t->slots[h].id, off ? id | AUTO_OFF : id,
-						 __ATOMIC_RELAXED);
+				__atomic_store_n(&t->slots[h].id, id | AUTO_OFF, __ATOMIC_RELAXED);
 				break;
 			}
 		}
 	}
 	pthread_mutex_unlock(&auto_lock);
-}
-
-void hpi_auto_site_off(uint32_t id)
-{
-	auto_site_set(id, true);
 }
 
 /* A new guard: every function is measured again until its filters say no. */
@@ -456,17 +449,6 @@ void hpi_auto_guard_start(void)
 				__atomic_store_n(&t->slots[i].id, t->slots[i].id & ~AUTO_OFF,
 						 __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&auto_lock);
-}
-
-/* Functions seen so far (for tests). */
-size_t hpi_auto_count(void)
-{
-	size_t n;
-
-	pthread_mutex_lock(&auto_lock);
-	n = auto_tab ? auto_tab->used : 0;
-	pthread_mutex_unlock(&auto_lock);
-	return n;
 }
 
 void hpi_auto_atfork_prepare(void)

@@ -66,6 +66,7 @@ static bool filter_list_init(filter_list *l, const hpi_strv *v, const char *key)
 	return true;
 }
 
+/* Frees a list's patterns. */
 static void filter_list_fini(filter_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {

@@ -514,8 +514,8 @@ bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e);
 /* A nameless site for the auto-instrumented function at fn (core/auto.c);
  * hpi_site_get names it.  Its id, or 0 when there are no more. */
 uint32_t hpi_site_register_auto(uintptr_t fn);
-/* Site info by id as registered, not named (label may be NULL), or NULL. */
-const hp_site_info *hpi_site_info_raw(uint32_t id);
+/* The function address of an auto site (core/auto.c), 0 for any other. */
+uintptr_t hpi_site_addr(uint32_t id);
 /* fork(): the registry lock is held across it and fresh in the child. */
 void hpi_site_atfork_prepare(void);
 void hpi_site_atfork_parent(void);
@@ -533,8 +533,6 @@ void hpi_site_atfork_child(void);
 void hpi_auto_site_off(uint32_t id);
 /* A guard starts: every auto site is measured again. */
 void hpi_auto_guard_start(void);
-/* Functions the hooks have seen so far. */
-size_t hpi_auto_count(void);
 void hpi_auto_atfork_prepare(void);
 void hpi_auto_atfork_parent(void);
 void hpi_auto_atfork_child(void);

@@ -133,7 +133,6 @@ uint32_t hpi_site_register_auto(uintptr_t fn)
 	pthread_mutex_lock(&site_lock);
 	if ((slot = site_slot_next()) != NULL) {
 		slot->info.kind = HP_SITE_FUNCTION;
-		slot->info.arg = fn;
 		slot->addr = fn;
 		id = site_next;
 	__atomic_store_n(&site_next, id + 1, __ATOMIC_RELEASE);
@@ -234,12 +233,12 @@ const hp_site_info *hpi_site_get(uint32_t id)
 	return &slot->info;
 }
 
-/* Site info by id without naming it (label may be NULL), or NULL. */
-const hp_site_info *hpi_site_info_raw(uint32_t id)
+/* The function address of an auto site, 0 for any other. */
+uintptr_t hpi_site_addr(uint32_t id)
 {
 	site_slot *slot = site_slot_get(id);
 
-	return slot ? &slot->info : NULL;
+	return slot ? slot->addr : 0;
 }
 
 /* Number of ids handed out so far plus one. */

@@ -9,8 +9,8 @@
  * time: a C program links nothing of C++.
  *
  * Built without libdw (./configure --without-libdw), only dladdr() is
- * asked: exported functions get their name, static ones "<module>::0x<off>",
- * and no file or line is known.
+ * asked: functions in a dynamic symbol table get their name, others
+ * "<module>::0x<off>", and no file or line is known.
  *
  * Called by site.c under its naming lock, on the collector thread (or the
  * reporting one): never on the hot path.

@@ -1015,6 +1015,29 @@ START_TEST(test_env_lists)
 }
 END_TEST
 
+/* collectors.timing.include / exclude: kept with their origins (the
+ * filters name them in messages); the short variables work. */
+START_TEST(test_timing_filters)
+{
+	const char *p;
+	hpi_config c;
+
+	setenv("HOTPATH_TIMING_EXCLUDE", "lexer::*, /^eval::/", 1);
+	ck_assert_int_eq(load(&c, "collectors:\n  timing:\n    include: ['*::parse*', x]\n"
+				  "    exclude: [y]\n", &p), 0);
+	ck_assert_int_eq(nwarn, 0);
+	ck_assert_uint_eq(c.timing_include.n, 2);
+	ck_assert_str_eq(c.timing_include.v[0], "*::parse*");
+	ck_assert_int_eq(c.timing_include.origin[0].line, 3);
+	ck_assert_int_eq(c.timing_include.origin[0].col, 15);
+	ck_assert_str_eq(c.timing_include.v[1], "x");
+	ck_assert_uint_eq(c.timing_exclude.n, 2); /* the variable replaces the file's */
+	check_item(&c.timing_exclude, 0, "lexer::*", "HOTPATH_TIMING_EXCLUDE");
+	check_item(&c.timing_exclude, 1, "/^eval::/", "HOTPATH_TIMING_EXCLUDE");
+	hpi_config_fini(&c);
+}
+END_TEST
+
 /* ---- strict mode ----------------------------------------------------------- */
 
 START_TEST(test_strict_file)
@@ -1149,6 +1172,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_env_canonical_wins);
 	tcase_add_test(t, test_env_bad_values);
 	tcase_add_test(t, test_env_lists);
+	tcase_add_test(t, test_timing_filters);
 	tcase_add_test(t, test_strict_file);
 	tcase_add_test(t, test_strict_env);
 	suite_add_tcase(s, t);
