@@ -62,43 +62,6 @@ size_t hpc_text_width(const char *s)
 	return n;
 }
 
-/* The table's look of a value (render.c): 1.25µs, 1.50KiB, 12.50%, 3.0/s. */
-const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len)
-{
-	double d;
-
-	if (v == NULL || json_is_null(v))
-		return "-";
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "true" : "false";
-	if (!json_is_number(v))
-		return json_is_object(v) ? "{...}" : "[...]";
-	d = json_number_value(v);
-	switch (u) {
-	case HP_UNIT_NS:
-		hpi_fmt_ns(buf, len, json_is_integer(v) ? json_integer_value(v) : llround(d));
-		break;
-	case HP_UNIT_BYTES:
-		hpi_fmt_bytes(buf, len, json_is_integer(v) ? json_integer_value(v) : llround(d));
-		break;
-	case HP_UNIT_PERCENT:
-		snprintf(buf, len, "%.2f%%", d);
-		break;
-	case HP_UNIT_RATE:
-		snprintf(buf, len, "%.1f/s", d);
-		break;
-	default:
-		if (json_is_integer(v))
-			snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		else
-			snprintf(buf, len, "%g", d);
-		break;
-	}
-	return buf;
-}
-
 /* The table's look of a number of unit u (is_int: it came as a JSON
  * integer) into buf (>= 64 bytes). */
 static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, size_t len)
@@ -124,6 +87,23 @@ static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, 
 		break;
 	}
 	return buf;
+}
+
+/* The table's look of a value (render.c): 1.25µs, 1.50KiB, 12.50%, 3.0/s. */
+const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len)
+{
+	double d;
+
+	if (v == NULL || json_is_null(v))
+		return "-";
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_boolean(v))
+		return json_is_true(v) ? "true" : "false";
+	if (!json_is_number(v))
+		return json_is_object(v) ? "{...}" : "[...]";
+	d = json_is_integer(v) ? (double)json_integer_value(v) : json_number_value(v);
+	return section_fmt_num(d, json_is_integer(v), u, buf, len);
 }
 
 /* Appends text to the pool with control characters as spaces; returns
