@@ -115,6 +115,13 @@ static void threads_stat(threads_state *st, thr *t, const char *dir)
 	}
 }
 
+/* The shortest window CPU % is taken over: 10 ms (half the interval when
+ * that is shorter), long enough that the sampling itself does not show. */
+static uint64_t threads_min_window(const threads_state *st)
+{
+	return st->interval_ns / 2 < 10000000u ? st->interval_ns / 2 : 10000000u;
+}
+
 /* One thread's figures now. */
 static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now)
 {
@@ -139,7 +146,7 @@ static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now)
 	if (t->cpu0 == UINT64_MAX) {
 		t->cpu0 = cpu;
 		t->t0 = now;
-	} else if (now > t->last_t && now - t->last_t >= st->interval_ns / 2) {
+	} else if (now > t->last_t && now - t->last_t >= threads_min_window(st)) {
 		t->pct = 100.0 * (double)(cpu - t->last_cpu) / (double)(now - t->last_t);
 		if (t->pct > 100.0) /* two clocks read a moment apart */
 			t->pct = 100.0;
