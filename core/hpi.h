@@ -212,19 +212,27 @@ void hpi_hist_init(hpi_hist *h);
 void hpi_hist_fini(hpi_hist *h);
 /* Allocates the octave of a first value (the slow half of hpi_hist_add). */
 void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub);
+/* The octave and sub-bucket of v. */
+static inline void hpi_hist_index(uint64_t v, unsigned *oct, unsigned *sub)
+{
+	unsigned e;
+
+	if (v < HPI_HIST_SUB) {
+		*oct = 0;
+		*sub = (unsigned)v;
+	} else {
+		e = 63u - (unsigned)__builtin_clzll(v);
+		*oct = e - HPI_HIST_SUB_BITS + 1;
+		*sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
+	}
+}
+
 /* Counts v in its bucket only (count, sum, min and max are the caller's). */
 static inline void hpi_hist_bump(hpi_hist *h, uint64_t v)
 {
-	unsigned o, sub, e;
+	unsigned o, sub;
 
-	if (v < HPI_HIST_SUB) {
-		o = 0;
-		sub = (unsigned)v;
-	} else {
-		e = 63u - (unsigned)__builtin_clzll(v);
-		o = e - HPI_HIST_SUB_BITS + 1;
-		sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
-	}
+	hpi_hist_index(v, &o, &sub);
 	if (__builtin_expect(h->oct[o] != NULL, 1))
 		h->oct[o][sub]++;
 	else

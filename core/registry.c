@@ -410,15 +410,21 @@ void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev)
 	}
 }
 
-void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n)
+void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n,
+				 uint64_t kinds)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		registry_entry *e = r->plugins[i];
 		uint64_t mask = e->ops.events;
 		size_t k, start;
 
-		if (e->ops.on_events == NULL && e->ops.on_event == NULL)
+		if ((e->ops.on_events == NULL && e->ops.on_event == NULL) ||
+		    (mask & kinds) == 0)
+			continue; /* nothing here for this plugin */
+		if ((kinds & ~mask) == 0 && e->ops.on_events != NULL) {
+			e->ops.on_events(e->state, evs, n); /* all of it */
 			continue;
+		}
 		/* runs of subscribed events, handed over in one call each */
 		for (k = 0; k < n;) {
 			while (k < n && !(mask & HP_EV_BIT(evs[k].kind)))

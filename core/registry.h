@@ -30,8 +30,11 @@ void hpi_registry_free(hpi_registry *r);
 /* Dispatches one event to the plugins subscribed to its kind. */
 void hpi_registry_dispatch(hpi_registry *r, const hp_event *ev);
 /* Dispatches n events, each plugin getting the run of events it subscribed
- * to (a batch per plugin: one indirect call for many events). */
-void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n);
+ * to (a batch per plugin: one indirect call for many events).  kinds is
+ * the OR of HP_EV_BIT() of the events' kinds: a plugin that wants none of
+ * them is skipped, one that wants all of them gets the batch whole. */
+void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n,
+				 uint64_t kinds);
 /* Whether any plugin wants this kind. */
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
 /* Every plugin adds its sections to snap. */

@@ -182,28 +182,35 @@ static void timing_event(void *state, const hp_event *ev)
 	timing_one(state, ev);
 }
 
-/* A run of events of one label: buckets per event, the totals once, and
- * only the calls the recent log will keep. */
-static void timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
+/* The run of events of one site at evs (at most n, at most 1024): buckets
+ * per event, the totals once, and only the calls the recent log will keep.
+ * Returns the run's length. */
+static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
 {
 	hpi_hist *h = &e->hist;
-	uint64_t mn = h->min, mx = h->max, sum = 0;
+	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0;
+	uint32_t site = evs[0].site;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
+		n = 1024;
+	for (i = 0; i < n && evs[i].site == site; i++) {
 		uint64_t v = evs[i].dur_ns;
-		sum += v; /* n <= a batch: no overflow below 2^54 ns each */
+
+		sum += v; /* <= 1024 values: no overflow below 2^54 ns each */
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
-		hpi_hist_bump(h, v);
 		if (__builtin_expect(evs[i].data != NULL, 0) &&
 		    (*(const uint32_t *)evs[i].data & HP_SCOPE_RECURSIVE))
-			e->nested += v;
+			nested += v;
+		hpi_hist_bump(h, v);
 	}
+	n = i;
 	h->count += n;
 	h->sum += sum;
 	h->min = mn;
 	h->max = mx;
+	e->nested += nested;
 	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
 		c->dur = evs[i].dur_ns;
@@ -214,27 +221,35 @@ static void timing_run(timing_state *st, timing_entry *e, const hp_event *evs, s
 		if (e->log_n < st->log_cap)
 			e->log_n++;
 	}
+	return n;
+}
+
+/* Skips the run of events of one site at evs (a site left out). */
+static size_t timing_skip_run(const hp_event *evs, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && evs[i].site == evs[0].site)
+		i++;
+	return i;
 }
 
 static void timing_events(void *state, const hp_event *evs, size_t n)
 {
 	timing_state *st = state;
 
-	for (size_t i = 0, j; i < n; i = j) {
+	for (size_t i = 0; i < n;) {
 		uint32_t site = evs[i].site;
 		timing_entry *e;
 
-		for (j = i + 1; j < n && evs[j].site == site; j++)
-			;
 		if (site < st->nsites && st->by_site[site] != NULL)
 			e = st->by_site[site];
-		else if ((e = timing_site(st, site)) == NULL)
-			continue;
-		if (e == &timing_skip)
-			continue;
-		if (j - i > 1024) /* keep the 64-bit partial sum far from overflow */
-			j = i + 1024;
-		timing_run(st, e, evs + i, j - i);
+		else
+			e = timing_site(st, site);
+		if (e == NULL || e == &timing_skip)
+			i += timing_skip_run(evs + i, n - i);
+		else
+			i += timing_run(st, e, evs + i, n - i);
 	}
 }
 

@@ -149,8 +149,9 @@ static hp_event scope_event(int i)
  * that no plugin asked for (their huge durations would top any table). */
 static void dispatch_all(hpi_registry *r)
 {
-	hp_event batch[NEV];
-	size_t n = 0;
+	hp_event mixed[NEV], scopes[NEV];
+	size_t n = 0, ns = 0;
+	uint64_t kinds = 0;
 
 	for (int i = 0; i < NEV; i++) {
 		hp_event ev = scope_event(i);
@@ -160,12 +161,19 @@ static void dispatch_all(hpi_registry *r)
 		if (i % 2 == 0) {
 			hpi_registry_dispatch(r, &ev);
 			hpi_registry_dispatch(r, &th);
-		} else {
-			batch[n++] = ev;
-			batch[n++] = th;
+		} else if (i % 4 == 1) { /* a batch of mixed kinds */
+			mixed[n++] = ev;
+			mixed[n++] = th;
+			kinds |= HP_EV_BIT(ev.kind) | HP_EV_BIT(th.kind);
+		} else { /* a batch of scope events only: handed over whole */
+			scopes[ns++] = ev;
+			hpi_registry_dispatch(r, &th);
 		}
 	}
-	hpi_registry_dispatch_batch(r, batch, n);
+	hpi_registry_dispatch_batch(r, mixed, n, kinds);
+	hpi_registry_dispatch_batch(r, scopes, ns, HP_EV_BIT(HP_EV_SCOPE));
+	/* no kind a plugin wants: nothing reaches it */
+	hpi_registry_dispatch_batch(r, mixed + 1, 1, HP_EV_BIT(mixed[1].kind));
 }
 
 /* The event with duration d. */
