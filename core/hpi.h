@@ -507,12 +507,21 @@ uint32_t hpi_site_count(void);
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */
 char *hpi_default_label(const char *file, const char *func);
+/* The growing half of hpi_grow. */
+bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id);
+/* Grows *arr (n items of elem bytes, zero-filled) so index id fits;
+ * false when out of memory (*arr and *n unchanged).  Inline: plugins
+ * call it for every event. */
+static inline bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
+{
+	return id < *n || hpi_grow_slow(arr, n, elem, id);
+}
 /* A plugin's per-site table (site id -> its entry): the slot of id, the
  * table grown (zero-filled) as needed; NULL when out of memory. */
-void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id);
-/* Grows *arr (n items of elem bytes, zero-filled) so index id fits;
- * false when out of memory (*arr and *n unchanged). */
-bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id);
+static inline void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
+{
+	return hpi_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
+}
 /* Plugins keep one entry per label, each struct starting with its
  * `const char *label`: the entry of label in v[0..n), or NULL. */
 void *hpi_label_find(void *v, size_t n, const char *label);

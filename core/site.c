@@ -141,7 +141,7 @@ uint32_t hpi_site_register_auto(uintptr_t fn)
 	return id;
 }
 
-bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
+bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id)
 {
 	char **a = arr, *p;
 	size_t cap = *n ? *n : 64;
@@ -158,10 +158,6 @@ bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
 	return true;
 }
 
-void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
-{
-	return hpi_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
-}
 
 void *hpi_label_find(void *v, size_t n, const char *label)
 {
