@@ -4,7 +4,8 @@
  * hotpath's), a bare channel probe send+receive pair, a future poll
  * (poll_begin + poll_end) and a stream item, each with the same loop
  * unprofiled measured in the same run (best of several interleaved
- * rounds).
+ * rounds); and the floor: the loop with one and with two bare clock
+ * reads.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -79,6 +80,20 @@ static double run_poll(long n)
 	return t0;
 }
 
+/* n loops of the poll's shape with `reads` bare clock reads: the floor
+ * of an event that must read the clock (1) or time a span (2). */
+static double run_clock(long n, int reads)
+{
+	double t0 = now_ns();
+
+	for (long i = 0; i < n; i++) {
+		uint64_t a = reads > 1 ? hp__now() : 0;
+		sink += i;
+		sink += (long)(hp__now() - a);
+	}
+	return (now_ns() - t0) / (double)n;
+}
+
 /* n stream items; with fmt, items that carry text and their exact time. */
 static double run_stream(hp_stream_probe *sp, long n)
 {
@@ -103,7 +118,7 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 500000L;
 	double boff = 1e9, bon = 1e9, bq = 1e9, bq0 = 1e9, bp = 1e9, bp0 = 1e9, bs = 1e9,
-	       bs0 = 1e9, bt = 1e9, bt0 = 1e9;
+	       bs0 = 1e9, bt = 1e9, bt0 = 1e9, bc1 = 1e9, bc2 = 1e9;
 	hp_chan *c = hp_chan_new(HP_CHAN_BOUNDED, sizeof(long), 64, "bench::chan");
 	hp_guard *g;
 
@@ -115,6 +130,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < ROUNDS; r++) {
 		double off = run_chan(c, n), q0 = run_probe(n), p0 = run_poll(n);
 		double s0 = run_stream(&stream, n), t0 = run_stream(&tstream, n), on, q, p, s, t;
+		double c1 = run_clock(n, 1), c2 = run_clock(n, 2);
 		if ((g = start()) == NULL)
 			return 1;
 		on = run_chan(c, n);
@@ -133,10 +149,14 @@ int main(int argc, char **argv)
 		bon = on < bon ? on : bon;
 		bq = q < bq ? q : bq;
 		bq0 = q0 < bq0 ? q0 : bq0;
+		bc1 = c1 < bc1 ? c1 : bc1;
+		bc2 = c2 < bc2 ? c2 : bc2;
 	}
 	hp_chan_free(c);
 	printf("bench_channels: %ld send+recv pairs per variant, one thread, best of %d rounds\n",
 	       n, ROUNDS);
+	printf("  one clock read (floor)     %7.2f ns/loop   added %6.2f ns\n", bc1, bc1 - bp0);
+	printf("  two clock reads (floor)    %7.2f ns/loop   added %6.2f ns\n", bc2, bc2 - bp0);
 	printf("  hp_chan, not profiling     %7.2f ns/pair\n", boff);
 	printf("  hp_chan, profiling         %7.2f ns/pair   added %6.2f ns (%.2f per event)\n",
 	       bon, bon - boff, (bon - boff) / 2);
@@ -144,7 +164,8 @@ int main(int argc, char **argv)
 	printf("  probe pair, profiling      %7.2f ns/pair   added %6.2f ns (%.2f per event)\n",
 	       bq, bq - bq0, (bq - bq0) / 2);
 	printf("  future poll, not profiling %7.2f ns/poll\n", bp0);
-	printf("  future poll, profiling     %7.2f ns/poll   added %6.2f ns\n", bp, bp - bp0);
+	printf("  future poll, profiling     %7.2f ns/poll   added %6.2f ns  (%.2fx two clock reads)\n",
+	       bp, bp - bp0, (bp - bp0) / (bc2 - bp0));
 	printf("  stream item, not profiling %7.2f ns/item\n", bs0);
 	printf("  stream item, profiling     %7.2f ns/item   added %6.2f ns\n", bs, bs - bs0);
 	printf("  item with text, not prof.  %7.2f ns/item\n", bt0);
