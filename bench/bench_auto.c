@@ -141,7 +141,8 @@ int main(int argc, char **argv)
 	printf("  baseline (built plain)    %7.2f ns/call\n", plain);
 	printf("  two clock reads           %7.2f ns/call   added %6.2f ns\n", tsc, tsc - plain);
 	printf("  hotpath auto (-finstrument-functions)\n");
-	printf("                            %7.2f ns/call   added %6.2f ns\n", inst, inst - plain);
+	printf("                            %7.2f ns/call   added %6.2f ns  (%.2fx two clock reads)\n",
+	       inst, inst - plain, (inst - plain) / (tsc - plain));
 	if (ut >= 0)
 		printf("  uftrace record, same binary            added %6.2f ns  (best of %d)\n",
 		       ut, UFTRACE_ROUNDS);
