@@ -85,6 +85,36 @@ static void collector_thread_event(drain_ctx *d, hpi_thread *t, hp_event_kind k)
 	hpi_registry_dispatch(d->reg, &ev);
 }
 
+/* Ticks to ns (32.32 fixed point). */
+static inline uint64_t collector_ns(uint64_t ticks, uint64_t mult)
+{
+	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
+}
+
+/* Any record but a plain measured call: extended durations, recursive
+ * calls, untimed records and payload pairs. */
+static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__rec *p,
+			    const struct hp__rec *end, uint64_t mult)
+{
+	uint64_t dt = p->dt;
+
+	if (dt == HPI_DT_EXT && p + 1 < end)
+		dt = p[1].t;
+	ev->kind = p->site >> HP__KIND_SHIFT;
+	ev->site = p->site & HPI_SITE_MASK;
+	ev->time_ns = p->t > d->t0 ? collector_ns(p->t - d->t0, mult) : 0;
+	if (p->t == HP__T_UNTIMED)
+		ev->time_ns = d->pass_ns;
+	ev->dur_ns = collector_ns(dt, mult);
+	ev->data = NULL;
+	if (ev->kind == HPI_REC_NESTED) {
+		ev->kind = HP_EV_SCOPE;
+		ev->data = &collector_recursive;
+	}
+	if (ev->kind < 64 && ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1))
+		ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
+}
+
 /* Turns records [p, end) of thread t into scope events.  Not SLP-vectorized:
  * GCC would pair the event's 64-bit fields through the stack, and that
  * store-to-load round trip costs more than the stores it saves. */
@@ -113,45 +143,22 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			ev->kind = HP_EV_SCOPE;
 			ev->site = tag;
 			ev->tid = tid;
-			ev->time_ns = (uint64_t)(((unsigned __int128)(at - t0) * mult) >> 32);
-			ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
+			ev->time_ns = collector_ns(at - t0, mult);
+			ev->dur_ns = collector_ns(dt, mult);
 			ev->data = NULL;
 			kinds |= HP_EV_BIT(HP_EV_SCOPE);
-			if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
-				d->n = n;
-				d->kinds = kinds;
-				collector_flush(d);
-				n = 0;
-				kinds = 0;
-			}
-			continue;
-		}
-		if (tag == 0 || at < t0)
-			continue; /* padding, the tail of an extended record, or a
-				   * call that began under an earlier guard */
-		if (__builtin_expect(dt == HPI_DT_EXT, 0) && p + 1 < end)
-			dt = p[1].t;
-		ev->kind = tag >> HP__KIND_SHIFT;
-		ev->site = tag & HPI_SITE_MASK;
-		ev->tid = tid;
-		ev->time_ns = at > t0 ? (uint64_t)(((unsigned __int128)(at - t0) * mult) >> 32) : 0;
-		if (__builtin_expect(at == HP__T_UNTIMED, 0))
-			ev->time_ns = d->pass_ns;
-		ev->dur_ns = (uint64_t)(((unsigned __int128)dt * mult) >> 32);
-		ev->data = NULL;
-		if (__builtin_expect(ev->kind == HPI_REC_NESTED, 0)) {
-			ev->kind = HP_EV_SCOPE;
-			ev->data = &collector_recursive;
-		}
-		if (__builtin_expect(ev->kind < 64 &&
-				     ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1), 0)) {
-			ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
+		} else {
+			if (tag == 0 || at < t0)
+				continue; /* padding, the tail of an extended record,
+					   * or a call that began under an earlier guard */
+			collector_other(d, ev, p, end, mult);
+			ev->tid = tid;
 			if (ev->kind == HP_EV_ALLOC) {
 				d->aux[n] = p->dt;
 				ev->data = &d->aux[n];
 			}
+			kinds |= HP_EV_BIT(ev->kind & 63);
 		}
-		kinds |= HP_EV_BIT(ev->kind & 63);
 		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
 			d->n = n;
 			d->kinds = kinds;
