@@ -139,7 +139,8 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		if (((uintptr_t)p & 63) == 0)
 			__builtin_prefetch(p + 32);
 		if (__builtin_expect(tag - 1 < HPI_SITE_MASK && dt != HPI_DT_EXT && at >= t0, 1)) {
-			/* a measured call (kind 0, site != 0): most records */
+			/* a measured call (kind 0, site != 0): most records;
+			 * only stream items (kind 11) are ever untimed */
 			ev->kind = HP_EV_SCOPE;
 			ev->site = tag;
 			ev->tid = tid;

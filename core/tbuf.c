@@ -24,7 +24,7 @@
 
 #include "tbuf.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 #include <cpuid.h>
 #endif
 
@@ -66,7 +66,7 @@ static hpi_chunk *tbuf_chunk_get(hpi_thread *t)
 	if ((c = t->spare) != NULL) {
 		t->spare = c->free_next;
 	} else {
-		if (t->nchunks >= t->maxchunks || (c = malloc(sizeof(*c))) == NULL)
+		if (t->nchunks >= t->maxchunks || (c = aligned_alloc(64, sizeof(*c))) == NULL)
 			return NULL;
 		t->nchunks++;
 	}
@@ -255,7 +255,7 @@ hpi_thread *hpi_tbuf_snapshot(void)
  * hardware prefetches: on the development VM this halves what a channel
  * event or a lock pair adds.  It only moves data: a line flushed while
  * still in use is read back, never lost. */
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 /* clflushopt: the flushes of a chunk overlap (clflush runs them in turn). */
 __attribute__((target("clflushopt")))
 static void tbuf_evict_opt(uintptr_t l, uintptr_t end)
@@ -276,7 +276,7 @@ static int tbuf_flushopt = -1;
 
 static void tbuf_chunk_evict(hpi_chunk *c)
 {
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 	uintptr_t l = (uintptr_t)c->recs & ~(uintptr_t)63, end = (uintptr_t)(c + 1);
 	int opt = __atomic_load_n(&tbuf_flushopt, __ATOMIC_RELAXED);
 

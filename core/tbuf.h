@@ -10,13 +10,15 @@
 #define HPI_CHUNK_BYTES 65536
 #define HPI_CHUNK_RECS ((HPI_CHUNK_BYTES - 64) / sizeof(struct hp__rec))
 
-/* A fixed block of records; `next` is set by the producer once it is full. */
+/* A fixed block of records; `next` is set by the producer once it is full.
+ * Allocated on a cache line (64 bytes), so records never straddle one. */
 typedef struct hpi_chunk {
 	struct hpi_chunk *next;
 	struct hpi_chunk *free_next; /* link in the free list */
 	char pad[48];
 	struct hp__rec recs[HPI_CHUNK_RECS];
 } hpi_chunk;
+_Static_assert(sizeof(hpi_chunk) % 64 == 0, "aligned_alloc needs a size of whole lines");
 
 /* One profiled thread, as the collector sees it. */
 typedef struct hpi_thread {

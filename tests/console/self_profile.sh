@@ -36,7 +36,7 @@ T send-keys -t self 2
 check "self: its allocations" wait_for '^ model::hpc_msg_decode +[0-9]+ +[0-9.]+(B|KiB|MiB) '
 T send-keys -t self 4
 check "self: its threads" wait_for '^ hotpath +[0-9]+ '
-check "self: a reader thread" grep -qE '^ console-reader ' "$SCREEN"
+check "self: a reader thread" wait_for '^ console-reader '
 T send-keys -t self q
 i=0
 while [ $i -lt 100 ] && [ ! -s "$TMP/exit" ]; do sleep 0.1; i=$((i + 1)); done
