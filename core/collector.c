@@ -115,12 +115,7 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 		ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
 }
 
-/* Turns records [p, end) of thread t into scope events.  Not SLP-vectorized:
- * GCC would pair the event's 64-bit fields through the stack, and that
- * store-to-load round trip costs more than the stores it saves. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-tree-slp-vectorize")))
-#endif
+/* Turns records [p, end) of thread t into scope events. */
 static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
 			      const struct hp__rec *end)
 {
@@ -144,6 +139,10 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			ev->kind = HP_EV_SCOPE;
 			ev->site = tag;
 			ev->tid = tid;
+			/* no vector stores: GCC would pair tid with time_ns
+			 * through the stack, a store-to-load round trip that
+			 * costs more than the store it saves */
+			__asm__("" ::: "memory");
 			ev->time_ns = collector_ns(at - t0, mult);
 			ev->dur_ns = collector_ns(dt, mult);
 			ev->data = NULL;
