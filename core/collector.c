@@ -19,7 +19,6 @@
 /* Events handed to the plugins at once: small enough that the batch stays
  * in L1 between its writing and its reading. */
 #define DRAIN_BATCH 256
-#define HPI_SITE_MASK ((1u << HP__KIND_SHIFT) - 1)
 
 _Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
 	       (int)HP__EV_LOCK_WAIT == (int)HP_EV_LOCK_WAIT &&
@@ -45,6 +44,7 @@ typedef struct drain_ctx {
 	uint64_t pass_ns;          /* this pass's time, for untimed records */
 	uint64_t records;
 	uint64_t kinds;            /* HP_EV_BIT()s of the waiting events */
+	void *timing;              /* hpi_registry_timing_direct(), or NULL */
 	size_t n;                  /* events waiting in evs */
 	hp_event evs[DRAIN_BATCH];
 	uint64_t aux[DRAIN_BATCH]; /* HP_EV_ALLOC: the count data points to */
@@ -115,7 +115,31 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 		ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
 }
 
-/* Turns records [p, end) of thread t into scope events. */
+/* Queues any record but a plain measured call (p is neither padding nor
+ * older than t0).  With the timing plugin fed directly, a SCOPE event goes
+ * to it at once, so its recent log keeps the order of the calls. */
+static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__rec *p,
+				 const struct hp__rec *end, uint64_t mult)
+{
+	hp_event *ev = &d->evs[d->n];
+
+	collector_other(d, ev, p, end, mult);
+	ev->tid = tid;
+	if (ev->kind == HP_EV_SCOPE && d->timing != NULL) {
+		hpi_timing_plugin.on_event(d->timing, ev);
+		d->records++;
+		return;
+	}
+	if (ev->kind == HP_EV_ALLOC) {
+		d->aux[d->n] = p->dt;
+		ev->data = &d->aux[d->n];
+	}
+	d->kinds |= HP_EV_BIT(ev->kind & 63);
+	if (++d->n == DRAIN_BATCH)
+		collector_flush(d);
+}
+
+/* Turns records [p, end) of thread t into events. */
 static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
 			      const struct hp__rec *end)
 {
@@ -127,48 +151,64 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 
 	for (; p < end; p++) {
 		hp_event *ev = &evs[n];
-		uint32_t tag = p->site;
-		uint64_t dt = p->dt, at = p->t;
 
 		/* the lines were written on another core: ask early */
 		if (((uintptr_t)p & 63) == 0)
 			__builtin_prefetch(p + 32);
-		if (__builtin_expect(tag - 1 < HPI_SITE_MASK && dt != HPI_DT_EXT && at >= t0, 1)) {
-			/* a measured call (kind 0, site != 0): most records;
-			 * only stream items (kind 11) are ever untimed */
+		if (__builtin_expect(hpi_rec_plain(p, t0), 1)) {
+			/* only stream items (kind 11) are ever untimed */
 			ev->kind = HP_EV_SCOPE;
-			ev->site = tag;
+			ev->site = p->site;
 			ev->tid = tid;
 			/* no vector stores: GCC would pair tid with time_ns
 			 * through the stack, a store-to-load round trip that
 			 * costs more than the store it saves */
 			__asm__("" ::: "memory");
-			ev->time_ns = collector_ns(at - t0, mult);
-			ev->dur_ns = collector_ns(dt, mult);
+			ev->time_ns = collector_ns(p->t - t0, mult);
+			ev->dur_ns = collector_ns(p->dt, mult);
 			ev->data = NULL;
 			kinds |= HP_EV_BIT(HP_EV_SCOPE);
-		} else {
-			if (tag == 0 || at < t0)
-				continue; /* padding, the tail of an extended record,
-					   * or a call that began under an earlier guard */
-			collector_other(d, ev, p, end, mult);
-			ev->tid = tid;
-			if (ev->kind == HP_EV_ALLOC) {
-				d->aux[n] = p->dt;
-				ev->data = &d->aux[n];
+			if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
+				d->n = n;
+				d->kinds = kinds;
+				collector_flush(d);
+				n = 0;
+				kinds = 0;
 			}
-			kinds |= HP_EV_BIT(ev->kind & 63);
-		}
-		if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
+		} else if (p->site != 0 && p->t >= t0) {
+			/* not padding, the tail of an extended record, or a
+			 * call that began under an earlier guard */
 			d->n = n;
 			d->kinds = kinds;
-			collector_flush(d);
-			n = 0;
-			kinds = 0;
+			collector_push_other(d, tid, p, end, mult);
+			n = d->n;
+			kinds = d->kinds;
 		}
 	}
 	d->n = n;
 	d->kinds = kinds;
+}
+
+/* The same with the timing plugin fed directly (hpi_registry_timing_direct):
+ * runs of measured calls go to it as records, with no event built. */
+static void collector_records_direct(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
+				     const struct hp__rec *end)
+{
+	uint64_t t0 = d->t0, tid = t->tid;
+	uint64_t mult = __atomic_load_n(&hpi_clock_mult, __ATOMIC_RELAXED);
+
+	while (p < end) {
+		if (__builtin_expect(hpi_rec_plain(p, t0), 1)) {
+			size_t k = hpi_timing_records(d->timing, p, end, tid, t0, mult);
+
+			d->records += k;
+			p += k;
+			continue;
+		}
+		if (p->site != 0 && p->t >= t0)
+			collector_push_other(d, tid, p, end, mult);
+		p++;
+	}
 }
 
 /* Drains one thread up to the limit read under the list lock. */
@@ -188,7 +228,10 @@ static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 		bool here = lim >= c->recs && lim <= end;
 		struct hp__rec *stop = here ? lim : end;
 
-		collector_records(d, t, t->rd, stop);
+		if (d->timing != NULL)
+			collector_records_direct(d, t, t->rd, stop);
+		else
+			collector_records(d, t, t->rd, stop);
 		t->rd = stop;
 		if (here)
 			break;
@@ -228,6 +271,7 @@ void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
 	if (d == NULL)
 		return;
 	d->reg = r;
+	d->timing = hpi_registry_timing_direct(r);
 	d->t0 = t0_ticks;
 	collector_pass(d);
 	free(d);
@@ -265,6 +309,7 @@ static void *collector_main(void *arg)
 	hpi_alloc_thread_internal();
 
 	d->reg = c->reg;
+	d->timing = hpi_registry_timing_direct(c->reg);
 	d->t0 = c->t0;
 
 	pthread_mutex_lock(&c->lock);

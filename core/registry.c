@@ -449,6 +449,16 @@ bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind)
 	return r->nsubs[kind] != 0;
 }
 
+void *hpi_registry_timing_direct(const hpi_registry *r)
+{
+	registry_entry *e;
+
+	if (r->nsubs[HP_EV_SCOPE] != 1)
+		return NULL;
+	e = r->subs[HP_EV_SCOPE][0];
+	return e->dl == NULL && e->ops.on_event == hpi_timing_plugin.on_event ? e->state : NULL;
+}
+
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)
 {
 	for (size_t i = 0; i < r->n; i++) {

@@ -37,6 +37,22 @@ void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n,
 				 uint64_t kinds);
 /* Whether any plugin wants this kind. */
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
+/*
+ * The built-in timing plugin's state when it is the only plugin that wants
+ * HP_EV_SCOPE, else NULL.  The collector then hands it measured-call
+ * records as they are (hpi_timing_records) and its other SCOPE events one
+ * at a time through its on_event, in their order: the same results without
+ * building an event per call.
+ */
+void *hpi_registry_timing_direct(const hpi_registry *r);
+/*
+ * The timing plugin's side of it: the run of plain measured-call records
+ * of p's site that starts at p (p itself is one), from thread tid, times
+ * relative to tick t0 converted with the 32.32 multiplier mult.  Returns
+ * the number of records taken, at least 1.
+ */
+size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
+			  uint64_t tid, uint64_t t0, uint64_t mult);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
 /* The configuration behind a built-in plugin's options (borrowed), or NULL

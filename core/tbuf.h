@@ -43,6 +43,14 @@ typedef struct hpi_thread {
 
 /* Marks an extended record: the next record's t holds the duration. */
 #define HPI_DT_EXT UINT32_MAX
+#define HPI_SITE_MASK ((1u << HP__KIND_SHIFT) - 1)
+
+/* A plain measured call (kind 0, a site, a 32-bit duration) begun since
+ * tick t0: most records. */
+static inline bool hpi_rec_plain(const struct hp__rec *p, uint64_t t0)
+{
+	return p->site - 1 < HPI_SITE_MASK && p->dt != HPI_DT_EXT && p->t >= t0;
+}
 
 /* Sets the per-thread cap (MiB) for threads registered from now on. */
 void hpi_tbuf_set_max_mb(int mb);

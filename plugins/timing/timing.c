@@ -16,6 +16,7 @@
 
 #include "hpi.h"
 #include "registry.h"
+#include "tbuf.h"
 
 typedef struct timing_call {
 	uint64_t dur, tid, time;
@@ -216,6 +217,65 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 		c->dur = evs[i].dur_ns;
 		c->tid = evs[i].tid;
 		c->time = evs[i].time_ns;
+		if (++e->log_head == st->log_cap)
+			e->log_head = 0;
+		if (e->log_n < st->log_cap)
+			e->log_n++;
+	}
+	return n;
+}
+
+/* 32-bit ticks to ns with the 32.32 multiplier split in halves: two 64-bit
+ * products, exact, where a 128-bit one costs a double shift. */
+static inline uint64_t timing_ns32(uint32_t ticks, uint64_t mh, uint64_t ml)
+{
+	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
+}
+
+size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
+			  uint64_t tid, uint64_t t0, uint64_t mult)
+{
+	timing_state *st = state;
+	uint32_t site = p->site;
+	uint64_t mh = mult >> 32, ml = (uint32_t)mult;
+	size_t n = (size_t)(end - p), i;
+	timing_entry *e;
+	hpi_hist *h;
+	uint64_t mn, mx, sum = 0;
+
+	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
+		n = 1024;
+	if (__builtin_expect(site < st->nsites && st->by_site[site] != NULL, 1))
+		e = st->by_site[site];
+	else
+		e = timing_site(st, site);
+	if (e == NULL || e == &timing_skip) {
+		for (i = 1; i < n && p[i].site == site && hpi_rec_plain(&p[i], t0); i++)
+			;
+		return i;
+	}
+	h = &e->hist;
+	mn = h->min;
+	mx = h->max;
+	for (i = 0; i < n && p[i].site == site && hpi_rec_plain(&p[i], t0); i++) {
+		uint64_t v = timing_ns32(p[i].dt, mh, ml);
+
+		sum += v;
+		mn = v < mn ? v : mn;
+		mx = v > mx ? v : mx;
+		hpi_hist_bump(h, v);
+	}
+	n = i;
+	h->count += n;
+	h->sum += sum;
+	h->min = mn;
+	h->max = mx;
+	/* the recent log: only the calls it keeps get a start time */
+	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
+		timing_call *c = &e->log[e->log_head];
+		c->dur = timing_ns32(p[i].dt, mh, ml);
+		c->tid = tid;
+		c->time = (uint64_t)(((unsigned __int128)(p[i].t - t0) * mult) >> 32);
 		if (++e->log_head == st->log_cap)
 			e->log_head = 0;
 		if (e->log_n < st->log_cap)
