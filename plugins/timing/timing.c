@@ -232,16 +232,45 @@ static inline uint64_t timing_ns32(uint32_t ticks, uint64_t mh, uint64_t ml)
 	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
 }
 
+/* The histogram side of the run of plain records of p's site that starts
+ * at p (at most n long): buckets, count, sum, min and max in one pass over
+ * the records.  p is a plain record, so the same tag is a plain call's tag.
+ * mh is the multiplier's high half, a constant 0 for a clock of 1 GHz or
+ * more.  Returns the run's length. */
+static inline __attribute__((always_inline)) size_t
+timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
+		 uint64_t mh, uint64_t ml)
+{
+	uint64_t mn = h->min, mx = h->max, sum = 0;
+	uint32_t site = p->site;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t v;
+
+		if (p[i].site != site || p[i].dt == HPI_DT_EXT || p[i].t < t0)
+			break;
+		v = timing_ns32(p[i].dt, mh, ml);
+		sum += v;
+		mn = v < mn ? v : mn;
+		mx = v > mx ? v : mx;
+		hpi_hist_bump(h, v);
+	}
+	h->count += i;
+	h->sum += sum;
+	h->min = mn;
+	h->max = mx;
+	return i;
+}
+
 size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
 			  uint64_t tid, uint64_t t0, uint64_t mult)
 {
 	timing_state *st = state;
 	uint32_t site = p->site;
 	uint64_t mh = mult >> 32, ml = (uint32_t)mult;
-	size_t n = (size_t)(end - p), i;
+	size_t n = (size_t)(end - p);
 	timing_entry *e;
-	hpi_hist *h;
-	uint64_t mn, mx, sum = 0;
 
 	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
 		n = 1024;
@@ -250,28 +279,18 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 	else
 		e = timing_site(st, site);
 	if (e == NULL || e == &timing_skip) {
-		for (i = 1; i < n && p[i].site == site && hpi_rec_plain(&p[i], t0); i++)
-			;
+		size_t i = 1;
+
+		while (i < n && p[i].site == site && p[i].dt != HPI_DT_EXT && p[i].t >= t0)
+			i++;
 		return i;
 	}
-	h = &e->hist;
-	mn = h->min;
-	mx = h->max;
-	for (i = 0; i < n && p[i].site == site && hpi_rec_plain(&p[i], t0); i++) {
-		uint64_t v = timing_ns32(p[i].dt, mh, ml);
-
-		sum += v;
-		mn = v < mn ? v : mn;
-		mx = v > mx ? v : mx;
-		hpi_hist_bump(h, v);
-	}
-	n = i;
-	h->count += n;
-	h->sum += sum;
-	h->min = mn;
-	h->max = mx;
+	if (mh == 0)
+		n = timing_recs_hist(&e->hist, p, n, t0, 0, ml);
+	else
+		n = timing_recs_hist(&e->hist, p, n, t0, mh, ml);
 	/* the recent log: only the calls it keeps get a start time */
-	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
+	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
 		c->dur = timing_ns32(p[i].dt, mh, ml);
 		c->tid = tid;
