@@ -25,4 +25,18 @@ static inline int hp_test_run(Suite *s)
 		return hp_test_run(suite_fn()); \
 	}
 
+#ifdef HPI_H
+/* Configuration defaults with the timing plugin as the only built-in, so
+ * what a test counts is what the plugins under test did (after hpi.h). */
+static inline void hp_test_timing_only(hpi_config *c)
+{
+	hpi_config_defaults(c);
+	c->threads_enabled = false;
+	c->locks_enabled = false;
+	c->channels_enabled = false;
+	c->futures_enabled = false;
+	c->streams_enabled = false;
+}
+#endif
+
 #endif

@@ -448,12 +448,7 @@ static hpi_registry *reg_new(hpi_config *c, bool slowest, int logs, const char *
 	hpi_registry *r;
 	int fails = -1;
 
-	hpi_config_defaults(c);
-	c->threads_enabled = false;
-	c->locks_enabled = false;
-	c->channels_enabled = false;
-	c->futures_enabled = false;
-	c->streams_enabled = false;
+	hp_test_timing_only(c);
 	c->timing_recent_logs = logs;
 	if (exclude != NULL)
 		strv_push(&c->timing_exclude, exclude);

@@ -16,6 +16,7 @@
 
 #include "hpi.h"
 #include "registry.h"
+#include "../testlib.h"
 
 #define SLOWEST_DIR HP_BUILDDIR "/examples/plugin/.libs"
 #define SLOWEST_SO SLOWEST_DIR "/slowest.so"
@@ -84,18 +85,6 @@ static void strv_push(hpi_strv *v, const char *s, const char *file, int line, in
 }
 
 /* plugins.load entry from hotpath.yaml at line:col. */
-/* Defaults with the timing plugin as the only built-in, so counts below
- * are those of the plugins under test. */
-static void timing_only(hpi_config *c)
-{
-	hpi_config_defaults(c);
-	c->threads_enabled = false;
-	c->locks_enabled = false;
-	c->channels_enabled = false;
-	c->futures_enabled = false;
-	c->streams_enabled = false;
-}
-
 static void load_yaml(hpi_config *c, const char *name, int line, int col)
 {
 	strv_push(&c->plugin_load, name, "hotpath.yaml", line, col, NULL);
@@ -231,7 +220,7 @@ START_TEST(default_config_has_timing)
 	hp_snapshot *snap;
 	int fails = -1;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
 	ck_assert(hpi_registry_wants(r, HP_EV_SCOPE));
@@ -287,7 +276,7 @@ START_TEST(timing_disabled_has_no_subscriber)
 	hp_snapshot *snap;
 	int fails = -1;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	c.timing_enabled = false;
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
@@ -316,7 +305,7 @@ START_TEST(slowest_by_path_gets_every_event)
 	const hp_section *fn;
 	int fails = -1, hot, blk;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	load_yaml(&c, SLOWEST_SO, 3, 9);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
@@ -356,7 +345,7 @@ START_TEST(slowest_by_name_reads_its_options)
 	hp_snapshot *snap;
 	int fails = -1;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	c.timing_enabled = false;
 	add_path(&c, "/nonexistent/hotpath-plugins");
 	add_path(&c, SLOWEST_DIR);
@@ -394,7 +383,7 @@ START_TEST(bad_options_warn_and_use_the_default)
 		hp_snapshot *snap;
 		int fails = -1;
 
-		timing_only(&c);
+		hp_test_timing_only(&c);
 		c.timing_enabled = false;
 		load_yaml(&c, SLOWEST_SO, 3, 9);
 		add_option(&c, "slowest.count", vals[k]);
@@ -421,7 +410,7 @@ START_TEST(missing_plugin_names_the_folders_searched)
 	hpi_registry *r;
 	int fails = -1;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	add_path(&c, "/nonexistent/a");
 	add_path(&c, "/nonexistent/b");
 	load_yaml(&c, "nosuch", 4, 11);
@@ -443,7 +432,7 @@ START_TEST(bad_abi_plugin_is_refused_by_name)
 	hpi_registry *r;
 	int fails = -1;
 
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	c.timing_enabled = false;
 	strv_push(&c.plugin_path, BADABI_DIR, NULL, 0, 0, "HOTPATH_PLUGIN_PATH");
 	strv_push(&c.plugin_load, "badabi", NULL, 0, 0, "HOTPATH_PLUGINS");
@@ -491,7 +480,7 @@ START_TEST(not_a_shared_object_gives_the_loader_reason)
 	int fails = -1;
 
 	make_notso();
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	c.timing_enabled = false;
 	strv_push(&c.plugin_path, tmpdir, NULL, 0, 0, NULL);
 	strv_push(&c.plugin_load, "notso", NULL, 0, 0, NULL); /* a built-in default */
@@ -518,7 +507,7 @@ START_TEST(failures_leave_the_others_running)
 	int fails = -1;
 
 	make_notso();
-	timing_only(&c);
+	hp_test_timing_only(&c);
 	c.timing_enabled = false;
 	add_path(&c, tmpdir);
 	load_yaml(&c, "nosuch", 3, 9);
