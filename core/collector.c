@@ -145,6 +145,7 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 {
 	uint64_t t0 = d->t0, tid = t->tid;
 	uint64_t mult = __atomic_load_n(&hpi_clock_mult, __ATOMIC_RELAXED);
+	uint64_t mh = mult >> 32, ml = (uint32_t)mult;
 	hp_event *evs = d->evs;
 	size_t n = d->n; /* in a register: the event stores cannot touch it */
 	uint64_t kinds = d->kinds;
@@ -156,6 +157,9 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 		if (((uintptr_t)p & 63) == 0)
 			__builtin_prefetch(p + 32);
 		if (__builtin_expect(hpi_rec_plain(p, t0), 1)) {
+			uint64_t at = p->t;
+			uint32_t dt = p->dt;
+
 			/* only stream items (kind 11) are ever untimed */
 			ev->kind = HP_EV_SCOPE;
 			ev->site = p->site;
@@ -164,8 +168,8 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			 * through the stack, a store-to-load round trip that
 			 * costs more than the store it saves */
 			__asm__("" ::: "memory");
-			ev->time_ns = collector_ns(p->t - t0, mult);
-			ev->dur_ns = collector_ns(p->dt, mult);
+			ev->time_ns = collector_ns(at - t0, mult);
+			ev->dur_ns = hpi_ticks32_ns(dt, mh, ml);
 			ev->data = NULL;
 			kinds |= HP_EV_BIT(HP_EV_SCOPE);
 			if (__builtin_expect(++n == DRAIN_BATCH, 0)) {

@@ -45,6 +45,14 @@ typedef struct hpi_thread {
 #define HPI_DT_EXT UINT32_MAX
 #define HPI_SITE_MASK ((1u << HP__KIND_SHIFT) - 1)
 
+/* 32-bit ticks to ns with the 32.32 multiplier split in halves (mh =
+ * mult >> 32, ml = its low 32 bits): two 64-bit products, exact, where a
+ * 128-bit one costs a double shift. */
+static inline uint64_t hpi_ticks32_ns(uint32_t ticks, uint64_t mh, uint64_t ml)
+{
+	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
+}
+
 /* A plain measured call (kind 0, a site, a 32-bit duration) begun since
  * tick t0: most records. */
 static inline bool hpi_rec_plain(const struct hp__rec *p, uint64_t t0)

@@ -225,13 +225,6 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 	return n;
 }
 
-/* 32-bit ticks to ns with the 32.32 multiplier split in halves: two 64-bit
- * products, exact, where a 128-bit one costs a double shift. */
-static inline uint64_t timing_ns32(uint32_t ticks, uint64_t mh, uint64_t ml)
-{
-	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
-}
-
 /* The histogram side of the run of plain records of p's site that starts
  * at p (at most n long): buckets, count, sum, min and max in one pass over
  * the records.  p is a plain record, so the same tag is a plain call's tag.
@@ -250,7 +243,7 @@ timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
 
 		if (p[i].site != site || p[i].dt == HPI_DT_EXT || p[i].t < t0)
 			break;
-		v = timing_ns32(p[i].dt, mh, ml);
+		v = hpi_ticks32_ns(p[i].dt, mh, ml);
 		sum += v;
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
@@ -292,7 +285,7 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
-		c->dur = timing_ns32(p[i].dt, mh, ml);
+		c->dur = hpi_ticks32_ns(p[i].dt, mh, ml);
 		c->tid = tid;
 		c->time = (uint64_t)(((unsigned __int128)(p[i].t - t0) * mult) >> 32);
 		if (++e->log_head == st->log_cap)
