@@ -55,6 +55,7 @@ struct hpi_collector {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop;
+	bool ready;       /* the thread is set up: its start-up allocations are done */
 	int interval_ms;
 	hpi_registry *reg;
 	uint64_t t0;      /* guard start tick */
@@ -317,6 +318,8 @@ static void *collector_main(void *arg)
 	d->t0 = c->t0;
 
 	pthread_mutex_lock(&c->lock);
+	c->ready = true;
+	pthread_cond_broadcast(&c->cond);
 	while (!c->stop) {
 		struct timespec ts = collector_deadline(sleep_ms);
 		uint64_t before = d->records;
@@ -395,6 +398,13 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
 		return NULL;
 	}
 	pthread_setname_np(c->thread, "hp-collector");
+	/* back only once the thread is set up: a fork() right after the guard
+	 * is built must not catch it inside an allocator lock (glibc's malloc
+	 * is fork-safe; AddressSanitizer's, for one, is not) */
+	pthread_mutex_lock(&c->lock);
+	while (!c->ready)
+		pthread_cond_wait(&c->cond, &c->lock);
+	pthread_mutex_unlock(&c->lock);
 	return c;
 }
 
