@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ending.sh - how a run ends: SIGINT and SIGTERM write the report by default
 # (report.on_signal) and the program still dies of the signal, with the
 # status a shell expects (128 + n); HP_MEASURE without a guard says so at
