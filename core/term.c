@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * term.c - the one sanitiser for text that reaches a terminal.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* clash.c - a well-formed plugin that calls itself "timing": the loader
  * must refuse a name that a built-in plugin has. */
 #include <hotpath/plugin.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* noentry.c - a shared object with a constructor and no hp_plugin_entry:
  * the loader must refuse it before dlopen, so the constructor never runs
  * (it would create the file named by $HP_NOENTRY_MARK). */

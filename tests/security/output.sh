@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # output.sh - a report is never lost and never blocks the program: a full
 # device and a FIFO as report.output, a FIFO as HOTPATH_CONFIG; and the
 # working directory's hotpath.yaml is obeyed only when it is the user's.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # setuid.sh - a setuid-root profiled program run by an unprivileged user
 # ignores every HOTPATH_* variable and every file that user controls
 # (docs/security.md): no plugin of theirs runs as root, no root-owned file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* subject.c - a tiny profiled program for the trust tests: a few measured
  * calls and a report at the end of main (setuid.sh makes a setuid copy). */
 #include <hotpath.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_trust.c - what hotpath believes (core/trust.c, docs/security.md):
  * secure execution (AT_SECURE forced), the working-directory and per-user
