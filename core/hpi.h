@@ -298,6 +298,9 @@ typedef struct hpi_config {
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
 	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
 	bool locks_enabled;    /* true */
+	bool trace_enabled;    /* false */
+	int trace_buffer;      /* events kept, 1000000 */
+	char *trace_overflow;  /* "ring" (keep the newest) or "stop" (the oldest) */
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
@@ -308,6 +311,7 @@ typedef struct hpi_config {
 	int script_memory_mb;  /* report.script_memory_mb, default 64 */
 	long script_instructions; /* report.script_instructions, 1e9; 0 = no cap */
 	bool on_signal;
+	char *trace_output;    /* report.trace_output, "trace.json" */
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
