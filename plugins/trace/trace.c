@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.c - the built-in trace plugin: every measured call, lock wait and
  * hold, channel send and receive and future poll, with its thread, start

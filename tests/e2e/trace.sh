@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # trace.sh - HOTPATH_TRACE=1 on the real examples: examples/pipeline's
 # trace.json has every channel send joined to its receive by a flow
 # arrow, a named track per thread, and the Chrome Trace Event fields

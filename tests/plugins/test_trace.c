@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_trace.c - the trace plugin fed events with known times through its
  * ops table, as the collector would: the exact JSON (µs times, tracks,
