@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * flame.c - folded stacks and the SVG flame graph, drawn from a snapshot's
  * stacks section (docs/flamegraph.md).  The section holds one row per call

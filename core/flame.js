@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // flame.js - the flame graph's behaviour (core/flame.c draws the frames):
 // a click zooms into a frame, "Reset zoom" or the root frame zooms out, the
 // search box colours the frames whose name holds the text (any case) and

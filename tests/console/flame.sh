@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # flame.sh - `hotpath report --format folded|svg` on a hand-written report
 # (fixtures/stacks.json): the folded stacks byte for byte, the CPU
 # sampler's section, the SVG's frames (nesting, names cut to width,

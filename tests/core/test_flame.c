@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_flame.c - folded stacks byte for byte, and the SVG flame graph's
  * frames (positions, nesting, names cut to width, escapes) on small fixed
@@ -190,7 +191,7 @@ START_TEST(test_svg_layout)
 					     "(self 40.00\xc2\xb5s, 52.63%; 1 call)</title>"));
 	/* the zero-self path is not drawn; the script is inline, no network */
 	ck_assert_ptr_null(strstr(b.data, "data-n=\"zero\""));
-	ck_assert_ptr_nonnull(strstr(b.data, "<script><![CDATA[\n// flame.js"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<script><![CDATA[\n// SPDX-License-Identifier: MIT\n// flame.js"));
 	ck_assert_ptr_nonnull(strstr(b.data, "\nhpFlame(document.documentElement);\n]]></script>\n"
 					     "</svg>\n"));
 	ck_assert_ptr_null(strstr(b.data, "href"));
