@@ -544,6 +544,10 @@ uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
 /* Site info by id (NULL when unknown); lock-free. */
 const hp_site_info *hpi_site_get(uint32_t id);
 uint32_t hpi_site_count(void);
+/* Set by the first attempt to build a guard in this process (or in the
+ * parent it was forked from); read at exit by site.c, which says so when
+ * measured sites ran and no guard was ever asked to report them. */
+extern volatile int hpi_guard_tried;
 /* The file name without its folders (borrowed from path). */
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */
