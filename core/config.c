@@ -90,10 +90,17 @@ static const config_key config_threads[] = {
 	END
 };
 static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
+static const config_key config_trace[] = {
+	B("enabled", trace_enabled, "HOTPATH_TRACE"),
+	I("buffer", trace_buffer, 1, 100000000, "HOTPATH_TRACE_BUFFER"),
+	S("overflow", trace_overflow, "HOTPATH_TRACE_OVERFLOW"),
+	END
+};
 static const config_key config_collectors[] = {
 	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
 	M("streams", config_streams), M("futures", config_futures),
 	M("threads", config_threads), M("locks", config_locks),
+	M("trace", config_trace),
 	END
 };
 static const config_key config_report[] = {
@@ -109,6 +116,7 @@ static const config_key config_report[] = {
 	{ .name = "script_instructions", .type = CT_LONG, .off = CONFIG_F(script_instructions),
 	  .min = 0, .max = LONG_MAX },
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
+	S("trace_output", trace_output, "HOTPATH_TRACE_OUTPUT"),
 	END
 };
 static const config_key config_tls[] = {
@@ -1386,6 +1394,9 @@ void hpi_config_defaults(hpi_config *c)
 	c->threads_interval_ms = 250;
 	c->threads_limit = 5;
 	c->locks_enabled = true;
+	c->trace_buffer = 1000000;
+	c->trace_overflow = strdup("ring");
+	c->trace_output = strdup("trace.json");
 	c->format = HP_FORMAT_TABLE;
 	c->pcts[0] = 95;
 	c->npcts = 1;
@@ -1433,6 +1444,8 @@ void hpi_config_fini(hpi_config *c)
 	free(c->path);
 	free(c->dir);
 	free(c->output);
+	free(c->trace_overflow);
+	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);
 	free(c->tls_cert);

@@ -62,6 +62,11 @@ void hpi_host_freeze(uint64_t elapsed_ns)
 	host_frozen_ns = elapsed_ns ? elapsed_ns : 1;
 }
 
+bool hpi_host_final(void)
+{
+	return host_frozen_ns != 0;
+}
+
 static const double *host_percentiles(size_t *n)
 {
 	*n = host_npcts;
@@ -447,6 +452,8 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 		(*failures)++;
 	if (c->futures_enabled &&
 	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
+		(*failures)++;
+	if (c->trace_enabled && !registry_add(r, &hpi_trace_plugin, NULL, c, "collectors.trace"))
 		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);
