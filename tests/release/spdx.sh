@@ -16,6 +16,7 @@ is_source() {
 	tests/*/fixtures/* | tests/*/expected/* | tests/fuzz/corpus/*) return 1 ;;
 	build-aux/* | m4/* | autom4te.cache/* | */hotpath_lua.c | core/hotpath_lua.c) return 1 ;;
 	*.c | *.h | *.cc | *.lua | *.sh | *.pc.in | completions/*/* | man/*.[1-8]) return 0 ;;
+	*.cmake.in | */CMakeLists.txt | */meson.build | examples/consumers/Makefile) return 0 ;;
 	bootstrap | .ci/run | Makefile.am | */Makemodule.am | configure.ac) return 0 ;;
 	esac
 	return 1
