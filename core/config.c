@@ -67,6 +67,7 @@ static const config_key config_timing[] = {
 	I("recent_logs", timing_recent_logs, 0, 100000, "HOTPATH_RECENT_LOGS"),
 	L("include", timing_include, ',', "HOTPATH_TIMING_INCLUDE"),
 	L("exclude", timing_exclude, ',', "HOTPATH_TIMING_EXCLUDE"),
+	B("call_tree", timing_call_tree, "HOTPATH_CALL_TREE"),
 	END
 };
 static const config_key config_alloc[] = {
@@ -107,6 +108,7 @@ static const config_key config_report[] = {
 	{ .name = "script_instructions", .type = CT_LONG, .off = CONFIG_F(script_instructions),
 	  .min = 0, .max = LONG_MAX },
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
+	S("sort", report_sort, "HOTPATH_SORT"),
 	END
 };
 static const config_key config_tls[] = {
@@ -1333,6 +1335,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->buffer_max_mb = 64;
 	c->timing_enabled = true;
 	c->timing_recent_logs = 50;
+	c->timing_call_tree = true;
 	c->channels_enabled = true;
 	c->channels_logs_limit = 50;
 	c->futures_enabled = true;
@@ -1380,6 +1383,7 @@ void hpi_config_fini(hpi_config *c)
 		return;
 	free(c->path);
 	free(c->output);
+	free(c->report_sort);
 	free(c->endpoint);
 	free(c->query);
 	free(c->tls_cert);
