@@ -297,8 +297,31 @@ static bool ctree_level_room(hpi_ct_thread *th)
 
 /* ---- calls ---------------------------------------------------------------- */
 
+/* Keeps the top keep levels of n's subtree: the callees below them are
+ * folded into their caller at the last kept level (their time becomes its
+ * self time). */
+static void ctree_cut(hpi_ctree *t, uint32_t n, uint32_t keep)
+{
+	uint32_t h = 0;
+
+	if (keep <= 1) {
+		for (uint32_t k = N(t, n).kids; k != 0; k = N(t, k).next)
+			N(t, n).self += N(t, k).total;
+		t->st.folded += ctree_free_list(t, N(t, n).kids);
+		N(t, n).kids = 0;
+		N(t, n).height = 1;
+		return;
+	}
+	for (uint32_t k = N(t, n).kids; k != 0; k = N(t, k).next) {
+		if (N(t, k).height > keep - 1)
+			ctree_cut(t, k, keep - 1);
+		h = N(t, k).height > h ? N(t, k).height : h;
+	}
+	N(t, n).height = h + 1;
+}
+
 /* The node of a call of fn with callees kids (of height h): 0 when left out
- * (counted), else the node, its subtree folded at the height limit. */
+ * (counted), else the node, its subtree cut at the height limit. */
 static uint32_t ctree_call_node(hpi_ctree *t, uint32_t fn, uint64_t dur, uint64_t self,
 				uint32_t kids, uint32_t h)
 {
@@ -315,14 +338,10 @@ static uint32_t ctree_call_node(hpi_ctree *t, uint32_t fn, uint64_t dur, uint64_
 	N(t, n).calls = 1;
 	N(t, n).total = dur;
 	N(t, n).self = self;
-	if (h + 1 > HPI_CT_MAX_HEIGHT) {
-		/* the callees' time becomes this frame's own */
-		for (uint32_t k = kids; k != 0; k = N(t, k).next)
-			N(t, n).self += N(t, k).total;
-		t->st.folded += ctree_free_list(t, kids);
-		N(t, n).kids = 0;
-		N(t, n).height = 1;
-	}
+	/* half the limit: the next callers up add levels for free again,
+	 * so a deep recursion costs O(depth) in all */
+	if (h + 1 > HPI_CT_MAX_HEIGHT)
+		ctree_cut(t, n, HPI_CT_MAX_HEIGHT / 2);
 	return n;
 }
 
@@ -467,7 +486,6 @@ typedef struct ct_out {
 	const char *const *labels;
 	uint32_t nlabels;
 	uint32_t *path;     /* functions from the root */
-	uint32_t *open;     /* per function: frames of it on the path */
 	ct_edge *edges;     /* open addressing by (caller, callee) */
 	size_t ecap, en;
 	ct_stack *stacks;
@@ -517,6 +535,15 @@ static ct_edge *ctree_edge(ct_out *w, uint32_t caller, uint32_t callee)
 	return &w->edges[h];
 }
 
+/* Whether the edge path[d - 1] -> fn is on path[0..d) already. */
+static bool ctree_edge_open(const ct_out *w, uint32_t d, uint32_t fn)
+{
+	for (uint32_t i = d; i-- > 1;)
+		if (w->path[i] == fn && w->path[i - 1] == w->path[d - 1])
+			return true;
+	return false;
+}
+
 /* Rows for the subtrees of list i at depth d (path[0..d) above them). */
 static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t i, uint32_t d)
 {
@@ -548,13 +575,12 @@ static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t i, uint32_t d)
 		}
 		e->calls += n->calls;
 		e->self += n->self;
-		/* a recursive call's time is already in its outer call's */
-		if (w->open[n->fn] == 0)
+		/* the same edge further up the path: this time is already in
+		 * that call's (recursion) */
+		if (!ctree_edge_open(w, d, n->fn))
 			e->total += n->total;
 		w->path[d] = n->fn;
-		w->open[n->fn]++;
 		ctree_walk(w, o, n->kids, d + 1);
-		w->open[n->fn]--;
 		w->text.len = len;
 		if (w->text.data != NULL)
 			w->text.data[len] = '\0';
@@ -670,8 +696,7 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 	}
 	hpi_buf_init(&w.text);
 	w.path = calloc(HPI_CT_MAX_HEIGHT + 2, sizeof(*w.path));
-	w.open = calloc(n + 1, sizeof(*w.open));
-	if (ok && w.path != NULL && w.open != NULL) {
+	if (ok && w.path != NULL) {
 		ctree_walk(&w, o, roots, 0);
 		if (!w.failed)
 			rv = ctree_write(t, h, snap, &w);
@@ -681,7 +706,6 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 	free(w.stacks);
 	free(w.edges);
 	free(w.path);
-	free(w.open);
 	hpi_buf_fini(&w.text);
 	hpi_ctree_free(o);
 	return rv;
