@@ -628,10 +628,13 @@ static void ctree_meta(const hpi_ctree *t, const hp_host *h, hp_section *sec)
 /* Writes both sections from the walk. */
 static int ctree_write(const hpi_ctree *t, const hp_host *h, hp_snapshot *snap, ct_out *w)
 {
-	hp_section *calls = h->section_add(snap, "calls", "Calls");
-	hp_section *stacks = h->section_add(snap, "stacks", "Stacks");
+	hp_section *calls, *stacks;
 	size_t ne = 0;
 
+	if (w->sn == 0)
+		return 0; /* no call measured: no empty tables */
+	calls = h->section_add(snap, "calls", "Calls");
+	stacks = h->section_add(snap, "stacks", "Stacks");
 	if (calls == NULL || stacks == NULL)
 		return HP_ENOMEM;
 	h->column_add(calls, "caller", "Caller", HP_UNIT_TEXT);
@@ -664,6 +667,11 @@ static int ctree_write(const hpi_ctree *t, const hp_host *h, hp_snapshot *snap, 
 	 * too wide for a table */
 	h->meta_set(stacks, "json.all", "1");
 	h->meta_set(stacks, "table.hide", "1");
+	/* the console shows callers and callees in the details pane */
+	h->meta_set(calls, "console.hide", "1");
+	h->meta_set(stacks, "console.hide", "1");
+	h->meta_set(calls, "compare.hide", "1");
+	h->meta_set(stacks, "compare.hide", "1");
 	qsort(w->stacks, w->sn, sizeof(*w->stacks), ctree_stack_cmp);
 	for (size_t i = 0; i < w->sn; i++) {
 		size_t r = h->row_add(stacks);
