@@ -31,6 +31,36 @@ void hpi_warn_set_sink(hpi_warn_sink sink, void *data);
 /* printf into a new malloc'ed string; NULL when out of memory. */
 char *hpi_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- trust.c: what hotpath believes (docs/security.md) ------------------ */
+
+/* Whether this is a secure-execution process (getauxval(AT_SECURE):
+ * setuid, setgid, file capabilities). */
+bool hpi_secure(void);
+/* Tests: 1 or 0 forces hpi_secure's answer, -1 asks the kernel again. */
+void hpi_secure_force(int on);
+/* In a secure-execution process, says once why settings are ignored. */
+void hpi_secure_note(void);
+/* getenv, except NULL for HOTPATH_* in a secure-execution process (said
+ * once).  Every HOTPATH_* variable is read through it. */
+const char *hpi_getenv(const char *name);
+#define HPI_TRUST_NO_GROUP 1u /* the file's group may not write it either */
+/* 0 when hotpath may obey or run the file at path: owned by the user (the
+ * effective user in secure execution) or root, not writable by others (nor
+ * by its group with HPI_TRUST_NO_GROUP or in secure execution), nor is its
+ * folder (every folder up to / in secure execution, where relative paths
+ * are refused too).  Else HP_ENOENT or HP_EINVAL with a malloc'ed *why
+ * (caller frees). */
+int hpi_trust_file(const char *path, unsigned flags, char **why);
+/* 0 when path is an ELF shared object of this word size whose dynamic
+ * symbol table defines sym; read without loading it (no constructor runs).
+ * Else HP_ENOENT or HP_EINVAL with a malloc'ed *why. */
+int hpi_trust_elf(const char *path, const char *sym, char **why);
+/* open(2) that never blocks on a FIFO: a regular file, /dev/null (*is_null
+ * set), for writing any character device or the program's own stdout or
+ * stderr; anything else fails with errno EINVAL (EISDIR for a folder).
+ * Returns a blocking close-on-exec descriptor, or -1 with errno. */
+int hpi_open_regular(const char *path, int flags, bool *is_null);
+
 /* ---- strbuf.c: growable string ------------------------------------------ */
 
 /* data is NUL-terminated, or NULL while nothing has been appended; the
@@ -44,6 +74,9 @@ typedef struct hpi_buf {
 
 void hpi_buf_init(hpi_buf *b);
 void hpi_buf_fini(hpi_buf *b);
+/* Tests: a buffer that would grow past max bytes fails as if realloc had
+ * (an injected allocation failure); SIZE_MAX restores. */
+void hpi_buf_test_fail_above(size_t max);
 /* A decimal integer, as printf's PRId64 writes it, without printf. */
 void hpi_buf_i64(hpi_buf *b, int64_t v);
 void hpi_buf_putn_slow(hpi_buf *b, const char *s, size_t n);
@@ -75,6 +108,31 @@ void hpi_buf_printf(hpi_buf *b, const char *fmt, ...) __attribute__((format(prin
 /* Appends s as a JSON string literal with quotes (RFC 8259 escapes,
  * ill-formed UTF-8 as U+FFFD); NULL appends null. */
 void hpi_buf_json_str(hpi_buf *b, const char *s);
+/* Appends s (n bytes) escaped for XML/HTML text and attributes: & < > " '
+ * as entities, tab/CR/LF as spaces, other control characters and
+ * ill-formed UTF-8 as U+FFFD.  NULL appends nothing. */
+void hpi_buf_xmln(hpi_buf *b, const char *s, size_t n);
+void hpi_buf_xml(hpi_buf *b, const char *s);
+/* Length (1-4) of the well-formed UTF-8 sequence at s, or minus the length
+ * of its ill-formed maximal subpart. */
+int hpi_utf8_len(const char *s);
+
+/* ---- term.c: the one sanitiser for text bound for a terminal ----------- */
+
+#define HPI_TERM_NEWLINE 1u /* keep '\n' */
+#define HPI_TERM_TAB 2u     /* keep '\t' */
+/* Appends s[0..n) made safe for a terminal: C0 controls, DEL and bytes that
+ * are not well-formed UTF-8 as "\x1b", C1 and bidi controls (RTLO, ...) and
+ * U+2028/9 as "<U+202E>"; the rest as is.  s NULL appends nothing. */
+void hpi_buf_term(hpi_buf *b, const char *s, size_t n, unsigned flags);
+/* Whether hpi_buf_term would copy s[0..n) unchanged (flags 0). */
+bool hpi_term_clean(const char *s, size_t n);
+/* hpi_buf_term of s[0..n) into dst (len bytes, NUL included), cut before
+ * the first character that does not fit; allocates nothing.  Returns the
+ * length written. */
+size_t hpi_term_copy(char *dst, size_t len, const char *s, size_t n, unsigned flags);
+/* hpi_term_copy of the string s ("(null)" for NULL); returns dst. */
+const char *hpi_term_str(char *dst, size_t len, const char *s);
 
 /* ---- snapshot.c: the data model every consumer reads --------------------- */
 
@@ -167,6 +225,9 @@ typedef struct hpi_render_opts {
 	size_t limit;             /* rows per section; 0 = all */
 	const double *pcts;       /* percentiles of the report */
 	size_t npcts;
+	bool no_logs;             /* JSON: leave out rows' logs (the smaller
+				   * report written when memory runs out) */
+	const char *stacks;       /* the flame graph's section: NULL = "stacks" */
 } hpi_render_opts;
 
 /* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
@@ -191,9 +252,40 @@ bool hpi_render_fact(const char *key, const char *value, long long *v, bool *is_
  * zeros stripped) into buf (>= 400 bytes); false when d is not finite
  * (written as null). */
 bool hpi_render_real(char *buf, size_t len, double d);
+/* Text of a cell as the table shows it ("1.25ms", "3.40%", "-" when
+ * unset): tmp (len >= 64) or a string borrowed from sec. */
+const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char *tmp,
+			    size_t len);
 /* Rows of sec that a report with this limit (0 = all) shows: sections may
  * set a smaller one of their own (meta "report.limit"). */
 size_t hpi_render_limit(const hp_section *sec, size_t limit);
+
+/* ---- flame.c, html.c: folded stacks, flame graph, HTML report ------------ */
+
+/* The section that `--stacks NAME` draws: "stacks" for NULL or "",
+ * "cpu_stacks" for "cpu", else NAME itself.  Borrowed. */
+const char *hpi_flame_section(const char *name);
+/*
+ * Collapsed stacks (docs/flamegraph.md) of section id (see
+ * hpi_flame_section) of s: one "a;b;c SELF_NS" line per call path whose
+ * self time is above 0, depth first, frames in byte order.  Returns 0,
+ * HP_ENOENT when s has no such section, HP_EINVAL when it has no text
+ * "stack" or integer "self" column, or HP_ENOMEM.
+ */
+int hpi_render_folded(hpi_buf *out, const hp_snapshot *s, const char *id);
+/*
+ * The flame graph of the same section as SVG: a self-contained document
+ * (standalone: XML prolog, its own script) or an <svg> element for the
+ * HTML report, which runs hpi_flame_js itself.  Returns as
+ * hpi_render_folded.
+ */
+int hpi_render_flame_svg(hpi_buf *out, const hp_snapshot *s, const char *id,
+			 bool standalone);
+/* The flame graph's script: defines hpFlame(svgElement). */
+extern const char hpi_flame_js[];
+/* The HTML report (docs/flamegraph.md): every section as a sortable
+ * table, the flame graph of o->stacks, the threads' CPU.  o may be NULL. */
+void hpi_render_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
 
 /* ---- hist.c: log-linear histogram, < 0.4 % relative error ---------------- */
 
@@ -284,6 +376,8 @@ typedef struct hpi_optnode {
 
 typedef struct hpi_config {
 	char *path;            /* the file read, or NULL */
+	char *dir;             /* its folder, absolute: relative plugins and
+				* scripts it names are found there; or NULL */
 	bool strict;
 	/* collector */
 	int drain_interval_ms; /* collector.drain_interval_ms, default 10 */
@@ -300,6 +394,9 @@ typedef struct hpi_config {
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
 	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
 	bool locks_enabled;    /* true */
+	bool trace_enabled;    /* false */
+	int trace_buffer;      /* events kept, 1000000 */
+	char *trace_overflow;  /* "ring" (keep the newest) or "stop" (the oldest) */
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
@@ -311,6 +408,7 @@ typedef struct hpi_config {
 	long script_instructions; /* report.script_instructions, 1e9; 0 = no cap */
 	bool on_signal;
 	char *report_sort;     /* report.sort: "total" (NULL) or "self" */
+	char *trace_output;    /* report.trace_output, "trace.json" */
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
@@ -329,7 +427,9 @@ typedef struct hpi_config {
 void hpi_config_defaults(hpi_config *c);
 /*
  * Loads configuration: defaults, then the file (path, else $HOTPATH_CONFIG,
- * else ./hotpath.yaml if it exists), then HOTPATH_* variables.  Every
+ * else ./hotpath.yaml if it exists and is trusted, else the per-user
+ * $XDG_CONFIG_HOME/hotpath/hotpath.yaml; none in secure execution), then
+ * HOTPATH_* variables (docs/config.md).  Every
  * problem is one hpi_warn line "FILE:LINE:COL: KEY: what is wrong" and the
  * key keeps its default.  Returns 0, or HP_EINVAL when there were problems
  * and c->strict is true (c is still filled).
@@ -362,6 +462,8 @@ typedef struct hpi_lua_opts {
 	size_t memory_mb;    /* memory cap in MiB; 0 = HPI_LUA_MEMORY_MB */
 	long instructions;   /* instruction cap; 0 = none, < 0 = HPI_LUA_INSTRUCTIONS */
 	FILE *out;           /* where print() and io.write() go; NULL = stderr */
+	const char *base;    /* folder a relative script path is found in (the
+			      * configuration file's); NULL = working directory */
 } hpi_lua_opts;
 
 /*
@@ -385,8 +487,12 @@ void hpi_lua_warn(const char *name, const char *cause);
 /* Where script is: the path as given, then HP_SCRIPTDIR, then each folder of
  * $HOTPATH_SCRIPT_PATH (colon-separated); a name without ".lua" also tries
  * name.lua; an absolute path is only tried as given.  New string (caller
- * frees), or NULL when no regular file matches. */
+ * frees), or NULL when no regular file matches.  In secure execution a
+ * relative path is never tried as given. */
 char *hpi_lua_find(const char *script);
+/* hpi_lua_find, with a relative path tried in folder base (NULL: the
+ * working directory) instead of as given. */
+char *hpi_lua_find_in(const char *base, const char *script);
 /* The guard's reporters: c->scripts with their options, then extra (the
  * builder's); every failure is reported with hpi_lua_warn, never more.
  * print() goes to stdout when c->output is "stdout", else to stderr.
@@ -506,6 +612,10 @@ uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
 /* Site info by id (NULL when unknown); lock-free. */
 const hp_site_info *hpi_site_get(uint32_t id);
 uint32_t hpi_site_count(void);
+/* Set by the first attempt to build a guard in this process (or in the
+ * parent it was forked from); read at exit by site.c, which says so when
+ * measured sites ran and no guard was ever asked to report them. */
+extern volatile int hpi_guard_tried;
 /* The file name without its folders (borrowed from path). */
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */
