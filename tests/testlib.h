@@ -26,16 +26,19 @@ static inline int hp_test_run(Suite *s)
 	}
 
 #ifdef HPI_H
+/* A built-in collector's option collectors.<plugin>.<key> in config c. */
+#define HP_TEST_OPT(c, plugin, key) (hpi_config_opt((c), (plugin), (key)))
+
 /* Configuration defaults with the timing plugin as the only built-in, so
  * what a test counts is what the plugins under test did (after hpi.h). */
 static inline void hp_test_timing_only(hpi_config *c)
 {
 	hpi_config_defaults(c);
-	c->threads_enabled = false;
-	c->locks_enabled = false;
-	c->channels_enabled = false;
-	c->futures_enabled = false;
-	c->streams_enabled = false;
+	HP_TEST_OPT(c, "threads", "enabled")->b = false;
+	HP_TEST_OPT(c, "locks", "enabled")->b = false;
+	HP_TEST_OPT(c, "channels", "enabled")->b = false;
+	HP_TEST_OPT(c, "futures", "enabled")->b = false;
+	HP_TEST_OPT(c, "streams", "enabled")->b = false;
 }
 #endif
 
