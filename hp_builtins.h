@@ -1,7 +1,0 @@
-HPI_BUILTIN(timing)
-HPI_BUILTIN(alloc)
-HPI_BUILTIN(threads)
-HPI_BUILTIN(locks)
-HPI_BUILTIN(channels)
-HPI_BUILTIN(streams)
-HPI_BUILTIN(futures)
