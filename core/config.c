@@ -688,10 +688,10 @@ static void config_strv_set(config_ctx *x, const config_key *k, hpi_strv *nv)
 }
 
 /* Sets plugins.options "plugin.key" to value (last one wins). */
-static void config_option_set(config_ctx *x, const char *plugin, const char *key,
+static void config_option_set(config_ctx *x, const char *plugin, const config_node *knode,
 			      const config_node *val)
 {
-	const char *value = val->text;
+	const char *key = knode->text, *value = val->text;
 	hpi_config *c = x->c;
 	char *k = hpi_asprintf("%s.%s", plugin, key), *v = strdup(value);
 	size_t i;
@@ -704,6 +704,8 @@ static void config_option_set(config_ctx *x, const char *plugin, const char *key
 			c->options[i].value = v;
 			c->options[i].line = val->line;
 			c->options[i].col = val->col;
+			c->options[i].kline = knode->line;
+			c->options[i].kcol = knode->col;
 			free(k);
 			return;
 		}
@@ -717,7 +719,8 @@ static void config_option_set(config_ctx *x, const char *plugin, const char *key
 		c->options = no;
 	}
 	c->options[c->noptions++] =
-	    (hpi_optnode){ .key = k, .value = v, .line = val->line, .col = val->col };
+	    (hpi_optnode){ .key = k, .value = v, .line = val->line, .col = val->col,
+			   .kline = knode->line, .kcol = knode->col };
 	return;
 oom:
 	free(k);
@@ -1200,7 +1203,7 @@ static void config_options(config_ctx *x, const config_node *map, const char *pa
 			if (!config_key_ok(x, key, npath))
 				continue;
 			if (val->kind == CN_SCALAR) {
-				config_option_set(x, name->text, key->text, val);
+				config_option_set(x, name->text, key, val);
 				continue;
 			}
 			config_join(kpath, sizeof kpath, npath, key->text);
@@ -1375,14 +1378,15 @@ void hpi_optvals_load(const hpi_config *c, const char *plugin, const hp_option *
 
 		if (strncmp(n->key, plugin, plen) != 0 || n->key[plen] != '.')
 			continue;
+		for (k = tab; k->name != NULL && strcmp(k->name, n->key + plen + 1) != 0; k++)
+			;
+		/* like the file's own keys: an unknown key's place, else the value's */
 		config_fmt(path, sizeof path, "plugins.options.%s", n->key);
 		if (n->line > 0)
 			config_fmt(who, sizeof who, "%s:%d:%d: %s", c->path ? c->path : "?",
-				   n->line, n->col, path);
+				   k->name ? n->line : n->kline, k->name ? n->col : n->kcol, path);
 		else
 			config_fmt(who, sizeof who, "%s", path);
-		for (k = tab; k->name != NULL && strcmp(k->name, n->key + plen + 1) != 0; k++)
-			;
 		if (k->name == NULL)
 			config_warn(&x, "%s: unknown key, ignored", who);
 		else if (k->type == CT_STRV)

@@ -279,7 +279,9 @@ typedef struct hpi_strv {
 typedef struct hpi_optnode {
 	char *key;    /* "slowest.count" (dotted path under plugins.options) */
 	char *value;  /* scalar text */
-	int line, col; /* where in the file (c->path), 0 when not from a file */
+	int line, col; /* the value's place in the file (c->path), 0 when not
+			* from a file */
+	int kline, kcol; /* the key's */
 } hpi_optnode;
 
 /*

@@ -108,6 +108,8 @@ static void add_option_at(hpi_config *c, const char *key, const char *value, int
 	ck_assert_ptr_nonnull(o[c->noptions].value = strdup(value));
 	o[c->noptions].line = line;
 	o[c->noptions].col = col;
+	o[c->noptions].kline = line;
+	o[c->noptions].kcol = col > 7 ? col - 7 : col; /* "key: " before the value */
 	c->noptions++;
 }
 
@@ -435,7 +437,7 @@ START_TEST(external_rows_check_values_where_they_were_written)
 	ck_assert_int_eq(nwarn, 3);
 	ck_assert_str_eq(warns[0], "hp.yaml:5:21: plugins.options.slowest.count: expected an "
 				   "integer in 1..100000, got \"many\"; using 10");
-	ck_assert_str_eq(warns[1], "hp.yaml:5:35: plugins.options.slowest.cuont: unknown key, "
+	ck_assert_str_eq(warns[1], "hp.yaml:5:28: plugins.options.slowest.cuont: unknown key, "
 				   "ignored");
 	ck_assert_str_eq(warns[2], "hp.yaml:6:13: plugins.options.slowest.min_ns: -1 is outside "
 				   "0..3600000000000; using 0");
