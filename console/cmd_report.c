@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_report.c - `hotpath report FILE.json`: a saved JSON report rendered
  * again, as a table or JSON, by the library's own renderers.  Rendering a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_run.c - `hotpath run [--alloc] -- PROG ARGS...`: runs a program with
  * the environment profiling needs, then becomes it (exec), so signals, exit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - hotpath.yaml and the HOTPATH_* environment.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guard.c - the life of a profiling run: build (config, plugins, collector),
  * then report at hp_guard_end, at exit(), on timeout, or on SIGINT/SIGTERM

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hpi.h - names shared between the files of libhotpath (never installed).
  */

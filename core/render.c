@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * render.c - the built-in report formats: the box table of the Rust
  * hotpath and the JSON report.  Both read only the snapshot model, so a

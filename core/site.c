@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * site.c - the registry of instrumented places.  A site gets its id on
  * first use (under a mutex, once per site); the collector then maps ids to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strbuf.c - a growable string for renderers.  Running out of memory never
  * crashes and never leaves a hole: the buffer keeps the prefix that fit,

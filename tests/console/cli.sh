@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli.sh - the `hotpath` command itself: subcommand dispatch, --help and
 # --version, and the usage errors every subcommand answers with exit 2.
 . "$top_srcdir/tests/e2e/lib.sh"

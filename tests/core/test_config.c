@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c - hotpath.yaml and HOTPATH_* (core/config.c).
  *

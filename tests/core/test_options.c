@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_options.c - the built-in collectors' option rows are the one source
  * of their keys: their defaults load without a warning, and
