@@ -104,6 +104,13 @@ static const char *table_cell(const hp_section *sec, size_t row, size_t col,
 	return tmp;
 }
 
+/* A cell's text as the table shows it (the HTML report uses it too). */
+const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char *tmp,
+			    size_t len)
+{
+	return table_cell(sec, row, col, tmp, len);
+}
+
 /* Width of s in UTF-8 code points (every byte but continuation bytes). */
 static size_t table_width(const char *s)
 {
