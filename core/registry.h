@@ -54,6 +54,10 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 			  uint64_t tid, uint64_t t0, uint64_t mult);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
+/* The configuration behind a built-in plugin's options (borrowed), or NULL
+ * for an external plugin: for keys outside collectors.<name> (trace reads
+ * report.trace_output). */
+const hpi_config *hpi_options_config(const hp_options *o);
 /* A LIST option's items with their origins (borrowed, valid as long as
  * the configuration), or NULL when key has no LIST row. */
 const hpi_strv *hpi_options_strv(const hp_options *o, const char *key);
@@ -63,5 +67,20 @@ const hp_host *hpi_host(void);
 void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns);
 /* Freezes elapsed_ns() at the final report's wall time. */
 void hpi_host_freeze(uint64_t elapsed_ns);
+/* Whether the snapshot being taken is the final report's (frozen). */
+bool hpi_host_final(void);
+
+/*
+ * The trace plugin (plugins/trace/trace.c) with explicit settings, as its
+ * init builds it from collectors.trace: at most max_events kept, past that
+ * the newest (ring) or the oldest; the file at path (NULL: trace.json).
+ * NULL when out of memory; free with hpi_trace_plugin.fini.
+ */
+void *hpi_trace_new(size_t max_events, bool ring, const char *path);
+/*
+ * Writes its Chrome Trace Event JSON to f (pid and process name given, so
+ * tests get exact bytes).  0, or HP_ENOMEM.  Reporting thread only.
+ */
+int hpi_trace_json(void *state, FILE *f, long pid, const char *process);
 
 #endif
