@@ -227,6 +227,7 @@ typedef struct hpi_render_opts {
 	size_t npcts;
 	bool no_logs;             /* JSON: leave out rows' logs (the smaller
 				   * report written when memory runs out) */
+	const char *stacks;       /* the flame graph's section: NULL = "stacks" */
 } hpi_render_opts;
 
 /* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
