@@ -304,6 +304,9 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 	hpi_buf_printf(out, " (Total time: %s):\n", t);
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		sec = hp_snapshot_section(s, i);
+		/* meta "table.hide": a section for JSON readers (the stacks) */
+		if (hp_section_meta(sec, "table.hide") != NULL)
+			continue;
 		if (i > 0) {
 			hpi_buf_putc(out, '\n');
 			hpi_buf_term(out, hp_section_title(sec), strlen(hp_section_title(sec)), 0);
@@ -665,6 +668,7 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
 		json_section(&w, hp_snapshot_section(s, i),
+			     hp_section_meta(hp_snapshot_section(s, i), "json.all") != NULL ? 0 :
 			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}
 	json_close(&w, ']');
