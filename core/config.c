@@ -87,10 +87,20 @@ static const config_key config_threads[] = {
 	END
 };
 static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
+static const config_key config_cpu[] = {
+	B("enabled", cpu_enabled, "HOTPATH_CPU"),
+	I("frequency", cpu_frequency, 1, 10000, "HOTPATH_CPU_FREQUENCY"),
+	S("method", cpu_method, "HOTPATH_CPU_METHOD"),
+	S("unwind", cpu_unwind, "HOTPATH_CPU_UNWIND"),
+	I("stack_bytes", cpu_stack_bytes, 0, 65528, NULL),
+	I("limit", cpu_limit, 0, 100000, NULL),
+	END
+};
 static const config_key config_collectors[] = {
 	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
 	M("streams", config_streams), M("futures", config_futures),
 	M("threads", config_threads), M("locks", config_locks),
+	M("cpu", config_cpu),
 	END
 };
 static const config_key config_report[] = {
@@ -1340,6 +1350,11 @@ void hpi_config_defaults(hpi_config *c)
 	c->threads_interval_ms = 250;
 	c->threads_limit = 5;
 	c->locks_enabled = true;
+	c->cpu_frequency = 999;
+	c->cpu_method = strdup("auto");
+	c->cpu_unwind = strdup("dwarf");
+	c->cpu_stack_bytes = 8192;
+	c->cpu_limit = 20;
 	c->format = HP_FORMAT_TABLE;
 	c->pcts[0] = 95;
 	c->npcts = 1;
@@ -1384,6 +1399,8 @@ void hpi_config_fini(hpi_config *c)
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);
+	free(c->cpu_method);
+	free(c->cpu_unwind);
 	config_strv_free(&c->scripts);
 	config_strv_free(&c->timing_include);
 	config_strv_free(&c->timing_exclude);

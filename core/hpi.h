@@ -298,6 +298,12 @@ typedef struct hpi_config {
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
 	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
 	bool locks_enabled;    /* true */
+	bool cpu_enabled;      /* false (docs/cpu.md) */
+	int cpu_frequency;     /* samples per second per thread, 999 */
+	char *cpu_method;      /* "auto" | "perf" | "itimer" */
+	char *cpu_unwind;      /* "dwarf" | "fp" */
+	int cpu_stack_bytes;   /* user stack copied per sample for DWARF, 8192 */
+	int cpu_limit;         /* rows of the cpu table in the static report, 20 */
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
@@ -568,6 +574,9 @@ typedef struct hpi_symbol {
  * function without a symbol is "<module stem>::0x<offset>".  Returns 0 or
  * HP_ENOMEM.  Not thread-safe: site.c calls it under its naming lock. */
 int hpi_symbol_resolve(uintptr_t addr, hpi_symbol *out);
+/* A symbol's name as a user writes it: C++ demangled, GCC's clone suffixes
+ * (".constprop.0", ".cold", ...) cut.  Malloc'ed (caller frees), or NULL. */
+char *hpi_symbol_pretty(const char *raw);
 
 /* ---- filter.c: collectors.timing.include / exclude ------------------------ */
 

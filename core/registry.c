@@ -374,6 +374,8 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	if (c->futures_enabled &&
 	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
 		(*failures)++;
+	if (c->cpu_enabled && !registry_add(r, &hpi_cpu_plugin, NULL, c, "collectors.cpu"))
+		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);
 	registry_index(r);

@@ -15,6 +15,7 @@ extern const hp_plugin_ops hpi_locks_plugin;
 extern const hp_plugin_ops hpi_channels_plugin;
 extern const hp_plugin_ops hpi_streams_plugin;
 extern const hp_plugin_ops hpi_futures_plugin;
+extern const hp_plugin_ops hpi_cpu_plugin;
 
 typedef struct hpi_registry hpi_registry;
 

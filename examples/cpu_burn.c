@@ -1,0 +1,119 @@
+/*
+ * cpu_burn.c - where does the CPU go?  A thread "burner" spends 30 % of its
+ * CPU in burn30() and 70 % in burn70() (the same loop, 3 and 7 units a
+ * round), a thread "sleeper" sleeps in sleeper() the whole run, and main
+ * naps between checks.  None of the three functions is marked: the cpu
+ * collector finds them by sampling (docs/cpu.md).  Built -O2 without frame
+ * pointers, so the stacks come from DWARF unwinding.
+ *
+ *   HOTPATH_CPU=1 examples/cpu_burn 2        # built with -DHOTPATH
+ *   hotpath run --cpu -- examples/cpu_burn_plain 2
+ *   examples/cpu_burn_plain 5 & hotpath attach $! --duration 2
+ *
+ * Argument: seconds to run (default 2).  With -DHOTPATH, main's rounds
+ * are measured (cpu_burn::round, on CPU) and so are its naps
+ * (cpu_burn::nap, off CPU), for the cpu_scopes section.
+ */
+#define _GNU_SOURCE /* pthread_setname_np */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <hotpath.h>
+
+#define UNIT 100000 /* iterations of the loop per unit of work */
+
+static volatile int stop;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* n units of a dependent multiply-add chain the compiler cannot fold; a
+ * macro, so its samples are the function's own (an inline function would
+ * be an inlined frame of its own in the stacks). */
+#define SPIN(x, units)                                                      \
+	do {                                                                \
+		for (long i_ = 0; i_ < (long)(units) * UNIT; i_++) {        \
+			(x) = (x) * 6364136223846793005ull + 1442695040888963407ull; \
+			__asm__ __volatile__("" : "+r"(x));                 \
+		}                                                           \
+	} while (0)
+
+uint64_t burn30(uint64_t x);
+uint64_t burn70(uint64_t x);
+void sleeper(double seconds);
+
+__attribute__((noinline)) uint64_t burn30(uint64_t x)
+{
+	SPIN(x, 3);
+	return x;
+}
+
+__attribute__((noinline)) uint64_t burn70(uint64_t x)
+{
+	SPIN(x, 7);
+	return x;
+}
+
+__attribute__((noinline)) void sleeper(double seconds)
+{
+	struct timespec ts = {(time_t)seconds,
+			      (long)((seconds - (double)(time_t)seconds) * 1e9)};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static void *burner_main(void *arg)
+{
+	uint64_t x = 1;
+
+	(void)arg;
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		x = burn30(x);
+		x = burn70(x);
+	}
+	return (void *)(uintptr_t)(x & 1);
+}
+
+static void *sleeper_main(void *arg)
+{
+	sleeper(*(const double *)arg);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	HP_MAIN(.limit = 10);
+	double seconds = argc > 1 ? atof(argv[1]) : 2.0, t0 = now_s();
+	pthread_t b, s;
+	uint64_t x = 7;
+
+	if (seconds <= 0 || seconds > 3600) {
+		fprintf(stderr, "usage: cpu_burn [SECONDS]\n");
+		return 2;
+	}
+	pthread_create(&s, NULL, sleeper_main, &seconds);
+	pthread_create(&b, NULL, burner_main, NULL);
+	pthread_setname_np(s, "sleeper");
+	pthread_setname_np(b, "burner");
+	while (now_s() - t0 < seconds) {
+		HP_MEASURE_BLOCK("cpu_burn::round", { SPIN(x, 2); });
+		HP_MEASURE_BLOCK("cpu_burn::nap", {
+			struct timespec ts = {0, 20000000};
+			nanosleep(&ts, NULL);
+		});
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(b, NULL);
+	pthread_join(s, NULL);
+	printf("done %d\n", (int)(x & 1));
+	return 0;
+}
