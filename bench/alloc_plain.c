@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc_plain.c - a malloc(64)+free loop with nothing of hotpath in it:
  * what bench_alloc runs alone and under heaptrack.  Prints "alloc_plain: N ns/pair".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auto_work.c - the function bench_auto calls, built twice: as work_plain
  * (no instrumentation) and as work_inst (-finstrument-functions), from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_alloc.c - what allocation tracking adds to a malloc(64)+free pair,
  * on 1 and on 2 threads at once, against glibc's own pair (__libc_malloc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_auto.c - what auto-instrumentation (-finstrument-functions) adds
  * per call, and what uftrace adds recording the same binary.

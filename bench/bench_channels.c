@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_channels.c - what profiling adds to data flow: an hp_chan
  * send+recv pair (one thread, so no wait: the channel's own cost plus

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_console.c - what one frame of `hotpath console` costs with a big
  * section: a functions message of 10,000 rows fed to the model (JSON

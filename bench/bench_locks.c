@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_locks.c - what hp_mutex adds to an uncontended lock+unlock, with
  * the plain pthread pair measured side by side in the same run (best of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_measure.c - what one HP_MEASURE call adds.
  *

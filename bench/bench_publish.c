@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_publish.c - what publishing costs (docs/wire.md).
  *

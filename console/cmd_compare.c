@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_compare.c - `hotpath compare BASE.json HEAD.json`: the regression
  * table for pull requests.  The rules (what matches, what decides, what is

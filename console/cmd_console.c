@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_console.c - `hotpath console [URL...]`: the live ncurses dashboard.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_dump.c - `hotpath dump [URL]`: subscribes to a profiled program's
  * publisher and prints every message body as one line of JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_query.c - `hotpath query URL REQUEST`: one request to a profiled
  * program's query endpoint, its reply on stdout (docs/wire.md).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_report.c - `hotpath report FILE.json`: a saved JSON report rendered
  * again, as a table or JSON, by the library's own renderers.  Rendering a
@@ -16,29 +17,44 @@
 #include "console.h"
 #include "report_load.h"
 
-/* One way to write a loaded report. */
+/* One way to write a loaded report: 0, or a negative hp_err (the flame
+ * graph formats, when the report has no stacks to draw). */
 typedef struct report_emitter {
 	const char *name; /* --format value */
-	void (*emit)(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
+	int (*emit)(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
 } report_emitter;
 
 /* The box table of docs/report-format.md. */
-static void report_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+static int report_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
 {
 	hpi_render_table(out, s, o);
+	return 0;
 }
 
 /* One-line JSON. */
-static void report_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+static int report_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
 {
 	hpi_render_json(out, s, o, false);
+	return 0;
 }
 
 /* Indented JSON. */
-static void report_json_pretty(hpi_buf *out, const hp_snapshot *s,
-			       const hpi_render_opts *o)
+static int report_json_pretty(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
 {
 	hpi_render_json(out, s, o, true);
+	return 0;
+}
+
+/* Collapsed stacks for flamegraph.pl, inferno, speedscope. */
+static int report_folded(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+{
+	return hpi_render_folded(out, s, o->stacks);
+}
+
+/* hotpath's own flame graph, a self-contained SVG. */
+static int report_svg(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+{
+	return hpi_render_flame_svg(out, s, o->stacks, true);
 }
 
 /* The built-in formats; Lua reporters (--script) run after them. */
@@ -46,6 +62,8 @@ static const report_emitter report_emitters[] = {
 	{"table", report_table},
 	{"json", report_json},
 	{"json-pretty", report_json_pretty},
+	{"folded", report_folded},
+	{"svg", report_svg},
 };
 
 #define REPORT_MAX_SCRIPTS 16
@@ -59,6 +77,7 @@ typedef struct report_opts {
 	bool has_limit;
 	size_t limit;
 	const char *output; /* NULL: stdout */
+	const char *stacks; /* --stacks: NULL = "stacks" */
 	const char *file;
 } report_opts;
 
@@ -72,7 +91,11 @@ static void report_usage(FILE *f)
 	      "FILE.json may be '-' for stdin.\n"
 	      "\n"
 	      "Options:\n"
-	      "  -f, --format FMT    table (default), json or json-pretty\n"
+	      "  -f, --format FMT    table (default), json, json-pretty, folded (collapsed\n"
+	      "                      stacks) or svg (flame graph)\n"
+	      "      --stacks NAME   the stacks that folded and svg draw: stacks (the\n"
+	      "                      call tree's self time, default), cpu (the CPU\n"
+	      "                      sampler's cpu_stacks) or a section id\n"
 	      "  -n, --limit N       rows per section, 0 = all; default: as the file was\n"
 	      "                      written (a file cut by report.limit has no more)\n"
 	      "  -o, --output FILE   write to FILE instead of stdout\n"
@@ -106,6 +129,7 @@ static int report_args(int argc, char **argv, report_opts *o)
 		{"output", required_argument, NULL, 'o'},
 		{"script", required_argument, NULL, 's'},
 		{"options", required_argument, NULL, 'O'},
+		{"stacks", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -126,11 +150,15 @@ static int report_args(int argc, char **argv, report_opts *o)
 		case 'O':
 			o->options = optarg;
 			break;
+		case 'S':
+			o->stacks = optarg;
+			break;
 		case 'f':
 			o->has_fmt = true;
 			if ((o->fmt = report_find(optarg)) == NULL)
 				return hpc_usage_error("report", "--format: expected table, "
-						       "json or json-pretty, got '%s'", optarg);
+						       "json, json-pretty, folded or svg, "
+						       "got '%s'", optarg);
 			break;
 		case 'n':
 			if (!hpc_parse_count(optarg, &n) || n > SIZE_MAX / 2)
@@ -189,6 +217,23 @@ static int report_scripts(const report_opts *o, const hpc_report *r, const hpi_r
 	return failed;
 }
 
+/* Says why the flame graph formats cannot draw r; the exit code. */
+static int report_no_stacks(const hpc_report *r, const hpi_render_opts *ro, int err)
+{
+	const char *id = hpi_flame_section(ro->stacks);
+
+	if (err == HP_ENOENT)
+		hpc_error("%s: no section \"%s\" to draw (a report has one when it was "
+			  "written by a hotpath with the call tree%s)", r->name, id,
+			  strcmp(id, "cpu_stacks") == 0 ? " and the CPU sampler on" : "");
+	else if (err == HP_EINVAL)
+		hpc_error("%s: section \"%s\" has no text column \"stack\" and integer "
+			  "column \"self\"", r->name, id);
+	else
+		hpc_error("%s: %s", r->name, hp_strerror(err));
+	return err == HP_ENOMEM ? HPC_EXIT_FAIL : HPC_EXIT_USAGE;
+}
+
 /* hotpath report [OPTIONS] FILE.json */
 int hpc_cmd_report(int argc, char **argv)
 {
@@ -197,7 +242,7 @@ int hpc_cmd_report(int argc, char **argv)
 	hpi_render_opts ro;
 	hpi_buf out;
 	char *cause;
-	int rv;
+	int rv, err;
 
 	if ((rv = report_args(argc, argv, &o)) != HPC_EXIT_OK)
 		return rv < 0 ? HPC_EXIT_OK : rv;
@@ -207,12 +252,14 @@ int hpc_cmd_report(int argc, char **argv)
 		return HPC_EXIT_USAGE;
 	}
 	ro = (hpi_render_opts){.limit = report_limit(&o, r), .pcts = r->pcts,
-			       .npcts = r->npcts};
+			       .npcts = r->npcts, .stacks = o.stacks};
 	rv = HPC_EXIT_OK;
 	if (o.has_fmt || o.nscripts == 0) {
 		hpi_buf_init(&out);
-		o.fmt->emit(&out, r->snap, &ro);
-		rv = hpc_write_out(o.output, &out);
+		if ((err = o.fmt->emit(&out, r->snap, &ro)) != 0)
+			rv = report_no_stacks(r, &ro, err);
+		else
+			rv = hpc_write_out(o.output, &out);
 		hpi_buf_fini(&out);
 	}
 	if (report_scripts(&o, r, &ro) != 0 && rv == HPC_EXIT_OK)

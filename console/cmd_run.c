@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cmd_run.c - `hotpath run [--alloc] -- PROG ARGS...`: runs a program with
  * the environment profiling needs, then becomes it (exec), so signals, exit
@@ -40,7 +41,9 @@ static void run_usage(FILE *f)
 	      "\n"
 	      "The library is looked for in $HOTPATH_ALLOC_LIB, next to this command\n"
 	      "(a build tree), then in " HP_LIBDIR ".\n"
-	      "Exit status: PROGRAM's; 1 when it cannot be run, 2 usage.\n", f);
+	      "Exit status: PROGRAM's; as in a shell, 127 when PROGRAM is not found\n"
+	      "and 126 when it is found but cannot be run (not executable, not a\n"
+	      "program); 1 when --alloc's library is missing, 2 usage.\n", f);
 }
 
 /* The path of libhotpath-alloc to preload; malloc'ed, or NULL. */
@@ -123,6 +126,9 @@ int hpc_cmd_run(int argc, char **argv)
 		free(lib);
 	}
 	execvp(argv[optind], argv + optind);
-	hpc_error("run: %s: %s", argv[optind], strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+	/* the shell's convention (POSIX 2.8.2): 127 not found, 126 found but
+	 * not runnable */
+	c = errno;
+	hpc_error("run: %s: %s", argv[optind], strerror(c));
+	return c == ENOENT || c == ENOTDIR ? 127 : 126;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.c - the comparison of two reports, independent of how it is
  * shown.  Sections are matched by id, rows by their first text column (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare.h - two reports side by side: the model that `hotpath compare`
  * builds (compare.c) and writes as a table, markdown or JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compare_out.c - a comparison written for people (the box table, the
  * markdown of a pull-request comment) and for programs (JSON).  Table and

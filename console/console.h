@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * console.h - what the files of the `hotpath` command share: the
  * subcommands, fatal() and the allocation wrappers that call it, and small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dial.c - how `hotpath dump` and `hotpath query` reach a program: nng's
  * dial, in the background (retried until the program is up), with a TLS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grid.c - tables of strings, as boxes (the look of the report's table,
  * render.c) or as markdown.

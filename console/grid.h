@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * grid.h - a table of strings written as the report's box table or as a
  * GitHub-flavoured markdown table; for outputs of the `hotpath` command

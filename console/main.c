@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - the `hotpath` command: `hotpath SUBCOMMAND [ARGS...]`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * model.c - the console's state: targets and their sections, fed with the
  * publisher's messages (docs/wire.md); navigation, sorting, pause, the

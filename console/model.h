@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * model.h - what `hotpath console` shows, without a terminal: the
  * programs it watches (targets), their sections keyed by id with rows read

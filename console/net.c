@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.c - connections of `hotpath console`: a SUB socket per target whose
  * pipe events say whether it is connected, a probe that tells "nothing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * net.h - the console's side of the wire (docs/wire.md): one connection
  * per target, a SUB socket on its publish endpoint and, once hello named

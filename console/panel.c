@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * panel.c - Lua panels (docs/console.md).  A panel script returns a
  * function update(snap, ui), or a table {title = ..., update = ...}.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * panel.h - Lua panels of `hotpath console` (docs/console.md): a script
  * listed in console.panels gets each snapshot of the current target and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_load.c - a saved JSON report read back into a snapshot (jansson).
  *

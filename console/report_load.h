@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_load.h - a saved JSON report (docs/report-format.md, version 1)
  * read back into the snapshot model, so `hotpath report` can render it with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * section.c - one section of the console's model, read from its JSON
  * object (docs/report-format.md) with jansson: the column metadata, each

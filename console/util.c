@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.c - the small things every subcommand of `hotpath` needs: fatal()
  * and the allocation wrappers (tmux's xmalloc.c), error lines in one

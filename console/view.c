@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * view.c - draws the console's model with ncurses (wide-character API for
  * UTF-8 labels): targets, tabs, the table of the current section laid out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * view.h - the ncurses side of `hotpath console`: draws the model into a
  * window.  It keeps no data of its own beyond what is on screen (popup,

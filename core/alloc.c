@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.c - libhotpath's half of allocation tracking (docs/alloc.md).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.h - what libhotpath and libhotpath-alloc share for allocation
  * tracking (docs/alloc.md).  Private: not installed.

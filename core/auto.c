@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * auto.c - auto-instrumentation: the entry and exit hooks that GCC and
  * clang call in code built with -finstrument-functions (docs/auto.md).

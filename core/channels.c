@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * channels.c - the out-of-line half of the channel probes: set-up, site
  * registration (with the channel's type and capacity), and message text

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * clock.c - hotpath's clock: the TSC where it is invariant (x86-64) or the
  * generic timer (arm64), CLOCK_MONOTONIC otherwise.  Ticks are converted to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * collector.c - drains the per-thread buffers every drain_interval_ms and
  * at the end, turns records into bus events and dispatches them.  Plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * collector.h - the one background thread that drains every thread's
  * buffer and feeds the event bus.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - hotpath.yaml and the HOTPATH_* environment.
  *
@@ -1362,6 +1363,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->output = strdup("stderr");
 	c->script_memory_mb = 64;
 	c->script_instructions = 1000000000;
+	c->on_signal = true;
 	c->endpoint = strdup("tcp://127.0.0.1:6770");
 	c->query = strdup("tcp://127.0.0.1:6771");
 	c->publish_interval_ms = 250;

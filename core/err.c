@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * err.c - text and name of an hp_err code, both made from HP_ERR_MAP so the
  * enum and its strings cannot drift apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * filter.c - collectors.timing.include / exclude: which function labels
  * the timing plugin reports.  A pattern is a glob (fnmatch, no flags), or

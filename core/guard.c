@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * guard.c - the life of a profiling run: build (config, plugins, collector),
  * then report at hp_guard_end, at exit(), on timeout, or on SIGINT/SIGTERM
@@ -70,6 +71,7 @@ static hp_guard *volatile guard_orphan; /* a fork child's copy of the parent's *
 static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 static volatile sig_atomic_t guard_signal; /* set by the handler */
 static sem_t guard_sem;     /* wakes the watcher; lives as long as the process */
+volatile int hpi_guard_tried;
 static __thread int guard_busy; /* this thread is building or finishing a guard */
 
 static void guard_finish(hp_guard *g);
@@ -308,11 +310,10 @@ static void guard_hook_signal(hp_guard *g, int sig, struct sigaction *old, bool 
 
 	if (sigaction(sig, NULL, old) != 0 || old->sa_handler == SIG_IGN)
 		return; /* ignored on purpose (nohup, background jobs): keep it so */
-	if (old->sa_handler != SIG_DFL || (old->sa_flags & SA_SIGINFO)) {
-		hpi_warn("report.on_signal: %s already has a handler; hotpath leaves it alone",
-			 strsignal(sig));
-		return;
-	}
+	if (old->sa_handler != SIG_DFL || (old->sa_flags & SA_SIGINFO))
+		return; /* the program's own handler decides; the report comes at
+			 * exit() or hp_guard_end as usual (no warning: on_signal is
+			 * on by default, and the program chose) */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_on_signal;
 	sa.sa_flags = SA_RESTART; /* the program's blocking calls go on */
@@ -577,6 +578,7 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 
 	if (b == NULL)
 		return NULL;
+	hpi_guard_tried = 1;
 	pthread_once(&guard_once, guard_hooks_once);
 	pthread_mutex_lock(&guard_lock);
 	guard_busy++;
@@ -649,8 +651,13 @@ void hp_guard_end(hp_guard *g)
 
 	if (g->pid != getpid())
 		return; /* a fork child's copy: the parent reports */
-	sig = guard_watch_stop(g);
+	/* the watcher stays up through the report (so the report's threads
+	 * section always lists it, and a signal that comes meanwhile is obeyed
+	 * once the report is out); "stopping" keeps a deadline reached now
+	 * from exiting the program */
+	__atomic_store_n(&g->stopping, true, __ATOMIC_RELEASE);
 	guard_finish(g);
+	sig = guard_watch_stop(g);
 	if (sig != 0) { /* it came as we were ending: report, then obey it */
 		signal(sig, SIG_DFL);
 		kill(getpid(), sig);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hist.c - log-linear histogram of durations (HDR-histogram style): values
  * below 128 are exact, above that each power of two is split into 128

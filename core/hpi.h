@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hpi.h - names shared between the files of libhotpath (never installed).
  */
@@ -74,6 +75,14 @@ void hpi_buf_printf(hpi_buf *b, const char *fmt, ...) __attribute__((format(prin
 /* Appends s as a JSON string literal with quotes (RFC 8259 escapes,
  * ill-formed UTF-8 as U+FFFD); NULL appends null. */
 void hpi_buf_json_str(hpi_buf *b, const char *s);
+/* Appends s (n bytes) escaped for XML/HTML text and attributes: & < > " '
+ * as entities, tab/CR/LF as spaces, other control characters and
+ * ill-formed UTF-8 as U+FFFD.  NULL appends nothing. */
+void hpi_buf_xmln(hpi_buf *b, const char *s, size_t n);
+void hpi_buf_xml(hpi_buf *b, const char *s);
+/* Length (1-4) of the well-formed UTF-8 sequence at s, or minus the length
+ * of its ill-formed maximal subpart. */
+int hpi_utf8_len(const char *s);
 
 /* ---- snapshot.c: the data model every consumer reads --------------------- */
 
@@ -166,6 +175,7 @@ typedef struct hpi_render_opts {
 	size_t limit;             /* rows per section; 0 = all */
 	const double *pcts;       /* percentiles of the report */
 	size_t npcts;
+	const char *stacks;       /* the flame graph's section: NULL = "stacks" */
 } hpi_render_opts;
 
 /* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
@@ -190,9 +200,40 @@ bool hpi_render_fact(const char *key, const char *value, long long *v, bool *is_
  * zeros stripped) into buf (>= 400 bytes); false when d is not finite
  * (written as null). */
 bool hpi_render_real(char *buf, size_t len, double d);
+/* Text of a cell as the table shows it ("1.25ms", "3.40%", "-" when
+ * unset): tmp (len >= 64) or a string borrowed from sec. */
+const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char *tmp,
+			    size_t len);
 /* Rows of sec that a report with this limit (0 = all) shows: sections may
  * set a smaller one of their own (meta "report.limit"). */
 size_t hpi_render_limit(const hp_section *sec, size_t limit);
+
+/* ---- flame.c, html.c: folded stacks, flame graph, HTML report ------------ */
+
+/* The section that `--stacks NAME` draws: "stacks" for NULL or "",
+ * "cpu_stacks" for "cpu", else NAME itself.  Borrowed. */
+const char *hpi_flame_section(const char *name);
+/*
+ * Collapsed stacks (docs/flamegraph.md) of section id (see
+ * hpi_flame_section) of s: one "a;b;c SELF_NS" line per call path whose
+ * self time is above 0, depth first, frames in byte order.  Returns 0,
+ * HP_ENOENT when s has no such section, HP_EINVAL when it has no text
+ * "stack" or integer "self" column, or HP_ENOMEM.
+ */
+int hpi_render_folded(hpi_buf *out, const hp_snapshot *s, const char *id);
+/*
+ * The flame graph of the same section as SVG: a self-contained document
+ * (standalone: XML prolog, its own script) or an <svg> element for the
+ * HTML report, which runs hpi_flame_js itself.  Returns as
+ * hpi_render_folded.
+ */
+int hpi_render_flame_svg(hpi_buf *out, const hp_snapshot *s, const char *id,
+			 bool standalone);
+/* The flame graph's script: defines hpFlame(svgElement). */
+extern const char hpi_flame_js[];
+/* The HTML report (docs/flamegraph.md): every section as a sortable
+ * table, the flame graph of o->stacks, the threads' CPU.  o may be NULL. */
+void hpi_render_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
 
 /* ---- hist.c: log-linear histogram, < 0.4 % relative error ---------------- */
 
@@ -509,6 +550,10 @@ uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
 /* Site info by id (NULL when unknown); lock-free. */
 const hp_site_info *hpi_site_get(uint32_t id);
 uint32_t hpi_site_count(void);
+/* Set by the first attempt to build a guard in this process (or in the
+ * parent it was forked from); read at exit by site.c, which says so when
+ * measured sites ran and no guard was ever asked to report them. */
+extern volatile int hpi_guard_tried;
 /* The file name without its folders (borrowed from path). */
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */

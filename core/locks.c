@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * locks.c - the out-of-line half of the lock probes: probe set-up and the
  * read-write lock wrappers, whose readers hold together and so keep their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua.c - the Lua host: runs one reporter script in a fresh Lua 5.4 state,
  * with a memory cap (a counting allocator), an instruction cap (a count

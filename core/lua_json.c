@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_json.c - JSON text to Lua values, for a reporter's options (kept as
  * JSON by config.c, given as JSON to `hotpath report`) and for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lua_report.c - what a Lua reporter reads: the report table, built from
  * the snapshot exactly as render.c writes the JSON report (same keys, same

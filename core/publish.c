@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * publish.c - live metrics over nng (docs/wire.md): a PUB socket that sends
  * each changed section every publish.interval_ms and a hello every second,

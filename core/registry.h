@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.h - plugins: the built-in table, the loader for external .so
  * plugins, the host services they get, and the event bus that feeds them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * render.c - the built-in report formats: the box table of the Rust
  * hotpath and the JSON report.  Both read only the snapshot model, so a
@@ -101,6 +102,13 @@ static const char *table_cell(const hp_section *sec, size_t row, size_t col,
 		break;
 	}
 	return tmp;
+}
+
+/* A cell's text as the table shows it (the HTML report uses it too). */
+const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char *tmp,
+			    size_t len)
+{
+	return table_cell(sec, row, col, tmp, len);
 }
 
 /* Width of s in UTF-8 code points (every byte but continuation bytes). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * site.c - the registry of instrumented places.  A site gets its id on
  * first use (under a mutex, once per site); the collector then maps ids to
@@ -10,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hpi.h"
 
@@ -27,6 +29,9 @@ static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t site_name_lock = PTHREAD_MUTEX_INITIALIZER;
 static site_slot *site_pages[SITE_PAGES];
 static uint32_t site_next = 1; /* 0 means "unregistered" */
+/* sites first used while no guard had been tried (site_unguarded_atexit) */
+static uint32_t site_unguarded, site_unguarded_first;
+static pid_t site_unguarded_pid;
 
 /* The file name without its folders. */
 const char *hpi_basename(const char *path)
@@ -94,11 +99,39 @@ static site_slot *site_slot_next(void)
 	return &(*page)[site_next & (SITE_PAGE - 1)];
 }
 
+/* At exit: measured sites ran but no guard was ever built to report them
+ * (HP_MEASURE without HP_MAIN or the builder); one line, not silence. */
+static void site_unguarded_atexit(void)
+{
+	uint32_t n = site_unguarded;
+	const hp_site_info *first;
+
+	if (hpi_guard_tried || n == 0 || getpid() != site_unguarded_pid)
+		return;
+	first = hpi_site_get(site_unguarded_first);
+	hpi_warn("%u measured site%s ran (first: %s) but no guard reported %s: add "
+		 "HP_MAIN() at the top of main(), or build a guard with "
+		 "hp_guard_builder_new()", n, n == 1 ? "" : "s",
+		 first && first->label ? first->label : "?", n == 1 ? "it" : "them");
+}
+
 /* Registers a site on its first use; returns its id, 0 on failure. */
 uint32_t hp__site_register(hp_site *site, const char *func)
 {
 	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	return hpi_site_register_arg(site, func, 0);
+	uint32_t id = hpi_site_register_arg(site, func, 0);
+
+	if (id != 0 && !hpi_guard_tried && !__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&site_lock);
+		if (site_unguarded++ == 0) {
+			site_unguarded_first = id;
+			/* a fork child with a guard-less parent: the parent says it */
+			site_unguarded_pid = getpid();
+			atexit(site_unguarded_atexit);
+		}
+		pthread_mutex_unlock(&site_lock);
+	}
+	return id;
 }
 
 /* Same, with the kind-specific hp_site_info.arg set before the id is seen. */

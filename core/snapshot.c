@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * snapshot.c - the data model every consumer reads.  A snapshot is a list
  * of sections plus report-wide facts; a section is columns (key, title,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strbuf.c - a growable string for renderers.  Running out of memory never
  * crashes and never leaves a hole: the buffer keeps the prefix that fit,
@@ -158,6 +159,59 @@ static int buf_utf8_len(const unsigned char *s)
 		hi = 0xbf;
 	}
 	return need;
+}
+
+/* Length of the UTF-8 sequence at s, or minus the length of its ill-formed
+ * maximal subpart (the renderers that cut names to a width use it). */
+int hpi_utf8_len(const char *s)
+{
+	return buf_utf8_len((const unsigned char *)s);
+}
+
+/* Appends n bytes of s escaped for XML and HTML text and attribute values:
+ * & < > " ' as entities, tab, CR and LF as spaces, other control characters
+ * and ill-formed UTF-8 as U+FFFD (XML 1.0 allows neither, even escaped). */
+void hpi_buf_xmln(hpi_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run;
+	int len;
+
+	if (s == NULL)
+		return;
+	while (p < end) {
+		for (run = p; p < end && *p >= 0x20 && *p < 0x7f && *p != '&' && *p != '<' &&
+		     *p != '>' && *p != '"' && *p != '\'' ; p++)
+			;
+		hpi_buf_putn(b, (const char *)run, (size_t)(p - run));
+		if (p >= end)
+			break;
+		switch (*p) {
+		case '&': hpi_buf_puts(b, "&amp;"); p++; continue;
+		case '<': hpi_buf_puts(b, "&lt;"); p++; continue;
+		case '>': hpi_buf_puts(b, "&gt;"); p++; continue;
+		case '"': hpi_buf_puts(b, "&quot;"); p++; continue;
+		case '\'': hpi_buf_puts(b, "&#39;"); p++; continue;
+		case '\t': case '\n': case '\r': hpi_buf_putc(b, ' '); p++; continue;
+		default: break;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			hpi_buf_puts(b, "\xef\xbf\xbd");
+			p++;
+		} else if ((len = buf_utf8_len(p)) > 0 && p + len <= end) {
+			hpi_buf_putn(b, (const char *)p, (size_t)len);
+			p += len;
+		} else {
+			hpi_buf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */
+			p += len < 0 ? -len : 1;
+		}
+	}
+}
+
+/* hpi_buf_xmln of the whole string; NULL appends nothing. */
+void hpi_buf_xml(hpi_buf *b, const char *s)
+{
+	if (s != NULL)
+		hpi_buf_xmln(b, s, strlen(s));
 }
 
 /* Appends one control character in its JSON escape: the short form where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * symbols.c - names of auto-instrumented functions, from the process's own
  * modules: the symbol tables (static functions too) and DWARF through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tbuf.c - the slow half of the hot path: a thread's first record, chunk
  * refills, long durations, and thread exit.  The fast half is inline in

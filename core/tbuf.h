@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tbuf.h - per-thread record buffers: written by their thread with no lock,
  * drained by the collector.

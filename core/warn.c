@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * warn.c - the one way hotpath talks to the user at run time.  A warning is
  * one "[hotpath] <msg>" line on stderr, written with a single write(2) so

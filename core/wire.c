@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wire.c - the JSON of live metrics (docs/wire.md): requests parsed with a
  * small parser of our own (libhotpath links no JSON library), replies,

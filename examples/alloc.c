@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.c - per-function allocations: a word index built from generated
  * text, with a cache that is never freed (the leak the "Live" column shows).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * basic.c - the seed's example: a measured function, a measured block and
  * the 99th percentile.  Build with -DHOTPATH for a report at the end of

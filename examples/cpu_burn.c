@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu_burn.c - where does the CPU go?  A thread "burner" spends 30 % of its
  * CPU in burn30() and 70 % in burn70() (the same loop, 3 and 7 units a

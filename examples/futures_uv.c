@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * futures_uv.c - libuv work requests and timers as futures: 8 requests
  * hash a buffer on the threadpool, one timer fires, one is stopped before

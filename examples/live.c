@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * live.c - a program to watch while it runs: it calls two measured
  * functions for a while (argument 1, in ms; default 10000) and publishes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * locks.c - where threads wait: a mutex that one thread holds too long, a
  * read-write lock many readers share, and a probe on a spinlock hotpath

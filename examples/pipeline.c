@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pipeline.c - three stages over hp_chan: two producer threads send raw
  * lines into a bounded channel, a parser turns them into numbers on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * threads.c - many threads measuring the same functions; the report counts
  * every call of every thread, including threads that ended long before it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hotpath.h - the one header a profiled program includes.
  *

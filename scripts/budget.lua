@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- budget.lua - a performance check for CI: fails when a function's chosen
 -- percentile is over its budget.  On success it prints one line; on
 -- failure it returns false and a message, which a profiled program shows as

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- csv.lua - one CSV file per section of the report: <dir>/<section id>.csv.
 --
 -- The first line names the columns by key; then one line per row with raw

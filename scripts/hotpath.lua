@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- hotpath.lua - helpers for Lua reporters:  local hp = require "hotpath"
 --
 -- Built into libhotpath (core/Makemodule.am turns this file into a C

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- json_file.lua - writes the report to a file as JSON: byte for byte what
 -- report.format json (or json-pretty) writes.
 --

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- log.lua - one logfmt line per row, for log pipelines (Loki, Vector,
 -- Splunk, ...): msg=hotpath, any extra fields, the caller, the section's
 -- id, then each cell of the row with its raw value as in the JSON report

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- markdown.lua - the report as GitHub-flavoured Markdown, fit for a pull
 -- request comment: a heading, the total time, then one table per section
 -- with the columns and values of the table report (text left-aligned,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * calc.h - a tiny calculator: lexer, recursive-descent parser, evaluator.
  * Every file is built with -finstrument-functions: hotpath measures each

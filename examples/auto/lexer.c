@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lexer.c - numbers, the four operators and parentheses.
  */

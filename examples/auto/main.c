@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - examples/auto/calc: evaluates a few expressions ROUNDS times
  * (default 1000) and prints their sum.  Built with -finstrument-functions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * parser.c - recursive descent:
  *   expr   := term (('+' | '-') term)*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slowest.c - an external hotpath plugin: the N longest single calls of the
  * run, with the function, thread and time of each (a view the aggregate

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hotpath/chan.h - hp_chan, a ready-made channel: bounded, unbounded and
  * oneshot; blocking send and recv, try_send, try_recv, recv with a timeout;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hotpath/ipc.h - channel probes on the queues C programs already use:
  * POSIX message queues, and pipes or socketpairs carrying length-prefixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hotpath/uv.h - libuv work requests and one-shot timers tracked as
  * futures (docs/streams-futures.md), with one wrapper call each and no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * alloc.c - the built-in alloc plugin: per measured function, the bytes and
  * the number of allocations of each call (avg, percentiles, total, share of

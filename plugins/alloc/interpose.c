@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * interpose.c - libhotpath-alloc: malloc and friends, counted per thread
  * and per measured function (docs/alloc.md).

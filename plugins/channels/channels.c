@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * channels.c - the built-in channels plugin: per channel label, type,
  * capacity, state (active, full, closed), messages sent and received,

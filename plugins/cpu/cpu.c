@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu.c - the built-in cpu plugin (collectors.cpu, off by default;
  * HOTPATH_CPU=1): a statistical CPU profiler of the program's own threads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu.h - the CPU sampler's parts (docs/cpu.md), shared by the built-in
  * cpu plugin, libhotpath-cpu (`hotpath run --cpu`) and `hotpath attach`:

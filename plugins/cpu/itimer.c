@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * itimer.c - the CPU sampler where perf_event_open is refused
  * (perf_event_paranoid 3, a seccomp filter, a container): ITIMER_PROF

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * perf.c - samples the threads of a process with perf_event_open: one event
  * per thread (pid = the tid, cpu = any), the hardware cycles counter where

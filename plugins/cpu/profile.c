@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.c - what the CPU samples add up to.  Samples are kept by stack
  * (the raw addresses, leaf first) with their count and CPU time, and by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * profile.h - profile.c's state, shared with sections.c, which writes it
  * into a snapshot.  Private to plugins/cpu.

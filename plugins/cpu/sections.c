@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sections.c - writes a CPU profile into a snapshot: the cpu,
  * cpu_threads, cpu_stacks and cpu_scopes sections (docs/cpu.md).  Every

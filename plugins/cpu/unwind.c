@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unwind.c - call stacks and names for the CPU sampler, through elfutils'
  * libdwfl over one process's memory map (/proc/PID/maps: the main PIE, its

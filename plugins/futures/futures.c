@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * futures.c - the built-in futures plugin: per future label, calls, calls
  * pending, ready and cancelled, polls (total and per call), time inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * locks.c - the built-in locks plugin: per lock label, acquisitions, how
  * many had to wait, wait time (over the waits) and hold time (avg,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * streams.c - the built-in streams plugin: per stream label, items
  * yielded, state (active, closed), rate, and a log of the last items with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * threads.c - the built-in threads plugin: every collectors.threads.interval_ms
  * (250) it reads /proc/self/task and keeps, per thread, its name, state,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * timing.c - the built-in timing plugin: per label, calls, avg, min, max,
  * total, share of the guard's wall time, percentiles, and a log of the most

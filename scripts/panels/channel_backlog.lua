@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- channel_backlog.lua - a `hotpath console` panel: each channel's backlog
 -- (messages queued) over time as a sparkline, and how full it is now as a
 -- bar (drawn with the ui API, docs/console.md).

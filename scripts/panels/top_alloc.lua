@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- top_alloc.lua - a `hotpath console` panel: the functions that allocate
 -- the most bytes, as a table (rows and columns, docs/console.md).
 --

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_alloc.c - allocation tracking through the real interposer: exact
  * bytes, counts and live bytes per function in both modes, realloc, calloc,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dlsubject.c - a module built with -finstrument-functions that test_auto
  * loads with dlopen after profiling started.

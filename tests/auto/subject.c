@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subject.c - C functions auto-instrumented for test_auto
  * (-finstrument-functions -g; see tests/Makemodule.am).

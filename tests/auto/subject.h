@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subject.h - functions built with -finstrument-functions for test_auto
  * (subject.c in C, subject_cxx.cc in C++).

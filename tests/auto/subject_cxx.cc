@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * subject_cxx.cc - C++ functions auto-instrumented for test_auto: an
  * exception through instrumented frames, and a demangled method name.

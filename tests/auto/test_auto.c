@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_auto.c - auto-instrumentation (core/auto.c, core/symbols.c): the
  * functions of subject.c, subject_cxx.cc and the dlopen'ed dlsubject.so are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cli.sh - the `hotpath` command itself: subcommand dispatch, --help and
 # --version, and the usage errors every subcommand answers with exit 2.
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -59,7 +60,7 @@ usage_error report "no file" "hotpath report: no report file given"
 usage_error report "two files" "hotpath report: one report file at a time" "$F/base.json" "$F/head.json"
 usage_error report "unknown option" "hotpath report: unknown option '--bogus'" --bogus "$F/base.json"
 usage_error report "unknown short option" "hotpath report: unknown option '-x'" -x "$F/base.json"
-usage_error report "bad format" "hotpath report: --format: expected table, json or json-pretty, got 'xml'" --format xml "$F/base.json"
+usage_error report "bad format" "hotpath report: --format: expected table, json, json-pretty, folded or svg, got 'xml'" --format xml "$F/base.json"
 usage_error report "bad limit" "hotpath report: --limit: expected a number of rows, got '-1'" --limit=-1 "$F/base.json"
 usage_error report "missing value" "hotpath report: option '--limit' needs a value" "$F/base.json" --limit
 usage_error compare "one file" "hotpath compare: expected two report files, BASE.json and HEAD.json, got 1" "$F/base.json"
@@ -67,5 +68,25 @@ usage_error compare "bad threshold" "hotpath compare: --threshold: expected a pe
 usage_error compare "bad min-calls" "hotpath compare: --min-calls: expected a number of calls, got 'ten'" --min-calls ten "$F/base.json" "$F/head.json"
 usage_error compare "bad min-percent-total" "hotpath compare: --min-percent-total: expected a percentage such as 1 or 0.5, got '-1'" --min-percent-total=-1 "$F/base.json" "$F/head.json"
 usage_error compare "bad format" "hotpath compare: --format: expected table, markdown or json, got 'html'" -f html "$F/base.json" "$F/head.json"
+
+# hotpath run when PROGRAM cannot be started: the shell's 127 and 126, and
+# the help says so.
+run run --help
+check "run --help documents 127" has_re "$TMP/out" "127 when PROGRAM is not found"
+check "run --help documents 126" has_re "$TMP/out" "^and 126 when it is found but cannot be run"
+run run -- /nonexistent/prog
+check "run -- /nonexistent exits 127" eq "$rc" 127
+check "run -- /nonexistent says why" has_line "$TMP/err" "hotpath: run: /nonexistent/prog: No such file or directory"
+printf 'not a program\n' >"$TMP/notexec"
+chmod 644 "$TMP/notexec"
+run run -- "$TMP/notexec"
+check "run -- a non-executable file exits 126" eq "$rc" 126
+check "run -- a non-executable file says why" has_line "$TMP/err" "hotpath: run: $TMP/notexec: Permission denied"
+run run -- "$TMP"
+check "run -- a directory exits 126" eq "$rc" 126
+run run -- no-such-command-hp
+check "run -- an unknown command on PATH exits 127" eq "$rc" 127
+run run -- sh -c 'exit 7'
+check "run: the program's own exit status" eq "$rc" 7
 
 finish

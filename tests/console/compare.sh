@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # compare.sh - `hotpath compare` on fixed reports (tests/console/fixtures):
 # every marker (regression, improvement, unchanged, new, removed, under
 # --min-calls, under --min-percent-total), every format, every exit code,

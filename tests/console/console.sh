@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # console.sh - `hotpath console` as a user sees it: the real console in a
 # detached tmux session of a fixed size, watching examples/live on ipc://
 # endpoints of its own; keys sent with send-keys, the screen read with

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # report.sh - `hotpath report`: a saved report rendered again.  JSON comes
 # back byte for byte (reports of examples/basic, with and without a limit,
 # with a plugin's section); the table of a fixed report line for line; bad

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # script.sh - `hotpath report --script`: a Lua reporter on a saved report,
 # and budget.lua's verdict in the exit status.
 . "$top_srcdir/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # self_profile.sh - the self-profiling demo (./configure --enable-self-profile):
 # `hotpath console` with nothing else running shows its own functions,
 # allocations (under `hotpath run --alloc`) and threads.  In tmux, as

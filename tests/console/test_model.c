@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_model.c - the console's model without a terminal: messages as the
  * publisher sends them (docs/wire.md) turned into tabs, columns, cell

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_panel.c - Lua panels of the console without a terminal: the two
  * bundled panels on snapshots made of publisher messages, and every kind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_report_load.c - a saved report read back: the snapshot it makes
  * (facts, units, cells, logs, placeholder rows), the renderers writing the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_view.c - the console's view drawn into an off-screen ncurses
  * terminal (newterm on /dev/null) and read back line by line: the layout

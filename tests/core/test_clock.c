@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_clock.c - hotpath's clock: ticks convert to the nanoseconds
  * CLOCK_MONOTONIC counts, HOTPATH_CLOCK=monotonic forces clock_gettime, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_collector.c - the collector's two ways of feeding the timing plugin:
  * runs of records handed over as they are, when timing is the only plugin

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_config.c - hotpath.yaml and HOTPATH_* (core/config.c).
  *
@@ -175,7 +176,7 @@ static void check_defaults(const hpi_config *c)
 	ck_assert_uint_eq(c->scripts.n, 0);
 	ck_assert_int_eq(c->script_memory_mb, 64);
 	ck_assert_int_eq(c->script_instructions, 1000000000);
-	ck_assert(!c->on_signal);
+	ck_assert(c->on_signal); /* on by default (issue 20) */
 	ck_assert_str_eq(c->endpoint, "tcp://127.0.0.1:6770");
 	ck_assert_str_eq(c->query, "tcp://127.0.0.1:6771");
 	ck_assert_int_eq(c->publish_interval_ms, 250);
@@ -362,7 +363,7 @@ static const char full_yaml[] =
 	"    - { path: top.lua, options: { n: 3 } }\n"
 	"  script_memory_mb: 8\n"
 	"  script_instructions: 5000\n"
-	"  on_signal: true\n"
+	"  on_signal: false\n"
 	"publish:\n"
 	"  endpoint: \"off\"\n"
 	"  query: ipc:///tmp/q\n"
@@ -399,7 +400,7 @@ START_TEST(test_full_file)
 	ck_assert(c.pcts[0] == 50 && c.pcts[1] == 99.9 && c.pcts[2] == 100);
 	ck_assert_int_eq(c.limit, 0);
 	ck_assert_str_eq(c.output, "out.json");
-	ck_assert(c.on_signal);
+	ck_assert(!c.on_signal);
 	ck_assert_str_eq(c.endpoint, "off");
 	ck_assert_str_eq(c.query, "ipc:///tmp/q");
 	ck_assert_int_eq(c.publish_interval_ms, 1000);
@@ -742,7 +743,7 @@ START_TEST(test_null_values)
 	ck_assert_uint_eq(c.scripts.n, 0); /* null empties a list */
 	ck_assert_int_eq(nwarn, 2);
 	check_warn(0, "%s:4:13: report.on_signal: expected true or false, got null; "
-		   "using false", p);
+		   "using true", p);
 	check_warn(1, "%s:5:11: report.output: expected a non-empty string, got null; "
 		   "using stderr", p);
 	hpi_config_fini(&c);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_guard.c - the life of a guard: one at a time, report at end, at
  * exit(), on timeout, on a signal, and what a fork child does.

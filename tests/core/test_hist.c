@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hist.c - the histogram behind every percentile in a report. */
 #include "config.h"
 

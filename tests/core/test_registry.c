@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_registry.c - the plugin registry: the built-in timing plugin, the
  * loader for external .so plugins (the real examples/plugin/slowest.so and

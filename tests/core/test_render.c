@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_render.c - the table and JSON formats, byte for byte, on small fixed
  * snapshots; and the JSON read back by jansson for strings that need every

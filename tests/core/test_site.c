@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_site.c - the site registry: the labels a report shows, ids handed
  * out once per site, and no id lost or shared when threads race.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_snapshot.c - the snapshot model: what plugins write is what
  * reporters read, cell types follow units, columns may come after rows,

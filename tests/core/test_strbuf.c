@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_strbuf.c - the growable string: appends, growth, printf, what is
  * kept when memory runs out, and JSON string escaping byte for byte.

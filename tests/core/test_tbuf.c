@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_tbuf.c - per-thread buffers and the collector, through the real
  * guard: every call counted exactly, or counted as dropped.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_warn.c - warnings are one "[hotpath] " line on stderr, never longer
  * than 1 KiB; error codes have text and names.

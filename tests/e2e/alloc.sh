@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # alloc.sh - examples/alloc's allocation sections as a user reads them:
 # linked with libhotpath-alloc, and the same program unmodified under
 # `hotpath run --alloc`; cumulative and self; the warnings; C++ new/delete.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # auto.sh - examples/auto/calc, a four-file calculator built with
 # -finstrument-functions and no HP_MEASURE: every function is in the
 # report under <file stem>::<function>, with exact call counts, its file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A plugin built for a future plugin ABI: hotpath must refuse it by name. */
 #include <hotpath/plugin.h>
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # basic.sh - examples/basic's report as a user reads it: the table on
 # stderr, JSON and pretty JSON, a file, the row limit.
 . "$top_srcdir/tests/e2e/lib.sh"

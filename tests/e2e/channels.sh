@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # channels.sh - examples/pipeline: the Channels table counts every message
 # of both stages, the raw channel's log holds the formatter's text, and the
 # same source built without -DHOTPATH is a plain channel program with the

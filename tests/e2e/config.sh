@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # config.sh - bad input in hotpath.yaml and HOTPATH_* each gets one
 # [hotpath] line naming file:line:column and the key, and the program runs
 # on with the defaults (or, with strict: true, unprofiled).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # cpu.sh - the CPU sampler (docs/cpu.md) on examples/cpu_burn: burn30 and
 # burn70 (unmarked, -O2, no frame pointers) share the burner thread's CPU
 # 30/70 within 3 points, sleeper gets no sample, the stacks come through

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # disabled.sh - without -DHOTPATH, examples/basic.c compiles to exactly the
 # machine code of the same file with the instrumentation lines removed, and
 # the object has no hp_ symbol.

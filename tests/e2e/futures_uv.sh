@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # futures_uv.sh - examples/futures_uv: libuv work requests and timers show
 # in the Futures table with exact counts; skipped when libuv was not found.
 . "$top_srcdir/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # header.sh - hotpath.h compiles without warnings as C99, C11 and C++11
 # (-Wall -Wextra -pedantic), enabled and disabled, and the scope macros
 # measure in C++ too.

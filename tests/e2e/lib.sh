@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - helpers for the end-to-end tests: run the real programs, read
 # what a user reads.  Sourced; needs top_srcdir and top_builddir.
 set -u

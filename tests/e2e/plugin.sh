@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # plugin.sh - the external example plugin (examples/plugin/slowest.c) is
 # dlopen'ed from plugins.load and its section shows in the table and JSON.
 . "$top_srcdir/tests/e2e/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # threads.sh - 8 threads x 1,000,000 measured calls: the report counts
 # every one of them (or says how many were dropped), and the threads, all
 # gone by report time, keep their data.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_query.c - the query handler (wire.c) on any bytes: every input
  * must get one JSON object back, and nothing may crash or leak.  Built two

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fixture.c - the fixed report of the Lua tests: a small program's
  * functions, allocations and slowest calls, with every unit, empty cells,

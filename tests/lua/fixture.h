@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fixture.h - the fixed report the Lua tests run scripts on (fixture.c).
  */

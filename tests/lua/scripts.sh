@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # scripts.sh - Lua reporters in a profiled program, as a user runs them:
 # examples/basic with HOTPATH_SCRIPTS and hotpath.yaml's report.scripts.
 # The built-in table and the script's output both print; a failing or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lua.c - the Lua host (core/lua.c): finding a script, the exact
  * message of each way a script can go wrong (syntax error, runtime error,

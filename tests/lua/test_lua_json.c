@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lua_json.c - JSON text to Lua values (core/lua_json.c): every kind
  * of value, escapes, integers against floats, and the exact reason and

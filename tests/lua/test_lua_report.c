@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_lua_report.c - what a reporter reads (core/lua_report.c and the
  * built-in hotpath module): the report table's every value and type, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_scripts.c - the bundled reporters in scripts/, each one's exact
  * output on the fixed report: csv.lua, json_file.lua, markdown.lua,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_channels.c - the channels plugin through hp_chan and the probe:
  * exact counts under 4 producers and 4 consumers, every message's delay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_futures.c - the futures and streams plugins through their probes:
  * exact counts when 4 threads create calls and 4 other threads poll and

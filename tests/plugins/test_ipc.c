@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ipc.c - the channel adapters of hotpath/ipc.h: length-prefixed
  * messages over a socketpair and a POSIX message queue, counted exactly,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_locks.c - the locks plugin through the real wrappers: exact counts,
  * a 10 ms hold seen as a wait by the thread behind it, read-write locks,

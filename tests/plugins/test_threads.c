@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_threads.c - the threads plugin: a thread that spins for 500 ms of
  * CPU shows that CPU time within 5 % of getrusage(RUSAGE_THREAD), alive at

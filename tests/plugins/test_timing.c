@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_timing.c - the timing plugin's section, fed events directly through
  * its ops table as the collector would.

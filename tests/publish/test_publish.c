@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_publish.c - the wire protocol's query side (docs/wire.md): what a
  * request may look like, the exact replies, that no input bytes crash the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # wire.sh - live metrics as a subscriber reads them (docs/wire.md):
 # examples/live publishing on endpoints of its own (ipc:// in the test's
 # folder, one loopback port), read with `hotpath dump`, `hotpath query` and

@@ -1,0 +1,81 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# flame.sh - `hotpath report --format folded|svg` on a hand-written report
+# (fixtures/stacks.json): the folded stacks byte for byte, the CPU
+# sampler's section, the SVG's frames (nesting, names cut to width,
+# escapes, nothing fetched from the network), and reports with nothing to
+# draw.
+. "$top_srcdir/tests/e2e/lib.sh"
+H="$top_builddir/hotpath"
+F="$top_srcdir/tests/console/fixtures"
+
+run() {
+	"$H" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+}
+
+# ---- folded
+run report --format folded "$F/stacks.json"
+check "folded: exits 0" eq "$rc" 0
+check "folded: byte for byte" cmp -s "$TMP/out" "$F/expected-folded.txt"
+check "folded: nothing on stderr" [ ! -s "$TMP/err" ]
+run report -f folded -o "$TMP/f.txt" "$F/stacks.json"
+check "folded: --output" cmp -s "$TMP/f.txt" "$F/expected-folded.txt"
+check "folded: the values add up to the graph's total" \
+	eq "$(awk '{ s += $NF } END { print s }' "$TMP/f.txt")" 84450
+run report --format folded --stacks cpu "$F/stacks.json"
+check "folded --stacks cpu: the sampler's section" eq "$(cat "$TMP/out")" \
+"main 2000000
+main;compute 30000000
+main;compute;sqrt 10000000"
+run report --format folded --stacks cpu_stacks "$F/stacks.json"
+check "folded --stacks with a section id" eq "$(wc -l <"$TMP/out")" 3
+
+run report --format folded "$F/base.json"
+check "no stacks: exits 2" eq "$rc" 2
+check "no stacks: says so" eq "$(cat "$TMP/err")" \
+	"hotpath: $F/base.json: no section \"stacks\" to draw (a report has one when it was written by a hotpath with the call tree)"
+check "no stacks: nothing on stdout" [ ! -s "$TMP/out" ]
+run report --format svg --stacks functions "$F/stacks.json"
+check "a section without stack/self: exits 2" eq "$rc" 2
+check "a section without stack/self: says so" eq "$(cat "$TMP/err")" \
+	"hotpath: $F/stacks.json: section \"functions\" has no text column \"stack\" and integer column \"self\""
+run report --format flames "$F/stacks.json"
+check "unknown format: usage error names the formats" \
+	has_re "$TMP/err" "expected table, json, json-pretty, folded or svg, got 'flames'"
+
+# ---- svg
+run report --format svg "$F/stacks.json"
+S="$TMP/out"
+check "svg: exits 0" eq "$rc" 0
+check "svg: an XML document" eq "$(head -n 1 "$S")" '<?xml version="1.0" encoding="UTF-8" standalone="no"?>'
+check "svg: 12 frames (all and 11 with time; the path with no self time left out)" \
+	eq "$(grep -c '^<g class="f"' "$S")" 12
+check "svg: no network (no href, src or url())" eq "$(grep -cE 'href|src=|url\(' "$S")" 0
+check "svg: the script is inline" has_re "$S" '^hpFlame\(document.documentElement\);$'
+check "svg: names are XML-escaped" \
+	has_re "$S" 'data-n="eval::&lt;b&gt;&amp;&quot;x&quot; y&#39;z&lt;/script&gt;"'
+check "svg: no raw markup from a label" eq "$(grep -c '<b>' "$S")" 0
+check "svg: a control character in a label is a space" has_re "$S" 'data-n="io::read line"'
+check "svg: tooltip with time and share" \
+	has_re "$S" '<title>parser::parse_expr: 45\.00µs, 53\.29% \(self 40\.00µs, 47\.37%; 30 calls\)</title>'
+# parse_expr's recursive call: 5000 ns of 84450 is 69.9 px, 8 characters
+check "svg: a name cut to its frame with an ellipsis" has_re "$S" 'data-d="5".*>parser:…</text></g>$'
+# x, y and width of the frame called $1 at depth $2
+geom() {
+	sed -n "s/.*data-n=\"$1\" data-d=\"$2\".*<rect x=\"\([0-9.]*\)\" y=\"\([0-9]*\)\" width=\"\([0-9.]*\)\".*/\1 \2 \3/p" "$S"
+}
+P=$(geom 'parser::parse' 3)
+E=$(geom 'parser::parse_expr' 4)
+check "svg: parse and parse_expr drawn" [ -n "$P" ] && [ -n "$E" ]
+check "svg: parse_expr inside parse's x-range, one level above" \
+	awk -v p="$P" -v e="$E" 'BEGIN { split(p, a, " "); split(e, b, " ");
+		exit !(b[1] >= a[1] && b[1] + b[3] <= a[1] + a[3] + 0.01 && b[2] == a[2] - 16) }'
+check "svg: parse is 54000 of 84450 ns wide" \
+	awk -v p="$P" 'BEGIN { split(p, a, " "); w = 1180 * 54000 / 84450; exit !(a[3] > w - 0.006 && a[3] < w + 0.006) }'
+check "svg: same module, same hue (parser::*)" \
+	eq "$(sed -n 's/.*data-n="parser::parse\(_expr\)*" data-d="[0-9]".*fill="rgb(\([0-9]*\),[0-9]*,\([0-9]*\))".*/\2 \3/p' "$S" | sort -u | wc -l)" 1
+run report --format svg --stacks cpu "$F/stacks.json"
+check "svg --stacks cpu: the sampler's frames" eq "$(grep -c '^<g class="f" data-n="\(main\|compute\|sqrt\)"' "$TMP/out")" 3
+
+finish
