@@ -659,6 +659,7 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
 		json_section(&w, hp_snapshot_section(s, i),
+			     hp_section_meta(hp_snapshot_section(s, i), "json.all") != NULL ? 0 :
 			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}
 	json_close(&w, ']');

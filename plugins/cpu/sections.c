@@ -113,6 +113,14 @@ static void sec_line(sec_work *w, size_t fn, const hpi_cpu_frame *f, uint64_t sa
 	w->lns[r].samples += samples;
 }
 
+/* A frame's name in a folded stack: ';' separates frames, so one inside
+ * a name (a C++ template argument, say) becomes ':'. */
+static void sec_frame_text(hpi_buf *b, const char *func)
+{
+	for (const char *p = func; *p; p++)
+		hpi_buf_putc(b, *p == ';' ? ':' : *p);
+}
+
 /* One stack: its frames named, root first, into the three tables. */
 static void sec_stack(sec_work *w, const prof_stack *s, size_t stamp)
 {
@@ -129,7 +137,7 @@ static void sec_stack(sec_work *w, const prof_stack *s, size_t stamp)
 			fn_row *fr = sec_fn(w, &f[k], &r);
 			if (text.len > 0)
 				hpi_buf_putc(&text, ';');
-			hpi_buf_puts(&text, f[k].func);
+			sec_frame_text(&text, f[k].func);
 			if (fr == NULL)
 				continue;
 			if (fr->stamp != stamp) { /* once per stack, recursion or not */
@@ -271,6 +279,8 @@ static void sec_stacks(const hpi_cpu_profile *p, sec_work *w, const hp_host *h,
 	h->column_add(sec, "self", "CPU", HP_UNIT_NS);
 	sec_meta(p, h, sec);
 	h->meta_set(sec, "report.limit", "5");
+	/* a saved report keeps every stack: the flame graph is drawn from it */
+	h->meta_set(sec, "json.all", "1");
 	if (w->nsts > 1)
 		qsort(w->sts, w->nsts, sizeof(*w->sts), sec_st_cmp);
 	for (size_t i = 0; i < w->nsts; i++) {

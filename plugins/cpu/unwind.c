@@ -56,6 +56,7 @@ struct hpi_cpu_unwind {
 #ifdef HAVE_LIBDW
 	Dwfl *dwfl;
 	bool attached;
+	int refreshes;        /* maps re-read for unknown addresses */
 	const hpi_cpu_sample *cur; /* the sample being unwound */
 	uint64_t sp;
 	uint64_t *out;
@@ -438,6 +439,14 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
 #ifdef HAVE_LIBDW
 	{
 		Dwfl_Module *mod = u->dwfl ? dwfl_addrmodule(u->dwfl, pc) : NULL;
+		/* an address in no module: a library dlopen'ed since the maps
+		 * were read (re-read a bounded number of times: JIT code
+		 * would otherwise re-read them for every address) */
+		if (mod == NULL && u->dwfl != NULL && u->refreshes < 16) {
+			u->refreshes++;
+			unwind_report(u);
+			mod = dwfl_addrmodule(u->dwfl, pc);
+		}
 		if (mod != NULL)
 			k = unwind_name_dwarf(u, mod, pc, f);
 	}

@@ -4,7 +4,8 @@
 # burn70 (unmarked, -O2, no frame pointers) share the burner thread's CPU
 # 30/70 within 3 points, sleeper gets no sample, the stacks come through
 # DWARF (burner_main is found above the leaf), and main's measured rounds
-# are on CPU while its naps are not.  Then the same with the ITIMER_PROF
+# are on CPU while its naps are not (under ITIMER_PROF, whose signal comes
+# at the kernel's tick and on the way out of a system call, only roughly).  Then the same with the ITIMER_PROF
 # fallback forced (collectors.cpu.method: itimer).  Statistical: the
 # tolerance is the issue's (3 points); 2 s of the burner's CPU is about
 # 2,000 samples at 999 Hz (docs/cpu.md gives the spread measured).
@@ -50,10 +51,10 @@ common() {
 		'[.sections[] | select(.id == "cpu_threads") | .rows[] | select(.name == "sleeper")] | length == 0'
 	check "$name: rounds are on CPU, naps are not" jqt "$TMP/$name.json" \
 		'[.sections[] | select(.id == "cpu_scopes") | .rows[] | {(.label): .on_cpu_percent}] | add |
-		 .["cpu_burn::round"] > 50 and .["cpu_burn::nap"] < 5'
+		 .["cpu_burn::round"] > 20 and .["cpu_burn::nap"] < 5'
 	check "$name: cpu_stacks adds up to the samples" jqt "$TMP/$name.json" \
-		'[.sections[] | select(.id == "cpu_stacks") | .rows[].samples] | add ==
-		 ([.sections[] | select(.id == "cpu") | .meta["cpu.samples"]][0] | tonumber)'
+		'([.sections[] | select(.id == "cpu") | .meta["cpu.samples"]][0] | tonumber) as $n |
+		 [.sections[] | select(.id == "cpu_stacks") | .rows[].samples] | add == $n'
 	check "$name: a stack's self is its samples times the period" jqt "$TMP/$name.json" \
 		'.sections[] | select(.id == "cpu_stacks") | (.meta["cpu.period_ns"] | tonumber) as $p |
 		 if (.meta["cpu.sampler"] | startswith("perf")) then all(.rows[]; .self == .samples * $p) else true end'
@@ -64,6 +65,8 @@ common builtin
 if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
 	check "builtin: DWARF finds burner_main above burn30 (no frame pointers)" jqt "$TMP/builtin.json" \
 		'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith("start_thread;burner_main;burn30"))] | length == 1'
+	check "builtin: rounds are mostly on CPU" jqt "$TMP/builtin.json" \
+		'[.sections[] | select(.id == "cpu_scopes") | .rows[] | select(.label == "cpu_burn::round") | .on_cpu_percent][0] > 50'
 	check "builtin: no [hotpath] line" eq "$(grep -c '^\[hotpath\]' "$TMP/builtin.json")" 0
 else
 	echo "# perf_event_open refused here: the fallback was used"
