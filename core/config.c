@@ -97,6 +97,8 @@ static const config_key config_cpu[] = {
 	S("unwind", cpu_unwind, "HOTPATH_CPU_UNWIND"),
 	I("stack_bytes", cpu_stack_bytes, 0, 65528, NULL),
 	I("limit", cpu_limit, 0, 100000, NULL),
+	END
+};
 static const config_key config_trace[] = {
 	B("enabled", trace_enabled, "HOTPATH_TRACE"),
 	I("buffer", trace_buffer, 1, 100000000, "HOTPATH_TRACE_BUFFER"),

@@ -454,6 +454,7 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
 		(*failures)++;
 	if (c->cpu_enabled && !registry_add(r, &hpi_cpu_plugin, NULL, c, "collectors.cpu"))
+		(*failures)++;
 	if (c->trace_enabled && !registry_add(r, &hpi_trace_plugin, NULL, c, "collectors.trace"))
 		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
