@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "cpu.h"
-#include "registry.h"
 
 typedef struct cpu_state {
 	const hp_host *host;
@@ -59,14 +58,21 @@ static void cpu_drain(cpu_state *st)
 	st->drained = now - st->mono0;
 }
 
+/* The settings init reads (collectors.cpu.*). */
+typedef struct cpu_opts {
+	int frequency, stack_bytes;
+	long limit;
+	const char *method, *unwind;
+} cpu_opts;
+
 /* Starts the sampler that method asks for; the sampler's description in
  * what (for the sections' meta). */
-static int cpu_start(cpu_state *st, const hpi_config *c, char *what, size_t len,
+static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 		     char **cause)
 {
-	const char *m = c->cpu_method ? c->cpu_method : "auto";
-	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->cpu_frequency,
-				.stack_bytes = st->dwarf ? (size_t)c->cpu_stack_bytes : 0,
+	const char *m = c->method;
+	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->frequency,
+				.stack_bytes = st->dwarf ? (size_t)c->stack_bytes : 0,
 				.skip_hotpath = true};
 	char *why = NULL;
 	int err = 0;
@@ -74,7 +80,7 @@ static int cpu_start(cpu_state *st, const hpi_config *c, char *what, size_t len,
 	if (strcmp(m, "perf") == 0 || strcmp(m, "auto") == 0) {
 		if ((st->perf = hpi_cpu_perf_new(&po, &err, &why)) != NULL) {
 			snprintf(what, len, "perf %s %d Hz", hpi_cpu_perf_event(st->perf),
-				 c->cpu_frequency);
+				 c->frequency);
 			return 0;
 		}
 		if (strcmp(m, "perf") == 0) {
@@ -84,50 +90,44 @@ static int cpu_start(cpu_state *st, const hpi_config *c, char *what, size_t len,
 		hpi_warn("cpu: %s; sampling with ITIMER_PROF/SIGPROF instead "
 			 "(frame-pointer stacks only)", why);
 		free(why);
-	} else if (strcmp(m, "itimer") != 0) {
-		*cause = hpi_asprintf("collectors.cpu.method: \"%s\" is not auto, perf or itimer",
-				      m);
-		return HP_EINVAL;
 	}
-	if ((st->itimer = hpi_cpu_itimer_start(c->cpu_frequency, &why)) == NULL) {
+	if ((st->itimer = hpi_cpu_itimer_start(c->frequency, &why)) == NULL) {
 		*cause = hpi_asprintf("cannot sample with ITIMER_PROF: %s", why);
 		free(why);
 		return HP_EINVAL;
 	}
-	snprintf(what, len, "itimer SIGPROF %d Hz", c->cpu_frequency);
+	snprintf(what, len, "itimer SIGPROF %d Hz", c->frequency);
 	st->dwarf = false;
 	return 0;
 }
 
 static int cpu_init(const hp_host *host, const hp_options *opts, void **state, char **cause)
 {
-	const hpi_config *c = hpi_options_config(opts);
+	cpu_opts c = {
+	    .frequency = (int)host->option_int(opts, "frequency", 999),
+	    .stack_bytes = (int)host->option_int(opts, "stack_bytes", 8192),
+	    .limit = (long)host->option_int(opts, "limit", 20),
+	    .method = host->option_text(opts, "method", "auto"),
+	    .unwind = host->option_text(opts, "unwind", "dwarf"),
+	};
 	cpu_state *st;
 	char what[64];
 	int rv;
 
-	if (c == NULL)
-		return HP_EINVAL;
-	if (c->cpu_unwind != NULL && strcmp(c->cpu_unwind, "dwarf") != 0 &&
-	    strcmp(c->cpu_unwind, "fp") != 0) {
-		*cause = hpi_asprintf("collectors.cpu.unwind: \"%s\" is not dwarf or fp",
-				      c->cpu_unwind);
-		return HP_EINVAL;
-	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return HP_ENOMEM;
 	st->host = host;
 #ifdef HAVE_LIBDW
-	st->dwarf = c->cpu_unwind == NULL || strcmp(c->cpu_unwind, "dwarf") == 0;
+	st->dwarf = strcmp(c.unwind, "dwarf") == 0;
 #endif
-	if ((rv = cpu_start(st, c, what, sizeof(what), cause)) != 0) {
+	if ((rv = cpu_start(st, &c, what, sizeof(what), cause)) != 0) {
 		free(st);
 		return rv;
 	}
 	st->unwind = hpi_cpu_unwind_new(getpid());
 	st->prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
-	    .period_ns = 1000000000u / (uint64_t)c->cpu_frequency,
-	    .limit = c->cpu_limit, .method = what, .unwind = st->dwarf ? "dwarf" : "fp",
+	    .period_ns = 1000000000u / (uint64_t)c.frequency,
+	    .limit = c.limit, .method = what, .unwind = st->dwarf ? "dwarf" : "fp",
 	    .pid = getpid()});
 	if (st->unwind == NULL || st->prof == NULL) {
 		hpi_cpu_perf_free(st->perf);
@@ -181,6 +181,30 @@ static void cpu_fini(void *state)
 	free(st);
 }
 
+/* collectors.cpu.* */
+static const hp_option cpu_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_CPU",
+	  .help = "Statistical CPU profiler ([cpu.md](cpu.md)): by function, stack, thread "
+		  "and measured scope." },
+	{ .key = "frequency", .type = HP_OPT_INT, .min = 1, .max = 10000, .dflt = "999",
+	  .env = "HOTPATH_CPU_FREQUENCY",
+	  .help = "Samples per second of each thread's CPU time." },
+	{ .key = "method", .type = HP_OPT_ENUM, .values = "auto|perf|itimer", .dflt = "auto",
+	  .env = "HOTPATH_CPU_METHOD",
+	  .help = "`perf_event_open`, or the `ITIMER_PROF`/`SIGPROF` fallback; `auto` falls "
+		  "back with one `[hotpath]` line." },
+	{ .key = "unwind", .type = HP_OPT_ENUM, .values = "dwarf|fp", .dflt = "dwarf",
+	  .env = "HOTPATH_CPU_UNWIND",
+	  .help = "DWARF CFI over a copy of the stack (code without frame pointers), or the "
+		  "frame-pointer chain only." },
+	{ .key = "stack_bytes", .type = HP_OPT_INT, .min = 0, .max = 65528, .dflt = "8192",
+	  .help = "User stack copied per sample for `dwarf`; deeper frames are cut." },
+	{ .key = "limit", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "20",
+	  .help = "Functions in the static report, most self samples first; 0 uses "
+		  "`report.limit`." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_cpu_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -192,4 +216,5 @@ const hp_plugin_ops hpi_cpu_plugin = {
 	.on_event = cpu_event,
 	.snapshot = cpu_snapshot,
 	.fini = cpu_fini,
+	.options = cpu_options,
 };
