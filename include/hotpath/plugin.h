@@ -65,6 +65,11 @@ typedef enum hp_event_kind {
  * same function was already open on its thread; its time is already in
  * the outer call's (docs/auto.md). */
 #define HP_SCOPE_RECURSIVE 1u
+/* HAS_DEPTH: bits 8-13 hold the call's nesting depth among measured calls
+ * on its thread, modulo 64 (HP_SCOPE_DEPTH); the timing plugin rebuilds
+ * the call tree from it (docs/calls.md). */
+#define HP_SCOPE_HAS_DEPTH 2u
+#define HP_SCOPE_DEPTH(flags) (((flags) >> 8) & 0x3fu)
 
 /* An anonymous union, which C99 lacks but GCC and Clang take in any mode. */
 #if defined(__GNUC__) && !defined(__cplusplus)
