@@ -72,11 +72,11 @@ static int locks_init(const hp_host *host, const hp_options *opts, void **state,
 	locks_state *st = calloc(1, sizeof(*st));
 
 	(void)opts;
+	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
 	if (host->size <= offsetof(hp_host, hist_free)) { /* hist_* came later */
 		free(st);
-		*cause = strdup("this hotpath has no histograms for plugins");
 		return HP_ENOTSUP;
 	}
 	st->host = host;
