@@ -129,7 +129,7 @@ int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n)
 
 int hp_guard_builder_format(hp_guard_builder *b, hp_format fmt)
 {
-	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_NONE)
+	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_HTML)
 		return HP_EINVAL;
 	b->format = fmt;
 	return 0;
@@ -479,6 +479,8 @@ static void guard_report(hp_guard *g, uint64_t elapsed)
 		hpi_render_table(&out, s, &o);
 	else if (g->cfg.format == HP_FORMAT_JSON || g->cfg.format == HP_FORMAT_JSON_PRETTY)
 		hpi_render_json(&out, s, &o, g->cfg.format == HP_FORMAT_JSON_PRETTY);
+	else if (g->cfg.format == HP_FORMAT_HTML)
+		hpi_render_html(&out, s, &o);
 	guard_write(&g->cfg, &out);
 	hpi_buf_fini(&out);
 	for (size_t i = 0; i < g->b->nreps; i++) {
