@@ -72,12 +72,14 @@ static void console_usage(FILE *f)
 	      "  -P, --panel NAME    also show the Lua panel NAME (scripts/panels/NAME.lua\n"
 	      "                      or a path); repeatable; adds to console.panels\n"
 	      "      --no-panels     show none of console.panels\n"
-	      "      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n"
-	      "  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
+	      "  -w, --timeout MS    quit, saying why, when no program has answered for\n"
+	      "                      MS milliseconds since the start (default 0: keep\n"
+	      "                      waiting; the status line says why nothing answers)\n"
+	      HPC_TLS_HELP
 	      "  -h, --help          this text\n"
 	      "\n"
 	      "Keys: ? shows them all; q quits.\n"
-	      "Exit status: 0 ok, 1 failure (no terminal), 2 usage.\n", f);
+	      "Exit status: 0 ok, 1 failure (no terminal, --timeout), 2 usage.\n", f);
 }
 
 typedef struct console_opts {
@@ -85,8 +87,9 @@ typedef struct console_opts {
 	size_t nurls;
 	const char *panels[CONSOLE_MAX_URLS];
 	size_t npanels;
-	bool no_panels, insecure;
-	const char *cacert;
+	bool no_panels;
+	uint64_t timeout_ms;   /* 0: wait for ever */
+	hpc_tls tls;
 } console_opts;
 
 /* Reads the command line; -1 after --help. */
@@ -95,8 +98,8 @@ static int console_args(int argc, char **argv, console_opts *o)
 	static const struct option longs[] = {
 		{"panel", required_argument, NULL, 'P'},
 		{"no-panels", no_argument, NULL, 'N'},
-		{"cacert", required_argument, NULL, 'C'},
-		{"insecure", no_argument, NULL, 'k'},
+		{"timeout", required_argument, NULL, 'w'},
+		HPC_TLS_LONGS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -104,7 +107,9 @@ static int console_args(int argc, char **argv, console_opts *o)
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":P:kh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":P:w:kh", longs, NULL)) != -1) {
+		if (hpc_tls_option(c, optarg, &o->tls))
+			continue;
 		switch (c) {
 		case 'P':
 			if (o->npanels == CONSOLE_MAX_URLS)
@@ -114,11 +119,10 @@ static int console_args(int argc, char **argv, console_opts *o)
 		case 'N':
 			o->no_panels = true;
 			break;
-		case 'C':
-			o->cacert = optarg;
-			break;
-		case 'k':
-			o->insecure = true;
+		case 'w':
+			if (!hpc_parse_count(optarg, &o->timeout_ms) || o->timeout_ms > 86400000)
+				return hpc_usage_error("console", "--timeout needs 0..86400000 ms, not '%s'",
+						       optarg);
 			break;
 		case 'h':
 			console_usage(stdout);
@@ -131,7 +135,7 @@ static int console_args(int argc, char **argv, console_opts *o)
 		return hpc_usage_error("console", "at most %d URLs", CONSOLE_MAX_URLS);
 	for (; optind < argc; optind++)
 		o->urls[o->nurls++] = argv[optind];
-	return 0;
+	return hpc_tls_check("console", &o->tls);
 }
 
 /* ---- stderr into the status line ----------------------------------------- */
@@ -396,7 +400,7 @@ static int console_connect(console *c, const console_opts *o, const char *dflt)
 		const char *url = o->nurls ? o->urls[i] : dflt;
 
 		hpc_model_add(&c->m, url, now);
-		if ((c->conns[i] = hpc_conn_open(url, o->cacert, o->insecure, &err)) == NULL) {
+		if ((c->conns[i] = hpc_conn_open(url, &o->tls, &err)) == NULL) {
 			console_restore_err(c);
 			hpc_usage_error("console", "%s", err);
 			free(err);
@@ -432,13 +436,36 @@ static hp_guard *console_self_profile(void)
 }
 #endif
 
-/* The loop, until q. */
-static void console_run(console *c)
+/* --timeout: true (and *why, caller frees) when no target has ever
+ * answered and the time is up. */
+static bool console_timed_out(console *c, uint64_t start, uint64_t now, uint64_t timeout_ms,
+			      char **why)
 {
-	uint64_t now;
+	hpc_target *t;
+
+	if (timeout_ms == 0 || now - start < timeout_ms * 1000000u)
+		return false;
+	for (size_t i = 0; i < c->m.ntargets; i++)
+		if (c->m.targets[i]->connected || c->m.targets[i]->last_ns != 0)
+			return false; /* it answered once: the dashboard shows the rest */
+	t = c->m.targets[0];
+	*why = t != NULL && t->problem != NULL
+		? xasprintf("console: no program answered within %llu ms: %s",
+			    (unsigned long long)timeout_ms, t->problem)
+		: xasprintf("console: no program answered at %s within %llu ms (--timeout)",
+			    t != NULL ? t->url : "?", (unsigned long long)timeout_ms);
+	return true;
+}
+
+/* The loop, until q (or --timeout: *why, caller frees). */
+static void console_run(console *c, uint64_t timeout_ms, char **why)
+{
+	uint64_t now, start = console_now();
 
 	while (!c->quit) {
 		now = console_now();
+		if (console_timed_out(c, start, now, timeout_ms, why))
+			break;
 		console_read_err(c, now);
 		console_poll_net(c, now);
 		console_poll_log(c, now);
@@ -456,6 +483,7 @@ int hpc_cmd_console(int argc, char **argv)
 	console c;
 	hpi_config cfg;
 	const char *dflt = CONSOLE_DEFAULT_URL;
+	char *why = NULL;
 	SCREEN *scr;
 	int rv;
 #ifdef HPC_SELF_PROFILE
@@ -498,7 +526,7 @@ int hpc_cmd_console(int argc, char **argv)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	hpc_view_init(&c.v, stdscr);
-	console_run(&c);
+	console_run(&c, o.timeout_ms, &why);
 	endwin();
 	delscreen(scr);
 #ifdef HPC_SELF_PROFILE
@@ -509,5 +537,10 @@ int hpc_cmd_console(int argc, char **argv)
 	hpc_panels_free(c.panels);
 	hpc_model_fini(&c.m);
 	console_restore_err(&c);
+	if (why != NULL) {
+		hpc_error("%s", why);
+		free(why);
+		return HPC_EXIT_FAIL;
+	}
 	return HPC_EXIT_OK;
 }

@@ -21,6 +21,8 @@
 
 #define DUMP_DEFAULT_URL "tcp://127.0.0.1:6770"
 #define DUMP_MAX_TOPICS 16
+#define DUMP_DEFAULT_TIMEOUT_MS 10000 /* a program says hello every second */
+#define DUMP_CHECK_MS 2000            /* the check that tells why, at most */
 
 typedef struct dump_opts {
 	const char *url;
@@ -29,9 +31,10 @@ typedef struct dump_opts {
 	uint64_t count;      /* 0 = until interrupted */
 	uint64_t timeout_ms; /* 0 = wait for ever */
 	bool raw;            /* print the topic too */
-	const char *cacert;  /* tls+: the CA that signed the program's certificate */
-	bool insecure;       /* tls+: no certificate check */
+	hpc_tls tls;         /* tls+ URLs */
 } dump_opts;
+
+static int dump_pipes; /* pipes up to the program (nng's pipe events) */
 
 /* `hotpath dump --help`. */
 static void dump_usage(FILE *f)
@@ -45,13 +48,13 @@ static void dump_usage(FILE *f)
 	      "  -t, --topic T       only messages of topic T (a section id, or hello);\n"
 	      "                      repeatable; default: every topic\n"
 	      "  -n, --count N       exit after N messages\n"
-	      "  -w, --timeout MS    fail when no message comes for MS milliseconds\n"
+	      "  -w, --timeout MS    fail, saying why, when no message comes for MS\n"
+	      "                      milliseconds (default 10000; 0 waits for ever)\n"
 	      "      --raw           print each message as sent: topic, space, JSON\n"
-	      "      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n"
-	      "  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
+	      HPC_TLS_HELP
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "Exit status: 0 ok, 1 cannot connect or timed out, 2 usage.\n", f);
+	      "Exit status: 0 ok, 1 cannot connect, TLS refused or timed out, 2 usage.\n", f);
 }
 
 /* Reads the command line into o. */
@@ -62,8 +65,7 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 		{"count", required_argument, NULL, 'n'},
 		{"timeout", required_argument, NULL, 'w'},
 		{"raw", no_argument, NULL, 'R'},
-		{"cacert", required_argument, NULL, 'C'},
-		{"insecure", no_argument, NULL, 'k'},
+		HPC_TLS_LONGS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -71,7 +73,10 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 
 	opterr = 0;
 	optind = 0;
+	o->timeout_ms = DUMP_DEFAULT_TIMEOUT_MS;
 	while ((c = getopt_long(argc, argv, ":t:n:w:kh", longs, NULL)) != -1) {
+		if (hpc_tls_option(c, optarg, &o->tls))
+			continue;
 		switch (c) {
 		case 't':
 			if (o->ntopics == DUMP_MAX_TOPICS)
@@ -85,18 +90,11 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 				return hpc_usage_error("dump", "--count needs a positive integer, not '%s'", optarg);
 			break;
 		case 'w':
-			if (!hpc_parse_count(optarg, &o->timeout_ms) || o->timeout_ms == 0 ||
-			    o->timeout_ms > 86400000)
-				return hpc_usage_error("dump", "--timeout needs 1..86400000 ms, not '%s'", optarg);
+			if (!hpc_parse_count(optarg, &o->timeout_ms) || o->timeout_ms > 86400000)
+				return hpc_usage_error("dump", "--timeout needs 0..86400000 ms, not '%s'", optarg);
 			break;
 		case 'R':
 			o->raw = true;
-			break;
-		case 'C':
-			o->cacert = optarg;
-			break;
-		case 'k':
-			o->insecure = true;
 			break;
 		case 'h':
 			dump_usage(stdout);
@@ -108,7 +106,39 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 	if (argc - optind > 1)
 		return hpc_usage_error("dump", "one URL at most");
 	o->url = optind < argc ? argv[optind] : DUMP_DEFAULT_URL;
-	return 0;
+	return hpc_tls_check("dump", &o->tls);
+}
+
+/* Pipe events: counts the pipes up, so a timeout can tell "never
+ * connected" from "connected, then silent". */
+static void dump_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	(void)p;
+	(void)arg;
+	(void)ev;
+	__atomic_add_fetch(&dump_pipes, 1, __ATOMIC_RELAXED);
+}
+
+/* Says why no message came within the timeout: nothing listening, TLS
+ * refused, or a program that connected and then said nothing. */
+static void dump_timed_out(const dump_opts *o)
+{
+	char *why = NULL;
+
+	if (__atomic_load_n(&dump_pipes, __ATOMIC_RELAXED) > 0) {
+		hpc_error("dump: no message from %s for %llu ms (--timeout)", o->url,
+			  (unsigned long long)o->timeout_ms);
+		return;
+	}
+	hpc_dial_check(o->url, &o->tls, DUMP_CHECK_MS, &why);
+	if (why != NULL)
+		hpc_error("dump: no program answered within %llu ms: %s", (unsigned long long)o->timeout_ms,
+			  why);
+	else
+		hpc_error("dump: no program answered at %s within %llu ms (--timeout; is it "
+			  "running with publish.endpoint %s?)", o->url,
+			  (unsigned long long)o->timeout_ms, o->url);
+	free(why);
 }
 
 /* Opens the SUB socket, subscribed, dialing in the background. */
@@ -135,7 +165,9 @@ static int dump_open(nng_socket *s, const dump_opts *o)
 	if (rv == 0 && o->timeout_ms)
 		rv = nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, (nng_duration)o->timeout_ms);
 	if (rv == 0)
-		rv = hpc_dial(*s, o->url, o->cacert, o->insecure);
+		rv = nng_pipe_notify(*s, NNG_PIPE_EV_ADD_POST, dump_pipe_event, NULL);
+	if (rv == 0)
+		rv = hpc_dial(*s, o->url, &o->tls);
 	if (rv != 0) {
 		hpc_error("dump: %s: %s", o->url, nng_strerror(rv));
 		nng_close(*s);
@@ -170,6 +202,18 @@ int hpc_cmd_dump(int argc, char **argv)
 
 	if ((rv = dump_args(argc, argv, &o)) != 0)
 		return rv < 0 ? HPC_EXIT_OK : rv;
+	if (hpc_is_tls(o.url)) {
+		/* a refused handshake is retried by nng for ever, in silence:
+		 * try once first, and say what TLS refused */
+		char *why = NULL;
+		if ((rv = hpc_dial_check(o.url, &o.tls, DUMP_CHECK_MS, &why)) != 0 &&
+		    why != NULL && strncmp(why, "TLS: ", 5) == 0) {
+			hpc_error("dump: %s", why);
+			free(why);
+			return HPC_EXIT_FAIL;
+		}
+		free(why);
+	}
 	if ((rv = dump_open(&s, &o)) != HPC_EXIT_OK)
 		return rv;
 	while (o.count == 0 || got < o.count) {
@@ -177,8 +221,7 @@ int hpc_cmd_dump(int argc, char **argv)
 		size_t len = 0;
 		if ((rv = nng_recv(s, &m, &len, NNG_FLAG_ALLOC)) != 0) {
 			if (rv == NNG_ETIMEDOUT)
-				hpc_error("dump: no message from %s for %llu ms", o.url,
-					  (unsigned long long)o.timeout_ms);
+				dump_timed_out(&o);
 			else
 				hpc_error("dump: %s: %s", o.url, nng_strerror(rv));
 			return HPC_EXIT_FAIL; /* no nng_close: see below */

@@ -17,28 +17,32 @@
 
 #include "console.h"
 
+#define QUERY_DEFAULT_URL "tcp://127.0.0.1:6771"
+#define QUERY_CHECK_MS 2000 /* the check that tells why, at most */
+
 /* `hotpath query --help`. */
 static void query_usage(FILE *f)
 {
-	fputs("Usage: hotpath query [OPTIONS] URL REQUEST\n"
+	fputs("Usage: hotpath query [OPTIONS] [URL] REQUEST\n"
 	      "\n"
 	      "Sends REQUEST to the query endpoint of a profiled program (its\n"
-	      "publish.query, by default tcp://127.0.0.1:6771) and prints the reply,\n"
-	      "one line of JSON. REQUEST is a JSON object such as '{\"cmd\":\"sections\"}',\n"
-	      "or a bare command name: hello, sections or snapshot (docs/wire.md).\n"
+	      "publish.query; URL defaults to " QUERY_DEFAULT_URL ") and prints the\n"
+	      "reply, one line of JSON. REQUEST is a JSON object such as\n"
+	      "'{\"cmd\":\"sections\"}', or a bare command name: hello, sections or\n"
+	      "snapshot (docs/wire.md).\n"
 	      "\n"
 	      "Options:\n"
-	      "  -w, --timeout MS    wait at most MS milliseconds for the reply (5000)\n"
-	      "      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n"
-	      "  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
+	      "  -w, --timeout MS    wait at most MS milliseconds for the reply (5000),\n"
+	      "                      then say why none came\n"
+	      HPC_TLS_HELP
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "Exit status: 0 a reply, 1 an error reply or no reply, 2 usage.\n", f);
+	      "Exit status: 0 a reply, 1 an error reply, no reply or TLS refused, 2 usage.\n", f);
 }
 
 /* Sends req and receives the reply into *rep (nng_free it). */
 static int query_run(const char *url, const char *req, uint64_t timeout_ms,
-		     const char *cacert, bool insecure, char **rep, size_t *len)
+		     const hpc_tls *tls, char **rep, size_t *len)
 {
 	nng_socket s;
 	int rv;
@@ -47,7 +51,7 @@ static int query_run(const char *url, const char *req, uint64_t timeout_ms,
 		return rv;
 	if ((rv = nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms)) == 0 &&
 	    (rv = nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms)) == 0 &&
-	    (rv = hpc_dial(s, url, cacert, insecure)) == 0 &&
+	    (rv = hpc_dial(s, url, tls)) == 0 &&
 	    (rv = nng_send(s, (void *)req, strlen(req), 0)) == 0)
 		rv = nng_recv(s, rep, len, NNG_FLAG_ALLOC);
 	/* no nng_close: nng 1.5's can wait for a busy pipe, and the command
@@ -59,15 +63,14 @@ int hpc_cmd_query(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{"timeout", required_argument, NULL, 'w'},
-		{"cacert", required_argument, NULL, 'C'},
-		{"insecure", no_argument, NULL, 'k'},
+		HPC_TLS_LONGS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	uint64_t timeout_ms = 5000;
-	const char *cacert = NULL;
-	bool insecure = false;
-	char *req, *rep = NULL;
+	hpc_tls tls = {0};
+	const char *url = QUERY_DEFAULT_URL;
+	char *req, *rep = NULL, *why = NULL;
 	size_t len = 0;
 	int c, rv;
 	bool err;
@@ -75,13 +78,9 @@ int hpc_cmd_query(int argc, char **argv)
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":w:kh", longs, NULL)) != -1) {
+		if (hpc_tls_option(c, optarg, &tls))
+			continue;
 		switch (c) {
-		case 'C':
-			cacert = optarg;
-			break;
-		case 'k':
-			insecure = true;
-			break;
 		case 'w':
 			if (!hpc_parse_count(optarg, &timeout_ms) || timeout_ms == 0 ||
 			    timeout_ms > 86400000)
@@ -94,20 +93,42 @@ int hpc_cmd_query(int argc, char **argv)
 			return hpc_bad_option("query", argv, c);
 		}
 	}
-	if (argc - optind != 2)
-		return hpc_usage_error("query", "needs URL and REQUEST");
-	if (strchr(argv[optind + 1], '{') == NULL)
-		req = xasprintf("{\"cmd\":\"%s\"}", argv[optind + 1]);
+	if (argc - optind == 2)
+		url = argv[optind++];
+	else if (argc - optind != 1)
+		return hpc_usage_error("query", "needs [URL] REQUEST");
+	else if (strstr(argv[optind], "://") != NULL)
+		return hpc_usage_error("query", "needs a REQUEST after the URL");
+	if ((rv = hpc_tls_check("query", &tls)) != 0)
+		return rv;
+	if (hpc_is_tls(url) &&
+	    hpc_dial_check(url, &tls, QUERY_CHECK_MS, &why) != 0 && why != NULL &&
+	    strncmp(why, "TLS: ", 5) == 0) {
+		/* nng retries a refused handshake in silence: say what TLS refused */
+		hpc_error("query: %s", why);
+		free(why);
+		return HPC_EXIT_FAIL;
+	}
+	free(why);
+	why = NULL;
+	if (strchr(argv[optind], '{') == NULL)
+		req = xasprintf("{\"cmd\":\"%s\"}", argv[optind]);
 	else
-		req = xstrdup(argv[optind + 1]);
-	rv = query_run(argv[optind], req, timeout_ms, cacert, insecure, &rep, &len);
+		req = xstrdup(argv[optind]);
+	rv = query_run(url, req, timeout_ms, &tls, &rep, &len);
 	free(req);
 	if (rv != 0) {
 		if (rv == NNG_ETIMEDOUT)
-			hpc_error("query: no reply from %s within %llu ms", argv[optind],
+			hpc_dial_check(url, &tls, QUERY_CHECK_MS, &why);
+		if (why != NULL)
+			hpc_error("query: no reply within %llu ms: %s",
+				  (unsigned long long)timeout_ms, why);
+		else if (rv == NNG_ETIMEDOUT)
+			hpc_error("query: no reply from %s within %llu ms (--timeout)", url,
 				  (unsigned long long)timeout_ms);
 		else
-			hpc_error("query: %s: %s", argv[optind], nng_strerror(rv));
+			hpc_error("query: %s: %s", url, nng_strerror(rv));
+		free(why);
 		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
 	}
 	err = len >= 23 && memcmp(rep, "{\"type\":\"hotpath_error\"", 23) == 0;

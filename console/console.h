@@ -43,10 +43,34 @@ int hpc_cmd_query(int argc, char **argv);
 int hpc_cmd_console(int argc, char **argv);
 /* cmd_run.c: `hotpath run [--alloc] -- PROG` */
 int hpc_cmd_run(int argc, char **argv);
-/* dial.c: dials url on s in the background (retried until the program is
- * up); tls+ URLs check the program's certificate against cacert (a PEM
- * file) unless insecure.  0 or an nng error. */
-int hpc_dial(nng_socket s, const char *url, const char *cacert, bool insecure);
+/* dial.c: the client side of TLS, from --cacert, --cert, --key,
+ * --server-name and --insecure (paths borrowed from argv). */
+typedef struct hpc_tls {
+	const char *cacert;      /* the CA (PEM) that signed the program's certificate */
+	const char *cert, *key;  /* our certificate and key (PEM), for publish.tls.ca */
+	const char *server_name; /* the name to verify; NULL: the URL's host */
+	bool insecure;           /* no certificate check at all */
+} hpc_tls;
+/* Whether url is a tls+ URL. */
+bool hpc_is_tls(const char *url);
+/* The files of t are readable and --cert/--key come together: 0, or
+ * HPC_EXIT_USAGE after saying what is wrong (as `hotpath cmd`). */
+int hpc_tls_check(const char *cmd, const hpc_tls *t);
+/* Dials url on s in the background (retried until the program is up);
+ * tls+ URLs check the program's certificate and its name (t may be NULL
+ * for plain URLs).  0 or an nng error. */
+int hpc_dial(nng_socket s, const char *url, const hpc_tls *t);
+/* One connection attempt to url, the TLS handshake included, bounded by
+ * timeout_ms: 0 when it got through, NNG_ETIMEDOUT when it could not tell,
+ * else an nng error and in *why (caller frees) what failed in words:
+ * "nothing listening at URL (...)", or "TLS: ..." naming a name mismatch,
+ * an untrusted certificate or a refused handshake. */
+int hpc_dial_check(const char *url, const hpc_tls *t, unsigned timeout_ms, char **why);
+/* getopt_long entries of the TLS options, and the parser of one
+ * (true when c was one of them). */
+#define HPC_TLS_LONGS                                             	{"cacert", required_argument, NULL, 'C'},                 	{"cert", required_argument, NULL, 0x100},                 	{"key", required_argument, NULL, 0x101},                  	{"server-name", required_argument, NULL, 0x102},          	{"insecure", no_argument, NULL, 'k'}
+bool hpc_tls_option(int c, const char *arg, hpc_tls *t);
+#define HPC_TLS_HELP                                                                   	"      --cacert FILE   tls+ URLs: the CA (PEM) that signed the program's certificate\n" 	"      --server-name NAME  tls+ URLs: the name the program's certificate must\n"  	"                      carry (default: the URL's host)\n"                         	"      --cert FILE, --key FILE  tls+ URLs: a client certificate and its key\n"   	"                      (PEM), for a program with publish.tls.ca\n"               	"  -k, --insecure      tls+ URLs: do not check the program's certificate\n"
 
 /* The console's own functions, measured by hotpath itself when built with
  * ./configure --enable-self-profile; nothing otherwise. */

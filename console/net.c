@@ -26,6 +26,7 @@
 #define NET_QUERY_MS 3000          /* a query's reply, at most */
 #define NET_QUEUE_MAX 512          /* decoded messages waiting, at most */
 #define NET_RECV_MS 100            /* the reader looks at its stop flag this often */
+#define NET_TLS_CHECK_MS 1000      /* one TLS check's connection, at most */
 
 enum { Q_IDLE, Q_SENDING, Q_RECEIVING };
 
@@ -37,11 +38,13 @@ struct hpc_conn {
 	pthread_mutex_t mu;        /* guards q */
 	hpc_msg **q;               /* decoded, waiting for the loop */
 	size_t nq;
-	const char *cacert;
-	bool insecure;
+	hpc_tls tls;               /* its paths borrowed from argv */
 	nng_socket sub;
 	int pipes;                 /* pipes up; written by nng's threads */
-	nng_stream_dialer *probe;  /* NULL for tls+ URLs: not probed */
+	nng_stream_dialer *probe;  /* NULL for tls+ URLs: checked by tls_thr */
+	pthread_t tls_thr;         /* tls+ URLs: hpc_dial_check, in the background */
+	int tls_state;             /* 0 idle, 1 checking, 2 done (written by tls_thr) */
+	char *tls_why;             /* what the last check found (NULL: nothing wrong) */
 	nng_aio *probe_aio;
 	int probe_done;            /* set by the aio's callback */
 	bool probing;
@@ -129,15 +132,28 @@ static void *net_reader(void *arg)
 	return NULL;
 }
 
+/* A tls+ URL's check, off the console's loop (a handshake takes a while). */
+static void *net_tls_check(void *arg)
+{
+	hpc_conn *c = arg;
+	char *why = NULL;
+
+	pthread_setname_np(pthread_self(), "console-tls");
+	hpc_dial_check(c->url, &c->tls, NET_TLS_CHECK_MS, &why);
+	c->tls_why = why;
+	__atomic_store_n(&c->tls_state, 2, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 /* A SUB socket dialing url, its reader thread and its probe. */
-hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char **err)
+hpc_conn *hpc_conn_open(const char *url, const hpc_tls *tls, char **err)
 {
 	hpc_conn *c = xcalloc(1, sizeof(*c));
 	int rv;
 
 	c->url = xstrdup(url);
-	c->cacert = cacert;
-	c->insecure = insecure;
+	if (tls != NULL)
+		c->tls = *tls;
 	if ((rv = nng_sub0_open(&c->sub)) == 0 &&
 	    (rv = nng_socket_set(c->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMINT, 100)) == 0 &&
@@ -145,7 +161,7 @@ hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, NET_RECV_MS)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, net_pipe_event, c)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_REM_POST, net_pipe_event, c)) == 0)
-		rv = hpc_dial(c->sub, url, cacert, insecure);
+		rv = hpc_dial(c->sub, url, &c->tls);
 	if (rv != 0) {
 		*err = xasprintf("%s: %s", url, nng_strerror(rv));
 		nng_close(c->sub);
@@ -180,6 +196,9 @@ void hpc_conn_free(hpc_conn *c)
 	}
 	/* Sockets are left to the process's end: nng 1.5's close can wait
 	 * for a busy pipe (as in `hotpath dump`).  The aios are stopped. */
+	if (c->tls_state != 0)
+		pthread_join(c->tls_thr, NULL); /* bounded: NET_TLS_CHECK_MS, twice */
+	free(c->tls_why);
 	if (c->probe_aio != NULL) {
 		nng_aio_stop(c->probe_aio);
 		nng_aio_free(c->probe_aio);
@@ -220,11 +239,36 @@ bool hpc_conn_connected(const hpc_conn *c)
 	return __atomic_load_n(&c->pipes, __ATOMIC_RELAXED) > 0;
 }
 
-/* Why nothing connects ("nothing listening ..."), or NULL; see net.h. */
+/* hpc_conn_problem for a tls+ URL: the last check's finding, a new check
+ * about once a second while not connected. */
+static const char *net_tls_problem(hpc_conn *c, uint64_t now)
+{
+	if (__atomic_load_n(&c->tls_state, __ATOMIC_ACQUIRE) == 2) {
+		pthread_join(c->tls_thr, NULL);
+		c->tls_state = 0;
+		free(c->problem);
+		c->problem = c->tls_why;
+		c->tls_why = NULL;
+	}
+	if (hpc_conn_connected(c)) {
+		free(c->problem);
+		c->problem = NULL;
+	} else if (c->tls_state == 0 && (now - c->probe_ns >= NET_PROBE_NS || c->probe_ns == 0)) {
+		c->probe_ns = now;
+		if (pthread_create(&c->tls_thr, NULL, net_tls_check, c) == 0)
+			c->tls_state = 1;
+	}
+	return c->problem;
+}
+
+/* Why nothing connects ("nothing listening ...", "TLS: ..."), or NULL;
+ * see net.h. */
 const char *hpc_conn_problem(hpc_conn *c, uint64_t now)
 {
 	int rv;
 
+	if (hpc_is_tls(c->url))
+		return net_tls_problem(c, now);
 	if (c->probe == NULL)
 		return NULL;
 	if (c->probing) {
@@ -268,7 +312,7 @@ static int net_req_open(hpc_conn *c, const char *url)
 	if ((rv = nng_req0_open(&c->req)) != 0)
 		return rv;
 	if ((rv = nng_ctx_open(&c->ctx, c->req)) != 0 ||
-	    (rv = hpc_dial(c->req, url, c->cacert, c->insecure)) != 0) {
+	    (rv = hpc_dial(c->req, url, &c->tls)) != 0) {
 		nng_close(c->req);
 		return rv;
 	}

@@ -17,7 +17,7 @@ typedef struct hpc_conn hpc_conn;
 
 /* Subscribes to every topic of url, dialing in the background.  NULL and
  * *err (caller frees) when the URL is unusable. */
-hpc_conn *hpc_conn_open(const char *url, const char *cacert, bool insecure, char **err);
+hpc_conn *hpc_conn_open(const char *url, const struct hpc_tls *tls, char **err);
 /* Closes what can be closed without waiting; NULL is a no-op. */
 void hpc_conn_free(hpc_conn *c);
 /* The next message, already decoded by the connection's reader thread,
@@ -26,8 +26,9 @@ struct hpc_msg *hpc_conn_recv(hpc_conn *c);
 /* A pipe to the publisher is up. */
 bool hpc_conn_connected(const hpc_conn *c);
 /* While not connected, checks about once a second whether anything
- * listens at the URL.  Returns "nothing listening at URL (why)" (borrowed,
- * until the next call) or NULL while it cannot tell or something listens. */
+ * listens at the URL (and for tls+ URLs, whether TLS lets us through).
+ * Returns "nothing listening at URL (why)" or "TLS: ..." (borrowed, until
+ * the next call) or NULL while it cannot tell or something listens. */
 const char *hpc_conn_problem(hpc_conn *c, uint64_t now);
 /* Sends req to query (the REQ socket is (re)opened for a new URL); a
  * request still waiting is abandoned.  0 or an nng error. */

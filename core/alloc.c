@@ -225,7 +225,7 @@ void hp__alloc_warn(const char *msg)
 /* Set in the environment, even to "0"? */
 static bool alloc_env(const char *name)
 {
-	const char *v = getenv(name);
+	const char *v = hpi_getenv(name);
 
 	return v != NULL && *v != '\0';
 }

@@ -107,7 +107,7 @@ static void clock_calibrate(void)
 /* Chooses the clock once per process. */
 static void clock_setup(void)
 {
-	const char *force = getenv("HOTPATH_CLOCK");
+	const char *force = hpi_getenv("HOTPATH_CLOCK");
 	bool tsc = clock_tsc_invariant();
 
 	if (force != NULL && strcmp(force, "monotonic") == 0)

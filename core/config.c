@@ -14,12 +14,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -88,10 +90,17 @@ static const config_key config_threads[] = {
 	END
 };
 static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
+static const config_key config_trace[] = {
+	B("enabled", trace_enabled, "HOTPATH_TRACE"),
+	I("buffer", trace_buffer, 1, 100000000, "HOTPATH_TRACE_BUFFER"),
+	S("overflow", trace_overflow, "HOTPATH_TRACE_OVERFLOW"),
+	END
+};
 static const config_key config_collectors[] = {
 	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
 	M("streams", config_streams), M("futures", config_futures),
 	M("threads", config_threads), M("locks", config_locks),
+	M("trace", config_trace),
 	END
 };
 static const config_key config_report[] = {
@@ -107,6 +116,7 @@ static const config_key config_report[] = {
 	{ .name = "script_instructions", .type = CT_LONG, .off = CONFIG_F(script_instructions),
 	  .min = 0, .max = LONG_MAX },
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
+	S("trace_output", trace_output, "HOTPATH_TRACE_OUTPUT"),
 	END
 };
 static const config_key config_tls[] = {
@@ -1226,28 +1236,38 @@ static void config_walk(config_ctx *x, const config_node *map, const config_key 
 	}
 }
 
-/* Reads file path into x->c; explicit=false makes a missing file silent. */
+/* Reads file path into x->c; explicit=false makes a missing file silent.
+ * Never blocks: a FIFO or a device other than /dev/null is refused. */
 static void config_read(config_ctx *x, const char *path, bool explicit)
 {
 	config_node *root = NULL;
-	struct stat st;
-	char got[160];
+	char got[160], *real, *slash;
+	bool is_null;
 	FILE *f;
+	int fd;
 
-	if ((f = fopen(path, "rb")) == NULL) {
+	if ((fd = hpi_open_regular(path, O_RDONLY, &is_null)) < 0) {
 		if (explicit || errno != ENOENT)
 			config_warn(x, "%s: cannot open: %s; using built-in defaults", path,
-				    strerror(errno));
+				    errno == EINVAL ? "not a regular file" : strerror(errno));
 		return;
 	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if ((f = fdopen(fd, "rb")) == NULL) {
 		config_warn(x, "%s: cannot open: %s; using built-in defaults", path,
-			    strerror(EISDIR));
-		fclose(f);
+			    strerror(errno));
+		close(fd);
 		return;
 	}
 	x->file = path;
 	x->c->path = strdup(path);
+	/* plugins and scripts the file names by a relative path are found
+	 * next to it, wherever the program runs */
+	if ((real = realpath(path, NULL)) != NULL && (slash = strrchr(real, '/')) != NULL) {
+		*(slash == real ? slash + 1 : slash) = '\0';
+		x->c->dir = real;
+	} else {
+		free(real);
+	}
 	if (config_parse(x, f, &root) == 0 && root != NULL && !root->null) {
 		if (root->kind == CN_MAP) {
 			config_walk(x, root, config_top, "");
@@ -1259,6 +1279,39 @@ static void config_read(config_ctx *x, const char *path, bool explicit)
 	}
 	config_node_free(root);
 	fclose(f);
+}
+
+/* The per-user file: $XDG_CONFIG_HOME/hotpath/hotpath.yaml, else
+ * ~/.config/hotpath/hotpath.yaml; malloc'ed, or NULL. */
+static char *config_user_file(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg != NULL && xdg[0] == '/')
+		return hpi_asprintf("%s/hotpath/hotpath.yaml", xdg);
+	if (home != NULL && home[0] == '/')
+		return hpi_asprintf("%s/.config/hotpath/hotpath.yaml", home);
+	return NULL;
+}
+
+/* Reads a file found by default (not named by the user) if it exists and
+ * is trusted (docs/config.md); true when it was read. */
+static bool config_read_found(config_ctx *x, const char *path)
+{
+	char *why = NULL;
+	int rv;
+
+	if (access(path, F_OK) != 0)
+		return false;
+	if ((rv = hpi_trust_file(path, HPI_TRUST_NO_GROUP, &why)) != 0) {
+		if (rv != HP_ENOENT)
+			hpi_warn("%s: ignored, %s (docs/config.md, \"Which file\")", path,
+				 why ? why : "not trusted");
+		free(why);
+		return false;
+	}
+	config_read(x, path, false);
+	return true;
 }
 
 /* ---- environment --------------------------------------------------------- */
@@ -1291,7 +1344,7 @@ static void config_env_list(config_ctx *x, const config_key *k, const char *var,
 /* Applies variable var to k when it is set and not empty. */
 static void config_env_key(config_ctx *x, const config_key *k, const char *var)
 {
-	const char *s = getenv(var);
+	const char *s = hpi_getenv(var);
 
 	if (s == NULL || *s == '\0')
 		return;
@@ -1342,6 +1395,9 @@ void hpi_config_defaults(hpi_config *c)
 	c->threads_interval_ms = 250;
 	c->threads_limit = 5;
 	c->locks_enabled = true;
+	c->trace_buffer = 1000000;
+	c->trace_overflow = strdup("ring");
+	c->trace_output = strdup("trace.json");
 	c->format = HP_FORMAT_TABLE;
 	c->pcts[0] = 95;
 	c->npcts = 1;
@@ -1359,15 +1415,21 @@ void hpi_config_defaults(hpi_config *c)
 int hpi_config_load(hpi_config *c, const char *path)
 {
 	config_ctx x = { .c = c };
-	const char *env = getenv("HOTPATH_CONFIG");
+	const char *env = hpi_getenv("HOTPATH_CONFIG");
+	char *user;
 
 	hpi_config_defaults(c);
 	if (path == NULL && env != NULL && *env != '\0')
 		path = env;
-	if (path != NULL)
+	if (path != NULL) {
 		config_read(&x, path, true);
-	else
-		config_read(&x, "hotpath.yaml", false);
+	} else if (hpi_secure()) {
+		hpi_secure_note(); /* no file the user could have written */
+	} else if (!config_read_found(&x, "hotpath.yaml")) {
+		if ((user = config_user_file()) != NULL)
+			config_read_found(&x, user);
+		free(user);
+	}
 	x.file = NULL;
 	config_env_walk(&x, config_top, "HOTPATH");
 	return x.problems > 0 && c->strict ? HP_EINVAL : 0;
@@ -1381,7 +1443,10 @@ void hpi_config_fini(hpi_config *c)
 	if (c == NULL)
 		return;
 	free(c->path);
+	free(c->dir);
 	free(c->output);
+	free(c->trace_overflow);
+	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);
 	free(c->tls_cert);

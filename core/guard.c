@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -194,7 +195,7 @@ int hp_guard_builder_script(hp_guard_builder *b, const char *path)
  * as in config.c). */
 static bool guard_env(const char *alias, const char *canonical)
 {
-	const char *a = getenv(alias), *c = getenv(canonical);
+	const char *a = hpi_getenv(alias), *c = hpi_getenv(canonical);
 
 	return (a != NULL && *a != '\0') || (c != NULL && *c != '\0');
 }
@@ -413,33 +414,71 @@ static const char *guard_program(void)
 	return strncmp(p, "lt-", 3) == 0 ? p + 3 : p;
 }
 
-/* Writes the rendered report where report.output says. */
+/* Writes all of p[0..n) to fd; false with errno on failure. */
+static bool guard_write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (w == 0) {
+			errno = EIO;
+			return false;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* Writes the rendered report where report.output says.  Never blocks on a
+ * FIFO, and never loses it: when the file cannot be opened or written, the
+ * whole report goes to stderr. */
 static void guard_write(const hpi_config *c, const hpi_buf *out)
 {
-	FILE *f = stderr;
-	bool close_it = false;
+	char name[160];
+	bool is_null;
+	int fd, err;
 
 	if (out->data == NULL || out->len == 0)
 		return;
-	if (c->output && strcmp(c->output, "stdout") == 0) {
-		f = stdout;
-	} else if (c->output && strcmp(c->output, "stderr") != 0) {
-		if ((f = fopen(c->output, "w")) == NULL) {
-			hpi_warn("report.output: cannot write \"%s\": %s; report goes to stderr",
-				 c->output, strerror(errno));
-			f = stderr;
-		} else {
-			close_it = true;
-		}
+	if (c->output == NULL || strcmp(c->output, "stderr") == 0) {
+		guard_write_all(STDERR_FILENO, out->data, out->len);
+		return;
 	}
-	fwrite(out->data, 1, out->len, f);
-	if (close_it) {
-		if (fclose(f) != 0)
-			hpi_warn("report.output: writing \"%s\" failed: %s", c->output,
-				 strerror(errno));
+	if (strcmp(c->output, "stdout") == 0) {
+		/* through stdio, so that it follows what the program printed */
+		if (fwrite(out->data, 1, out->len, stdout) == out->len && fflush(stdout) == 0)
+			return;
+		hpi_warn("report.output: writing stdout failed: %s; the report goes to stderr",
+			 strerror(errno));
+		clearerr(stdout);
+		guard_write_all(STDERR_FILENO, out->data, out->len);
+		return;
+	}
+	hpi_term_str(name, sizeof name, c->output);
+	if ((fd = hpi_open_regular(c->output, O_WRONLY | O_CREAT | O_TRUNC, &is_null)) < 0) {
+		hpi_warn("report.output: cannot write \"%s\": %s; the report goes to stderr", name,
+			 errno == EINVAL ? "not a regular file (a FIFO or socket would block)" :
+			 strerror(errno));
+		guard_write_all(STDERR_FILENO, out->data, out->len);
+		return;
+	}
+	if (!guard_write_all(fd, out->data, out->len)) {
+		err = errno;
+		close(fd);
+	} else if (close(fd) != 0) {
+		err = errno;
 	} else {
-		fflush(f);
+		return;
 	}
+	hpi_warn("report.output: writing \"%s\" failed: %s; the whole report goes to stderr",
+		 name, strerror(err));
+	guard_write_all(STDERR_FILENO, out->data, out->len);
 }
 
 /* Sets the report-wide facts of a snapshot. */
@@ -460,6 +499,33 @@ static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
 	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
 }
 
+/* Renders the built-in format into out.  Memory running out mid-way gives
+ * a smaller report (no logs) or none, never a truncated one, and says so. */
+static void guard_render(const hpi_config *c, const hp_snapshot *s, hpi_render_opts *o,
+			 hpi_buf *out)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		hpi_buf_init(out);
+		if (c->format == HP_FORMAT_TABLE)
+			hpi_render_table(out, s, o);
+		else if (c->format == HP_FORMAT_JSON || c->format == HP_FORMAT_JSON_PRETTY)
+			hpi_render_json(out, s, o, c->format == HP_FORMAT_JSON_PRETTY);
+		else if (c->format == HP_FORMAT_HTML)
+			hpi_render_html(out, s, o);
+		if (!out->failed)
+			return;
+		hpi_buf_fini(out);
+		if (tries == 0 && c->format != HP_FORMAT_TABLE) {
+			hpi_warn("out of memory while rendering the report: writing it without "
+				 "the rows' logs");
+			o->no_logs = true;
+			continue;
+		}
+		hpi_warn("out of memory while rendering the report: no report written");
+		return;
+	}
+}
+
 /* Final snapshot, built-in format, every C reporter, then the Lua ones. */
 static void guard_report(hp_guard *g, uint64_t elapsed)
 {
@@ -474,15 +540,10 @@ static void guard_report(hp_guard *g, uint64_t elapsed)
 	}
 	guard_meta(g, s, elapsed);
 	hpi_registry_snapshot(g->reg, s);
-	hpi_buf_init(&out);
-	if (g->cfg.format == HP_FORMAT_TABLE)
-		hpi_render_table(&out, s, &o);
-	else if (g->cfg.format == HP_FORMAT_JSON || g->cfg.format == HP_FORMAT_JSON_PRETTY)
-		hpi_render_json(&out, s, &o, g->cfg.format == HP_FORMAT_JSON_PRETTY);
-	else if (g->cfg.format == HP_FORMAT_HTML)
-		hpi_render_html(&out, s, &o);
+	guard_render(&g->cfg, s, &o, &out);
 	guard_write(&g->cfg, &out);
 	hpi_buf_fini(&out);
+	o.no_logs = false;
 	for (size_t i = 0; i < g->b->nreps; i++) {
 		char *cause = NULL;
 		const hp_reporter *r = g->b->reps[i].r;

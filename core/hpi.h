@@ -31,6 +31,36 @@ void hpi_warn_set_sink(hpi_warn_sink sink, void *data);
 /* printf into a new malloc'ed string; NULL when out of memory. */
 char *hpi_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- trust.c: what hotpath believes (docs/security.md) ------------------ */
+
+/* Whether this is a secure-execution process (getauxval(AT_SECURE):
+ * setuid, setgid, file capabilities). */
+bool hpi_secure(void);
+/* Tests: 1 or 0 forces hpi_secure's answer, -1 asks the kernel again. */
+void hpi_secure_force(int on);
+/* In a secure-execution process, says once why settings are ignored. */
+void hpi_secure_note(void);
+/* getenv, except NULL for HOTPATH_* in a secure-execution process (said
+ * once).  Every HOTPATH_* variable is read through it. */
+const char *hpi_getenv(const char *name);
+#define HPI_TRUST_NO_GROUP 1u /* the file's group may not write it either */
+/* 0 when hotpath may obey or run the file at path: owned by the user (the
+ * effective user in secure execution) or root, not writable by others (nor
+ * by its group with HPI_TRUST_NO_GROUP or in secure execution), nor is its
+ * folder (every folder up to / in secure execution, where relative paths
+ * are refused too).  Else HP_ENOENT or HP_EINVAL with a malloc'ed *why
+ * (caller frees). */
+int hpi_trust_file(const char *path, unsigned flags, char **why);
+/* 0 when path is an ELF shared object of this word size whose dynamic
+ * symbol table defines sym; read without loading it (no constructor runs).
+ * Else HP_ENOENT or HP_EINVAL with a malloc'ed *why. */
+int hpi_trust_elf(const char *path, const char *sym, char **why);
+/* open(2) that never blocks on a FIFO: a regular file, /dev/null (*is_null
+ * set), for writing any character device or the program's own stdout or
+ * stderr; anything else fails with errno EINVAL (EISDIR for a folder).
+ * Returns a blocking close-on-exec descriptor, or -1 with errno. */
+int hpi_open_regular(const char *path, int flags, bool *is_null);
+
 /* ---- strbuf.c: growable string ------------------------------------------ */
 
 /* data is NUL-terminated, or NULL while nothing has been appended; the
@@ -44,6 +74,9 @@ typedef struct hpi_buf {
 
 void hpi_buf_init(hpi_buf *b);
 void hpi_buf_fini(hpi_buf *b);
+/* Tests: a buffer that would grow past max bytes fails as if realloc had
+ * (an injected allocation failure); SIZE_MAX restores. */
+void hpi_buf_test_fail_above(size_t max);
 /* A decimal integer, as printf's PRId64 writes it, without printf. */
 void hpi_buf_i64(hpi_buf *b, int64_t v);
 void hpi_buf_putn_slow(hpi_buf *b, const char *s, size_t n);
@@ -83,6 +116,23 @@ void hpi_buf_xml(hpi_buf *b, const char *s);
 /* Length (1-4) of the well-formed UTF-8 sequence at s, or minus the length
  * of its ill-formed maximal subpart. */
 int hpi_utf8_len(const char *s);
+
+/* ---- term.c: the one sanitiser for text bound for a terminal ----------- */
+
+#define HPI_TERM_NEWLINE 1u /* keep '\n' */
+#define HPI_TERM_TAB 2u     /* keep '\t' */
+/* Appends s[0..n) made safe for a terminal: C0 controls, DEL and bytes that
+ * are not well-formed UTF-8 as "\x1b", C1 and bidi controls (RTLO, ...) and
+ * U+2028/9 as "<U+202E>"; the rest as is.  s NULL appends nothing. */
+void hpi_buf_term(hpi_buf *b, const char *s, size_t n, unsigned flags);
+/* Whether hpi_buf_term would copy s[0..n) unchanged (flags 0). */
+bool hpi_term_clean(const char *s, size_t n);
+/* hpi_buf_term of s[0..n) into dst (len bytes, NUL included), cut before
+ * the first character that does not fit; allocates nothing.  Returns the
+ * length written. */
+size_t hpi_term_copy(char *dst, size_t len, const char *s, size_t n, unsigned flags);
+/* hpi_term_copy of the string s ("(null)" for NULL); returns dst. */
+const char *hpi_term_str(char *dst, size_t len, const char *s);
 
 /* ---- snapshot.c: the data model every consumer reads --------------------- */
 
@@ -175,6 +225,8 @@ typedef struct hpi_render_opts {
 	size_t limit;             /* rows per section; 0 = all */
 	const double *pcts;       /* percentiles of the report */
 	size_t npcts;
+	bool no_logs;             /* JSON: leave out rows' logs (the smaller
+				   * report written when memory runs out) */
 	const char *stacks;       /* the flame graph's section: NULL = "stacks" */
 } hpi_render_opts;
 
@@ -326,6 +378,8 @@ typedef struct hpi_optnode {
 
 typedef struct hpi_config {
 	char *path;            /* the file read, or NULL */
+	char *dir;             /* its folder, absolute: relative plugins and
+				* scripts it names are found there; or NULL */
 	bool strict;
 	/* collector */
 	int drain_interval_ms; /* collector.drain_interval_ms, default 10 */
@@ -341,6 +395,9 @@ typedef struct hpi_config {
 	bool threads_enabled; int threads_interval_ms; /* true, 250 */
 	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
 	bool locks_enabled;    /* true */
+	bool trace_enabled;    /* false */
+	int trace_buffer;      /* events kept, 1000000 */
+	char *trace_overflow;  /* "ring" (keep the newest) or "stop" (the oldest) */
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
@@ -351,6 +408,7 @@ typedef struct hpi_config {
 	int script_memory_mb;  /* report.script_memory_mb, default 64 */
 	long script_instructions; /* report.script_instructions, 1e9; 0 = no cap */
 	bool on_signal;
+	char *trace_output;    /* report.trace_output, "trace.json" */
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
@@ -369,7 +427,9 @@ typedef struct hpi_config {
 void hpi_config_defaults(hpi_config *c);
 /*
  * Loads configuration: defaults, then the file (path, else $HOTPATH_CONFIG,
- * else ./hotpath.yaml if it exists), then HOTPATH_* variables.  Every
+ * else ./hotpath.yaml if it exists and is trusted, else the per-user
+ * $XDG_CONFIG_HOME/hotpath/hotpath.yaml; none in secure execution), then
+ * HOTPATH_* variables (docs/config.md).  Every
  * problem is one hpi_warn line "FILE:LINE:COL: KEY: what is wrong" and the
  * key keeps its default.  Returns 0, or HP_EINVAL when there were problems
  * and c->strict is true (c is still filled).
@@ -402,6 +462,8 @@ typedef struct hpi_lua_opts {
 	size_t memory_mb;    /* memory cap in MiB; 0 = HPI_LUA_MEMORY_MB */
 	long instructions;   /* instruction cap; 0 = none, < 0 = HPI_LUA_INSTRUCTIONS */
 	FILE *out;           /* where print() and io.write() go; NULL = stderr */
+	const char *base;    /* folder a relative script path is found in (the
+			      * configuration file's); NULL = working directory */
 } hpi_lua_opts;
 
 /*
@@ -425,8 +487,12 @@ void hpi_lua_warn(const char *name, const char *cause);
 /* Where script is: the path as given, then HP_SCRIPTDIR, then each folder of
  * $HOTPATH_SCRIPT_PATH (colon-separated); a name without ".lua" also tries
  * name.lua; an absolute path is only tried as given.  New string (caller
- * frees), or NULL when no regular file matches. */
+ * frees), or NULL when no regular file matches.  In secure execution a
+ * relative path is never tried as given. */
 char *hpi_lua_find(const char *script);
+/* hpi_lua_find, with a relative path tried in folder base (NULL: the
+ * working directory) instead of as given. */
+char *hpi_lua_find_in(const char *base, const char *script);
 /* The guard's reporters: c->scripts with their options, then extra (the
  * builder's); every failure is reported with hpi_lua_warn, never more.
  * print() goes to stdout when c->output is "stdout", else to stderr.

@@ -280,7 +280,7 @@ static int script_open_hotpath(lua_State *L)
  * $HOTPATH_SCRIPT_PATH, each as "<dir>/?.lua", then Lua's default. */
 static void script_push_path(lua_State *L, script_run *r, const char *dflt)
 {
-	const char *slash = strrchr(r->path, '/'), *sp = getenv("HOTPATH_SCRIPT_PATH"), *e;
+	const char *slash = strrchr(r->path, '/'), *sp = hpi_getenv("HOTPATH_SCRIPT_PATH"), *e;
 	luaL_Buffer b;
 
 	luaL_buffinit(L, &b);
@@ -428,16 +428,21 @@ static char *script_try(const char *dir, size_t dlen, const char *name)
 	return NULL;
 }
 
-/* The path as given, HP_SCRIPTDIR, then $HOTPATH_SCRIPT_PATH; see hpi.h. */
-char *hpi_lua_find(const char *script)
+/* The path as given (or in base), HP_SCRIPTDIR, then $HOTPATH_SCRIPT_PATH;
+ * see hpi.h. */
+char *hpi_lua_find_in(const char *base, const char *script)
 {
-	const char *sp = getenv("HOTPATH_SCRIPT_PATH"), *e;
-	char *p;
+	const char *sp = hpi_getenv("HOTPATH_SCRIPT_PATH"), *e;
+	bool own = script != NULL && script[0] != '/' && base != NULL;
+	char *p = NULL;
 
 	if (script == NULL || *script == '\0')
 		return NULL;
-	if ((p = script_try(NULL, 0, script)) != NULL || script[0] == '/')
+	if ((script[0] == '/' || !hpi_secure()) &&
+	    (p = script_try(own ? base : NULL, own ? strlen(base) : 0, script)) != NULL)
 		return p;
+	if (script[0] == '/')
+		return NULL;
 	if ((p = script_try(HP_SCRIPTDIR, strlen(HP_SCRIPTDIR), script)) != NULL)
 		return p;
 	for (; sp != NULL && *sp != '\0'; sp = *e ? e + 1 : e) {
@@ -448,13 +453,19 @@ char *hpi_lua_find(const char *script)
 	return NULL;
 }
 
+/* See hpi.h. */
+char *hpi_lua_find(const char *script)
+{
+	return hpi_lua_find_in(NULL, script);
+}
+
 /* Finds, runs and reports one script; see hpi.h. */
 int hpi_lua_report(const hp_snapshot *s, const hpi_render_opts *o, const char *script,
 		   const hpi_lua_opts *lo, char **cause)
 {
 	static const hpi_lua_opts dflt = {.instructions = -1};
 	script_run r = {.snap = s, .ro = o};
-	char *path;
+	char *path, *why = NULL, text[600];
 	lua_State *L;
 	int st;
 
@@ -463,9 +474,13 @@ int hpi_lua_report(const hp_snapshot *s, const hpi_render_opts *o, const char *s
 	r.out = lo->out != NULL ? lo->out : stderr;
 	r.cap = (lo->memory_mb ? lo->memory_mb : HPI_LUA_MEMORY_MB) << 20;
 	r.max_steps = lo->instructions < 0 ? HPI_LUA_INSTRUCTIONS : (unsigned long)lo->instructions;
-	if ((r.path = path = hpi_lua_find(script)) == NULL) {
+	if ((r.path = path = hpi_lua_find_in(lo->base, script)) == NULL) {
 		script_set(&r, HP_ENOENT, "not found", script && script[0] == '/' ? "no such file" :
 			   "searched as given, in " HP_SCRIPTDIR " and in $HOTPATH_SCRIPT_PATH");
+	} else if (hpi_trust_file(path, 0, &why) != 0) {
+		snprintf(text, sizeof text, "%s: %s", path, why ? why : "not trusted");
+		script_set(&r, HP_EINVAL, "not run", text);
+		free(why);
 	} else if ((L = lua_newstate(script_alloc, &r)) == NULL) {
 		script_set(&r, HP_ENOMEM, "error", "out of memory: cannot start Lua");
 	} else {
@@ -516,6 +531,8 @@ int hpi_lua_run_scripts(const hp_snapshot *s, const hpi_render_opts *o, const hp
 	for (i = 0; i < n; i++) {
 		name = i < c->scripts.n ? c->scripts.v[i] : extra[i - c->scripts.n];
 		lo.options = i < c->scripts.n && c->scripts.opts ? c->scripts.opts[i] : NULL;
+		lo.base = i < c->scripts.n && c->scripts.origin != NULL &&
+			  c->scripts.origin[i].file != NULL ? c->dir : NULL;
 		cause = NULL;
 		if (hpi_lua_report(s, o, name, &lo, &cause) != 0) {
 			hpi_lua_warn(name, cause);

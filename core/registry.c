@@ -62,6 +62,11 @@ void hpi_host_freeze(uint64_t elapsed_ns)
 	host_frozen_ns = elapsed_ns ? elapsed_ns : 1;
 }
 
+bool hpi_host_final(void)
+{
+	return host_frozen_ns != 0;
+}
+
 static const double *host_percentiles(size_t *n)
 {
 	*n = host_npcts;
@@ -215,6 +220,32 @@ static char *registry_check(const hp_plugin_ops *ops)
 	return NULL;
 }
 
+/* The built-in plugins, whose names no loaded plugin may take. */
+static const hp_plugin_ops *const registry_builtins[] = {
+	&hpi_timing_plugin, &hpi_alloc_plugin, &hpi_threads_plugin, &hpi_locks_plugin,
+	&hpi_channels_plugin, &hpi_streams_plugin, &hpi_futures_plugin,
+};
+
+/* Whether a built-in plugin is called name. */
+static bool registry_builtin(const char *name)
+{
+	for (size_t i = 0; i < sizeof registry_builtins / sizeof *registry_builtins; i++)
+		if (strcmp(registry_builtins[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Whether a plugin called name is built in or already loaded. */
+static bool registry_taken(const hpi_registry *r, const char *name)
+{
+	if (registry_builtin(name))
+		return true;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->plugins[i]->ops.name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Adds a checked plugin and runs its init; false when init refused. */
 static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
 			 const hpi_config *c, const char *where)
@@ -255,22 +286,58 @@ static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
 	return true;
 }
 
-/* Resolves a plugin name to a path that exists; malloc'ed, or NULL. */
-static char *registry_find(const hpi_config *c, const char *name)
+/* dir/name, or name itself when dir is NULL or name is absolute; malloc'ed. */
+static char *registry_join(const char *dir, const char *name, const char *suffix)
+{
+	if (dir == NULL || name[0] == '/')
+		return hpi_asprintf("%s%s", name, suffix);
+	return hpi_asprintf("%s/%s%s", dir, name, suffix);
+}
+
+/* Resolves a plugin name to a path that exists; malloc'ed, or NULL.  A
+ * relative path or folder that a configuration file names is relative to
+ * that file's folder, never to the working directory. */
+static char *registry_find(const hpi_config *c, const char *name, const hpi_origin *o)
 {
 	const char *builtin_dir = HP_PLUGINDIR;
-	char *p;
+	char *p, *dir;
 
-	if (strchr(name, '/') != NULL)
-		return access(name, F_OK) == 0 ? strdup(name) : NULL;
+	if (strchr(name, '/') != NULL) {
+		p = registry_join(o != NULL && o->file != NULL ? c->dir : NULL, name, "");
+		if (p != NULL && access(p, F_OK) != 0) {
+			free(p);
+			p = NULL;
+		}
+		return p;
+	}
 	for (size_t i = 0; i <= c->plugin_path.n; i++) {
-		const char *dir = i < c->plugin_path.n ? c->plugin_path.v[i] : builtin_dir;
-		if ((p = hpi_asprintf("%s/%s.so", dir, name)) == NULL)
+		if (i < c->plugin_path.n)
+			dir = registry_join(c->plugin_path.origin != NULL &&
+					    c->plugin_path.origin[i].file != NULL ? c->dir : NULL,
+					    c->plugin_path.v[i], "");
+		else
+			dir = strdup(builtin_dir);
+		p = dir != NULL ? hpi_asprintf("%s/%s.so", dir, name) : NULL;
+		free(dir);
+		if (p == NULL)
 			return NULL;
 		if (access(p, F_OK) == 0)
 			return p;
 		free(p);
 	}
+	return NULL;
+}
+
+/* NULL when the file at path may be loaded: trusted (hpi_trust_file) and an
+ * ELF shared object that exports hp_plugin_entry, both read before dlopen
+ * runs any of its code; else a malloc'ed reason. */
+static char *registry_vet(const char *path)
+{
+	char *why = NULL;
+
+	if (hpi_trust_file(path, 0, &why) != 0 ||
+	    hpi_trust_elf(path, HP_PLUGIN_ENTRY, &why) != 0)
+		return why != NULL ? why : strdup("out of memory");
 	return NULL;
 }
 
@@ -299,7 +366,9 @@ static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, in
 
 	snprintf(where, sizeof(where), "%s: plugins.load[%zu]",
 		 hpi_origin_str(&c->plugin_load.origin[i], ow, sizeof(ow)), i);
-	if ((path = registry_find(c, name)) == NULL && strchr(name, '/') != NULL) {
+	if ((path = registry_find(c, name, c->plugin_load.origin ? &c->plugin_load.origin[i] :
+				  NULL)) == NULL &&
+	    strchr(name, '/') != NULL) {
 		hpi_warn("%s: cannot load plugin \"%s\": %s", where, name, strerror(ENOENT));
 		goto fail;
 	}
@@ -310,6 +379,11 @@ static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, in
 		free(dirs);
 		goto fail;
 	}
+	if ((why = registry_vet(path)) != NULL) {
+		hpi_warn("%s: plugin \"%s\" not loaded: %s: %s", where, name, path, why);
+		free(why);
+		goto fail;
+	}
 	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		hpi_warn("%s: cannot load plugin \"%s\": %s", where, name, dlerror());
 		goto fail;
@@ -317,7 +391,11 @@ static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, in
 	*(void **)&entry = dlsym(dl, HP_PLUGIN_ENTRY);
 	if (entry == NULL) {
 		why = hpi_asprintf("%s exports no %s", path, HP_PLUGIN_ENTRY);
-	} else if ((why = registry_check(ops = entry())) == NULL) {
+	} else if ((why = registry_check(ops = entry())) == NULL &&
+		   registry_taken(r, ops->name)) {
+		why = hpi_asprintf("its name \"%s\" is taken by %s plugin", ops->name,
+				   registry_builtin(ops->name) ? "a built-in" : "another");
+	} else if (why == NULL) {
 		if (registry_add(r, ops, dl, c, where)) {
 			free(path);
 			return;
@@ -374,6 +452,8 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 		(*failures)++;
 	if (c->futures_enabled &&
 	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
+		(*failures)++;
+	if (c->trace_enabled && !registry_add(r, &hpi_trace_plugin, NULL, c, "collectors.trace"))
 		(*failures)++;
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);

@@ -16,6 +16,7 @@ extern const hp_plugin_ops hpi_locks_plugin;
 extern const hp_plugin_ops hpi_channels_plugin;
 extern const hp_plugin_ops hpi_streams_plugin;
 extern const hp_plugin_ops hpi_futures_plugin;
+extern const hp_plugin_ops hpi_trace_plugin;
 
 typedef struct hpi_registry hpi_registry;
 
@@ -65,5 +66,20 @@ const hp_host *hpi_host(void);
 void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns);
 /* Freezes elapsed_ns() at the final report's wall time. */
 void hpi_host_freeze(uint64_t elapsed_ns);
+/* Whether the snapshot being taken is the final report's (frozen). */
+bool hpi_host_final(void);
+
+/*
+ * The trace plugin (plugins/trace/trace.c) with explicit settings, as its
+ * init builds it from collectors.trace: at most max_events kept, past that
+ * the newest (ring) or the oldest; the file at path (NULL: trace.json).
+ * NULL when out of memory; free with hpi_trace_plugin.fini.
+ */
+void *hpi_trace_new(size_t max_events, bool ring, const char *path);
+/*
+ * Writes its Chrome Trace Event JSON to f (pid and process name given, so
+ * tests get exact bytes).  0, or HP_ENOMEM.  Reporting thread only.
+ */
+int hpi_trace_json(void *state, FILE *f, long pid, const char *process);
 
 #endif

@@ -317,6 +317,7 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 typedef struct json_w {
 	hpi_buf *out;
 	bool pretty;
+	bool no_logs; /* hpi_render_opts.no_logs */
 	int depth;
 	bool nonempty[JSON_MAX_DEPTH + 1]; /* the container at depth has items */
 } json_w;
@@ -486,7 +487,7 @@ static void json_row(json_w *w, const hp_section *sec, size_t row, const hpi_buf
 		}
 		json_cell(w, sec, row, c);
 	}
-	if (log != NULL && hpi_section_col(sec, "log") < 0 &&
+	if (log != NULL && !w->no_logs && hpi_section_col(sec, "log") < 0 &&
 	    w->depth + 2 < JSON_MAX_DEPTH) {
 		json_key(w, "log");
 		json_rows(w, log, hp_section_nrows(log));
@@ -640,7 +641,7 @@ static void json_head(json_w *w, const hp_snapshot *s)
 void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o,
 		     bool pretty)
 {
-	json_w w = {.out = out, .pretty = pretty};
+	json_w w = {.out = out, .pretty = pretty, .no_logs = o != NULL && o->no_logs};
 	size_t i;
 
 	if (out == NULL)

@@ -35,6 +35,15 @@ void hpi_buf_fini(hpi_buf *b)
 	hpi_buf_init(b);
 }
 
+static size_t buf_fail_above = SIZE_MAX; /* tests: a bigger buffer "fails" */
+
+/* Tests: every buffer that would grow past max bytes fails as if realloc
+ * had; SIZE_MAX restores. */
+void hpi_buf_test_fail_above(size_t max)
+{
+	buf_fail_above = max;
+}
+
 /* Makes room for n more bytes plus the NUL; false (and failed set) when
  * that is impossible. */
 static bool buf_reserve(hpi_buf *b, size_t n)
@@ -54,7 +63,7 @@ static bool buf_reserve(hpi_buf *b, size_t n)
 	cap = b->cap < BUF_MIN ? BUF_MIN : b->cap;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	if ((p = realloc(b->data, cap)) == NULL) {
+	if (cap > buf_fail_above || (p = realloc(b->data, cap)) == NULL) {
 		b->failed = true;
 		return false;
 	}

@@ -4,6 +4,8 @@
  * one "[hotpath] <msg>" line on stderr, written with a single write(2) so
  * that lines from different threads never interleave, and formatted in a
  * fixed stack buffer so that warning about low memory needs no memory.
+ * Control characters, invalid UTF-8 and bidi controls in it are made
+ * visible (hpi_term_copy).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -79,12 +81,16 @@ static void warn_write(const char *line, size_t len)
 /* Prints one warning line; see hpi_warn. */
 void hpi_vwarn(const char *fmt, va_list ap)
 {
-	char line[WARN_MAX];
+	char raw[WARN_MAX], line[WARN_MAX];
 	size_t plen = sizeof(WARN_PREFIX) - 1;
 	size_t len;
 	int saved = errno;
 
-	len = warn_format(line, fmt, ap);
+	len = warn_format(raw, fmt, ap);
+	/* a value echoed from a configuration, a plugin or a script must not
+	 * reach the terminal as an escape sequence (term.c) */
+	memcpy(line, WARN_PREFIX, plen);
+	len = hpi_term_copy(line + plen, WARN_MAX - plen - 1, raw + plen, len, HPI_TERM_TAB);
 	pthread_mutex_lock(&warn_lock);
 	if (warn_sink != NULL) {
 		warn_sink(line + plen, warn_sink_data);

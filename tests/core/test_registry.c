@@ -464,20 +464,11 @@ static void make_notso(void)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* The dynamic loader's own reason, as the user sees it in the line. */
-static char *dlopen_reason(const char *path)
-{
-	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-
-	ck_assert_ptr_null(dl);
-	return strdup(dlerror());
-}
-
 START_TEST(not_a_shared_object_gives_the_loader_reason)
 {
 	hpi_config c;
 	hpi_registry *r;
-	char want[2 * PATH_MAX], *why;
+	char want[2 * PATH_MAX];
 	int fails = -1;
 
 	make_notso();
@@ -488,12 +479,10 @@ START_TEST(not_a_shared_object_gives_the_loader_reason)
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 1);
 	ck_assert_int_eq(nwarn, 1);
-	ck_assert_ptr_nonnull(why = dlopen_reason(notso));
-	ck_assert_ptr_nonnull(strstr(why, notso));
-	snprintf(want, sizeof(want), "default: plugins.load[0]: cannot load plugin \"notso\": %s",
-		 why);
+	/* refused before dlopen: its ELF header is read first */
+	snprintf(want, sizeof(want), "default: plugins.load[0]: plugin \"notso\" not loaded: "
+		 "%s: not an ELF file", notso);
 	ck_assert_str_eq(warns[0], want);
-	free(why);
 	hpi_registry_free(r);
 	hpi_config_fini(&c);
 }
@@ -522,8 +511,8 @@ START_TEST(failures_leave_the_others_running)
 				"plugin \"nosuch\": no nosuch.so in "), warns[0]);
 	ck_assert_str_eq(warns[1], "hotpath.yaml:4:9: plugins.load[1]: plugin \"" BADABI_SO
 			 "\" not loaded: built for plugin ABI 99, this hotpath speaks 1");
-	ck_assert_ptr_eq(strstr(warns[2], "hotpath.yaml:6:9: plugins.load[3]: cannot load "
-				"plugin \"notso\": "), warns[2]);
+	ck_assert_ptr_eq(strstr(warns[2], "hotpath.yaml:6:9: plugins.load[3]: plugin \"notso\" "
+				"not loaded: "), warns[2]);
 	ck_assert(hpi_registry_wants(r, HP_EV_SCOPE));
 	dispatch_all(r);
 	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());

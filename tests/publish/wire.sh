@@ -114,10 +114,10 @@ check "in use: the report follows" has_re "$TMP/err2" '^\| live::tick +\|'
 # ---- no reply, bad usage ------------------------------------------------------------------
 "$H" query --timeout 300 "ipc://$TMP/nobody" sections >"$TMP/q" 2>"$TMP/err"
 check "query nobody: exits 1" [ $? -eq 1 ]
-check "query nobody: says so" has_line "$TMP/err" "hotpath: query: no reply from ipc://$TMP/nobody within 300 ms"
+check "query nobody: says so" has_line "$TMP/err" "hotpath: query: no reply within 300 ms: nothing listening at ipc://$TMP/nobody (Connection refused)"
 "$H" dump --timeout 300 "ipc://$TMP/nobody" >"$TMP/q" 2>"$TMP/err"
 check "dump nobody: exits 1" [ $? -eq 1 ]
-check "dump nobody: says so" has_line "$TMP/err" "hotpath: dump: no message from ipc://$TMP/nobody for 300 ms"
+check "dump nobody: says so" has_line "$TMP/err" "hotpath: dump: no program answered within 300 ms: nothing listening at ipc://$TMP/nobody (Connection refused)"
 "$H" dump --count 0 >/dev/null 2>"$TMP/err"
 check "dump --count 0: usage" [ $? -eq 2 ]
 "$H" query "$Q" >/dev/null 2>"$TMP/err"
