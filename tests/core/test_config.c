@@ -291,8 +291,8 @@ START_TEST(test_file_in_cwd)
 	ck_assert_str_eq(c.path, "hotpath.yaml");
 	ck_assert_int_eq(c.limit, 7);
 	ck_assert_int_eq(nwarn, 1);
-	check_warn(0, "hotpath.yaml:3:11: report.format: expected table, json, json-pretty "
-		   "or none, got \"jsn\"; using table");
+	check_warn(0, "hotpath.yaml:3:11: report.format: expected table, json, json-pretty, "
+		   "html or none, got \"jsn\"; using table");
 	hpi_config_fini(&c);
 }
 END_TEST
