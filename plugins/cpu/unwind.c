@@ -316,7 +316,9 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	size_t n = 0;
 
 	(void)dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-	mbase = unwind_keep(u, strdup(mbase ? mbase : "?"));
+	/* libdwfl names the vDSO "[vdso: PID]" */
+	mbase = unwind_keep(u, strdup(mbase == NULL ? "?"
+				      : strncmp(mbase, "[vdso", 5) == 0 ? "[vdso]" : mbase));
 	if ((l = dwfl_module_getsrc(mod, pc)) != NULL)
 		file = dwfl_lineinfo(l, &a, &line, NULL, NULL, NULL);
 	if (cu != NULL && (ns = dwarf_getscopes(cu, pc - bias, &scopes)) > 0)
