@@ -449,7 +449,10 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
 			unwind_report(u);
 			mod = dwfl_addrmodule(u->dwfl, pc);
 		}
+		Dwarf_Addr lo = 0, hi = 0;
 		if (mod != NULL)
+			(void)dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+		if (mod != NULL && pc >= lo && pc < hi) /* never a module's "negative" offset */
 			k = unwind_name_dwarf(u, mod, pc, f);
 	}
 #endif
