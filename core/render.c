@@ -660,7 +660,8 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
 		json_section(&w, hp_snapshot_section(s, i),
-			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
+			     o != NULL && o->all_rows ? 0
+			     : render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}
 	json_close(&w, ']');
 	json_close(&w, '}');
