@@ -19,9 +19,11 @@
 
 /* Every subcommand, in the order `hotpath --help` lists them. */
 static const hpc_cmd main_cmds[] = {
+#ifdef HPC_CONSOLE
 	{"console", hpc_cmd_console, "live dashboard of running programs (ncurses)"},
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
+#endif
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},
 	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
 	{"run", hpc_cmd_run, "run a program with what profiling needs (--alloc: allocations)"},
@@ -59,6 +61,15 @@ static const hpc_cmd *main_find(const char *name)
 /* Says that name is no subcommand (or option) and shows the usage. */
 static int main_unknown(const char *name)
 {
+#ifndef HPC_CONSOLE
+	/* ./configure --disable-console: these need ncurses and jansson. */
+	if (strcmp(name, "console") == 0 || strcmp(name, "report") == 0 ||
+	    strcmp(name, "compare") == 0) {
+		fprintf(stderr, "hotpath: '%s' was left out of this build "
+				"(configured with --disable-console)\n", name);
+		return HPC_EXIT_USAGE;
+	}
+#endif
 	fprintf(stderr, "hotpath: unknown %s '%s'\n\n",
 		name[0] == '-' ? "option" : "subcommand", name);
 	main_usage(stderr);

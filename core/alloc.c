@@ -232,25 +232,34 @@ static bool alloc_env(const char *name)
 
 void hpi_alloc_configure(hpi_config *c)
 {
+	hpi_optval *on = hpi_config_opt(c, "alloc", "enabled");
+
+	if (on == NULL)
+		return;
 	/* loading libhotpath-alloc says "track": it counts as the program's
 	 * own setting, over hotpath.yaml and under HOTPATH_ALLOC */
 	if (hpi_alloc_ops_get() != NULL && !alloc_env("HOTPATH_ALLOC") &&
 	    !alloc_env("HOTPATH_COLLECTORS_ALLOC_ENABLED"))
-		c->alloc_enabled = true;
-	if (c->alloc_enabled && hpi_alloc_ops_get() == NULL)
+		on->b = true;
+	if (on->b && hpi_alloc_ops_get() == NULL) {
 		hpi_warn("collectors.alloc: libhotpath-alloc is not loaded (link with "
 			 "-lhotpath-alloc, or run under `hotpath run --alloc`); "
 			 "allocations are not tracked");
+		on->b = false; /* so the registry leaves the plugin out */
+	}
 }
 
 int hpi_alloc_start(const hpi_config *c)
 {
 	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+	const hpi_optval *on = hpi_config_opt(c, "alloc", "enabled");
+	const hpi_optval *self = hpi_config_opt(c, "alloc", "self");
+	bool track = on != NULL && on->b && ops != NULL;
 
-	__atomic_store_n(&alloc_tracking, c->alloc_enabled && ops != NULL, __ATOMIC_RELAXED);
-	if (!c->alloc_enabled || ops == NULL)
+	__atomic_store_n(&alloc_tracking, track, __ATOMIC_RELAXED);
+	if (!track)
 		return 0;
-	__atomic_store_n(&hp__alloc_self, c->alloc_self ? 1 : 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hp__alloc_self, self != NULL && self->b ? 1 : 0, __ATOMIC_RELAXED);
 	ops->reset();
 	return HP__ON_ALLOC;
 }

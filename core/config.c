@@ -30,11 +30,11 @@
 #define CONFIG_MAX_DEPTH 64         /* deeper YAML is refused */
 #define CONFIG_NOFIELD ((size_t)-1) /* accepted and checked, not stored (yet) */
 #define CONFIG_F(f) offsetof(hpi_config, f)
-#define CONFIG_AT(c, k, T) ((T *)(void *)((char *)(c) + (k)->off))
+#define CONFIG_AT(x, k, T) ((T *)(void *)((char *)config_base(x) + (k)->off))
 
 typedef enum config_type {
 	CT_MAP, CT_BOOL, CT_INT, CT_LONG, CT_STR, CT_FORMAT, CT_PCTS,
-	CT_STRV, CT_SCRIPTS, CT_OPTIONS
+	CT_STRV, CT_SCRIPTS, CT_OPTIONS, CT_ENUM, CT_COLLECTORS
 } config_type;
 
 /* One key of the schema; a table ends with a NULL name. */
@@ -47,6 +47,7 @@ typedef struct config_key {
 	const struct config_key *sub; /* CT_MAP */
 	const char *dflt;             /* shown in messages of unstored keys */
 	char sep;                     /* list separator in the environment */
+	const char *values;           /* CT_ENUM: the choices, "a|b|c" */
 } config_key;
 
 /* Schema tables, leaves first.  B/I/S/L: bool, int (min..max), string,
@@ -62,45 +63,6 @@ typedef struct config_key {
 static const config_key config_collector[] = {
 	I("drain_interval_ms", drain_interval_ms, 1, 10000, NULL),
 	I("buffer_max_mb", buffer_max_mb, 1, 65536, NULL),
-	END
-};
-static const config_key config_timing[] = {
-	B("enabled", timing_enabled, NULL),
-	I("recent_logs", timing_recent_logs, 0, 100000, "HOTPATH_RECENT_LOGS"),
-	L("include", timing_include, ',', "HOTPATH_TIMING_INCLUDE"),
-	L("exclude", timing_exclude, ',', "HOTPATH_TIMING_EXCLUDE"),
-	END
-};
-static const config_key config_alloc[] = {
-	B("enabled", alloc_enabled, "HOTPATH_ALLOC"),
-	B("self", alloc_self, "HOTPATH_ALLOC_SELF"),
-	END
-};
-static const config_key config_channels[] = {
-	B("enabled", channels_enabled, NULL),
-	I("logs_limit", channels_logs_limit, 0, 100000, "HOTPATH_LOGS_LIMIT"),
-	END
-};
-static const config_key config_futures[] = { B("enabled", futures_enabled, NULL), END };
-static const config_key config_streams[] = { B("enabled", streams_enabled, NULL), END };
-static const config_key config_threads[] = {
-	B("enabled", threads_enabled, NULL),
-	I("interval_ms", threads_interval_ms, 10, 60000, NULL),
-	I("limit", threads_limit, 0, 100000, NULL),
-	END
-};
-static const config_key config_locks[] = { B("enabled", locks_enabled, NULL), END };
-static const config_key config_trace[] = {
-	B("enabled", trace_enabled, "HOTPATH_TRACE"),
-	I("buffer", trace_buffer, 1, 100000000, "HOTPATH_TRACE_BUFFER"),
-	S("overflow", trace_overflow, "HOTPATH_TRACE_OVERFLOW"),
-	END
-};
-static const config_key config_collectors[] = {
-	M("timing", config_timing), M("alloc", config_alloc), M("channels", config_channels),
-	M("streams", config_streams), M("futures", config_futures),
-	M("threads", config_threads), M("locks", config_locks),
-	M("trace", config_trace),
 	END
 };
 static const config_key config_report[] = {
@@ -144,7 +106,8 @@ static const config_key config_console[] = {
 };
 static const config_key config_top[] = {
 	B("strict", strict, NULL), /* HOTPATH_STRICT is also its canonical name */
-	M("collector", config_collector), M("collectors", config_collectors),
+	M("collector", config_collector),
+	{ .name = "collectors", .type = CT_COLLECTORS }, /* the plugins' rows */
 	M("report", config_report), M("publish", config_publish),
 	M("plugins", config_plugins), M("console", config_console),
 	END
@@ -190,7 +153,14 @@ typedef struct config_ctx {
 	hpi_config *c;
 	const char *file; /* file being applied, for messages */
 	int problems;
+	void *base;       /* where keys' offsets point: c, or option values */
 } config_ctx;
+
+/* What the keys being applied are offsets into. */
+static void *config_base(const config_ctx *x)
+{
+	return x->base != NULL ? x->base : (void *)x->c;
+}
 
 /* Reports one problem: one hpi_warn line, counted for strict mode. */
 static void config_warn(config_ctx *x, const char *fmt, ...)
@@ -295,6 +265,35 @@ static void config_pcts_str(const double *p, size_t n, char *buf, size_t len)
 		snprintf(buf + o, len - o, "]");
 }
 
+/* Choice i of "a|b|c" into buf; false when there are fewer. */
+static bool config_choice(const char *values, long i, char *buf, size_t len)
+{
+	const char *p = values ? values : "", *e;
+
+	for (; i > 0 && (p = strchr(p, '|')) != NULL; i--)
+		p++;
+	if (p == NULL || len == 0)
+		return false;
+	e = strchr(p, '|');
+	config_fmt(buf, len, "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+	return true;
+}
+
+/* "a, b or c" from "a|b|c". */
+static void config_choices(const char *values, char *buf, size_t len)
+{
+	char one[64];
+	size_t o = 0;
+	long i, n = 1;
+
+	for (const char *p = values ? values : ""; *p; p++)
+		n += *p == '|';
+	buf[0] = '\0';
+	for (i = 0; i < n && o < len && config_choice(values, i, one, sizeof one); i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+				      i == 0 ? "" : i == n - 1 ? " or " : ", ", one);
+}
+
 /* What k expects, for "expected ...". */
 static void config_desc(const config_key *k, char *buf, size_t len)
 {
@@ -315,6 +314,9 @@ static void config_desc(const config_key *k, char *buf, size_t len)
 	case CT_FORMAT:
 		snprintf(buf, len, "table, json, json-pretty or none");
 		break;
+	case CT_ENUM:
+		config_choices(k->values, buf, len);
+		break;
 	case CT_PCTS:
 		snprintf(buf, len, "a list of percentiles");
 		break;
@@ -329,6 +331,7 @@ static void config_tail(const config_ctx *x, const config_key *k, char *buf, siz
 {
 	const hpi_config *c = x->c;
 	const char *s;
+	char one[64];
 
 	if (k->off == CONFIG_NOFIELD) {
 		snprintf(buf, len, "%s%s", k->dflt ? "using " : "ignored",
@@ -337,16 +340,21 @@ static void config_tail(const config_ctx *x, const config_key *k, char *buf, siz
 	}
 	switch (k->type) {
 	case CT_BOOL:
-		snprintf(buf, len, "using %s", *CONFIG_AT(c, k, bool) ? "true" : "false");
+		snprintf(buf, len, "using %s", *CONFIG_AT(x, k, bool) ? "true" : "false");
 		break;
 	case CT_INT:
-		snprintf(buf, len, "using %d", *CONFIG_AT(c, k, int));
+		snprintf(buf, len, "using %d", *CONFIG_AT(x, k, int));
 		break;
 	case CT_LONG:
-		snprintf(buf, len, "using %ld", *CONFIG_AT(c, k, long));
+		snprintf(buf, len, "using %ld", *CONFIG_AT(x, k, long));
+		break;
+	case CT_ENUM:
+		if (!config_choice(k->values, *CONFIG_AT(x, k, long), one, sizeof one))
+			snprintf(one, sizeof one, "?");
+		snprintf(buf, len, "using %s", one);
 		break;
 	case CT_STR:
-		s = *CONFIG_AT(c, k, char *);
+		s = *CONFIG_AT(x, k, char *);
 		snprintf(buf, len, "using %s", s ? s : "nothing");
 		break;
 	case CT_FORMAT:
@@ -449,7 +457,7 @@ static int config_set_bool(config_ctx *x, const config_key *k, const char *s,
 	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
 		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
 			if (k->off != CONFIG_NOFIELD)
-				*CONFIG_AT(x->c, k, bool) = strcasecmp(s, yes[i]) == 0;
+				*CONFIG_AT(x, k, bool) = strcasecmp(s, yes[i]) == 0;
 			return 0;
 		}
 	}
@@ -486,9 +494,9 @@ static int config_set_int(config_ctx *x, const config_key *k, const char *s,
 	if (k->off == CONFIG_NOFIELD)
 		return 0;
 	if (k->type == CT_INT)
-		*CONFIG_AT(x->c, k, int) = (int)v;
+		*CONFIG_AT(x, k, int) = (int)v;
 	else
-		*CONFIG_AT(x->c, k, long) = (long)v;
+		*CONFIG_AT(x, k, long) = (long)v;
 	return 0;
 }
 
@@ -508,7 +516,7 @@ static int config_set_str(config_ctx *x, const config_key *k, const char *s,
 		snprintf(why, len, "out of memory");
 		return -1;
 	}
-	f = CONFIG_AT(x->c, k, char *);
+	f = CONFIG_AT(x, k, char *);
 	free(*f);
 	*f = copy;
 	return 0;
@@ -528,6 +536,36 @@ static int config_set_format(config_ctx *x, const char *s, char *why, size_t len
 	}
 	config_esc(q, sizeof q, s, strlen(s));
 	snprintf(why, len, "expected table, json, json-pretty or none, got \"%s\"", q);
+	return -1;
+}
+
+/* One of k's choices, any case; stored as its index. */
+static int config_set_enum(config_ctx *x, const config_key *k, const char *s,
+			   char *why, size_t len)
+{
+	char q[128], one[64], d[256];
+	long i;
+
+	for (i = 0; config_choice(k->values, i, one, sizeof one); i++) {
+		/* an enum is a row's: its index in .i, its name in .s */
+		hpi_optval *v = (hpi_optval *)(void *)((char *)config_base(x) + k->off -
+						       offsetof(hpi_optval, i));
+		char *name;
+
+		if (strcasecmp(s, one) != 0)
+			continue;
+		if ((name = strdup(one)) == NULL) {
+			snprintf(why, len, "out of memory");
+			return -1;
+		}
+		free(v->s);
+		v->s = name;
+		v->i = i;
+		return 0;
+	}
+	config_esc(q, sizeof q, s, strlen(s));
+	config_choices(k->values, d, sizeof d);
+	config_fmt(why, len, "expected %s, got \"%s\"", d, q);
 	return -1;
 }
 
@@ -563,6 +601,9 @@ static void config_scalar(config_ctx *x, const config_key *k, const char *who, c
 		break;
 	case CT_FORMAT:
 		rv = config_set_format(x, s, why, sizeof why);
+		break;
+	case CT_ENUM:
+		rv = config_set_enum(x, k, s, why, sizeof why);
 		break;
 	case CT_PCTS:
 		rv = config_set_pcts(x, s, why, sizeof why);
@@ -645,15 +686,16 @@ static void config_strv_set(config_ctx *x, const config_key *k, hpi_strv *nv)
 		config_strv_free(nv);
 		return;
 	}
-	f = CONFIG_AT(x->c, k, hpi_strv);
+	f = CONFIG_AT(x, k, hpi_strv);
 	config_strv_free(f);
 	*f = *nv;
 }
 
 /* Sets plugins.options "plugin.key" to value (last one wins). */
-static void config_option_set(config_ctx *x, const char *plugin, const char *key,
-			      const char *value)
+static void config_option_set(config_ctx *x, const char *plugin, const config_node *knode,
+			      const config_node *val)
 {
+	const char *key = knode->text, *value = val->text;
 	hpi_config *c = x->c;
 	char *k = hpi_asprintf("%s.%s", plugin, key), *v = strdup(value);
 	size_t i;
@@ -664,6 +706,10 @@ static void config_option_set(config_ctx *x, const char *plugin, const char *key
 		if (strcmp(c->options[i].key, k) == 0) {
 			free(c->options[i].value);
 			c->options[i].value = v;
+			c->options[i].line = val->line;
+			c->options[i].col = val->col;
+			c->options[i].kline = knode->line;
+			c->options[i].kcol = knode->col;
 			free(k);
 			return;
 		}
@@ -676,7 +722,9 @@ static void config_option_set(config_ctx *x, const char *plugin, const char *key
 			goto oom;
 		c->options = no;
 	}
-	c->options[c->noptions++] = (hpi_optnode){ .key = k, .value = v };
+	c->options[c->noptions++] =
+	    (hpi_optnode){ .key = k, .value = v, .line = val->line, .col = val->col,
+			   .kline = knode->line, .kcol = knode->col };
 	return;
 oom:
 	free(k);
@@ -878,6 +926,12 @@ static int config_parse(config_ctx *x, FILE *f, config_node **root)
 
 static void config_walk(config_ctx *x, const config_node *map, const config_key *tab,
 			const char *prefix);
+static void config_value(config_ctx *x, const config_key *k, const config_node *v,
+			 const char *path);
+static void config_env_list(config_ctx *x, const config_key *k, const char *var,
+			    const char *s);
+static void config_env_walk(config_ctx *x, const config_key *tab, const char *prefix);
+static void config_env_collectors(config_ctx *x, const char *prefix);
 
 /* "FILE:LINE:COL: path" for a message about node n. */
 static void config_who(const config_ctx *x, const config_node *n, const char *path,
@@ -1153,7 +1207,7 @@ static void config_options(config_ctx *x, const config_node *map, const char *pa
 			if (!config_key_ok(x, key, npath))
 				continue;
 			if (val->kind == CN_SCALAR) {
-				config_option_set(x, name->text, key->text, val->text);
+				config_option_set(x, name->text, key, val);
 				continue;
 			}
 			config_join(kpath, sizeof kpath, npath, key->text);
@@ -1162,6 +1216,195 @@ static void config_options(config_ctx *x, const config_node *map, const char *pa
 			config_warn(x, "%s: expected a scalar, got %s; ignored", who, got);
 		}
 	}
+}
+
+/* ---- plugins' option rows ------------------------------------------------ */
+
+/* The schema key of option row r, whose value is vals[i] when the keys'
+ * base is vals. */
+static void config_row_key(const hp_option *r, size_t i, config_key *k)
+{
+	size_t at = i * sizeof(hpi_optval);
+
+	memset(k, 0, sizeof *k);
+	k->name = r->key;
+	k->alias = r->env;
+	switch (r->type) {
+	case HP_OPT_INT:
+		k->type = CT_LONG;
+		k->off = at + offsetof(hpi_optval, i);
+		k->min = r->min < LONG_MIN ? LONG_MIN : (long)r->min;
+		k->max = r->max > LONG_MAX ? LONG_MAX : (long)r->max;
+		break;
+	case HP_OPT_BOOL:
+		k->type = CT_BOOL;
+		k->off = at + offsetof(hpi_optval, b);
+		break;
+	case HP_OPT_LIST:
+		k->type = CT_STRV;
+		k->off = at + offsetof(hpi_optval, v);
+		k->sep = r->sep ? r->sep : ',';
+		break;
+	case HP_OPT_ENUM:
+		k->type = CT_ENUM;
+		k->off = at + offsetof(hpi_optval, i);
+		k->values = r->values;
+		break;
+	default: /* HP_OPT_TEXT; the registry refuses other types */
+		k->type = CT_STR;
+		k->off = at + offsetof(hpi_optval, s);
+		break;
+	}
+}
+
+/* The schema of an option table (at most HPI_MAX_OPTIONS rows), ended by a
+ * NULL name: tab has room for HPI_MAX_OPTIONS + 1 keys. */
+static void config_rows_tab(const hp_option *rows, config_key *tab)
+{
+	size_t i;
+
+	for (i = 0; rows != NULL && rows[i].key != NULL && i < HPI_MAX_OPTIONS; i++)
+		config_row_key(&rows[i], i, &tab[i]);
+	tab[i] = (config_key){ .name = NULL };
+}
+
+size_t hpi_option_count(const hp_option *rows)
+{
+	size_t n = 0;
+
+	while (rows != NULL && rows[n].key != NULL)
+		n++;
+	return n;
+}
+
+/* Rows that have values: at most HPI_MAX_OPTIONS. */
+static size_t config_nrows(const hp_option *rows)
+{
+	size_t n = hpi_option_count(rows);
+
+	return n < HPI_MAX_OPTIONS ? n : HPI_MAX_OPTIONS;
+}
+
+/* collectors: {name: {key: value}}, each name a built-in collector whose
+ * rows are the schema of its map. */
+static void config_collectors(config_ctx *x, const config_node *map, const char *prefix)
+{
+	config_key tab[HPI_MAX_OPTIONS + 1], sub;
+	char path[320], who[1024];
+	size_t i;
+	int b;
+
+	for (i = 0; i + 1 < map->nkid; i += 2) {
+		const config_node *key = map->kid[i], *val = map->kid[i + 1];
+
+		if (!config_key_ok(x, key, prefix))
+			continue;
+		config_join(path, sizeof path, prefix, key->text);
+		if ((b = hpi_builtin_find(key->text)) < 0) {
+			config_who(x, key, path, who, sizeof who);
+			config_warn(x, "%s: unknown key, ignored", who);
+			continue;
+		}
+		config_rows_tab(hpi_builtins[b]->options, tab);
+		sub = (config_key){ .name = key->text, .type = CT_MAP, .sub = tab };
+		x->base = x->c->copts[b];
+		config_value(x, &sub, val, path);
+		x->base = NULL;
+	}
+}
+
+/* Sets every value of rows to its row's default (vals is zeroed first). */
+static void config_rows_defaults(config_ctx *x, const hp_option *rows, hpi_optval *vals)
+{
+	config_key tab[HPI_MAX_OPTIONS + 1];
+
+	memset(vals, 0, config_nrows(rows) * sizeof *vals);
+	config_rows_tab(rows, tab);
+	x->base = vals;
+	for (const config_key *k = tab; k->name != NULL; k++) {
+		const char *d = rows[k - tab].dflt;
+
+		if (d == NULL)
+			continue;
+		if (k->type == CT_STRV)
+			config_env_list(x, k, NULL, d);
+		else
+			config_scalar(x, k, k->name, d);
+	}
+	x->base = NULL;
+}
+
+/* Frees what the values of rows own. */
+static void config_rows_fini(const hp_option *rows, hpi_optval *vals)
+{
+	for (size_t i = 0; i < config_nrows(rows); i++) {
+		free(vals[i].s);
+		config_strv_free(&vals[i].v);
+	}
+	memset(vals, 0, config_nrows(rows) * sizeof *vals);
+}
+
+hpi_optval *hpi_config_opt(const hpi_config *c, const char *plugin, const char *key)
+{
+	int b = hpi_builtin_find(plugin);
+	const hp_option *rows;
+
+	if (b < 0 || (rows = hpi_builtins[b]->options) == NULL)
+		return NULL;
+	for (size_t i = 0; rows[i].key != NULL && i < HPI_MAX_OPTIONS; i++)
+		if (strcmp(rows[i].key, key) == 0)
+			return (hpi_optval *)&c->copts[b][i];
+	return NULL;
+}
+
+/* "HOTPATH_<A>_<B>" in upper case into buf. */
+static void config_env_name(char *buf, size_t len, const char *a, const char *b)
+{
+	config_fmt(buf, len, "HOTPATH_%s_%s", a, b);
+	for (char *p = buf; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+}
+
+void hpi_optvals_load(const hpi_config *c, const char *plugin, const hp_option *rows,
+		      hpi_optval *vals)
+{
+	config_ctx x = { .c = (hpi_config *)c, .file = c->path };
+	config_key tab[HPI_MAX_OPTIONS + 1];
+	size_t plen = strlen(plugin);
+	char path[320], who[1024], var[160];
+
+	config_rows_defaults(&x, rows, vals);
+	config_rows_tab(rows, tab);
+	x.base = vals;
+	for (size_t i = 0; i < c->noptions; i++) {
+		const hpi_optnode *n = &c->options[i];
+		const config_key *k;
+
+		if (strncmp(n->key, plugin, plen) != 0 || n->key[plen] != '.')
+			continue;
+		for (k = tab; k->name != NULL && strcmp(k->name, n->key + plen + 1) != 0; k++)
+			;
+		/* like the file's own keys: an unknown key's place, else the value's */
+		config_fmt(path, sizeof path, "plugins.options.%s", n->key);
+		if (n->line > 0)
+			config_fmt(who, sizeof who, "%s:%d:%d: %s", c->path ? c->path : "?",
+				   k->name ? n->line : n->kline, k->name ? n->col : n->kcol, path);
+		else
+			config_fmt(who, sizeof who, "%s", path);
+		if (k->name == NULL)
+			config_warn(&x, "%s: unknown key, ignored", who);
+		else if (k->type == CT_STRV)
+			config_env_list(&x, k, NULL, n->value);
+		else
+			config_scalar(&x, k, who, n->value);
+	}
+	config_env_name(var, sizeof var, "PLUGINS_OPTIONS", plugin);
+	config_env_walk(&x, tab, var);
+}
+
+void hpi_optvals_fini(const hp_option *rows, hpi_optval *vals)
+{
+	config_rows_fini(rows, vals);
 }
 
 /* Applies value node v to key k (path names it in messages). */
@@ -1179,12 +1422,15 @@ static void config_value(config_ctx *x, const config_key *k, const config_node *
 	switch (k->type) {
 	case CT_MAP:
 	case CT_OPTIONS:
+	case CT_COLLECTORS:
 		if (v->null)
 			return;
 		if (v->kind != CN_MAP)
 			config_warn(x, "%s: expected a map; ignored", who);
 		else if (k->type == CT_MAP)
 			config_walk(x, v, k->sub, path);
+		else if (k->type == CT_COLLECTORS)
+			config_collectors(x, v, path);
 		else
 			config_options(x, v, path);
 		return;
@@ -1320,7 +1566,7 @@ static bool config_read_found(config_ctx *x, const char *path)
 static void config_env_list(config_ctx *x, const config_key *k, const char *var, const char *s)
 {
 	hpi_strv nv = { .n = 0 };
-	hpi_origin o = { .env = (char *)var };
+	hpi_origin o = { .env = (char *)var }; /* var NULL: a default */
 	const char *e;
 	size_t n;
 
@@ -1370,9 +1616,29 @@ static void config_env_walk(config_ctx *x, const config_key *tab, const char *pr
 		}
 		if (k->type == CT_OPTIONS)
 			continue;
+		if (k->type == CT_COLLECTORS) {
+			config_env_collectors(x, var);
+			continue;
+		}
 		if (k->alias != NULL)
 			config_env_key(x, k, k->alias);
 		config_env_key(x, k, var);
+	}
+}
+
+/* HOTPATH_COLLECTORS_<NAME>_<KEY> (and the rows' aliases) of every
+ * built-in collector; prefix is "HOTPATH_COLLECTORS". */
+static void config_env_collectors(config_ctx *x, const char *prefix)
+{
+	config_key tab[HPI_MAX_OPTIONS + 1], map[2];
+
+	for (int b = 0; b < HPI_NBUILTINS; b++) {
+		config_rows_tab(hpi_builtins[b]->options, tab);
+		map[0] = (config_key){ .name = hpi_builtins[b]->name, .type = CT_MAP, .sub = tab };
+		map[1] = (config_key){ .name = NULL };
+		x->base = x->c->copts[b];
+		config_env_walk(x, map, prefix);
+		x->base = NULL;
 	}
 }
 
@@ -1381,21 +1647,13 @@ static void config_env_walk(config_ctx *x, const config_key *tab, const char *pr
 /* Built-in defaults; strings are allocated (free with hpi_config_fini). */
 void hpi_config_defaults(hpi_config *c)
 {
+	config_ctx x = { .c = c };
+
 	memset(c, 0, sizeof *c);
 	c->drain_interval_ms = 10;
 	c->buffer_max_mb = 64;
-	c->timing_enabled = true;
-	c->timing_recent_logs = 50;
-	c->channels_enabled = true;
-	c->channels_logs_limit = 50;
-	c->futures_enabled = true;
-	c->streams_enabled = true;
-	c->threads_enabled = true;
-	c->threads_interval_ms = 250;
-	c->threads_limit = 5;
-	c->locks_enabled = true;
-	c->trace_buffer = 1000000;
-	c->trace_overflow = strdup("ring");
+	for (int b = 0; b < HPI_NBUILTINS; b++)
+		config_rows_defaults(&x, hpi_builtins[b]->options, c->copts[b]);
 	c->trace_output = strdup("trace.json");
 	c->format = HP_FORMAT_TABLE;
 	c->pcts[0] = 95;
@@ -1444,7 +1702,6 @@ void hpi_config_fini(hpi_config *c)
 	free(c->path);
 	free(c->dir);
 	free(c->output);
-	free(c->trace_overflow);
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);
@@ -1452,8 +1709,8 @@ void hpi_config_fini(hpi_config *c)
 	free(c->tls_key);
 	free(c->tls_ca);
 	config_strv_free(&c->scripts);
-	config_strv_free(&c->timing_include);
-	config_strv_free(&c->timing_exclude);
+	for (int b = 0; b < HPI_NBUILTINS; b++)
+		config_rows_fini(hpi_builtins[b]->options, c->copts[b]);
 	config_strv_free(&c->plugin_path);
 	config_strv_free(&c->plugin_load);
 	config_strv_free(&c->console_panels);

@@ -374,7 +374,32 @@ typedef struct hpi_strv {
 typedef struct hpi_optnode {
 	char *key;    /* "slowest.count" (dotted path under plugins.options) */
 	char *value;  /* scalar text */
+	int line, col; /* the value's place in the file (c->path), 0 when not
+			* from a file */
+	int kline, kcol; /* the key's */
 } hpi_optnode;
+
+/*
+ * The built-in collectors, in the order they are registered: hp_builtins.h
+ * (generated from HP_BUILTINS, to which every plugins/<name>/Makemodule.am
+ * adds its name) has one HPI_BUILTIN(name) line each, and the plugin's ops
+ * table is hpi_<name>_plugin.
+ */
+enum {
+#define HPI_BUILTIN(name) HPI_BUILTIN_##name,
+#include "hp_builtins.h"
+#undef HPI_BUILTIN
+	HPI_NBUILTINS
+};
+#define HPI_MAX_OPTIONS 16 /* rows of one built-in collector */
+
+/* The value of one option row; which field depends on the row's type. */
+typedef struct hpi_optval {
+	bool b;     /* HP_OPT_BOOL */
+	long i;     /* HP_OPT_INT; HP_OPT_ENUM: index of the choice */
+	char *s;    /* HP_OPT_TEXT (owned), NULL = unset */
+	hpi_strv v; /* HP_OPT_LIST */
+} hpi_optval;
 
 typedef struct hpi_config {
 	char *path;            /* the file read, or NULL */
@@ -384,20 +409,9 @@ typedef struct hpi_config {
 	/* collector */
 	int drain_interval_ms; /* collector.drain_interval_ms, default 10 */
 	int buffer_max_mb;     /* collector.buffer_max_mb per thread, default 64 */
-	/* collectors */
-	bool timing_enabled;   /* true */
-	int timing_recent_logs; /* 50 */
-	hpi_strv timing_include, timing_exclude; /* labels: globs or /regex/ */
-	bool alloc_enabled, alloc_self; /* false, false */
-	bool channels_enabled; int channels_logs_limit; /* true, 50 */
-	bool futures_enabled;  /* true */
-	bool streams_enabled;  /* true */
-	bool threads_enabled; int threads_interval_ms; /* true, 250 */
-	int threads_limit;     /* rows in the static report, 5; 0 = report.limit */
-	bool locks_enabled;    /* true */
-	bool trace_enabled;    /* false */
-	int trace_buffer;      /* events kept, 1000000 */
-	char *trace_overflow;  /* "ring" (keep the newest) or "stop" (the oldest) */
+	/* collectors.<name>.<key>: built-in collector b's option i (its
+	 * ops' options[i]) is copts[b][i]; hpi_config_opt() finds one by name */
+	hpi_optval copts[HPI_NBUILTINS][HPI_MAX_OPTIONS];
 	/* report */
 	hp_format format;      /* HP_FORMAT_TABLE */
 	double pcts[HPI_MAX_PCTS];
@@ -425,6 +439,25 @@ typedef struct hpi_config {
 
 /* Defaults only. */
 void hpi_config_defaults(hpi_config *c);
+/* The built-in collectors' ops tables, in registration order (registry.c). */
+extern const hp_plugin_ops *const hpi_builtins[HPI_NBUILTINS];
+/* Index of built-in collector name in hpi_builtins, or -1. */
+int hpi_builtin_find(const char *name);
+/* Built-in collector plugin's option key (borrowed from c), or NULL when
+ * it has no such row. */
+hpi_optval *hpi_config_opt(const hpi_config *c, const char *plugin, const char *key);
+/* Number of rows of an option table (up to its NULL key). */
+size_t hpi_option_count(const hp_option *rows);
+/*
+ * An external plugin's options: vals[i] gets rows[i]'s default, then its
+ * plugins.options.<plugin>.<key> from c, then its variables (the row's env,
+ * then HOTPATH_PLUGINS_OPTIONS_<PLUGIN>_<KEY>).  Each problem is one
+ * hpi_warn line like the file's own ("FILE:LINE:COL: plugins.options.
+ * slowest.count: ..."), an unknown key too.  Free with hpi_optvals_fini.
+ */
+void hpi_optvals_load(const hpi_config *c, const char *plugin, const hp_option *rows,
+		      hpi_optval *vals);
+void hpi_optvals_fini(const hp_option *rows, hpi_optval *vals);
 /*
  * Loads configuration: defaults, then the file (path, else $HOTPATH_CONFIG,
  * else ./hotpath.yaml if it exists and is trusted, else the per-user

@@ -19,7 +19,11 @@
 
 struct hp_options {
 	const hpi_config *config;
-	const char *prefix;   /* "timing" (built-in) or the plugin's name */
+	const char *prefix;   /* the plugin's name */
+	const hp_option *rows; /* its option rows, or NULL */
+	const hpi_optval *vals; /* rows' values: the config's for a built-in,
+				 * own for an external plugin */
+	hpi_optval own[HPI_MAX_OPTIONS];
 	bool builtin;
 };
 
@@ -36,6 +40,20 @@ struct hpi_registry {
 	registry_entry **subs[HP_EV__COUNT]; /* subscribers per kind */
 	size_t nsubs[HP_EV__COUNT];
 };
+
+const hp_plugin_ops *const hpi_builtins[HPI_NBUILTINS] = {
+#define HPI_BUILTIN(name) &hpi_##name##_plugin,
+#include "hp_builtins.h"
+#undef HPI_BUILTIN
+};
+
+int hpi_builtin_find(const char *name)
+{
+	for (int b = 0; b < HPI_NBUILTINS; b++)
+		if (strcmp(hpi_builtins[b]->name, name) == 0)
+			return b;
+	return -1;
+}
 
 /* The fields every ABI-1 plugin has; a shorter table is refused. */
 #define OPS_MIN_SIZE (offsetof(hp_plugin_ops, fini) + sizeof(void (*)(void *)))
@@ -83,46 +101,47 @@ static const hp_site_info *host_site(uint32_t id)
 	return hpi_site_get(id);
 }
 
-/* Built-in plugins read their collectors.<name> keys from the config struct. */
-static const char *host_builtin_option(const hp_options *o, const char *key,
-				       char *buf, size_t len)
+/* The row of key in o's rows and its value, or -1. */
+static long host_option_row(const hp_options *o, const char *key, const hp_options **at,
+			    hp_options *tmp)
 {
-	const hpi_config *c = o->config;
+	const char *dot;
+	int b;
 
-	if (strcmp(o->prefix, "timing") == 0 && strcmp(key, "recent_logs") == 0) {
-		snprintf(buf, len, "%d", c->timing_recent_logs);
-		return buf;
+	*at = o;
+	if (o == NULL || key == NULL)
+		return -1;
+	if ((dot = strchr(key, '.')) != NULL) {
+		/* "channels.logs_limit": a built-in collector's option */
+		char name[64];
+
+		if ((size_t)(dot - key) >= sizeof(name))
+			return -1;
+		memcpy(name, key, (size_t)(dot - key));
+		name[dot - key] = '\0';
+		if ((b = hpi_builtin_find(name)) < 0)
+			return -1;
+		tmp->config = o->config;
+		tmp->prefix = hpi_builtins[b]->name;
+		tmp->rows = hpi_builtins[b]->options;
+		tmp->vals = o->config->copts[b];
+		*at = tmp;
+		o = tmp;
+		key = dot + 1;
 	}
-	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "interval_ms") == 0) {
-		snprintf(buf, len, "%d", c->threads_interval_ms);
-		return buf;
-	}
-	if ((strcmp(o->prefix, "channels") == 0 || strcmp(o->prefix, "streams") == 0 ||
-	     strcmp(o->prefix, "futures") == 0) && strcmp(key, "logs_limit") == 0) {
-		snprintf(buf, len, "%d", c->channels_logs_limit);
-		return buf;
-	}
-	if (strcmp(o->prefix, "alloc") == 0 && strcmp(key, "self") == 0) {
-		snprintf(buf, len, "%d", c->alloc_self ? 1 : 0);
-		return buf;
-	}
-	if (strcmp(o->prefix, "threads") == 0 && strcmp(key, "limit") == 0) {
-		snprintf(buf, len, "%d", c->threads_limit);
-		return buf;
-	}
-	return NULL;
+	for (size_t i = 0; o->rows != NULL && o->rows[i].key != NULL && i < HPI_MAX_OPTIONS; i++)
+		if (strcmp(o->rows[i].key, key) == 0)
+			return (long)i;
+	return -1;
 }
 
-/* Text of an option, or NULL. */
-static const char *host_option_lookup(const hp_options *o, const char *key,
-				      char *buf, size_t len)
+/* Text of an option of plugins.options that has no row, or NULL. */
+static const char *host_option_lookup(const hp_options *o, const char *key)
 {
 	size_t plen;
 
-	if (o == NULL || key == NULL)
+	if (o == NULL || key == NULL || o->rows != NULL)
 		return NULL;
-	if (o->builtin)
-		return host_builtin_option(o, key, buf, len);
 	plen = strlen(o->prefix);
 	for (size_t i = 0; i < o->config->noptions; i++) {
 		const hpi_optnode *n = &o->config->options[i];
@@ -135,11 +154,25 @@ static const char *host_option_lookup(const hp_options *o, const char *key,
 
 static long long host_option_int(const hp_options *o, const char *key, long long dflt)
 {
-	char buf[32], *end;
-	const char *v = host_option_lookup(o, key, buf, sizeof(buf));
+	hp_options tmp;
+	const hp_options *at;
+	long i = host_option_row(o, key, &at, &tmp);
+	const char *v;
+	char *end;
 	long long n;
 
-	if (v == NULL)
+	if (i >= 0) {
+		switch (at->rows[i].type) {
+		case HP_OPT_INT:
+		case HP_OPT_ENUM:
+			return at->vals[i].i;
+		case HP_OPT_BOOL:
+			return at->vals[i].b;
+		default:
+			return dflt;
+		}
+	}
+	if ((v = host_option_lookup(o, key)) == NULL)
 		return dflt;
 	errno = 0;
 	n = strtoll(v, &end, 10);
@@ -151,20 +184,41 @@ static long long host_option_int(const hp_options *o, const char *key, long long
 	return n;
 }
 
+static const char *host_option_text(const hp_options *o, const char *key, const char *dflt)
+{
+	hp_options tmp;
+	const hp_options *at;
+	long i = host_option_row(o, key, &at, &tmp);
+	const char *v;
+
+	if (i >= 0 && (at->rows[i].type == HP_OPT_TEXT || at->rows[i].type == HP_OPT_ENUM))
+		return at->vals[i].s ? at->vals[i].s : dflt;
+	if (i >= 0)
+		return dflt;
+	v = host_option_lookup(o, key);
+	return v ? v : dflt;
+}
+
+static const char *const *host_option_list(const hp_options *o, const char *key, size_t *n)
+{
+	const hpi_strv *v = hpi_options_strv(o, key);
+
+	*n = v ? v->n : 0;
+	return v && v->n ? (const char *const *)v->v : NULL;
+}
+
 const hpi_config *hpi_options_config(const hp_options *o)
 {
 	return o != NULL && o->builtin ? o->config : NULL;
 }
 
-static const char *host_option_text(const hp_options *o, const char *key, const char *dflt)
+const hpi_strv *hpi_options_strv(const hp_options *o, const char *key)
 {
-	char buf[32];
-	const char *v;
+	hp_options tmp;
+	const hp_options *at;
+	long i = host_option_row(o, key, &at, &tmp);
 
-	if (o != NULL && o->builtin)
-		return dflt;
-	v = host_option_lookup(o, key, buf, sizeof(buf));
-	return v ? v : dflt;
+	return i >= 0 && at->rows[i].type == HP_OPT_LIST ? &at->vals[i].v : NULL;
 }
 
 static void host_warn(const char *plugin, const char *fmt, ...)
@@ -195,6 +249,7 @@ static const hp_host host_table = {
 	.cell_text = hpi_cell_text,
 	.meta_set = hpi_section_meta_set,
 	.row_log = hpi_row_log,
+	.option_list = host_option_list,
 };
 
 const hp_host *hpi_host(void)
@@ -203,6 +258,38 @@ const hp_host *hpi_host(void)
 }
 
 /* ---- loading -------------------------------------------------------------- */
+
+/* The options field, or NULL when the plugin's table is too short for it. */
+static const hp_option *registry_rows(const hp_plugin_ops *ops)
+{
+	return ops->size >= offsetof(hp_plugin_ops, options) + sizeof(ops->options)
+		       ? ops->options : NULL;
+}
+
+/* Checks an ops table's option rows; NULL, or a malloc'ed reason. */
+static char *registry_check_rows(const hp_plugin_ops *ops)
+{
+	const hp_option *rows = registry_rows(ops);
+	size_t n = hpi_option_count(rows);
+
+	if (n > HPI_MAX_OPTIONS)
+		return hpi_asprintf("%zu option rows, more than the %d a plugin may have", n,
+				    HPI_MAX_OPTIONS);
+	for (size_t i = 0; i < n; i++) {
+		const hp_option *r = &rows[i];
+
+		if (r->key[0] == '\0' || strspn(r->key, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+					      strlen(r->key))
+			return hpi_asprintf("option row %zu: key \"%s\" is not [a-z0-9_]+", i, r->key);
+		if (r->type < HP_OPT_INT || r->type > HP_OPT_ENUM)
+			return hpi_asprintf("option %s: unknown type %d", r->key, r->type);
+		if (r->type == HP_OPT_ENUM && (r->values == NULL || r->values[0] == '\0'))
+			return hpi_asprintf("option %s: an enum without values", r->key);
+		if (r->type == HP_OPT_INT && r->min > r->max)
+			return hpi_asprintf("option %s: min %lld > max %lld", r->key, r->min, r->max);
+	}
+	return NULL;
+}
 
 /* Checks an ops table; NULL, or a malloc'ed reason. */
 static char *registry_check(const hp_plugin_ops *ops)
@@ -217,28 +304,25 @@ static char *registry_check(const hp_plugin_ops *ops)
 				    ops->size, HP_PLUGIN_ABI, (size_t)OPS_MIN_SIZE);
 	if (ops->name == NULL || ops->name[0] == '\0')
 		return hpi_asprintf("ops table has no name");
-	return NULL;
+	return registry_check_rows(ops);
 }
 
-/* The built-in plugins, whose names no loaded plugin may take. */
-static const hp_plugin_ops *const registry_builtins[] = {
-	&hpi_timing_plugin, &hpi_alloc_plugin, &hpi_threads_plugin, &hpi_locks_plugin,
-	&hpi_channels_plugin, &hpi_streams_plugin, &hpi_futures_plugin,
-};
-
-/* Whether a built-in plugin is called name. */
-static bool registry_builtin(const char *name)
+/* Frees an entry and closes its dl handle (its rows live there), not its
+ * plugin's state. */
+static void registry_entry_free(registry_entry *e)
 {
-	for (size_t i = 0; i < sizeof registry_builtins / sizeof *registry_builtins; i++)
-		if (strcmp(registry_builtins[i]->name, name) == 0)
-			return true;
-	return false;
+	if (e->opts.vals == e->opts.own)
+		hpi_optvals_fini(e->opts.rows, e->opts.own);
+	if (e->dl != NULL)
+		dlclose(e->dl);
+	free(e);
 }
 
-/* Whether a plugin called name is built in or already loaded. */
+/* Whether a plugin called name is built in or already loaded: a loaded
+ * plugin may take neither name. */
 static bool registry_taken(const hpi_registry *r, const char *name)
 {
-	if (registry_builtin(name))
+	if (hpi_builtin_find(name) >= 0)
 		return true;
 	for (size_t i = 0; i < r->n; i++)
 		if (strcmp(r->plugins[i]->ops.name, name) == 0)
@@ -246,9 +330,11 @@ static bool registry_taken(const hpi_registry *r, const char *name)
 	return false;
 }
 
-/* Adds a checked plugin and runs its init; false when init refused. */
+/* Adds a checked plugin and runs its init; false when init refused.
+ * vals: a built-in's option values in c, NULL for an external plugin (its
+ * values are read here, against its rows). */
 static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
-			 const hpi_config *c, const char *where)
+			 const hpi_config *c, const hpi_optval *vals, const char *where)
 {
 	registry_entry *e;
 	char *cause = NULL;
@@ -272,14 +358,21 @@ static bool registry_add(hpi_registry *r, const hp_plugin_ops *ops, void *dl,
 	e->ops.size = sizeof(e->ops);
 	e->opts.config = c;
 	e->opts.prefix = e->ops.name;
+	e->opts.rows = registry_rows(ops);
+	e->opts.vals = vals;
 	e->opts.builtin = dl == NULL;
+	if (vals == NULL && e->opts.rows != NULL) {
+		hpi_optvals_load(c, e->ops.name, e->opts.rows, e->opts.own);
+		e->opts.vals = e->opts.own;
+	}
 	e->dl = dl;
 	if (e->ops.init != NULL &&
 	    (rv = e->ops.init(&host_table, &e->opts, &e->state, &cause)) != 0) {
 		hpi_warn("%s: plugin \"%s\" failed to start: %s", where, e->ops.name,
 			 cause ? cause : hp_strerror(rv));
 		free(cause);
-		free(e);
+		e->dl = NULL; /* the caller closes it */
+		registry_entry_free(e);
 		return false;
 	}
 	r->plugins[r->n++] = e;
@@ -394,9 +487,9 @@ static void registry_load_one(hpi_registry *r, const hpi_config *c, size_t i, in
 	} else if ((why = registry_check(ops = entry())) == NULL &&
 		   registry_taken(r, ops->name)) {
 		why = hpi_asprintf("its name \"%s\" is taken by %s plugin", ops->name,
-				   registry_builtin(ops->name) ? "a built-in" : "another");
+				   hpi_builtin_find(ops->name) >= 0 ? "a built-in" : "another");
 	} else if (why == NULL) {
-		if (registry_add(r, ops, dl, c, where)) {
+		if (registry_add(r, ops, dl, c, NULL, where)) {
 			free(path);
 			return;
 		}
@@ -434,27 +527,17 @@ hpi_registry *hpi_registry_new(const hpi_config *c, int *failures)
 	*failures = 0;
 	if (r == NULL)
 		return NULL;
-	if (c->timing_enabled && !registry_add(r, &hpi_timing_plugin, NULL, c, "collectors.timing"))
-		(*failures)++;
-	if (c->alloc_enabled && hpi_alloc_ops_get() != NULL &&
-	    !registry_add(r, &hpi_alloc_plugin, NULL, c, "collectors.alloc"))
-		(*failures)++;
-	if (c->threads_enabled &&
-	    !registry_add(r, &hpi_threads_plugin, NULL, c, "collectors.threads"))
-		(*failures)++;
-	if (c->locks_enabled && !registry_add(r, &hpi_locks_plugin, NULL, c, "collectors.locks"))
-		(*failures)++;
-	if (c->channels_enabled &&
-	    !registry_add(r, &hpi_channels_plugin, NULL, c, "collectors.channels"))
-		(*failures)++;
-	if (c->streams_enabled &&
-	    !registry_add(r, &hpi_streams_plugin, NULL, c, "collectors.streams"))
-		(*failures)++;
-	if (c->futures_enabled &&
-	    !registry_add(r, &hpi_futures_plugin, NULL, c, "collectors.futures"))
-		(*failures)++;
-	if (c->trace_enabled && !registry_add(r, &hpi_trace_plugin, NULL, c, "collectors.trace"))
-		(*failures)++;
+	for (int b = 0; b < HPI_NBUILTINS; b++) {
+		const hp_plugin_ops *ops = hpi_builtins[b];
+		const hpi_optval *on = hpi_config_opt(c, ops->name, "enabled");
+		char where[96];
+
+		if (on != NULL && !on->b)
+			continue;
+		snprintf(where, sizeof(where), "collectors.%s", ops->name);
+		if (!registry_add(r, ops, NULL, c, c->copts[b], where))
+			(*failures)++;
+	}
 	for (size_t i = 0; i < c->plugin_load.n; i++)
 		registry_load_one(r, c, i, failures);
 	registry_index(r);
@@ -468,9 +551,7 @@ void hpi_registry_free(hpi_registry *r)
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->plugins[i]->ops.fini != NULL)
 			r->plugins[i]->ops.fini(r->plugins[i]->state);
-		if (r->plugins[i]->dl != NULL)
-			dlclose(r->plugins[i]->dl);
-		free(r->plugins[i]);
+		registry_entry_free(r->plugins[i]);
 	}
 	for (int k = 0; k < HP_EV__COUNT; k++)
 		free(r->subs[k]);

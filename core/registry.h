@@ -8,20 +8,17 @@
 
 #include "hpi.h"
 
-/* Built-in plugins, registered through the same ops table as external ones. */
-extern const hp_plugin_ops hpi_timing_plugin;
-extern const hp_plugin_ops hpi_threads_plugin;
-extern const hp_plugin_ops hpi_alloc_plugin;
-extern const hp_plugin_ops hpi_locks_plugin;
-extern const hp_plugin_ops hpi_channels_plugin;
-extern const hp_plugin_ops hpi_streams_plugin;
-extern const hp_plugin_ops hpi_futures_plugin;
-extern const hp_plugin_ops hpi_trace_plugin;
+/* Built-in plugins, registered through the same ops table as external
+ * ones: hpi_<name>_plugin for every line of hp_builtins.h (hpi.h). */
+#define HPI_BUILTIN(name) extern const hp_plugin_ops hpi_##name##_plugin;
+#include "hp_builtins.h"
+#undef HPI_BUILTIN
 
 typedef struct hpi_registry hpi_registry;
 
 /*
- * Loads the built-in plugins enabled in c, then c->plugin_load, and calls
+ * Loads the built-in plugins enabled in c (those without an "enabled"
+ * option row always are), then c->plugin_load, and calls
  * every init.  Each failure is one hpi_warn line naming where the plugin was
  * asked for; the plugin is left out and the rest run.  *failures counts
  * them.  Caller frees with hpi_registry_free().
@@ -58,8 +55,12 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
 /* The configuration behind a built-in plugin's options (borrowed), or NULL
- * for an external plugin. */
+ * for an external plugin: for keys outside collectors.<name> (trace reads
+ * report.trace_output). */
 const hpi_config *hpi_options_config(const hp_options *o);
+/* A LIST option's items with their origins (borrowed, valid as long as
+ * the configuration), or NULL when key has no LIST row. */
+const hpi_strv *hpi_options_strv(const hp_options *o, const char *key);
 /* The host table handed to plugins. */
 const hp_host *hpi_host(void);
 /* Percentiles and elapsed time the host table reports. */

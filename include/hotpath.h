@@ -26,9 +26,9 @@ extern "C" {
 #endif
 
 #define HP_VERSION_MAJOR 0
-#define HP_VERSION_MINOR 1
+#define HP_VERSION_MINOR 2
 #define HP_VERSION_PATCH 0
-#define HP_VERSION_STRING "0.1.0"
+#define HP_VERSION_STRING "0.2.0"
 
 #if defined(HOTPATH_BUILDING) && defined(__GNUC__)
 #define HP_API __attribute__((visibility("default")))

@@ -8,9 +8,12 @@
  *   plugins:
  *     path: [examples/plugin/.libs]
  *     load: [slowest]
- *     options: { slowest: { count: 5 } }
+ *     options: { slowest: { count: 5, min_ns: 1000 } }
  *
  * It links nothing from libhotpath: all it calls comes in the hp_host table.
+ * Its options are declared once, in slowest_options: hotpath checks the
+ * values against those rows (with the file:line:column of a bad one), so
+ * init reads them without checking again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,23 +31,29 @@ typedef struct slowest {
 	slow_call *heap; /* min-heap on dur: heap[0] is the fastest kept */
 	size_t n, cap;
 	uint64_t seen;
+	uint64_t min_ns; /* shorter calls are not kept */
 } slowest;
+
+/* plugins.options.slowest.* (and HOTPATH_PLUGINS_OPTIONS_SLOWEST_*). */
+static const hp_option slowest_options[] = {
+	{ .key = "count", .type = HP_OPT_INT, .min = 1, .max = 100000, .dflt = "10",
+	  .help = "Calls kept, slowest first." },
+	{ .key = "min_ns", .type = HP_OPT_INT, .min = 0, .max = 3600000000000LL, .dflt = "0",
+	  .help = "Calls shorter than this many nanoseconds are not kept." },
+	{ .key = NULL },
+};
 
 static int slowest_init(const hp_host *host, const hp_options *opts, void **state,
 			char **cause)
 {
 	slowest *s = calloc(1, sizeof(*s));
-	long long cap = host->option_int(opts, "count", 10);
-
 	(void)cause;
 	if (s == NULL)
 		return HP_ENOMEM;
-	if (cap < 1 || cap > 100000) {
-		host->warn("slowest", "count %lld is outside 1..100000; using 10", cap);
-		cap = 10;
-	}
+	/* checked against slowest_options by the host: 1..100000, 0..1 h */
+	s->cap = (size_t)host->option_int(opts, "count", 10);
+	s->min_ns = (uint64_t)host->option_int(opts, "min_ns", 0);
 	s->host = host;
-	s->cap = (size_t)cap;
 	if ((s->heap = calloc(s->cap, sizeof(*s->heap))) == NULL) {
 		free(s);
 		return HP_ENOMEM;
@@ -78,6 +87,8 @@ static void slowest_event(void *state, const hp_event *ev)
 	slow_call c = {ev->dur_ns, ev->tid, ev->time_ns, ev->site};
 
 	s->seen++;
+	if (c.dur < s->min_ns)
+		return;
 	if (s->n < s->cap) {
 		size_t i = s->n++;
 		s->heap[i] = c;
@@ -150,6 +161,7 @@ static const hp_plugin_ops slowest_ops = {
 	.on_event = slowest_event,
 	.snapshot = slowest_snapshot,
 	.fini = slowest_fini,
+	.options = slowest_options,
 };
 
 HP_PLUGIN_EXPORT const hp_plugin_ops *hp_plugin_entry(void)

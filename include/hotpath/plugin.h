@@ -106,16 +106,67 @@ typedef struct hp_site_info {
 
 typedef struct hp_options hp_options;
 
+/* Types of a plugin option (hp_option.type). */
+typedef enum hp_option_type {
+	HP_OPT_INT = 1, /* a decimal integer in min..max */
+	HP_OPT_BOOL,    /* true/false, yes/no, on/off, 1/0, any case */
+	HP_OPT_TEXT,    /* a non-empty string */
+	HP_OPT_LIST,    /* a YAML list of non-empty strings; in a variable,
+			 * items separated by `sep` (',' when 0) */
+	HP_OPT_ENUM     /* one of `values`, any case */
+} hp_option_type;
+
+/*
+ * One option of a plugin: a row of the static const table that
+ * hp_plugin_ops.options points to, ended by a row whose key is NULL.  The
+ * host checks every value against its row, with the same
+ * FILE:LINE:COLUMN messages as hotpath's own keys (docs/config.md), so a
+ * plugin gets only values its rows allow:
+ *
+ *   static const hp_option slowest_options[] = {
+ *       { .key = "count", .type = HP_OPT_INT, .min = 1, .max = 100000,
+ *         .dflt = "10", .help = "Calls kept, slowest first." },
+ *       { .key = NULL },
+ *   };
+ *
+ * A built-in collector's values come from collectors.<name>.<key> and from
+ * HOTPATH_COLLECTORS_<NAME>_<KEY>; an external plugin's from
+ * plugins.options.<name>.<key> and HOTPATH_PLUGINS_OPTIONS_<NAME>_<KEY>;
+ * `env` adds a short alias (the canonical name wins when both are set).
+ */
+typedef struct hp_option {
+	const char *key;    /* [a-z0-9_]+ */
+	int type;           /* hp_option_type */
+	long long min, max; /* HP_OPT_INT: the range, both included */
+	const char *values; /* HP_OPT_ENUM: the choices, "a|b|c" */
+	const char *dflt;   /* the default as text ("50", "true", "a,b" for a
+			     * list); NULL: 0, false, unset or empty */
+	const char *env;    /* short variable name ("HOTPATH_LOGS_LIMIT"), or NULL */
+	const char *help;   /* one line for docs/config.md */
+	char sep;           /* HP_OPT_LIST: separator in a variable, 0 = ',' */
+} hp_option;
+
 /*
  * Services of the host.  Every function may be called from init, on_event,
  * snapshot and fini.  Strings passed in are copied.
+ *
+ * New services are only ever appended.  A plugin that calls one added
+ * after the first hotpath it supports must check `host->size` first, e.g.
+ *   if (host->size > offsetof(hp_host, option_list)) ... host->option_list()
+ * since an older hotpath hands it a shorter table.
  */
 typedef struct hp_host {
 	uint32_t abi;
 	uint32_t size;
 	/* Site by id, or NULL for an unknown id. */
 	const hp_site_info *(*site)(uint32_t id);
-	/* This plugin's options (hotpath.yaml plugins.options.<name>.<key>). */
+	/* This plugin's options.  For a key of its hp_option rows the value is
+	 * already checked: option_int answers an INT, a BOOL (1 or 0) or an
+	 * ENUM (the index of the choice), option_text a TEXT or an ENUM, and
+	 * dflt is not used.  A key without a row (a plugin without rows)
+	 * reads plugins.options.<name>.<key> as it is.  "other.key" reads a
+	 * built-in collector's option (collectors.other.key).  Borrowed
+	 * strings, valid until fini. */
 	long long (*option_int)(const hp_options *o, const char *key, long long dflt);
 	const char *(*option_text)(const hp_options *o, const char *key, const char *dflt);
 	/* One "[hotpath] <plugin>: <message>" line on stderr. */
@@ -139,6 +190,13 @@ typedef struct hp_host {
 	/* The row's log (e.g. recent calls): a child section, created on first
 	 * call; add columns and rows to it like to any section. */
 	hp_section *(*row_log)(hp_section *sec, size_t row);
+
+	/* ---- added after the first ABI-1 hotpath: check host->size ---- */
+
+	/* An HP_OPT_LIST option's items (borrowed, valid until fini) and
+	 * their number in *n; NULL with *n = 0 for an empty list or a key
+	 * without a LIST row. */
+	const char *const *(*option_list)(const hp_options *o, const char *key, size_t *n);
 } hp_host;
 
 /*
@@ -173,6 +231,11 @@ typedef struct hp_plugin_ops {
 	 * calls on_event for each when this is NULL).  Events of all the
 	 * subscribed kinds are mixed; check ev->kind. */
 	void (*on_events)(void *state, const hp_event *evs, size_t n);
+
+	/* Optional: the plugin's options, a static const table of rows ended
+	 * by a NULL key (hp_option).  Read by the host before init; a plugin
+	 * with rows gets a warning for every key that has no row. */
+	const hp_option *options;
 } hp_plugin_ops;
 
 /* The one symbol an external plugin exports. */

@@ -285,6 +285,17 @@ static void alloc_fini(void *state)
 	free(st);
 }
 
+/* collectors.alloc.* */
+static const hp_option alloc_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_ALLOC",
+	  .help = "Per-function allocations ([alloc.md](alloc.md)); needs libhotpath-alloc, and loading it "
+		  "turns this on." },
+	{ .key = "self", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_ALLOC_SELF",
+	  .help = "Count only a function's own allocations, not those of the measured "
+		  "functions it calls." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_alloc_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -296,4 +307,5 @@ const hp_plugin_ops hpi_alloc_plugin = {
 	.snapshot = alloc_snapshot,
 	.fini = alloc_fini,
 	.on_events = alloc_events,
+	.options = alloc_options,
 };

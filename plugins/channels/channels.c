@@ -478,6 +478,17 @@ static void channels_fini(void *state)
 	free(st);
 }
 
+/* collectors.channels.*; streams and futures read its logs_limit too. */
+static const hp_option channels_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Channel statistics." },
+	{ .key = "logs_limit", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "50",
+	  .env = "HOTPATH_LOGS_LIMIT",
+	  .help = "Messages kept per channel, items per stream, calls per future "
+		  "([channels.md](channels.md)); 0 turns logs and formatters off." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_channels_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -489,4 +500,5 @@ const hp_plugin_ops hpi_channels_plugin = {
 	.on_event = channels_event,
 	.snapshot = channels_snapshot,
 	.fini = channels_fini,
+	.options = channels_options,
 };

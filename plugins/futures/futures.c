@@ -206,7 +206,7 @@ static int futures_init(const hp_host *host, const hp_options *opts, void **stat
 			char **cause)
 {
 	futures_state *st = calloc(1, sizeof(*st));
-	long long cap = host->option_int(opts, "logs_limit", 50);
+	long long cap = host->option_int(opts, "channels.logs_limit", 50);
 
 	(void)cause;
 	if (st == NULL)
@@ -354,6 +354,13 @@ static void futures_fini(void *state)
 	free(st);
 }
 
+/* collectors.futures.* (its logs follow collectors.channels.logs_limit) */
+static const hp_option futures_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Future statistics." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_futures_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -366,4 +373,5 @@ const hp_plugin_ops hpi_futures_plugin = {
 	.on_event = futures_event,
 	.snapshot = futures_snapshot,
 	.fini = futures_fini,
+	.options = futures_options,
 };

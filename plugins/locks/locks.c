@@ -210,6 +210,13 @@ static void locks_fini(void *state)
 	free(st);
 }
 
+/* collectors.locks.* */
+static const hp_option locks_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Lock waits and holds ([locks.md](locks.md))." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_locks_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -221,4 +228,5 @@ const hp_plugin_ops hpi_locks_plugin = {
 	.on_event = locks_event,
 	.snapshot = locks_snapshot,
 	.fini = locks_fini,
+	.options = locks_options,
 };

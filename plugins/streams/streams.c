@@ -141,7 +141,7 @@ static int streams_init(const hp_host *host, const hp_options *opts, void **stat
 			char **cause)
 {
 	streams_state *st = calloc(1, sizeof(*st));
-	long long cap = host->option_int(opts, "logs_limit", 50);
+	long long cap = host->option_int(opts, "channels.logs_limit", 50);
 
 	(void)cause;
 	if (st == NULL)
@@ -253,6 +253,13 @@ static void streams_fini(void *state)
 	free(st);
 }
 
+/* collectors.streams.* (its logs follow collectors.channels.logs_limit) */
+static const hp_option streams_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Stream statistics ([streams-futures.md](streams-futures.md))." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_streams_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -264,4 +271,5 @@ const hp_plugin_ops hpi_streams_plugin = {
 	.on_event = streams_event,
 	.snapshot = streams_snapshot,
 	.fini = streams_fini,
+	.options = streams_options,
 };

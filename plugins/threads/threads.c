@@ -425,6 +425,17 @@ static void threads_fini(void *state)
 	free(st);
 }
 
+/* collectors.threads.* */
+static const hp_option threads_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Per-thread CPU usage." },
+	{ .key = "interval_ms", .type = HP_OPT_INT, .min = 10, .max = 60000, .dflt = "250",
+	  .help = "Thread sampling period." },
+	{ .key = "limit", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "5",
+	  .help = "Threads in the static report, most CPU first; 0 uses `report.limit`." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_threads_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -435,4 +446,5 @@ const hp_plugin_ops hpi_threads_plugin = {
 	.on_event = threads_event,
 	.snapshot = threads_snapshot,
 	.fini = threads_fini,
+	.options = threads_options,
 };

@@ -138,13 +138,14 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 {
 	timing_state *st = calloc(1, sizeof(*st));
 	long long cap = host->option_int(opts, "recent_logs", 50);
-	const hpi_config *c = hpi_options_config(opts);
+	const hpi_strv *inc = hpi_options_strv(opts, "include");
+	const hpi_strv *exc = hpi_options_strv(opts, "exclude");
 
 	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
-	if (c != NULL)
-		st->filter = hpi_filter_new(&c->timing_include, &c->timing_exclude);
+	if (inc != NULL && exc != NULL)
+		st->filter = hpi_filter_new(inc, exc);
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	*state = st;
@@ -452,6 +453,23 @@ static void timing_fini(void *state)
 	free(st);
 }
 
+/* collectors.timing.*: docs/config.md's rows are checked against these. */
+static const hp_option timing_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Per-function timing." },
+	{ .key = "recent_logs", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "50",
+	  .env = "HOTPATH_RECENT_LOGS", .help = "Recent calls kept per function." },
+	{ .key = "include", .type = HP_OPT_LIST, .env = "HOTPATH_TIMING_INCLUDE",
+	  .help = "Report only the functions whose label matches one item (empty = all). "
+		  "An item is a glob (`\"parser::*\"`, fnmatch) or a POSIX extended regex "
+		  "between slashes (`\"/^eval::/\"`); see [auto.md](auto.md#filters)." },
+	{ .key = "exclude", .type = HP_OPT_LIST, .env = "HOTPATH_TIMING_EXCLUDE",
+	  .help = "Then leave out the functions whose label matches any item. A bad regex "
+		  "is one `[hotpath]` line naming its file:line:column and index, and is "
+		  "left out." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_timing_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -463,4 +481,5 @@ const hp_plugin_ops hpi_timing_plugin = {
 	.snapshot = timing_snapshot,
 	.fini = timing_fini,
 	.on_events = timing_events,
+	.options = timing_options,
 };

@@ -538,14 +538,10 @@ static int trace_init(const hp_host *host, const hp_options *opts, void **state,
 		      char **cause)
 {
 	const hpi_config *c = hpi_options_config(opts);
-	const char *ov = c && c->trace_overflow ? c->trace_overflow : "ring";
-	bool ring = strcmp(ov, "stop") != 0;
+	/* checked against trace_options: 1..100000000, ring (0) or stop (1) */
+	bool ring = host->option_int(opts, "overflow", 0) == 0;
 
-	(void)host;
-	if (ring && strcmp(ov, "ring") != 0)
-		hpi_warn("collectors.trace.overflow: expected ring or stop, got \"%s\"; "
-			 "using ring", ov);
-	*state = hpi_trace_new(c ? (size_t)c->trace_buffer : 1000000, ring,
+	*state = hpi_trace_new((size_t)host->option_int(opts, "buffer", 1000000), ring,
 			       c ? c->trace_output : NULL);
 	if (*state == NULL) {
 		*cause = hpi_asprintf("out of memory");
@@ -602,6 +598,18 @@ static void trace_fini(void *state)
 	free(st);
 }
 
+/* collectors.trace.* (the file is report.trace_output) */
+static const hp_option trace_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_TRACE",
+	  .help = "A Chrome Trace Event file of every call, lock, message and poll, for Perfetto ([trace.md](trace.md))." },
+	{ .key = "buffer", .type = HP_OPT_INT, .min = 1, .max = 100000000, .dflt = "1000000",
+	  .env = "HOTPATH_TRACE_BUFFER", .help = "Events kept in memory for the trace file." },
+	{ .key = "overflow", .type = HP_OPT_ENUM, .values = "ring|stop", .dflt = "ring",
+	  .env = "HOTPATH_TRACE_OVERFLOW",
+	  .help = "When the buffer is full: `ring` keeps the newest events, `stop` the oldest." },
+	{ .key = NULL },
+};
+
 const hp_plugin_ops hpi_trace_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
@@ -616,4 +624,5 @@ const hp_plugin_ops hpi_trace_plugin = {
 	.snapshot = trace_snapshot,
 	.fini = trace_fini,
 	.on_events = trace_events,
+	.options = trace_options,
 };

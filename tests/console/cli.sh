@@ -21,7 +21,7 @@ check "--help: nothing on stderr" [ ! -s "$TMP/err" ]
 
 run --version
 check "--version exits 0" eq "$rc" 0
-check "--version prints the version" eq "$(cat "$TMP/out")" "hotpath 0.1.0"
+check "--version prints the version" eq "$(cat "$TMP/out")" "hotpath 0.2.0"
 
 run
 check "no subcommand exits 2" eq "$rc" 2

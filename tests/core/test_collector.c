@@ -450,9 +450,9 @@ static hpi_registry *reg_new(hpi_config *c, bool slowest, int logs, const char *
 	int fails = -1;
 
 	hp_test_timing_only(c);
-	c->timing_recent_logs = logs;
+	HP_TEST_OPT(c, "timing", "recent_logs")->i = logs;
 	if (exclude != NULL)
-		strv_push(&c->timing_exclude, exclude);
+		strv_push(&HP_TEST_OPT(c, "timing", "exclude")->v, exclude);
 	if (slowest)
 		strv_push(&c->plugin_load, SLOWEST_SO);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(c, &fails));

@@ -15,6 +15,9 @@
 
 #include "hpi.h"
 
+/* A built-in collector's option collectors.<plugin>.<key> in config c. */
+#define HP_TEST_OPT(c, plugin, key) (hpi_config_opt((c), (plugin), (key)))
+
 #ifndef HP_SRCDIR
 #define HP_SRCDIR "."
 #endif
@@ -159,15 +162,15 @@ static void check_defaults(const hpi_config *c)
 	ck_assert(!c->strict);
 	ck_assert_int_eq(c->drain_interval_ms, 10);
 	ck_assert_int_eq(c->buffer_max_mb, 64);
-	ck_assert(c->timing_enabled);
-	ck_assert_int_eq(c->timing_recent_logs, 50);
-	ck_assert(!c->alloc_enabled);
-	ck_assert(!c->alloc_self);
-	ck_assert(c->channels_enabled);
-	ck_assert_int_eq(c->channels_logs_limit, 50);
-	ck_assert(c->futures_enabled);
-	ck_assert(c->threads_enabled);
-	ck_assert_int_eq(c->threads_interval_ms, 250);
+	ck_assert(HP_TEST_OPT(c, "timing", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(c, "timing", "recent_logs")->i, 50);
+	ck_assert(!HP_TEST_OPT(c, "alloc", "enabled")->b);
+	ck_assert(!HP_TEST_OPT(c, "alloc", "self")->b);
+	ck_assert(HP_TEST_OPT(c, "channels", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(c, "channels", "logs_limit")->i, 50);
+	ck_assert(HP_TEST_OPT(c, "futures", "enabled")->b);
+	ck_assert(HP_TEST_OPT(c, "threads", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(c, "threads", "interval_ms")->i, 250);
 	ck_assert_int_eq(c->format, HP_FORMAT_TABLE);
 	ck_assert_uint_eq(c->npcts, 1);
 	ck_assert(c->pcts[0] == 95);
@@ -388,13 +391,13 @@ START_TEST(test_full_file)
 	ck_assert(c.strict);
 	ck_assert_int_eq(c.drain_interval_ms, 5);
 	ck_assert_int_eq(c.buffer_max_mb, 128);
-	ck_assert(!c.timing_enabled);
-	ck_assert_int_eq(c.timing_recent_logs, 7);
-	ck_assert(c.alloc_enabled && c.alloc_self);
-	ck_assert(!c.channels_enabled);
-	ck_assert_int_eq(c.channels_logs_limit, 0);
-	ck_assert(!c.futures_enabled && !c.threads_enabled);
-	ck_assert_int_eq(c.threads_interval_ms, 1000);
+	ck_assert(!HP_TEST_OPT(&c, "timing", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "timing", "recent_logs")->i, 7);
+	ck_assert(HP_TEST_OPT(&c, "alloc", "enabled")->b && HP_TEST_OPT(&c, "alloc", "self")->b);
+	ck_assert(!HP_TEST_OPT(&c, "channels", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "channels", "logs_limit")->i, 0);
+	ck_assert(!HP_TEST_OPT(&c, "futures", "enabled")->b && !HP_TEST_OPT(&c, "threads", "enabled")->b);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "threads", "interval_ms")->i, 1000);
 	ck_assert_int_eq(c.format, HP_FORMAT_JSON_PRETTY);
 	ck_assert_uint_eq(c.npcts, 3);
 	ck_assert(c.pcts[0] == 50 && c.pcts[1] == 99.9 && c.pcts[2] == 100);
@@ -689,9 +692,9 @@ START_TEST(test_booleans)
 			      "  timing: { enabled: off }\n  futures: { enabled: 0 }\n"
 			      "  threads: { enabled: maybe }\nreport: { on_signal: TRUE }\n", &p), 0);
 	ck_assert(!c.strict);
-	ck_assert(c.alloc_enabled && c.alloc_self && c.on_signal);
-	ck_assert(!c.timing_enabled && !c.futures_enabled);
-	ck_assert(c.threads_enabled);
+	ck_assert(HP_TEST_OPT(&c, "alloc", "enabled")->b && HP_TEST_OPT(&c, "alloc", "self")->b && c.on_signal);
+	ck_assert(!HP_TEST_OPT(&c, "timing", "enabled")->b && !HP_TEST_OPT(&c, "futures", "enabled")->b);
+	ck_assert(HP_TEST_OPT(&c, "threads", "enabled")->b);
 	ck_assert_int_eq(nwarn, 1);
 	check_warn(0, "%s:6:23: collectors.threads.enabled: expected true or false, "
 		   "got \"maybe\"; using true", p);
@@ -720,7 +723,7 @@ START_TEST(test_integers)
 		   "10..60000, got \"0x10\"; using 250", p);
 	check_warn(4, "%s:8:18: report.limit: expected a non-negative integer, got \"-1\"; "
 		   "using 15", p);
-	ck_assert_int_eq(c.channels_logs_limit, 100000);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "channels", "logs_limit")->i, 100000);
 	hpi_config_fini(&c);
 	ck_assert_int_eq(load(&c, "report: { limit: 99999999999999999999 }\n", &p), 0);
 	check_warn(5, "%s:1:18: report.limit: 99999999999999999999 is too large; using 15", p);
@@ -907,10 +910,10 @@ START_TEST(test_env_overrides_file)
 	ck_assert_str_eq(c.output, "r.txt");
 	ck_assert_uint_eq(c.npcts, 2);
 	ck_assert(c.pcts[0] == 50 && c.pcts[1] == 99.9);
-	ck_assert_int_eq(c.timing_recent_logs, 0);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "timing", "recent_logs")->i, 0);
 	ck_assert_int_eq(c.drain_interval_ms, 20);
 	ck_assert_str_eq(c.endpoint, "off");
-	ck_assert(!c.threads_enabled);
+	ck_assert(!HP_TEST_OPT(&c, "threads", "enabled")->b);
 	hpi_config_fini(&c);
 }
 END_TEST
@@ -938,9 +941,9 @@ START_TEST(test_env_aliases)
 	ck_assert(c.npcts == 1 && c.pcts[0] == 10);
 	ck_assert_int_eq(c.limit, 3);
 	ck_assert_str_eq(c.output, "stdout");
-	ck_assert_int_eq(c.timing_recent_logs, 7);
-	ck_assert_int_eq(c.channels_logs_limit, 8);
-	ck_assert(c.alloc_enabled && c.alloc_self && c.on_signal && c.strict);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "timing", "recent_logs")->i, 7);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "channels", "logs_limit")->i, 8);
+	ck_assert(HP_TEST_OPT(&c, "alloc", "enabled")->b && HP_TEST_OPT(&c, "alloc", "self")->b && c.on_signal && c.strict);
 	ck_assert_str_eq(c.endpoint, "tcp://0.0.0.0:1");
 	ck_assert_str_eq(c.query, "tcp://0.0.0.0:2");
 	hpi_config_fini(&c);
@@ -1027,14 +1030,14 @@ START_TEST(test_timing_filters)
 	ck_assert_int_eq(load(&c, "collectors:\n  timing:\n    include: ['*::parse*', x]\n"
 				  "    exclude: [y]\n", &p), 0);
 	ck_assert_int_eq(nwarn, 0);
-	ck_assert_uint_eq(c.timing_include.n, 2);
-	ck_assert_str_eq(c.timing_include.v[0], "*::parse*");
-	ck_assert_int_eq(c.timing_include.origin[0].line, 3);
-	ck_assert_int_eq(c.timing_include.origin[0].col, 15);
-	ck_assert_str_eq(c.timing_include.v[1], "x");
-	ck_assert_uint_eq(c.timing_exclude.n, 2); /* the variable replaces the file's */
-	check_item(&c.timing_exclude, 0, "lexer::*", "HOTPATH_TIMING_EXCLUDE");
-	check_item(&c.timing_exclude, 1, "/^eval::/", "HOTPATH_TIMING_EXCLUDE");
+	ck_assert_uint_eq(HP_TEST_OPT(&c, "timing", "include")->v.n, 2);
+	ck_assert_str_eq(HP_TEST_OPT(&c, "timing", "include")->v.v[0], "*::parse*");
+	ck_assert_int_eq(HP_TEST_OPT(&c, "timing", "include")->v.origin[0].line, 3);
+	ck_assert_int_eq(HP_TEST_OPT(&c, "timing", "include")->v.origin[0].col, 15);
+	ck_assert_str_eq(HP_TEST_OPT(&c, "timing", "include")->v.v[1], "x");
+	ck_assert_uint_eq(HP_TEST_OPT(&c, "timing", "exclude")->v.n, 2); /* the variable replaces the file's */
+	check_item(&HP_TEST_OPT(&c, "timing", "exclude")->v, 0, "lexer::*", "HOTPATH_TIMING_EXCLUDE");
+	check_item(&HP_TEST_OPT(&c, "timing", "exclude")->v, 1, "/^eval::/", "HOTPATH_TIMING_EXCLUDE");
 	hpi_config_fini(&c);
 }
 END_TEST

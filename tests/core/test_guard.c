@@ -296,6 +296,7 @@ START_TEST(builder_checks_its_arguments)
 }
 END_TEST
 
+#ifdef HAVE_LUA
 /* A builder's Lua script runs after the built-in report, on the same
  * snapshot; one that is missing is one [hotpath] line, nothing more. */
 START_TEST(builder_script_runs)
@@ -333,6 +334,23 @@ START_TEST(builder_script_runs)
 	unlink(seen);
 }
 END_TEST
+#else
+/* Built --without-lua: the report still comes, and a builder's script is
+ * one [hotpath] line saying why it did not run. */
+START_TEST(builder_script_runs)
+{
+	hp_guard_builder *b = hp_guard_builder_new("scripted");
+
+	ck_assert_int_eq(hp_guard_builder_script(b, "csv"), 0);
+	hp_guard *g = hp_guard_builder_build(b);
+	work();
+	hp_guard_end(g);
+	ck_assert_int_eq(report_calls(), 1);
+	ck_assert_str_eq(warned, "csv: not run: hotpath was built without Lua "
+				 "(configure --without-lua)\n");
+}
+END_TEST
+#endif
 
 /* HP_MAIN's options, and HOTPATH_* winning over them. */
 START_TEST(main_options_and_env_precedence)

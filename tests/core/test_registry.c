@@ -96,8 +96,10 @@ static void add_path(hpi_config *c, const char *dir)
 	strv_push(&c->plugin_path, dir, "hotpath.yaml", 2, 9, NULL);
 }
 
-/* plugins.options entry "<plugin>.<key>" = value. */
-static void add_option(hpi_config *c, const char *key, const char *value)
+/* plugins.options entry "<plugin>.<key>" = value, at line:col of c->path
+ * (0: not from a file). */
+static void add_option_at(hpi_config *c, const char *key, const char *value, int line,
+			  int col)
 {
 	hpi_optnode *o = realloc(c->options, (c->noptions + 1) * sizeof(*o));
 
@@ -105,7 +107,16 @@ static void add_option(hpi_config *c, const char *key, const char *value)
 	c->options = o;
 	ck_assert_ptr_nonnull(o[c->noptions].key = strdup(key));
 	ck_assert_ptr_nonnull(o[c->noptions].value = strdup(value));
+	o[c->noptions].line = line;
+	o[c->noptions].col = col;
+	o[c->noptions].kline = line;
+	o[c->noptions].kcol = col > 7 ? col - 7 : col; /* "key: " before the value */
 	c->noptions++;
+}
+
+static void add_option(hpi_config *c, const char *key, const char *value)
+{
+	add_option_at(c, key, value, 0, 0);
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -278,7 +289,7 @@ START_TEST(timing_disabled_has_no_subscriber)
 	int fails = -1;
 
 	hp_test_timing_only(&c);
-	c.timing_enabled = false;
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
 	for (int k = 0; k < HP_EV__COUNT; k++)
@@ -347,7 +358,7 @@ START_TEST(slowest_by_name_reads_its_options)
 	int fails = -1;
 
 	hp_test_timing_only(&c);
-	c.timing_enabled = false;
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 	add_path(&c, "/nonexistent/hotpath-plugins");
 	add_path(&c, SLOWEST_DIR);
 	load_yaml(&c, "slowest", 3, 9);
@@ -369,13 +380,15 @@ START_TEST(slowest_by_name_reads_its_options)
 }
 END_TEST
 
-/* A bad option is one warning and the plugin's default (10 rows). */
+/* A bad option is one warning and the plugin's default (10 rows): slowest
+ * declares count in its option rows, so the host checks it. */
 START_TEST(bad_options_warn_and_use_the_default)
 {
 	static const char *const vals[] = {"abc", "0"};
 	static const char *const want[] = {
-		"plugins.options.slowest.count: expected an integer, got \"abc\"; using 10",
-		"slowest: count 0 is outside 1..100000; using 10",
+		"plugins.options.slowest.count: expected an integer in 1..100000, "
+		"got \"abc\"; using 10",
+		"plugins.options.slowest.count: 0 is outside 1..100000; using 10",
 	};
 
 	for (int k = 0; k < 2; k++) {
@@ -385,7 +398,7 @@ START_TEST(bad_options_warn_and_use_the_default)
 		int fails = -1;
 
 		hp_test_timing_only(&c);
-		c.timing_enabled = false;
+		HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 		load_yaml(&c, SLOWEST_SO, 3, 9);
 		add_option(&c, "slowest.count", vals[k]);
 		ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
@@ -400,6 +413,56 @@ START_TEST(bad_options_warn_and_use_the_default)
 		hpi_registry_free(r);
 		hpi_config_fini(&c);
 	}
+}
+END_TEST
+
+/* An external plugin's option rows: a bad value names the file, line and
+ * column of plugins.options.<name>.<key>, a key without a row is unknown,
+ * and HOTPATH_PLUGINS_OPTIONS_<NAME>_<KEY> beats the file. */
+START_TEST(external_rows_check_values_where_they_were_written)
+{
+	hpi_config c;
+	hpi_registry *r;
+	hp_snapshot *snap;
+	int fails = -1;
+
+	hp_test_timing_only(&c);
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
+	c.path = strdup("hp.yaml");
+	load_yaml(&c, SLOWEST_SO, 3, 9);
+	add_option_at(&c, "slowest.count", "many", 5, 21);
+	add_option_at(&c, "slowest.cuont", "4", 5, 35);
+	add_option_at(&c, "slowest.min_ns", "-1", 6, 13);
+	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
+	ck_assert_int_eq(fails, 0);
+	ck_assert_int_eq(nwarn, 3);
+	ck_assert_str_eq(warns[0], "hp.yaml:5:21: plugins.options.slowest.count: expected an "
+				   "integer in 1..100000, got \"many\"; using 10");
+	ck_assert_str_eq(warns[1], "hp.yaml:5:28: plugins.options.slowest.cuont: unknown key, "
+				   "ignored");
+	ck_assert_str_eq(warns[2], "hp.yaml:6:13: plugins.options.slowest.min_ns: -1 is outside "
+				   "0..3600000000000; using 0");
+	dispatch_all(r);
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(r, snap);
+	check_slowest(snap, 10);
+	hpi_snapshot_free(snap);
+	hpi_registry_free(r);
+
+	/* the variable wins over the file; min_ns drops the shorter calls */
+	setenv("HOTPATH_PLUGINS_OPTIONS_SLOWEST_COUNT", "5", 1);
+	setenv("HOTPATH_PLUGINS_OPTIONS_SLOWEST_MIN_NS", "17000", 1);
+	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
+	unsetenv("HOTPATH_PLUGINS_OPTIONS_SLOWEST_COUNT");
+	unsetenv("HOTPATH_PLUGINS_OPTIONS_SLOWEST_MIN_NS");
+	ck_assert_int_eq(nwarn, 6); /* the file's problems again, not more */
+	dispatch_all(r);
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(r, snap);
+	check_slowest(snap, 4); /* 17..20 µs: 4 calls, under count 5 */
+	hpi_snapshot_free(snap);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
 }
 END_TEST
 
@@ -434,7 +497,7 @@ START_TEST(bad_abi_plugin_is_refused_by_name)
 	int fails = -1;
 
 	hp_test_timing_only(&c);
-	c.timing_enabled = false;
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 	strv_push(&c.plugin_path, BADABI_DIR, NULL, 0, 0, "HOTPATH_PLUGIN_PATH");
 	strv_push(&c.plugin_load, "badabi", NULL, 0, 0, "HOTPATH_PLUGINS");
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
@@ -473,7 +536,7 @@ START_TEST(not_a_shared_object_gives_the_loader_reason)
 
 	make_notso();
 	hp_test_timing_only(&c);
-	c.timing_enabled = false;
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 	strv_push(&c.plugin_path, tmpdir, NULL, 0, 0, NULL);
 	strv_push(&c.plugin_load, "notso", NULL, 0, 0, NULL); /* a built-in default */
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
@@ -498,7 +561,7 @@ START_TEST(failures_leave_the_others_running)
 
 	make_notso();
 	hp_test_timing_only(&c);
-	c.timing_enabled = false;
+	HP_TEST_OPT(&c, "timing", "enabled")->b = false;
 	add_path(&c, tmpdir);
 	load_yaml(&c, "nosuch", 3, 9);
 	load_yaml(&c, BADABI_SO, 4, 9);
@@ -537,6 +600,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tb, default_config_has_timing);
 	tcase_add_test(tb, default_builtins);
 	tcase_add_test(tb, timing_disabled_has_no_subscriber);
+	tcase_add_test(tb, external_rows_check_values_where_they_were_written);
 	suite_add_tcase(s, tb);
 
 	tcase_set_timeout(tp, 30);

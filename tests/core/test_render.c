@@ -307,7 +307,7 @@ START_TEST(test_json_basic)
 
 	ck_assert_str_eq(j,
 		"{\"type\":\"hotpath_report\",\"version\":1,"
-		"\"generator\":\"hotpath 0.1.0\",\"caller\":\"basic::main\","
+		"\"generator\":\"hotpath 0.2.0\",\"caller\":\"basic::main\","
 		"\"program\":\"basic\",\"pid\":1234,\"elapsed_ns\":126860000,"
 		"\"dropped\":0,\"percentiles\":[99],\"sections\":["
 		"{\"id\":\"functions\",\"title\":\"Functions\"," BASIC_COLUMNS ","
@@ -367,7 +367,7 @@ START_TEST(test_json_values)
 	hpi_render_json(&b, s, &o, false);
 	ck_assert_str_eq(b.data,
 		"{\"type\":\"hotpath_report\",\"version\":1,"
-		"\"generator\":\"hotpath 0.1.0\",\"pid\":\"12x\",\"start_ns\":-7,"
+		"\"generator\":\"hotpath 0.2.0\",\"pid\":\"12x\",\"start_ns\":-7,"
 		"\"dropped\":\"99999999999999999999\",\"count\":\"5\","
 		"\"percentiles\":[50,99.9,99.99,0.5,100],\"sections\":["
 		"{\"id\":\"v\",\"title\":\"v\",\"columns\":["
@@ -405,7 +405,7 @@ START_TEST(test_json_pretty)
 		"{\n"
 		"  \"type\": \"hotpath_report\",\n"
 		"  \"version\": 1,\n"
-		"  \"generator\": \"hotpath 0.1.0\",\n"
+		"  \"generator\": \"hotpath 0.2.0\",\n"
 		"  \"caller\": \"m\",\n"
 		"  \"elapsed_ns\": 5,\n"
 		"  \"percentiles\": [\n"
@@ -458,13 +458,13 @@ START_TEST(test_json_empty)
 	hpi_render_json(&b, NULL, NULL, false);
 	ck_assert_str_eq(b.data,
 		"{\"type\":\"hotpath_report\",\"version\":1,"
-		"\"generator\":\"hotpath 0.1.0\",\"percentiles\":[],\"sections\":[]}\n");
+		"\"generator\":\"hotpath 0.2.0\",\"percentiles\":[],\"sections\":[]}\n");
 	hpi_buf_fini(&b);
 	hpi_buf_init(&b);
 	hpi_render_json(&b, NULL, NULL, true);
 	ck_assert_str_eq(b.data,
 		"{\n  \"type\": \"hotpath_report\",\n  \"version\": 1,\n"
-		"  \"generator\": \"hotpath 0.1.0\",\n  \"percentiles\": [],\n"
+		"  \"generator\": \"hotpath 0.2.0\",\n  \"percentiles\": [],\n"
 		"  \"sections\": []\n}\n");
 	hpi_buf_fini(&b);
 	hpi_render_json(NULL, NULL, NULL, true);

@@ -33,4 +33,26 @@ check "json: it saw every call" jqt "$J" "[$S | .meta.calls_seen][0] == \"300\""
 check "json: rows name real functions" jqt "$J" \
 	"all($S | .rows[]; .function == \"basic::sync_function\" or .function == \"custom_block\" or .function == \"basic::busy_function\")"
 
+# Its options are rows in slowest.c: a bad value is one line with the
+# file:line:column, the default is used, and a variable beats the file.
+cat >"$TMP/bad.yaml" <<EOY
+plugins:
+  path: [$top_builddir/examples/plugin/.libs]
+  load: [slowest]
+  options:
+    slowest: { count: lots, min_ns: 0, cuont: 4 }
+EOY
+HOTPATH_CONFIG="$TMP/bad.yaml" "$B" 2>"$TMP/bad"
+check "bad option: exits 0" [ $? -eq 0 ]
+check "bad option: its file:line:column and the default" has_line "$TMP/bad" \
+	"[hotpath] $TMP/bad.yaml:5:23: plugins.options.slowest.count: expected an integer in 1..100000, got \"lots\"; using 10"
+check "unknown option: the key's file:line:column" has_line "$TMP/bad" \
+	"[hotpath] $TMP/bad.yaml:5:40: plugins.options.slowest.cuont: unknown key, ignored"
+check "bad option: two warnings" eq "$(grep -c '^\[hotpath\] [^P]' "$TMP/bad")" 2
+check "bad option: ten rows (the default)" \
+	eq "$(sed -n '/^Slowest single calls:$/,$p' "$TMP/bad" | grep -c '^| [a-z]')" 10
+HOTPATH_CONFIG="$TMP/bad.yaml" HOTPATH_PLUGINS_OPTIONS_SLOWEST_COUNT=3 "$B" 2>"$TMP/env"
+check "variable: the file's warnings still, no other" eq "$(grep -c '^\[hotpath\] [^P]' "$TMP/env")" 2
+check "variable: three rows" eq "$(sed -n '/^Slowest single calls:$/,$p' "$TMP/env" | grep -c '^| [a-z]')" 3
+
 finish

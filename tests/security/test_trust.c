@@ -326,8 +326,7 @@ START_TEST(paths_relative_to_the_file)
 	ck_assert_int_eq(hpi_config_load(&c, conf), 0);
 	FMT(conf, sizeof conf, "%s/conf", tmp);
 	ck_assert_str_eq(c.dir, conf);
-	c.threads_enabled = c.locks_enabled = c.channels_enabled = false;
-	c.futures_enabled = c.streams_enabled = false;
+	hp_test_only_timing(&c);
 	ck_assert_ptr_nonnull(r = hpi_registry_new(&c, &fails));
 	ck_assert_int_eq(fails, 0);
 	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
