@@ -3,7 +3,8 @@
  * cmd_run.c - `hotpath run [--alloc] -- PROG ARGS...`: runs a program with
  * the environment profiling needs, then becomes it (exec), so signals, exit
  * status and stdout are the program's own.  --alloc preloads
- * libhotpath-alloc (docs/alloc.md).
+ * libhotpath-alloc (docs/alloc.md); --trace turns the trace timeline on
+ * (docs/trace.md).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -36,6 +37,10 @@ static void run_usage(FILE *f)
 	      "  -a, --alloc         track allocations: preload libhotpath-alloc\n"
 	      "                      (per-function bytes, counts and live bytes)\n"
 	      "  -s, --self          with --alloc: exclusive figures (HOTPATH_ALLOC_SELF=1)\n"
+	      "  -t, --trace[=FILE]  write a timeline of every measured call, lock and\n"
+	      "                      channel message to FILE (default trace.json) at\n"
+	      "                      exit, for Perfetto or chrome://tracing (HOTPATH_TRACE=1,\n"
+	      "                      HOTPATH_TRACE_OUTPUT=FILE)\n"
 	      "  -c, --config FILE   use FILE as hotpath.yaml (HOTPATH_CONFIG)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
@@ -83,20 +88,22 @@ int hpc_cmd_run(int argc, char **argv)
 	static const struct option longs[] = {
 		{"alloc", no_argument, NULL, 'a'},
 		{"self", no_argument, NULL, 's'},
+		{"trace", optional_argument, NULL, 't'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool alloc = false, self = false;
-	const char *config = NULL;
+	bool alloc = false, self = false, trace = false;
+	const char *config = NULL, *trace_file = NULL;
 	int c;
 
 	optind = 1;
 	/* "+": options end at PROGRAM, whose own options are its own */
-	while ((c = getopt_long(argc, argv, "+:asc:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ast::c:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'a': alloc = true; break;
 		case 's': self = true; break;
+		case 't': trace = true; trace_file = optarg; break;
 		case 'c': config = optarg; break;
 		case 'h': run_usage(stdout); return HPC_EXIT_OK;
 		default: return hpc_bad_option("run", argv, c);
@@ -108,6 +115,12 @@ int hpc_cmd_run(int argc, char **argv)
 		return hpc_usage_error("run", "--self goes with --alloc");
 	if (config != NULL)
 		setenv("HOTPATH_CONFIG", config, 1);
+	if (trace && trace_file != NULL && *trace_file == '\0')
+		return hpc_usage_error("run", "--trace= needs a FILE");
+	if (trace)
+		setenv("HOTPATH_TRACE", "1", 1);
+	if (trace_file != NULL)
+		setenv("HOTPATH_TRACE_OUTPUT", trace_file, 1);
 	if (alloc) {
 		char *lib = run_alloc_lib(), *pre;
 		const char *old = getenv("LD_PRELOAD");

@@ -367,8 +367,14 @@ hpc_cmp *hpc_compare(const hpc_report *base, const hpc_report *head,
 	c->elapsed.before = cmp_elapsed(base);
 	c->elapsed.after = cmp_elapsed(head);
 	cmp_cell(&c->elapsed, 0, o->threshold);
+	/* meta "compare.hide": not compared (the call tree's sections: their
+	 * self times are the Functions table's, by function) */
+	for (j = 0; j < nb; j++)
+		used[j] = hp_section_meta(hp_snapshot_section(base->snap, j), "compare.hide") != NULL;
 	for (i = 0; i < hp_snapshot_count(head->snap); i++) {
 		h = hp_snapshot_section(head->snap, i);
+		if (hp_section_meta(h, "compare.hide") != NULL)
+			continue;
 		for (j = 0, b = NULL; b == NULL && j < nb; j++)
 			if (!used[j] && strcmp(hp_section_id(hp_snapshot_section(base->snap, j)),
 					       hp_section_id(h)) == 0) {

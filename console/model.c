@@ -27,6 +27,9 @@ static void model_target_free(hpc_target *t)
 	for (size_t i = 0; i < t->nsecs; i++)
 		hpc_section_free(t->secs[i]);
 	free(t->secs);
+	for (size_t i = 0; i < t->nhidden; i++)
+		hpc_section_free(t->hidden[i]);
+	free(t->hidden);
 	free(t->url);
 	free(t->query);
 	free(t->program);
@@ -220,6 +223,8 @@ static void model_hello(hpc_target *t, const json_t *j)
 	json_array_foreach(secs, i, s) {
 		const char *id = json_string_value(json_object_get(s, "id"));
 
+		if (json_is_false(json_object_get(s, "tab")))
+			continue;
 		if (id != NULL && model_find(t, id) == t->nsecs)
 			model_announce(t, id, json_string_value(json_object_get(s, "title")));
 	}
@@ -293,6 +298,31 @@ const char *hpc_msg_topic(const hpc_msg *d)
 	return d->kind == MSG_SECTION && d->sec != NULL ? d->sec->id : NULL;
 }
 
+/* A section that is no tab replaces its old rows. */
+static void model_keep_hidden(hpc_target *t, hpc_section *s, uint64_t now)
+{
+	size_t i;
+
+	for (i = 0; i < t->nhidden && strcmp(t->hidden[i]->id, s->id) != 0; i++)
+		;
+	if (i == t->nhidden) {
+		t->hidden = xreallocarray(t->hidden, t->nhidden + 1, sizeof(*t->hidden));
+		t->hidden[t->nhidden++] = NULL;
+	}
+	hpc_section_free(t->hidden[i]);
+	t->hidden[i] = s;
+	s->updated_ns = now;
+	t->changed = true;
+}
+
+const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id)
+{
+	for (size_t i = 0; i < t->nhidden; i++)
+		if (strcmp(t->hidden[i]->id, id) == 0)
+			return t->hidden[i];
+	return NULL;
+}
+
 /* A section message: its section replaces the old rows (taken from d). */
 static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
 {
@@ -301,6 +331,10 @@ static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
 
 	HPC_MEASURE();
 	d->sec = NULL;
+	if (s->hidden) {
+		model_keep_hidden(t, s, now);
+		return;
+	}
 	if (i == t->nsecs) {
 		t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
 		t->secs[t->nsecs++] = NULL;

@@ -62,6 +62,7 @@ typedef struct hpc_section {
 	size_t sel, top;    /* selected position in order; first shown */
 	char *sel_name;     /* the selected row's name, kept across updates */
 	bool has_data;      /* rows came (not just announced in hello) */
+	bool hidden;        /* meta "console.hide": no tab of its own */
 	uint64_t updated_ns; /* when they came */
 } hpc_section;
 
@@ -84,6 +85,9 @@ typedef struct hpc_target {
 	uint64_t events_dropped; /* events its buffers could not take */
 	hpc_section **secs;   /* in the order hello announces them */
 	size_t nsecs;
+	hpc_section **hidden; /* sections that are no tab (meta "console.hide",
+			       * hello's "tab": false): the call tree's */
+	size_t nhidden;
 	size_t tab;           /* shown tab: a section, or a panel past nsecs */
 	bool connected;       /* a pipe is up (set by the network side) */
 	char *problem;        /* why it is not Live, for the screen, or NULL */
@@ -167,6 +171,8 @@ int hpc_model_apply(hpc_model *m, size_t t, hpc_msg *d, uint64_t now);
 void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
 /* Where target t stands at now. */
 hpc_state hpc_target_state(const hpc_target *t, uint64_t now);
+/* The section id that is no tab (the call tree's "calls"), or NULL. */
+const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id);
 const char *hpc_state_name(hpc_state s);
 /* The current target, and the section its tab shows: one of the target's,
  * or a panel's table; NULL on a panel that draws, or when there is none. */

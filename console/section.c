@@ -225,6 +225,7 @@ hpc_section *hpc_section_parse(const json_t *j, const char **why)
 		return NULL;
 	}
 	section_show(s, json_object_get(j, "meta"));
+	s->hidden = json_object_get(json_object_get(j, "meta"), "console.hide") != NULL;
 	s->nrows = json_array_size(rows);
 	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
 	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));

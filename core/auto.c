@@ -265,6 +265,7 @@ static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a,
 		return;
 	f->rec = a->active[id]++ != 0;
 	f->id = id;
+	hp__tls.depth++;
 	if (__builtin_expect(on & HP__ON_ALLOC, 0)) {
 		hp__scope sc = {.t0 = 0, .id = id, .alloc = 0};
 		hp__alloc_enter(&sc); /* before t0: not part of the time */
@@ -311,6 +312,7 @@ HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 	f->id = id;
 	f->alloc = 0;
 	f->rec = a->active[id]++ != 0;
+	hp__tls.depth++;
 	f->t0 = AUTO_TICK();
 }
 
@@ -338,8 +340,10 @@ static AUTO_NOINST __attribute__((noinline)) auto_frame *auto_unwind(struct auto
 			return NULL;
 	}
 	for (j = i + 1; j < a->depth; j++)
-		if (a->frames[j].id != 0)
+		if (a->frames[j].id != 0) {
 			a->active[a->frames[j].id]--;
+			hp__tls.depth--; /* the call tree's depth: never closed */
+		}
 	return &a->frames[i];
 }
 
@@ -368,10 +372,10 @@ static AUTO_NOINST __attribute__((noinline)) void auto_exit_hook(struct auto_tls
 		return;
 	if (__builtin_expect(f->id != 0, 1)) {
 		uint64_t t1 = hp__now();
-		uint32_t tag = f->id;
+		uint32_t tag = f->id | HP__DEPTH_TAG(--hp__tls.depth);
 		a->active[f->id]--;
 		if (__builtin_expect(f->rec, 0))
-			tag |= (uint32_t)HPI_REC_NESTED << HP__KIND_SHIFT;
+			tag |= HP__SCOPE_REC << HP__KIND_SHIFT;
 		hp__record(tag, f->t0, t1);
 		if (__builtin_expect(f->alloc != 0, 0)) {
 			hp__scope sc = {.t0 = f->t0, .id = f->id, .alloc = f->alloc};
@@ -409,7 +413,8 @@ HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 	a->active[f->id]--;
 	a->depth = d - 1;
 	p->t = f->t0;
-	p->site = f->id | ((uint32_t)f->rec * ((uint32_t)HPI_REC_NESTED << HP__KIND_SHIFT));
+	p->site = f->id | HP__DEPTH_TAG(--hp__tls.depth) |
+		  ((uint32_t)f->rec * (HP__SCOPE_REC << HP__KIND_SHIFT));
 	p->dt = (uint32_t)(t1 - f->t0);
 	__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
 	return;

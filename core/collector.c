@@ -36,8 +36,18 @@ _Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
 	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL &&
 	       (int)HP__EV_ALLOC == (int)HP_EV_ALLOC, "record kinds are event kinds");
 
-/* HP_EV_SCOPE's data for a recursive auto-instrumented call. */
-static const uint32_t collector_recursive = HP_SCOPE_RECURSIVE;
+/* HP_EV_SCOPE's data per kind byte from HP__SCOPE_KIND: the depth, and
+ * whether the call is recursive (HP__SCOPE_REC). */
+#define SF(k) (HP_SCOPE_HAS_DEPTH | ((k) & HP__DEPTH_MASK) << 8 | \
+	       ((k) & HP__SCOPE_REC ? HP_SCOPE_RECURSIVE : 0))
+#define SF4(k) SF(k), SF((k) + 1), SF((k) + 2), SF((k) + 3)
+#define SF16(k) SF4(k), SF4((k) + 4), SF4((k) + 8), SF4((k) + 12)
+const uint32_t hpi_scope_flags[128] = {
+	SF16(0), SF16(16), SF16(32), SF16(48), SF16(64), SF16(80), SF16(96), SF16(112),
+};
+#undef SF16
+#undef SF4
+#undef SF
 
 typedef struct drain_ctx {
 	hpi_registry *reg;
@@ -109,9 +119,9 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 		ev->time_ns = d->pass_ns;
 	ev->dur_ns = collector_ns(dt, mult);
 	ev->data = NULL;
-	if (ev->kind == HPI_REC_NESTED) {
+	if (ev->kind >= HP__SCOPE_KIND) {
+		ev->data = &hpi_scope_flags[ev->kind - HP__SCOPE_KIND];
 		ev->kind = HP_EV_SCOPE;
-		ev->data = &collector_recursive;
 	}
 	if (ev->kind < 64 && ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1))
 		ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
@@ -128,7 +138,7 @@ static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__re
 	collector_other(d, ev, p, end, mult);
 	ev->tid = tid;
 	if (ev->kind == HP_EV_SCOPE && d->timing != NULL) {
-		hpi_timing_plugin.on_event(d->timing, ev);
+		hpi_timing_scope(d->timing, ev, p->t);
 		d->records++;
 		return;
 	}
@@ -164,7 +174,7 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 
 			/* only stream items (kind 11) are ever untimed */
 			ev->kind = HP_EV_SCOPE;
-			ev->site = p->site;
+			ev->site = p->site & HPI_SITE_MASK;
 			ev->tid = tid;
 			/* no vector stores: GCC would pair tid with time_ns
 			 * through the stack, a store-to-load round trip that
@@ -172,7 +182,7 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 			__asm__("" ::: "memory");
 			ev->time_ns = collector_ns(at - t0, mult);
 			ev->dur_ns = hpi_ticks32_ns(dt, mh, ml);
-			ev->data = NULL;
+			ev->data = &hpi_scope_flags[(p->site >> HP__KIND_SHIFT) - HP__SCOPE_KIND];
 			kinds |= HP_EV_BIT(HP_EV_SCOPE);
 			if (__builtin_expect(++n == DRAIN_BATCH, 0)) {
 				d->n = n;

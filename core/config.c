@@ -78,6 +78,7 @@ static const config_key config_report[] = {
 	{ .name = "script_instructions", .type = CT_LONG, .off = CONFIG_F(script_instructions),
 	  .min = 0, .max = LONG_MAX },
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
+	S("sort", report_sort, "HOTPATH_SORT"),
 	S("trace_output", trace_output, "HOTPATH_TRACE_OUTPUT"),
 	END
 };
@@ -1702,6 +1703,7 @@ void hpi_config_fini(hpi_config *c)
 	free(c->path);
 	free(c->dir);
 	free(c->output);
+	free(c->report_sort);
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);

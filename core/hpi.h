@@ -422,6 +422,7 @@ typedef struct hpi_config {
 	int script_memory_mb;  /* report.script_memory_mb, default 64 */
 	long script_instructions; /* report.script_instructions, 1e9; 0 = no cap */
 	bool on_signal;
+	char *report_sort;     /* report.sort: "total" (NULL) or "self" */
 	char *trace_output;    /* report.trace_output, "trace.json" */
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
@@ -686,10 +687,9 @@ void hpi_site_atfork_child(void);
 
 /* ---- auto.c, symbols.c: -finstrument-functions (docs/auto.md) ----------- */
 
-/* Record kind of an auto-instrumented call made while the same function
- * was already open on its thread: the collector turns it into HP_EV_SCOPE
- * with the HP_SCOPE_RECURSIVE flag. */
-#define HPI_REC_NESTED 0x7fu
+/* An auto-instrumented call made while the same function was already
+ * open on its thread carries HP__SCOPE_REC in its kind byte: the collector
+ * turns it into HP_EV_SCOPE with the HP_SCOPE_RECURSIVE flag. */
 
 /* The hot path stops measuring the auto site id (filtered out) until the
  * next guard starts. */

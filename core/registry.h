@@ -52,6 +52,9 @@ void *hpi_registry_timing_direct(const hpi_registry *r);
  */
 size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
 			  uint64_t tid, uint64_t t0, uint64_t mult);
+/* Any other SCOPE event in that mode (recursive calls, long ones), with
+ * its record's start tick, which orders it among the records' calls. */
+void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
 /* The configuration behind a built-in plugin's options (borrowed), or NULL

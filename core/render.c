@@ -302,6 +302,9 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 		       caller, t);
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		sec = hp_snapshot_section(s, i);
+		/* meta "table.hide": a section for JSON readers (the stacks) */
+		if (hp_section_meta(sec, "table.hide") != NULL)
+			continue;
 		if (i > 0)
 			hpi_buf_printf(out, "\n%s:\n", hp_section_title(sec));
 		table_section(out, sec, render_limit(sec, o ? o->limit : 0));
@@ -660,8 +663,9 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
 		json_section(&w, hp_snapshot_section(s, i),
-			     o != NULL && o->all_rows ? 0
-			     : render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
+			     (o != NULL && o->all_rows) ||
+			     hp_section_meta(hp_snapshot_section(s, i), "json.all") != NULL ? 0 :
+			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}
 	json_close(&w, ']');
 	json_close(&w, '}');

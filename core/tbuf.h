@@ -54,12 +54,19 @@ static inline uint64_t hpi_ticks32_ns(uint32_t ticks, uint64_t mh, uint64_t ml)
 	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
 }
 
-/* A plain measured call (kind 0, a site, a 32-bit duration) begun since
- * tick t0: most records. */
+/* A plain measured call (HP__SCOPE_KIND with its depth, not recursive, a
+ * site, a 32-bit duration) begun since tick t0: most records.  The xor
+ * maps exactly those tags to 1 .. 2^30 - 1. */
 static inline bool hpi_rec_plain(const struct hp__rec *p, uint64_t t0)
 {
-	return p->site - 1 < HPI_SITE_MASK && p->dt != HPI_DT_EXT && p->t >= t0;
+	return (p->site ^ (HP__SCOPE_KIND << HP__KIND_SHIFT)) - 1 <
+		       (HP__SCOPE_REC << HP__KIND_SHIFT) - 1 &&
+	       p->dt != HPI_DT_EXT && p->t >= t0;
 }
+
+/* HP_EV_SCOPE's flags (HP_SCOPE_*) for a record's kind byte, which is
+ * HP__SCOPE_KIND or more. */
+extern const uint32_t hpi_scope_flags[128];
 
 /* Sets the per-thread cap (MiB) for threads registered from now on. */
 void hpi_tbuf_set_max_mb(int mb);

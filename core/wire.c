@@ -278,6 +278,9 @@ static void msg_sections(hpi_buf *b, const hp_snapshot *s)
 		hpi_buf_json_str(b, sec->id);
 		hpi_buf_puts(b, ",\"title\":");
 		hpi_buf_json_str(b, sec->title);
+		/* data for other views (the call tree's stacks), not a tab */
+		if (hp_section_meta(sec, "console.hide") != NULL)
+			hpi_buf_puts(b, ",\"tab\":false");
 		hpi_buf_printf(b, ",\"rows\":%zu}", sec->nrows);
 	}
 	hpi_buf_putc(b, ']');

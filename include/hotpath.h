@@ -203,6 +203,15 @@ struct hp__rec {
 	uint32_t dt;   /* duration in ticks, 0xffffffff = extended */
 };
 #define HP__KIND_SHIFT 24
+/* A measured call's kind byte: HP__SCOPE_KIND, HP__SCOPE_REC for an
+ * auto-instrumented call made while its function was already open on the
+ * thread, and the call's nesting depth among measured calls on its thread
+ * modulo 64 (the collector rebuilds the call tree from it; docs/calls.md). */
+#define HP__SCOPE_KIND 0x80u
+#define HP__SCOPE_REC 0x40u
+#define HP__DEPTH_MASK 0x3fu
+/* The tag bits of a measured call at depth d. */
+#define HP__DEPTH_TAG(d) ((HP__SCOPE_KIND | ((uint32_t)(d) & HP__DEPTH_MASK)) << HP__KIND_SHIFT)
 /* Record kinds = plugin.h's event kinds (checked in core/collector.c). */
 enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
        HP__EV_CHAN_SEND = 7, HP__EV_CHAN_RECV = 8, HP__EV_CHAN_CLOSE = 9,
@@ -223,6 +232,7 @@ enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
 	struct hp__rec *end; /* end of the current chunk */
+	uint32_t depth;      /* measured calls open on this thread */
 };
 
 struct hp__rt {
@@ -285,6 +295,7 @@ static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
 		sc.id = id;
 		if (__builtin_expect(on & HP__ON_ALLOC, 0))
 			hp__alloc_enter(&sc); /* before t0: not part of the time */
+		hp__tls.depth++;
 		sc.t0 = hp__now();
 	}
 	return sc;
@@ -332,7 +343,7 @@ static inline HP_SKIP void hp__scope_end(hp__scope *sc)
 {
 	if (__builtin_expect(sc->id != 0, 1)) {
 		uint64_t t1 = hp__now();
-		hp__record(sc->id, sc->t0, t1);
+		hp__record(sc->id | HP__DEPTH_TAG(--hp__tls.depth), sc->t0, t1);
 		if (__builtin_expect(sc->alloc != 0, 0))
 			hp__alloc_leave(sc, t1);
 	}

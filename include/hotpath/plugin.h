@@ -43,7 +43,8 @@ extern "C" {
 /* Kinds of bus events.  New kinds are only ever appended. */
 typedef enum hp_event_kind {
 	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur;
-			     * data NULL, or a const uint32_t * of HP_SCOPE_* flags */
+			     * data NULL, or a const uint32_t * of HP_SCOPE_* flags;
+			     * a thread's scopes come in the order they ended */
 	HP_EV_THREAD_START, /* first event of a thread: tid */
 	HP_EV_THREAD_EXIT,  /* a thread exited and its buffer is drained: tid */
 	HP_EV_TICK,         /* the collector finished a pass: time_ns = now */
@@ -75,6 +76,11 @@ typedef enum hp_event_kind {
  * same function was already open on its thread; its time is already in
  * the outer call's (docs/auto.md). */
 #define HP_SCOPE_RECURSIVE 1u
+/* HAS_DEPTH: bits 8-13 hold the call's nesting depth among measured calls
+ * on its thread, modulo 64 (HP_SCOPE_DEPTH); the timing plugin rebuilds
+ * the call tree from it (docs/calls.md). */
+#define HP_SCOPE_HAS_DEPTH 2u
+#define HP_SCOPE_DEPTH(flags) (((flags) >> 8) & 0x3fu)
 
 /* One bus event; borrowed for the duration of on_event. */
 typedef struct hp_event {

@@ -9,6 +9,9 @@
  * A recursive auto-instrumented call (HP_SCOPE_RECURSIVE) counts as a call
  * with its own duration in avg, min, max and the percentiles, but its time
  * is not added to Total again: it is already in the outermost call's.
+ *
+ * Self time and the call tree (calltree.c) are rebuilt from every thread's
+ * calls in the order they ended: the "calls" and "stacks" sections.
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 #include "hpi.h"
 #include "registry.h"
 #include "tbuf.h"
+#include "calltree.h"
 
 typedef struct timing_call {
 	uint64_t dur, tid, time;
@@ -29,6 +33,8 @@ typedef struct timing_entry {
 	int line;
 	hpi_hist hist;
 	uint64_t nested;     /* ns of recursive calls: in hist, not in Total */
+	uint64_t self;       /* ns: the calls' time less their measured callees' */
+	uint32_t idx;        /* in entries: the call tree's function number */
 	timing_call *log;    /* ring of the last `cap` calls */
 	size_t log_head, log_n;
 } timing_entry;
@@ -43,6 +49,8 @@ typedef struct timing_state {
 	timing_entry **table;    /* open addressing, label -> entry */
 	size_t tcap;
 	hpi_filter *filter;      /* NULL: every label */
+	hpi_ctree *tree;         /* NULL: collectors.timing.call_tree off */
+	bool sort_self;          /* report.sort: self */
 } timing_state;
 
 /* by_site's entry for a site the filters leave out. */
@@ -106,6 +114,7 @@ static timing_entry *timing_entry_get(timing_state *st, const hp_site_info *info
 		return NULL;
 	}
 	e->label = label;
+	e->idx = (uint32_t)st->n;
 	e->file = info->file;
 	e->line = info->line;
 	hpi_hist_init(&e->hist);
@@ -140,29 +149,68 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 	long long cap = host->option_int(opts, "recent_logs", 50);
 	const hpi_strv *inc = hpi_options_strv(opts, "include");
 	const hpi_strv *exc = hpi_options_strv(opts, "exclude");
+	const hpi_config *c = hpi_options_config(opts);
 
 	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
 	if (inc != NULL && exc != NULL)
 		st->filter = hpi_filter_new(inc, exc);
+	if (host->option_int(opts, "call_tree", 1) && (st->tree = hpi_ctree_new()) == NULL) {
+		hpi_filter_free(st->filter);
+		free(st);
+		return HP_ENOMEM;
+	}
+	if (c != NULL && c->report_sort != NULL) {
+		if (strcmp(c->report_sort, "self") == 0)
+			st->sort_self = st->tree != NULL;
+		else if (strcmp(c->report_sort, "total") != 0)
+			host->warn("timing", "report.sort: \"%s\" is neither total nor self; "
+				   "sorting by total", c->report_sort);
+	}
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	*state = st;
 	return 0;
 }
 
-/* One scope event: histogram and recent-calls ring. */
-static inline void timing_one(timing_state *st, const hp_event *ev)
+/* One call of entry e (NULL or timing_skip: left out) for the call tree:
+ * its self time.  start orders the thread's calls (ticks or ns). */
+static inline void timing_tree(timing_state *st, timing_entry *e, uint64_t tid,
+			       uint64_t start, uint64_t dur, unsigned depth)
+{
+	hpi_ct_thread *th;
+	uint64_t self;
+
+	if (st->tree == NULL || (th = hpi_ctree_thread(st->tree, tid)) == NULL)
+		return;
+	self = hpi_ctree_call(st->tree, th, e == NULL || e == &timing_skip ? HPI_CT_NONE : e->idx,
+			      start, dur, depth);
+	if (e != NULL && e != &timing_skip)
+		e->self += self;
+}
+
+/* The 6-bit depth of a SCOPE event (0 when it has none). */
+static inline unsigned timing_depth(const hp_event *ev)
+{
+	uint32_t f = ev->data != NULL ? *(const uint32_t *)ev->data : 0;
+
+	return f & HP_SCOPE_HAS_DEPTH ? HP_SCOPE_DEPTH(f) : 0;
+}
+
+/* One scope event begun at start (ticks or ns, as the thread's other
+ * calls): histogram, recent-calls ring, call tree. */
+static inline void timing_one(timing_state *st, const hp_event *ev, uint64_t start)
 {
 	timing_entry *e;
 	timing_call *c;
 
 	if (__builtin_expect(ev->site < st->nsites && st->by_site[ev->site] != NULL, 1))
 		e = st->by_site[ev->site];
-	else if ((e = timing_site(st, ev->site)) == NULL)
-		return;
-	if (e == &timing_skip)
+	else
+		e = timing_site(st, ev->site);
+	timing_tree(st, e, ev->tid, start, ev->dur_ns, timing_depth(ev));
+	if (e == NULL || e == &timing_skip)
 		return;
 	hpi_hist_add(&e->hist, ev->dur_ns);
 	if (__builtin_expect(ev->data != NULL, 0) &&
@@ -182,7 +230,17 @@ static inline void timing_one(timing_state *st, const hp_event *ev)
 
 static void timing_event(void *state, const hp_event *ev)
 {
-	timing_one(state, ev);
+	timing_state *st = state;
+
+	if (ev->kind == HP_EV_SCOPE)
+		timing_one(st, ev, ev->time_ns);
+	else if (ev->kind == HP_EV_THREAD_EXIT && st->tree != NULL)
+		hpi_ctree_thread_exit(st->tree, ev->tid);
+}
+
+void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick)
+{
+	timing_one(state, ev, tick);
 }
 
 /* The run of events of one site at evs (at most n, at most 1024): buckets
@@ -197,9 +255,10 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 
 	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
 		n = 1024;
-	for (i = 0; i < n && evs[i].site == site; i++) {
+	for (i = 0; i < n && evs[i].site == site && evs[i].kind == HP_EV_SCOPE; i++) {
 		uint64_t v = evs[i].dur_ns;
 
+		timing_tree(st, e, evs[i].tid, evs[i].time_ns, v, timing_depth(&evs[i]));
 		sum += v; /* <= 1024 values: no overflow below 2^54 ns each */
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
@@ -234,7 +293,7 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
  * more.  Returns the run's length. */
 static inline __attribute__((always_inline)) size_t
 timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
-		 uint64_t mh, uint64_t ml)
+		 uint64_t mh, uint64_t ml, uint64_t *sump)
 {
 	uint64_t mn = h->min, mx = h->max, sum = 0;
 	uint32_t site = p->site;
@@ -255,6 +314,7 @@ timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
 	h->sum += sum;
 	h->min = mn;
 	h->max = mx;
+	*sump = sum;
 	return i;
 }
 
@@ -262,28 +322,44 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 			  uint64_t tid, uint64_t t0, uint64_t mult)
 {
 	timing_state *st = state;
-	uint32_t site = p->site;
-	uint64_t mh = mult >> 32, ml = (uint32_t)mult;
+	uint32_t site = p->site, id = site & HPI_SITE_MASK;
+	unsigned depth = (site >> HP__KIND_SHIFT) & HP__DEPTH_MASK;
+	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum;
 	size_t n = (size_t)(end - p);
 	timing_entry *e;
 
 	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
 		n = 1024;
-	if (__builtin_expect(site < st->nsites && st->by_site[site] != NULL, 1))
-		e = st->by_site[site];
+	if (__builtin_expect(id < st->nsites && st->by_site[id] != NULL, 1))
+		e = st->by_site[id];
 	else
-		e = timing_site(st, site);
+		e = timing_site(st, id);
 	if (e == NULL || e == &timing_skip) {
 		size_t i = 1;
 
+		/* the tree sees the first (its callees become its caller's);
+		 * the others have no callee and nothing to give */
+		timing_tree(st, NULL, tid, p->t, hpi_ticks32_ns(p->dt, mh, ml), depth);
 		while (i < n && p[i].site == site && p[i].dt != HPI_DT_EXT && p[i].t >= t0)
 			i++;
 		return i;
 	}
 	if (mh == 0)
-		n = timing_recs_hist(&e->hist, p, n, t0, 0, ml);
+		n = timing_recs_hist(&e->hist, p, n, t0, 0, ml, &sum);
 	else
-		n = timing_recs_hist(&e->hist, p, n, t0, mh, ml);
+		n = timing_recs_hist(&e->hist, p, n, t0, mh, ml, &sum);
+	if (st->tree != NULL) {
+		/* only the run's first call can have callees (theirs would
+		 * come between): the others are leaves of the same level */
+		hpi_ct_thread *th = hpi_ctree_thread(st->tree, tid);
+		uint64_t v0 = hpi_ticks32_ns(p->dt, mh, ml);
+
+		if (th != NULL) {
+			e->self += hpi_ctree_call(st->tree, th, e->idx, p->t, v0, depth) + (sum - v0);
+			if (n > 1)
+				hpi_ctree_leaves(st->tree, th, n - 1, sum - v0);
+		}
+	}
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
@@ -298,13 +374,16 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 	return n;
 }
 
-/* Skips the run of events of one site at evs (a site left out). */
-static size_t timing_skip_run(const hp_event *evs, size_t n)
+/* Skips the run of events of one site at evs (a site left out); the call
+ * tree still sees them. */
+static size_t timing_skip_run(timing_state *st, const hp_event *evs, size_t n)
 {
-	size_t i = 1;
+	size_t i = 0;
 
-	while (i < n && evs[i].site == evs[0].site)
-		i++;
+	do {
+		timing_tree(st, NULL, evs[i].tid, evs[i].time_ns, evs[i].dur_ns,
+			    timing_depth(&evs[i]));
+	} while (++i < n && evs[i].site == evs[0].site && evs[i].kind == HP_EV_SCOPE);
 	return i;
 }
 
@@ -316,12 +395,16 @@ static void timing_events(void *state, const hp_event *evs, size_t n)
 		uint32_t site = evs[i].site;
 		timing_entry *e;
 
+		if (evs[i].kind != HP_EV_SCOPE) {
+			timing_event(st, &evs[i++]);
+			continue;
+		}
 		if (site < st->nsites && st->by_site[site] != NULL)
 			e = st->by_site[site];
 		else
 			e = timing_site(st, site);
 		if (e == NULL || e == &timing_skip)
-			i += timing_skip_run(evs + i, n - i);
+			i += timing_skip_run(st, evs + i, n - i);
 		else
 			i += timing_run(st, e, evs + i, n - i);
 	}
@@ -344,6 +427,16 @@ static int timing_cmp(const void *a, const void *b)
 	if (tx != ty)
 		return tx > ty ? -1 : 1;
 	return strcmp(x->label, y->label);
+}
+
+/* Sort by self time (report.sort: self), then as timing_cmp. */
+static int timing_cmp_self(const void *a, const void *b)
+{
+	const timing_entry *x = *(timing_entry *const *)a, *y = *(timing_entry *const *)b;
+
+	if (x->self != y->self)
+		return x->self > y->self ? -1 : 1;
+	return timing_cmp(a, b);
 }
 
 /* Percentile column key: p99, p99.9, p0. */
@@ -372,9 +465,10 @@ static void timing_log(timing_state *st, const timing_entry *e, hp_section *sec,
 	}
 }
 
-/* One row per label. */
+/* One row per label; tspan is the guard's time the self percents are of
+ * (its wall time times the threads that made measured calls). */
 static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
-		       const double *p, size_t np, uint64_t elapsed)
+		       const double *p, size_t np, uint64_t elapsed, double tspan)
 {
 	const hp_host *h = st->host;
 	size_t r = h->row_add(sec), c = 0;
@@ -389,10 +483,51 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(&e->hist, p[i]));
 	h->cell_int(sec, r, c++, (int64_t)total);
 	h->cell_real(sec, r, c++, elapsed ? 100.0 * (double)total / (double)elapsed : 0.0);
+	if (st->tree != NULL) {
+		h->cell_int(sec, r, c++, (int64_t)e->self);
+		h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? e->self / e->hist.count : 0));
+		h->cell_real(sec, r, c++, tspan > 0 ? 100.0 * (double)e->self / tspan : 0.0);
+	}
 	h->cell_text(sec, r, c++, e->file);
 	if (e->line > 0)
 		h->cell_int(sec, r, c, e->line);
 	timing_log(st, e, sec, r);
+}
+
+/* The rows, sorted (entries keep their order: it numbers the tree's
+ * functions), then the call tree's sections. */
+static int timing_rows(timing_state *st, hp_snapshot *snap, hp_section *sec,
+		       const double *p, size_t np)
+{
+	const hp_host *h = st->host;
+	timing_entry **order = malloc((st->n ? st->n : 1) * sizeof(*order));
+	const char **labels = malloc((st->n ? st->n : 1) * sizeof(*labels));
+	uint64_t elapsed = h->elapsed_ns();
+	double tspan = 0;
+	int rv = 0;
+
+	if (order == NULL || labels == NULL) {
+		free(order);
+		free(labels);
+		return HP_ENOMEM;
+	}
+	if (st->tree != NULL) {
+		hpi_ct_stats cs = hpi_ctree_stats(st->tree);
+		tspan = (double)elapsed * (double)(cs.threads ? cs.threads : 1);
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		order[i] = st->entries[i];
+		labels[i] = st->entries[i]->label;
+	}
+	if (st->n > 1)
+		qsort(order, st->n, sizeof(*order), st->sort_self ? timing_cmp_self : timing_cmp);
+	for (size_t i = 0; i < st->n; i++)
+		timing_row(st, order[i], sec, p, np, elapsed, tspan);
+	if (st->tree != NULL)
+		rv = hpi_ctree_snapshot(st->tree, h, snap, labels, (uint32_t)st->n);
+	free(order);
+	free(labels);
+	return rv;
 }
 
 static int timing_snapshot(void *state, hp_snapshot *snap)
@@ -423,16 +558,19 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	hpi_buf_puts(&cols, ",total,percent_total");
 	h->column_add(sec, "total", "Total", HP_UNIT_NS);
 	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	if (st->tree != NULL) {
+		hpi_buf_puts(&cols, ",self_total,percent_self");
+		h->column_add(sec, "self_total", "Self", HP_UNIT_NS);
+		h->column_add(sec, "self_avg", "Self Avg", HP_UNIT_NS);
+		h->column_add(sec, "percent_self", "% Self", HP_UNIT_PERCENT);
+		h->meta_set(sec, "sort", st->sort_self ? "self_total" : "total");
+	}
 	/* in JSON and for consoles, not in the table (table.columns) */
 	h->column_add(sec, "file", "File", HP_UNIT_TEXT);
 	h->column_add(sec, "line", "Line", HP_UNIT_COUNT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
-	if (st->n > 1)
-		qsort(st->entries, st->n, sizeof(*st->entries), timing_cmp);
-	for (size_t i = 0; i < st->n; i++)
-		timing_row(st, st->entries[i], sec, p, np, h->elapsed_ns());
-	return 0;
+	return timing_rows(st, snap, sec, p, np);
 }
 
 static void timing_fini(void *state)
@@ -450,6 +588,7 @@ static void timing_fini(void *state)
 	free(st->table);
 	free(st->by_site);
 	hpi_filter_free(st->filter);
+	hpi_ctree_free(st->tree);
 	free(st);
 }
 
@@ -467,6 +606,9 @@ static const hp_option timing_options[] = {
 	  .help = "Then leave out the functions whose label matches any item. A bad regex "
 		  "is one `[hotpath]` line naming its file:line:column and index, and is "
 		  "left out." },
+	{ .key = "call_tree", .type = HP_OPT_BOOL, .dflt = "true", .env = "HOTPATH_CALL_TREE",
+	  .help = "Self time per function and the call tree (the `calls` and `stacks` "
+		  "sections); see [calls.md](calls.md)." },
 	{ .key = NULL },
 };
 
@@ -475,7 +617,7 @@ const hp_plugin_ops hpi_timing_plugin = {
 	.size = sizeof(hp_plugin_ops),
 	.name = "timing",
 	.description = "per-function timing: calls, avg, percentiles, total",
-	.events = HP_EV_BIT(HP_EV_SCOPE),
+	.events = HP_EV_BIT(HP_EV_SCOPE) | HP_EV_BIT(HP_EV_THREAD_EXIT),
 	.init = timing_init,
 	.on_event = timing_event,
 	.snapshot = timing_snapshot,

@@ -17,12 +17,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hpi.h"
 #include "registry.h"
 
-#define TRACE_FIRST 4096     /* records allocated at first, doubled up to the bound */
+#define TRACE_HUGE (2u << 20) /* the buffer's mapping is rounded to huge pages */
 #define TRACE_NEST_SLACK 2   /* ns a call may overrun its caller by rounding */
 #define TRACE_FLUSH (1 << 16) /* JSON bytes gathered before each fwrite */
 
@@ -50,8 +51,8 @@ typedef struct trace_name {
 
 typedef struct trace_state {
 	const hp_host *host;
-	trace_rec *buf;
-	size_t cap;       /* allocated records */
+	trace_rec *buf;   /* max records of address space, touched as they fill */
+	size_t maplen;    /* bytes mapped */
 	size_t max;       /* the bound: collectors.trace.buffer */
 	size_t n;         /* records kept */
 	size_t head;      /* ring: the oldest record once n == max */
@@ -66,20 +67,33 @@ typedef struct trace_state {
 
 /* ---- recording (collector thread) ----------------------------------------- */
 
-/* Room for one more record: grows the buffer up to the bound. */
-static bool trace_grow(trace_state *st)
+/* Maps the whole bound at the first event: address space only, the
+ * memory comes as records fill it (no copy as it grows, and with huge
+ * pages where the system allows them, one page fault per 87,381 records
+ * instead of one per 170: the faults were most of the collector's cost). */
+static bool trace_map(trace_state *st)
 {
-	size_t cap = st->cap ? st->cap * 2 : TRACE_FIRST;
-	trace_rec *p;
+	size_t len = st->max * sizeof(trace_rec);
+	void *p;
 
-	if (cap > st->max)
-		cap = st->max;
-	if ((p = realloc(st->buf, cap * sizeof(*p))) == NULL) {
+	if (st->nomem)
+		return false;
+	if (len / sizeof(trace_rec) != st->max || len > SIZE_MAX - TRACE_HUGE) {
 		st->nomem = true;
 		return false;
 	}
+	len = (len + TRACE_HUGE - 1) & ~(size_t)(TRACE_HUGE - 1);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		st->nomem = true;
+		return false;
+	}
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE); /* a hint: without it, small pages */
+#endif
 	st->buf = p;
-	st->cap = cap;
+	st->maplen = len;
 	return true;
 }
 
@@ -96,7 +110,7 @@ static void trace_keep(trace_state *st, const hp_event *ev)
 		if (++st->head == st->max)
 			st->head = 0;
 	} else {
-		if (st->n == st->cap && !trace_grow(st)) {
+		if (st->buf == NULL && !trace_map(st)) {
 			st->dropped++;
 			return;
 		}
@@ -181,27 +195,25 @@ static uint64_t trace_span(const trace_rec *r)
 	return r->dur;
 }
 
-/* Sorting context: qsort has no argument, and the report is written by
- * one thread at a time (guard_finish holds its lock). */
-static const trace_state *trace_sorting;
+/* A kept record's place in the file: sorted by thread, then start, then
+ * the longer first (a caller before its callees), then the order kept, so
+ * the file is deterministic. */
+typedef struct trace_key {
+	uint64_t ts, span;
+	uint32_t tid, idx; /* idx: trace_at()'s i */
+} trace_key;
 
-/* Thread, then start, then the longer first (a caller before its callees),
- * then the order kept: a deterministic file. */
 static int trace_cmp(const void *a, const void *b)
 {
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-	const trace_rec *x = trace_at(trace_sorting, i), *y = trace_at(trace_sorting, j);
-	uint64_t dx, dy;
+	const trace_key *x = a, *y = b;
 
 	if (x->tid != y->tid)
 		return x->tid < y->tid ? -1 : 1;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	dx = trace_span(x);
-	dy = trace_span(y);
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	return i < j ? -1 : i > j;
+	if (x->span != y->span)
+		return x->span > y->span ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 /* A channel message end for flow matching. */
@@ -223,7 +235,7 @@ static int trace_end_cmp(const void *a, const void *b)
 /* Flow ids (1, 2, ...) of the sends and receives that both are kept,
  * paired by channel site and sequence; flow[pos] = 0 elsewhere.  Returns
  * the number of flows, or -1 when out of memory. */
-static long trace_flows(const trace_state *st, const uint32_t *order, uint32_t *flow)
+static long trace_flows(const trace_state *st, const trace_key *order, uint32_t *flow)
 {
 	trace_end *s = malloc((st->n + 1) * sizeof(*s)), *r = malloc((st->n + 1) * sizeof(*r));
 	size_t ns = 0, nr = 0, i = 0, j = 0;
@@ -235,7 +247,7 @@ static long trace_flows(const trace_state *st, const uint32_t *order, uint32_t *
 		return -1;
 	}
 	for (size_t p = 0; p < st->n; p++) {
-		const trace_rec *x = trace_at(st, order[p]);
+		const trace_rec *x = trace_at(st, order[p].idx);
 		uint32_t k = TRACE_KIND(x->tag), seq = (uint32_t)x->dur;
 		trace_end e = {TRACE_SITE(x->tag), seq, (uint32_t)p};
 		flow[p] = 0;
@@ -265,17 +277,17 @@ static long trace_flows(const trace_state *st, const uint32_t *order, uint32_t *
 /* ns as µs with up to three decimals: 1234567 -> 1234.567, 1500 -> 1.5. */
 static void trace_us(hpi_buf *b, uint64_t ns)
 {
-	char frac[8];
 	unsigned f = (unsigned)(ns % 1000);
-	int len = 3;
+	char frac[4] = {'.', (char)('0' + f / 100), (char)('0' + f / 10 % 10),
+			(char)('0' + f % 10)};
+	size_t len = 4;
 
 	hpi_buf_i64(b, (int64_t)(ns / 1000));
 	if (f == 0)
 		return;
-	snprintf(frac, sizeof(frac), ".%03u", f);
-	while (frac[len] == '0')
+	while (frac[len - 1] == '0')
 		len--;
-	hpi_buf_putn(b, frac, (size_t)len + 1);
+	hpi_buf_putn(b, frac, len);
 }
 
 /* A thread's track name: as it exited, else as it is now, else its tid. */
@@ -324,16 +336,38 @@ static void trace_meta(hpi_buf *b, long pid, uint32_t tid, const char *what, con
 	hpi_buf_puts(b, "}}");
 }
 
+/* "verb" "label" as one JSON string: the label escaped, the verb (plain
+ * ASCII) slid in after the opening quote. */
+static void trace_name_str(hpi_buf *b, const char *verb, const char *label)
+{
+	size_t at = b->len, vlen = strlen(verb), end;
+
+	hpi_buf_json_str(b, label);
+	if (vlen == 0)
+		return;
+	end = b->len;
+	hpi_buf_putn(b, verb, vlen); /* room for it */
+	if (b->failed || b->len != end + vlen)
+		return;
+	memmove(b->data + at + 1 + vlen, b->data + at + 1, end - at - 1);
+	memcpy(b->data + at + 1, verb, vlen);
+}
+
 /* The part of an event every kind has: ph, cat, name, pid, tid, ts. */
 static void trace_head(hpi_buf *b, const char *ph, const char *cat, const char *verb,
 		       const char *label, long pid, const trace_rec *r)
 {
-	char name[320];
-
-	snprintf(name, sizeof(name), "%s%s", verb, label);
-	hpi_buf_printf(b, ",\n{\"ph\":\"%s\",\"cat\":\"%s\",\"name\":", ph, cat);
-	hpi_buf_json_str(b, name);
-	hpi_buf_printf(b, ",\"pid\":%ld,\"tid\":%u,\"ts\":", pid, r->tid);
+	hpi_buf_puts(b, ",\n{\"ph\":\"");
+	hpi_buf_puts(b, ph);
+	hpi_buf_puts(b, "\",\"cat\":\"");
+	hpi_buf_puts(b, cat);
+	hpi_buf_puts(b, "\",\"name\":");
+	trace_name_str(b, verb, label);
+	hpi_buf_puts(b, ",\"pid\":");
+	hpi_buf_i64(b, pid);
+	hpi_buf_puts(b, ",\"tid\":");
+	hpi_buf_i64(b, r->tid);
+	hpi_buf_puts(b, ",\"ts\":");
 	trace_us(b, r->ts);
 }
 
@@ -393,31 +427,38 @@ static void trace_one(hpi_buf *b, const trace_rec *r, long pid, uint32_t flow,
 		trace_head(b, "X", "future", "poll: ", label, pid, r);
 		hpi_buf_puts(b, ",\"dur\":");
 		trace_us(b, trace_nest(sk, r->tid, r->ts, trace_span(r)));
-		hpi_buf_printf(b, ",\"args\":{\"call\":%u}", (uint32_t)r->dur);
+		hpi_buf_puts(b, ",\"args\":{\"call\":");
+		hpi_buf_i64(b, (uint32_t)r->dur);
+		hpi_buf_putc(b, '}');
 		break;
 	default: /* HP_EV_CHAN_SEND, HP_EV_CHAN_RECV */
 		trace_head(b, "X", "channel", k == HP_EV_CHAN_SEND ? "send: " : "recv: ", label,
 			   pid, r);
-		hpi_buf_printf(b, ",\"dur\":0,\"args\":{\"seq\":%u,\"bytes\":%llu}",
-			       (uint32_t)r->dur, (unsigned long long)(r->dur >> 32));
+		hpi_buf_puts(b, ",\"dur\":0,\"args\":{\"seq\":");
+		hpi_buf_i64(b, (uint32_t)r->dur);
+		hpi_buf_puts(b, ",\"bytes\":");
+		hpi_buf_i64(b, (int64_t)(r->dur >> 32));
+		hpi_buf_putc(b, '}');
 		break;
 	}
 	hpi_buf_putc(b, '}');
 	if (flow == 0)
 		return;
 	trace_head(b, k == HP_EV_CHAN_SEND ? "s" : "f", "channel", "", label, pid, r);
-	hpi_buf_printf(b, ",\"id\":%u%s}", flow, k == HP_EV_CHAN_SEND ? "" : ",\"bp\":\"e\"");
+	hpi_buf_puts(b, ",\"id\":");
+	hpi_buf_i64(b, flow);
+	hpi_buf_puts(b, k == HP_EV_CHAN_SEND ? "}" : ",\"bp\":\"e\"}");
 }
 
 /* The thread tracks' names, one per thread that has events (order is
  * sorted by thread). */
-static void trace_tracks(hpi_buf *b, const trace_state *st, const uint32_t *order, long pid)
+static void trace_tracks(hpi_buf *b, const trace_state *st, const trace_key *order, long pid)
 {
 	char name[64];
 
 	for (size_t p = 0; p < st->n; p++) {
-		uint32_t tid = trace_at(st, order[p])->tid;
-		if (p > 0 && trace_at(st, order[p - 1])->tid == tid)
+		uint32_t tid = order[p].tid;
+		if (p > 0 && order[p - 1].tid == tid)
 			continue;
 		trace_thread_name(st, tid, name, sizeof(name));
 		trace_meta(b, pid, tid, "thread_name", name);
@@ -427,7 +468,7 @@ static void trace_tracks(hpi_buf *b, const trace_state *st, const uint32_t *orde
 int hpi_trace_json(void *state, FILE *f, long pid, const char *process)
 {
 	trace_state *st = state;
-	uint32_t *order = malloc((st->n + 1) * sizeof(*order));
+	trace_key *order = malloc((st->n + 1) * sizeof(*order));
 	uint32_t *flow = malloc((st->n + 1) * sizeof(*flow));
 	trace_stack sk = {0};
 	hpi_buf b;
@@ -438,11 +479,11 @@ int hpi_trace_json(void *state, FILE *f, long pid, const char *process)
 		free(flow);
 		return HP_ENOMEM;
 	}
-	for (size_t i = 0; i < st->n; i++)
-		order[i] = (uint32_t)i;
-	trace_sorting = st;
+	for (size_t i = 0; i < st->n; i++) {
+		const trace_rec *r = trace_at(st, i);
+		order[i] = (trace_key){r->ts, trace_span(r), r->tid, (uint32_t)i};
+	}
 	qsort(order, st->n, sizeof(*order), trace_cmp);
-	trace_sorting = NULL;
 	if ((flows = trace_flows(st, order, flow)) < 0) {
 		free(order);
 		free(flow);
@@ -453,7 +494,7 @@ int hpi_trace_json(void *state, FILE *f, long pid, const char *process)
 	trace_meta(&b, pid, (uint32_t)pid, "process_name", process);
 	trace_tracks(&b, st, order, pid);
 	for (size_t p = 0; p < st->n; p++) {
-		trace_one(&b, trace_at(st, order[p]), pid, flow[p], &sk);
+		trace_one(&b, trace_at(st, order[p].idx), pid, flow[p], &sk);
 		trace_flush(&b, f, false);
 	}
 	hpi_buf_puts(&b, "\n],\n");
@@ -550,6 +591,27 @@ static int trace_init(const hp_host *host, const hp_options *opts, void **state,
 	return 0;
 }
 
+/* Resident bytes of the buffer's mapping (mincore), 0 when unknown. */
+static uint64_t trace_resident(const trace_state *st)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t npages, k, chunk = 4096;
+	unsigned char vec[4096];
+	uint64_t res = 0;
+
+	if (st->buf == NULL || pg <= 0)
+		return 0;
+	npages = (st->maplen + (size_t)pg - 1) / (size_t)pg;
+	for (size_t i = 0; i < npages; i += k) {
+		k = npages - i < chunk ? npages - i : chunk;
+		if (mincore((char *)st->buf + i * (size_t)pg, k * (size_t)pg, vec) != 0)
+			return 0;
+		for (size_t j = 0; j < k; j++)
+			res += vec[j] & 1;
+	}
+	return res * (uint64_t)pg;
+}
+
 /* The "trace" section: where the file goes, events kept and dropped.  The
  * final snapshot (the report's) writes the file first. */
 static int trace_snapshot(void *state, hp_snapshot *snap)
@@ -575,6 +637,7 @@ static int trace_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "dropped", "Dropped", HP_UNIT_COUNT);
 	h->column_add(sec, "buffer", "Buffer", HP_UNIT_COUNT);
 	h->column_add(sec, "overflow", "Overflow", HP_UNIT_TEXT);
+	h->column_add(sec, "memory", "Memory", HP_UNIT_BYTES);
 	r = h->row_add(sec);
 	h->cell_text(sec, r, 0, st->path);
 	h->cell_text(sec, r, 1, st->written > 0 ? "written" : st->written < 0 ? "failed"
@@ -583,6 +646,7 @@ static int trace_snapshot(void *state, hp_snapshot *snap)
 	h->cell_int(sec, r, 3, (int64_t)st->dropped);
 	h->cell_int(sec, r, 4, (int64_t)st->max);
 	h->cell_text(sec, r, 5, st->ring ? "ring" : "stop");
+	h->cell_int(sec, r, 6, (int64_t)trace_resident(st));
 	return 0;
 }
 
@@ -592,7 +656,8 @@ static void trace_fini(void *state)
 
 	if (st == NULL)
 		return;
-	free(st->buf);
+	if (st->buf != NULL)
+		munmap(st->buf, st->maplen);
 	free(st->names);
 	free(st->path);
 	free(st);
@@ -601,9 +666,9 @@ static void trace_fini(void *state)
 /* collectors.trace.* (the file is report.trace_output) */
 static const hp_option trace_options[] = {
 	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_TRACE",
-	  .help = "A Chrome Trace Event file of every call, lock, message and poll, for Perfetto ([trace.md](trace.md))." },
+	  .help = "The trace timeline: every measured call, lock wait and hold, channel message and future poll, written at report time as a Chrome Trace Event file for Perfetto ([trace.md](trace.md)); `hotpath run --trace`." },
 	{ .key = "buffer", .type = HP_OPT_INT, .min = 1, .max = 100000000, .dflt = "1000000",
-	  .env = "HOTPATH_TRACE_BUFFER", .help = "Events kept in memory for the trace file." },
+	  .env = "HOTPATH_TRACE_BUFFER", .help = "Events kept, 24 bytes each; the dropped count is in the file and one stderr line." },
 	{ .key = "overflow", .type = HP_OPT_ENUM, .values = "ring|stop", .dflt = "ring",
 	  .env = "HOTPATH_TRACE_OVERFLOW",
 	  .help = "When the buffer is full: `ring` keeps the newest events, `stop` the oldest." },

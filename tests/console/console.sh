@@ -77,7 +77,7 @@ start main 100 30 "$P"
 check "tabs come from the sections" wait_for main '^ 1 Functions +2 Threads +3 Process'
 check "a function's row" wait_for main '^ live::tick +[0-9]+ '
 check "the other function" grep -qE '^ live::crunch ' "$SCREEN"
-check "columns from the metadata (table.columns)" grep -qE '^ Function +Calls +Avg +P50 +P99 +Total +% Total$' "$SCREEN"
+check "columns from the metadata (table.columns)" grep -qE '^ Function +Calls +Avg +P50 +P99 +Total +% Total +Self +% Self$' "$SCREEN"
 check "status: Live" wait_for main '^● Live │ refreshed [0-9]+s ago │ live pid '"$live"' '
 check "header: program, pid, URL" grep -qF "live (pid $live on $(hostname)) $P" "$SCREEN"
 check "the screen is 30 lines" eq "$(wc -l <"$SCREEN" | tr -d ' ')" 30

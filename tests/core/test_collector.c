@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -44,6 +45,9 @@ static hp_site sites[] = {
 #define SITE_OLD 6
 #define SITE_CHAN 7
 #define NSITES (sizeof(sites) / sizeof(sites[0]))
+/* The kind byte of a recursive call at depth 0 (gen_put gives plain
+ * site ids theirs: a call at depth 0). */
+#define REC ((HP__SCOPE_KIND | HP__SCOPE_REC) << HP__KIND_SHIFT)
 static const int site_label[NSITES] = {0, 1, 2, 3, 0, 4, 5, -1};
 static const char *const labels[NLABELS] = {
 	"coll::a", "coll::b", "coll::c", "coll::d", "coll::excluded", "coll::old",
@@ -160,8 +164,13 @@ static size_t op_nrec(const op *o)
 /* Appends a write; follows the chunk as tbuf.c fills it. */
 static void gen_put(gen *g, uint32_t tag, uint64_t t, uint64_t v, bool pay)
 {
-	op o = {tag, pay, t, v};
-	size_t k = op_nrec(&o);
+	op o;
+	size_t k;
+
+	if (tag >> HP__KIND_SHIFT == 0 || tag >> HP__KIND_SHIFT == HP__SCOPE_REC)
+		tag |= HP__DEPTH_TAG(0);
+	o = (op){tag, pay, t, v};
+	k = op_nrec(&o);
 
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 4096;
@@ -174,7 +183,7 @@ static void gen_put(gen *g, uint32_t tag, uint64_t t, uint64_t v, bool pay)
 	}
 	g->slot += k;
 	g->nrec += k;
-	if (k == 1 && tag >> HP__KIND_SHIFT == 0 && t >= T0 && g->n > 1 &&
+	if (k == 1 && tag >> HP__KIND_SHIFT == HP__SCOPE_KIND && t >= T0 && g->n > 1 &&
 	    g->ops[g->n - 2].tag == tag && op_nrec(&g->ops[g->n - 2]) == 1 &&
 	    g->ops[g->n - 2].t >= T0)
 		g->run++;
@@ -201,7 +210,7 @@ static void gen_push(gen *g, uint32_t tag, uint64_t t, uint64_t v, bool pay)
 			gen_put(g, chan | (HP__EV_CHAN_SEND << HP__KIND_SHIFT), g->now, 42, true);
 			break;
 		case 2: /* an extended recursive call */
-			gen_put(g, sites[3].id | (HPI_REC_NESTED << HP__KIND_SHIFT), g->now,
+			gen_put(g, sites[3].id | REC, g->now,
 				g->now + (UINT64_C(1) << 33) + 7, false);
 			break;
 		default:
@@ -255,7 +264,7 @@ static void gen_mixed(gen *g)
 
 	switch (r % 12) {
 	case 0: gen_call(g, s, gen_dur(g, true)); break;
-	case 1: gen_call(g, s | (HPI_REC_NESTED << HP__KIND_SHIFT), gen_dur(g, true)); break;
+	case 1: gen_call(g, s | REC, gen_dur(g, true)); break;
 	case 2: gen_call(g, s, (UINT64_C(1) << 32) + r % (UINT64_C(1) << 36)); break;
 	case 3: /* began before t0: skipped, in both forms */
 		gen_push(g, s, old, old + r % 1000, false);
@@ -322,7 +331,7 @@ static void gen_build(gen *g, uint64_t seed)
 		default: /* recursion: the inner calls first, each its own record */
 			len = 1 + (r >> 24) % 40;
 			for (size_t i = 0; i < len; i++)
-				gen_call(g, a | (HPI_REC_NESTED << HP__KIND_SHIFT), gen_dur(g, i == 0));
+				gen_call(g, a | REC, gen_dur(g, i == 0));
 			gen_call(g, a, gen_dur(g, true));
 			break;
 		}
@@ -382,7 +391,7 @@ static void model_build(model *m, const gen *g, uint64_t mult)
 		want *w;
 		call *c;
 
-		if (o->pay || (kind != 0 && kind != HPI_REC_NESTED))
+		if (o->pay || kind < HP__SCOPE_KIND)
 			continue;
 		if (o->t < T0) {
 			m->nold++;
@@ -400,7 +409,7 @@ static void model_build(model *m, const gen *g, uint64_t mult)
 		w->sum += c->dur;
 		w->min = c->dur < w->min ? c->dur : w->min;
 		w->max = c->dur > w->max ? c->dur : w->max;
-		if (kind == HPI_REC_NESTED) {
+		if (kind & HP__SCOPE_REC) {
 			w->nested += c->dur;
 			m->nnested++;
 		}
@@ -563,6 +572,8 @@ static void check_model(const hp_section *fn, const model *m, bool excluded, int
 		ck_assert_int_eq(cell(fn, (size_t)r, "p0"), (int64_t)w->min);
 		ck_assert_int_eq(cell(fn, (size_t)r, "p100"), (int64_t)w->max);
 		ck_assert_int_eq(cell(fn, (size_t)r, "total"), (int64_t)(w->sum - w->nested));
+		/* one after the other, none inside another: self is all */
+		ck_assert_int_eq(cell(fn, (size_t)r, "self_total"), (int64_t)w->sum);
 		ck_assert_str_eq(hp_section_text(fn, (size_t)r, (size_t)hpi_section_col(fn, "file")),
 				 sites[w->site].file);
 		ck_assert_int_eq(cell(fn, (size_t)r, "line"), sites[w->site].line);
@@ -602,6 +613,8 @@ static void run_both(const variant *v, const char *exclude)
 	ck_assert_ptr_nonnull(fa = hp_snapshot_find(sa, "functions"));
 	ck_assert_ptr_nonnull(fb = hp_snapshot_find(sb, "functions"));
 	section_eq(fa, fb);
+	section_eq(hp_snapshot_find(sa, "calls"), hp_snapshot_find(sb, "calls"));
+	section_eq(hp_snapshot_find(sa, "stacks"), hp_snapshot_find(sb, "stacks"));
 	check_model(fa, &m, exclude != NULL, v->logs);
 	/* slowest.so saw every measured call as an event, excluded ones too */
 	ck_assert_ptr_nonnull(slow = hp_snapshot_find(sb, "slowest"));
@@ -639,6 +652,168 @@ START_TEST(excluded_label_is_skipped_on_both_paths)
 }
 END_TEST
 
+/* ---- self time and the call tree ------------------------------------------ */
+
+/* One measured call of sites[s] at depth d (recursive if rec), start and
+ * duration in ns (the clock at 1 GHz). */
+static void rec_call(int s, unsigned d, bool rec, uint64_t start, uint64_t dur)
+{
+	uint32_t tag = sites[s].id | HP__DEPTH_TAG(d);
+
+	if (rec)
+		tag |= HP__SCOPE_REC << HP__KIND_SHIFT;
+	hp__record(tag, T0 + start, T0 + start + dur);
+}
+
+/* Thread 1: outer a spins 10 ms itself around inner b's 20 ms; c calls
+ * itself twice (auto-instrumented recursion); 5000 calls of d, each
+ * around one b, all inside a call that is still open. */
+static void nested_thread1(void)
+{
+	rec_call(1, 1, false, 5000100, 20000000);
+	rec_call(0, 0, false, 100, 30000000);
+	rec_call(2, 2, true, 40000200, 200);
+	rec_call(2, 1, true, 40000100, 600);
+	rec_call(2, 0, false, 40000000, 900);
+	for (uint64_t i = 0; i < 5000; i++) {
+		rec_call(1, 2, false, 50000000 + i * 100 + 3, 4);
+		rec_call(3, 1, false, 50000000 + i * 100, 10);
+	}
+}
+
+/* Thread 2: a around b once more, 63 measured calls deep (b's depth,
+ * 64, is 0 modulo 64); the thread exits before the drain. */
+static void *nested_thread2(void *arg)
+{
+	(void)arg;
+	rec_call(1, 64, false, 2000000, 20000000);
+	rec_call(0, 63, false, 0, 30000000);
+	return NULL;
+}
+
+/* Row r of sec: text of column 0, then three integer columns. */
+static void check_row(const hp_section *sec, size_t r, const char *a, const char *b,
+		      int64_t calls, int64_t total, int64_t self)
+{
+	ck_assert_str_eq(hp_section_text(sec, r, 0), a);
+	if (b != NULL)
+		ck_assert_str_eq(hp_section_text(sec, r, 1), b);
+	ck_assert_int_eq(cell(sec, r, "calls"), calls);
+	ck_assert_int_eq(cell(sec, r, "total"), total);
+	ck_assert_int_eq(cell(sec, r, "self"), self);
+}
+
+/* The nested calls through one registry: exact self times, edges and
+ * stacks. */
+static void check_nested(bool slowest)
+{
+	static const char *const metas[] = {"folded_calls", "dropped_calls", "orphan_calls",
+					    "depth_errors"};
+	static const struct { int label; int64_t calls, total, self; } fns[] = {
+		{0, 2, 60000000, 20000000}, {1, 5002, 40020000, 40020000},
+		{2, 3, 900, 900}, {3, 5000, 50000, 30000},
+	};
+	hpi_config c;
+	hpi_registry *r;
+	hp_snapshot *snap;
+	const hp_section *fn, *calls, *stacks;
+	pthread_t th;
+
+	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED);
+	r = reg_new(&c, slowest, 50, NULL);
+	nested_thread1();
+	ck_assert_int_eq(pthread_create(&th, NULL, nested_thread2, NULL), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	hpi_collector_drain_now(r, T0);
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(r, snap);
+	ck_assert_ptr_nonnull(fn = hp_snapshot_find(snap, "functions"));
+	ck_assert_uint_eq(hp_section_nrows(fn), 4);
+	for (size_t i = 0; i < 4; i++) {
+		int row = row_of(fn, labels[fns[i].label]);
+		ck_assert_int_ge(row, 0);
+		ck_assert_int_eq(cell(fn, (size_t)row, "calls"), fns[i].calls);
+		ck_assert_int_eq(cell(fn, (size_t)row, "total"), fns[i].total);
+		ck_assert_int_eq(cell(fn, (size_t)row, "self_total"), fns[i].self);
+		ck_assert_int_eq(cell(fn, (size_t)row, "self_avg"), fns[i].self / fns[i].calls);
+		/* of the guard's time on the two threads that made calls */
+		ck_assert(hp_section_real(fn, (size_t)row, (size_t)hpi_section_col(fn, "percent_self")) ==
+			  100.0 * (double)fns[i].self / (2.0 * 1e12));
+	}
+	ck_assert_ptr_nonnull(stacks = hp_snapshot_find(snap, "stacks"));
+	ck_assert_uint_eq(hp_section_nrows(stacks), 7);
+	check_row(stacks, 0, "coll::a", NULL, 2, 60000000, 20000000);
+	check_row(stacks, 1, "coll::a;coll::b", NULL, 2, 40000000, 40000000);
+	check_row(stacks, 2, "coll::c", NULL, 1, 900, 300);
+	check_row(stacks, 3, "coll::c;coll::c", NULL, 1, 600, 400);
+	check_row(stacks, 4, "coll::c;coll::c;coll::c", NULL, 1, 200, 200);
+	check_row(stacks, 5, "coll::d", NULL, 5000, 50000, 30000);
+	check_row(stacks, 6, "coll::d;coll::b", NULL, 5000, 20000, 20000);
+	ck_assert_ptr_nonnull(calls = hp_snapshot_find(snap, "calls"));
+	ck_assert_uint_eq(hp_section_nrows(calls), 6);
+	check_row(calls, 0, "", "coll::a", 2, 60000000, 20000000);
+	check_row(calls, 1, "coll::a", "coll::b", 2, 40000000, 40000000);
+	check_row(calls, 2, "", "coll::d", 5000, 50000, 30000);
+	check_row(calls, 3, "coll::d", "coll::b", 5000, 20000, 20000);
+	check_row(calls, 4, "", "coll::c", 1, 900, 300);
+	/* the inner c -> c call is inside the outer one: its time once */
+	check_row(calls, 5, "coll::c", "coll::c", 2, 600, 600);
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_str_eq(hp_section_meta(calls, metas[i]), "0");
+		ck_assert_str_eq(hp_section_meta(stacks, metas[i]), "0");
+	}
+	hpi_snapshot_free(snap);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
+}
+
+/* Calls inside calls, recursion, two threads (one exited), a caller still
+ * open: the same exact figures from records and from events. */
+START_TEST(self_time_and_call_tree_are_exact)
+{
+	check_nested(_i == 1);
+}
+END_TEST
+
+/* 300 nested calls: the tree keeps the top 171 levels (cut to half the
+ * limit of 255 when a caller would pass it, then 44 more callers), the 129
+ * deeper calls' time is the self time of the deepest frame kept, and the
+ * Functions table's self time is whole. */
+START_TEST(deep_calls_fold_into_the_deepest_kept_frame)
+{
+	hpi_config c;
+	hpi_registry *r;
+	hp_snapshot *snap;
+	const hp_section *fn, *stacks;
+	int64_t self = 0;
+	size_t n;
+
+	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED);
+	r = reg_new(&c, _i == 1, 50, NULL);
+	for (unsigned i = 300; i-- > 0;)
+		rec_call(3, i, false, i, 1000 - 2 * i);
+	hpi_collector_drain_now(r, T0);
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(r, snap);
+	ck_assert_ptr_nonnull(fn = hp_snapshot_find(snap, "functions"));
+	ck_assert_int_eq(cell(fn, 0, "calls"), 300);
+	ck_assert_int_eq(cell(fn, 0, "self_total"), 1000);
+	ck_assert_ptr_nonnull(stacks = hp_snapshot_find(snap, "stacks"));
+	ck_assert_uint_eq(n = hp_section_nrows(stacks), 171);
+	for (size_t i = 0; i < n; i++)
+		self += cell(stacks, i, "self");
+	ck_assert_int_eq(self, 1000);
+	/* sorted by text: the deepest frame, the longest stack, is last */
+	ck_assert_int_eq(cell(stacks, n - 1, "self"), 2 + (1000 - 2 * 171));
+	ck_assert_int_eq(cell(stacks, n - 1, "total"), 1000 - 2 * 170);
+	ck_assert_str_eq(hp_section_meta(stacks, "folded_calls"), "129");
+	ck_assert_str_eq(hp_section_meta(stacks, "depth_errors"), "0");
+	hpi_snapshot_free(snap);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("collector");
@@ -649,6 +824,12 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, direct_and_event_paths_agree, 0,
 			    (int)(sizeof(variants) / sizeof(variants[0])));
 	tcase_add_test(tc, excluded_label_is_skipped_on_both_paths);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("call_tree");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, self_time_and_call_tree_are_exact, 0, 2);
+	tcase_add_loop_test(tc, deep_calls_fold_into_the_deepest_kept_frame, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

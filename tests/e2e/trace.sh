@@ -83,6 +83,16 @@ rm -f trace.json
 "$P" 10 >out 2>err
 check "off by default" [ ! -e trace.json ]
 
+# hotpath run --trace[=FILE]
+rm -f trace.json
+"$top_builddir/hotpath" run --trace -- "$P" 10 >out 2>err
+check "run --trace: the program's stdout" eq "$(cat out)" "sum 90"
+check "run --trace: trace.json" jqt trace.json '.otherData.events == 82 and .otherData.flows == 41'
+"$top_builddir/hotpath" run --trace=r.json -- "$P" 10 >out 2>err
+check "run --trace=r.json" jqt r.json '.otherData.events == 82'
+"$top_builddir/hotpath" run --trace= -- "$P" 10 >out 2>err
+check "run --trace= is a usage error" eq "$?" 2
+
 # measured calls and locks
 HOTPATH_TRACE=1 HOTPATH_FORMAT=none "$top_builddir/examples/basic" >out 2>err
 check "basic: 100 calls of each, as complete function events" jqt trace.json \

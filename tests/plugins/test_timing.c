@@ -57,12 +57,12 @@ START_TEST(rows_aggregate_by_label_sorted_by_total)
 	sec = hp_snapshot_find(snap, "functions");
 	ck_assert_ptr_nonnull(sec);
 	ck_assert_uint_eq(hp_section_nrows(sec), 2);
-	ck_assert_uint_eq(hp_section_ncolumns(sec), 11);
+	ck_assert_uint_eq(hp_section_ncolumns(sec), 14);
 	ck_assert_str_eq(hp_section_column_key(sec, 5), "p50");
 	ck_assert_str_eq(hp_section_column_key(sec, 6), "p99.9");
 	ck_assert_str_eq(hp_section_column_title(sec, 6), "P99.9");
 	ck_assert_str_eq(hp_section_meta(sec, "table.columns"),
-			 "name,calls,avg,p50,p99.9,total,percent_total");
+			 "name,calls,avg,p50,p99.9,total,percent_total,self_total,percent_self");
 	/* beta first: biggest total; its label is <file stem>::<function> */
 	ck_assert_str_eq(hp_section_text(sec, 0, 0), "beta::beta_fn");
 	ck_assert_int_eq(hp_section_int(sec, 0, 1), 1);
@@ -76,6 +76,13 @@ START_TEST(rows_aggregate_by_label_sorted_by_total)
 	ck_assert_int_eq(hp_section_int(sec, 1, 5), 200); /* p50 */
 	ck_assert_int_eq(hp_section_int(sec, 1, 6), 300); /* p99.9 */
 	ck_assert_int_eq(hp_section_int(sec, 1, 7), 600);
+	/* no call inside another: self is all; of 10 µs on three threads */
+	ck_assert_int_eq(hp_section_int(sec, 0, 9), 5000);
+	ck_assert_int_eq(hp_section_int(sec, 1, 9), 600);
+	ck_assert_int_eq(hp_section_int(sec, 1, 10), 200);
+	ck_assert(hp_section_real(sec, 0, 11) == 100.0 * 5000 / 30000.0);
+	ck_assert_str_eq(hp_section_column_key(sec, 9), "self_total");
+	ck_assert_str_eq(hp_section_column_key(sec, 11), "percent_self");
 	hpi_snapshot_free(snap);
 	ops->fini(st);
 }
