@@ -125,4 +125,23 @@ check "console: the twelve workers on screen" eq "$(grep -cE '^ worker-[0-9]{2} 
 key thr q
 check "console: q quits" exited thr
 
+# ---- sections before any hello (the program's name not known yet): the
+# panels' messages name no empty program ("No channels in  yet") ----------
+if command -v nngcat >/dev/null 2>&1; then
+	nngcat --pub --listen "ipc://$TMP/nohello" --interval 1 --data 'functions {"type":"hotpath_section","schema":1,"topic":"functions","report":{"sections":[{"id":"functions","title":"Functions","columns":[{"key":"name","title":"Function","unit":"text"},{"key":"calls","title":"Calls","unit":"count"}],"rows":[{"name":"f","calls":3}]}]}}' >/dev/null 2>&1 &
+	pids="$pids $!"
+	ENVX="HOTPATH_SCRIPT_PATH=$top_srcdir/scripts" start nop 100 20 --panel channel_backlog --panel top_alloc "ipc://$TMP/nohello"
+	check "no hello: the panel tabs" wait_for nop '^ 1 Functions +2 Channel backlog +3 Top allocators'
+	key nop 2
+	check "no hello: channel_backlog says 'this program'" \
+		wait_for nop '^No channels in this program yet \(docs/channels\.md\)\.'
+	check "no hello: never 'No channels in  yet'" [ "$(grep -c 'No channels in  yet' "$SCREEN")" = 0 ]
+	key nop 3
+	check "no hello: top_alloc says 'this program'" wait_for nop '^No allocation data from this program\.'
+	key nop q
+	check "no hello: q quits" exited nop
+else
+	not_ok "nngcat not found (nng-utils)"
+fi
+
 finish
