@@ -187,7 +187,7 @@ static bool dump_print(const char *m, size_t len, bool raw)
 		len -= (size_t)(sp + 1 - m);
 		m = sp + 1;
 	}
-	fwrite(m, 1, len, stdout);
+	hpi_term_json_print(stdout, m, len); /* no escape sequence reaches the terminal */
 	putchar('\n');
 	fflush(stdout);
 	return true;

@@ -132,7 +132,7 @@ int hpc_cmd_query(int argc, char **argv)
 		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
 	}
 	err = len >= 23 && memcmp(rep, "{\"type\":\"hotpath_error\"", 23) == 0;
-	fwrite(rep, 1, len, stdout);
+	hpi_term_json_print(stdout, rep, len); /* no escape sequence reaches the terminal */
 	putchar('\n');
 	nng_free(rep, len);
 	return err ? HPC_EXIT_FAIL : HPC_EXIT_OK;

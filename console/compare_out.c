@@ -127,19 +127,85 @@ static void out_status(char *buf, size_t len, const hpc_cmp *c, hpc_status st, b
 	}
 }
 
-/* Appends s to a markdown cell as a code span (| escaped for tables). */
-static void out_md_code(hpi_buf *b, const char *s)
+/* Appends s as a markdown code span, whatever it holds: made safe for a
+ * terminal first (term.c: a newline or control shows as "\x0a", so no value
+ * can end a table row or a line), fenced with one backtick more than its
+ * longest run of them, and with | escaped in a table cell.  Inside a code
+ * span "**", "<!--" and the like are literal text. */
+static void out_md_code_in(hpi_buf *b, const char *s, bool cell)
 {
-	bool tick = strchr(s, '`') != NULL;
+	size_t run = 0, max = 0, i, n;
+	const char *p;
+	hpi_buf t;
 
-	hpi_buf_puts(b, tick ? "`` " : "`");
-	for (; *s != '\0'; s++) {
-		if (*s == '|')
+	hpi_buf_init(&t);
+	hpi_buf_term(&t, s, strlen(s), 0);
+	p = t.data != NULL ? t.data : "";
+	n = t.data != NULL ? t.len : 0;
+	for (i = 0; i < n; i++) {
+		run = p[i] == '`' ? run + 1 : 0;
+		if (run > max)
+			max = run;
+	}
+	for (i = 0; i <= max; i++)
+		hpi_buf_putc(b, '`');
+	if (max > 0 || n == 0)
+		hpi_buf_putc(b, ' ');
+	for (i = 0; i < n; i++) {
+		if (p[i] == '|' && cell)
 			hpi_buf_puts(b, "\\|");
 		else
-			hpi_buf_putc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
+			hpi_buf_putc(b, p[i]);
 	}
-	hpi_buf_puts(b, tick ? " ``" : "`");
+	if (max > 0 || n == 0)
+		hpi_buf_putc(b, ' ');
+	for (i = 0; i <= max; i++)
+		hpi_buf_putc(b, '`');
+	hpi_buf_fini(&t);
+}
+
+/* A value from a report in a markdown table cell. */
+static void out_md_code(hpi_buf *b, const char *s)
+{
+	out_md_code_in(b, s, true);
+}
+
+/* A title or key from a report in markdown, shown as plain text: made safe
+ * for a terminal (term.c), then every ASCII punctuation character that
+ * markdown could read as syntax escaped with a backslash, so that no value
+ * can start a heading, an HTML comment, emphasis or a new table cell. */
+static void out_md_text(hpi_buf *b, const char *s)
+{
+	hpi_buf t;
+
+	hpi_buf_init(&t);
+	hpi_buf_term(&t, s, strlen(s), 0);
+	for (size_t i = 0; t.data != NULL && i < t.len; i++) {
+		if (t.data[i] != '\0' && strchr("\\`*_{}[]()#+-.!|<>~&:\"'=", t.data[i]) != NULL)
+			hpi_buf_putc(b, '\\');
+		hpi_buf_putc(b, t.data[i]);
+	}
+	hpi_buf_fini(&t);
+}
+
+/* A title or key from a report in running text: escaped in markdown, else
+ * made safe for the terminal. */
+static void out_text(hpi_buf *b, const char *s, bool md)
+{
+	if (md)
+		out_md_text(b, s);
+	else
+		hpi_buf_term(b, s, strlen(s), 0);
+}
+
+/* A file's or row's name: a code span in markdown, else made safe for the
+ * terminal. */
+static void out_name(hpi_buf *b, const char *s, bool md)
+{
+	if (md)
+		out_md_code_in(b, s, false);
+	else
+		hpi_buf_term(b, s, strlen(s), 0);
 }
 
 /* A row's name: its key ("#2" after a repeated one), or its position. */
@@ -161,6 +227,21 @@ static void out_key(hpi_buf *b, const hpc_cmp_row *row, bool md)
 	hpi_buf_fini(&tmp);
 }
 
+/* A header cell from a report: a code span in markdown. */
+static void out_grid_head(hpc_grid *g, size_t col, const char *title, bool md)
+{
+	hpi_buf b;
+
+	if (!md) {
+		hpc_grid_set(g, 0, col, title);
+		return;
+	}
+	hpi_buf_init(&b);
+	out_md_text(&b, title ? title : "");
+	hpc_grid_set(g, 0, col, b.data);
+	hpi_buf_fini(&b);
+}
+
 /* The grid of one section: key, shown columns, status. */
 static void out_grid(hpc_grid *g, const hpc_cmp *c, const hpc_cmp_sec *sc, bool md)
 {
@@ -172,11 +253,11 @@ static void out_grid(hpc_grid *g, const hpc_cmp *c, const hpc_cmp_sec *sc, bool 
 		n += sc->cols[i].shown;
 	hpc_grid_init(g, n);
 	hpc_grid_row(g);
-	hpc_grid_set(g, 0, 0, sc->key_title);
+	out_grid_head(g, 0, sc->key_title, md);
 	for (i = 0, col = 1; i < sc->ncols; i++)
 		if (sc->cols[i].shown) {
 			g->right[col] = true;
-			hpc_grid_set(g, 0, col++, sc->cols[i].title);
+			out_grid_head(g, col++, sc->cols[i].title, md);
 		}
 	hpc_grid_set(g, 0, col, "Status");
 	for (r = 0; r < sc->nrows; r++) {
@@ -227,7 +308,7 @@ static void out_summary(hpi_buf *b, const hpc_cmp *c)
 
 /* "Functions: avg, p99, total; Slowest: duration": what decides; false
  * when no column does. */
-static bool out_deciders(hpi_buf *b, const hpc_cmp *c)
+static bool out_deciders(hpi_buf *b, const hpc_cmp *c, bool md)
 {
 	bool any = false, first;
 	size_t i, k;
@@ -237,10 +318,14 @@ static bool out_deciders(hpi_buf *b, const hpc_cmp *c)
 		for (k = 0, first = true; k < sc->ncols; k++) {
 			if (sc->cols[k].decide == 0)
 				continue;
-			if (first)
-				hpi_buf_printf(b, "%s%s: ", any ? "; " : "", sc->title);
-			hpi_buf_printf(b, "%s%s%s", first ? "" : ", ",
-				       sc->cols[k].decide < 0 ? "-" : "", sc->cols[k].key);
+			if (first) {
+				hpi_buf_puts(b, any ? "; " : "");
+				out_text(b, sc->title, md);
+				hpi_buf_puts(b, ": ");
+			}
+			hpi_buf_printf(b, "%s%s", first ? "" : ", ",
+				       sc->cols[k].decide < 0 ? "-" : "");
+			out_text(b, sc->cols[k].key, md);
 			first = false;
 			any = true;
 		}
@@ -258,7 +343,7 @@ static void out_intro(hpi_buf *b, const hpc_cmp *c, const char *bullet)
 	out_cell(buf, sizeof(buf), &ns, &c->elapsed, HPC_UNCHANGED, false);
 	hpi_buf_printf(b, "%sTotal time: %s\n", bullet, buf);
 	hpi_buf_init(&dec);
-	if (out_deciders(&dec, c))
+	if (out_deciders(&dec, c, bullet[0] != '\0'))
 		hpi_buf_printf(b, "%sThreshold: %g%% on %s\n", bullet, c->o.threshold, dec.data);
 	else
 		hpi_buf_printf(b, "%sThreshold: %g%% (no column decides)\n", bullet,
@@ -285,12 +370,22 @@ static void out_cut(hpi_buf *b, const hpc_cmp *c, const hpc_cmp_sec *sc, bool md
 		key = "report.limit";
 	if (md && (sc->base_total > sc->base_rows || sc->head_total > sc->head_rows))
 		hpi_buf_putc(b, '\n');
-	if (sc->base_total > sc->base_rows)
-		hpi_buf_printf(b, "(%s holds %zu of %zu rows: a row past its %s shows "
-			       "as new)\n", c->base->name, sc->base_rows, sc->base_total, key);
-	if (sc->head_total > sc->head_rows)
-		hpi_buf_printf(b, "(%s holds %zu of %zu rows: a row past its %s shows "
-			       "as removed)\n", c->head->name, sc->head_rows, sc->head_total, key);
+	if (sc->base_total > sc->base_rows) {
+		hpi_buf_putc(b, '(');
+		out_name(b, c->base->name, md);
+		hpi_buf_printf(b, " holds %zu of %zu rows: a row past its ", sc->base_rows,
+			       sc->base_total);
+		out_text(b, key, md);
+		hpi_buf_puts(b, " shows as new)\n");
+	}
+	if (sc->head_total > sc->head_rows) {
+		hpi_buf_putc(b, '(');
+		out_name(b, c->head->name, md);
+		hpi_buf_printf(b, " holds %zu of %zu rows: a row past its ", sc->head_rows,
+			       sc->head_total);
+		out_text(b, key, md);
+		hpi_buf_puts(b, " shows as removed)\n");
+	}
 }
 
 /* The terminal form. */
@@ -299,11 +394,16 @@ void hpc_compare_table(hpi_buf *out, const hpc_cmp *c)
 	hpc_grid g;
 	size_t i;
 
-	hpi_buf_printf(out, "hotpath compare: %s" OUT_ARROW "%s\n", c->base->name,
-		       c->head->name);
+	hpi_buf_puts(out, "hotpath compare: ");
+	out_name(out, c->base->name, false);
+	hpi_buf_puts(out, OUT_ARROW);
+	out_name(out, c->head->name, false);
+	hpi_buf_putc(out, '\n');
 	out_intro(out, c, "");
 	for (i = 0; i < c->nsecs; i++) {
-		hpi_buf_printf(out, "\n%s:\n", c->secs[i].title);
+		hpi_buf_putc(out, '\n');
+		out_text(out, c->secs[i].title, false);
+		hpi_buf_puts(out, ":\n");
 		out_grid(&g, c, &c->secs[i], false);
 		hpc_grid_box(&g, out);
 		hpc_grid_fini(&g);
@@ -324,7 +424,7 @@ static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 
 	hpc_grid_init(&g, 5);
 	hpc_grid_row(&g);
-	hpc_grid_set(&g, 0, 0, sc->key_title);
+	out_grid_head(&g, 0, sc->key_title, true);
 	hpc_grid_set(&g, 0, 1, "Column");
 	hpc_grid_set(&g, 0, 2, "Before");
 	hpc_grid_set(&g, 0, 3, "After");
@@ -338,7 +438,10 @@ static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 			out_key(&key, &sc->rows[r], true);
 			hpc_grid_set(&g, row, 0, key.data);
 			hpi_buf_fini(&key);
-			hpc_grid_set(&g, row, 1, sc->cols[k].key);
+			hpi_buf_init(&key);
+			out_md_text(&key, sc->cols[k].key);
+			hpc_grid_set(&g, row, 1, key.data);
+			hpi_buf_fini(&key);
 			out_raw(b, sizeof(b), sc->cols[k].unit, &cell->before);
 			out_raw(a, sizeof(a), sc->cols[k].unit, &cell->after);
 			out_change(ch, sizeof(ch), cell->change, 2);
@@ -346,7 +449,10 @@ static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 			hpc_grid_set(&g, row, 3, a);
 			hpc_grid_set(&g, row, 4, ch[0] ? ch : "-");
 		}
-	hpi_buf_printf(out, "%s (`%s`):\n\n", sc->title, sc->id);
+	out_text(out, sc->title, true);
+	hpi_buf_puts(out, " (");
+	out_name(out, sc->id, true);
+	hpi_buf_puts(out, "):\n\n");
 	hpc_grid_markdown(&g, out);
 	hpi_buf_putc(out, '\n');
 	hpc_grid_fini(&g);
@@ -372,7 +478,9 @@ void hpc_compare_markdown(hpi_buf *out, const hpc_cmp *c)
 	out_md_code(out, c->head->name);
 	hpi_buf_puts(out, "\n");
 	for (i = 0; i < c->nsecs; i++) {
-		hpi_buf_printf(out, "\n#### %s\n\n", c->secs[i].title);
+		hpi_buf_puts(out, "\n#### ");
+		out_text(out, c->secs[i].title, true);
+		hpi_buf_puts(out, "\n\n");
 		out_grid(&g, c, &c->secs[i], true);
 		hpc_grid_markdown(&g, out);
 		hpc_grid_fini(&g);

@@ -53,7 +53,20 @@ void hpc_grid_set(hpc_grid *g, size_t row, size_t col, const char *s)
 		return;
 	cell = &g->cells[row * g->ncols + col];
 	free(*cell);
-	*cell = xstrdup(s ? s : "");
+	*cell = NULL;
+	if (s != NULL && !hpi_term_clean(s, strlen(s))) {
+		/* a value from a report: no escape sequence reaches the terminal,
+		 * and the width counts what is shown (term.c) */
+		hpi_buf b;
+		hpi_buf_init(&b);
+		hpi_buf_term(&b, s, strlen(s), 0);
+		if (b.data != NULL && !b.failed)
+			*cell = b.data;
+		else
+			hpi_buf_fini(&b);
+	}
+	if (*cell == NULL)
+		*cell = xstrdup(s != NULL && hpi_term_clean(s, strlen(s)) ? s : "");
 }
 
 /* Width of s in UTF-8 characters. */

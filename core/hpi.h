@@ -131,6 +131,13 @@ bool hpi_term_clean(const char *s, size_t n);
  * the first character that does not fit; allocates nothing.  Returns the
  * length written. */
 size_t hpi_term_copy(char *dst, size_t len, const char *s, size_t n, unsigned flags);
+/* For JSON text from elsewhere (the wire): every character hpi_buf_term
+ * would escape becomes a JSON escape ("\u001b", "\u202e"; a byte that is
+ * not UTF-8 "\ufffd"), which inside a string means the same JSON value and
+ * outside one was not JSON anyway.  Appends s[0..n) so to b. */
+void hpi_buf_term_json(hpi_buf *b, const char *s, size_t n);
+/* Writes s[0..n) to f as hpi_buf_term_json makes it (as is when clean). */
+void hpi_term_json_print(FILE *f, const char *s, size_t n);
 /* hpi_term_copy of the string s ("(null)" for NULL); returns dst. */
 const char *hpi_term_str(char *dst, size_t len, const char *s);
 

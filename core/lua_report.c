@@ -364,6 +364,32 @@ static int core_json_decode(lua_State *L)
 	return 2;
 }
 
+/* core.term(s): s made safe for a terminal as the table report shows it
+ * (term.c); s itself when nothing needs escaping. */
+static int core_term(lua_State *L)
+{
+	size_t n;
+	const char *s = luaL_checklstring(L, 1, &n);
+	luaL_Buffer lb;
+	hpi_buf b;
+
+	if (hpi_term_clean(s, n)) {
+		lua_settop(L, 1);
+		return 1;
+	}
+	hpi_buf_init(&b);
+	hpi_buf_term(&b, s, n, 0);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return luaL_error(L, "not enough memory");
+	}
+	luaL_buffinit(L, &lb);
+	luaL_addlstring(&lb, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
+	hpi_buf_fini(&b);
+	luaL_pushresult(&lb);
+	return 1;
+}
+
 /* Pushes the C helpers of scripts/hotpath.lua. */
 int hpi_lua_open_core(lua_State *L)
 {
@@ -373,6 +399,7 @@ int hpi_lua_open_core(lua_State *L)
 		{"json_string", core_json_string},
 		{"json_real", core_json_real},
 		{"json_decode", core_json_decode},
+		{"term", core_term},
 		{NULL, NULL}
 	};
 

@@ -111,11 +111,20 @@ const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char 
 	return table_cell(sec, row, col, tmp, len);
 }
 
-/* Width of s in UTF-8 code points (every byte but continuation bytes). */
+/* Width of s in UTF-8 code points (every byte but continuation bytes), as
+ * the table shows it: made safe for the terminal (term.c). */
 static size_t table_width(const char *s)
 {
-	size_t n = 0;
+	size_t n = 0, len = strlen(s);
+	hpi_buf b;
 
+	if (!hpi_term_clean(s, len)) {
+		hpi_buf_init(&b);
+		hpi_buf_term(&b, s, len, 0);
+		n = b.data != NULL ? table_width(b.data) : 0;
+		hpi_buf_fini(&b);
+		return n;
+	}
 	for (; *s != '\0'; s++)
 		if (((unsigned char)*s & 0xc0) != 0x80)
 			n++;
@@ -169,22 +178,14 @@ static void table_rule(hpi_buf *out, const size_t *widths, size_t n)
 	hpi_buf_putc(out, '\n');
 }
 
-/* " text<pad> |"; control characters become spaces to keep the box. */
+/* " text<pad> |"; control characters, invalid UTF-8 and bidi controls are
+ * shown escaped (term.c), which also keeps the box. */
 static void table_put(hpi_buf *out, const char *s, size_t width)
 {
-	size_t w = table_width(s), run;
+	size_t w = table_width(s);
 
 	hpi_buf_putc(out, ' ');
-	while (*s != '\0') {
-		for (run = 0; (unsigned char)s[run] >= 0x20 && s[run] != 0x7f; run++)
-			;
-		hpi_buf_putn(out, s, run);
-		s += run;
-		if (*s != '\0') {
-			hpi_buf_putc(out, ' ');
-			s++;
-		}
-	}
+	hpi_buf_term(out, s, strlen(s), 0);
 	for (; w < width; w++)
 		hpi_buf_putc(out, ' ');
 	hpi_buf_puts(out, " |");
@@ -298,15 +299,19 @@ void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 	if (caller == NULL && (caller = hp_snapshot_meta(s, "program")) == NULL)
 		caller = "unknown";
 	hpi_fmt_ns(t, sizeof(t), elapsed ? strtoll(elapsed, NULL, 10) : 0);
-	hpi_buf_printf(out, "[hotpath] Performance summary from %s (Total time: %s):\n",
-		       caller, t);
+	hpi_buf_puts(out, "[hotpath] Performance summary from ");
+	hpi_buf_term(out, caller, strlen(caller), 0);
+	hpi_buf_printf(out, " (Total time: %s):\n", t);
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		sec = hp_snapshot_section(s, i);
 		/* meta "table.hide": a section for JSON readers (the stacks) */
 		if (hp_section_meta(sec, "table.hide") != NULL)
 			continue;
-		if (i > 0)
-			hpi_buf_printf(out, "\n%s:\n", hp_section_title(sec));
+		if (i > 0) {
+			hpi_buf_putc(out, '\n');
+			hpi_buf_term(out, hp_section_title(sec), strlen(hp_section_title(sec)), 0);
+			hpi_buf_puts(out, ":\n");
+		}
 		table_section(out, sec, render_limit(sec, o ? o->limit : 0));
 	}
 	if (dropped != NULL && strcmp(dropped, "0") != 0)

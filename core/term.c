@@ -153,3 +153,48 @@ const char *hpi_term_str(char *dst, size_t len, const char *s)
 	hpi_term_copy(dst, len, s, strlen(s), 0);
 	return dst;
 }
+
+/* See hpi.h. */
+void hpi_buf_term_json(hpi_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+	char esc[16];
+	uint32_t cp;
+
+	if (s == NULL)
+		return;
+	while (i < n) {
+		len = term_utf8(p + i, n - i, &cp);
+		if (len > 0 && cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp <= 0x9f) &&
+		    !term_bidi(cp)) {
+			i += len;
+			run += len;
+			continue;
+		}
+		hpi_buf_putn(b, (const char *)p + i - run, run);
+		run = 0;
+		if (len == 0)
+			cp = 0xfffd, len = 1; /* as hpi_buf_json_str writes ill-formed UTF-8 */
+		snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+		hpi_buf_puts(b, esc);
+		i += len;
+	}
+	hpi_buf_putn(b, (const char *)p + i - run, run);
+}
+
+/* See hpi.h. */
+void hpi_term_json_print(FILE *f, const char *s, size_t n)
+{
+	hpi_buf b;
+
+	if (hpi_term_clean(s, n)) {
+		fwrite(s, 1, n, f);
+		return;
+	}
+	hpi_buf_init(&b);
+	hpi_buf_term_json(&b, s, n);
+	if (b.data != NULL)
+		fwrite(b.data, 1, b.len, f);
+	hpi_buf_fini(&b);
+}

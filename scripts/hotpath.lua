@@ -133,11 +133,11 @@ local function rule(widths)
 	return "+" .. concat(parts, "+") .. "+\n"
 end
 
--- "| text | text |"; control characters become spaces to keep the box.
+-- "| text | text |"; cells are already made safe for the terminal.
 local function line(cells, widths)
 	local parts = {}
 	for i, c in ipairs(cells) do
-		parts[i] = " " .. c:gsub("[\0-\31\127]", " ") .. rep(" ", widths[i] - width(c)) .. " "
+		parts[i] = " " .. c .. rep(" ", widths[i] - width(c)) .. " "
 	end
 	return "|" .. concat(parts, "|") .. "|\n"
 end
@@ -158,12 +158,13 @@ function M.table(section, opts)
 		return ""
 	end
 	for i, col in ipairs(cols) do
-		head[i], widths[i] = col.title, width(col.title)
+		head[i] = core.term(col.title)
+		widths[i] = width(head[i])
 	end
 	for r, row in ipairs(section.rows) do
 		local t = {}
 		for i, col in ipairs(cols) do
-			t[i] = M.format(row[col.key], col.unit)
+			t[i] = core.term(M.format(row[col.key], col.unit))
 			widths[i] = math.max(widths[i], width(t[i]))
 		end
 		texts[r] = t
@@ -190,12 +191,12 @@ function M.render(report)
 		elapsed = tointeger(tonumber(tostring(elapsed or ""):match("^%s*([-+]?%d+)"))) or 0
 	end
 	local out = { format("[hotpath] Performance summary from %s (Total time: %s):\n",
-		report.caller or report.program or "unknown", M.ns(elapsed)) }
+		core.term(tostring(report.caller or report.program or "unknown")), M.ns(elapsed)) }
 	for i, sec in ipairs(report.sections) do
 		-- meta "table.hide": for JSON readers (the call tree's stacks)
 		if not (sec.meta and sec.meta["table.hide"]) then
 			if i > 1 then
-				out[#out + 1] = format("\n%s:\n", sec.title)
+				out[#out + 1] = format("\n%s:\n", core.term(tostring(sec.title)))
 			end
 			out[#out + 1] = M.table(sec)
 		end
