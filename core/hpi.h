@@ -719,6 +719,9 @@ typedef struct hpi_symbol {
  * function without a symbol is "<module stem>::0x<offset>".  Returns 0 or
  * HP_ENOMEM.  Not thread-safe: site.c calls it under its naming lock. */
 int hpi_symbol_resolve(uintptr_t addr, hpi_symbol *out);
+/* A symbol's name as a user writes it: C++ demangled, GCC's clone suffixes
+ * (".constprop.0", ".cold", ...) cut.  Malloc'ed (caller frees), or NULL. */
+char *hpi_symbol_pretty(const char *raw);
 
 /* ---- filter.c: collectors.timing.include / exclude ------------------------ */
 

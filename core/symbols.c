@@ -55,7 +55,7 @@ static sym_demangle_fn sym_demangler(void)
 
 /* The function's name as a user writes it: C++ demangled, without GCC's
  * clone suffixes (".constprop.0", ".isra.0", ".part.0", ".cold"). */
-static char *sym_pretty(const char *raw)
+char *hpi_symbol_pretty(const char *raw)
 {
 	sym_demangle_fn dm;
 	char *s = NULL, *cut;
@@ -90,7 +90,7 @@ static int sym_fill(hpi_symbol *out, const char *raw, uintptr_t off, const char 
 		    int line, const char *module)
 {
 	memset(out, 0, sizeof(*out));
-	out->func = raw ? sym_pretty(raw) : hpi_asprintf("0x%" PRIxPTR, off);
+	out->func = raw ? hpi_symbol_pretty(raw) : hpi_asprintf("0x%" PRIxPTR, off);
 	out->file = strdup(file ? file : module ? module : "?");
 	out->line = file ? line : 0;
 	if (out->func != NULL)

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpu.h - the CPU sampler's parts (docs/cpu.md), shared by the built-in
+ * cpu plugin, libhotpath-cpu (`hotpath run --cpu`) and `hotpath attach`:
+ *
+ *   perf.c     perf_event_open per thread, the kernel's ring buffers
+ *   itimer.c   the fallback: ITIMER_PROF / SIGPROF, a frame-pointer walk
+ *   unwind.c   DWARF unwinding over copied registers and stack (libdwfl),
+ *              and the names of addresses: functions, inlined frames, lines
+ *   profile.c  samples counted by stack, function, thread and measured scope;
+ *              the cpu, cpu_threads, cpu_stacks and cpu_scopes sections
+ *
+ * Everything here runs on one thread, the one that drains (hotpath's
+ * collector, or the attaching command); only itimer.c's signal handler
+ * runs on the program's threads.
+ */
+#ifndef HPI_CPU_H
+#define HPI_CPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hpi.h"
+
+#define HPI_CPU_MAX_DEPTH 128
+
+/* One sample as read from a ring.  Borrowed for the callback's duration. */
+typedef struct hpi_cpu_sample {
+	uint32_t pid, tid;
+	uint64_t time_ns;    /* CLOCK_MONOTONIC */
+	uint64_t weight_ns;  /* CPU time this sample stands for */
+	const uint64_t *ips; /* leaf first: the kernel's frame-pointer chain, or
+			      * the signal handler's walk */
+	size_t nips;
+	const uint64_t *regs; /* perf's user registers (perf.c's mask), or NULL */
+	size_t nregs;
+	const uint8_t *stack; /* a copy of the user stack from regs' sp, or NULL */
+	size_t stack_len;
+} hpi_cpu_sample;
+
+typedef void (*hpi_cpu_sample_fn)(void *u, const hpi_cpu_sample *s);
+
+/* ---- perf.c --------------------------------------------------------------- */
+
+typedef struct hpi_cpu_perf hpi_cpu_perf;
+
+typedef struct hpi_cpu_perf_opts {
+	pid_t pid;          /* the process sampled: getpid() or a target */
+	int frequency;      /* Hz */
+	size_t stack_bytes; /* 0: no stack copy (frame pointers only) */
+	bool skip_hotpath;  /* leave out threads named hp-* and nng:* */
+} hpi_cpu_perf_opts;
+
+/*
+ * Opens a sampling event on every thread of o->pid.  NULL when none can be
+ * opened; *cause (caller frees) then says why, naming the sysctl and the
+ * capability when the kernel refused, and *err is the errno.  Free with
+ * hpi_cpu_perf_free().
+ */
+hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **cause);
+void hpi_cpu_perf_free(hpi_cpu_perf *p);
+/* Opens events on threads started since the last call (reads /proc/PID/task),
+ * closes those of threads that are gone.  Returns the number sampled now. */
+size_t hpi_cpu_perf_threads(hpi_cpu_perf *p);
+/* Hands every sample in the rings to fn, oldest first per thread. */
+void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u);
+/* "cpu-clock" or "cycles"; the nominal ns per sample; samples lost. */
+const char *hpi_cpu_perf_event(const hpi_cpu_perf *p);
+uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p);
+uint64_t hpi_cpu_perf_lost(const hpi_cpu_perf *p);
+/* The message for a refused perf_event_open (errno err); malloc'ed. */
+char *hpi_cpu_perf_refusal(int err, pid_t pid);
+
+/* ---- itimer.c --------------------------------------------------------------- */
+
+typedef struct hpi_cpu_itimer hpi_cpu_itimer;
+
+/* Installs the SIGPROF handler and starts ITIMER_PROF at hz.  NULL with
+ * *cause (caller frees) when the program already handles SIGPROF or a
+ * timer is running.  One at a time per process. */
+hpi_cpu_itimer *hpi_cpu_itimer_start(int hz, char **cause);
+/* Stops the timer, restores the old handler, frees. */
+void hpi_cpu_itimer_stop(hpi_cpu_itimer *t);
+void hpi_cpu_itimer_drain(hpi_cpu_itimer *t, hpi_cpu_sample_fn fn, void *u);
+uint64_t hpi_cpu_itimer_lost(const hpi_cpu_itimer *t);
+
+/* ---- unwind.c ----------------------------------------------------------------- */
+
+typedef struct hpi_cpu_unwind hpi_cpu_unwind;
+
+/* One frame of an address: a function, or an inlined call in it. */
+typedef struct hpi_cpu_frame {
+	const char *func;   /* "parse", or "libc.so.6+0x1234" when unknown */
+	const char *file;   /* NULL when unknown */
+	int line;
+	const char *module; /* basename of the object, or NULL */
+} hpi_cpu_frame;
+
+/* The process whose addresses are unwound and named (maps read now).
+ * Caller frees with hpi_cpu_unwind_free(). */
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid);
+void hpi_cpu_unwind_free(hpi_cpu_unwind *u);
+/* Re-reads the process's maps (new libraries), at most once per call. */
+void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u);
+/*
+ * The call stack of s into pcs (at most max), leaf first; every entry but
+ * the first is a return address less one (so it names the call).  With
+ * registers and a stack copy, DWARF CFI (dwarf = true); else, or when that
+ * gives fewer frames than the frame-pointer chain, the chain.
+ */
+size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
+			    uint64_t *pcs, size_t max);
+/* The frames of pc, outermost first (inlined calls after the function
+ * holding them); *n of them.  Borrowed until hpi_cpu_unwind_free(). */
+const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n);
+
+/* ---- profile.c -------------------------------------------------------------- */
+
+typedef struct hpi_cpu_profile hpi_cpu_profile;
+
+typedef struct hpi_cpu_profile_opts {
+	uint64_t period_ns;  /* nominal ns per sample */
+	long limit;          /* rows of the cpu table in the static report */
+	const char *method;  /* for the sections' meta: "perf cpu-clock", ... */
+	const char *unwind;  /* "dwarf" or "fp" */
+	pid_t pid;           /* whose /proc/PID/task names threads */
+} hpi_cpu_profile_opts;
+
+hpi_cpu_profile *hpi_cpu_profile_new(const hpi_cpu_profile_opts *o);
+void hpi_cpu_profile_free(hpi_cpu_profile *p);
+/* One sample of thread tid at time (ns in the scope clock), its stack leaf
+ * first as hpi_cpu_unwind_stack() gives it. */
+void hpi_cpu_profile_add(hpi_cpu_profile *p, uint32_t tid, uint64_t time_ns,
+			 uint64_t weight_ns, const uint64_t *pcs, size_t n);
+/* A measured call of site (label) on tid, [start, start + dur): the CPU of
+ * the samples inside it.  Its samples must have been added already. */
+void hpi_cpu_profile_scope(hpi_cpu_profile *p, uint32_t site, uint64_t tid,
+			   uint64_t start_ns, uint64_t dur_ns);
+/* Samples lost by the sampler, for the meta. */
+void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost);
+/* The sections; names come from u.  lab names scope sites (may be NULL
+ * when no scope was added). */
+int hpi_cpu_profile_snapshot(hpi_cpu_profile *p, hpi_cpu_unwind *u, const hp_host *h,
+			     hp_snapshot *snap);
+uint64_t hpi_cpu_profile_samples(const hpi_cpu_profile *p);
+
+#endif

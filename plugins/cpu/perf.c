@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * perf.c - samples the threads of a process with perf_event_open: one event
+ * per thread (pid = the tid, cpu = any), the hardware cycles counter where
+ * the CPU exposes it, else the software cpu-clock, user space only
+ * (exclude_kernel: what perf_event_paranoid 2 allows for a process's own
+ * threads, or another process of the same user).  Each sample carries the
+ * instruction pointer, the thread, a CLOCK_MONOTONIC time, the kernel's
+ * frame-pointer call chain and, for DWARF unwinding, the user registers
+ * and a copy of the top of the user stack.
+ *
+ * Per-thread events rather than one inherited event per CPU: they cover
+ * the threads that exist already (inherit only follows threads created
+ * after the event is opened), they do not follow fork() into children,
+ * and they need no CPU count's worth of buffers for a one-thread program.
+ * The cost is that a new thread is found by reading /proc/PID/task on the
+ * next drain (every collector.drain_interval_ms): a thread that lives a
+ * shorter time than that is not sampled.
+ *
+ * Only the draining thread touches this state.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpu.h"
+
+#define PERF_RING_PAGES 32 /* data pages per thread with a stack copy (2^n) */
+#define PERF_RING_PAGES_FP 8 /* without */
+
+/* The user registers asked for: what DWARF unwinding needs (unwind.c reads
+ * them in this order). */
+#if defined(__x86_64__)
+/* AX BX CX DX SI DI BP SP IP, then R8-R15 (perf_regs.h numbering) */
+#define PERF_REGS_MASK (((UINT64_C(1) << 9) - 1) | (UINT64_C(0xff) << 16))
+#elif defined(__aarch64__)
+#define PERF_REGS_MASK ((UINT64_C(1) << 33) - 1) /* x0-x30, sp, pc */
+#else
+#define PERF_REGS_MASK 0
+#endif
+
+typedef struct perf_thread {
+	pid_t tid;
+	int fd;
+	struct perf_event_mmap_page *meta;
+	size_t map_len, data_len;
+	bool seen;
+} perf_thread;
+
+struct hpi_cpu_perf {
+	hpi_cpu_perf_opts o;
+	uint32_t type;     /* PERF_TYPE_HARDWARE or PERF_TYPE_SOFTWARE */
+	uint64_t config;
+	bool typed;        /* type chosen (on the first thread) */
+	perf_thread *v;
+	size_t n, cap;
+	uint64_t lost;
+	uint8_t *scratch;  /* a record that wraps the ring, made whole */
+	size_t scratch_len;
+	long page;
+	bool warned_mmap;
+	long max_stack;     /* kernel.perf_event_max_stack, at most our depth */
+};
+
+static long perf_open(struct perf_event_attr *a, pid_t tid)
+{
+	return syscall(SYS_perf_event_open, a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* The attributes of one thread's event. */
+static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = p->type;
+	a->config = p->config;
+	if (p->type == PERF_TYPE_SOFTWARE) {
+		/* cpu-clock counts ns: a fixed period is exact */
+		a->sample_period = 1000000000u / (uint64_t)p->o.frequency;
+	} else {
+		a->freq = 1;
+		a->sample_freq = (uint64_t)p->o.frequency;
+	}
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+			 PERF_SAMPLE_CALLCHAIN;
+	if (p->o.stack_bytes > 0 && PERF_REGS_MASK != 0) {
+		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		a->sample_regs_user = PERF_REGS_MASK;
+		a->sample_stack_user = (uint32_t)p->o.stack_bytes;
+	}
+	a->exclude_kernel = 1;
+	a->exclude_hv = 1;
+	a->exclude_callchain_kernel = 1;
+	a->sample_max_stack = (uint16_t)p->max_stack;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->watermark = 1; /* nobody waits: wake nobody until half full */
+	a->wakeup_watermark = (uint32_t)(p->page * (p->o.stack_bytes ? PERF_RING_PAGES
+							       : PERF_RING_PAGES_FP) / 2);
+}
+
+/* The event on tid; on the first thread the type is chosen: cycles, else
+ * cpu-clock.  -1 with errno. */
+static int perf_open_tid(hpi_cpu_perf *p, pid_t tid)
+{
+	struct perf_event_attr a;
+	long fd;
+
+	if (!p->typed) {
+		p->type = PERF_TYPE_HARDWARE;
+		p->config = PERF_COUNT_HW_CPU_CYCLES;
+		perf_attr(p, &a);
+		if ((fd = perf_open(&a, tid)) >= 0) {
+			p->typed = true;
+			return (int)fd;
+		}
+		if (errno == EACCES || errno == EPERM || errno == ESRCH)
+			return -1;
+		p->type = PERF_TYPE_SOFTWARE;
+		p->config = PERF_COUNT_SW_CPU_CLOCK;
+		perf_attr(p, &a);
+		if ((fd = perf_open(&a, tid)) >= 0)
+			p->typed = true;
+		return (int)fd;
+	}
+	perf_attr(p, &a);
+	return (int)perf_open(&a, tid);
+}
+
+/* Maps the ring of fd, halving it while the locked-memory limit refuses. */
+static bool perf_map(hpi_cpu_perf *p, perf_thread *t)
+{
+	size_t pages = p->o.stack_bytes ? PERF_RING_PAGES : PERF_RING_PAGES_FP;
+	void *m;
+
+	for (; pages >= 2; pages /= 2) {
+		t->map_len = (pages + 1) * (size_t)p->page;
+		m = mmap(NULL, t->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
+		if (m != MAP_FAILED) {
+			t->meta = m;
+			t->data_len = pages * (size_t)p->page;
+			return true;
+		}
+		if (errno != EPERM && errno != ENOMEM)
+			break;
+	}
+	if (!p->warned_mmap) {
+		p->warned_mmap = true;
+		hpi_warn("cpu: thread %d: cannot map a sample buffer (%s; the limit is "
+			 "kernel.perf_event_mlock_kb and ulimit -l): not sampled",
+			 (int)t->tid, strerror(errno));
+	}
+	return false;
+}
+
+/* Whether tid is one of hotpath's own threads (or nng's). */
+static bool perf_is_hotpath(pid_t pid, pid_t tid)
+{
+	char path[64], name[32] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = read(fd, name, sizeof(name) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	name[n] = '\0';
+	return strncmp(name, "hp-", 3) == 0 || strncmp(name, "nng:", 4) == 0;
+}
+
+static perf_thread *perf_find(hpi_cpu_perf *p, pid_t tid)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].tid == tid)
+			return &p->v[i];
+	return NULL;
+}
+
+/* Starts sampling tid; errno-style result (0 when skipped on purpose). */
+static int perf_add(hpi_cpu_perf *p, pid_t tid)
+{
+	perf_thread t = {.tid = tid, .seen = true};
+
+	if (p->o.skip_hotpath && perf_is_hotpath(p->o.pid, tid))
+		return 0;
+	if ((t.fd = perf_open_tid(p, tid)) < 0)
+		return errno == ESRCH ? 0 : errno;
+	if (!perf_map(p, &t)) {
+		close(t.fd);
+		return 0;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		perf_thread *v = realloc(p->v, cap * sizeof(*v));
+		if (v == NULL) {
+			munmap(t.meta, t.map_len);
+			close(t.fd);
+			return ENOMEM;
+		}
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = t;
+	return 0;
+}
+
+/* Reads the tids of the process; for each one calls perf_add when new.
+ * Returns the first error of a new thread, 0 if none. */
+static int perf_scan(hpi_cpu_perf *p)
+{
+	char path[64], buf[4096] __attribute__((aligned(8)));
+	int fd, first = 0, rv;
+	long n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->o.pid);
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *e = (struct dirent64 *)(buf + off);
+			perf_thread *t;
+			pid_t tid;
+
+			off += e->d_reclen;
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			tid = (pid_t)strtol(e->d_name, NULL, 10);
+			if ((t = perf_find(p, tid)) != NULL) {
+				t->seen = true;
+				continue;
+			}
+			if ((rv = perf_add(p, tid)) != 0 && first == 0)
+				first = rv;
+		}
+	}
+	close(fd);
+	return first;
+}
+
+/* The deepest call chain the kernel gives (a larger ask is EOVERFLOW). */
+static long perf_max_stack(void)
+{
+	char buf[32];
+	long v = 127;
+	ssize_t n;
+	int fd = open("/proc/sys/kernel/perf_event_max_stack", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+			buf[n] = '\0';
+			v = strtol(buf, NULL, 10);
+		}
+		close(fd);
+	}
+	if (v <= 0)
+		v = 127;
+	return v < HPI_CPU_MAX_DEPTH - 1 ? v : HPI_CPU_MAX_DEPTH - 1;
+}
+
+char *hpi_cpu_perf_refusal(int err, pid_t pid)
+{
+	char lvl[16] = "?";
+	int fd = open("/proc/sys/kernel/perf_event_paranoid", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd >= 0) {
+		if ((n = read(fd, lvl, sizeof(lvl) - 1)) > 0)
+			lvl[n] = '\0';
+		lvl[strcspn(lvl, "\n")] = '\0';
+		close(fd);
+	}
+	if (err == EACCES || err == EPERM)
+		return hpi_asprintf(
+		    "perf_event_open refused for process %d (%s): kernel.perf_event_paranoid "
+		    "is %s; sampling user space needs it at 2 or less (sysctl "
+		    "kernel.perf_event_paranoid=2) or CAP_PERFMON (CAP_SYS_ADMIN before "
+		    "Linux 5.8), and another user's process needs CAP_SYS_PTRACE too",
+		    (int)pid, strerror(err), lvl);
+	if (err == ENOSYS)
+		return hpi_asprintf("perf_event_open is not available (%s): a kernel "
+				    "without CONFIG_PERF_EVENTS, or a seccomp filter",
+				    strerror(err));
+	if (err == ESRCH || err == ENOENT)
+		return hpi_asprintf("no process %d", (int)pid);
+	return hpi_asprintf("perf_event_open failed for process %d: %s", (int)pid,
+			    strerror(err));
+}
+
+hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **cause)
+{
+	hpi_cpu_perf *p = calloc(1, sizeof(*p));
+	int rv;
+
+	*cause = NULL;
+	*err = 0;
+	if (p == NULL) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	p->o = *o;
+	p->o.stack_bytes &= ~(size_t)7; /* the kernel wants a multiple of 8 */
+	p->page = sysconf(_SC_PAGESIZE);
+	p->max_stack = perf_max_stack();
+	rv = perf_scan(p);
+	if (p->n == 0) {
+		*err = rv ? rv : ESRCH;
+		*cause = hpi_cpu_perf_refusal(*err, o->pid);
+		hpi_cpu_perf_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Stops sampling thread i (gone): its last samples were drained. */
+static void perf_close(hpi_cpu_perf *p, size_t i)
+{
+	munmap(p->v[i].meta, p->v[i].map_len);
+	close(p->v[i].fd);
+	p->v[i] = p->v[--p->n];
+}
+
+size_t hpi_cpu_perf_threads(hpi_cpu_perf *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->v[i].seen = false;
+	(void)perf_scan(p);
+	for (size_t i = p->n; i-- > 0;)
+		if (!p->v[i].seen)
+			perf_close(p, i);
+	return p->n;
+}
+
+/* A 64-bit field at *q, advancing it; 0 past the end. */
+static uint64_t perf_u64(const uint8_t **q, const uint8_t *end)
+{
+	uint64_t v = 0;
+
+	if (*q + 8 <= end)
+		memcpy(&v, *q, 8);
+	*q += 8;
+	return v;
+}
+
+/* Parses one PERF_RECORD_SAMPLE (the fields perf_attr asked for). */
+static void perf_sample(hpi_cpu_perf *p, const uint8_t *rec, size_t len,
+			hpi_cpu_sample_fn fn, void *u)
+{
+	const uint8_t *q = rec + sizeof(struct perf_event_header), *end = rec + len;
+	uint64_t ips[HPI_CPU_MAX_DEPTH], pidtid, nr, abi, size;
+	hpi_cpu_sample s = {0};
+
+	ips[0] = perf_u64(&q, end);
+	pidtid = perf_u64(&q, end);
+	s.pid = (uint32_t)pidtid;
+	s.tid = (uint32_t)(pidtid >> 32);
+	s.time_ns = perf_u64(&q, end);
+	s.weight_ns = hpi_cpu_perf_period_ns(p);
+	nr = perf_u64(&q, end);
+	s.ips = ips;
+	s.nips = 1;
+	for (uint64_t i = 0; i < nr && q < end; i++) {
+		uint64_t ip = perf_u64(&q, end);
+		/* context markers (PERF_CONTEXT_USER, ...) are not frames; the
+		 * first user entry is the sampled ip itself */
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX || (i <= 1 && ip == ips[0]))
+			continue;
+		if (s.nips < HPI_CPU_MAX_DEPTH)
+			ips[s.nips++] = ip;
+	}
+	if (q < end && (p->o.stack_bytes > 0 && PERF_REGS_MASK != 0)) {
+		abi = perf_u64(&q, end);
+		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
+			s.regs = (const uint64_t *)(const void *)q;
+			s.nregs = (size_t)__builtin_popcountll(PERF_REGS_MASK);
+			q += 8 * s.nregs;
+		}
+		size = perf_u64(&q, end);
+		if (size > 0 && q + size + 8 <= end) {
+			uint64_t dyn;
+			memcpy(&dyn, q + size, 8);
+			s.stack = q;
+			s.stack_len = dyn < size ? dyn : size;
+		}
+		if (s.stack == NULL || q > end)
+			s.regs = NULL;
+	}
+	fn(u, &s);
+}
+
+/* Makes the record at off whole (it may wrap the ring). */
+static const uint8_t *perf_record(hpi_cpu_perf *p, const uint8_t *data, size_t dlen,
+				  uint64_t off, size_t len)
+{
+	size_t at = (size_t)(off % dlen), first = dlen - at;
+
+	if (len <= first)
+		return data + at;
+	if (p->scratch_len < len) {
+		uint8_t *b = realloc(p->scratch, len);
+		if (b == NULL)
+			return NULL;
+		p->scratch = b;
+		p->scratch_len = len;
+	}
+	memcpy(p->scratch, data + at, first);
+	memcpy(p->scratch + first, data, len - first);
+	return p->scratch;
+}
+
+/* Everything in one thread's ring. */
+static void perf_drain_one(hpi_cpu_perf *p, perf_thread *t, hpi_cpu_sample_fn fn, void *u)
+{
+	const uint8_t *data = (const uint8_t *)t->meta + p->page;
+	uint64_t head = __atomic_load_n(&t->meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = t->meta->data_tail;
+
+	while (tail + sizeof(struct perf_event_header) <= head) {
+		struct perf_event_header h;
+		const uint8_t *rec;
+
+		memcpy(&h, perf_record(p, data, t->data_len, tail, sizeof(h)), sizeof(h));
+		if (h.size < sizeof(h) || tail + h.size > head)
+			break;
+		if ((rec = perf_record(p, data, t->data_len, tail, h.size)) != NULL) {
+			if (h.type == PERF_RECORD_SAMPLE)
+				perf_sample(p, rec, h.size, fn, u);
+			else if (h.type == PERF_RECORD_LOST && h.size >= sizeof(h) + 16) {
+				uint64_t lost;
+				memcpy(&lost, rec + sizeof(h) + 8, 8);
+				p->lost += lost;
+			}
+		}
+		tail += h.size;
+	}
+	__atomic_store_n(&t->meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u)
+{
+	for (size_t i = 0; i < p->n; i++)
+		perf_drain_one(p, &p->v[i], fn, u);
+}
+
+const char *hpi_cpu_perf_event(const hpi_cpu_perf *p)
+{
+	return p->type == PERF_TYPE_HARDWARE ? "cycles" : "cpu-clock";
+}
+
+uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p)
+{
+	return 1000000000u / (uint64_t)p->o.frequency;
+}
+
+uint64_t hpi_cpu_perf_lost(const hpi_cpu_perf *p)
+{
+	return p->lost;
+}
+
+void hpi_cpu_perf_free(hpi_cpu_perf *p)
+{
+	if (p == NULL)
+		return;
+	while (p->n > 0)
+		perf_close(p, p->n - 1);
+	free(p->v);
+	free(p->scratch);
+	free(p);
+}

@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * unwind.c - call stacks and names for the CPU sampler, through elfutils'
+ * libdwfl over one process's memory map (/proc/PID/maps: the main PIE, its
+ * shared libraries, dlopen'ed ones after a refresh).
+ *
+ * Unwinding: the way `perf --call-graph dwarf` does it.  The sample carries
+ * the user registers and a copy of the top of the user stack; libdwfl is
+ * attached to the process with our own thread callbacks (dwfl_attach_state),
+ * which hand it those registers and read memory only from the copy, and it
+ * steps frame to frame with the modules' DWARF CFI (.eh_frame,
+ * .debug_frame).  Where a frame has no CFI, elfutils' x86-64 backend falls
+ * back to the frame pointer.  Without a copy (unwind: fp, or the itimer
+ * fallback) the frame-pointer chain the kernel or the signal handler
+ * walked is the stack.
+ *
+ * Names: the symbol table's function (C++ demangled), the line table's
+ * file:line, and the inlined calls DWARF records at the address
+ * (dwarf_getscopes), each a frame of its own.  An address in no module or
+ * in a function without a symbol is "module+0xoffset", never dropped.
+ * Names are cached per address for the life of the unwinder.
+ *
+ * Built without libdw: frame-pointer chains only, and every frame is
+ * "module+0xoffset" from /proc/PID/maps.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_LIBDW
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#endif
+
+#include "cpu.h"
+
+#define NAME_MAX_FRAMES 16 /* inlined calls kept per address */
+
+typedef struct name_entry {
+	uint64_t pc;          /* 0: empty slot */
+	hpi_cpu_frame *frames;
+	size_t n;
+} name_entry;
+
+struct hpi_cpu_unwind {
+	pid_t pid;
+	name_entry *names;    /* open addressing, power of two */
+	size_t nnames, capnames;
+	char **strings;       /* every string the frames point to */
+	size_t nstrings, capstrings;
+#ifdef HAVE_LIBDW
+	Dwfl *dwfl;
+	bool attached;
+	int refreshes;        /* maps re-read for unknown addresses */
+	const hpi_cpu_sample *cur; /* the sample being unwound */
+	uint64_t sp;
+	uint64_t *out;
+	size_t nout, max;
+#endif
+};
+
+/* Keeps s (malloc'ed) to be freed with the unwinder; returns it. */
+static const char *unwind_keep(hpi_cpu_unwind *u, char *s)
+{
+	if (s == NULL)
+		return NULL;
+	if (u->nstrings == u->capstrings) {
+		size_t cap = u->capstrings ? u->capstrings * 2 : 256;
+		char **v = realloc(u->strings, cap * sizeof(*v));
+		if (v == NULL) {
+			free(s);
+			return NULL;
+		}
+		u->strings = v;
+		u->capstrings = cap;
+	}
+	u->strings[u->nstrings++] = s;
+	return s;
+}
+
+/* The mapping of pc in /proc/PID/maps: "module+0xoffset" (file offset),
+ * or "[unknown]+0xpc". */
+static char *unwind_maps_name(pid_t pid, uint64_t pc)
+{
+	char path[64], line[4352], *name = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (name == NULL && fgets(line, sizeof(line), f) != NULL) {
+			unsigned long long lo, hi, off;
+			int pos = 0;
+			if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &off, &pos) < 3 ||
+			    pc < lo || pc >= hi)
+				continue;
+			line[strcspn(line, "\n")] = '\0';
+			if (pos > 0 && line[pos] != '\0')
+				name = hpi_asprintf("%s+0x%" PRIx64, hpi_basename(line + pos),
+						    (uint64_t)(pc - lo + off));
+			break;
+		}
+		fclose(f);
+	}
+	return name ? name : hpi_asprintf("[unknown]+0x%" PRIx64, pc);
+}
+
+#ifdef HAVE_LIBDW
+
+static const Dwfl_Callbacks unwind_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+/* ---- dwfl thread callbacks: one thread, the sample's --------------------- */
+
+static pid_t unwind_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	hpi_cpu_unwind *u = arg;
+
+	(void)dwfl;
+	if (*thread_argp != NULL || u->cur == NULL)
+		return 0;
+	*thread_argp = u;
+	return (pid_t)u->cur->tid;
+}
+
+static bool unwind_get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	hpi_cpu_unwind *u = arg;
+
+	(void)dwfl;
+	if (u->cur == NULL || (pid_t)u->cur->tid != tid)
+		return false;
+	*thread_argp = u;
+	return true;
+}
+
+/* Reads only from the sample's stack copy: anything else is unknown. */
+static bool unwind_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	hpi_cpu_unwind *u = arg;
+
+	(void)dwfl;
+	if (u->cur == NULL || addr < u->sp || addr + 8 > u->sp + u->cur->stack_len ||
+	    addr + 8 < addr)
+		return false;
+	memcpy(result, u->cur->stack + (addr - u->sp), 8);
+	return true;
+}
+
+/* The sample's registers in DWARF numbering. */
+static bool unwind_set_registers(Dwfl_Thread *thread, void *arg)
+{
+	hpi_cpu_unwind *u = arg;
+	const uint64_t *r = u->cur->regs;
+#if defined(__x86_64__)
+	/* perf: AX BX CX DX SI DI BP SP IP R8..R15; DWARF: rax rdx rcx rbx rsi
+	 * rdi rbp rsp r8..r15 rip */
+	Dwarf_Word d[17] = {r[0], r[3], r[2], r[1], r[4], r[5], r[6], r[7],
+			    r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[8]};
+
+	return dwfl_thread_state_registers(thread, 0, 17, d);
+#elif defined(__aarch64__)
+	Dwarf_Word d[32];
+
+	for (int i = 0; i < 32; i++)
+		d[i] = r[i];
+	dwfl_thread_state_register_pc(thread, r[32]);
+	return dwfl_thread_state_registers(thread, 0, 32, d);
+#else
+	(void)thread;
+	(void)r;
+	return false;
+#endif
+}
+
+static const Dwfl_Thread_Callbacks unwind_thread_callbacks = {
+	.next_thread = unwind_next_thread,
+	.get_thread = unwind_get_thread,
+	.memory_read = unwind_memory_read,
+	.set_initial_registers = unwind_set_registers,
+};
+
+/* The stack pointer among the sample's registers. */
+static uint64_t unwind_sp(const hpi_cpu_sample *s)
+{
+#if defined(__x86_64__)
+	return s->nregs > 7 ? s->regs[7] : 0;
+#elif defined(__aarch64__)
+	return s->nregs > 31 ? s->regs[31] : 0;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
+static int unwind_frame(Dwfl_Frame *state, void *arg)
+{
+	hpi_cpu_unwind *u = arg;
+	Dwarf_Addr pc;
+	bool act;
+
+	if (!dwfl_frame_pc(state, &pc, &act) || pc == 0)
+		return DWARF_CB_ABORT;
+	if (!act && u->nout > 0)
+		pc--;
+	u->out[u->nout++] = pc;
+	return u->nout < u->max ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+/* DWARF unwinding of s; the number of frames. */
+static size_t unwind_dwarf(hpi_cpu_unwind *u, const hpi_cpu_sample *s, uint64_t *pcs,
+			   size_t max)
+{
+	if (u->dwfl == NULL || s->regs == NULL || s->stack == NULL)
+		return 0;
+	if (!u->attached) {
+		if (!dwfl_attach_state(u->dwfl, NULL, u->pid, &unwind_thread_callbacks, u))
+			return 0;
+		u->attached = true;
+	}
+	u->cur = s;
+	u->sp = unwind_sp(s);
+	u->out = pcs;
+	u->nout = 0;
+	u->max = max;
+	(void)dwfl_getthread_frames(u->dwfl, (pid_t)s->tid, unwind_frame, u);
+	u->cur = NULL;
+	return u->nout;
+}
+
+/* Reports the process's modules (again). */
+static void unwind_report(hpi_cpu_unwind *u)
+{
+	dwfl_report_begin_add(u->dwfl);
+	(void)dwfl_linux_proc_report(u->dwfl, u->pid);
+	dwfl_report_end(u->dwfl, NULL, NULL);
+}
+
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
+{
+	hpi_cpu_unwind *u = calloc(1, sizeof(*u));
+
+	if (u == NULL)
+		return NULL;
+	u->pid = pid;
+	if ((u->dwfl = dwfl_begin(&unwind_callbacks)) != NULL) {
+		dwfl_report_begin(u->dwfl);
+		(void)dwfl_linux_proc_report(u->dwfl, pid);
+		dwfl_report_end(u->dwfl, NULL, NULL);
+	}
+	return u;
+}
+
+void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
+{
+	if (u->dwfl != NULL)
+		unwind_report(u);
+}
+
+/* The name of a DWARF scope (an inlined call's callee, a function). */
+static const char *unwind_die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute at;
+	const char *n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &at));
+
+	if (n == NULL)
+		n = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &at));
+	return n;
+}
+
+/* The call site of an inlined call: file and line. */
+static const char *unwind_call_site(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
+{
+	Dwarf_Attribute at;
+	Dwarf_Word fidx = 0, l = 0;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &at), &l) == 0)
+		*line = (int)l;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &at), &fidx) != 0 ||
+	    dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || fidx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, fidx, NULL, NULL);
+}
+
+/* A symbol as a user writes it, without its version ("@GLIBC_2.2.5"). */
+static char *unwind_pretty(const char *raw)
+{
+	char *s = hpi_symbol_pretty(raw), *at;
+
+	if (s != NULL && (at = strchr(s, '@')) != NULL && at != s)
+		*at = '\0';
+	return s;
+}
+
+/* Fills f (at most NAME_MAX_FRAMES, outermost first) for pc in mod. */
+static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc,
+				hpi_cpu_frame *f)
+{
+	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	const char *raw, *file = NULL, *mbase = modname ? hpi_basename(modname) : NULL;
+	Dwarf_Addr start = 0, bias = 0, a;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), *scopes = NULL;
+	Dwfl_Line *l;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	int line = 0, ns = 0, ninl = 0, idx[NAME_MAX_FRAMES];
+	size_t n = 0;
+
+	(void)dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	mbase = unwind_keep(u, strdup(mbase ? mbase : "?"));
+	if ((l = dwfl_module_getsrc(mod, pc)) != NULL)
+		file = dwfl_lineinfo(l, &a, &line, NULL, NULL, NULL);
+	if (cu != NULL && (ns = dwarf_getscopes(cu, pc - bias, &scopes)) > 0)
+		for (int i = 0; i < ns && ninl < NAME_MAX_FRAMES - 1; i++)
+			if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine)
+				idx[ninl++] = i;
+	/* the function holding pc: the symbol table's name, else DWARF's */
+	raw = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+	if (raw == NULL && ns > 0)
+		for (int i = ns - 1; i >= 0 && raw == NULL; i--)
+			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+				raw = unwind_die_name(&scopes[i]);
+	f[n].func = raw ? unwind_keep(u, unwind_pretty(raw))
+			: unwind_keep(u, hpi_asprintf("%s+0x%" PRIx64, mbase, pc - start));
+	f[n].module = mbase;
+	/* outermost first: the function, then each inlined call; a frame's
+	 * line is the call site of the next one in, the innermost's is pc's */
+	for (int k = ninl - 1; k >= 0; k--) {
+		const char *cf = unwind_call_site(cu, &scopes[idx[k]], &f[n].line);
+		f[n].file = cf ? unwind_keep(u, strdup(cf)) : NULL;
+		n++;
+		raw = unwind_die_name(&scopes[idx[k]]);
+		f[n].func = unwind_keep(u, unwind_pretty(raw ? raw : "?"));
+		f[n].module = mbase;
+	}
+	f[n].file = file ? unwind_keep(u, strdup(file)) : NULL;
+	f[n].line = file ? line : 0;
+	free(scopes);
+	for (size_t i = 0; i <= n; i++)
+		if (f[i].func == NULL)
+			f[i].func = "?";
+	return n + 1;
+}
+
+#else /* !HAVE_LIBDW */
+
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
+{
+	hpi_cpu_unwind *u = calloc(1, sizeof(*u));
+
+	if (u != NULL)
+		u->pid = pid;
+	return u;
+}
+
+void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
+{
+	(void)u;
+}
+
+#endif /* HAVE_LIBDW */
+
+size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
+			    uint64_t *pcs, size_t max)
+{
+	size_t n = 0;
+
+#ifdef HAVE_LIBDW
+	if (dwarf)
+		n = unwind_dwarf(u, s, pcs, max);
+#else
+	(void)u;
+	(void)dwarf;
+#endif
+	/* the chain when DWARF gave less (no copy, no CFI for the leaf) */
+	if (n < 2 && s->nips > n) {
+		n = s->nips < max ? s->nips : max;
+		for (size_t i = 0; i < n; i++)
+			pcs[i] = i > 0 && s->ips[i] > 0 ? s->ips[i] - 1 : s->ips[i];
+	}
+	return n;
+}
+
+/* Slot of pc in the name table (its entry, or the empty slot for it). */
+static name_entry *unwind_slot(hpi_cpu_unwind *u, uint64_t pc)
+{
+	size_t mask = u->capnames - 1, i = (size_t)((pc * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+
+	while (u->names[i].pc != 0 && u->names[i].pc != pc)
+		i = (i + 1) & mask;
+	return &u->names[i];
+}
+
+/* Doubles the name table. */
+static bool unwind_grow(hpi_cpu_unwind *u)
+{
+	size_t cap = u->capnames ? u->capnames * 2 : 1024;
+	name_entry *old = u->names, *v = calloc(cap, sizeof(*v));
+	size_t oldcap = u->capnames;
+
+	if (v == NULL)
+		return false;
+	u->names = v;
+	u->capnames = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].pc != 0)
+			*unwind_slot(u, old[i].pc) = old[i];
+	free(old);
+	return true;
+}
+
+const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n)
+{
+	static const hpi_cpu_frame none = {.func = "?"};
+	hpi_cpu_frame f[NAME_MAX_FRAMES];
+	name_entry *e;
+	size_t k = 0;
+
+	*n = 1;
+	if (pc == 0)
+		pc = 1; /* 0 marks an empty slot */
+	if ((u->nnames + 1) * 2 > u->capnames && !unwind_grow(u))
+		return &none;
+	e = unwind_slot(u, pc);
+	if (e->pc == pc) {
+		*n = e->n;
+		return e->frames;
+	}
+	memset(f, 0, sizeof(f));
+#ifdef HAVE_LIBDW
+	{
+		Dwfl_Module *mod = u->dwfl ? dwfl_addrmodule(u->dwfl, pc) : NULL;
+		/* an address in no module: a library dlopen'ed since the maps
+		 * were read (re-read a bounded number of times: JIT code
+		 * would otherwise re-read them for every address) */
+		if (mod == NULL && u->dwfl != NULL && u->refreshes < 16) {
+			u->refreshes++;
+			unwind_report(u);
+			mod = dwfl_addrmodule(u->dwfl, pc);
+		}
+		if (mod != NULL)
+			k = unwind_name_dwarf(u, mod, pc, f);
+	}
+#endif
+	if (k == 0) {
+		f[0].func = unwind_keep(u, unwind_maps_name(u->pid, pc));
+		if (f[0].func == NULL)
+			f[0].func = "?";
+		k = 1;
+	}
+	if ((e->frames = malloc(k * sizeof(*f))) == NULL)
+		return &none;
+	memcpy(e->frames, f, k * sizeof(*f));
+	e->pc = pc;
+	e->n = k;
+	u->nnames++;
+	*n = k;
+	return e->frames;
+}
+
+void hpi_cpu_unwind_free(hpi_cpu_unwind *u)
+{
+	if (u == NULL)
+		return;
+#ifdef HAVE_LIBDW
+	if (u->dwfl != NULL)
+		dwfl_end(u->dwfl);
+#endif
+	for (size_t i = 0; i < u->capnames; i++)
+		free(u->names[i].frames);
+	free(u->names);
+	for (size_t i = 0; i < u->nstrings; i++)
+		free(u->strings[i]);
+	free(u->strings);
+	free(u);
+}
