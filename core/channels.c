@@ -41,7 +41,7 @@ uint32_t hp__channel_register(hp_channel_probe *p)
 	return hpi_site_register_arg(&p->site, NULL, (uint64_t)(p->type & 0xff) | cap << 8);
 }
 
-/* The formatter's text of a message, as CHAN_TEXT records of 8 bytes
+/* The formatter's text of a message, as TEXT_CHUNK records of 8 bytes
  * right after the message's CHAN_SEND. */
 void hp__channel_text(hp_channel_probe *p, uint32_t id, uint32_t seq, const void *msg)
 {
@@ -55,12 +55,12 @@ uint32_t hp__probe_register(hp_site *site)
 	return hpi_site_register_arg(site, NULL, 0);
 }
 
-/* The formatter's text of msg as CHAN_TEXT records of 8 bytes, right
+/* The formatter's text of msg as TEXT_CHUNK records of 8 bytes, right
  * after the event it belongs to; only while logs are on. */
 void hp__text(hp_msg_fmt fmt, uint32_t id, const void *msg)
 {
 	char buf[TEXT_MAX + 1];
-	uint32_t tag = id | ((uint32_t)HP__EV_CHAN_TEXT << HP__KIND_SHIFT);
+	uint32_t tag = id | ((uint32_t)HP__EV_TEXT_CHUNK << HP__KIND_SHIFT);
 	uint64_t t;
 	int n;
 

@@ -21,20 +21,12 @@
  * in L1 between its writing and its reading. */
 #define DRAIN_BATCH 256
 
-_Static_assert((int)HP__EV_LOCK_ACQUIRE == (int)HP_EV_LOCK_ACQUIRE &&
-	       (int)HP__EV_LOCK_WAIT == (int)HP_EV_LOCK_WAIT &&
-	       (int)HP__EV_LOCK_HOLD == (int)HP_EV_LOCK_HOLD &&
-	       (int)HP__EV_CHAN_SEND == (int)HP_EV_CHAN_SEND &&
-	       (int)HP__EV_CHAN_RECV == (int)HP_EV_CHAN_RECV &&
-	       (int)HP__EV_CHAN_CLOSE == (int)HP_EV_CHAN_CLOSE &&
-	       (int)HP__EV_CHAN_TEXT == (int)HP_EV_CHAN_TEXT &&
-	       (int)HP__EV_STREAM_ITEM == (int)HP_EV_STREAM_ITEM &&
-	       (int)HP__EV_STREAM_CLOSE == (int)HP_EV_STREAM_CLOSE &&
-	       (int)HP__EV_FUTURE_CREATE == (int)HP_EV_FUTURE_CREATE &&
-	       (int)HP__EV_FUTURE_POLL == (int)HP_EV_FUTURE_POLL &&
-	       (int)HP__EV_FUTURE_READY == (int)HP_EV_FUTURE_READY &&
-	       (int)HP__EV_FUTURE_CANCEL == (int)HP_EV_FUTURE_CANCEL &&
-	       (int)HP__EV_ALLOC == (int)HP_EV_ALLOC, "record kinds are event kinds");
+/* Each kind's payload type, from the one event map (hotpath.h), which
+ * also makes both the records' kinds and hp_event_kind. */
+enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES };
+#define COLLECTOR_PAY(name, value, payload, doc) [value] = PAY_##payload,
+static const unsigned char collector_pay[HP_EV__COUNT] = { HP_EV_MAP(COLLECTOR_PAY) };
+#undef COLLECTOR_PAY
 
 /* HP_EV_SCOPE's data per kind byte from HP__SCOPE_KIND: the depth, and
  * whether the call is recursive (HP__SCOPE_REC). */
@@ -103,6 +95,29 @@ static inline uint64_t collector_ns(uint64_t ticks, uint64_t mult)
 	return (uint64_t)(((unsigned __int128)ticks * mult) >> 32);
 }
 
+/* Fills the typed payload of ev (a payload pair's kind) from the pair's
+ * second record. */
+static void collector_payload(hp_event *ev, uint64_t pay)
+{
+	switch (collector_pay[ev->kind]) {
+	case PAY_MSG:
+		ev->msg.seq = (uint32_t)pay;
+		ev->msg.bytes = (uint32_t)(pay >> 32);
+		break;
+	case PAY_CALL:
+		ev->call.id = (uint32_t)pay;
+		ev->call.ticks = (uint32_t)(pay >> 32);
+		break;
+	case PAY_TEXT: /* written low byte first */
+		for (int i = 0; i < 8; i++)
+			ev->text[i] = (char)(pay >> (8 * i));
+		break;
+	default: /* PAY_BYTES */
+		ev->bytes = pay;
+		break;
+	}
+}
+
 /* Any record but a plain measured call: extended durations, recursive
  * calls, untimed records and payload pairs. */
 static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__rec *p,
@@ -124,7 +139,7 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 		ev->kind = HP_EV_SCOPE;
 	}
 	if (ev->kind < 64 && ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1))
-		ev->dur_ns = p + 1 < end ? p[1].t : 0; /* raw payload */
+		collector_payload(ev, p + 1 < end ? p[1].t : 0);
 }
 
 /* Queues any record but a plain measured call (p is neither padding nor

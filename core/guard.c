@@ -43,6 +43,7 @@ struct hp_guard_builder {
 	size_t nreps;
 	char **scripts;         /* Lua reporters (hp_guard_builder_script) */
 	size_t nscripts;
+	int rec_format;         /* the program's HP__REC_FORMAT */
 };
 
 struct hp_guard {
@@ -79,13 +80,20 @@ static void guard_finish(hp_guard *g);
 
 /* ---- builder ------------------------------------------------------------- */
 
-hp_guard_builder *hp_guard_builder_new(const char *caller)
+/* A program built before the stamp existed wrote format 1. */
+hp_guard_builder *(hp_guard_builder_new)(const char *caller)
+{
+	return hp__guard_builder_new_fmt(caller, 1);
+}
+
+hp_guard_builder *hp__guard_builder_new_fmt(const char *caller, int rec_format)
 {
 	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	hp_guard_builder *b = calloc(1, sizeof(*b));
 
 	if (b == NULL)
 		return NULL;
+	b->rec_format = rec_format;
 	b->limit = -1;
 	b->caller = strdup(caller && *caller ? caller : "main");
 	if (b->caller == NULL) {
@@ -640,6 +648,14 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	if (b == NULL)
 		return NULL;
 	hpi_guard_tried = 1;
+	if (b->rec_format != HP__REC_FORMAT) {
+		/* its inlined writers would feed the collector garbage */
+		hpi_warn("\"%s\" was built for hotpath record format %d, this libhotpath "
+			 "reads format %d: not profiled (rebuild it against this hotpath)",
+			 b->caller, b->rec_format, HP__REC_FORMAT);
+		hp_guard_builder_free(b);
+		return NULL;
+	}
 	pthread_once(&guard_once, guard_hooks_once);
 	pthread_mutex_lock(&guard_lock);
 	guard_busy++;
@@ -732,11 +748,18 @@ void hp_guard_end(hp_guard *g)
 
 /* ---- HP_MAIN ---------------------------------------------------------------- */
 
+/* HP_MAIN of a program built before the stamp existed: format 1. */
 hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func)
+{
+	return hp__main_start_fmt(o, file, func, 1);
+}
+
+hp_guard *hp__main_start_fmt(const hp_main_options *o, const char *file, const char *func,
+			     int rec_format)
 {
 	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	char *caller = o && o->caller ? strdup(o->caller) : hpi_default_label(file, func);
-	hp_guard_builder *b = hp_guard_builder_new(caller);
+	hp_guard_builder *b = hp__guard_builder_new_fmt(caller, rec_format);
 
 	free(caller);
 	if (b == NULL)

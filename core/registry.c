@@ -221,6 +221,21 @@ const hpi_strv *hpi_options_strv(const hp_options *o, const char *key)
 	return i >= 0 && at->rows[i].type == HP_OPT_LIST ? &at->vals[i].v : NULL;
 }
 
+static uint64_t host_ticks_ns(uint64_t ticks)
+{
+	return hpi_ticks_to_ns(ticks);
+}
+
+/* "CHAN_SEND" for HP_EV_CHAN_SEND, from the one event map. */
+#define REGISTRY_EV_NAME(name, value, payload, doc) [value] = #name,
+static const char *const registry_ev_names[HP_EV__COUNT] = { HP_EV_MAP(REGISTRY_EV_NAME) };
+#undef REGISTRY_EV_NAME
+
+const char *hpi_event_name(uint32_t kind)
+{
+	return kind < HP_EV__COUNT ? registry_ev_names[kind] : NULL;
+}
+
 static void host_warn(const char *plugin, const char *fmt, ...)
 {
 	char msg[768];
@@ -250,6 +265,7 @@ static const hp_host host_table = {
 	.meta_set = hpi_section_meta_set,
 	.row_log = hpi_row_log,
 	.option_list = host_option_list,
+	.ticks_ns = host_ticks_ns,
 };
 
 const hp_host *hpi_host(void)

@@ -64,6 +64,8 @@ const hpi_config *hpi_options_config(const hp_options *o);
 /* A LIST option's items with their origins (borrowed, valid as long as
  * the configuration), or NULL when key has no LIST row. */
 const hpi_strv *hpi_options_strv(const hp_options *o, const char *key);
+/* The name of an event kind ("CHAN_SEND"), or NULL for an unknown one. */
+const char *hpi_event_name(uint32_t kind);
 /* The host table handed to plugins. */
 const hp_host *hpi_host(void);
 /* Percentiles and elapsed time the host table reports. */

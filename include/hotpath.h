@@ -142,6 +142,45 @@ typedef struct hp_main_options {
 #endif
 #endif
 
+/*
+ * The event kinds, once: X(NAME, value, payload, doc).  They are the
+ * records' kinds here and hp_event_kind (HP_EV_<NAME>) in hotpath/plugin.h.
+ * payload says what an event carries besides site, tid and time:
+ *   NONE   nothing more
+ *   DUR    dur_ns, a duration
+ *   MSG    msg: seq and bytes            } written as a payload pair:
+ *   CALL   call: id and ticks            } a record {t, tag, 0} and a
+ *   TEXT   text: 8 bytes                 } record {payload, 0, 0}
+ *   BYTES  bytes (= dur_ns) and data     }
+ * New kinds are only ever appended; a value never changes.
+ */
+#define HP__EV_MAP(X)                                                                   \
+	X(SCOPE, 0, DUR, "a measured scope ended: site, tid, time, dur; data NULL, "    \
+	  "or a const uint32_t * of HP_SCOPE_* flags; a thread's scopes come in the "   \
+	  "order they ended")                                                           \
+	X(THREAD_START, 1, NONE, "first event of a thread: tid")                        \
+	X(THREAD_EXIT, 2, NONE, "a thread exited and its buffer is drained: tid; "      \
+	  "data: hp_thread_exit")                                                       \
+	X(TICK, 3, NONE, "the collector finished a pass: time_ns = now")                \
+	X(LOCK_ACQUIRE, 4, NONE, "a lock taken at once: site, tid, time")               \
+	X(LOCK_WAIT, 5, DUR, "a lock taken after waiting: time = wait start, dur = wait") \
+	X(LOCK_HOLD, 6, DUR, "a lock released: time = acquisition, dur = held")         \
+	X(CHAN_SEND, 7, MSG, "a message sent: time; msg.seq, msg.bytes")                \
+	X(CHAN_RECV, 8, MSG, "a message received: as CHAN_SEND; msg.seq 0 = unknown")   \
+	X(CHAN_CLOSE, 9, NONE, "a channel closed: site, time")                          \
+	X(TEXT_CHUNK, 10, TEXT, "8 more bytes of the text of the thread's last "        \
+	  "message sent, stream item or future result: text[]")                         \
+	X(STREAM_ITEM, 11, NONE, "a stream yielded an item: site, time")                \
+	X(STREAM_CLOSE, 12, NONE, "a stream ended: site, time")                         \
+	X(FUTURE_CREATE, 13, CALL, "a future call began: time; call.id")                \
+	X(FUTURE_POLL, 14, CALL, "a poll: time = start; call.id, call.ticks = the "     \
+	  "poll's duration in clock ticks (hp_host.ticks_ns)")                          \
+	X(FUTURE_READY, 15, CALL, "a call completed: time; call.id")                    \
+	X(FUTURE_CANCEL, 16, CALL, "a call was cancelled: as FUTURE_READY")             \
+	X(ALLOC, 17, BYTES, "a measured call ended while allocations were tracked: "    \
+	  "site, tid, time = end; bytes = bytes allocated; data = (const uint64_t *) "  \
+	  "the number of allocations (docs/alloc.md: cumulative or self)")
+
 #ifdef HOTPATH
 
 /* ---- guard API (all in libhotpath) ------------------------------------ */
@@ -149,6 +188,9 @@ typedef struct hp_main_options {
 /* New builder; caller is the name printed in the report header.  Freed by
  * _build (always) or hp_guard_builder_free. */
 HP_API hp_guard_builder *hp_guard_builder_new(const char *caller);
+/* What hp_guard_builder_new() calls: with this header's record format. */
+HP_API hp_guard_builder *hp__guard_builder_new_fmt(const char *caller, int rec_format);
+#define hp_guard_builder_new(caller) hp__guard_builder_new_fmt((caller), HP__REC_FORMAT)
 /* Percentiles to report, each in 0..100.  Returns 0 or HP_EINVAL. */
 HP_API int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n);
 HP_API int hp_guard_builder_format(hp_guard_builder *b, hp_format fmt);
@@ -212,22 +254,27 @@ struct hp__rec {
 #define HP__DEPTH_MASK 0x3fu
 /* The tag bits of a measured call at depth d. */
 #define HP__DEPTH_TAG(d) ((HP__SCOPE_KIND | ((uint32_t)(d) & HP__DEPTH_MASK)) << HP__KIND_SHIFT)
-/* Record kinds = plugin.h's event kinds (checked in core/collector.c). */
-enum { HP__EV_LOCK_ACQUIRE = 4, HP__EV_LOCK_WAIT = 5, HP__EV_LOCK_HOLD = 6,
-       HP__EV_CHAN_SEND = 7, HP__EV_CHAN_RECV = 8, HP__EV_CHAN_CLOSE = 9,
-       HP__EV_CHAN_TEXT = 10, HP__EV_STREAM_ITEM = 11, HP__EV_STREAM_CLOSE = 12,
-       HP__EV_FUTURE_CREATE = 13, HP__EV_FUTURE_POLL = 14, HP__EV_FUTURE_READY = 15,
-       HP__EV_FUTURE_CANCEL = 16, HP__EV_ALLOC = 17 };
-/* Kinds written in the payload form: a record {t, tag, 0} followed by a
- * record {payload, 0, 0}; the event's dur_ns is the raw 64-bit payload. */
-#define HP__EV_PAYLOAD_KINDS ((UINT64_C(1) << HP__EV_CHAN_SEND) | \
-			      (UINT64_C(1) << HP__EV_CHAN_RECV) | \
-			      (UINT64_C(1) << HP__EV_CHAN_TEXT) | \
-			      (UINT64_C(1) << HP__EV_FUTURE_CREATE) | \
-			      (UINT64_C(1) << HP__EV_FUTURE_POLL) | \
-			      (UINT64_C(1) << HP__EV_FUTURE_READY) | \
-			      (UINT64_C(1) << HP__EV_FUTURE_CANCEL) | \
-			      (UINT64_C(1) << HP__EV_ALLOC))
+#define HP__EV_ENUM(name, value, payload, doc) HP__EV_##name = value,
+enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
+#undef HP__EV_ENUM
+/* Whether a payload type is written as a payload pair. */
+#define HP__EV_PAIR_NONE 0
+#define HP__EV_PAIR_DUR 0
+#define HP__EV_PAIR_MSG 1
+#define HP__EV_PAIR_CALL 1
+#define HP__EV_PAIR_TEXT 1
+#define HP__EV_PAIR_BYTES 1
+#define HP__EV_PAIRBIT(name, value, payload, doc) \
+	| (HP__EV_PAIR_##payload ? UINT64_C(1) << (value) : 0)
+/* The kinds written in the payload form. */
+#define HP__EV_PAYLOAD_KINDS (UINT64_C(0) HP__EV_MAP(HP__EV_PAIRBIT))
+
+/* The layout of the records this header writes (struct hp__rec, the kinds
+ * above and their payload forms).  HP_MAIN and hp_guard_builder_new() hand
+ * it to the library, which profiles nothing when it reads another one. */
+#ifndef HP__REC_FORMAT
+#define HP__REC_FORMAT 1
+#endif
 
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
@@ -250,6 +297,8 @@ HP_API uint64_t hp__now_slow(void);
 HP_API void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1);
 HP_API void hp__emit_pay_slow(uint32_t site, uint64_t t, uint64_t payload);
 HP_API hp_guard *hp__main_start(const hp_main_options *o, const char *file, const char *func);
+HP_API hp_guard *hp__main_start_fmt(const hp_main_options *o, const char *file,
+				    const char *func, int rec_format);
 HP_API void hp__main_end(hp_guard **g);
 
 typedef struct hp__scope {
@@ -775,7 +824,7 @@ static inline HP_SKIP hp_guard *hp__main_start_cxx(const hp__main_cxx &c, const 
 	o.timeout_ms = c.timeout_ms;
 	o.output = c.output;
 	o.caller = c.caller;
-	return hp__main_start(&o, file, func);
+	return hp__main_start_fmt(&o, file, func, HP__REC_FORMAT);
 }
 #define HP_MAIN(...)                                                        \
 	hp__main_raii hp__main_guard(                                       \
@@ -790,8 +839,8 @@ extern "C" {
 	_Pragma("GCC diagnostic push")                                      \
 	_Pragma("GCC diagnostic ignored \"-Woverride-init\"")               \
 	hp_guard *hp__main_guard __attribute__((cleanup(hp__main_end), unused)) =   \
-	    hp__main_start(&(const hp_main_options){.limit = -1, __VA_ARGS__}, \
-			   __FILE__, __func__);                             \
+	    hp__main_start_fmt(&(const hp_main_options){.limit = -1, __VA_ARGS__}, \
+			       __FILE__, __func__, HP__REC_FORMAT);             \
 	_Pragma("GCC diagnostic pop")                                       \
 	extern int hp__main_decl __attribute__((unused))
 #endif

@@ -40,35 +40,24 @@ extern "C" {
 #define HP_PLUGIN_EXPORT
 #endif
 
-/* Kinds of bus events.  New kinds are only ever appended. */
+/* Kinds of bus events: HP_EV_<NAME> for every row of HP_EV_MAP (in
+ * hotpath.h: name, value, payload type, what the event says).  New kinds
+ * are only ever appended.  A plugin may expand the map itself, e.g. for a
+ * name table:
+ *   #define NAME(name, value, payload, doc) [value] = #name,
+ *   static const char *const names[] = { HP_EV_MAP(NAME) };
+ */
+#define HP_EV_MAP(X) HP__EV_MAP(X)
+#define HP__EV_KIND(name, value, payload, doc) HP_EV_##name = value,
 typedef enum hp_event_kind {
-	HP_EV_SCOPE = 0,    /* a measured scope ended: site, tid, time, dur;
-			     * data NULL, or a const uint32_t * of HP_SCOPE_* flags;
-			     * a thread's scopes come in the order they ended */
-	HP_EV_THREAD_START, /* first event of a thread: tid */
-	HP_EV_THREAD_EXIT,  /* a thread exited and its buffer is drained: tid */
-	HP_EV_TICK,         /* the collector finished a pass: time_ns = now */
-	HP_EV_LOCK_ACQUIRE, /* a lock taken at once: site, tid, time */
-	HP_EV_LOCK_WAIT,    /* a lock taken after waiting: time = wait start, dur = wait */
-	HP_EV_LOCK_HOLD,    /* a lock released: time = acquisition, dur = held */
-	HP_EV_CHAN_SEND,    /* a message sent: time; dur_ns = seq | bytes << 32 (raw) */
-	HP_EV_CHAN_RECV,    /* a message received: as CHAN_SEND; seq 0 = unknown */
-	HP_EV_CHAN_CLOSE,   /* a channel closed: site, time */
-	HP_EV_CHAN_TEXT,    /* 8 bytes of a sent message's (or yielded item's, or
-			     * future result's) text: dur_ns, low byte first;
-			     * follows its event in the same thread */
-	HP_EV_STREAM_ITEM,  /* a stream yielded an item: site, time */
-	HP_EV_STREAM_CLOSE, /* a stream ended: site, time */
-	HP_EV_FUTURE_CREATE, /* a future call began: time; dur_ns = call number (raw) */
-	HP_EV_FUTURE_POLL,  /* a poll: time = start; dur_ns = call | ticks << 32 (raw) */
-	HP_EV_FUTURE_READY, /* a call completed: time; dur_ns = call number (raw) */
-	HP_EV_FUTURE_CANCEL, /* a call was cancelled: as FUTURE_READY */
-	HP_EV_ALLOC,        /* a measured call ended while allocations were tracked:
-			     * site, tid, time = end; dur_ns = bytes allocated;
-			     * data = (const uint64_t *) the number of allocations
-			     * (docs/alloc.md: cumulative or self) */
+	HP_EV_MAP(HP__EV_KIND)
 	HP_EV__COUNT
 } hp_event_kind;
+#undef HP__EV_KIND
+
+/* The name HP_EV_TEXT_CHUNK had before it carried stream and future text
+ * too; kept for plugins written against it. */
+#define HP_EV_CHAN_TEXT HP_EV_TEXT_CHUNK
 
 #define HP_EV_BIT(k) (UINT64_C(1) << (k))
 
@@ -82,14 +71,47 @@ typedef enum hp_event_kind {
 #define HP_SCOPE_HAS_DEPTH 2u
 #define HP_SCOPE_DEPTH(flags) (((flags) >> 8) & 0x3fu)
 
-/* One bus event; borrowed for the duration of on_event. */
+/* An anonymous union, which C99 lacks but GCC and Clang take in any mode. */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define HP__ANON_UNION __extension__
+#else
+#define HP__ANON_UNION
+#endif
+
+/* HP_EV_CHAN_SEND, HP_EV_CHAN_RECV. */
+typedef struct hp_event_msg {
+	uint32_t seq;   /* the message's number on its channel, 0 = unknown */
+	uint32_t bytes; /* its size as the sender gave it */
+} hp_event_msg;
+
+/* HP_EV_FUTURE_*. */
+typedef struct hp_event_call {
+	uint32_t id;    /* the call's number on its future's site */
+	uint32_t ticks; /* FUTURE_POLL: the poll's duration in clock ticks
+			 * (hp_host.ticks_ns converts) */
+} hp_event_call;
+
+/*
+ * One bus event; borrowed for the duration of on_event.  What it carries
+ * beyond site, tid and time depends on its kind's payload type (HP_EV_MAP):
+ * DUR: dur_ns; MSG: msg; CALL: call; TEXT: text; BYTES: bytes and data.
+ * These share dur_ns's 8 bytes; on a little-endian machine dur_ns is what
+ * ABI-1 plugins read, "seq | bytes << 32", "id | ticks << 32" or the text
+ * low byte first, so the layout and the ABI are unchanged.
+ */
 typedef struct hp_event {
 	uint32_t kind;    /* hp_event_kind */
 	uint32_t site;    /* site id, 0 when the kind has none */
 	uint64_t tid;     /* OS thread id (gettid) */
 	uint64_t time_ns; /* start, ns since the guard started */
-	uint64_t dur_ns;  /* duration in ns (SCOPE, LOCK_WAIT, LOCK_HOLD) */
-	const void *data; /* kind-specific payload (THREAD_EXIT: hp_thread_exit) */
+	HP__ANON_UNION union {
+		uint64_t dur_ns; /* DUR: duration in ns */
+		uint64_t bytes;  /* BYTES: bytes allocated */
+		hp_event_msg msg;   /* MSG */
+		hp_event_call call; /* CALL */
+		char text[8];    /* TEXT: the next 8 bytes, NUL-padded at the end */
+	};
+	const void *data; /* kind-specific (THREAD_EXIT: hp_thread_exit) */
 } hp_event;
 
 /* What a thread had used when it exited, read by the thread itself. */
@@ -203,6 +225,8 @@ typedef struct hp_host {
 	 * their number in *n; NULL with *n = 0 for an empty list or a key
 	 * without a LIST row. */
 	const char *const *(*option_list)(const hp_options *o, const char *key, size_t *n);
+	/* Clock ticks (hp_event.call.ticks) to nanoseconds. */
+	uint64_t (*ticks_ns)(uint64_t ticks);
 } hp_host;
 
 /*

@@ -92,7 +92,7 @@ static void alloc_events(void *state, const hp_event *evs, size_t n)
 		alloc_entry *e = alloc_site(st, evs[i].site);
 		if (e == NULL)
 			continue;
-		hpi_hist_add(&e->bytes, evs[i].dur_ns);
+		hpi_hist_add(&e->bytes, evs[i].bytes);
 		hpi_hist_add(&e->count, evs[i].data ? *(const uint64_t *)evs[i].data : 0);
 	}
 }

@@ -37,7 +37,7 @@ typedef struct chan_msg {
 	char text[TEXT_MAX + 1];
 } chan_msg;
 
-/* A logged send whose CHAN_TEXT events may still come: a drain pass can
+/* A logged send whose TEXT_CHUNK events may still come: a drain pass can
  * end between a thread's send and its text. */
 typedef struct chan_text {
 	uint64_t tid;
@@ -167,7 +167,7 @@ static void channels_delivered(channels_state *st, chan_entry *e, uint32_t log,
 	}
 }
 
-/* The thread's next CHAN_TEXT events belong to this send. */
+/* The thread's next TEXT_CHUNK events belong to this send. */
 static void channels_text_wait(chan_entry *e, uint64_t tid, uint32_t seq, uint32_t slot)
 {
 	chan_text *t = NULL;
@@ -208,8 +208,8 @@ static uint32_t channels_log(channels_state *st, chan_entry *e, const hp_event *
 
 static void channels_send(channels_state *st, chan_entry *e, const hp_event *ev)
 {
-	uint32_t seq = (uint32_t)ev->dur_ns, log;
-	uint64_t bytes = ev->dur_ns >> 32;
+	uint32_t seq = ev->msg.seq, log;
+	uint64_t bytes = ev->msg.bytes;
 	chan_slot *s;
 
 	e->sent++;
@@ -230,11 +230,11 @@ static void channels_send(channels_state *st, chan_entry *e, const hp_event *ev)
 
 static void channels_recv(channels_state *st, chan_entry *e, const hp_event *ev)
 {
-	uint32_t seq = (uint32_t)ev->dur_ns;
+	uint32_t seq = ev->msg.seq;
 	chan_slot *s;
 
 	e->received++;
-	e->recv_bytes += ev->dur_ns >> 32;
+	e->recv_bytes += ev->msg.bytes;
 	if (seq == 0 || (s = channels_slot(e, seq)) == NULL)
 		return;
 	if (s->state == 1) {
@@ -260,7 +260,7 @@ static void channels_text(channels_state *st, chan_entry *e, const hp_event *ev)
 	if (t == NULL || t->slot >= st->log_cap || (m = &e->log[t->slot])->seq != t->seq)
 		return; /* not logged, or the log moved on */
 	for (int k = 0; k < 8 && t->fill < TEXT_MAX; k++)
-		m->text[t->fill++] = (char)(ev->dur_ns >> (8 * k));
+		m->text[t->fill++] = ev->text[k];
 }
 
 static void channels_event(void *state, const hp_event *ev)
@@ -283,7 +283,7 @@ static void channels_event(void *state, const hp_event *ev)
 			s->e->closed++;
 		}
 		break;
-	case HP_EV_CHAN_TEXT:
+	case HP_EV_TEXT_CHUNK:
 		channels_text(st, s->e, ev);
 		break;
 	default:
@@ -495,7 +495,7 @@ const hp_plugin_ops hpi_channels_plugin = {
 	.name = "channels",
 	.description = "per channel: sent, received, queued, rates, send-to-receive delay",
 	.events = HP_EV_BIT(HP_EV_CHAN_SEND) | HP_EV_BIT(HP_EV_CHAN_RECV) |
-		  HP_EV_BIT(HP_EV_CHAN_CLOSE) | HP_EV_BIT(HP_EV_CHAN_TEXT),
+		  HP_EV_BIT(HP_EV_CHAN_CLOSE) | HP_EV_BIT(HP_EV_TEXT_CHUNK),
 	.init = channels_init,
 	.on_event = channels_event,
 	.snapshot = channels_snapshot,

@@ -40,7 +40,7 @@ typedef struct fut_entry {
 	size_t wcap;
 	fut_call *log;      /* ring of the last finished calls */
 	size_t log_head, log_n;
-	char *text_to;      /* where this thread's next CHAN_TEXT bytes go */
+	char *text_to;      /* where this thread's next TEXT_CHUNK bytes go */
 	uint64_t text_tid;
 	int text_fill;
 } fut_entry;
@@ -155,20 +155,20 @@ static void futures_event(void *state, const hp_event *ev)
 {
 	futures_state *st = state;
 	fut_entry *e = futures_site(st, ev->site);
-	uint32_t call = (uint32_t)ev->dur_ns;
+	uint32_t call = ev->call.id;
 	fut_call *c;
 
 	if (e == NULL)
 		return;
-	if (ev->kind == HP_EV_CHAN_TEXT) { /* 8 more bytes of a result */
+	if (ev->kind == HP_EV_TEXT_CHUNK) { /* 8 more bytes of a result */
 		if (e->text_to == NULL || e->text_tid != ev->tid)
 			return;
 		for (int k = 0; k < 8 && e->text_fill < TEXT_MAX; k++)
-			e->text_to[e->text_fill++] = (char)(ev->dur_ns >> (8 * k));
+			e->text_to[e->text_fill++] = ev->text[k];
 		return;
 	}
 	if (ev->kind == HP_EV_FUTURE_POLL) {
-		uint64_t ns = hpi_ticks_to_ns(ev->dur_ns >> 32);
+		uint64_t ns = st->host->ticks_ns(ev->call.ticks);
 		e->polls++;
 		hpi_hist_add(&e->poll, ns);
 		if ((c = futures_call(e, call)) != NULL) {
@@ -368,7 +368,7 @@ const hp_plugin_ops hpi_futures_plugin = {
 	.description = "per future: calls, polls, time in polls, time to ready, results",
 	.events = HP_EV_BIT(HP_EV_FUTURE_CREATE) | HP_EV_BIT(HP_EV_FUTURE_POLL) |
 		  HP_EV_BIT(HP_EV_FUTURE_READY) | HP_EV_BIT(HP_EV_FUTURE_CANCEL) |
-		  HP_EV_BIT(HP_EV_CHAN_TEXT),
+		  HP_EV_BIT(HP_EV_TEXT_CHUNK),
 	.init = futures_init,
 	.on_event = futures_event,
 	.snapshot = futures_snapshot,

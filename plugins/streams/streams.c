@@ -126,11 +126,11 @@ static void streams_event(void *state, const hp_event *ev)
 			e->closed++;
 		}
 		break;
-	case HP_EV_CHAN_TEXT: /* 8 more bytes of this thread's last item */
+	case HP_EV_TEXT_CHUNK: /* 8 more bytes of this thread's last item */
 		if (e->text_to == NULL || e->text_tid != ev->tid)
 			break;
 		for (int k = 0; k < 8 && e->text_fill < TEXT_MAX; k++)
-			e->text_to->text[e->text_fill++] = (char)(ev->dur_ns >> (8 * k));
+			e->text_to->text[e->text_fill++] = ev->text[k];
 		break;
 	default:
 		break;
@@ -266,7 +266,7 @@ const hp_plugin_ops hpi_streams_plugin = {
 	.name = "streams",
 	.description = "per stream: items yielded, state, rate, last items",
 	.events = HP_EV_BIT(HP_EV_STREAM_ITEM) | HP_EV_BIT(HP_EV_STREAM_CLOSE) |
-		  HP_EV_BIT(HP_EV_CHAN_TEXT),
+		  HP_EV_BIT(HP_EV_TEXT_CHUNK),
 	.init = streams_init,
 	.on_event = streams_event,
 	.snapshot = streams_snapshot,

@@ -470,6 +470,30 @@ START_TEST(external_rows_check_values_where_they_were_written)
 }
 END_TEST
 
+/* The one event map: names, values, the payload-pair mask, the old name. */
+START_TEST(event_map_names_values_and_payload_kinds)
+{
+	ck_assert_str_eq(hpi_event_name(HP_EV_SCOPE), "SCOPE");
+	ck_assert_str_eq(hpi_event_name(HP_EV_CHAN_SEND), "CHAN_SEND");
+	ck_assert_str_eq(hpi_event_name(10), "TEXT_CHUNK");
+	ck_assert_str_eq(hpi_event_name(HP_EV_ALLOC), "ALLOC");
+	ck_assert_ptr_null(hpi_event_name(HP_EV__COUNT));
+	ck_assert_int_eq(HP_EV__COUNT, 18);
+	ck_assert_int_eq(HP_EV_CHAN_TEXT, HP_EV_TEXT_CHUNK);
+	ck_assert_int_eq(HP__EV_FUTURE_POLL, HP_EV_FUTURE_POLL);
+	/* CHAN_SEND, CHAN_RECV, TEXT_CHUNK, FUTURE_*, ALLOC */
+	ck_assert_uint_eq(HP__EV_PAYLOAD_KINDS, (1u << 7) | (1u << 8) | (1u << 10) |
+						(0xfu << 13) | (1u << 17));
+	for (int k = 0; k < HP_EV__COUNT; k++)
+		ck_assert_ptr_nonnull(hpi_event_name((uint32_t)k));
+	/* the typed payloads share dur_ns's bytes (ABI 1's layout) */
+	ck_assert_uint_eq(sizeof(hp_event), 40);
+	ck_assert_uint_eq(offsetof(hp_event, msg), offsetof(hp_event, dur_ns));
+	ck_assert_uint_eq(offsetof(hp_event, text), offsetof(hp_event, dur_ns));
+	ck_assert_uint_eq(offsetof(hp_event, data), 32);
+}
+END_TEST
+
 /* ---- loader errors: one line each, naming where the plugin was asked for -- */
 
 START_TEST(missing_plugin_names_the_folders_searched)
@@ -605,6 +629,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tb, default_builtins);
 	tcase_add_test(tb, timing_disabled_has_no_subscriber);
 	tcase_add_test(tb, external_rows_check_values_where_they_were_written);
+	tcase_add_test(tb, event_map_names_values_and_payload_kinds);
 	suite_add_tcase(s, tb);
 
 	tcase_set_timeout(tp, 30);
