@@ -33,6 +33,7 @@
 #define PANEL_MEMORY (32u << 20)       /* bytes one panel's state may hold */
 #define PANEL_STEPS 20000000ull        /* instructions in one update, at most */
 #define PANEL_HOOK 1000                /* instructions between two hooks */
+#define PANEL_TIME_MS 250              /* wall-clock time of one update, at most */
 #define PANEL_MAX_OPS 4096             /* drawing operations per update */
 
 typedef struct panel {
@@ -43,6 +44,9 @@ typedef struct panel {
 	size_t used;            /* bytes the state holds */
 	bool over_memory;
 	unsigned long long steps;
+	uint64_t deadline;      /* CLOCK_MONOTONIC ns: the update's time cap, 0 = none */
+	bool late;              /* the update ran past it */
+	unsigned nalloc;        /* allocations since the last clock read */
 	const hpc_target *t;    /* the target of the update running */
 	bool running;           /* an update runs: ui and snap may be used */
 	hpc_draw *ops;          /* drawn by the update running */
@@ -71,6 +75,13 @@ static void *panel_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		p->over_memory = true;
 		return NULL;
 	}
+	/* past the time cap growing fails: that stops C functions that
+	 * allocate as they go (the hook stops Lua code) */
+	if (nsize > old && p->deadline != 0 && (p->late || ((++p->nalloc & 63) == 0 &&
+							    hpi_mono_ns() >= p->deadline))) {
+		p->late = true;
+		return NULL;
+	}
 	if ((q = realloc(ptr, nsize)) == NULL)
 		return NULL;
 	p->used = p->used - old + nsize;
@@ -94,6 +105,14 @@ static void panel_hook(lua_State *L, lua_Debug *ar)
 
 	(void)ar;
 	p->steps += PANEL_HOOK;
+	if (p->deadline != 0 && (p->late || hpi_mono_ns() >= p->deadline)) {
+		p->late = false; /* the allocator lets the message be made */
+		luaL_where(L, 0);
+		lua_pushfstring(L, "%sstopped: ran longer than %d ms in one update",
+				lua_tostring(L, -1), PANEL_TIME_MS);
+		p->late = true;
+		lua_error(L);
+	}
 	if (p->steps < PANEL_STEPS)
 		return;
 	luaL_where(L, 0);
@@ -427,6 +446,8 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	p->t = t;
 	p->running = true;
 	p->steps = 0;
+	p->late = false;
+	p->deadline = hpi_mono_ns() + PANEL_TIME_MS * 1000000ull;
 	p->ops = NULL;
 	p->nops = 0;
 	lua_settop(L, 0);
@@ -434,6 +455,7 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	panel_push_snap(L, p, t, now);
 	panel_push_ui(L, p);
 	st = lua_pcall(L, 2, 1, 0);
+	p->deadline = 0;
 	p->t = NULL;
 	p->running = false;
 	v->ops = p->ops;
@@ -443,7 +465,12 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	if (st != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 
-		if (st == LUA_ERRMEM || p->over_memory)
+		if (p->late && msg != NULL && strstr(msg, "stopped: ran longer") != NULL)
+			v->error = xstrdup(msg); /* the hook's, with the line */
+		else if (p->late)
+			v->error = xasprintf("%s: stopped: ran longer than %d ms in one update",
+					     p->name, PANEL_TIME_MS);
+		else if (st == LUA_ERRMEM || p->over_memory)
 			v->error = xasprintf("%s: stopped: more than %u MiB of memory", p->name,
 					     PANEL_MEMORY >> 20);
 		else
@@ -489,6 +516,7 @@ static int panel_open(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_register(L, "print", panel_print);
+	hpi_lua_cap_install(L); /* patterns, __gc, text-only load (core/lua_cap.c) */
 	lua_pushnil(L);
 	lua_setglobal(L, "dofile");
 	lua_pushnil(L);

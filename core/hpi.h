@@ -494,6 +494,7 @@ const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len);
 
 #define HPI_LUA_MEMORY_MB 64
 #define HPI_LUA_INSTRUCTIONS 1000000000L
+#define HPI_LUA_TIME_MS 10000 /* a reporter's wall-clock cap */
 
 /* How one script runs; a NULL hpi_lua_opts means all defaults. */
 typedef struct hpi_lua_opts {
@@ -503,6 +504,7 @@ typedef struct hpi_lua_opts {
 	FILE *out;           /* where print() and io.write() go; NULL = stderr */
 	const char *base;    /* folder a relative script path is found in (the
 			      * configuration file's); NULL = working directory */
+	unsigned long time_ms; /* wall-clock cap; 0 = HPI_LUA_TIME_MS */
 } hpi_lua_opts;
 
 /*
@@ -550,6 +552,11 @@ void hpi_lua_push_report(struct lua_State *L, const hp_snapshot *s,
 /* Pushes the value of the JSON text json; on bad JSON pushes nothing and
  * returns false with the reason in why. */
 bool hpi_lua_push_json(struct lua_State *L, const char *json, char *why, size_t len);
+/* Installs the caps that hold inside C code (lua_cap.c): string.find,
+ * match, gmatch and gsub refuse a pattern too costly for the subject,
+ * setmetatable refuses __gc, load reads text only.  After the libraries are
+ * open; every reporter and console panel state gets them. */
+void hpi_lua_cap_install(struct lua_State *L);
 /* lua_CFunction: pushes the table of C helpers the hotpath module uses. */
 int hpi_lua_open_core(struct lua_State *L);
 /* The text of scripts/hotpath.lua, built in. */

@@ -42,7 +42,11 @@ typedef struct script_run {
 	size_t used, cap;          /* bytes the state holds; its cap */
 	bool over_memory;          /* the cap refused an allocation */
 	unsigned long long steps, max_steps; /* instructions run; cap, 0 = none */
-	bool over_steps;
+	bool over_steps;           /* past the instruction or the time cap */
+	uint64_t deadline;         /* CLOCK_MONOTONIC ns: the time cap */
+	unsigned long time_ms;
+	unsigned nalloc;           /* allocations since the last clock read */
+	bool in_hook;              /* the hook makes its message: allocations pass */
 	char where[SCRIPT_WHERE_MAX]; /* "file:line" last seen by a hook */
 	char stop[SCRIPT_WHERE_MAX + 96]; /* the instruction cap's message */
 	const char *phase;         /* what the host is doing, or NULL in script code */
@@ -88,7 +92,22 @@ static script_run *script_of(lua_State *L)
 	return ud;
 }
 
-/* lua_Alloc that keeps the state under its memory cap (shrinking never fails). */
+/* Past the time cap: true, with the stop message set once. */
+static bool script_late(script_run *r)
+{
+	if (r->over_steps)
+		return true;
+	if (hpi_mono_ns() < r->deadline)
+		return false;
+	r->over_steps = true;
+	snprintf(r->stop, sizeof(r->stop), "%s: ran longer than %lu ms (the time cap)",
+		 r->where[0] != '\0' ? r->where : r->path, r->time_ms);
+	return true;
+}
+
+/* lua_Alloc that keeps the state under its memory cap (shrinking never
+ * fails); past the time cap growing fails, which stops C functions that
+ * allocate as they go (the hook stops Lua code). */
 static void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	script_run *r = ud;
@@ -100,6 +119,9 @@ static void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		r->used -= old;
 		return NULL;
 	}
+	if (nsize > old && r->deadline != 0 && !r->in_hook && (++r->nalloc & 63) == 0 &&
+	    r->phase == NULL && script_late(r))
+		return NULL;
 	if (nsize > old && nsize - old > r->cap - r->used) {
 		r->over_memory = true;
 		return NULL;
@@ -132,7 +154,8 @@ static void script_hook(lua_State *L, lua_Debug *ar)
 	}
 	script_where(r, L, ar);
 	r->steps += SCRIPT_HOOK_STEP;
-	if (!r->over_steps && (r->max_steps == 0 || r->steps < r->max_steps))
+	if (!r->over_steps && (r->max_steps == 0 || r->steps < r->max_steps) &&
+	    !script_late(r))
 		return;
 	if (!r->over_steps) {
 		r->over_steps = true;
@@ -141,7 +164,9 @@ static void script_hook(lua_State *L, lua_Debug *ar)
 			 r->where, r->max_steps);
 	}
 	lua_sethook(L, script_hook, LUA_MASKCOUNT, 1); /* this thread (coroutine) too */
+	r->in_hook = true;
 	lua_pushstring(L, r->stop);
+	r->in_hook = false;
 	lua_error(L);
 }
 
@@ -318,6 +343,7 @@ static void script_open(lua_State *L, script_run *r)
 		lua_pop(L, 1);
 	}
 	lua_register(L, "print", script_print);
+	hpi_lua_cap_install(L);
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
 	lua_pushcfunction(L, script_open_hotpath);
 	lua_setfield(L, -2, "hotpath");
@@ -474,6 +500,8 @@ int hpi_lua_report(const hp_snapshot *s, const hpi_render_opts *o, const char *s
 	r.out = lo->out != NULL ? lo->out : stderr;
 	r.cap = (lo->memory_mb ? lo->memory_mb : HPI_LUA_MEMORY_MB) << 20;
 	r.max_steps = lo->instructions < 0 ? HPI_LUA_INSTRUCTIONS : (unsigned long)lo->instructions;
+	r.time_ms = lo->time_ms ? lo->time_ms : HPI_LUA_TIME_MS;
+	r.deadline = hpi_mono_ns() + (uint64_t)r.time_ms * 1000000u;
 	if ((r.path = path = hpi_lua_find_in(lo->base, script)) == NULL) {
 		script_set(&r, HP_ENOENT, "not found", script && script[0] == '/' ? "no such file" :
 			   "searched as given, in " HP_SCRIPTDIR " and in $HOTPATH_SCRIPT_PATH");

@@ -502,6 +502,55 @@ START_TEST(render_out_of_memory)
 }
 END_TEST
 
+/* ---- Lua caps that hold inside C code -------------------------------------- */
+
+/* Runs the reporter text with a time cap of ms; returns the cause. */
+static char *lua_cause(const char *text, unsigned long ms)
+{
+	const char *path = put("r.lua", text, 0644);
+	hpi_lua_opts lo = {.instructions = 0, .time_ms = ms};
+	hp_snapshot *s = hpi_snapshot_new();
+	char *cause = NULL;
+
+	ck_assert_int_ne(hpi_lua_report(s, NULL, path, &lo, &cause), 0);
+	hpi_snapshot_free(s);
+	ck_assert_ptr_nonnull(cause);
+	return cause;
+}
+
+/* Each case stops within its bound (the test's timeout is the bound). */
+START_TEST(lua_caps)
+{
+	char *c;
+
+	c = lua_cause("return function()\n  string.find(('a'):rep(3000), "
+		      "'.-.-.-.-.-.-.-.-.-.-b')\nend\n", 0);
+	ck_assert_msg(strstr(c, "r.lua:2: pattern too costly: its worst case on 3000 bytes") != NULL,
+		      "%s", c);
+	free(c);
+	c = lua_cause("return function()\n  setmetatable({}, {__gc = function() "
+		      "while true do end end})\nend\n", 0);
+	ck_assert_msg(strstr(c, "r.lua:2: setmetatable: a __gc metamethod is not allowed") != NULL,
+		      "%s", c);
+	free(c);
+	c = lua_cause("return function()\n  assert(load(string.dump(function() end), "
+		      "'x', 'b'))\nend\n", 0);
+	ck_assert_msg(strstr(c, "attempt to load a binary chunk (mode is 't')") != NULL, "%s", c);
+	free(c);
+	/* no instruction cap: the clock stops Lua code ... */
+	c = lua_cause("return function()\n  while true do end\nend\n", 300);
+	ck_assert_msg(strstr(c, "stopped: ") == c && strstr(c, "r.lua:2: ran longer than 300 ms "
+							 "(the time cap)") != NULL, "%s", c);
+	free(c);
+	/* ... and a C function that allocates as it goes (gsub's buffer) */
+	c = lua_cause("return function()\n  local s = ('a'):rep(4000000)\n"
+		      "  for i = 1, 100 do s:gsub('.', 'xy') end\nend\n", 20);
+	ck_assert_msg(strstr(c, "stopped: ") == c && strstr(c, "ran longer than 20 ms (the time "
+							 "cap)") != NULL, "%s", c);
+	free(c);
+}
+END_TEST
+
 static Suite *trust_suite(void)
 {
 	Suite *s = suite_create("trust");
@@ -520,6 +569,7 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, term_sanitiser);
 	tcase_add_test(tc, warnings_are_sanitised);
 	tcase_add_test(tc, render_out_of_memory);
+	tcase_add_test(tc, lua_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }
