@@ -591,6 +591,21 @@ static int trace_init(const hp_host *host, const hp_options *opts, void **state,
 	return 0;
 }
 
+/* The report-wide facts of a written trace, for readers of a saved report
+ * (the HTML report links the timeline): trace_output (absolute path),
+ * trace_events, trace_dropped. */
+static void trace_facts(const trace_state *st, hp_snapshot *snap)
+{
+	char num[32], *abs = realpath(st->path, NULL);
+
+	hpi_snapshot_meta_set(snap, "trace_output", abs ? abs : st->path);
+	free(abs);
+	snprintf(num, sizeof(num), "%zu", st->n);
+	hpi_snapshot_meta_set(snap, "trace_events", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)st->dropped);
+	hpi_snapshot_meta_set(snap, "trace_dropped", num);
+}
+
 /* Resident bytes of the buffer's mapping (mincore), 0 when unknown. */
 static uint64_t trace_resident(const trace_state *st)
 {
@@ -623,6 +638,8 @@ static int trace_snapshot(void *state, hp_snapshot *snap)
 
 	if (hpi_host_final() && st->written == 0) {
 		st->written = trace_write(st) == 0 ? 1 : -1;
+		if (st->written > 0)
+			trace_facts(st, snap);
 		if (st->dropped > 0)
 			hpi_warn("trace: %llu events dropped past collectors.trace.buffer "
 				 "(%zu events): %s", (unsigned long long)st->dropped, st->max,

@@ -43,6 +43,8 @@ check "otherData: 4002 events, none dropped, 2001 flows" jqt trace.json \
 	'.otherData.events == 4002 and .otherData.dropped == 0 and .otherData.flows == 2001 and ([.traceEvents[] | select(.ph == "X")] | length) == 4002'
 check "the report's trace section says where and how many" jqt json \
 	'[.sections[] | select(.id == "trace") | .rows[0] | .file == "trace.json" and .state == "written" and .events == 4002 and .dropped == 0][0]'
+check "the report's facts: the absolute path, events and drops" jqt json \
+	"(.trace_output == \"$(pwd -P)/trace.json\") and .trace_events == \"4002\" and .trace_dropped == \"0\""
 
 # a buffer of 100 events: ring keeps the newest, stop the oldest
 HOTPATH_TRACE=1 HOTPATH_TRACE_BUFFER=100 HOTPATH_FORMAT=none "$P" 500 >out 2>err

@@ -241,6 +241,9 @@ START_TEST(final_snapshot_writes_the_file)
 	ck_assert_int_eq(hp_section_int(sec, 0, 3), 1);
 	ck_assert_int_eq(hp_section_int(sec, 0, 4), 2);
 	ck_assert_str_eq(hp_section_text(sec, 0, 5), "stop");
+	ck_assert_str_eq(hp_snapshot_meta(snap, "trace_output"), path); /* mkdtemp's is absolute */
+	ck_assert_str_eq(hp_snapshot_meta(snap, "trace_events"), "2");
+	ck_assert_str_eq(hp_snapshot_meta(snap, "trace_dropped"), "1");
 	/* the buffer's resident pages: at least the 2 records, at most a huge page */
 	ck_assert_int_ge(hp_section_int(sec, 0, 6), 48);
 	ck_assert_int_le(hp_section_int(sec, 0, 6), 2 << 20);
@@ -273,6 +276,7 @@ START_TEST(bad_path_is_one_line)
 	ck_assert_str_eq(warned[0], "trace: cannot write \"/nonexistent-dir/t.json\": "
 				    "No such file or directory");
 	ck_assert_str_eq(hp_section_text(sec, 0, 1), "failed");
+	ck_assert_ptr_null(hp_snapshot_meta(snap, "trace_output"));
 	hpi_snapshot_free(snap);
 	ops->fini(st);
 }
