@@ -72,6 +72,8 @@ static void console_usage(FILE *f)
 	      "  -P, --panel NAME    also show the Lua panel NAME (scripts/panels/NAME.lua\n"
 	      "                      or a path); repeatable; adds to console.panels\n"
 	      "      --no-panels     show none of console.panels\n"
+	      "      --any-query-host  follow a query URL that a program announces on\n"
+	      "                      another host than its publisher (default: not dialed)\n"
 	      "  -w, --timeout MS    quit, saying why, when no program has answered for\n"
 	      "                      MS milliseconds since the start (default 0: keep\n"
 	      "                      waiting; the status line says why nothing answers)\n"
@@ -98,6 +100,7 @@ static int console_args(int argc, char **argv, console_opts *o)
 	static const struct option longs[] = {
 		{"panel", required_argument, NULL, 'P'},
 		{"no-panels", no_argument, NULL, 'N'},
+		{"any-query-host", no_argument, NULL, 'A'},
 		{"timeout", required_argument, NULL, 'w'},
 		HPC_TLS_LONGS,
 		{"help", no_argument, NULL, 'h'},
@@ -118,6 +121,9 @@ static int console_args(int argc, char **argv, console_opts *o)
 			break;
 		case 'N':
 			o->no_panels = true;
+			break;
+		case 'A':
+			hpc_model_any_query_host(true);
 			break;
 		case 'w':
 			if (!hpc_parse_count(optarg, &o->timeout_ms) || o->timeout_ms > 86400000)
@@ -235,6 +241,7 @@ static void console_poll_net(console *c, uint64_t now)
 			c->dirty = true;
 		}
 		c->dirty |= was != t->connected;
+		t->bad += hpc_conn_take_bad(conn);
 		for (int k = 0; k < CONSOLE_DRAIN && (d = hpc_conn_recv(conn)) != NULL; k++) {
 			hpc_model_apply(&c->m, i, d, now);
 			c->dirty = true;
@@ -272,7 +279,10 @@ static void console_poll_log(console *c, uint64_t now)
 	}
 	if ((req = hpc_model_log_request(&c->m, now)) == NULL)
 		return;
-	if (t->query == NULL)
+	if (t->query == NULL && t->query_refused > 0)
+		hpc_model_log_fail(&c->m, "the program's query endpoint is on another host than its "
+				   "publisher: not dialed (--any-query-host allows it)");
+	else if (t->query == NULL)
 		hpc_model_log_fail(&c->m, "the program announced no query endpoint (publish.query: off)");
 	else if ((rv = hpc_conn_ask(c->conns[c->m.cur], t->query, req)) != 0) {
 		snprintf(why, sizeof(why), "cannot ask %s: %s", t->query, nng_strerror(rv));

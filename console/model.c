@@ -170,6 +170,43 @@ static char *model_query_url(const char *query, const char *url)
 	return xstrdup(query);
 }
 
+static bool model_any_query_host; /* --any-query-host */
+
+/* See model.h. */
+void hpc_model_any_query_host(bool on)
+{
+	model_any_query_host = on;
+}
+
+/* The host part of a tcp:// or tls+tcp:// URL (brackets kept), into buf;
+ * "" for ipc:// and other local transports. */
+static void model_host(const char *url, char *buf, size_t len)
+{
+	const char *h = strstr(url, "://"), *e;
+
+	buf[0] = '\0';
+	if (h == NULL || (strncmp(url, "tcp", 3) != 0 && strncmp(url, "tls+tcp", 7) != 0))
+		return;
+	h += 3;
+	if ((e = strrchr(h, ':')) == NULL || (size_t)(e - h) >= len)
+		return;
+	memcpy(buf, h, (size_t)(e - h));
+	buf[e - h] = '\0';
+}
+
+/* Whether the console may dial query: a publisher may only point it at its
+ * own host (same host as url, or both local), unless --any-query-host. */
+static bool model_query_ok(const char *query, const char *url)
+{
+	char qh[256], uh[256];
+
+	if (model_any_query_host)
+		return true;
+	model_host(query, qh, sizeof qh);
+	model_host(url, uh, sizeof uh);
+	return strcmp(qh, uh) == 0;
+}
+
 /* Tabs in the order hello lists the sections (a section message may come
  * before the first hello), then any others as they came; the tab shown
  * stays the same section. */
@@ -220,12 +257,17 @@ static void model_hello(hpc_target *t, const json_t *j)
 		t->events_dropped = (uint64_t)json_integer_value(json_object_get(j, "events_dropped"));
 	free(t->query);
 	t->query = json_is_string(q) ? model_query_url(json_string_value(q), t->url) : NULL;
+	if (t->query != NULL && !model_query_ok(t->query, t->url)) {
+		t->query_refused++; /* the details pane says so */
+		free(t->query);
+		t->query = NULL;
+	}
 	json_array_foreach(secs, i, s) {
 		const char *id = json_string_value(json_object_get(s, "id"));
 
 		if (json_is_false(json_object_get(s, "tab")))
 			continue;
-		if (id != NULL && model_find(t, id) == t->nsecs)
+		if (id != NULL && t->nsecs < HPC_MAX_SECTIONS && model_find(t, id) == t->nsecs)
 			model_announce(t, id, json_string_value(json_object_get(s, "title")));
 	}
 	model_order(t, secs);
@@ -236,7 +278,8 @@ static void model_hello(hpc_target *t, const json_t *j)
 struct hpc_msg {
 	enum { MSG_HELLO, MSG_SECTION, MSG_OTHER } kind;
 	long schema;
-	json_t *hello;       /* MSG_HELLO: the body */
+	json_t *hello;       /* MSG_HELLO: the body, sections cut to HPC_MAX_SECTIONS */
+	bool cut;            /* MSG_HELLO: it announced more */
 	hpc_section *sec;    /* MSG_SECTION: its one section */
 };
 
@@ -267,7 +310,16 @@ hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
 		d->kind = MSG_OTHER;
 		*rv = d->schema != HPC_SCHEMA ? HP_ENOTSUP : HP_EINVAL;
 	} else if (strcmp(type, "hotpath_hello") == 0) {
+		json_t *secs = json_object_get(j, "sections"), *keep;
+
 		d->kind = MSG_HELLO;
+		if (json_is_array(secs) && json_array_size(secs) > HPC_MAX_SECTIONS &&
+		    (keep = json_array()) != NULL) {
+			for (size_t i = 0; i < HPC_MAX_SECTIONS; i++)
+				json_array_append(keep, json_array_get(secs, i));
+			json_object_set_new(j, "sections", keep);
+			d->cut = true;
+		}
 		d->hello = json_incref(j);
 	} else if (strcmp(type, "hotpath_section") == 0) {
 		d->kind = MSG_SECTION;
@@ -290,6 +342,12 @@ void hpc_msg_free(hpc_msg *d)
 	json_decref(d->hello);
 	hpc_section_free(d->sec);
 	free(d);
+}
+
+/* Whether d is a hello (a newer one supersedes it). */
+bool hpc_msg_is_hello(const hpc_msg *d)
+{
+	return d != NULL && d->kind == MSG_HELLO;
 }
 
 /* The section id of a section message, else NULL. */
@@ -375,6 +433,11 @@ static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
 		model_keep_hidden(t, s, now);
 		return;
 	}
+	if (i == t->nsecs && t->nsecs >= HPC_MAX_SECTIONS) {
+		t->bad++; /* one tab too many: refused, counted */
+		hpc_section_free(s);
+		return;
+	}
 	if (i == t->nsecs) {
 		t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
 		t->secs[t->nsecs++] = NULL;
@@ -420,6 +483,9 @@ int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
 	}
 	free(t->problem);
 	t->problem = NULL;
+	if (d->kind == MSG_SECTION && d->sec == NULL)
+		t->bad++; /* a section past a limit, or not one */
+	t->cut += d->cut;
 	if (d->kind == MSG_HELLO)
 		model_hello(t, d->hello);
 	else if (d->kind == MSG_SECTION && d->sec != NULL && m->paused) {
@@ -439,9 +505,12 @@ int hpc_model_feed(hpc_model *m, size_t ti, const char *msg, size_t len, uint64_
 
 	if (ti >= m->ntargets)
 		return HP_EINVAL;
-	if ((d = hpc_msg_decode(msg, len, &rv)) == NULL)
+	if ((d = hpc_msg_decode(msg, len, &rv)) == NULL) {
+		m->targets[ti]->bad++; /* not JSON: a \u0000, bad UTF-8, ... */
 		return rv;
+	}
 	if (rv == HP_EINVAL) {
+		m->targets[ti]->bad++; /* a section past a limit, or not one */
 		hpc_msg_free(d);
 		return rv;
 	}

@@ -74,6 +74,15 @@ typedef enum hpc_state {
 	HPC_BAD_SCHEMA   /* the program speaks a schema this console does not */
 } hpc_state;
 
+/* What one message may announce (docs/console.md, "Limits"): more is
+ * refused (a section) or cut (a hello's list of sections), and counted. */
+#define HPC_MAX_SECTIONS 256     /* tabs per program */
+#define HPC_MAX_COLUMNS 256      /* columns per section */
+#define HPC_MAX_ROWS 1000000     /* rows per section message */
+#define HPC_MAX_MESSAGE (64u << 20) /* bytes per message (nng drops more) */
+#define HPC_STR_(x) #x
+#define HPC_STR(x) HPC_STR_(x)
+
 /* A program the console subscribes to. */
 typedef struct hpc_target {
 	char *url;            /* publish endpoint */
@@ -83,6 +92,10 @@ typedef struct hpc_target {
 	int interval_ms;
 	uint64_t dropped;        /* messages the publisher could not send */
 	uint64_t events_dropped; /* events its buffers could not take */
+	uint64_t bad;            /* messages refused: not JSON (a \u0000, bad UTF-8),
+				  * past a limit, or not a section */
+	uint64_t cut;            /* hellos that announced more than HPC_MAX_SECTIONS */
+	uint64_t query_refused;  /* hellos whose query URL was on another host */
 	hpc_section **secs;   /* in the order hello announces them */
 	size_t nsecs;
 	hpc_section **hidden; /* sections that are no tab (meta "console.hide",
@@ -165,6 +178,11 @@ hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv);
 void hpc_msg_free(hpc_msg *d);
 /* The section id of a section message, else NULL. */
 const char *hpc_msg_topic(const hpc_msg *d);
+/* --any-query-host: dial a query URL on another host than the publisher's
+ * (by default a hello naming one is not followed). */
+void hpc_model_any_query_host(bool on);
+/* Whether d is a hello (queued hellos are superseded by a newer one). */
+bool hpc_msg_is_hello(const hpc_msg *d);
 /* Applies d to target t (and frees it); 0, HP_ENOTSUP or HP_EINVAL. */
 int hpc_model_apply(hpc_model *m, size_t t, hpc_msg *d, uint64_t now);
 /* Pause on or off; turning it off applies what came meanwhile. */

@@ -41,6 +41,7 @@ struct hpc_conn {
 	hpc_tls tls;               /* its paths borrowed from argv */
 	nng_socket sub;
 	int pipes;                 /* pipes up; written by nng's threads */
+	uint64_t bad;              /* messages that were not JSON (reader thread) */
 	nng_stream_dialer *probe;  /* NULL for tls+ URLs: checked by tls_thr */
 	pthread_t tls_thr;         /* tls+ URLs: hpc_dial_check, in the background */
 	int tls_state;             /* 0 idle, 1 checking, 2 done (written by tls_thr) */
@@ -87,10 +88,13 @@ static void net_push(hpc_conn *c, hpc_msg *d)
 	const char *topic = hpc_msg_topic(d);
 
 	pthread_mutex_lock(&c->mu);
-	for (size_t i = 0; topic != NULL && i < c->nq; i++) {
+	for (size_t i = 0; (topic != NULL || hpc_msg_is_hello(d)) && i < c->nq; i++) {
 		const char *t = hpc_msg_topic(c->q[i]);
 
-		if (t != NULL && strcmp(t, topic) == 0) {
+		/* a hello replaces a hello that waits: a flood of them costs the
+		 * loop one */
+		if ((topic == NULL && hpc_msg_is_hello(c->q[i])) ||
+		    (topic != NULL && t != NULL && strcmp(t, topic) == 0)) {
 			hpc_msg_free(c->q[i]);
 			c->q[i] = d;
 			d = NULL;
@@ -128,6 +132,8 @@ static void *net_reader(void *arg)
 		nng_free(m, len);
 		if (d != NULL)
 			net_push(c, d);
+		else /* not JSON: counted on the status line */
+			__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -159,6 +165,7 @@ hpc_conn *hpc_conn_open(const char *url, const hpc_tls *tls, char **err)
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMINT, 100)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, NET_RECV_MS)) == 0 &&
+	    (rv = nng_socket_set_size(c->sub, NNG_OPT_RECVMAXSZ, HPC_MAX_MESSAGE)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, net_pipe_event, c)) == 0 &&
 	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_REM_POST, net_pipe_event, c)) == 0)
 		rv = hpc_dial(c->sub, url, &c->tls);
@@ -179,6 +186,12 @@ hpc_conn *hpc_conn_open(const char *url, const hpc_tls *tls, char **err)
 		c->probe = NULL;
 	}
 	return c;
+}
+
+/* Messages that were not JSON since the last call. */
+uint64_t hpc_conn_take_bad(hpc_conn *c)
+{
+	return __atomic_exchange_n(&c->bad, 0, __ATOMIC_RELAXED);
 }
 
 /* Stops the reader thread and frees what the connection holds. */

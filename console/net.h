@@ -37,4 +37,8 @@ int hpc_conn_ask(hpc_conn *c, const char *query, const char *req);
  * nng error (negative: -NNG_ETIMEDOUT after 3 s without a reply). */
 int hpc_conn_reply(hpc_conn *c, char **rep, size_t *len);
 
+/* How many messages were not JSON (a \u0000, bad UTF-8) since the last
+ * call; the loop adds them to its target's count. */
+uint64_t hpc_conn_take_bad(hpc_conn *c);
+
 #endif /* HPC_NET_H */

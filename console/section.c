@@ -67,6 +67,13 @@ size_t hpc_text_width(const char *s)
  * integer) into buf (>= 64 bytes). */
 static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, size_t len)
 {
+	/* past what an int64 holds (INT64_MAX ns is 292 years): say so, never
+	 * a wrapped negative number */
+	if ((u == HP_UNIT_NS || u == HP_UNIT_BYTES || (u == HP_UNIT_COUNT && is_int)) &&
+	    !(d > -9.2e18 && d < 9.2e18)) {
+		snprintf(buf, len, "%s", isnan(d) ? "-" : d < 0 ? "-overflow" : "overflow");
+		return buf;
+	}
 	switch (u) {
 	case HP_UNIT_NS:
 		hpi_fmt_ns(buf, len, llround(d));
@@ -127,7 +134,7 @@ static bool section_columns(hpc_section *s, const json_t *cols)
 	size_t i;
 	json_t *c;
 
-	if (!json_is_array(cols))
+	if (!json_is_array(cols) || json_array_size(cols) > HPC_MAX_COLUMNS)
 		return false;
 	s->ncols = json_array_size(cols);
 	s->cols = xcalloc(s->ncols, sizeof(*s->cols));
@@ -220,7 +227,13 @@ hpc_section *hpc_section_parse(const json_t *j, const char **why)
 	s->title = xstrdup(json_is_string(json_object_get(j, "title"))
 			   ? json_string_value(json_object_get(j, "title")) : s->id);
 	if (!section_columns(s, json_object_get(j, "columns"))) {
-		*why = "columns is not an array of {key, title, unit}";
+		*why = "columns is not an array of at most " HPC_STR(HPC_MAX_COLUMNS)
+		       " {key, title, unit}";
+		hpc_section_free(s);
+		return NULL;
+	}
+	if (json_array_size(rows) > HPC_MAX_ROWS) {
+		*why = "more than " HPC_STR(HPC_MAX_ROWS) " rows";
 		hpc_section_free(s);
 		return NULL;
 	}

@@ -483,6 +483,14 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 			 (unsigned long long)t->dropped);
 		x += view_put(w, y, x, buf, width - x);
 	}
+	if (t != NULL && t->bad != 0) {
+		snprintf(buf, sizeof(buf), "%s%llu bad messages", sep, (unsigned long long)t->bad);
+		x += view_put(w, y, x, buf, width - x);
+	}
+	if (t != NULL && t->cut != 0) {
+		snprintf(buf, sizeof(buf), "%shello cut to %d sections", sep, HPC_MAX_SECTIONS);
+		x += view_put(w, y, x, buf, width - x);
+	}
 	if (s != NULL && s->nrows > 0) {
 		snprintf(buf, sizeof(buf), "%srow %zu/%zu", sep, s->sel + 1, s->nrows);
 		x += view_put(w, y, x, buf, width - x);
