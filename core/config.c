@@ -931,6 +931,8 @@ static void config_value(config_ctx *x, const config_key *k, const config_node *
 			 const char *path);
 static void config_env_list(config_ctx *x, const config_key *k, const char *var,
 			    const char *s);
+static void config_text_list(config_ctx *x, const config_key *k, const hpi_origin *o,
+			     const char *s);
 static void config_env_walk(config_ctx *x, const config_key *tab, const char *prefix);
 static void config_env_collectors(config_ctx *x, const char *prefix);
 
@@ -1395,7 +1397,10 @@ void hpi_optvals_load(const hpi_config *c, const char *plugin, const hp_option *
 		if (k->name == NULL)
 			config_warn(&x, "%s: unknown key, ignored", who);
 		else if (k->type == CT_STRV)
-			config_env_list(&x, k, NULL, n->value);
+			config_text_list(&x, k,
+					 &(hpi_origin){ .file = n->line > 0 ? c->path : NULL,
+							.line = n->line, .col = n->col },
+					 n->value);
 		else
 			config_scalar(&x, k, who, n->value);
 	}
@@ -1566,8 +1571,16 @@ static bool config_read_found(config_ctx *x, const char *path)
  * items skipped; each item's origin is the variable. */
 static void config_env_list(config_ctx *x, const config_key *k, const char *var, const char *s)
 {
+	config_text_list(x, k, &(hpi_origin){ .env = (char *)var }, s); /* var NULL: a default */
+}
+
+/* A list from one text (a variable's, a default, a plugin option's):
+ * items split at k->sep, spaces trimmed, empty items skipped; each item's
+ * origin is o. */
+static void config_text_list(config_ctx *x, const config_key *k, const hpi_origin *o,
+			     const char *s)
+{
 	hpi_strv nv = { .n = 0 };
-	hpi_origin o = { .env = (char *)var }; /* var NULL: a default */
 	const char *e;
 	size_t n;
 
@@ -1579,7 +1592,7 @@ static void config_env_list(config_ctx *x, const config_key *k, const char *var,
 		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 			n--;
 		if (n > 0)
-			config_strv_push(x, &nv, s, n, &o);
+			config_strv_push(x, &nv, s, n, o);
 		if (e == NULL)
 			break;
 		s = e + 1;

@@ -31,7 +31,7 @@ struct hpi_filter {
 
 /* Compiles one pattern; false (after one warning) when it is unusable. */
 static bool filter_pat_init(filter_pat *p, const char *s, const hpi_origin *o,
-			    const char *key, size_t i)
+			    const char *prefix, const char *key, size_t i)
 {
 	size_t n = strlen(s);
 	char where[256], why[256], *src;
@@ -46,15 +46,16 @@ static bool filter_pat_init(filter_pat *p, const char *s, const hpi_origin *o,
 	free(src);
 	if (rv != 0) {
 		regerror(rv, &p->re, why, sizeof(why));
-		hpi_warn("%s: collectors.timing.%s[%zu]: bad regular expression %s: %s; ignored",
-			 hpi_origin_str(o, where, sizeof(where)), key, i, s, why);
+		hpi_warn("%s: %s.%s[%zu]: bad regular expression %s: %s; ignored",
+			 hpi_origin_str(o, where, sizeof(where)), prefix, key, i, s, why);
 		return false;
 	}
 	return true;
 }
 
 /* Compiles a list; bad patterns are left out. */
-static bool filter_list_init(filter_list *l, const hpi_strv *v, const char *key)
+static bool filter_list_init(filter_list *l, const hpi_strv *v, const char *prefix,
+			     const char *key)
 {
 	l->n = 0;
 	if (v->n == 0)
@@ -62,7 +63,7 @@ static bool filter_list_init(filter_list *l, const hpi_strv *v, const char *key)
 	if ((l->v = calloc(v->n, sizeof(*l->v))) == NULL)
 		return false;
 	for (size_t i = 0; i < v->n; i++)
-		if (filter_pat_init(&l->v[l->n], v->v[i], &v->origin[i], key, i))
+		if (filter_pat_init(&l->v[l->n], v->v[i], &v->origin[i], prefix, key, i))
 			l->n++;
 	return true;
 }
@@ -91,7 +92,8 @@ static bool filter_list_match(const filter_list *l, const char *label)
 	return false;
 }
 
-hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude)
+hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude,
+			   const char *prefix, const char *ikey, const char *ekey)
 {
 	hpi_filter *f;
 
@@ -99,8 +101,8 @@ hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude)
 		return NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
-	if (!filter_list_init(&f->include, include, "include") ||
-	    !filter_list_init(&f->exclude, exclude, "exclude")) {
+	if (!filter_list_init(&f->include, include, prefix, ikey) ||
+	    !filter_list_init(&f->exclude, exclude, prefix, ekey)) {
 		hpi_filter_free(f);
 		return NULL;
 	}

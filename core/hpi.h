@@ -649,7 +649,7 @@ double hpi_clock_ghz(void);
 
 /* Non-zero while the channels plugin keeps message logs: probe formatters
  * run only then. */
-extern int hpi_channel_logs;
+extern int hpi_channel_logs; /* the number of plugins that want text */
 
 /* ---- site.c --------------------------------------------------------------- */
 
@@ -737,7 +737,8 @@ typedef struct hpi_filter hpi_filter;
  * one hpi_warn line naming its origin, and is left out.  NULL when both
  * lists are empty (everything passes) or out of memory.  Caller frees with
  * hpi_filter_free. */
-hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude);
+hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude,
+			   const char *prefix, const char *ikey, const char *ekey);
 /* Whether a label is reported: it matches include (or include is empty)
  * and matches no exclude.  A NULL filter passes everything. */
 bool hpi_filter_pass(const hpi_filter *f, const char *label);

@@ -226,6 +226,82 @@ static uint64_t host_ticks_ns(uint64_t ticks)
 	return hpi_ticks_to_ns(ticks);
 }
 
+/* The host's histogram: core/hist.c's. */
+struct hp_hist {
+	hpi_hist h;
+};
+
+static hp_hist *host_hist_new(void)
+{
+	hp_hist *h = malloc(sizeof(*h));
+
+	if (h != NULL)
+		hpi_hist_init(&h->h);
+	return h;
+}
+
+static void host_hist_add(hp_hist *h, uint64_t v)
+{
+	hpi_hist_add(&h->h, v);
+}
+
+static uint64_t host_hist_count(const hp_hist *h)
+{
+	return h->h.count;
+}
+
+static uint64_t host_hist_sum(const hp_hist *h)
+{
+	return hpi_hist_sum(&h->h);
+}
+
+static uint64_t host_hist_percentile(const hp_hist *h, double p)
+{
+	return hpi_hist_percentile(&h->h, p);
+}
+
+static void host_hist_free(hp_hist *h)
+{
+	if (h == NULL)
+		return;
+	hpi_hist_fini(&h->h);
+	free(h);
+}
+
+/* A filter from two LIST options of o; messages name the options' path. */
+static hp_filter *host_filter_new(const hp_options *o, const char *ikey, const char *ekey)
+{
+	static const hpi_strv none;
+	const hpi_strv *inc = ikey ? hpi_options_strv(o, ikey) : NULL;
+	const hpi_strv *exc = ekey ? hpi_options_strv(o, ekey) : NULL;
+	char prefix[128];
+
+	if (o == NULL)
+		return NULL;
+	if (o->builtin)
+		snprintf(prefix, sizeof(prefix), "collectors.%s", o->prefix);
+	else
+		snprintf(prefix, sizeof(prefix), "plugins.options.%s", o->prefix);
+	return (hp_filter *)hpi_filter_new(inc ? inc : &none, exc ? exc : &none, prefix,
+					   ikey ? ikey : "", ekey ? ekey : "");
+}
+
+static int host_filter_pass(const hp_filter *f, const char *label)
+{
+	return hpi_filter_pass((const hpi_filter *)f, label);
+}
+
+static void host_filter_free(hp_filter *f)
+{
+	hpi_filter_free((hpi_filter *)f);
+}
+
+/* Formatters run while hpi_channel_logs (a count of plugins) is not 0. */
+static void host_want_text(int on)
+{
+	__atomic_add_fetch(&hpi_channel_logs, on ? 1 : -1, __ATOMIC_RELAXED);
+}
+
 /* "CHAN_SEND" for HP_EV_CHAN_SEND, from the one event map. */
 #define REGISTRY_EV_NAME(name, value, payload, doc) [value] = #name,
 static const char *const registry_ev_names[HP_EV__COUNT] = { HP_EV_MAP(REGISTRY_EV_NAME) };
@@ -266,6 +342,16 @@ static const hp_host host_table = {
 	.row_log = hpi_row_log,
 	.option_list = host_option_list,
 	.ticks_ns = host_ticks_ns,
+	.hist_new = host_hist_new,
+	.hist_add = host_hist_add,
+	.hist_count = host_hist_count,
+	.hist_sum = host_hist_sum,
+	.hist_percentile = host_hist_percentile,
+	.hist_free = host_hist_free,
+	.filter_new = host_filter_new,
+	.filter_pass = host_filter_pass,
+	.filter_free = host_filter_free,
+	.want_text = host_want_text,
 };
 
 const hp_host *hpi_host(void)

@@ -25,6 +25,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <hotpath.h>
 
@@ -133,6 +135,14 @@ typedef struct hp_site_info {
 } hp_site_info;
 
 typedef struct hp_options hp_options;
+/* A histogram of non-negative values (hp_host.hist_*): values below 128 are
+ * exact, above that each power of two has 128 buckets, so a percentile
+ * other than 0 and 100 is within HP_HIST_ERROR of the true value,
+ * relatively; 0 and 100 are the exact min and max. */
+typedef struct hp_hist hp_hist;
+#define HP_HIST_ERROR 0.004
+/* Label patterns (hp_host.filter_*): globs and /regular expressions/. */
+typedef struct hp_filter hp_filter;
 
 /* Types of a plugin option (hp_option.type). */
 typedef enum hp_option_type {
@@ -227,6 +237,34 @@ typedef struct hp_host {
 	const char *const *(*option_list)(const hp_options *o, const char *key, size_t *n);
 	/* Clock ticks (hp_event.call.ticks) to nanoseconds. */
 	uint64_t (*ticks_ns)(uint64_t ticks);
+
+	/* Histograms (hp_hist): new returns NULL when out of memory; free(NULL)
+	 * is a no-op.  sum saturates at UINT64_MAX.  Not thread-safe: a plugin
+	 * keeps its histograms to its own (collector) thread. */
+	hp_hist *(*hist_new)(void);
+	void (*hist_add)(hp_hist *h, uint64_t v);
+	uint64_t (*hist_count)(const hp_hist *h);
+	uint64_t (*hist_sum)(const hp_hist *h);
+	uint64_t (*hist_percentile)(const hp_hist *h, double p);
+	void (*hist_free)(hp_hist *h);
+
+	/* A label filter from two of the plugin's HP_OPT_LIST options (keys, or
+	 * NULL for none): a label passes when it matches an item of the first
+	 * (or the first is empty) and no item of the second.  An item is a
+	 * glob ("parser::*", fnmatch) or a POSIX extended regex between slashes
+	 * ("/^eval::/"); a bad regex is one warning with the item's
+	 * FILE:LINE:COL and is left out.  NULL (pass everything) when both are
+	 * empty.  filter_pass(NULL, ...) is 1; filter_free(NULL) a no-op. */
+	hp_filter *(*filter_new)(const hp_options *o, const char *include_key,
+				 const char *exclude_key);
+	int (*filter_pass)(const hp_filter *f, const char *label);
+	void (*filter_free)(hp_filter *f);
+
+	/* Asks the program's message formatters (hp_chan_*, stream and future
+	 * text) to run, on = 1, or says the plugin no longer needs them, on =
+	 * 0: they run while any plugin wants them.  Their text comes as
+	 * HP_EV_TEXT_CHUNK events. */
+	void (*want_text)(int on);
 } hp_host;
 
 /*
@@ -267,6 +305,64 @@ typedef struct hp_plugin_ops {
 	 * with rows gets a warning for every key that has no row. */
 	const hp_option *options;
 } hp_plugin_ops;
+
+/*
+ * Helpers most plugins need, inline (no library call): an entry per site
+ * id, entries shared by label, a growing pointer array.
+ */
+
+/* Grows the array *arr (*n items of elem bytes), zero-filled, so that
+ * index id fits; 0 when out of memory (*arr and *n unchanged). */
+static inline int hp_plugin_grow(void *arr, size_t *n, size_t elem, uint32_t id)
+{
+	char **a = (char **)arr, *p;
+	size_t cap = *n ? *n : 64;
+
+	if (id < *n)
+		return 1;
+	while (cap <= id)
+		cap *= 2;
+	if ((p = (char *)realloc(*a, cap * elem)) == NULL)
+		return 0;
+	memset(p + *n * elem, 0, (cap - *n) * elem);
+	*a = p;
+	*n = cap;
+	return 1;
+}
+
+/* The slot of site id in the table *map (*n slots), grown zero-filled as
+ * needed; NULL when out of memory. */
+static inline void **hp_plugin_site_slot(void ***map, size_t *n, uint32_t id)
+{
+	return hp_plugin_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
+}
+
+/* Of n entries whose structs start with a `const char *label`, the one
+ * with this label, or NULL. */
+static inline void *hp_plugin_label_find(void *const *v, size_t n, const char *label)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(*(const char *const *)v[i], label) == 0)
+			return v[i];
+	return NULL;
+}
+
+/* Appends e to the pointer array *v (n used, cap allocated); 0 when out
+ * of memory. */
+static inline int hp_plugin_push(void ***v, size_t *n, size_t *cap, void *e)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		void **p = (void **)realloc(*v, c * sizeof(*p));
+
+		if (p == NULL)
+			return 0;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = e;
+	return 1;
+}
 
 /* The one symbol an external plugin exports. */
 HP_PLUGIN_EXPORT const hp_plugin_ops *hp_plugin_entry(void);

@@ -10,13 +10,12 @@
  * collector drains one thread at a time, so a receive may arrive before
  * its send: both wait in a window indexed by sequence.
  */
-#include "config.h"
-
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
 #define WIN_MIN 1024
 #define WIN_MAX (1u << 20)  /* messages in flight matched at once per label */
@@ -52,7 +51,7 @@ typedef struct chan_entry {
 	uint64_t capacity;   /* per channel; 0 when unbounded */
 	uint64_t channels, closed;
 	uint64_t sent, received, sent_bytes, recv_bytes;
-	hpi_hist delay;
+	hp_hist *delay;
 	chan_slot *win;
 	size_t wcap;
 	uint64_t unmatched;  /* window overflow: delays not measured */
@@ -81,7 +80,7 @@ static chan_entry *channels_label(channels_state *st, const hp_site_info *info)
 {
 	chan_entry *e;
 
-	if ((e = hpi_label_find(st->v, st->n, info->label)) != NULL)
+	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, info->label)) != NULL)
 		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
@@ -92,8 +91,9 @@ static chan_entry *channels_label(channels_state *st, const hp_site_info *info)
 	e->label = info->label;
 	e->type = (int)(info->arg & 0xff);
 	e->capacity = info->arg >> 8;
-	hpi_hist_init(&e->delay);
-	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+	if ((e->delay = st->host->hist_new()) == NULL ||
+	    !hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
+		st->host->hist_free(e->delay);
 		free(e->log);
 		free(e);
 		return NULL;
@@ -106,7 +106,7 @@ static chan_site *channels_site(channels_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
 		return NULL;
 	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_CHANNEL) {
@@ -160,7 +160,7 @@ static void channels_delivered(channels_state *st, chan_entry *e, uint32_t log,
 {
 	uint64_t d = recvd > sent ? recvd - sent : 0;
 
-	hpi_hist_add(&e->delay, d);
+	st->host->hist_add(e->delay, d);
 	if (log != 0 && log - 1 < st->log_cap && e->log[log - 1].seq == seq) {
 		e->log[log - 1].delay = d;
 		e->log[log - 1].delivered = 1;
@@ -302,7 +302,8 @@ static int channels_init(const hp_host *host, const hp_options *opts, void **sta
 		return HP_ENOMEM;
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
-	__atomic_store_n(&hpi_channel_logs, st->log_cap > 0, __ATOMIC_RELAXED);
+	if (st->log_cap > 0)
+		host->want_text(1);
 	*state = st;
 	return 0;
 }
@@ -347,7 +348,8 @@ static const char *channels_state_text(const chan_entry *e, uint64_t queued)
 static void channels_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)
 {
 	char key[40], t[40];
-	hpi_buf cols;
+	char cols[1024];
+	size_t o;
 
 	h->column_add(sec, "name", "Channel", HP_UNIT_TEXT);
 	h->column_add(sec, "type", "Type", HP_UNIT_TEXT);
@@ -362,18 +364,17 @@ static void channels_columns(const hp_host *h, hp_section *sec, const double *p,
 	h->column_add(sec, "send_rate", "Send rate", HP_UNIT_RATE);
 	h->column_add(sec, "recv_rate", "Recv rate", HP_UNIT_RATE);
 	h->column_add(sec, "delay_avg", "Delay avg", HP_UNIT_NS);
-	hpi_buf_init(&cols);
-	hpi_buf_puts(&cols, "name,type,capacity,state,sent,received,queued,queued_bytes,"
-			    "send_rate,recv_rate,delay_avg");
+	o = (size_t)snprintf(cols, sizeof(cols), "name,type,capacity,state,sent,received,"
+			     "queued,queued_bytes,send_rate,recv_rate,delay_avg");
 	for (size_t i = 0; i < np; i++) {
 		snprintf(key, sizeof(key), "delay_p%g", p[i]);
 		snprintf(t, sizeof(t), "Delay P%g", p[i]);
 		h->column_add(sec, key, t, HP_UNIT_NS);
-		hpi_buf_printf(&cols, ",%s", key);
+		if (o < sizeof(cols))
+			o += (size_t)snprintf(cols + o, sizeof(cols) - o, ",%s", key);
 	}
 	h->column_add(sec, "delay_max", "Delay max", HP_UNIT_NS);
-	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
-	hpi_buf_fini(&cols);
+	h->meta_set(sec, "table.columns", cols);
 }
 
 /* The label's last messages, newest first. */
@@ -429,12 +430,12 @@ static void channels_row(channels_state *st, const chan_entry *e, hp_section *se
 	h->cell_int(sec, r, c++, (int64_t)e->sent_bytes);
 	h->cell_real(sec, r, c++, secs > 0 ? (double)e->sent / secs : 0.0);
 	h->cell_real(sec, r, c++, secs > 0 ? (double)e->received / secs : 0.0);
-	if (e->delay.count != 0) {
-		h->cell_int(sec, r, c, (int64_t)(hpi_hist_sum(&e->delay) / e->delay.count));
+	if (h->hist_count(e->delay) != 0) {
+		h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->delay) / h->hist_count(e->delay)));
 		for (size_t i = 0; i < np; i++)
 			h->cell_int(sec, r, c + 1 + i,
-				    (int64_t)hpi_hist_percentile(&e->delay, p[i]));
-		h->cell_int(sec, r, c + 1 + np, (int64_t)e->delay.max);
+				    (int64_t)h->hist_percentile(e->delay, p[i]));
+		h->cell_int(sec, r, c + 1 + np, (int64_t)h->hist_percentile(e->delay, 100));
 	}
 	channels_log_rows(st, e, sec, r);
 }
@@ -466,9 +467,10 @@ static void channels_fini(void *state)
 
 	if (st == NULL)
 		return;
-	__atomic_store_n(&hpi_channel_logs, 0, __ATOMIC_RELAXED);
+	if (st->log_cap > 0)
+		st->host->want_text(0);
 	for (size_t i = 0; i < st->n; i++) {
-		hpi_hist_fini(&st->v[i]->delay);
+		st->host->hist_free(st->v[i]->delay);
 		free(st->v[i]->win);
 		free(st->v[i]->log);
 		free(st->v[i]);

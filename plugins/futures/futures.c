@@ -10,13 +10,12 @@
  * drains one by one: a call waits in a window indexed by its number until
  * both its creation and its end are seen.
  */
-#include "config.h"
-
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
 #define WIN_MIN 256
 #define WIN_MAX (1u << 16) /* calls in flight followed at once per label */
@@ -35,7 +34,8 @@ typedef struct fut_call {
 typedef struct fut_entry {
 	const char *label;  /* borrowed from the site registry */
 	uint64_t calls, ready, cancelled, polls;
-	hpi_hist poll, to_ready;
+	hp_hist *poll, *to_ready;
+	uint64_t ready_sum; /* for sorting, set by the snapshot */
 	fut_call *win;
 	size_t wcap;
 	fut_call *log;      /* ring of the last finished calls */
@@ -59,7 +59,7 @@ static fut_entry *futures_label(futures_state *st, const char *label)
 {
 	fut_entry *e;
 
-	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, label)) != NULL)
 		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
@@ -68,9 +68,12 @@ static fut_entry *futures_label(futures_state *st, const char *label)
 		return NULL;
 	}
 	e->label = label;
-	hpi_hist_init(&e->poll);
-	hpi_hist_init(&e->to_ready);
-	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+	e->poll = st->host->hist_new();
+	e->to_ready = st->host->hist_new();
+	if (e->poll == NULL || e->to_ready == NULL ||
+	    !hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
+		st->host->hist_free(e->poll);
+		st->host->hist_free(e->to_ready);
 		free(e->log);
 		free(e);
 		return NULL;
@@ -82,7 +85,7 @@ static fut_entry *futures_site(futures_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
 		return NULL;
 	if (st->by_site[id] == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_FUTURE)
@@ -135,7 +138,7 @@ static void futures_finish(futures_state *st, fut_entry *e, fut_call *c)
 	fut_call *l;
 
 	if (c->flags & F_READY)
-		hpi_hist_add(&e->to_ready, c->done > c->created ? c->done - c->created : 0);
+		st->host->hist_add(e->to_ready, c->done > c->created ? c->done - c->created : 0);
 	if (st->log_cap != 0) {
 		l = &e->log[e->log_head];
 		*l = *c;
@@ -170,7 +173,7 @@ static void futures_event(void *state, const hp_event *ev)
 	if (ev->kind == HP_EV_FUTURE_POLL) {
 		uint64_t ns = st->host->ticks_ns(ev->call.ticks);
 		e->polls++;
-		hpi_hist_add(&e->poll, ns);
+		st->host->hist_add(e->poll, ns);
 		if ((c = futures_call(e, call)) != NULL) {
 			c->polls++;
 			c->poll_ns += ns;
@@ -214,7 +217,7 @@ static int futures_init(const hp_host *host, const hp_options *opts, void **stat
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	if (st->log_cap)
-		__atomic_store_n(&hpi_channel_logs, 1, __ATOMIC_RELAXED);
+		host->want_text(1);
 	*state = st;
 	return 0;
 }
@@ -224,8 +227,8 @@ static int futures_cmp(const void *a, const void *b)
 {
 	const fut_entry *x = *(fut_entry *const *)a, *y = *(fut_entry *const *)b;
 
-	if (x->to_ready.sum != y->to_ready.sum)
-		return x->to_ready.sum > y->to_ready.sum ? -1 : 1;
+	if (x->ready_sum != y->ready_sum)
+		return x->ready_sum > y->ready_sum ? -1 : 1;
 	return strcmp(x->label, y->label);
 }
 
@@ -263,7 +266,8 @@ static void futures_log(futures_state *st, const fut_entry *e, hp_section *sec, 
 static void futures_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)
 {
 	char key[40], t[40];
-	hpi_buf cols;
+	char cols[1024];
+	size_t o;
 
 	h->column_add(sec, "name", "Future", HP_UNIT_TEXT);
 	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
@@ -275,18 +279,17 @@ static void futures_columns(const hp_host *h, hp_section *sec, const double *p, 
 	h->column_add(sec, "poll_avg", "Poll avg", HP_UNIT_NS);
 	h->column_add(sec, "poll_total", "In polls", HP_UNIT_NS);
 	h->column_add(sec, "ready_avg", "To ready avg", HP_UNIT_NS);
-	hpi_buf_init(&cols);
-	hpi_buf_puts(&cols, "name,calls,pending,ready,cancelled,polls,polls_per_call,poll_avg,"
-			    "ready_avg");
+	o = (size_t)snprintf(cols, sizeof(cols), "name,calls,pending,ready,cancelled,polls,"
+			     "polls_per_call,poll_avg,ready_avg");
 	for (size_t i = 0; i < np; i++) {
 		snprintf(key, sizeof(key), "ready_p%g", p[i]);
 		snprintf(t, sizeof(t), "To ready P%g", p[i]);
 		h->column_add(sec, key, t, HP_UNIT_NS);
-		hpi_buf_printf(&cols, ",%s", key);
+		if (o < sizeof(cols))
+			o += (size_t)snprintf(cols + o, sizeof(cols) - o, ",%s", key);
 	}
 	h->column_add(sec, "ready_max", "To ready max", HP_UNIT_NS);
-	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
-	hpi_buf_fini(&cols);
+	h->meta_set(sec, "table.columns", cols);
 }
 
 static int futures_snapshot(void *state, hp_snapshot *snap)
@@ -303,6 +306,8 @@ static int futures_snapshot(void *state, hp_snapshot *snap)
 	if ((sec = h->section_add(snap, "futures", "Futures")) == NULL)
 		return HP_ENOMEM;
 	futures_columns(h, sec, p, np);
+	for (size_t i = 0; i < st->n; i++)
+		st->v[i]->ready_sum = h->hist_sum(st->v[i]->to_ready);
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), futures_cmp);
 	for (size_t i = 0; i < st->n; i++) {
@@ -318,17 +323,17 @@ static int futures_snapshot(void *state, hp_snapshot *snap)
 		snprintf(ppc, sizeof(ppc), "%.2f",
 			 e->calls ? (double)e->polls / (double)e->calls : 0.0);
 		h->cell_text(sec, r, c++, ppc);
-		if (e->poll.count)
-			h->cell_int(sec, r, c, (int64_t)(hpi_hist_sum(&e->poll) / e->poll.count));
+		if (h->hist_count(e->poll))
+			h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->poll) / h->hist_count(e->poll)));
 		c++;
-		h->cell_int(sec, r, c++, (int64_t)hpi_hist_sum(&e->poll));
-		if (e->to_ready.count) {
-			h->cell_int(sec, r, c, (int64_t)(hpi_hist_sum(&e->to_ready) /
-							 e->to_ready.count));
+		h->cell_int(sec, r, c++, (int64_t)h->hist_sum(e->poll));
+		if (h->hist_count(e->to_ready)) {
+			h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->to_ready) /
+							 h->hist_count(e->to_ready)));
 			for (size_t k = 0; k < np; k++)
 				h->cell_int(sec, r, c + 1 + k,
-					    (int64_t)hpi_hist_percentile(&e->to_ready, p[k]));
-			h->cell_int(sec, r, c + 1 + np, (int64_t)e->to_ready.max);
+					    (int64_t)h->hist_percentile(e->to_ready, p[k]));
+			h->cell_int(sec, r, c + 1 + np, (int64_t)h->hist_percentile(e->to_ready, 100));
 		}
 		futures_log(st, e, sec, r);
 	}
@@ -341,10 +346,11 @@ static void futures_fini(void *state)
 
 	if (st == NULL)
 		return;
-	__atomic_store_n(&hpi_channel_logs, 0, __ATOMIC_RELAXED);
+	if (st->log_cap)
+		st->host->want_text(0);
 	for (size_t i = 0; i < st->n; i++) {
-		hpi_hist_fini(&st->v[i]->poll);
-		hpi_hist_fini(&st->v[i]->to_ready);
+		st->host->hist_free(st->v[i]->poll);
+		st->host->hist_free(st->v[i]->to_ready);
 		free(st->v[i]->win);
 		free(st->v[i]->log);
 		free(st->v[i]);

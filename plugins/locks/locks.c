@@ -4,19 +4,20 @@
  * many had to wait, wait time (over the waits) and hold time (avg,
  * percentiles, max, total), and the thread holding it now.  Fed by
  * hp_mutex_*, hp_rwlock_* and the hp_lock_* probe (include/hotpath.h).
+ * It uses only the plugin ABI (hotpath/plugin.h), as an external plugin
+ * would: its histograms are the host's.
  */
-#include "config.h"
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h>
 
 typedef struct lock_entry {
 	const char *label;    /* borrowed from the site registry */
 	uint64_t acquisitions, contended;
-	hpi_hist wait, hold;
+	hp_hist *wait, *hold;
+	uint64_t wait_sum, hold_sum; /* for sorting, set by the snapshot */
 	uint64_t holder;      /* tid, 0 when free (as far as drained records tell) */
 	uint64_t holder_since; /* ns since start */
 } lock_entry;
@@ -35,14 +36,17 @@ static lock_entry *locks_label(locks_state *st, const char *label)
 {
 	lock_entry *e;
 
-	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, label)) != NULL)
 		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->label = label;
-	hpi_hist_init(&e->wait);
-	hpi_hist_init(&e->hold);
-	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+	e->wait = st->host->hist_new();
+	e->hold = st->host->hist_new();
+	if (e->wait == NULL || e->hold == NULL ||
+	    !hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
+		st->host->hist_free(e->wait);
+		st->host->hist_free(e->hold);
 		free(e);
 		return NULL;
 	}
@@ -53,7 +57,7 @@ static lock_entry *locks_label(locks_state *st, const char *label)
 static lock_entry *locks_site(locks_state *st, uint32_t id)
 {
 	const hp_site_info *info;
-	void **slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id);
+	void **slot = hp_plugin_site_slot(&st->by_site, &st->nsites, id);
 
 	if (slot == NULL)
 		return NULL;
@@ -71,6 +75,10 @@ static int locks_init(const hp_host *host, const hp_options *opts, void **state,
 	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
+	if (host->size <= offsetof(hp_host, hist_free)) { /* hist_* came later */
+		free(st);
+		return HP_ENOTSUP;
+	}
 	st->host = host;
 	*state = st;
 	return 0;
@@ -86,7 +94,7 @@ static void locks_event(void *state, const hp_event *ev)
 	switch (ev->kind) {
 	case HP_EV_LOCK_WAIT:
 		e->contended++;
-		hpi_hist_add(&e->wait, ev->dur_ns);
+		st->host->hist_add(e->wait, ev->dur_ns);
 		__attribute__((fallthrough)); /* a wait ends in an acquisition */
 	case HP_EV_LOCK_ACQUIRE:
 		e->acquisitions++;
@@ -96,7 +104,7 @@ static void locks_event(void *state, const hp_event *ev)
 		}
 		break;
 	case HP_EV_LOCK_HOLD:
-		hpi_hist_add(&e->hold, ev->dur_ns);
+		st->host->hist_add(e->hold, ev->dur_ns);
 		/* released by the holder we know of: free (the next acquisition
 		 * may already be in another thread's undrained buffer) */
 		if (e->holder == ev->tid && ev->time_ns + 1 >= e->holder_since)
@@ -112,23 +120,23 @@ static int locks_cmp(const void *a, const void *b)
 {
 	const lock_entry *x = *(lock_entry *const *)a, *y = *(lock_entry *const *)b;
 
-	if (x->wait.sum != y->wait.sum)
-		return x->wait.sum > y->wait.sum ? -1 : 1;
-	if (x->hold.sum != y->hold.sum)
-		return x->hold.sum > y->hold.sum ? -1 : 1;
+	if (x->wait_sum != y->wait_sum)
+		return x->wait_sum > y->wait_sum ? -1 : 1;
+	if (x->hold_sum != y->hold_sum)
+		return x->hold_sum > y->hold_sum ? -1 : 1;
 	return strcmp(x->label, y->label);
 }
 
 /* avg, p<N>..., max, total of one histogram, from column c on. */
 static size_t locks_stats(const hp_host *h, hp_section *sec, size_t r, size_t c,
-			  const hpi_hist *hist, const double *p, size_t np)
+			  const hp_hist *hist, const double *p, size_t np)
 {
-	uint64_t total = hpi_hist_sum(hist);
+	uint64_t total = h->hist_sum(hist), n = h->hist_count(hist);
 
-	h->cell_int(sec, r, c++, (int64_t)(hist->count ? total / hist->count : 0));
+	h->cell_int(sec, r, c++, (int64_t)(n ? total / n : 0));
 	for (size_t i = 0; i < np; i++)
-		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(hist, p[i]));
-	h->cell_int(sec, r, c++, (int64_t)hist->max);
+		h->cell_int(sec, r, c++, (int64_t)h->hist_percentile(hist, p[i]));
+	h->cell_int(sec, r, c++, (int64_t)h->hist_percentile(hist, 100));
 	h->cell_int(sec, r, c++, (int64_t)total);
 	return c;
 }
@@ -177,6 +185,10 @@ static int locks_snapshot(void *state, hp_snapshot *snap)
 	h->meta_set(sec, "table.columns",
 		    "name,acquisitions,contended,wait_avg,wait_max,wait_total,hold_avg,"
 		    "hold_max,hold_total,holder");
+	for (size_t i = 0; i < st->n; i++) {
+		st->v[i]->wait_sum = h->hist_sum(st->v[i]->wait);
+		st->v[i]->hold_sum = h->hist_sum(st->v[i]->hold);
+	}
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), locks_cmp);
 	for (size_t i = 0; i < st->n; i++) {
@@ -186,8 +198,8 @@ static int locks_snapshot(void *state, hp_snapshot *snap)
 		h->cell_text(sec, r, c++, e->label);
 		h->cell_int(sec, r, c++, (int64_t)e->acquisitions);
 		h->cell_int(sec, r, c++, (int64_t)e->contended);
-		c = locks_stats(h, sec, r, c, &e->wait, p, np);
-		c = locks_stats(h, sec, r, c, &e->hold, p, np);
+		c = locks_stats(h, sec, r, c, e->wait, p, np);
+		c = locks_stats(h, sec, r, c, e->hold, p, np);
 		if (e->holder != 0)
 			h->cell_int(sec, r, c, (int64_t)e->holder);
 	}
@@ -201,8 +213,8 @@ static void locks_fini(void *state)
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
-		hpi_hist_fini(&st->v[i]->wait);
-		hpi_hist_fini(&st->v[i]->hold);
+		st->host->hist_free(st->v[i]->wait);
+		st->host->hist_free(st->v[i]->hold);
 		free(st->v[i]);
 	}
 	free(st->v);

@@ -4,13 +4,11 @@
  * yielded, state (active, closed), rate, and a log of the last items with
  * the formatter's text.  Fed by the hp_stream_* probe (include/hotpath.h).
  */
-#include "config.h"
-
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
 #define TEXT_MAX 32
 
@@ -49,7 +47,7 @@ static stream_entry *streams_label(streams_state *st, const char *label)
 {
 	stream_entry *e;
 
-	if ((e = hpi_label_find(st->v, st->n, label)) != NULL)
+	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, label)) != NULL)
 		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
@@ -58,7 +56,7 @@ static stream_entry *streams_label(streams_state *st, const char *label)
 		return NULL;
 	}
 	e->label = label;
-	if (!hpi_ptr_push(&st->v, &st->n, &st->cap, e)) {
+	if (!hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
 		free(e->log);
 		free(e);
 		return NULL;
@@ -71,7 +69,7 @@ static stream_site *streams_site(streams_state *st, uint32_t id)
 {
 	const hp_site_info *info;
 
-	if (!hpi_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
+	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
 		return NULL;
 	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
 	    info->kind == HP_SITE_STREAM) {
@@ -149,7 +147,7 @@ static int streams_init(const hp_host *host, const hp_options *opts, void **stat
 	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	if (st->log_cap)
-		__atomic_store_n(&hpi_channel_logs, 1, __ATOMIC_RELAXED);
+		host->want_text(1);
 	*state = st;
 	return 0;
 }
@@ -243,7 +241,8 @@ static void streams_fini(void *state)
 
 	if (st == NULL)
 		return;
-	__atomic_store_n(&hpi_channel_logs, 0, __ATOMIC_RELAXED);
+	if (st->log_cap)
+		st->host->want_text(0);
 	for (size_t i = 0; i < st->n; i++) {
 		free(st->v[i]->log);
 		free(st->v[i]);

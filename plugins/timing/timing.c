@@ -155,7 +155,7 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 	if (st == NULL)
 		return HP_ENOMEM;
 	if (inc != NULL && exc != NULL)
-		st->filter = hpi_filter_new(inc, exc);
+		st->filter = hpi_filter_new(inc, exc, "collectors.timing", "include", "exclude");
 	if (host->option_int(opts, "call_tree", 1) && (st->tree = hpi_ctree_new()) == NULL) {
 		hpi_filter_free(st->filter);
 		free(st);

@@ -581,9 +581,16 @@ static int trace_init(const hp_host *host, const hp_options *opts, void **state,
 	const hpi_config *c = hpi_options_config(opts);
 	/* checked against trace_options: 1..100000000, ring (0) or stop (1) */
 	bool ring = host->option_int(opts, "overflow", 0) == 0;
+	const char *path = c ? c->trace_output : NULL;
 
-	*state = hpi_trace_new((size_t)host->option_int(opts, "buffer", 1000000), ring,
-			       c ? c->trace_output : NULL);
+	/* the program's stdout is its own, and a trace is no terminal text */
+	if (path != NULL && (strcmp(path, "stdout") == 0 || strcmp(path, "stderr") == 0 ||
+			     strcmp(path, "-") == 0)) {
+		hpi_warn("report.trace_output: the trace is a file, not \"%s\"; writing trace.json",
+			 path);
+		path = NULL;
+	}
+	*state = hpi_trace_new((size_t)host->option_int(opts, "buffer", 1000000), ring, path);
 	if (*state == NULL) {
 		*cause = hpi_asprintf("out of memory");
 		return HP_ENOMEM;

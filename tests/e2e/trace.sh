@@ -77,6 +77,12 @@ HOTPATH_TRACE=1 HOTPATH_TRACE_OUTPUT=nodir/t.json HOTPATH_FORMAT=none "$P" 10 >o
 check "a bad path: the program runs on" eq "$(cat out)" "sum 90"
 check "a bad path: one line" eq "$(cat err)" \
 	"[hotpath] trace: cannot write \"nodir/t.json\": No such file or directory"
+rm -f trace.json
+HOTPATH_TRACE=1 HOTPATH_TRACE_OUTPUT=stdout HOTPATH_FORMAT=none "$P" 10 >out 2>err
+check "report.trace_output: stdout is refused: the program's stdout is its own" eq "$(cat out)" "sum 90"
+check "with one line, and trace.json instead" eq "$(cat err)" \
+	"[hotpath] report.trace_output: the trace is a file, not \"stdout\"; writing trace.json"
+check "trace.json written" jqt trace.json '.otherData.events == 82'
 printf 'collectors:\n  trace: { enabled: true, buffer: 10, overflow: stop }\nreport:\n  format: none\n  trace_output: y.json\n' >hotpath.yaml
 HOTPATH_CONFIG=hotpath.yaml "$P" 10 >out 2>err
 check "hotpath.yaml: collectors.trace and report.trace_output" jqt y.json \

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # spdx.sh - every source file carries "SPDX-License-Identifier: MIT" in its
 # first three lines (after a #! line): C and C++ files, headers, Lua,
-# shell scripts, Makefile.am/Makemodule.am, configure.ac and the .pc.in
-# templates.  In a git checkout the tracked files are checked (so a file
+# shell scripts, Makefile.am/Makemodule.am, configure.ac, the .pc.in
+# templates, the man pages and the shell completions.  In a git checkout
+# the tracked files are checked (so a file
 # added later without the line fails here); in a release tarball, the
 # files of the tree.  Test data (tests/*/fixtures, tests/*/expected,
 # tests/fuzz/corpus) is left out: the tests read its exact lines.
@@ -14,7 +15,8 @@ is_source() {
 	case "$1" in
 	tests/*/fixtures/* | tests/*/expected/* | tests/fuzz/corpus/*) return 1 ;;
 	build-aux/* | m4/* | autom4te.cache/* | */hotpath_lua.c | core/hotpath_lua.c) return 1 ;;
-	*.c | *.h | *.cc | *.lua | *.sh | *.pc.in) return 0 ;;
+	*.c | *.h | *.cc | *.lua | *.sh | *.pc.in | completions/*/* | man/*.[1-8]) return 0 ;;
+	*.cmake.in | */CMakeLists.txt | */meson.build | examples/consumers/Makefile) return 0 ;;
 	bootstrap | .ci/run | Makefile.am | */Makemodule.am | configure.ac) return 0 ;;
 	esac
 	return 1
