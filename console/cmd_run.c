@@ -4,7 +4,8 @@
  * the environment profiling needs, then becomes it (exec), so signals, exit
  * status and stdout are the program's own.  --alloc preloads
  * libhotpath-alloc (docs/alloc.md); --trace turns the trace timeline on
- * (docs/trace.md).
+ * (docs/trace.md); --cpu turns the CPU sampler on, and preloads
+ * libhotpath-cpu into a program not linked with libhotpath (docs/cpu.md).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -25,6 +26,7 @@
 #endif
 
 #define RUN_ALLOC_SO "libhotpath-alloc.so.0"
+#define RUN_CPU_SO "libhotpath-cpu.so.0"
 
 static void run_usage(FILE *f)
 {
@@ -41,20 +43,25 @@ static void run_usage(FILE *f)
 	      "                      channel message to FILE (default trace.json) at\n"
 	      "                      exit, for Perfetto or chrome://tracing (HOTPATH_TRACE=1,\n"
 	      "                      HOTPATH_TRACE_OUTPUT=FILE)\n"
+	      "      --cpu           sample where the CPU goes (HOTPATH_CPU=1, docs/cpu.md);\n"
+	      "                      PROGRAM may be any dynamically linked program: one\n"
+	      "                      not linked with libhotpath gets libhotpath-cpu\n"
+	      "                      preloaded, which reports when it exits\n"
 	      "  -c, --config FILE   use FILE as hotpath.yaml (HOTPATH_CONFIG)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "The library is looked for in $HOTPATH_ALLOC_LIB, next to this command\n"
-	      "(a build tree), then in " HP_LIBDIR ".\n"
+	      "The libraries are looked for in $HOTPATH_ALLOC_LIB (HOTPATH_CPU_LIB),\n"
+	      "next to this command (a build tree), then in " HP_LIBDIR ".\n"
 	      "Exit status: PROGRAM's; as in a shell, 127 when PROGRAM is not found\n"
 	      "and 126 when it is found but cannot be run (not executable, not a\n"
-	      "program); 1 when --alloc's library is missing, 2 usage.\n", f);
+	      "program); 1 when --alloc's or --cpu's library is missing, 2 usage.\n", f);
 }
 
-/* The path of libhotpath-alloc to preload; malloc'ed, or NULL. */
-static char *run_alloc_lib(void)
+/* The path of library so (RUN_ALLOC_SO, RUN_CPU_SO) to preload, or $var;
+ * malloc'ed, or NULL. */
+static char *run_lib(const char *so, const char *var)
 {
-	const char *env = getenv("HOTPATH_ALLOC_LIB");
+	const char *env = getenv(var);
 	char self[PATH_MAX], *slash, *p;
 	ssize_t n;
 
@@ -65,22 +72,73 @@ static char *run_alloc_lib(void)
 		if ((slash = strrchr(self, '/')) != NULL)
 			*slash = '\0';
 		/* a build tree: libtool keeps the library in .libs */
-		p = xasprintf("%s/.libs/" RUN_ALLOC_SO, self);
+		p = xasprintf("%s/.libs/%s", self, so);
 		if (access(p, R_OK) == 0)
 			return p;
 		free(p);
 		if ((slash = strrchr(self, '/')) != NULL && strcmp(slash, "/.libs") == 0) {
-			p = xasprintf("%s/" RUN_ALLOC_SO, self);
+			p = xasprintf("%s/%s", self, so);
 			if (access(p, R_OK) == 0)
 				return p;
 			free(p);
 		}
 	}
-	p = xstrdup(HP_LIBDIR "/" RUN_ALLOC_SO);
+	p = xasprintf("%s/%s", HP_LIBDIR, so);
 	if (access(p, R_OK) == 0)
 		return p;
 	free(p);
 	return NULL;
+}
+
+/* Puts lib first in LD_PRELOAD. */
+static void run_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *pre = old && *old ? xasprintf("%s:%s", lib, old) : xstrdup(lib);
+
+	setenv("LD_PRELOAD", pre, 1);
+	free(pre);
+}
+
+/* Whether the program file names libhotpath among its libraries (its
+ * own guard then reports; preloading a second one would be refused). */
+static bool run_links_hotpath(const char *prog)
+{
+	char *path = NULL, *dirs, *dir, *save = NULL, buf[65536];
+	const char *pathv = getenv("PATH");
+	bool found = false;
+	size_t keep = 0;
+	ssize_t n;
+	FILE *f;
+
+	if (strchr(prog, '/') != NULL) {
+		path = xstrdup(prog);
+	} else if (pathv != NULL) {
+		dirs = xstrdup(pathv);
+		for (dir = strtok_r(dirs, ":", &save); dir && !path; dir = strtok_r(NULL, ":", &save)) {
+			char *p = xasprintf("%s/%s", *dir ? dir : ".", prog);
+			if (access(p, X_OK) == 0)
+				path = p;
+			else
+				free(p);
+		}
+		free(dirs);
+	}
+	if (path == NULL || (f = fopen(path, "rb")) == NULL) {
+		free(path);
+		return false;
+	}
+	/* the dynamic string table holds "libhotpath.so.N"; read in blocks
+	 * that overlap by the name's length */
+	while (!found && (n = (ssize_t)fread(buf + keep, 1, sizeof(buf) - keep, f)) > 0) {
+		size_t len = keep + (size_t)n;
+		found = memmem(buf, len, "libhotpath.so", 13) != NULL;
+		keep = len < 12 ? len : 12;
+		memmove(buf, buf + len - keep, keep);
+	}
+	fclose(f);
+	free(path);
+	return found;
 }
 
 int hpc_cmd_run(int argc, char **argv)
@@ -89,11 +147,12 @@ int hpc_cmd_run(int argc, char **argv)
 		{"alloc", no_argument, NULL, 'a'},
 		{"self", no_argument, NULL, 's'},
 		{"trace", optional_argument, NULL, 't'},
+		{"cpu", no_argument, NULL, 'P'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool alloc = false, self = false, trace = false;
+	bool alloc = false, self = false, trace = false, cpu = false;
 	const char *config = NULL, *trace_file = NULL;
 	int c;
 
@@ -104,6 +163,7 @@ int hpc_cmd_run(int argc, char **argv)
 		case 'a': alloc = true; break;
 		case 's': self = true; break;
 		case 't': trace = true; trace_file = optarg; break;
+		case 'P': cpu = true; break;
 		case 'c': config = optarg; break;
 		case 'h': run_usage(stdout); return HPC_EXIT_OK;
 		default: return hpc_bad_option("run", argv, c);
@@ -122,20 +182,31 @@ int hpc_cmd_run(int argc, char **argv)
 	if (trace_file != NULL)
 		setenv("HOTPATH_TRACE_OUTPUT", trace_file, 1);
 	if (alloc) {
-		char *lib = run_alloc_lib(), *pre;
-		const char *old = getenv("LD_PRELOAD");
+		char *lib = run_lib(RUN_ALLOC_SO, "HOTPATH_ALLOC_LIB");
 
 		if (lib == NULL) {
 			hpc_error("run: %s not found (set HOTPATH_ALLOC_LIB to its path)",
 				  RUN_ALLOC_SO);
 			return HPC_EXIT_FAIL;
 		}
-		pre = old && *old ? xasprintf("%s:%s", lib, old) : xstrdup(lib);
-		setenv("LD_PRELOAD", pre, 1);
+		run_preload(lib);
 		setenv("HOTPATH_ALLOC", "1", 1);
 		if (self)
 			setenv("HOTPATH_ALLOC_SELF", "1", 1);
-		free(pre);
+		free(lib);
+	}
+	if (cpu) {
+		bool linked = run_links_hotpath(argv[optind]);
+		char *lib = linked ? NULL : run_lib(RUN_CPU_SO, "HOTPATH_CPU_LIB");
+
+		if (lib == NULL && !linked) {
+			hpc_error("run: %s not found (set HOTPATH_CPU_LIB to its path)",
+				  RUN_CPU_SO);
+			return HPC_EXIT_FAIL;
+		}
+		if (lib != NULL)
+			run_preload(lib);
+		setenv("HOTPATH_CPU", "1", 1);
 		free(lib);
 	}
 	execvp(argv[optind], argv + optind);

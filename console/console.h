@@ -35,6 +35,7 @@ typedef struct hpc_cmd {
 
 /* cmd_report.c, cmd_compare.c */
 int hpc_cmd_report(int argc, char **argv);
+int hpc_cmd_attach(int argc, char **argv);
 int hpc_cmd_compare(int argc, char **argv);
 /* cmd_dump.c, cmd_query.c: live metrics over nng (docs/wire.md) */
 int hpc_cmd_dump(int argc, char **argv);

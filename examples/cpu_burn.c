@@ -11,8 +11,9 @@
  *   hotpath run --cpu -- examples/cpu_burn_plain 2
  *   examples/cpu_burn_plain 5 & hotpath attach $! --duration 2
  *
- * Argument: the burner's CPU seconds (default 2): the same number of
- * samples however busy the machine is.  With -DHOTPATH, main's rounds
+ * Arguments: the burner's CPU seconds (default 2): the same number of
+ * samples however busy the machine is; then seconds main waits before it
+ * starts the threads (default 0).  With -DHOTPATH, main's rounds
  * are measured (cpu_burn::round, on CPU) and so are its naps
  * (cpu_burn::nap, off CPU), for the cpu_scopes section.
  */
@@ -105,8 +106,13 @@ int main(int argc, char **argv)
 	int fds[2];
 
 	if (seconds <= 0 || seconds > 3600 || pipe(fds) != 0) {
-		fprintf(stderr, "usage: cpu_burn [CPU-SECONDS]\n");
+		fprintf(stderr, "usage: cpu_burn [CPU-SECONDS [DELAY]]\n");
 		return 2;
+	}
+	if (argc > 2) { /* threads start later: `hotpath attach` must find them */
+		double d = atof(argv[2]);
+		struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+		nanosleep(&ts, NULL);
 	}
 	pthread_create(&s, NULL, sleeper_main, &fds[0]);
 	pthread_create(&b, NULL, burner_main, &seconds);

@@ -283,13 +283,23 @@ char *hpi_cpu_perf_refusal(int err, pid_t pid)
 		lvl[strcspn(lvl, "\n")] = '\0';
 		close(fd);
 	}
-	if (err == EACCES || err == EPERM)
+	if ((err == EACCES || err == EPERM) && (lvl[0] == '?' || atoi(lvl) > 2))
 		return hpi_asprintf(
 		    "perf_event_open refused for process %d (%s): kernel.perf_event_paranoid "
-		    "is %s; sampling user space needs it at 2 or less (sysctl "
-		    "kernel.perf_event_paranoid=2) or CAP_PERFMON (CAP_SYS_ADMIN before "
-		    "Linux 5.8), and another user's process needs CAP_SYS_PTRACE too",
+		    "is %s; sampling user space needs it at 2 or less (sysctl -w "
+		    "kernel.perf_event_paranoid=2) or CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)",
 		    (int)pid, strerror(err), lvl);
+	if ((err == EACCES || err == EPERM) && pid != getpid())
+		return hpi_asprintf(
+		    "perf_event_open refused for process %d (%s): it is another user's, or "
+		    "ptrace is restricted (kernel.yama.ptrace_scope); sampling it needs "
+		    "CAP_PERFMON and CAP_SYS_PTRACE (kernel.perf_event_paranoid is %s)",
+		    (int)pid, strerror(err), lvl);
+	if (err == EACCES || err == EPERM)
+		return hpi_asprintf(
+		    "perf_event_open refused (%s) although kernel.perf_event_paranoid is %s: "
+		    "a seccomp filter or a container; CAP_PERFMON would allow it",
+		    strerror(err), lvl);
 	if (err == ENOSYS)
 		return hpi_asprintf("perf_event_open is not available (%s): a kernel "
 				    "without CONFIG_PERF_EVENTS, or a seccomp filter",

@@ -316,7 +316,9 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	size_t n = 0;
 
 	(void)dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-	mbase = unwind_keep(u, strdup(mbase ? mbase : "?"));
+	/* libdwfl names the vDSO "[vdso: PID]" */
+	mbase = unwind_keep(u, strdup(mbase == NULL ? "?"
+				      : strncmp(mbase, "[vdso", 5) == 0 ? "[vdso]" : mbase));
 	if ((l = dwfl_module_getsrc(mod, pc)) != NULL)
 		file = dwfl_lineinfo(l, &a, &line, NULL, NULL, NULL);
 	if (cu != NULL && (ns = dwarf_getscopes(cu, pc - bias, &scopes)) > 0)
@@ -447,7 +449,10 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
 			unwind_report(u);
 			mod = dwfl_addrmodule(u->dwfl, pc);
 		}
+		Dwarf_Addr lo = 0, hi = 0;
 		if (mod != NULL)
+			(void)dwfl_module_info(mod, NULL, &lo, &hi, NULL, NULL, NULL, NULL);
+		if (mod != NULL && pc >= lo && pc < hi) /* never a module's "negative" offset */
 			k = unwind_name_dwarf(u, mod, pc, f);
 	}
 #endif
