@@ -57,6 +57,13 @@ static int report_svg(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts 
 	return hpi_render_flame_svg(out, s, o->stacks, true);
 }
 
+/* The HTML report: tables, flame graph, threads' CPU. */
+static int report_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o)
+{
+	hpi_render_html(out, s, o);
+	return 0;
+}
+
 /* The built-in formats; Lua reporters (--script) run after them. */
 static const report_emitter report_emitters[] = {
 	{"table", report_table},
@@ -64,6 +71,7 @@ static const report_emitter report_emitters[] = {
 	{"json-pretty", report_json_pretty},
 	{"folded", report_folded},
 	{"svg", report_svg},
+	{"html", report_html},
 };
 
 #define REPORT_MAX_SCRIPTS 16
@@ -92,8 +100,8 @@ static void report_usage(FILE *f)
 	      "\n"
 	      "Options:\n"
 	      "  -f, --format FMT    table (default), json, json-pretty, folded (collapsed\n"
-	      "                      stacks) or svg (flame graph)\n"
-	      "      --stacks NAME   the stacks that folded and svg draw: stacks (the\n"
+	      "                      stacks), svg (flame graph) or html\n"
+	      "      --stacks NAME   the stacks folded, svg and html draw: stacks (the\n"
 	      "                      call tree's self time, default), cpu (the CPU\n"
 	      "                      sampler's cpu_stacks) or a section id\n"
 	      "  -n, --limit N       rows per section, 0 = all; default: as the file was\n"
@@ -157,7 +165,7 @@ static int report_args(int argc, char **argv, report_opts *o)
 			o->has_fmt = true;
 			if ((o->fmt = report_find(optarg)) == NULL)
 				return hpc_usage_error("report", "--format: expected table, "
-						       "json, json-pretty, folded or svg, "
+						       "json, json-pretty, folded, svg or html, "
 						       "got '%s'", optarg);
 			break;
 		case 'n':

@@ -127,6 +127,7 @@ static const char *const config_formats[] = {
 	[HP_FORMAT_JSON] = "json",
 	[HP_FORMAT_JSON_PRETTY] = "json-pretty",
 	[HP_FORMAT_NONE] = "none",
+	[HP_FORMAT_HTML] = "html",
 };
 
 enum { CN_SCALAR, CN_SEQ, CN_MAP, CN_ALIAS };
@@ -523,20 +524,20 @@ static int config_set_str(config_ctx *x, const config_key *k, const char *s,
 	return 0;
 }
 
-/* table | json | json-pretty | none, any case. */
+/* table | json | json-pretty | none | html, any case. */
 static int config_set_format(config_ctx *x, const char *s, char *why, size_t len)
 {
 	char q[128];
 	int f;
 
-	for (f = HP_FORMAT_TABLE; f <= HP_FORMAT_NONE; f++) {
+	for (f = HP_FORMAT_TABLE; f <= HP_FORMAT_HTML; f++) {
 		if (strcasecmp(s, config_formats[f]) == 0) {
 			x->c->format = (hp_format)f;
 			return 0;
 		}
 	}
 	config_esc(q, sizeof q, s, strlen(s));
-	snprintf(why, len, "expected table, json, json-pretty or none, got \"%s\"", q);
+	snprintf(why, len, "expected table, json, json-pretty, html or none, got \"%s\"", q);
 	return -1;
 }
 

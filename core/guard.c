@@ -138,7 +138,7 @@ int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n)
 
 int hp_guard_builder_format(hp_guard_builder *b, hp_format fmt)
 {
-	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_NONE)
+	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_HTML)
 		return HP_EINVAL;
 	b->format = fmt;
 	return 0;
@@ -518,6 +518,8 @@ static void guard_render(const hpi_config *c, const hp_snapshot *s, hpi_render_o
 			hpi_render_table(out, s, o);
 		else if (c->format == HP_FORMAT_JSON || c->format == HP_FORMAT_JSON_PRETTY)
 			hpi_render_json(out, s, o, c->format == HP_FORMAT_JSON_PRETTY);
+		else if (c->format == HP_FORMAT_HTML)
+			hpi_render_html(out, s, o);
 		if (!out->failed)
 			return;
 		hpi_buf_fini(out);

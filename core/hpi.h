@@ -290,6 +290,8 @@ int hpi_render_flame_svg(hpi_buf *out, const hp_snapshot *s, const char *id,
 			 bool standalone);
 /* The flame graph's script: defines hpFlame(svgElement). */
 extern const char hpi_flame_js[];
+/* The HTML report's script: defines hpReport(document) (after hpi_flame_js). */
+extern const char hpi_html_js[];
 /* The HTML report (docs/flamegraph.md): every section as a sortable
  * table, the flame graph of o->stacks, the threads' CPU.  o may be NULL. */
 void hpi_render_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);

@@ -69,7 +69,8 @@ typedef enum hp_format {
 	HP_FORMAT_TABLE,
 	HP_FORMAT_JSON,
 	HP_FORMAT_JSON_PRETTY,
-	HP_FORMAT_NONE
+	HP_FORMAT_NONE,
+	HP_FORMAT_HTML  /* one self-contained page: tables, flame graph (docs/flamegraph.md) */
 } hp_format;
 
 /* Units of a snapshot column; they decide how every consumer shows a cell. */

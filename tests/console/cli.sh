@@ -60,7 +60,7 @@ usage_error report "no file" "hotpath report: no report file given"
 usage_error report "two files" "hotpath report: one report file at a time" "$F/base.json" "$F/head.json"
 usage_error report "unknown option" "hotpath report: unknown option '--bogus'" --bogus "$F/base.json"
 usage_error report "unknown short option" "hotpath report: unknown option '-x'" -x "$F/base.json"
-usage_error report "bad format" "hotpath report: --format: expected table, json, json-pretty, folded or svg, got 'xml'" --format xml "$F/base.json"
+usage_error report "bad format" "hotpath report: --format: expected table, json, json-pretty, folded, svg or html, got 'xml'" --format xml "$F/base.json"
 usage_error report "bad limit" "hotpath report: --limit: expected a number of rows, got '-1'" --limit=-1 "$F/base.json"
 usage_error report "missing value" "hotpath report: option '--limit' needs a value" "$F/base.json" --limit
 usage_error compare "one file" "hotpath compare: expected two report files, BASE.json and HEAD.json, got 1" "$F/base.json"

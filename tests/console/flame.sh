@@ -42,7 +42,7 @@ check "a section without stack/self: says so" eq "$(cat "$TMP/err")" \
 	"hotpath: $F/stacks.json: section \"functions\" has no text column \"stack\" and integer column \"self\""
 run report --format flames "$F/stacks.json"
 check "unknown format: usage error names the formats" \
-	has_re "$TMP/err" "expected table, json, json-pretty, folded or svg, got 'flames'"
+	has_re "$TMP/err" "expected table, json, json-pretty, folded, svg or html, got 'flames'"
 
 # ---- svg
 run report --format svg "$F/stacks.json"
@@ -77,5 +77,28 @@ check "svg: same module, same hue (parser::*)" \
 	eq "$(sed -n 's/.*data-n="parser::parse\(_expr\)*" data-d="[0-9]".*fill="rgb(\([0-9]*\),[0-9]*,\([0-9]*\))".*/\2 \3/p' "$S" | sort -u | wc -l)" 1
 run report --format svg --stacks cpu "$F/stacks.json"
 check "svg --stacks cpu: the sampler's frames" eq "$(grep -c '^<g class="f" data-n="\(main\|compute\|sqrt\)"' "$TMP/out")" 3
+
+# ---- html: from a saved report, and written by the program at exit
+run report --format html "$F/stacks.json"
+check "html: exits 0" eq "$rc" 0
+check "html: a page" eq "$(head -n 1 "$TMP/out")" '<!DOCTYPE html>'
+check "html: every section as a sortable table" \
+	eq "$(grep -o '<table class="sortable" data-id="[a-z_]*"' "$TMP/out" | tr '\n' ' ')" \
+	'<table class="sortable" data-id="functions" <table class="sortable" data-id="stacks" <table class="sortable" data-id="calls" <table class="sortable" data-id="cpu_stacks" <table class="sortable" data-id="threads" '
+check "html: cells as the table writes them" \
+	has_re "$TMP/out" '<td class="n" data-v="45000">45\.00µs</td>'
+check "html: both flame graphs inline" eq "$(grep -c '<svg xmlns' "$TMP/out")" 2
+B="$top_builddir/examples/basic"
+HOTPATH_FORMAT=html HOTPATH_OUTPUT="$TMP/basic.html" "$B" >"$TMP/bout" 2>"$TMP/berr"
+check "HOTPATH_FORMAT=html: the program exits 0" eq "$?" 0
+check "HOTPATH_FORMAT=html: nothing on stdout or stderr" [ ! -s "$TMP/bout" ] && [ ! -s "$TMP/berr" ]
+check "HOTPATH_FORMAT=html: the page names the program" \
+	has_line "$TMP/basic.html" '<title>hotpath: basic::main</title>'
+check "HOTPATH_FORMAT=html: its functions in a table" \
+	has_re "$TMP/basic.html" '^<tr><td>basic::sync_function</td><td class="n" data-v="100">100</td>'
+printf 'report:\n  format: HTML\n  output: %s\n' "$TMP/y.html" >"$TMP/h.yaml"
+HOTPATH_CONFIG="$TMP/h.yaml" "$B" >/dev/null 2>"$TMP/yerr"
+check "report.format: html in hotpath.yaml" has_line "$TMP/y.html" '</html>'
+check "report.format: html, no warning" [ ! -s "$TMP/yerr" ]
 
 finish

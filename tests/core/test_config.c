@@ -294,8 +294,8 @@ START_TEST(test_file_in_cwd)
 	ck_assert_str_eq(c.path, "hotpath.yaml");
 	ck_assert_int_eq(c.limit, 7);
 	ck_assert_int_eq(nwarn, 1);
-	check_warn(0, "hotpath.yaml:3:11: report.format: expected table, json, json-pretty "
-		   "or none, got \"jsn\"; using table");
+	check_warn(0, "hotpath.yaml:3:11: report.format: expected table, json, json-pretty, "
+		   "html or none, got \"jsn\"; using table");
 	hpi_config_fini(&c);
 }
 END_TEST
@@ -585,7 +585,7 @@ START_TEST(test_bad_enum)
 
 	ck_assert_int_eq(load(&c, "report: { limit: 3, format: xml }\n", &p), 0);
 	ck_assert_int_eq(nwarn, 1);
-	check_warn(0, "%s:1:29: report.format: expected table, json, json-pretty or none, "
+	check_warn(0, "%s:1:29: report.format: expected table, json, json-pretty, html or none, "
 		   "got \"xml\"; using table", p);
 	ck_assert_int_eq(c.format, HP_FORMAT_TABLE);
 	ck_assert_int_eq(c.limit, 3);
@@ -882,7 +882,7 @@ START_TEST(test_message_escapes)
 	ck_assert_int_eq(nwarn, 2);
 	check_warn(0, "%s:2:10: report.limit: expected a non-negative integer, "
 		   "got \"a\\tb\\\"c\\x01\"; using 15", p);
-	check_warn(1, "%s:3:11: report.format: expected table, json, json-pretty or none, "
+	check_warn(1, "%s:3:11: report.format: expected table, json, json-pretty, html or none, "
 		   "got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"; "
 		   "using table", p);
 	hpi_config_fini(&c);
@@ -985,7 +985,7 @@ START_TEST(test_env_bad_values)
 	check_warn(0, "HOTPATH_ALLOC: expected true or false, got \"maybe\"; using false");
 	check_warn(1, "HOTPATH_COLLECTORS_THREADS_INTERVAL_MS: 5 is outside 10..60000; "
 		   "using 250");
-	check_warn(2, "HOTPATH_FORMAT: expected table, json, json-pretty or none, got \"xml\"; "
+	check_warn(2, "HOTPATH_FORMAT: expected table, json, json-pretty, html or none, got \"xml\"; "
 		   "using table");
 	check_warn(3, "HOTPATH_PERCENTILES: 150 is outside 0..100; using [99]");
 	check_warn(4, "HOTPATH_LIMIT: expected a non-negative integer, got \"x\"; using 20");

@@ -248,6 +248,83 @@ START_TEST(test_xml_escape)
 }
 END_TEST
 
+/* How many times needle occurs in hay. */
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_html_tables_and_escapes)
+{
+	hp_snapshot *s = fixture("stacks", calc, calc_self, 7);
+	hp_section *sec = hpi_section_add(s, "functions", "<i>Functions</i></script>");
+	hpi_render_opts o = {.limit = 1};
+	hpi_buf b;
+
+	hpi_snapshot_meta_set(s, "caller", "</script><script>alert(1)</script>");
+	hpi_snapshot_meta_set(s, "elapsed_ns", "2500000");
+	hpi_snapshot_meta_set(s, "trace_output", "javascript:alert(1)");
+	hpi_column_add(sec, "name", "Function", HP_UNIT_TEXT);
+	hpi_column_add(sec, "total", "Total", HP_UNIT_NS);
+	hpi_column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	hpi_row_add(sec);
+	hpi_cell_text(sec, 0, 0, "a&b");
+	hpi_cell_int(sec, 0, 1, 1250000);
+	hpi_cell_real(sec, 0, 2, 12.5);
+	hpi_row_add(sec);
+	hpi_buf_init(&b);
+	hpi_render_html(&b, s, &o);
+	ck_assert_int_eq(strncmp(b.data, "<!DOCTYPE html>\n<html lang=\"en\">\n", 31), 0);
+	/* one script, closed once: no report string can end it */
+	ck_assert_int_eq(count(b.data, "<script"), 1);
+	ck_assert_int_eq(count(b.data, "</script>"), 1);
+	ck_assert_ptr_nonnull(strstr(b.data, "<title>hotpath: &lt;/script&gt;&lt;script&gt;"
+					     "alert(1)&lt;/script&gt;</title>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<h2>&lt;i&gt;Functions&lt;/i&gt;&lt;/script&gt;</h2>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "Total time: <b>2.50ms</b>"));
+	/* cells as the table writes them, the raw value kept for sorting */
+	ck_assert_ptr_nonnull(strstr(b.data, "<tr><td>a&amp;b</td><td class=\"n\" "
+					     "data-v=\"1250000\">1.25ms</td><td class=\"n\" "
+					     "data-v=\"12.5\">12.50%</td></tr>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<p class=\"note\">(1 of 2 rows; report.limit: "
+					     "0 shows all)</p>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<th class=\"n\" data-num=\"1\" data-k=\"total\""));
+	/* the flame graph inline, as SVG with no script of its own */
+	ck_assert_ptr_nonnull(strstr(b.data, "<div class=\"flame\">\n<svg xmlns="));
+	ck_assert_ptr_nonnull(strstr(b.data, "\nhpReport(document);\n</script>\n</body>\n"));
+	/* a trace path with a scheme is not a link */
+	ck_assert_ptr_nonnull(strstr(b.data, "written to <code>javascript:alert(1)</code>"));
+	ck_assert_ptr_null(strstr(b.data, "href=\"javascript"));
+	/* nothing fetched (the SVG's xmlns is a name, not a fetch) */
+	ck_assert_ptr_null(strstr(b.data, "src="));
+	ck_assert_ptr_null(strstr(b.data, "href=\"http"));
+	ck_assert_ptr_null(strstr(b.data, "url("));
+	hpi_buf_fini(&b);
+	hpi_snapshot_free(s);
+}
+END_TEST
+
+START_TEST(test_html_without_stacks)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	hpi_buf b;
+
+	hpi_section_add(s, "functions", "Functions");
+	hpi_buf_init(&b);
+	hpi_render_html(&b, s, NULL);
+	ck_assert_ptr_nonnull(strstr(b.data, "<p class=\"note\">No flame graph: this report has "
+					     "no section &quot;stacks&quot; (call paths).</p>"));
+	ck_assert_ptr_null(strstr(b.data, "<svg"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<title>hotpath: unknown</title>"));
+	hpi_buf_fini(&b);
+	hpi_snapshot_free(s);
+}
+END_TEST
+
 static Suite *flame_suite(void)
 {
 	Suite *s = suite_create("flame");
@@ -264,6 +341,11 @@ static Suite *flame_suite(void)
 	tcase_add_test(tc, test_svg_layout);
 	tcase_add_test(tc, test_svg_names_cut_and_escaped);
 	tcase_add_test(tc, test_xml_escape);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("html");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, test_html_tables_and_escapes);
+	tcase_add_test(tc, test_html_without_stacks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -44,7 +44,7 @@ check "malformed YAML: one line, report still printed" [ "$(warnings)" -eq 1 ] &
 
 run_with "report:
   format: xml"
-check "bad enum: exact message" has_line "$TMP/err" "[hotpath] $Y:2:11: report.format: expected table, json, json-pretty or none, got \"xml\"; using table"
+check "bad enum: exact message" has_line "$TMP/err" "[hotpath] $Y:2:11: report.format: expected table, json, json-pretty, html or none, got \"xml\"; using table"
 
 run_with "plugins:
   path: [$TMP]
