@@ -324,12 +324,17 @@ static void html_table(hpi_buf *o, const hp_section *sec, size_t limit)
 	size_t nc = hp_section_ncolumns(sec), total = hp_section_nrows(sec);
 	size_t shown = limit != 0 && limit < total ? limit : total;
 	const char *key = hp_section_meta(sec, "report.limit.key");
+	bool hide = hp_section_meta(sec, "table.hide") != NULL;
 
 	hpi_buf_puts(o, "<section id=\"");
 	html_anchor(o, hp_section_id(sec));
 	hpi_buf_puts(o, "\">\n<h2>");
 	hpi_buf_xml(o, hp_section_title(sec));
-	hpi_buf_puts(o, "</h2>\n<div class=\"scroll\"><table class=\"sortable\" data-id=\"");
+	hpi_buf_puts(o, "</h2>\n");
+	/* a section the table report hides (the call paths) starts folded */
+	if (hide)
+		hpi_buf_printf(o, "<details><summary>%zu rows</summary>\n", total);
+	hpi_buf_puts(o, "<div class=\"scroll\"><table class=\"sortable\" data-id=\"");
 	hpi_buf_xml(o, hp_section_id(sec));
 	hpi_buf_puts(o, "\">\n<thead><tr>");
 	for (size_t c = 0; c < nc; c++) {
@@ -355,6 +360,8 @@ static void html_table(hpi_buf *o, const hp_section *sec, size_t limit)
 		hpi_buf_xml(o, key != NULL ? key : "report.limit");
 		hpi_buf_puts(o, ": 0 shows all)</p>\n");
 	}
+	if (hide)
+		hpi_buf_puts(o, "</details>\n");
 	hpi_buf_puts(o, "</section>\n");
 }
 

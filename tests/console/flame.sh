@@ -101,4 +101,25 @@ HOTPATH_CONFIG="$TMP/h.yaml" "$B" >/dev/null 2>"$TMP/yerr"
 check "report.format: html in hotpath.yaml" has_line "$TMP/y.html" '</html>'
 check "report.format: html, no warning" [ ! -s "$TMP/yerr" ]
 
+# ---- examples/auto/calc: the call tree's own stacks, drawn
+C="$top_builddir/examples/auto/calc"
+HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/calc.json" "$C" >/dev/null 2>&1
+run report --format folded "$TMP/calc.json"
+check "calc: folded stacks" has_re "$TMP/out" '^main::run_one;parser::parse;parser::parse_expr [0-9]+$'
+check "calc: every line is a path and an integer" eq "$(grep -cvE '^[^ ]+ [0-9]+$' "$TMP/out")" 0
+check "calc: the values add up to the stacks' self times" \
+	eq "$(awk '{ s += $NF } END { print s }' "$TMP/out")" \
+	"$(jq '[.sections[] | select(.id == "stacks") | .rows[].self] | add' "$TMP/calc.json")"
+run report --format svg "$TMP/calc.json"
+S="$TMP/out"
+P=$(geom 'parser::parse' 2)
+E=$(geom 'parser::parse_expr' 3)
+check "calc: parser::parse_expr's frame is under parser::parse: inside its x-range, one level above" \
+	awk -v p="$P" -v e="$E" 'BEGIN { split(p, a, " "); split(e, b, " ");
+		exit !(a[3] > 0 && b[3] > 0 && b[1] >= a[1] && b[1] + b[3] <= a[1] + a[3] + 0.01 && b[2] == a[2] - 16) }'
+HOTPATH_FORMAT=html HOTPATH_OUTPUT="$TMP/calc.html" "$C" >/dev/null 2>&1
+check "calc: HOTPATH_FORMAT=html draws the flame graph" has_re "$TMP/calc.html" 'data-n="parser::parse_expr" data-d="3"'
+check "calc: the call paths' table starts folded" \
+	has_re "$TMP/calc.html" '^<details><summary>[0-9]+ rows</summary>$'
+
 finish
