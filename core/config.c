@@ -92,6 +92,7 @@ static const config_key config_publish[] = {
 	S("endpoint", endpoint, "HOTPATH_PUB"),
 	S("query", query, "HOTPATH_QUERY"),
 	I("interval_ms", publish_interval_ms, 10, 60000, NULL),
+	I("max_connections", publish_max_connections, 1, 4096, NULL),
 	M("tls", config_tls),
 	END
 };
@@ -1681,6 +1682,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->endpoint = strdup("tcp://127.0.0.1:6770");
 	c->query = strdup("tcp://127.0.0.1:6771");
 	c->publish_interval_ms = 250;
+	c->publish_max_connections = 32;
 }
 
 /* Defaults, then the file, then the environment; see hpi.h. */

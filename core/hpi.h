@@ -435,6 +435,7 @@ typedef struct hpi_config {
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
 	int publish_interval_ms; /* 250 */
+	int publish_max_connections; /* per endpoint, 32: more are refused, counted */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
 	/* plugins */
 	hpi_strv plugin_path;
@@ -578,6 +579,7 @@ typedef struct hpi_publish_info {
 	uint64_t unix0_ns, mono0_ns;         /* start: CLOCK_REALTIME, CLOCK_MONOTONIC */
 	int interval_ms;                     /* set by the publisher */
 	uint64_t sent, dropped;              /* messages so far, kept by the publisher */
+	uint64_t refused;                    /* connections refused past the cap */
 	const double *pcts;                  /* the report's percentiles */
 	size_t npcts;
 	double pctbuf[HPI_MAX_PCTS];         /* the publisher's copy */

@@ -54,6 +54,16 @@ typedef struct publish_seen {
 	uint64_t hash;
 } publish_seen;
 
+/* The connections of one endpoint, capped: a pipe past the cap is closed
+ * as it comes (nng's ADD_PRE event), so idle peers cannot take the
+ * program's file descriptors. */
+typedef struct publish_cap {
+	pthread_mutex_t mu;
+	uint32_t *ids;           /* pipes admitted */
+	size_t n, max;
+	uint64_t refused;
+} publish_cap;
+
 struct hpi_publisher {
 	hpi_publish_info info;   /* strings owned */
 	struct hpi_registry *reg;
@@ -65,7 +75,11 @@ struct hpi_publisher {
 	uint64_t dropped;        /* messages that could not be queued */
 	publish_seen *seen;
 	size_t nseen;
+	publish_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
+				  * call back until the sockets are closed */
 };
+
+static uint64_t publish_refused(hpi_publisher *p);
 
 /* ---- the publisher ------------------------------------------------------- */
 
@@ -198,6 +212,7 @@ static void publish_serve(hpi_publisher *p)
 		hpi_buf_init(&out);
 		p->info.sent = p->seq;
 		p->info.dropped = p->dropped;
+		p->info.refused = publish_refused(p);
 		if ((s = publish_snapshot(p)) != NULL)
 			hpi_query_answer(&out, s, &p->info, req, len);
 		else
@@ -232,6 +247,7 @@ void hpi_publish_tick(hpi_publisher *p)
 		hpi_buf_init(&b);
 		p->info.sent = p->seq;
 		p->info.dropped = p->dropped;
+		p->info.refused = publish_refused(p);
 		hpi_publish_hello(&b, s, &p->info);
 		publish_send(p, "hello", &b);
 		hpi_buf_fini(&b);
@@ -250,6 +266,73 @@ void hpi_publish_tick(hpi_publisher *p)
 		p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
 	}
 	hpi_snapshot_free(s);
+}
+
+/* nng pipe events: admits a pipe while the endpoint has room, else closes
+ * it and counts it; forgets it when it goes.  nng's threads. */
+static void publish_pipe_event(nng_pipe pp, nng_pipe_ev ev, void *arg)
+{
+	publish_cap *cap = arg;
+	uint32_t id = nng_pipe_id(pp);
+	bool refuse = false;
+
+	pthread_mutex_lock(&cap->mu);
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		if (cap->n < cap->max)
+			cap->ids[cap->n++] = id;
+		else
+			refuse = true;
+	} else {
+		for (size_t i = 0; i < cap->n; i++)
+			if (cap->ids[i] == id) {
+				cap->ids[i] = cap->ids[--cap->n];
+				break;
+			}
+	}
+	if (refuse)
+		cap->refused++;
+	pthread_mutex_unlock(&cap->mu);
+	if (refuse)
+		nng_pipe_close(pp);
+}
+
+/* A cap of max connections, or NULL (no memory: no cap). */
+static publish_cap *publish_cap_new(int max)
+{
+	publish_cap *cap = calloc(1, sizeof(*cap));
+
+	if (cap == NULL || (cap->ids = calloc((size_t)max, sizeof(*cap->ids))) == NULL) {
+		free(cap);
+		return NULL;
+	}
+	cap->max = (size_t)max;
+	pthread_mutex_init(&cap->mu, NULL);
+	return cap;
+}
+
+/* Frees a cap once its socket is closed; NULL is a no-op. */
+static void publish_cap_free(publish_cap *cap)
+{
+	if (cap == NULL)
+		return;
+	pthread_mutex_destroy(&cap->mu);
+	free(cap->ids);
+	free(cap);
+}
+
+/* Connections refused so far on both endpoints. */
+static uint64_t publish_refused(hpi_publisher *p)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (p->caps[i] == NULL)
+			continue;
+		pthread_mutex_lock(&p->caps[i]->mu);
+		n += p->caps[i]->refused;
+		pthread_mutex_unlock(&p->caps[i]->mu);
+	}
+	return n;
 }
 
 /* Whether an endpoint setting means "no socket". */
@@ -321,7 +404,7 @@ static int publish_listen_tls(nng_socket s, const char *url, const hpi_config *c
  * While an earlier publisher's sockets are closing, an endpoint in use is
  * tried again for up to a second. */
 static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_config *c,
-			  const char **why)
+			  publish_cap *cap, const char **why)
 {
 	int rv = pub ? nng_pub0_open(s) : nng_rep0_open(s);
 
@@ -331,6 +414,10 @@ static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_co
 	}
 	if (!pub)
 		nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, PUBLISH_RECV_MAX);
+	if (cap != NULL) {
+		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_PRE, publish_pipe_event, cap);
+		nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, publish_pipe_event, cap);
+	}
 	if (strncmp(url, "tls+", 4) == 0) {
 		*why = NULL;
 		if ((rv = publish_listen_tls(*s, url, c, why)) != 0)
@@ -413,15 +500,20 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 	}
 	p->reg = r;
 	p->interval_ns = (uint64_t)(c->publish_interval_ms > 0 ? c->publish_interval_ms : 250) * 1000000u;
-	if (publish_listen(&p->pub, true, c->endpoint, c, &why) != 0) {
+	for (int i = 0; i < 2; i++)
+		p->caps[i] = publish_cap_new(c->publish_max_connections > 0 ?
+					     c->publish_max_connections : 32);
+	if (publish_listen(&p->pub, true, c->endpoint, c, p->caps[0], &why) != 0) {
 		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
 			 c->endpoint, why);
+		publish_cap_free(p->caps[0]);
+		publish_cap_free(p->caps[1]);
 		publish_info_free(&p->info);
 		free(p);
 		return NULL;
 	}
 	if (p->info.query != NULL) {
-		if (publish_listen(&p->rep, false, c->query, c, &why) == 0)
+		if (publish_listen(&p->rep, false, c->query, c, p->caps[1], &why) == 0)
 			p->have_rep = true;
 		else
 			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
@@ -434,6 +526,7 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 typedef struct publish_closing {
 	nng_socket pub, rep;
 	bool have_rep;
+	publish_cap *caps[2];    /* freed once the sockets are closed */
 } publish_closing;
 
 /* Closes the sockets.  nng 1.5's nng_close can wait for a busy peer's
@@ -447,6 +540,8 @@ static void *publish_close_main(void *arg)
 	nng_close(c->pub);
 	if (c->have_rep)
 		nng_close(c->rep);
+	publish_cap_free(c->caps[0]);
+	publish_cap_free(c->caps[1]);
 	free(c);
 	__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&publish_closing_n, 1, __ATOMIC_RELEASE);
@@ -466,6 +561,8 @@ static void publish_close(hpi_publisher *p)
 		c->pub = p->pub;
 		c->rep = p->rep;
 		c->have_rep = p->have_rep;
+		c->caps[0] = p->caps[0];
+		c->caps[1] = p->caps[1];
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		pthread_attr_init(&a);
@@ -482,6 +579,8 @@ static void publish_close(hpi_publisher *p)
 		nng_close(p->pub);
 		if (p->have_rep)
 			nng_close(p->rep);
+		publish_cap_free(p->caps[0]);
+		publish_cap_free(p->caps[1]);
 		__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
 	}
 }
@@ -501,8 +600,14 @@ void hpi_publish_atfork_child(void)
 
 void hpi_publish_stop(hpi_publisher *p)
 {
+	uint64_t refused;
+
 	if (p == NULL)
 		return;
+	if ((refused = publish_refused(p)) > 0)
+		hpi_warn("publish: %llu connections refused past publish.max_connections (%zu per "
+			 "endpoint)", (unsigned long long)refused,
+			 p->caps[0] != NULL ? p->caps[0]->max : (size_t)0);
 	publish_close(p);
 	for (size_t i = 0; i < p->nseen; i++)
 		free(p->seen[i].id);
