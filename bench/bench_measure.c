@@ -8,9 +8,12 @@
  *   measured   the function with HP_MEASURE(), a guard alive
  * then the process's total CPU per measured call (the collector thread
  * included, final drain included), that less the two-read call, and peak
- * RSS after 1 M and 10 M calls.
+ * RSS after 1 M and 10 M calls; then the collector's CPU per record with
+ * the call tree (self time, calls, stacks) on and off, for flat calls and
+ * for calls nested three deep (docs/calls.md).
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +43,28 @@ static __attribute__((noinline)) void f_measured(uint64_t x)
 {
 	HP_MEASURE();
 	sink = x;
+}
+
+/* Nested: 5 measured calls in 3 levels per call of f_nested. */
+static __attribute__((noinline)) void n_leaf(uint64_t x)
+{
+	HP_MEASURE();
+	sink = x;
+}
+
+static __attribute__((noinline)) void n_mid(uint64_t x)
+{
+	HP_MEASURE();
+	n_leaf(x);
+	sink = x;
+}
+
+static __attribute__((noinline)) void f_nested(uint64_t x)
+{
+	HP_MEASURE();
+	n_mid(x);
+	n_leaf(x + 1);
+	n_mid(x + 2);
 }
 
 static double now_ns(void)
@@ -74,6 +99,30 @@ static double peak_rss_mib(void)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_maxrss / 1024.0;
+}
+
+static hp_guard *start(void);
+
+/* The collector's CPU per record (process CPU less this thread's) over n
+ * calls of f writing k records each, with the call tree on or off; best of
+ * three runs. */
+static double collector_share(void (*f)(uint64_t), long n, int k, bool tree)
+{
+	double best = 1e9;
+
+	setenv("HOTPATH_CALL_TREE", tree ? "true" : "false", 1);
+	for (int r = 0; r < 3; r++) {
+		hp_guard *g = start();
+		double cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), own = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+
+		run(f, n);
+		hp_guard_end(g);
+		cpu = (cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu) - (cpu_ns(CLOCK_THREAD_CPUTIME_ID) - own);
+		cpu /= (double)n * k;
+		best = cpu < best ? cpu : best;
+	}
+	unsetenv("HOTPATH_CALL_TREE");
+	return best;
 }
 
 static hp_guard *start(void)
@@ -132,5 +181,17 @@ int main(int argc, char **argv)
 	       cpu - best_tsc, best_tsc);
 	printf("  peak RSS                  %7.1f MiB after %ld calls, %.1f MiB after %ld\n",
 	       rss1, n / 10, rss10, n);
+	{
+		double fon = collector_share(f_measured, n / 2, 1, true);
+		double foff = collector_share(f_measured, n / 2, 1, false);
+		double non = collector_share(f_nested, n / 10, 5, true);
+		double noff = collector_share(f_nested, n / 10, 5, false);
+
+		printf("  collector per record, call tree on / off (best of 3):\n");
+		printf("    flat calls              %7.2f / %.2f ns  (+%.2f ns)\n", fon, foff,
+		       fon - foff);
+		printf("    nested 3 deep           %7.2f / %.2f ns  (+%.2f ns)\n", non, noff,
+		       non - noff);
+	}
 	return 0;
 }

@@ -381,6 +381,46 @@ const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id)
 	return NULL;
 }
 
+/* Column c of s by key, or -1. */
+static int model_col(const hpc_section *s, const char *key)
+{
+	for (size_t c = 0; c < s->ncols; c++)
+		if (strcmp(s->cols[c].key, key) == 0)
+			return (int)c;
+	return -1;
+}
+
+char **hpc_target_relations(const hpc_target *t, const char *name, size_t *n)
+{
+	const hpc_section *s = hpc_target_hidden(t, "calls");
+	int cr, ce, cc, ct, cs;
+	char **v;
+
+	*n = 0;
+	if (s == NULL || name == NULL || (cr = model_col(s, "caller")) < 0 ||
+	    (ce = model_col(s, "callee")) < 0 || (cc = model_col(s, "calls")) < 0 ||
+	    (ct = model_col(s, "total")) < 0 || (cs = model_col(s, "self")) < 0)
+		return NULL;
+	v = xcalloc(2 * s->nrows + 1, sizeof(*v));
+	/* rows come most time first; callers, then callees */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t r = 0; r < s->nrows; r++) {
+			const char *me = hpc_section_text(s, r, (size_t)(pass ? cr : ce));
+			const char *other = hpc_section_text(s, r, (size_t)(pass ? ce : cr));
+			char line[512];
+
+			if (strcmp(me, name) != 0)
+				continue;
+			snprintf(line, sizeof(line), "%s %-28s %8s calls %10s total %10s self",
+				 pass ? "->" : "<-", *other ? other : "(root)",
+				 hpc_section_text(s, r, (size_t)cc), hpc_section_text(s, r, (size_t)ct),
+				 hpc_section_text(s, r, (size_t)cs));
+			v[(*n)++] = xstrdup(line);
+		}
+	}
+	return v;
+}
+
 /* A section message: its section replaces the old rows (taken from d). */
 static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
 {

@@ -191,6 +191,12 @@ void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
 hpc_state hpc_target_state(const hpc_target *t, uint64_t now);
 /* The section id that is no tab (the call tree's "calls"), or NULL. */
 const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id);
+/* The details pane's lines about function name from the call tree's
+ * "calls" section: its callers ("<- "), then its callees ("-> "), each
+ * with calls, total and self, most time first.  NULL (and *n = 0) when the
+ * program sent no call tree; else a malloc'ed array of malloc'ed lines,
+ * which the caller frees. */
+char **hpc_target_relations(const hpc_target *t, const char *name, size_t *n);
 const char *hpc_state_name(hpc_state s);
 /* The current target, and the section its tab shows: one of the target's,
  * or a panel's table; NULL on a panel that draws, or when there is none. */

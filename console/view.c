@@ -403,6 +403,28 @@ static void view_details(hpc_view *v, hpc_model *m, int y, int h)
 		view_put(v->win, y + 1, 1, "no log for panels", getmaxx(v->win) - 1);
 		return;
 	}
+	if (strcmp(t->secs[t->tab]->id, "functions") == 0 && h > 4) {
+		/* the call tree: who calls the selected function, whom it calls */
+		const char *name = hpc_section_sel_name(t->secs[t->tab]);
+		size_t n = 0, shown;
+		char **rel = hpc_target_relations(t, name, &n);
+
+		if (rel != NULL) {
+			shown = n < (size_t)(h / 2 - 1) ? n : (size_t)(h / 2 - 1);
+			snprintf(title, sizeof(title), "Callers and callees of %s", name);
+			view_rule(v, y, getmaxx(v->win), title);
+			for (size_t i = 0; i < shown; i++)
+				view_put(v->win, y + 1 + (int)i, 1, rel[i], getmaxx(v->win) - 1);
+			if (n == 0)
+				view_put(v->win, y + 1, 1, "no measured caller or callee", getmaxx(v->win) - 1);
+			for (size_t i = 0; i < n; i++)
+				free(rel[i]);
+			free(rel);
+			shown = shown ? shown : 1;
+			y += (int)shown + 1;
+			h -= (int)shown + 1;
+		}
+	}
 	if (l->row != NULL)
 		snprintf(title, sizeof(title), "Log of %s (%s)", l->row, l->section);
 	else

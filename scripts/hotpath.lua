@@ -201,10 +201,13 @@ function M.render(report)
 	local out = { format("[hotpath] Performance summary from %s (Total time: %s):\n",
 		core.term(tostring(report.caller or report.program or "unknown")), M.ns(elapsed)) }
 	for i, sec in ipairs(report.sections) do
-		if i > 1 then
-			out[#out + 1] = format("\n%s:\n", core.term(tostring(sec.title)))
+		-- meta "table.hide": for JSON readers (the call tree's stacks)
+		if not (sec.meta and sec.meta["table.hide"]) then
+			if i > 1 then
+				out[#out + 1] = format("\n%s:\n", core.term(tostring(sec.title)))
+			end
+			out[#out + 1] = M.table(sec)
 		end
-		out[#out + 1] = M.table(sec)
 	end
 	if report.dropped ~= nil and tostring(report.dropped) ~= "0" then
 		out[#out + 1] = format("[hotpath] %s events dropped: per-thread buffers were full; "

@@ -51,7 +51,8 @@ return function(report, options)
 		"Total time: **" .. hp.ns(elapsed) .. "**",
 	}
 	for sec in hp.sections(report) do
-		if #sec.columns > 0 then
+		-- meta "table.hide": the call tree's stacks, too wide for a comment
+		if #sec.columns > 0 and not (sec.meta and sec.meta["table.hide"]) then
 			out[#out + 1] = "\n#### " .. escape(sec.title) .. "\n"
 			out[#out + 1] = section(sec, options.columns == "all")
 		end

@@ -195,6 +195,10 @@ static uint32_t ctree_merge_node(hpi_ctree *t, uint32_t *dst, uint32_t s)
 /* Moves every subtree of list src into list *dst, merged by function. */
 static void ctree_merge_list(hpi_ctree *t, uint32_t *dst, uint32_t src)
 {
+	if (*dst == 0) { /* src's functions are distinct already */
+		*dst = src;
+		return;
+	}
 	while (src != 0) {
 		uint32_t next = N(t, src).next;
 		ctree_merge_node(t, dst, src);
@@ -362,7 +366,7 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 {
 	ct_level *top = th->n ? &th->lv[th->n - 1] : NULL;
 	uint64_t csum = 0, self, sum;
-	uint32_t kids = 0, h = 0, full, list;
+	uint32_t kids = 0, h = 0, full, list, d;
 
 	if (top != NULL && top->start >= start) {
 		/* the top level began within this call: its direct callees */
@@ -388,6 +392,27 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 			   : CT_BASE + depth;
 	}
 	self = dur > csum ? dur - csum : 0;
+	if (top != NULL && top->depth > full) {
+		ctree_orphans(t, th, full);
+		top = th->n ? &th->lv[th->n - 1] : NULL;
+	}
+	/* most calls: their function has a node among their siblings already */
+	if (fn != HPI_CT_NONE && top != NULL && top->depth == full && h < HPI_CT_MAX_HEIGHT &&
+	    (d = ctree_find(t, top->kids, fn)) != 0) {
+		N(t, d).calls++;
+		N(t, d).total += dur;
+		N(t, d).self += self;
+		if (h + 1 > N(t, d).height)
+			N(t, d).height = h + 1;
+		ctree_merge_list(t, &N(t, d).kids, kids);
+		top->sum += dur;
+		if (N(t, d).height > top->height)
+			top->height = N(t, d).height;
+		th->last = d;
+		th->lastlv = th->n - 1;
+		th->last_kind = 0;
+		return self;
+	}
 	if (fn == HPI_CT_NONE) {
 		/* left out: its callees take its place */
 		list = kids;
@@ -398,10 +423,6 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 		sum = dur;
 		th->last_kind = list ? 0 : 2;
 		h = list ? N(t, list).height : 0;
-	}
-	if (top != NULL && top->depth > full) {
-		ctree_orphans(t, th, full);
-		top = th->n ? &th->lv[th->n - 1] : NULL;
 	}
 	if (top == NULL || top->depth != full) {
 		if (!ctree_level_room(th)) {

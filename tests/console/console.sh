@@ -96,6 +96,8 @@ check "s sorts by the next column" wait_for main '^ Function +Calls▼ '
 
 key main Enter
 check "details: the selected row's log" wait_for main '── Log of live::(tick|crunch) \(functions\) ─'
+check "details: callers and callees from the call tree" wait_for main \
+	'^ <- \(root\) +[0-9]+ calls +[0-9.]+(ns|µs|ms|s) total +[0-9.]+(ns|µs|ms|s) self'
 check "details: the log's columns" wait_for main '^ +Duration +Thread +Time'
 check "details: a call" wait_for main '^ +[0-9.]+(ns|µs|ms) +'"$live"' +[0-9.]+(ns|µs|ms|s)$'
 key main Enter

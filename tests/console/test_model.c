@@ -391,6 +391,52 @@ START_TEST(hello_orders_tabs)
 }
 END_TEST
 
+/* The call tree's "calls" section: no tab (hello says "tab": false, its
+ * meta console.hide), kept for the details pane's callers and callees. */
+START_TEST(calls_are_no_tab_but_relations)
+{
+	static const char hello2[] =
+		"hello {\"type\":\"hotpath_hello\",\"schema\":1,\"topic\":\"hello\",\"pid\":1,"
+		"\"program\":\"p\",\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\",\"rows\":2},"
+		"{\"id\":\"calls\",\"title\":\"Calls\",\"tab\":false,\"rows\":3}]}";
+	static const char calls[] =
+		"calls {\"type\":\"hotpath_section\",\"schema\":1,\"topic\":\"calls\",\"pid\":1,\"seq\":1,"
+		"\"report\":{\"type\":\"hotpath_report\",\"version\":1,\"sections\":[{\"id\":\"calls\","
+		"\"title\":\"Calls\",\"columns\":[{\"key\":\"caller\",\"title\":\"Caller\",\"unit\":\"text\"},"
+		"{\"key\":\"callee\",\"title\":\"Callee\",\"unit\":\"text\"},"
+		"{\"key\":\"calls\",\"title\":\"Calls\",\"unit\":\"count\"},"
+		"{\"key\":\"total\",\"title\":\"Total\",\"unit\":\"ns\"},"
+		"{\"key\":\"self\",\"title\":\"Self\",\"unit\":\"ns\"}],\"total_rows\":3,\"rows\":["
+		"{\"caller\":\"\",\"callee\":\"live::a\",\"calls\":100,\"total\":3000000,\"self\":1000000},"
+		"{\"caller\":\"live::a\",\"callee\":\"live::b\",\"calls\":7,\"total\":2000000,\"self\":2000000},"
+		"{\"caller\":\"live::b\",\"callee\":\"live::a\",\"calls\":1,\"total\":5,\"self\":5}],"
+		"\"meta\":{\"console.hide\":\"1\"}}]}}";
+	hpc_model m;
+	hpc_target *t;
+	char **rel;
+	size_t n;
+
+	hpc_model_init(&m);
+	t = hpc_model_add(&m, "ipc:///x", 0);
+	ck_assert_ptr_null(hpc_target_relations(t, "live::a", &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(feed(&m, hello2, 1), 0);
+	ck_assert_int_eq(feed(&m, calls, 1), 0);
+	ck_assert_uint_eq(t->nsecs, 1);
+	ck_assert_str_eq(t->secs[0]->id, "functions");
+	ck_assert_ptr_nonnull(hpc_target_hidden(t, "calls"));
+	ck_assert_ptr_nonnull(rel = hpc_target_relations(t, "live::a", &n));
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(rel[0], "<- (root)                            100 calls     3.00ms total     1.00ms self");
+	ck_assert_str_eq(rel[1], "<- live::b                             1 calls        5ns total        5ns self");
+	ck_assert_str_eq(rel[2], "-> live::b                             7 calls     2.00ms total     2.00ms self");
+	for (size_t i = 0; i < n; i++)
+		free(rel[i]);
+	free(rel);
+	hpc_model_fini(&m);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -407,6 +453,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, details_log);
 	tcase_add_test(tc, table_columns_meta);
 	tcase_add_test(tc, hello_orders_tabs);
+	tcase_add_test(tc, calls_are_no_tab_but_relations);
 	suite_add_tcase(s, tc);
 	return s;
 }
