@@ -229,7 +229,7 @@ START_TEST(errors_inside_the_panel)
 		 "end)))\nend", "bytecode.lua:2: attempt to load a binary chunk (mode is 't')"},
 		{"memory.lua", "return function()\n  local t = {}\n  for i = 1, 1e8 do t[i] = "
 		 "string.rep('x', 1000) .. i end\nend",
-		 "memory.lua: stopped: "}, /* the memory or the time cap */
+		 "memory.lua: stopped: more than 32 MiB of memory"},
 		{"badui.lua", "return function(snap, ui) ui.bar(1, 1, 'wide') end",
 		 "badui.lua:1: bad argument #3 to 'bar' (number expected, got string)"},
 		{"noio.lua", "return function() io.write('x') end",
