@@ -465,12 +465,15 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	if (st != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 
-		if (p->late && msg != NULL && strstr(msg, "stopped: ran longer") != NULL)
+		if (p->over_memory)
+			v->error = xasprintf("%s: stopped: more than %u MiB of memory", p->name,
+					     PANEL_MEMORY >> 20);
+		else if (p->late && msg != NULL && strstr(msg, "stopped: ran longer") != NULL)
 			v->error = xstrdup(msg); /* the hook's, with the line */
 		else if (p->late)
 			v->error = xasprintf("%s: stopped: ran longer than %d ms in one update",
 					     p->name, PANEL_TIME_MS);
-		else if (st == LUA_ERRMEM || p->over_memory)
+		else if (st == LUA_ERRMEM)
 			v->error = xasprintf("%s: stopped: more than %u MiB of memory", p->name,
 					     PANEL_MEMORY >> 20);
 		else
