@@ -211,7 +211,15 @@ static size_t report_limit(const report_opts *o, const hpc_report *r)
 static int report_scripts(const report_opts *o, const hpc_report *r, const hpi_render_opts *ro)
 {
 	hpi_lua_opts lo = {.options = o->options, .instructions = -1, .out = stdout};
+	hpi_config cfg;
 	int failed = 0;
+
+	/* the caps of hotpath.yaml and HOTPATH_REPORT_SCRIPT_INSTRUCTIONS /
+	 * _MEMORY_MB, as in a profiled program */
+	hpi_config_load(&cfg, NULL);
+	lo.instructions = cfg.script_instructions;
+	lo.memory_mb = (size_t)cfg.script_memory_mb;
+	hpi_config_fini(&cfg);
 
 	for (size_t i = 0; i < o->nscripts; i++) {
 		char *cause = NULL;

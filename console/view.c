@@ -469,10 +469,14 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 		snprintf(buf, sizeof(buf), "%shello cut to %d sections", sep, HPC_MAX_SECTIONS);
 		x += view_put(w, y, x, buf, width - x);
 	}
-	if (s != NULL && s->nrows > 0) {
+	if (s != NULL && s->nrows > 0 && s->total_rows > s->nrows)
+		/* a program that sends fewer rows than it has: say so */
+		snprintf(buf, sizeof(buf), "%srow %zu/%zu of %zu", sep, s->sel + 1, s->nrows,
+			 s->total_rows);
+	else if (s != NULL && s->nrows > 0)
 		snprintf(buf, sizeof(buf), "%srow %zu/%zu", sep, s->sel + 1, s->nrows);
+	if (s != NULL && s->nrows > 0)
 		x += view_put(w, y, x, buf, width - x);
-	}
 	snprintf(buf, sizeof(buf), "%s? help  q quit", sep);
 	if (x + (int)hpc_text_width(buf) <= width)
 		view_put(w, y, width - (int)hpc_text_width(buf), buf, width);

@@ -235,6 +235,8 @@ typedef struct hpi_render_opts {
 	bool no_logs;             /* JSON: leave out rows' logs (the smaller
 				   * report written when memory runs out) */
 	const char *stacks;       /* the flame graph's section: NULL = "stacks" */
+	bool all_rows;            /* JSON: every row, sections' own limits too
+				   * (the wire: docs/wire.md promises all) */
 } hpi_render_opts;
 
 /* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */

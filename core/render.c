@@ -668,6 +668,7 @@ void hpi_render_json(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	for (i = 0; i < hp_snapshot_count(s); i++) {
 		json_sep(&w);
 		json_section(&w, hp_snapshot_section(s, i),
+			     (o != NULL && o->all_rows) ||
 			     hp_section_meta(hp_snapshot_section(s, i), "json.all") != NULL ? 0 :
 			     render_limit(hp_snapshot_section(s, i), o ? o->limit : 0));
 	}

@@ -226,7 +226,9 @@ static void msg_head(hpi_buf *b, const char *type)
 /* A JSON report of s (one line, no newline) appended to b. */
 static void msg_report(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
 {
-	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts};
+	/* every row: a section's own report.limit (the threads table's top
+	 * 5) is for the report at exit, not for consoles */
+	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts, .all_rows = true};
 	hpi_buf r;
 
 	hpi_buf_init(&r);

@@ -81,6 +81,14 @@ end
 
 -- for row, i in hp.rows(section) do ... end
 function M.rows(section)
+	if type(section) ~= "table" or type(section.rows) ~= "table" then
+		-- a clear message at the caller's line, not deep in here
+		local what = type(section) ~= "table" and type(section)
+			or (type(section.sections) == "table" and "a report")
+			or "a table without rows"
+		error("hp.rows: expected a section (hp.section(report, \"functions\") or an "
+			.. "element of report.sections), got " .. what, 2)
+	end
 	local i = 0
 	return function()
 		i = i + 1

@@ -24,7 +24,9 @@ end
 function M.update(snap, ui)
   local s = snap.sections.channels
   if not s or #s.rows == 0 then
-    ui.text(1, 1, "No channels in " .. (snap.program or "this program") .. " yet (docs/channels.md).")
+    -- program is "" until the program's hello came
+    local prog = (snap.program ~= nil and snap.program ~= "") and snap.program or "this program"
+    ui.text(1, 1, "No channels in " .. prog .. " yet (docs/channels.md).")
     return
   end
   local namew = 8

@@ -13,7 +13,9 @@ local M = { title = "Top allocators" }
 function M.update(snap, ui)
   local s = snap.sections.alloc_bytes
   if not s then
-    ui.text(1, 1, "No allocation data from " .. (snap.program or "this program") .. ".")
+    -- program is "" until the program's hello came
+    local prog = (snap.program ~= nil and snap.program ~= "") and snap.program or "this program"
+    ui.text(1, 1, "No allocation data from " .. prog .. ".")
     ui.text(1, 2, "Run it as `hotpath run --alloc -- PROG` to track allocations (docs/alloc.md).")
     return
   end

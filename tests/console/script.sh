@@ -32,4 +32,28 @@ check "budget met: says so" has_line "$TMP/bok" "budget: all 1 budgets met (p99)
 check "missing script: exit 1" [ $? -eq 1 ]
 check "missing script: named" has_re "$TMP/nerr" '^\[hotpath\] nosuch\.lua: '
 
+# hp.rows given the report instead of a section: a clear error at the
+# script's own line
+printf 'local hp = require "hotpath"\nreturn function(r)\n  for row in hp.rows(r) do end\nend\n' >"$TMP/rows.lua"
+"$H" report --script "$TMP/rows.lua" "$TMP/r.json" >/dev/null 2>"$TMP/rerr"
+check "hp.rows(report): exit 1" [ $? -eq 1 ]
+check "hp.rows(report): says what it wanted, at the script's line" has_line "$TMP/rerr" \
+	"[hotpath] $TMP/rows.lua: error: $TMP/rows.lua:3: hp.rows: expected a section (hp.section(report, \"functions\") or an element of report.sections), got a report"
+
+# report --script honours the caps' variables, as a profiled program does
+printf 'return function(r)\n  while true do end\nend\n' >"$TMP/loop.lua"
+HOTPATH_REPORT_SCRIPT_INSTRUCTIONS=1000000 "$H" report --script "$TMP/loop.lua" "$TMP/r.json" >/dev/null 2>"$TMP/lerr"
+check "report --script: HOTPATH_REPORT_SCRIPT_INSTRUCTIONS caps it" has_line "$TMP/lerr" \
+	"[hotpath] $TMP/loop.lua: stopped: $TMP/loop.lua:2: more than 1000000 instructions (report.script_instructions)"
+printf 'return function(r)\n  local t = {}\n  for i = 1, 1e8 do t[i] = ("x"):rep(64) .. i end\nend\n' >"$TMP/huge.lua"
+HOTPATH_REPORT_SCRIPT_MEMORY_MB=4 "$H" report --script "$TMP/huge.lua" "$TMP/r.json" >/dev/null 2>"$TMP/merr"
+check "report --script: HOTPATH_REPORT_SCRIPT_MEMORY_MB caps it" has_re "$TMP/merr" \
+	"^\\[hotpath\\] $TMP/huge.lua: stopped: .*more than 4 MiB of memory \\(report.script_memory_mb\\)"
+
+# docs/lua.md's first command, from the build tree
+(cd "$top_srcdir" && HOTPATH_SCRIPT_PATH=scripts HOTPATH_SCRIPTS=markdown "$top_builddir/examples/basic") \
+	>/dev/null 2>"$TMP/md"
+check "docs/lua.md's first command: the markdown table" has_re "$TMP/md" '^\| Function +\| Calls'
+check "docs/lua.md's first command: no warning" [ "$(grep -c '^\[hotpath\]' "$TMP/md")" = 1 ]
+
 finish
