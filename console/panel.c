@@ -33,7 +33,7 @@
 #define PANEL_MEMORY (32u << 20)       /* bytes one panel's state may hold */
 #define PANEL_STEPS 20000000ull        /* instructions in one update, at most */
 #define PANEL_HOOK 1000                /* instructions between two hooks */
-#define PANEL_TIME_MS 1000             /* wall-clock time of one update, at most */
+#define PANEL_TIME_MS 10000            /* wall-clock time of one update, at most */
 
 static unsigned panel_time_ms = PANEL_TIME_MS; /* hpc_panels_time_cap */
 
