@@ -48,7 +48,7 @@ typedef struct timing_state {
 	size_t n, cap;
 	timing_entry **table;    /* open addressing, label -> entry */
 	size_t tcap;
-	hpi_filter *filter;      /* NULL: every label */
+	hp_filter *filter;       /* the host's; NULL: every label */
 	hpi_ctree *tree;         /* NULL: collectors.timing.call_tree off */
 	bool sort_self;          /* report.sort: self */
 } timing_state;
@@ -132,7 +132,7 @@ static timing_entry *timing_site(timing_state *st, uint32_t id)
 	if (slot == NULL)
 		return NULL;
 	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
-		if (hpi_filter_pass(st->filter, info->label)) {
+		if (st->host->filter_pass(st->filter, info->label)) {
 			*slot = timing_entry_get(st, info);
 		} else {
 			*slot = &timing_skip;
@@ -147,17 +147,15 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 {
 	timing_state *st = calloc(1, sizeof(*st));
 	long long cap = host->option_int(opts, "recent_logs", 50);
-	const hpi_strv *inc = hpi_options_strv(opts, "include");
-	const hpi_strv *exc = hpi_options_strv(opts, "exclude");
 	const hpi_config *c = hpi_options_config(opts);
 
 	(void)cause;
 	if (st == NULL)
 		return HP_ENOMEM;
-	if (inc != NULL && exc != NULL)
-		st->filter = hpi_filter_new(inc, exc, "collectors.timing", "include", "exclude");
+	st->host = host;
+	st->filter = host->filter_new(opts, "include", "exclude");
 	if (host->option_int(opts, "call_tree", 1) && (st->tree = hpi_ctree_new()) == NULL) {
-		hpi_filter_free(st->filter);
+		host->filter_free(st->filter);
 		free(st);
 		return HP_ENOMEM;
 	}
@@ -168,7 +166,6 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 			host->warn("timing", "report.sort: \"%s\" is neither total nor self; "
 				   "sorting by total", c->report_sort);
 	}
-	st->host = host;
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	*state = st;
 	return 0;
@@ -587,7 +584,7 @@ static void timing_fini(void *state)
 	free(st->entries);
 	free(st->table);
 	free(st->by_site);
-	hpi_filter_free(st->filter);
+	st->host->filter_free(st->filter);
 	hpi_ctree_free(st->tree);
 	free(st);
 }
