@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_cpu.c - the CPU sampler's parts (plugins/cpu): samples added by
+ * hand give exact rows in cpu, cpu_threads, cpu_stacks and cpu_scopes
+ * (self, total once per sample however deep the recursion, CPU time as
+ * samples x period, stacks root first, named from this program's own
+ * symbols); then the two real samplers, perf_event_open and ITIMER_PROF,
+ * each sample a spinning thread of this process and find the spinning
+ * function at the top of its stacks.  Real sampling is skipped under
+ * valgrind (it emulates the CPU: no perf events, no profiling timer).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hpi.h"
+#include "cpu.h"
+#include "registry.h"
+#include "../testlib.h"
+
+uint64_t cpu_fn_a(uint64_t x);
+uint64_t cpu_fn_b(uint64_t x);
+uint64_t cpu_fn_c(uint64_t x);
+
+__attribute__((noinline)) uint64_t cpu_fn_c(uint64_t x)
+{
+	for (int i = 0; i < 1000; i++) {
+		x = x * 6364136223846793005ull + 1;
+		__asm__ __volatile__("" : "+r"(x));
+	}
+	return x;
+}
+
+__attribute__((noinline)) uint64_t cpu_fn_b(uint64_t x)
+{
+	return cpu_fn_c(x) + 1;
+}
+
+__attribute__((noinline)) uint64_t cpu_fn_a(uint64_t x)
+{
+	return cpu_fn_b(x) + 1;
+}
+
+#define PC(f) ((uint64_t)(uintptr_t)(f) + 4)
+
+/* The row of sec whose column key has text v, or -1. */
+static long row_of(const hp_section *sec, const char *key, const char *v)
+{
+	int c = hpi_section_col(sec, key);
+
+	for (size_t r = 0; c >= 0 && r < hp_section_nrows(sec); r++)
+		if (strcmp(hp_section_text(sec, r, (size_t)c), v) == 0)
+			return (long)r;
+	return -1;
+}
+
+static int64_t int_at(const hp_section *sec, long row, const char *key)
+{
+	int c = hpi_section_col(sec, key);
+
+	return row < 0 || c < 0 ? -1 : hp_section_int(sec, (size_t)row, (size_t)c);
+}
+
+static hpi_cpu_profile *new_profile(void)
+{
+	hpi_cpu_profile_opts o = {.period_ns = 1000000, .limit = 20, .method = "test",
+				  .unwind = "dwarf", .pid = getpid()};
+
+	return hpi_cpu_profile_new(&o);
+}
+
+START_TEST(sections_are_exact)
+{
+	hpi_cpu_profile *p = new_profile();
+	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid());
+	hp_snapshot *snap = hpi_snapshot_new();
+	uint64_t abc[] = {PC(cpu_fn_c), PC(cpu_fn_b), PC(cpu_fn_a)};
+	uint64_t ab[] = {PC(cpu_fn_b), PC(cpu_fn_a)};
+	uint64_t a[] = {PC(cpu_fn_a)};
+	uint64_t rec[] = {PC(cpu_fn_a), PC(cpu_fn_a), PC(cpu_fn_a)};
+	const hp_section *cpu, *st, *th;
+	long r;
+
+	ck_assert_ptr_nonnull(p);
+	for (int i = 0; i < 3; i++)
+		hpi_cpu_profile_add(p, 100, (uint64_t)i, 1000000, abc, 3);
+	for (int i = 0; i < 2; i++)
+		hpi_cpu_profile_add(p, 200, (uint64_t)i, 1000000, ab, 2);
+	hpi_cpu_profile_add(p, 200, 10, 1000000, a, 1);
+	hpi_cpu_profile_add(p, 200, 11, 1000000, rec, 3);
+	ck_assert_uint_eq(hpi_cpu_profile_samples(p), 7);
+	ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+	cpu = hp_snapshot_find(snap, "cpu");
+	st = hp_snapshot_find(snap, "cpu_stacks");
+	th = hp_snapshot_find(snap, "cpu_threads");
+	ck_assert_ptr_nonnull(cpu);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_ptr_nonnull(th);
+	ck_assert_str_eq(hp_section_meta(cpu, "cpu.samples"), "7");
+	ck_assert_str_eq(hp_section_meta(st, "json.all"), "1");
+#ifdef HAVE_LIBDW
+	/* self: the top frame; total: once per sample, recursion or not */
+	r = row_of(cpu, "function", "cpu_fn_c");
+	ck_assert_int_eq(int_at(cpu, r, "self"), 3);
+	ck_assert_int_eq(int_at(cpu, r, "total"), 3);
+	ck_assert_int_eq(int_at(cpu, r, "self_time"), 3000000);
+	r = row_of(cpu, "function", "cpu_fn_b");
+	ck_assert_int_eq(int_at(cpu, r, "self"), 2);
+	ck_assert_int_eq(int_at(cpu, r, "total"), 5);
+	r = row_of(cpu, "function", "cpu_fn_a");
+	ck_assert_int_eq(int_at(cpu, r, "self"), 2);
+	ck_assert_int_eq(int_at(cpu, r, "total"), 7);
+	ck_assert_int_eq(int_at(cpu, r, "total_time"), 7000000);
+	ck_assert_int_eq(row_of(cpu, "function", "cpu_fn_c"), 0); /* most self first */
+	/* stacks root first; the same names make one row */
+	ck_assert_uint_eq(hp_section_nrows(st), 4);
+	r = row_of(st, "stack", "cpu_fn_a;cpu_fn_b;cpu_fn_c");
+	ck_assert_int_eq(int_at(st, r, "samples"), 3);
+	ck_assert_int_eq(int_at(st, r, "self"), 3000000);
+	ck_assert_int_eq(int_at(st, row_of(st, "stack", "cpu_fn_a;cpu_fn_b"), "samples"), 2);
+	ck_assert_int_eq(int_at(st, row_of(st, "stack", "cpu_fn_a"), "samples"), 1);
+	ck_assert_int_eq(int_at(st, row_of(st, "stack", "cpu_fn_a;cpu_fn_a;cpu_fn_a"),
+				"samples"), 1);
+	ck_assert_str_eq(hp_section_text(cpu, 0, (size_t)hpi_section_col(cpu, "module")),
+			 "test_cpu");
+#endif
+	(void)r;
+	ck_assert_uint_eq(hp_section_nrows(th), 2);
+	ck_assert_int_eq(int_at(th, 0, "tid"), 100);
+	ck_assert_int_eq(int_at(th, 0, "samples"), 3);
+	ck_assert_int_eq(int_at(th, 1, "samples"), 4);
+	ck_assert_int_eq(int_at(th, 1, "cpu"), 4000000);
+	ck_assert_ptr_null(hp_snapshot_find(snap, "cpu_scopes")); /* no scope added */
+	hpi_snapshot_free(snap);
+	hpi_cpu_unwind_free(u);
+	hpi_cpu_profile_free(p);
+}
+END_TEST
+
+START_TEST(scopes_count_the_samples_inside)
+{
+	hpi_cpu_profile *p = new_profile();
+	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid());
+	hp_snapshot *snap = hpi_snapshot_new();
+	uint64_t a[] = {PC(cpu_fn_a)};
+	const hp_section *sc;
+
+	for (uint64_t t = 10; t <= 50; t += 10)
+		hpi_cpu_profile_add(p, 7, t, 1000000, a, 1);
+	hpi_cpu_profile_add(p, 8, 25, 1000000, a, 1); /* another thread */
+	hpi_cpu_profile_scope(p, 3, 7, 15, 20);       /* [15, 35): 20 and 30 */
+	hpi_cpu_profile_scope(p, 3, 7, 50, 5);        /* [50, 55): 50 */
+	hpi_cpu_profile_scope(p, 4, 7, 0, 10);        /* [0, 10): none */
+	hpi_cpu_profile_scope(p, 4, 9, 0, 100);       /* a thread never sampled */
+	ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+	sc = hp_snapshot_find(snap, "cpu_scopes");
+	ck_assert_ptr_nonnull(sc);
+	ck_assert_uint_eq(hp_section_nrows(sc), 2);
+	ck_assert_int_eq(int_at(sc, 0, "calls"), 2);
+	ck_assert_int_eq(int_at(sc, 0, "wall"), 25);
+	ck_assert_int_eq(int_at(sc, 0, "cpu"), 3000000);
+	ck_assert_double_eq(hp_section_real(sc, 0, (size_t)hpi_section_col(sc, "on_cpu_percent")),
+			    100.0); /* capped: a sample stands for a whole period */
+	ck_assert_int_eq(int_at(sc, 1, "calls"), 2);
+	ck_assert_int_eq(int_at(sc, 1, "wall"), 110);
+	ck_assert_int_eq(int_at(sc, 1, "cpu"), 0);
+	hpi_snapshot_free(snap);
+	hpi_cpu_unwind_free(u);
+	hpi_cpu_profile_free(p);
+}
+END_TEST
+
+/* ---- real sampling ------------------------------------------------------ */
+
+static bool under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p != NULL && strstr(p, "vgpreload") != NULL;
+}
+
+typedef struct got {
+	hpi_cpu_unwind *u;
+	size_t samples, in_c, with_b; /* samples; cpu_fn_c at the top; cpu_fn_b below it */
+	pid_t tid;
+} got;
+
+static void on_sample(void *arg, const hpi_cpu_sample *s)
+{
+	got *g = arg;
+	uint64_t pcs[HPI_CPU_MAX_DEPTH];
+	size_t n = hpi_cpu_unwind_stack(g->u, s, true, pcs, HPI_CPU_MAX_DEPTH), nf;
+	const hpi_cpu_frame *f;
+
+	if ((pid_t)s->tid != g->tid || n == 0)
+		return;
+	g->samples++;
+	f = hpi_cpu_unwind_name(g->u, pcs[0], &nf);
+	if (strcmp(f[nf - 1].func, "cpu_fn_c") != 0)
+		return;
+	g->in_c++;
+	for (size_t i = 1; i < n; i++) {
+		f = hpi_cpu_unwind_name(g->u, pcs[i], &nf);
+		if (strcmp(f[nf - 1].func, "cpu_fn_b") == 0) {
+			g->with_b++;
+			break;
+		}
+	}
+}
+
+/* Spins in cpu_fn_a -> b -> c for ms of this thread's CPU, draining the
+ * sampler every 10 ms as the collector would (a ring holds ~15 samples
+ * with their stack copies). */
+static void spin_cpu(int ms, hpi_cpu_perf *p, hpi_cpu_itimer *t, got *g)
+{
+	struct timespec t0, t1;
+	uint64_t x = 1;
+	long last = 0, now;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do {
+		/* few clock reads: SIGPROF comes on the way out of the kernel,
+		 * so a system call in the loop draws the fallback's samples */
+		for (int i = 0; i < 500; i++)
+			x = cpu_fn_a(x);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		now = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (now - last >= 10) {
+			last = now;
+			if (p != NULL)
+				hpi_cpu_perf_drain(p, on_sample, g);
+			if (t != NULL)
+				hpi_cpu_itimer_drain(t, on_sample, g);
+		}
+	} while (now < ms);
+	ck_assert_uint_ne(x, 0);
+}
+
+START_TEST(perf_samples_this_thread)
+{
+	hpi_cpu_perf_opts o = {.pid = getpid(), .frequency = 999, .stack_bytes = 8192};
+	got g = {.tid = (pid_t)gettid()};
+	hpi_cpu_perf *p;
+	char *cause = NULL;
+	int err;
+
+	if (under_valgrind())
+		return;
+	if ((p = hpi_cpu_perf_new(&o, &err, &cause)) == NULL) {
+		fprintf(stderr, "# perf_event_open refused, not tested: %s\n", cause);
+		free(cause);
+		return;
+	}
+	g.u = hpi_cpu_unwind_new(getpid());
+	spin_cpu(300, p, NULL, &g);
+	hpi_cpu_perf_drain(p, on_sample, &g);
+	/* 300 ms of CPU at 999 Hz: about 300 samples, most in cpu_fn_c */
+	ck_assert_uint_ge(g.samples, 150);
+	ck_assert_uint_ge(g.in_c, g.samples / 2);
+#ifdef HAVE_LIBDW
+	ck_assert_uint_ge(g.with_b, g.in_c * 9 / 10); /* the caller found by DWARF */
+#endif
+	hpi_cpu_perf_free(p);
+	hpi_cpu_unwind_free(g.u);
+}
+END_TEST
+
+START_TEST(itimer_samples_this_thread)
+{
+	got g = {.tid = (pid_t)gettid()};
+	hpi_cpu_itimer *t;
+	char *cause = NULL;
+
+	if (under_valgrind())
+		return;
+	t = hpi_cpu_itimer_start(999, &cause);
+	ck_assert_msg(t != NULL, "%s", cause ? cause : "");
+	g.u = hpi_cpu_unwind_new(getpid());
+	spin_cpu(300, NULL, t, &g);
+	hpi_cpu_itimer_drain(t, on_sample, &g);
+	hpi_cpu_itimer_stop(t);
+	/* the kernel's tick (100 to 1000 Hz): at least 20 signals in 300 ms */
+	ck_assert_uint_ge(g.samples, 20);
+	ck_assert_uint_ge(g.in_c, g.samples / 2);
+	ck_assert_uint_eq(hpi_cpu_itimer_lost(NULL), 0);
+	hpi_cpu_unwind_free(g.u);
+}
+END_TEST
+
+static Suite *cpu_suite(void)
+{
+	Suite *s = suite_create("cpu");
+	TCase *tc = tcase_create("cpu");
+
+	tcase_add_test(tc, sections_are_exact);
+	tcase_add_test(tc, scopes_count_the_samples_inside);
+	tcase_add_test(tc, perf_samples_this_thread);
+	tcase_add_test(tc, itimer_samples_this_thread);
+	tcase_set_timeout(tc, 60);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+HP_TEST_MAIN(cpu_suite)
