@@ -156,6 +156,8 @@ static void html_nav(hpi_buf *o, const hp_snapshot *s, bool flame, bool cpu)
 		hpi_buf_puts(o, "<a href=\"#flame\">Flame graph</a>\n");
 	if (cpu)
 		hpi_buf_puts(o, "<a href=\"#cpu\">Threads' CPU</a>\n");
+	if (hp_snapshot_meta(s, "trace_output") != NULL)
+		hpi_buf_puts(o, "<a href=\"#trace\">Trace timeline</a>\n");
 	for (size_t i = 0; i < hp_snapshot_count(s); i++) {
 		const hp_section *sec = hp_snapshot_section(s, i);
 		hpi_buf_puts(o, "<a href=\"#");
