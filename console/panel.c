@@ -33,7 +33,15 @@
 #define PANEL_MEMORY (32u << 20)       /* bytes one panel's state may hold */
 #define PANEL_STEPS 20000000ull        /* instructions in one update, at most */
 #define PANEL_HOOK 1000                /* instructions between two hooks */
-#define PANEL_TIME_MS 250              /* wall-clock time of one update, at most */
+#define PANEL_TIME_MS 10000            /* wall-clock time of one update, at most */
+
+static unsigned panel_time_ms = PANEL_TIME_MS; /* hpc_panels_time_cap */
+
+/* See panel.h. */
+void hpc_panels_time_cap(unsigned ms)
+{
+	panel_time_ms = ms;
+}
 #define PANEL_MAX_OPS 4096             /* drawing operations per update */
 
 typedef struct panel {
@@ -109,7 +117,7 @@ static void panel_hook(lua_State *L, lua_Debug *ar)
 		p->late = false; /* the allocator lets the message be made */
 		luaL_where(L, 0);
 		lua_pushfstring(L, "%sstopped: ran longer than %d ms in one update",
-				lua_tostring(L, -1), PANEL_TIME_MS);
+				lua_tostring(L, -1), (int)panel_time_ms);
 		p->late = true;
 		lua_error(L);
 	}
@@ -447,7 +455,7 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	p->running = true;
 	p->steps = 0;
 	p->late = false;
-	p->deadline = hpi_mono_ns() + PANEL_TIME_MS * 1000000ull;
+	p->deadline = hpi_mono_ns() + panel_time_ms * 1000000ull;
 	p->ops = NULL;
 	p->nops = 0;
 	lua_settop(L, 0);
@@ -465,12 +473,15 @@ static void panel_run(panel *p, hpc_panel_view *v, const hpc_target *t, uint64_t
 	if (st != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 
-		if (p->late && msg != NULL && strstr(msg, "stopped: ran longer") != NULL)
+		if (p->over_memory)
+			v->error = xasprintf("%s: stopped: more than %u MiB of memory", p->name,
+					     PANEL_MEMORY >> 20);
+		else if (p->late && msg != NULL && strstr(msg, "stopped: ran longer") != NULL)
 			v->error = xstrdup(msg); /* the hook's, with the line */
 		else if (p->late)
-			v->error = xasprintf("%s: stopped: ran longer than %d ms in one update",
-					     p->name, PANEL_TIME_MS);
-		else if (st == LUA_ERRMEM || p->over_memory)
+			v->error = xasprintf("%s: stopped: ran longer than %u ms in one update",
+					     p->name, panel_time_ms);
+		else if (st == LUA_ERRMEM)
 			v->error = xasprintf("%s: stopped: more than %u MiB of memory", p->name,
 					     PANEL_MEMORY >> 20);
 		else

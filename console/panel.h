@@ -27,4 +27,8 @@ void hpc_panels_free(hpc_panels *p);
 void hpc_panels_update(hpc_panels *p, hpc_model *m, const hpc_target *t, int width,
 		       int height);
 
+/* The wall-clock cap of one update (default 10000 ms); tests that check
+ * the other caps raise it, so that a loaded machine stops nothing early. */
+void hpc_panels_time_cap(unsigned ms);
+
 #endif /* HPC_PANEL_H */

@@ -77,6 +77,7 @@ struct hpi_publisher {
 	size_t nseen;
 	publish_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
 				  * call back until the sockets are closed */
+	hp_snapshot *last;       /* the last snapshot published: queries read it */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
@@ -199,7 +200,10 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 	}
 }
 
-/* Answers the queries waiting on the REP socket. */
+/* Answers the queries waiting on the REP socket, at most
+ * PUBLISH_QUERIES_PER_TICK, from the last snapshot published (built once
+ * when none is yet): a flood of queries costs the collector the rendering
+ * of replies only, never a snapshot of the plugins per query. */
 static void publish_serve(hpi_publisher *p)
 {
 	for (int i = 0; p->have_rep && i < PUBLISH_QUERIES_PER_TICK; i++) {
@@ -213,7 +217,9 @@ static void publish_serve(hpi_publisher *p)
 		p->info.sent = p->seq;
 		p->info.dropped = p->dropped;
 		p->info.refused = publish_refused(p);
-		if ((s = publish_snapshot(p)) != NULL)
+		if (p->last == NULL)
+			p->last = publish_snapshot(p);
+		if ((s = p->last) != NULL)
 			hpi_query_answer(&out, s, &p->info, req, len);
 		else
 			hpi_wire_error(&out, "no_memory", "out of memory");
@@ -222,7 +228,6 @@ static void publish_serve(hpi_publisher *p)
 		    nng_send(p->rep, out.data, out.len, NNG_FLAG_NONBLOCK) != 0)
 			p->dropped++;
 		hpi_buf_fini(&out);
-		hpi_snapshot_free(s);
 	}
 }
 
@@ -265,7 +270,8 @@ void hpi_publish_tick(hpi_publisher *p)
 		spent = hpi_mono_ns() - now;
 		p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
 	}
-	hpi_snapshot_free(s);
+	hpi_snapshot_free(p->last); /* queries now read this one */
+	p->last = s;
 }
 
 /* nng pipe events: admits a pipe while the endpoint has room, else closes
@@ -609,6 +615,7 @@ void hpi_publish_stop(hpi_publisher *p)
 			 "endpoint)", (unsigned long long)refused,
 			 p->caps[0] != NULL ? p->caps[0]->max : (size_t)0);
 	publish_close(p);
+	hpi_snapshot_free(p->last);
 	for (size_t i = 0; i < p->nseen; i++)
 		free(p->seen[i].id);
 	free(p->seen);
