@@ -46,6 +46,14 @@ static void sink(const char *line, void *data)
 	nwarn++;
 }
 
+/* Forgets the lines kept so far (a test that starts over frees them). */
+static void warns_clear(void)
+{
+	for (int i = 0; i < nwarn && i < MAX_WARN; i++)
+		free(warns[i]);
+	nwarn = 0;
+}
+
 /* Unsets every HOTPATH_* variable. */
 static void clear_env(void)
 {
@@ -89,8 +97,7 @@ static void teardown(void)
 
 	hpi_secure_force(-1);
 	hpi_warn_set_sink(NULL, NULL);
-	for (int i = 0; i < nwarn && i < MAX_WARN; i++)
-		free(warns[i]);
+	warns_clear();
 	ck_assert_int_eq(chdir(oldcwd), 0);
 	FMT(cmd, sizeof cmd, "rm -rf '%s'", tmp);
 	ck_assert_int_eq(system(cmd), 0);
@@ -241,7 +248,7 @@ START_TEST(cwd_config_refusals)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		if (cases[i].other_owner && geteuid() != 0)
 			continue;
-		nwarn = 0;
+		warns_clear();
 		put("hotpath.yaml", "report:\n  limit: 3\n", cases[i].file);
 		ck_assert_int_eq(chmod(tmp, cases[i].dir), 0);
 		if (cases[i].other_owner)
@@ -479,7 +486,7 @@ START_TEST(render_out_of_memory)
 	setenv("HOTPATH_OUTPUT", out, 1);
 	setenv("HOTPATH_RECENT_LOGS", "2000", 1);
 	for (int pass = 0; pass < 2; pass++) {
-		nwarn = 0;
+		warns_clear();
 		ck_assert_ptr_nonnull(g = hp_guard_builder_build(hp_guard_builder_new("oom")));
 		for (int i = 0; i < 2000; i++)
 			HP_MEASURE_BLOCK("oom_block", { __asm__ volatile("" ::: "memory"); });
