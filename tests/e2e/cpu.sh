@@ -62,8 +62,17 @@ common() {
 		'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "sleeper")] | length == 0'
 	check "$name: the burner thread has most samples" jqt "$TMP/$name.json" \
 		'[.sections[] | select(.id == "cpu_threads") | .rows[] | select(.name == "burner") | .percent][0] > 80'
-	check "$name: the sleeper thread has none" jqt "$TMP/$name.json" \
-		'[.sections[] | select(.id == "cpu_threads") | .rows[] | select(.name == "sleeper")] | length == 0'
+	# itimer's SIGPROF is sent to the process: when the running thread
+	# still has one pending (a slow handler, as under a sanitizer), the
+	# kernel hands it to another thread, a blocked one included, so a
+	# stray sample may land there; perf's per-thread events never do.
+	if [ "$name" = itimer ]; then
+		check "$name: the sleeper thread has under 2 % of the samples" jqt "$TMP/$name.json" \
+			'[.sections[] | select(.id == "cpu_threads") | .rows[] | select(.name == "sleeper") | .percent] | add // 0 | . < 2'
+	else
+		check "$name: the sleeper thread has none" jqt "$TMP/$name.json" \
+			'[.sections[] | select(.id == "cpu_threads") | .rows[] | select(.name == "sleeper")] | length == 0'
+	fi
 	# main's few samples under itimer say little of its rounds
 	[ "$name" = builtin ] &&
 	check "$name: rounds are on CPU, naps are not" jqt "$TMP/$name.json" \
@@ -102,20 +111,27 @@ check "itimer: main's stack is walked by frame pointers" jqt "$TMP/itimer.json" 
 	'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "main")] | length == 1'
 
 # hotpath run --cpu: the same program built without hotpath, preloaded
+# (not in an AddressSanitizer build: its runtime must come first, and the
+# plain program has none)
 P="$top_builddir/examples/cpu_burn_plain"
 H="$top_builddir/hotpath"
-HOTPATH_FORMAT=json "$H" run --cpu -- "$P" "$SECS" >"$TMP/run.out" 2>"$TMP/run.json"
-check "run: exits 0" [ $? -eq 0 ]
-check "run: stdout is the program's own" eq "$(cat "$TMP/run.out")" "done 1"
-check "run: one report, named after the program" jqt "$TMP/run.json" '.caller == "cpu_burn_plain"'
-check "run: no Functions table (nothing is measured)" jqt "$TMP/run.json" \
-	'[.sections[] | select(.id == "functions")] | length == 0'
-common run
+if asan_build; then
+	echo "# run: skipped, AddressSanitizer build (the preload needs its runtime first)"
+else
+	HOTPATH_FORMAT=json "$H" run --cpu -- "$P" "$SECS" >"$TMP/run.out" 2>"$TMP/run.json"
+	check "run: exits 0" [ $? -eq 0 ]
+	check "run: stdout is the program's own" eq "$(cat "$TMP/run.out")" "done 1"
+	check "run: one report, named after the program" jqt "$TMP/run.json" '.caller == "cpu_burn_plain"'
+	check "run: no Functions table (nothing is measured)" jqt "$TMP/run.json" \
+		'[.sections[] | select(.id == "functions")] | length == 0'
+	common run
 
-# hotpath run --cpu on a program linked with hotpath: its own guard reports
-HOTPATH_FORMAT=json "$H" run --cpu -- "$B" 0.2 >/dev/null 2>"$TMP/linked.json"
-check "run, linked: one report, from the program's own guard" jqt "$TMP/linked.json" \
-	'.caller == "cpu_burn::main" and ([.sections[] | select(.id == "cpu")] | length == 1)'
+	# hotpath run --cpu on a program linked with hotpath: its own guard reports
+	HOTPATH_FORMAT=json "$H" run --cpu -- "$B" 0.2 >/dev/null 2>"$TMP/linked.json"
+	check "run, linked: one report, from the program's own guard" jqt "$TMP/linked.json" \
+		'.caller == "cpu_burn::main" and ([.sections[] | select(.id == "cpu")] | length == 1)'
+
+fi
 
 # hotpath attach: from outside; the threads start 0.3 s after attaching
 if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then

@@ -49,3 +49,11 @@ finish() {
 	fi
 	exit 0
 }
+
+# asan_build: true when the library under test is built with
+# AddressSanitizer, whose runtime must come first in any program that loads
+# it (so neither preloading it into a plain program nor linking it into one
+# built without -fsanitize works)
+asan_build() {
+	ldd "$top_builddir/.libs/libhotpath.so" 2>/dev/null | grep -q libasan
+}

@@ -22,11 +22,15 @@ check "hotpath-alloc.pc: Cflags give HOTPATH_ALLOC only" \
 # libhotpath.so (libtool's .libs/), then the example runs with its report.
 CC=${CC:-cc}
 L="$top_builddir/.libs"
+# An AddressSanitizer build's library needs the sanitizer's runtime first in
+# the program, so the consumer is built with the same flags there.
+san=
+asan_build && san="-fsanitize=address,undefined"
 $CC -I"$top_srcdir/include" $cflags "$top_srcdir/examples/basic.c" -o "$TMP/plain" \
 	-L"$L" $(pkg-config --libs hotpath) 2>"$TMP/err"
 check "basic.c builds with the .pc flags and no -DHOTPATH" [ $? -eq 0 ]
 check "without -DHOTPATH it does not reference libhotpath" eq "$(nm "$TMP/plain" | grep -c ' U hp_')" 0
-$CC -DHOTPATH -I"$top_srcdir/include" $cflags "$top_srcdir/examples/basic.c" -o "$TMP/on" \
+$CC $san -DHOTPATH -I"$top_srcdir/include" $cflags "$top_srcdir/examples/basic.c" -o "$TMP/on" \
 	-L"$L" $(pkg-config --libs hotpath) 2>"$TMP/err"
 check "basic.c builds with -DHOTPATH and the .pc flags" [ $? -eq 0 ]
 LD_LIBRARY_PATH=$L "$TMP/on" >/dev/null 2>"$TMP/report"
