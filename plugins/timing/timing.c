@@ -488,6 +488,15 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 	h->cell_text(sec, r, c++, e->file);
 	if (e->line > 0)
 		h->cell_int(sec, r, c, e->line);
+	c++;
+	if (!e->hist.oom) { /* hotpath merge adds these up */
+		hpi_buf hb;
+		hpi_buf_init(&hb);
+		hpi_hist_encode(&e->hist, &hb);
+		if (!hb.failed)
+			h->cell_text(sec, r, c, hb.data);
+		hpi_buf_fini(&hb);
+	}
 	timing_log(st, e, sec, r);
 }
 
@@ -565,6 +574,8 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	/* in JSON and for consoles, not in the table (table.columns) */
 	h->column_add(sec, "file", "File", HP_UNIT_TEXT);
 	h->column_add(sec, "line", "Line", HP_UNIT_COUNT);
+	/* the durations' histogram, for hotpath merge (docs/report-format.md) */
+	h->column_add(sec, "hist", "Histogram", HP_UNIT_TEXT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
 	return timing_rows(st, snap, sec, p, np);
