@@ -434,8 +434,8 @@ typedef struct hpi_config {
 	char *report_sort;     /* report.sort: "total" (NULL) or "self" */
 	char *trace_output;    /* report.trace_output, "trace.json" */
 	/* publish */
-	char *endpoint;        /* "tcp://127.0.0.1:6770" */
-	char *query;           /* "tcp://127.0.0.1:6771" */
+	char *endpoint;        /* "auto": ipc in the discovery folder (discover.h) */
+	char *query;           /* "auto": ipc beside the endpoint */
 	int publish_interval_ms; /* 250 */
 	int publish_max_connections; /* per endpoint, 32: more are refused, counted */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
