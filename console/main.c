@@ -25,6 +25,7 @@ static const hpc_cmd main_cmds[] = {
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
 	{"merge", hpc_cmd_merge, "several JSON reports (processes, runs) as one report"},
 #endif
+	{"ls", hpc_cmd_ls, "list the profiled programs running here (pid, program, endpoints)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},
 	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
 	{"run", hpc_cmd_run, "run a program with what profiling needs (--alloc: allocations)"},
