@@ -80,6 +80,8 @@ static const config_key config_report[] = {
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
 	S("sort", report_sort, "HOTPATH_SORT"),
 	S("trace_output", trace_output, "HOTPATH_TRACE_OUTPUT"),
+	{ .name = "fork", .type = CT_ENUM, .off = CONFIG_F(fork.i), .values = "off|child",
+	  .alias = "HOTPATH_FORK" },
 	END
 };
 static const config_key config_tls[] = {
@@ -1679,8 +1681,8 @@ void hpi_config_defaults(hpi_config *c)
 	c->script_memory_mb = 64;
 	c->script_instructions = 1000000000;
 	c->on_signal = true;
-	c->endpoint = strdup("tcp://127.0.0.1:6770");
-	c->query = strdup("tcp://127.0.0.1:6771");
+	c->endpoint = strdup("auto");
+	c->query = strdup("auto");
 	c->publish_interval_ms = 250;
 	c->publish_max_connections = 32;
 }
@@ -1720,6 +1722,7 @@ void hpi_config_fini(hpi_config *c)
 	free(c->dir);
 	free(c->output);
 	free(c->report_sort);
+	free(c->fork.s);
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);

@@ -81,7 +81,7 @@ static bool sample_rule_parse(const char *item, const hpi_origin *o, sample_rule
 	return false;
 }
 
-int hpi_sample_start(const hpi_config *c)
+int hpi_sample_start(const hpi_config *c, bool reset)
 {
 	const hpi_optval *rate = hpi_config_opt(c, "timing", "sample");
 	const hpi_optval *sites = hpi_config_opt(c, "timing", "sample_sites");
@@ -102,8 +102,10 @@ int hpi_sample_start(const hpi_config *c)
 	if (sample_default != 1 || sample_nrules > 0)
 		on = HP__ON_SAMPLE;
 	pthread_mutex_unlock(&sample_lock);
-	/* every thread's countdowns start over: the N-th call of this guard */
-	hpi_tbuf_samp_reset();
+	/* every thread's countdowns start over: the N-th call of this guard
+	 * (a fork child's started at the fork: atfork freed the parent's) */
+	if (reset)
+		hpi_tbuf_samp_reset();
 	return on;
 }
 
