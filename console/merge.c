@@ -110,7 +110,7 @@ static enum merge_rule merge_rule_of(const char *k, hp_unit u, double *p)
 	static const char *const nonkey[] = {"hist", "state", "overflow", "polls_per_call",
 					     "file"};
 	static const char *const first[] = {"line", "tid", "capacity", "buffer", "holder",
-					    "last", "pid"};
+					    "last", "pid", "sampled"};
 
 	if (u == HP_UNIT_TEXT) {
 		if (strcmp(k, "hist") == 0)
