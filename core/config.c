@@ -93,6 +93,7 @@ static const config_key config_publish[] = {
 	S("query", query, "HOTPATH_QUERY"),
 	I("interval_ms", publish_interval_ms, 10, 60000, NULL),
 	I("max_connections", publish_max_connections, 1, 4096, NULL),
+	S("metrics", metrics, "HOTPATH_METRICS"),
 	M("tls", config_tls),
 	END
 };
@@ -1683,6 +1684,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->query = strdup("tcp://127.0.0.1:6771");
 	c->publish_interval_ms = 250;
 	c->publish_max_connections = 32;
+	c->metrics = strdup("off");
 }
 
 /* Defaults, then the file, then the environment; see hpi.h. */
@@ -1723,6 +1725,7 @@ void hpi_config_fini(hpi_config *c)
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);
+	free(c->metrics);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);

@@ -24,6 +24,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "metrics.h"
 #include "registry.h"
 #include "tbuf.h"
 
@@ -200,26 +201,46 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 	}
 }
 
+/* Whether req asks for {"cmd":"metrics"}: its reply is the OpenMetrics
+ * text itself, not JSON (docs/metrics.md, `hotpath exporter`). */
+static bool publish_is_metrics(const char *req, size_t len)
+{
+	hpi_query q;
+	const char *why;
+	bool yes = hpi_query_parse(req, len, &q, &why) == 0 && strcmp(q.cmd, "metrics") == 0;
+
+	hpi_query_fini(&q);
+	return yes;
+}
+
 /* Answers the queries waiting on the REP socket, at most
  * PUBLISH_QUERIES_PER_TICK, from the last snapshot published (built once
  * when none is yet): a flood of queries costs the collector the rendering
  * of replies only, never a snapshot of the plugins per query. */
 static void publish_serve(hpi_publisher *p)
 {
+	hpi_buf om; /* the metrics text, rendered at most once a tick */
+
+	hpi_buf_init(&om);
 	for (int i = 0; p->have_rep && i < PUBLISH_QUERIES_PER_TICK; i++) {
 		char *req = NULL;
 		size_t len = 0;
 		hp_snapshot *s;
 		hpi_buf out;
 		if (nng_recv(p->rep, &req, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC) != 0)
-			return;
+			break;
 		hpi_buf_init(&out);
 		p->info.sent = p->seq;
 		p->info.dropped = p->dropped;
 		p->info.refused = publish_refused(p);
-		if (p->last == NULL)
-			p->last = publish_snapshot(p);
-		if ((s = p->last) != NULL)
+		if (publish_is_metrics(req, len)) {
+			if (om.data == NULL)
+				hpi_metrics_answer(&om, p->reg, &p->info);
+			hpi_buf_putn(&out, om.data, om.len);
+			out.failed |= om.failed;
+		} else if (p->last == NULL && (p->last = publish_snapshot(p)) == NULL)
+			hpi_wire_error(&out, "no_memory", "out of memory");
+		else if ((s = p->last) != NULL)
 			hpi_query_answer(&out, s, &p->info, req, len);
 		else
 			hpi_wire_error(&out, "no_memory", "out of memory");
@@ -229,6 +250,7 @@ static void publish_serve(hpi_publisher *p)
 			p->dropped++;
 		hpi_buf_fini(&out);
 	}
+	hpi_buf_fini(&om);
 }
 
 void hpi_publish_tick(hpi_publisher *p)
