@@ -80,6 +80,8 @@ static const config_key config_report[] = {
 	B("on_signal", on_signal, "HOTPATH_ON_SIGNAL"),
 	S("sort", report_sort, "HOTPATH_SORT"),
 	S("trace_output", trace_output, "HOTPATH_TRACE_OUTPUT"),
+	{ .name = "fork", .type = CT_ENUM, .off = CONFIG_F(fork.i), .values = "off|child",
+	  .alias = "HOTPATH_FORK" },
 	END
 };
 static const config_key config_tls[] = {
@@ -1722,6 +1724,7 @@ void hpi_config_fini(hpi_config *c)
 	free(c->dir);
 	free(c->output);
 	free(c->report_sort);
+	free(c->fork.s);
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);

@@ -7,10 +7,13 @@
  * Precedence of settings: built-in defaults < hotpath.yaml < the program's
  * own (HP_MAIN options, builder calls) < HOTPATH_* variables.
  *
- * fork(): the child profiles nothing and reports nothing.  Its copy of the
- * guard is inert (hp_guard_end and exit() in the child do not report), so
- * the parent's report counts only the parent's calls.  The child may build
- * a guard of its own.
+ * fork(): by default the child profiles nothing and reports nothing.  Its
+ * copy of the guard is inert (hp_guard_end and exit() in the child do not
+ * report), so the parent's report counts only the parent's calls.  The
+ * child may build a guard of its own.  With report.fork: child, the atfork
+ * handler only notes the fork (its time, the parent's guard); the child's
+ * own guard is built from the parent's settings by the child's first
+ * record (tbuf.c), its exit() or its hp_guard_end, on the program's thread.
  */
 #include "config.h"
 
@@ -66,7 +69,16 @@ struct hp_guard {
 	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
 	struct sigaction old_int, old_term;
 	bool hooked_int, hooked_term;
+	/* report.fork: child: the guard the program holds (its own, or the
+	 * first ancestor's), which hp_guard_end in this child names */
+	hp_guard *root;
 };
+
+/* A fork child's start: the moment of the fork, and whose guard it was. */
+typedef struct guard_start {
+	uint64_t t0, mono0, unix0;
+	hp_guard *from;
+} guard_start;
 
 static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
 static hp_guard *guard_live;
@@ -76,8 +88,13 @@ static volatile sig_atomic_t guard_signal; /* set by the handler */
 static sem_t guard_sem;     /* wakes the watcher; lives as long as the process */
 volatile int hpi_guard_tried;
 static __thread int guard_busy; /* this thread is building or finishing a guard */
+volatile int hpi_guard_fork_pending;
+static guard_start guard_fork_at;     /* valid while hpi_guard_fork_pending */
+static pthread_mutex_t guard_fork_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void guard_finish(hp_guard *g);
+static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
+			     const guard_start *at);
 
 /* ---- builder ------------------------------------------------------------- */
 
@@ -198,6 +215,32 @@ int hp_guard_builder_script(hp_guard_builder *b, const char *path)
 	return 0;
 }
 
+/* A copy of b's settings (a fork child's guard is built from its parent's);
+ * NULL when memory runs out.  C reporters are shared, not copied. */
+static hp_guard_builder *guard_builder_copy(const hp_guard_builder *o)
+{
+	hp_guard_builder *b = hp__guard_builder_new_fmt(o->caller, o->rec_format);
+
+	if (b == NULL)
+		return NULL;
+	memcpy(b->pcts, o->pcts, sizeof(b->pcts));
+	b->npcts = o->npcts;
+	b->format = o->format;
+	b->limit = o->limit;
+	if (o->output != NULL && hp_guard_builder_output(b, o->output) != 0)
+		goto fail;
+	for (size_t i = 0; i < o->nreps; i++)
+		if (hp_guard_builder_reporter(b, o->reps[i].r, o->reps[i].data) != 0)
+			goto fail;
+	for (size_t i = 0; i < o->nscripts; i++)
+		if (hp_guard_builder_script(b, o->scripts[i]) != 0)
+			goto fail;
+	return b;
+fail:
+	hp_guard_builder_free(b);
+	return NULL;
+}
+
 /* ---- settings ------------------------------------------------------------ */
 
 /* Whether the user set either name of a variable (empty counts as unset,
@@ -229,6 +272,40 @@ static void guard_apply_builder(hpi_config *c, const hp_guard_builder *b)
 	}
 }
 
+/* path with ".<pid>" before its extension ("out/report.json" ->
+ * "out/report.1234.json", "report" -> "report.1234"); a new string, or
+ * NULL when memory runs out. */
+char *hpi_guard_pid_path(const char *path, long pid)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	size_t stem;
+	char *r;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	stem = dot != NULL && dot != base ? (size_t)(dot - path) : strlen(path);
+	if ((r = malloc(strlen(path) + 24)) == NULL)
+		return NULL;
+	sprintf(r, "%.*s.%ld%s", (int)stem, path, pid, path + stem);
+	return r;
+}
+
+/* A fork child's report (and trace) go to files of their own. */
+static void guard_apply_fork(hpi_config *c, long pid)
+{
+	char **paths[] = {&c->output, &c->trace_output};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char *p = *paths[i], *q;
+		if (p == NULL || strcmp(p, "stderr") == 0 || strcmp(p, "stdout") == 0)
+			continue;
+		if ((q = hpi_guard_pid_path(p, pid)) != NULL) {
+			free(p);
+			*paths[i] = q;
+		}
+	}
+}
+
 /* ---- process hooks ------------------------------------------------------- */
 
 /* exit() while a guard is alive: report (the program is ending, free
@@ -240,6 +317,8 @@ static void guard_atexit(void)
 {
 	if (guard_busy)
 		return;
+	if (hpi_guard_fork_pending)
+		hpi_guard_fork_start(); /* a child that measured nothing reports too */
 	pthread_mutex_lock(&guard_lock);
 	if (guard_live != NULL && guard_live->pid == getpid())
 		guard_finish(guard_live);
@@ -289,10 +368,54 @@ static void guard_fork_child(void)
 	hpi_collector_atfork_child();
 	hpi_publish_atfork_child();
 	pthread_mutex_init(&guard_lock, NULL);
+	pthread_mutex_init(&guard_fork_lock, NULL);
 	/* the parent's guard is not the child's to end or free (its plugins,
 	 * sockets and threads are the parent's); kept reachable, never used */
 	guard_orphan = guard_live;
 	guard_live = NULL;
+	hpi_guard_fork_pending = 0;
+	if (g != NULL && g->cfg.fork.i == HPI_FORK_CHILD && !g->finished) {
+		/* report.fork: child.  Only clock reads here; the guard itself is
+		 * built later on the program's thread (hpi_guard_fork_start) */
+		struct timespec ts;
+		guard_fork_at.from = g;
+		guard_fork_at.t0 = hp__now();
+		guard_fork_at.mono0 = hpi_mono_ns();
+		clock_gettime(CLOCK_REALTIME, &ts);
+		guard_fork_at.unix0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		hpi_guard_fork_pending = 1;
+		/* records flow (to a fresh buffer) until the guard takes them;
+		 * allocation tracking waits for the guard */
+		__atomic_store_n(&hp__rt.on, HP__ON, __ATOMIC_RELAXED);
+	}
+}
+
+/* report.fork: child: builds this child's guard from its parent's
+ * settings, with the fork as its start; once, whichever thread comes
+ * first.  Not from the atfork handler: it loads the configuration and
+ * plugins and starts threads. */
+void hpi_guard_fork_start(void)
+{
+	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
+	hp_guard_builder *b;
+	guard_start at;
+
+	if (guard_busy)
+		return; /* inside a guard's own build or report */
+	pthread_mutex_lock(&guard_fork_lock);
+	if (!hpi_guard_fork_pending) {
+		pthread_mutex_unlock(&guard_fork_lock);
+		return;
+	}
+	at = guard_fork_at;
+	if ((b = guard_builder_copy(at.from->b)) == NULL ||
+	    guard_build(b, 0, &at) == NULL) {
+		/* said why; the child runs unprofiled */
+		__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELAXED);
+		hpi_tbuf_discard_all();
+	}
+	hpi_guard_fork_pending = 0;
+	pthread_mutex_unlock(&guard_fork_lock);
 }
 
 static void guard_hooks_once(void)
@@ -616,6 +739,9 @@ static void guard_publish(hp_guard *g)
 			       .pid = (long)g->pid, .unix0_ns = g->unix0, .mono0_ns = g->mono0,
 			       .pcts = g->cfg.pcts, .npcts = g->cfg.npcts};
 
+	if (g->root != NULL && !hpi_publish_usable())
+		return; /* a fork child of a process that published: nng's
+			 * threads are the parent's (docs/threads-and-fork.md) */
 	g->pub = hpi_publish_start(&g->cfg, g->reg, &in);
 	hpi_collector_publish(g->col, g->pub);
 	g->met = hpi_metrics_start(&g->cfg, g->reg, &in);
@@ -632,6 +758,8 @@ static bool guard_setup(hp_guard *g)
 		return false;
 	}
 	guard_apply_builder(&g->cfg, g->b);
+	if (g->root != NULL)
+		guard_apply_fork(&g->cfg, (long)g->pid);
 	hpi_alloc_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
 	g->reg = hpi_registry_new(&g->cfg, &failures);
@@ -646,8 +774,9 @@ static bool guard_setup(hp_guard *g)
 	return true;
 }
 
-/* Builds and starts a guard. */
-static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
+/* Builds and starts a guard; at: a fork child's (report.fork), else NULL. */
+static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
+			     const guard_start *at)
 {
 	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
 	hp_guard *g;
@@ -683,19 +812,25 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms)
 	}
 	g->b = b;
 	g->pid = getpid();
+	if (at != NULL)
+		g->root = at->from->root != NULL ? at->from->root : at->from;
 	pthread_mutex_init(&g->finish_lock, NULL);
 	hpi_clock_init();
 	if (!guard_setup(g))
 		goto fail;
 	hpi_tbuf_discard_all();
 	hpi_auto_guard_start();
-	{
+	if (at != NULL) { /* a fork child: its counters start at the fork */
+		g->unix0 = at->unix0;
+		g->mono0 = at->mono0;
+		g->t0 = at->t0;
+	} else {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		g->unix0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		g->mono0 = hpi_mono_ns();
+		g->t0 = hp__now();
 	}
-	g->mono0 = hpi_mono_ns();
-	g->t0 = hp__now();
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
 	g->col = hpi_collector_start(g->reg, g->t0, g->cfg.drain_interval_ms, &cause);
 	if (g->col == NULL) {
@@ -719,12 +854,12 @@ fail:
 
 hp_guard *hp_guard_builder_build(hp_guard_builder *b)
 {
-	return guard_build(b, 0);
+	return guard_build(b, 0, NULL);
 }
 
 hp_guard *hp_guard_builder_build_with_timeout(hp_guard_builder *b, unsigned long ms)
 {
-	return guard_build(b, ms);
+	return guard_build(b, ms, NULL);
 }
 
 void hp_guard_end(hp_guard *g)
@@ -734,8 +869,20 @@ void hp_guard_end(hp_guard *g)
 		return;
 	int sig;
 
-	if (g->pid != getpid())
-		return; /* a fork child's copy: the parent reports */
+	if (g->pid != getpid()) {
+		/* a fork child's copy: the parent reports; with report.fork:
+		 * child, the child's own guard ends here instead */
+		hp_guard *own;
+		if (hpi_guard_fork_pending &&
+		    (guard_fork_at.from == g || guard_fork_at.from->root == g))
+			hpi_guard_fork_start();
+		pthread_mutex_lock(&guard_lock);
+		own = guard_live != NULL && guard_live->root == g ? guard_live : NULL;
+		pthread_mutex_unlock(&guard_lock);
+		if (own != NULL)
+			hp_guard_end(own);
+		return;
+	}
 	/* the watcher stays up through the report (so the report's threads
 	 * section always lists it, and a signal that comes meanwhile is obeyed
 	 * once the report is out); "stopping" keeps a deadline reached now
@@ -789,7 +936,7 @@ hp_guard *hp__main_start_fmt(const hp_main_options *o, const char *file, const c
 		hp_guard_builder_limit(b, (size_t)o->limit);
 	if (o && o->output)
 		hp_guard_builder_output(b, o->output);
-	return guard_build(b, o ? o->timeout_ms : 0);
+	return guard_build(b, o ? o->timeout_ms : 0, NULL);
 }
 
 void hp__main_end(hp_guard **g)

@@ -439,6 +439,7 @@ typedef struct hpi_config {
 	bool on_signal;
 	char *report_sort;     /* report.sort: "total" (NULL) or "self" */
 	char *trace_output;    /* report.trace_output, "trace.json" */
+	hpi_optval fork;       /* report.fork: .i HPI_FORK_OFF or HPI_FORK_CHILD */
 	/* publish */
 	char *endpoint;        /* "tcp://127.0.0.1:6770" */
 	char *query;           /* "tcp://127.0.0.1:6771" */
@@ -454,6 +455,8 @@ typedef struct hpi_config {
 	/* console */
 	hpi_strv console_panels; /* console.panels: Lua panel scripts */
 } hpi_config;
+
+enum { HPI_FORK_OFF, HPI_FORK_CHILD };
 
 /* Defaults only. */
 void hpi_config_defaults(hpi_config *c);
@@ -613,6 +616,9 @@ void hpi_publish_stop(hpi_publisher *p);
  * (they close on a thread of their own); called at exit. */
 void hpi_publish_settle(int max_ms);
 void hpi_publish_atfork_child(void);
+/* Whether this process may use nng: false in a fork child of a process
+ * that published (nng's threads are not in the child). */
+bool hpi_publish_usable(void);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
@@ -675,6 +681,14 @@ uint32_t hpi_site_count(void);
  * parent it was forked from); read at exit by site.c, which says so when
  * measured sites ran and no guard was ever asked to report them. */
 extern volatile int hpi_guard_tried;
+/* report.fork: child: set in a fork child until its own guard starts
+ * (guard.c); the first record of the child's (tbuf.c) calls
+ * hpi_guard_fork_start, from the program's thread, never from the atfork
+ * handler. */
+extern volatile int hpi_guard_fork_pending;
+void hpi_guard_fork_start(void);
+/* path with ".<pid>" before its extension; caller frees (NULL: no memory). */
+char *hpi_guard_pid_path(const char *path, long pid);
 /* The file name without its folders (borrowed from path). */
 const char *hpi_basename(const char *path);
 /* "<file stem>::<func>" into a new string. */

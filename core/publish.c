@@ -620,6 +620,11 @@ void hpi_publish_settle(int max_ms)
 		nanosleep(&(struct timespec){0, 1000000L}, NULL);
 }
 
+bool hpi_publish_usable(void)
+{
+	return publish_nng_pid == 0 || publish_nng_pid == getpid();
+}
+
 void hpi_publish_atfork_child(void)
 {
 	/* the closing threads are the parent's: none runs here */

@@ -144,6 +144,8 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
 	need = dt >= HPI_DT_EXT ? 2 : 1;
 	/* a TLS destructor that runs after ours: the collector may no longer
 	 * read this thread's position, so its calls are not recorded */
+	if (t == NULL && hpi_guard_fork_pending)
+		hpi_guard_fork_start(); /* report.fork: child: its first record */
 	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
 		return;
 	if (!tbuf_room(t, need)) {
@@ -173,6 +175,8 @@ void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 	struct hp__rec *p;
 
 	HPI_INTERNAL(); /* a new buffer or chunk is hotpath's, not the caller's */
+	if (t == NULL && hpi_guard_fork_pending)
+		hpi_guard_fork_start(); /* report.fork: child: its first record */
 	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
 		return;
 	if (!tbuf_room(t, 2)) {

@@ -99,11 +99,12 @@ static void __attribute__((noinline)) work(void)
 	__asm__ __volatile__("" ::: "memory");
 }
 
-/* calls of guard::work in the JSON report at outpath, -1 if absent. */
-static long long report_calls(void)
+/* calls of guard::work in the JSON report at path, -1 if absent, -2 if no
+ * report. */
+static long long report_calls_at(const char *path)
 {
 	json_error_t err;
-	json_t *root = json_load_file(outpath, 0, &err), *secs, *sec, *row;
+	json_t *root = json_load_file(path, 0, &err), *secs, *sec, *row;
 	size_t i, j;
 	long long calls = -1;
 
@@ -120,6 +121,12 @@ static long long report_calls(void)
 	}
 	json_decref(root);
 	return calls;
+}
+
+/* The same at outpath. */
+static long long report_calls(void)
+{
+	return report_calls_at(outpath);
 }
 
 START_TEST(one_guard_at_a_time)
@@ -230,6 +237,71 @@ START_TEST(fork_child_is_inert)
 	work();
 	hp_guard_end(g);
 	ck_assert_int_eq(report_calls(), 11);
+}
+END_TEST
+
+/* report.fork: child: the child's own guard counts from zero and reports to
+ * outpath.<pid> when the child ends the guard it holds (the parent's copy);
+ * a grandchild that only exit()s reports to outpath.<its pid>. */
+START_TEST(fork_child_reports_its_own)
+{
+	hp_guard *g;
+	char child[96], grand[96];
+	pid_t pid;
+	int st, p[2];
+
+	setenv("HOTPATH_FORK", "child", 1);
+	g = hp_guard_builder_build(hp_guard_builder_new("forking"));
+	ck_assert_ptr_nonnull(g);
+	for (int i = 0; i < 10; i++)
+		work();
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		pid_t gp;
+		for (int i = 0; i < 100; i++)
+			work();
+		if ((gp = fork()) == 0) {
+			for (int i = 0; i < 5; i++)
+				work();
+			exit(0);
+		}
+		if (write(p[1], &gp, sizeof(gp)) != (ssize_t)sizeof(gp) ||
+		    waitpid(gp, &st, 0) != gp || !WIFEXITED(st))
+			exit(1);
+		hp_guard_end(g);
+		exit(7);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 7);
+	ck_assert_int_eq(report_calls(), -2); /* the parent has not reported yet */
+	snprintf(child, sizeof child, "%s.%ld", outpath, (long)pid);
+	ck_assert_int_eq(report_calls_at(child), 100);
+	ck_assert_int_eq(read(p[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	snprintf(grand, sizeof grand, "%s.%ld", outpath, (long)pid);
+	ck_assert_int_eq(report_calls_at(grand), 5);
+	unlink(child);
+	unlink(grand);
+	work();
+	hp_guard_end(g);
+	ck_assert_int_eq(report_calls(), 11);
+	unsetenv("HOTPATH_FORK");
+}
+END_TEST
+
+/* ".<pid>" goes before the extension of the file name, not of a folder. */
+START_TEST(pid_path)
+{
+	char *s;
+
+	ck_assert_str_eq((s = hpi_guard_pid_path("out/report.json", 42)), "out/report.42.json");
+	free(s);
+	ck_assert_str_eq((s = hpi_guard_pid_path("a.d/report", 42)), "a.d/report.42");
+	free(s);
+	ck_assert_str_eq((s = hpi_guard_pid_path(".report", 7)), ".report.7");
+	free(s);
+	ck_assert_str_eq((s = hpi_guard_pid_path("r.tar.gz", 7)), "r.tar.7.gz");
+	free(s);
 }
 END_TEST
 
@@ -386,6 +458,8 @@ static Suite *guard_suite(void)
 	tcase_add_test(tc, timeout_reports_then_exits_zero);
 	tcase_add_test(tc, signal_reports_when_asked);
 	tcase_add_test(tc, fork_child_is_inert);
+	tcase_add_test(tc, fork_child_reports_its_own);
+	tcase_add_test(tc, pid_path);
 	tcase_add_test(tc, builder_checks_its_arguments);
 	tcase_add_test(tc, exit_inside_the_report_does_not_hang);
 	tcase_add_test(tc, huge_timeout_never_fires);

@@ -213,10 +213,12 @@ static void on_sample(void *arg, const hpi_cpu_sample *s)
 	}
 }
 
-/* Spins in cpu_fn_a -> b -> c for ms of this thread's CPU, draining the
- * sampler every 10 ms as the collector would (a ring holds ~15 samples
- * with their stack copies). */
-static void spin_cpu(int ms, hpi_cpu_perf *p, hpi_cpu_itimer *t, got *g)
+/* Spins in cpu_fn_a -> b -> c for ms of this thread's CPU, draining perf's
+ * rings every 10 ms as the collector would (a ring holds ~15 samples with
+ * their stack copies).  The fallback's ring holds 2,048 samples: it is
+ * drained once, after the spin, so that the drain's own unwinding (slow
+ * under a sanitizer) draws none of this thread's samples. */
+static void spin_cpu(int ms, hpi_cpu_perf *p, got *g)
 {
 	struct timespec t0, t1;
 	uint64_t x = 1;
@@ -234,8 +236,6 @@ static void spin_cpu(int ms, hpi_cpu_perf *p, hpi_cpu_itimer *t, got *g)
 			last = now;
 			if (p != NULL)
 				hpi_cpu_perf_drain(p, on_sample, g);
-			if (t != NULL)
-				hpi_cpu_itimer_drain(t, on_sample, g);
 		}
 	} while (now < ms);
 	ck_assert_uint_ne(x, 0);
@@ -257,10 +257,13 @@ START_TEST(perf_samples_this_thread)
 		return;
 	}
 	g.u = hpi_cpu_unwind_new(getpid());
-	spin_cpu(300, p, NULL, &g);
+	spin_cpu(300, p, &g);
 	hpi_cpu_perf_drain(p, on_sample, &g);
-	/* 300 ms of CPU at 999 Hz: about 300 samples, most in cpu_fn_c */
-	ck_assert_uint_ge(g.samples, 150);
+	/* 300 ms of CPU at 999 Hz: about 300 samples, most in cpu_fn_c (a
+	 * slow drain, as under a sanitizer on a loaded machine, may let the
+	 * small rings overflow: those samples are counted as lost) */
+	ck_assert_msg(g.samples + hpi_cpu_perf_lost(p) >= 150, "%u samples, %ju lost",
+		      (unsigned)g.samples, (uintmax_t)hpi_cpu_perf_lost(p));
 	ck_assert_uint_ge(g.in_c, g.samples / 2);
 #ifdef HAVE_LIBDW
 	ck_assert_uint_ge(g.with_b, g.in_c * 9 / 10); /* the caller found by DWARF */
@@ -281,7 +284,7 @@ START_TEST(itimer_samples_this_thread)
 	t = hpi_cpu_itimer_start(999, &cause);
 	ck_assert_msg(t != NULL, "%s", cause ? cause : "");
 	g.u = hpi_cpu_unwind_new(getpid());
-	spin_cpu(300, NULL, t, &g);
+	spin_cpu(300, NULL, &g);
 	hpi_cpu_itimer_drain(t, on_sample, &g);
 	hpi_cpu_itimer_stop(t);
 	/* the kernel's tick (100 to 1000 Hz): at least 20 signals in 300 ms */
