@@ -27,11 +27,13 @@
 #include "console.h"
 #include "model.h"
 #include "net.h"
+#include "discover.h"
 #include "panel.h"
 #include "view.h"
 
-#define CONSOLE_DEFAULT_URL "tcp://127.0.0.1:6770"
 #define CONSOLE_MAX_URLS 16
+#define CONSOLE_MAX_TARGETS 64        /* followed local programs, at most */
+#define CONSOLE_DISCOVER_NS 500000000ull /* how often the folder is read */
 #define CONSOLE_KEY_MS 100            /* longest wait for a key */
 #define CONSOLE_PANEL_NS 500000000ull /* panels run at most twice a second */
 #define CONSOLE_DRAIN 256             /* messages per target per turn, at most */
@@ -40,7 +42,11 @@
 typedef struct console {
 	hpc_model m;
 	hpc_view v;
-	hpc_conn *conns[CONSOLE_MAX_URLS];
+	hpc_conn *conns[CONSOLE_MAX_TARGETS];
+	long pids[CONSOLE_MAX_TARGETS]; /* the described program of each target */
+	char *dir;             /* following the local programs: their folder */
+	const hpc_tls *tls;
+	uint64_t discovered_ns;
 	hpc_panels *panels;
 	bool quit, dirty;
 	uint64_t drawn_ns, panels_ns;
@@ -65,8 +71,10 @@ static void console_usage(FILE *f)
 	fputs("Usage: hotpath console [OPTIONS] [URL...]\n"
 	      "\n"
 	      "A live dashboard of one or more profiled programs (docs/console.md).\n"
-	      "Each URL is a program's publish.endpoint; default: publish.endpoint of\n"
-	      "hotpath.yaml or HOTPATH_PUB, else " CONSOLE_DEFAULT_URL ".\n"
+	      "Each URL is a program's publish.endpoint. Without one: every profiled\n"
+	      "program running here (hotpath ls), followed as they start and end\n"
+	      "(t switches), or publish.endpoint of hotpath.yaml or HOTPATH_PUB when\n"
+	      "it is a URL.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -P, --panel NAME    also show the Lua panel NAME (scripts/panels/NAME.lua\n"
@@ -249,6 +257,55 @@ static void console_poll_net(console *c, uint64_t now)
 	}
 }
 
+/* Following the local programs: adds a target for each program that
+ * started, drops the targets of those that ended.  Every half second. */
+static void console_discover(console *c, uint64_t now)
+{
+	hpi_program *v = NULL;
+	size_t n = 0;
+	char *cause = NULL, *err = NULL;
+
+	if (c->dir == NULL || (c->discovered_ns != 0 && now - c->discovered_ns < CONSOLE_DISCOVER_NS))
+		return;
+	c->discovered_ns = now;
+	if (hpi_discover_list(c->dir, 0, &v, &n, NULL, &cause) != 0) {
+		hpc_model_message(&c->m, cause, now);
+		free(cause);
+		c->dirty = true;
+		return;
+	}
+	for (size_t i = c->m.ntargets; i-- > 0;) {
+		bool live = false;
+		for (size_t k = 0; k < n && !live; k++)
+			live = v[k].pid == c->pids[i];
+		if (live)
+			continue;
+		hpc_conn_free(c->conns[i]);
+		memmove(&c->conns[i], &c->conns[i + 1], (c->m.ntargets - i - 1) * sizeof(c->conns[0]));
+		memmove(&c->pids[i], &c->pids[i + 1], (c->m.ntargets - i - 1) * sizeof(c->pids[0]));
+		hpc_model_remove(&c->m, i);
+		c->dirty = true;
+	}
+	for (size_t k = 0; k < n && c->m.ntargets < CONSOLE_MAX_TARGETS; k++) {
+		bool known = false;
+		size_t i = c->m.ntargets;
+		for (size_t j = 0; j < i && !known; j++)
+			known = c->pids[j] == v[k].pid;
+		if (known || v[k].pid == (long)getpid() ||
+		    (c->conns[i] = hpc_conn_open(v[k].endpoint, c->tls, &err)) == NULL) {
+			if (err != NULL)
+				hpc_model_message(&c->m, err, now);
+			free(err);
+			err = NULL;
+			continue;
+		}
+		hpc_model_add(&c->m, v[k].endpoint, now);
+		c->pids[i] = v[k].pid;
+		c->dirty = true;
+	}
+	hpi_discover_free(v, n);
+}
+
 /* The details pane's request and reply. */
 static void console_poll_log(console *c, uint64_t now)
 {
@@ -400,15 +457,24 @@ static void console_draw(console *c, uint64_t now)
 
 /* ---- set-up ------------------------------------------------------------------------ */
 
-/* Opens a connection per URL; a URL nng refuses is a usage error. */
+/* Opens a connection per URL; a URL nng refuses is a usage error.  With
+ * none and no configured URL (dflt NULL), follows the local programs. */
 static int console_connect(console *c, const console_opts *o, const char *dflt)
 {
 	uint64_t now = console_now();
 	char *err;
 
+	c->tls = &o->tls;
+	if (o->nurls == 0 && dflt == NULL) {
+		if ((c->dir = hpi_discover_dir()) == NULL)
+			fatal("out of memory");
+		console_discover(c, now);
+		return 0;
+	}
 	for (size_t i = 0; i < (o->nurls ? o->nurls : 1); i++) {
 		const char *url = o->nurls ? o->urls[i] : dflt;
 
+		c->pids[i] = -1;
 		hpc_model_add(&c->m, url, now);
 		if ((c->conns[i] = hpc_conn_open(url, &o->tls, &err)) == NULL) {
 			console_restore_err(c);
@@ -458,7 +524,12 @@ static bool console_timed_out(console *c, uint64_t start, uint64_t now, uint64_t
 	for (size_t i = 0; i < c->m.ntargets; i++)
 		if (c->m.targets[i]->connected || c->m.targets[i]->last_ns != 0)
 			return false; /* it answered once: the dashboard shows the rest */
-	t = c->m.targets[0];
+	t = c->m.ntargets > 0 ? c->m.targets[0] : NULL;
+	if (t == NULL) {
+		*why = xasprintf("console: no profiled program ran here within %llu ms "
+				 "(hotpath ls lists them)", (unsigned long long)timeout_ms);
+		return true;
+	}
 	*why = t != NULL && t->problem != NULL
 		? xasprintf("console: no program answered within %llu ms: %s",
 			    (unsigned long long)timeout_ms, t->problem)
@@ -477,6 +548,7 @@ static void console_run(console *c, uint64_t timeout_ms, char **why)
 		if (console_timed_out(c, start, now, timeout_ms, why))
 			break;
 		console_read_err(c, now);
+		console_discover(c, now);
 		console_poll_net(c, now);
 		console_poll_log(c, now);
 		console_run_panels(c, now);
@@ -492,7 +564,7 @@ int hpc_cmd_console(int argc, char **argv)
 	console_opts o = {0};
 	console c;
 	hpi_config cfg;
-	const char *dflt = CONSOLE_DEFAULT_URL;
+	const char *dflt = NULL;
 	char *why = NULL;
 	SCREEN *scr;
 	int rv;
@@ -511,7 +583,8 @@ int hpc_cmd_console(int argc, char **argv)
 	hpc_model_init(&c.m);
 	console_capture_err(&c);
 	hpi_config_load(&cfg, NULL);
-	if (cfg.endpoint != NULL && strcmp(cfg.endpoint, "off") != 0 && *cfg.endpoint != '\0')
+	if (cfg.endpoint != NULL && strcmp(cfg.endpoint, "off") != 0 && *cfg.endpoint != '\0' &&
+	    strcmp(cfg.endpoint, "auto") != 0)
 		dflt = cfg.endpoint;
 #ifdef HPC_SELF_PROFILE
 	g = console_self_profile();
@@ -546,6 +619,7 @@ int hpc_cmd_console(int argc, char **argv)
 		hpc_conn_free(c.conns[i]);
 	hpc_panels_free(c.panels);
 	hpc_model_fini(&c.m);
+	free(c.dir);
 	console_restore_err(&c);
 	if (why != NULL) {
 		hpc_error("%s", why);

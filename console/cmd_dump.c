@@ -19,13 +19,12 @@
 
 #include "console.h"
 
-#define DUMP_DEFAULT_URL "tcp://127.0.0.1:6770"
 #define DUMP_MAX_TOPICS 16
 #define DUMP_DEFAULT_TIMEOUT_MS 10000 /* a program says hello every second */
 #define DUMP_CHECK_MS 2000            /* the check that tells why, at most */
 
 typedef struct dump_opts {
-	const char *url;
+	char *url;           /* resolved from the target (hpc_resolve) */
 	const char *topics[DUMP_MAX_TOPICS];
 	size_t ntopics;
 	uint64_t count;      /* 0 = until interrupted */
@@ -39,10 +38,12 @@ static int dump_pipes; /* pipes up to the program (nng's pipe events) */
 /* `hotpath dump --help`. */
 static void dump_usage(FILE *f)
 {
-	fputs("Usage: hotpath dump [OPTIONS] [URL]\n"
+	fputs("Usage: hotpath dump [OPTIONS] [URL|PID|NAME]\n"
 	      "\n"
 	      "Prints the live messages of a profiled program (docs/wire.md), one JSON\n"
-	      "object per line. URL is its publish.endpoint, default " DUMP_DEFAULT_URL ".\n"
+	      "object per line. URL is its publish.endpoint; a pid or a program name\n"
+	      "picks a program that hotpath ls lists; without one, the only program\n"
+	      "running (waiting for it up to --timeout).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -t, --topic T       only messages of topic T (a section id, or hello);\n"
@@ -69,7 +70,7 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
-	int c;
+	int c, rv;
 
 	opterr = 0;
 	optind = 0;
@@ -104,9 +105,11 @@ static int dump_args(int argc, char **argv, dump_opts *o)
 		}
 	}
 	if (argc - optind > 1)
-		return hpc_usage_error("dump", "one URL at most");
-	o->url = optind < argc ? argv[optind] : DUMP_DEFAULT_URL;
-	return hpc_tls_check("dump", &o->tls);
+		return hpc_usage_error("dump", "one URL, pid or name at most");
+	if ((rv = hpc_tls_check("dump", &o->tls)) != 0)
+		return rv;
+	return hpc_resolve("dump", optind < argc ? argv[optind] : NULL, false, o->timeout_ms,
+			   &o->url);
 }
 
 /* Pipe events: counts the pipes up, so a timeout can tell "never

@@ -17,16 +17,16 @@
 
 #include "console.h"
 
-#define QUERY_DEFAULT_URL "tcp://127.0.0.1:6771"
 #define QUERY_CHECK_MS 2000 /* the check that tells why, at most */
 
 /* `hotpath query --help`. */
 static void query_usage(FILE *f)
 {
-	fputs("Usage: hotpath query [OPTIONS] [URL] REQUEST\n"
+	fputs("Usage: hotpath query [OPTIONS] [URL|PID|NAME] REQUEST\n"
 	      "\n"
 	      "Sends REQUEST to the query endpoint of a profiled program (its\n"
-	      "publish.query; URL defaults to " QUERY_DEFAULT_URL ") and prints the\n"
+	      "publish.query URL, or a local program's pid or name; without one,\n"
+	      "the only program that hotpath ls lists) and prints the\n"
 	      "reply, one line of JSON. REQUEST is a JSON object such as\n"
 	      "'{\"cmd\":\"sections\"}', or a bare command name: hello, sections,\n"
 	      "snapshot or metrics (the OpenMetrics text, docs/metrics.md).\n"
@@ -69,8 +69,8 @@ int hpc_cmd_query(int argc, char **argv)
 	};
 	uint64_t timeout_ms = 5000;
 	hpc_tls tls = {0};
-	const char *url = QUERY_DEFAULT_URL;
-	char *req, *rep = NULL, *why = NULL;
+	const char *target = NULL;
+	char *url = NULL, *req, *rep = NULL, *why = NULL;
 	size_t len = 0;
 	int c, rv;
 	bool err;
@@ -94,12 +94,14 @@ int hpc_cmd_query(int argc, char **argv)
 		}
 	}
 	if (argc - optind == 2)
-		url = argv[optind++];
+		target = argv[optind++];
 	else if (argc - optind != 1)
-		return hpc_usage_error("query", "needs [URL] REQUEST");
+		return hpc_usage_error("query", "needs [URL|PID|NAME] REQUEST");
 	else if (strstr(argv[optind], "://") != NULL)
 		return hpc_usage_error("query", "needs a REQUEST after the URL");
 	if ((rv = hpc_tls_check("query", &tls)) != 0)
+		return rv;
+	if ((rv = hpc_resolve("query", target, true, timeout_ms, &url)) != 0)
 		return rv;
 	if (hpc_is_tls(url) &&
 	    hpc_dial_check(url, &tls, QUERY_CHECK_MS, &why) != 0 && why != NULL &&
@@ -107,6 +109,7 @@ int hpc_cmd_query(int argc, char **argv)
 		/* nng retries a refused handshake in silence: say what TLS refused */
 		hpc_error("query: %s", why);
 		free(why);
+		free(url);
 		return HPC_EXIT_FAIL;
 	}
 	free(why);
@@ -129,6 +132,7 @@ int hpc_cmd_query(int argc, char **argv)
 		else
 			hpc_error("query: %s: %s", url, nng_strerror(rv));
 		free(why);
+		free(url);
 		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
 	}
 	err = len >= 23 && memcmp(rep, "{\"type\":\"hotpath_error\"", 23) == 0;
@@ -144,5 +148,6 @@ int hpc_cmd_query(int argc, char **argv)
 		putchar('\n');
 	}
 	nng_free(rep, len);
+	free(url);
 	return err ? HPC_EXIT_FAIL : HPC_EXIT_OK;
 }

@@ -40,6 +40,15 @@ int hpc_cmd_compare(int argc, char **argv);
 /* cmd_dump.c, cmd_query.c: live metrics over nng (docs/wire.md) */
 int hpc_cmd_dump(int argc, char **argv);
 int hpc_cmd_query(int argc, char **argv);
+/* cmd_ls.c: `hotpath ls`, the local programs (core/discover.h) */
+int hpc_cmd_ls(int argc, char **argv);
+/* The URL to dial for target: target itself when it is a URL, else the
+ * endpoint (query: the query endpoint) of the local program that target
+ * names by pid or program name, or of the only one running when target is
+ * NULL; waits up to timeout_ms (0: for ever) for it to appear.  0 with *url
+ * (caller frees), or an exit code after saying why. */
+int hpc_resolve(const char *cmd, const char *target, bool query, uint64_t timeout_ms,
+		char **url);
 /* cmd_console.c: `hotpath console [URL...]`, the live dashboard */
 int hpc_cmd_console(int argc, char **argv);
 /* cmd_run.c: `hotpath run [--alloc] -- PROG` */

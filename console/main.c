@@ -24,6 +24,7 @@ static const hpc_cmd main_cmds[] = {
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
 #endif
+	{"ls", hpc_cmd_ls, "list the profiled programs running here (pid, program, endpoints)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},
 	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
 	{"run", hpc_cmd_run, "run a program with what profiling needs (--alloc: allocations)"},

@@ -82,6 +82,20 @@ hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now)
 	return t;
 }
 
+void hpc_model_remove(hpc_model *m, size_t i)
+{
+	if (i >= m->ntargets)
+		return;
+	model_target_free(m->targets[i]);
+	memmove(&m->targets[i], &m->targets[i + 1],
+		(m->ntargets - i - 1) * sizeof(*m->targets));
+	m->ntargets--;
+	if (m->cur == i)
+		model_log_clear(&m->log); /* the pane asked the program that went */
+	if (m->cur > i || (m->cur == i && m->cur == m->ntargets && m->cur > 0))
+		m->cur--;
+}
+
 /* A new panel tab, empty until the panel first runs. */
 size_t hpc_model_add_panel(hpc_model *m, const char *title)
 {

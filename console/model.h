@@ -159,6 +159,9 @@ void hpc_model_init(hpc_model *m);
 void hpc_model_fini(hpc_model *m);
 /* Adds a target watching url; returns it (owned by m). */
 hpc_target *hpc_model_add(hpc_model *m, const char *url, uint64_t now);
+/* Forgets target i (a program that ended); the one shown stays shown when
+ * it is another, else the next takes its place. */
+void hpc_model_remove(hpc_model *m, size_t i);
 /* Adds a panel tab titled title (copied); returns its index. */
 size_t hpc_model_add_panel(hpc_model *m, const char *title);
 /* Empties what panel view v shows (its title stays). */

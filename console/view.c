@@ -605,6 +605,11 @@ void hpc_view_draw(hpc_view *v, hpc_model *m, uint64_t now)
 		wattron(w, A_BOLD);
 		view_put(w, y++, 0, head, W);
 		wattroff(w, A_BOLD);
+	} else {
+		/* following the local programs (discovery), none running yet */
+		snprintf(head, sizeof(head), "hotpath console %s waiting for a profiled program "
+			 "(none runs here; hotpath ls lists them)", v->utf8 ? "·" : "-");
+		view_put(w, y++, 0, head, W);
 	}
 	if (t != NULL)
 		view_tabs(v, m, t, y++);

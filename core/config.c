@@ -1682,8 +1682,8 @@ void hpi_config_defaults(hpi_config *c)
 	c->script_memory_mb = 64;
 	c->script_instructions = 1000000000;
 	c->on_signal = true;
-	c->endpoint = strdup("tcp://127.0.0.1:6770");
-	c->query = strdup("tcp://127.0.0.1:6771");
+	c->endpoint = strdup("auto");
+	c->query = strdup("auto");
 	c->publish_interval_ms = 250;
 	c->publish_max_connections = 32;
 	c->metrics = strdup("off");

@@ -441,8 +441,8 @@ typedef struct hpi_config {
 	char *trace_output;    /* report.trace_output, "trace.json" */
 	hpi_optval fork;       /* report.fork: .i HPI_FORK_OFF or HPI_FORK_CHILD */
 	/* publish */
-	char *endpoint;        /* "tcp://127.0.0.1:6770" */
-	char *query;           /* "tcp://127.0.0.1:6771" */
+	char *endpoint;        /* "auto": ipc in the discovery folder (discover.h) */
+	char *query;           /* "auto": ipc beside the endpoint */
 	int publish_interval_ms; /* 250 */
 	int publish_max_connections; /* per endpoint, 32: more are refused, counted */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */

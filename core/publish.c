@@ -24,6 +24,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "discover.h"
 #include "metrics.h"
 #include "registry.h"
 #include "tbuf.h"
@@ -79,9 +80,14 @@ struct hpi_publisher {
 	publish_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
 				  * call back until the sockets are closed */
 	hp_snapshot *last;       /* the last snapshot published: queries read it */
+	char *dir;               /* the discovery folder holding our description,
+				  * or NULL when not described */
+	char *pub_url, *rep_url; /* the URLs bound (publish.endpoint "auto": ipc) */
+	uint64_t sections_hash;  /* of the section ids last described */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
+static void publish_describe(hpi_publisher *p, const hp_snapshot *s);
 
 /* ---- the publisher ------------------------------------------------------- */
 
@@ -278,6 +284,7 @@ void hpi_publish_tick(hpi_publisher *p)
 		hpi_publish_hello(&b, s, &p->info);
 		publish_send(p, "hello", &b);
 		hpi_buf_fini(&b);
+		publish_describe(p, s);
 		p->next_hello = now + PUBLISH_HELLO_NS;
 	}
 	if (sections) {
@@ -500,6 +507,87 @@ static void publish_info_free(hpi_publish_info *d)
 /* The process that first used nng: nng panics if a fork child uses it. */
 static pid_t publish_nng_pid;
 
+/* Whether an endpoint setting means "an ipc socket of our own in the
+ * discovery folder" (the default). */
+static bool publish_auto(const char *url)
+{
+	return url != NULL && strcmp(url, "auto") == 0;
+}
+
+/* Writes our description (with s's section ids when s is not NULL) when it
+ * is new or its sections changed; a failure is said once. */
+static void publish_describe(hpi_publisher *p, const hp_snapshot *s)
+{
+	const char *ids[256];
+	hpi_program d = {.pid = p->info.pid, .program = (char *)p->info.program,
+			 .caller = (char *)p->info.caller, .start_unix_ns = p->info.unix0_ns,
+			 .endpoint = p->pub_url, .query = p->have_rep ? p->rep_url : NULL,
+			 .sections = (char **)ids};
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+	char *cause = NULL;
+
+	if (p->dir == NULL)
+		return;
+	for (size_t i = 0; s != NULL && i < s->nsecs && d.nsections < 256; i++)
+		if (s->secs[i]->id != NULL) {
+			ids[d.nsections++] = s->secs[i]->id;
+			h = publish_hash(s->secs[i]->id, strlen(s->secs[i]->id)) ^ (h * 31);
+		}
+	if (h == p->sections_hash)
+		return;
+	p->sections_hash = h;
+	d.proc_start = hpi_discover_proc_start(d.pid);
+	if (hpi_discover_write(p->dir, &d, &cause) != 0) {
+		hpi_warn("publish: %s; not listed by hotpath ls", cause);
+		free(cause);
+		free(p->dir);
+		p->dir = NULL;
+	}
+}
+
+/* Frees a publisher that has no sockets open. */
+static void publish_free(hpi_publisher *p)
+{
+	publish_cap_free(p->caps[0]);
+	publish_cap_free(p->caps[1]);
+	publish_info_free(&p->info);
+	free(p->dir);
+	free(p->pub_url);
+	free(p->rep_url);
+	free(p);
+}
+
+/* The discovery folder (made 0700 when missing) and the URLs to bind:
+ * false after one hpi_warn line when nothing can be published. */
+static bool publish_urls(hpi_publisher *p, const hpi_config *c)
+{
+	bool pauto = publish_auto(c->endpoint), qauto = publish_auto(c->query);
+	char *cause = NULL;
+
+	if ((p->dir = hpi_discover_dir()) == NULL ||
+	    hpi_discover_prepare(p->dir, true, &cause) != 0) {
+		hpi_warn("publish: %s; %s", cause ? cause : "out of memory",
+			 pauto ? "running without publishing" : "not listed by hotpath ls");
+		free(cause);
+		free(p->dir);
+		p->dir = NULL;
+		if (pauto)
+			return false;
+	}
+	p->pub_url = pauto ? hpi_asprintf("ipc://%s/%ld.pub", p->dir, p->info.pid)
+			   : strdup(c->endpoint);
+	if (publish_off(c->query) || (qauto && p->dir == NULL))
+		p->rep_url = NULL;
+	else if ((p->rep_url = qauto ? hpi_asprintf("ipc://%s/%ld.query", p->dir, p->info.pid)
+				     : strdup(c->query)) == NULL)
+		p->pub_url = (free(p->pub_url), NULL);
+	if (p->pub_url == NULL) {
+		hpi_warn("out of memory; not publishing");
+		return false;
+	}
+	return true;
+}
+
 hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 				 const hpi_publish_info *info)
 {
@@ -514,15 +602,19 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 			 "published (fork); running without publishing");
 		return NULL;
 	}
-	publish_nng_pid = getpid();
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
-	in.endpoint = c->endpoint;
-	in.query = publish_off(c->query) ? NULL : c->query;
+	p->info.pid = info->pid;
+	if (!publish_urls(p, c)) {
+		publish_free(p);
+		return NULL;
+	}
+	publish_nng_pid = getpid();
+	in.endpoint = p->pub_url;
+	in.query = p->rep_url;
 	in.interval_ms = c->publish_interval_ms;
 	if (!publish_info_copy(&p->info, &in)) {
-		publish_info_free(&p->info);
-		free(p);
+		publish_free(p);
 		hpi_warn("out of memory; not publishing");
 		return NULL;
 	}
@@ -531,22 +623,20 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 	for (int i = 0; i < 2; i++)
 		p->caps[i] = publish_cap_new(c->publish_max_connections > 0 ?
 					     c->publish_max_connections : 32);
-	if (publish_listen(&p->pub, true, c->endpoint, c, p->caps[0], &why) != 0) {
+	if (publish_listen(&p->pub, true, p->pub_url, c, p->caps[0], &why) != 0) {
 		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
-			 c->endpoint, why);
-		publish_cap_free(p->caps[0]);
-		publish_cap_free(p->caps[1]);
-		publish_info_free(&p->info);
-		free(p);
+			 p->pub_url, why);
+		publish_free(p);
 		return NULL;
 	}
-	if (p->info.query != NULL) {
-		if (publish_listen(&p->rep, false, c->query, c, p->caps[1], &why) == 0)
+	if (p->rep_url != NULL) {
+		if (publish_listen(&p->rep, false, p->rep_url, c, p->caps[1], &why) == 0)
 			p->have_rep = true;
 		else
 			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
-				 c->query, why);
+				 p->rep_url, why);
 	}
+	publish_describe(p, NULL);
 	return p;
 }
 
@@ -641,11 +731,15 @@ void hpi_publish_stop(hpi_publisher *p)
 		hpi_warn("publish: %llu connections refused past publish.max_connections (%zu per "
 			 "endpoint)", (unsigned long long)refused,
 			 p->caps[0] != NULL ? p->caps[0]->max : (size_t)0);
+	/* described and named by our pid: gone before the sockets close, so
+	 * nobody dials what is going away */
+	if (p->dir != NULL)
+		hpi_discover_remove(p->dir, p->info.pid);
 	publish_close(p);
 	hpi_snapshot_free(p->last);
 	for (size_t i = 0; i < p->nseen; i++)
 		free(p->seen[i].id);
 	free(p->seen);
-	publish_info_free(&p->info);
-	free(p);
+	p->caps[0] = p->caps[1] = NULL; /* the closing thread frees them */
+	publish_free(p);
 }

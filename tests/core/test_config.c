@@ -180,8 +180,8 @@ static void check_defaults(const hpi_config *c)
 	ck_assert_int_eq(c->script_memory_mb, 64);
 	ck_assert_int_eq(c->script_instructions, 1000000000);
 	ck_assert(c->on_signal); /* on by default (issue 20) */
-	ck_assert_str_eq(c->endpoint, "tcp://127.0.0.1:6770");
-	ck_assert_str_eq(c->query, "tcp://127.0.0.1:6771");
+	ck_assert_str_eq(c->endpoint, "auto");
+	ck_assert_str_eq(c->query, "auto");
 	ck_assert_int_eq(c->publish_interval_ms, 250);
 	ck_assert_uint_eq(c->plugin_path.n, 0);
 	ck_assert_uint_eq(c->plugin_load.n, 0);

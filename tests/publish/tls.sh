@@ -158,13 +158,17 @@ run query --timeout 300 "tcp://127.0.0.1:$free_port" sections
 check "query at nothing: exits 1" eq "$rc" 1
 check "query at nothing: says nothing listens" has_line "$TMP/err" \
 	"hotpath: query: no reply within 300 ms: nothing listening at tcp://127.0.0.1:$free_port (Connection refused)"
+# without a URL: the only program in the discovery folder (here, none)
+XDG_RUNTIME_DIR="$TMP/norun"
+export XDG_RUNTIME_DIR
 run query --timeout 300 sections
-check "query without URL: the default URL" sh -c "[ $rc -eq 0 ] || grep -q 'tcp://127.0.0.1:6771' '$TMP/err'"
+check "query without URL: no program" has_line "$TMP/err" \
+	"hotpath: query: no profiled program is running (waited 300 ms; hotpath ls lists them)"
 run dump --help
 check "dump --help: the default timeout" has_re "$TMP/out" "milliseconds \\(default 10000; 0 waits for ever\\)"
 check "dump --help: --cert and --key" has_re "$TMP/out" "^      --cert FILE, --key FILE"
 run query --help
-check "query --help: URL is optional" has_line "$TMP/out" "Usage: hotpath query [OPTIONS] [URL] REQUEST"
+check "query --help: URL is optional" has_line "$TMP/out" "Usage: hotpath query [OPTIONS] [URL|PID|NAME] REQUEST"
 run console --help
 check "console --help: --server-name" has_re "$TMP/out" "^      --server-name NAME"
 run dump --cert "$C/client.pem" "$P"

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# follow.sh - `hotpath console` with no URL follows the local programs
+# (docs/discovery.md): the real console in tmux, with a private
+# $XDG_RUNTIME_DIR; examples/live programs start and end under it, t
+# switches between them.  Every wait is a bounded polling loop.  Skips (77)
+# only when tmux is not installed.
+. "$top_srcdir/tests/e2e/lib.sh"
+command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed"; exit 77; }
+H="$top_builddir/hotpath"
+L="$top_builddir/examples/live"
+unset HOTPATH_PUB HOTPATH_QUERY
+XDG_RUNTIME_DIR="$TMP/run"
+export XDG_RUNTIME_DIR
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+SOCK="$TMP/tmux.sock"
+SCREEN="$TMP/screen"
+a= b=
+trap 'kill $a $b 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+
+T() { LC_ALL=C.UTF-8 tmux -u -S "$SOCK" "$@"; }
+screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
+# wait_for NAME ERE: polls the screen (at most 20 s) until a line matches.
+wait_for() {
+	i=0
+	while [ $i -lt 200 ]; do
+		screen "$1"
+		grep -qE -- "$2" "$SCREEN" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# screen of $1 while waiting for: $2" >&2
+	sed 's/^/#   /' "$SCREEN" >&2
+	return 1
+}
+key() { T send-keys -t "$1" "$2"; }
+
+T new-session -d -s main -x 120 -y 30 \
+	"LC_ALL=C.UTF-8 XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' HOTPATH_CONFIG=/dev/null '$H' console 2>'$TMP/main.err'; echo \$? >'$TMP/main.exit'; sleep 60"
+check "no program yet: says it waits" wait_for main '^hotpath console · waiting for a profiled program \(none runs here; hotpath ls lists them\)'
+
+"$L" 60000 >/dev/null 2>&1 &
+a=$!
+check "a program starts: its header" wait_for main "^hotpath console · live \\(pid $a on .*\\) ipc://$XDG_RUNTIME_DIR/hotpath/$a\\.pub"
+check "a program starts: its rows" wait_for main '^ live::tick +[0-9]+ '
+
+"$L" 60000 >/dev/null 2>&1 &
+b=$!
+check "a second starts: both targets" wait_for main "^Targets \\(t\\): +1 live:$a \\(Live\\) +2 live:$b \\(Live\\)"
+check "the first is shown" wait_for main "live pid $a"
+key main t
+check "t: the second is shown" wait_for main "live pid $b"
+check "t: with its rows" wait_for main '^ live::crunch +[0-9]+ '
+key main t
+check "t again: the first" wait_for main "live pid $a"
+
+kill "$a"
+wait "$a" 2>/dev/null
+check "the first ends: the second alone" wait_for main "^hotpath console · live \\(pid $b on "
+kill "$b"
+wait "$b" 2>/dev/null
+a= b=
+check "the second ends: waiting again" wait_for main '^hotpath console · waiting for a profiled program'
+key main q
+i=0
+while [ $i -lt 100 ] && [ ! -s "$TMP/main.exit" ]; do sleep 0.1; i=$((i + 1)); done
+check "q: exit 0" eq "$(cat "$TMP/main.exit" 2>/dev/null)" 0
+finish
