@@ -445,6 +445,8 @@ typedef struct hpi_config {
 	char *query;           /* "auto": ipc beside the endpoint */
 	int publish_interval_ms; /* 250 */
 	int publish_max_connections; /* per endpoint, 32: more are refused, counted */
+	int publish_query_rate;  /* queries a client may make a second, 20; 0 = any */
+	int publish_query_burst; /* ... and at once before the rate applies, 40 */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
 	char *metrics;         /* publish.metrics: OpenMetrics over HTTP, "off" */
 	/* plugins */
@@ -592,6 +594,7 @@ typedef struct hpi_publish_info {
 	int interval_ms;                     /* set by the publisher */
 	uint64_t sent, dropped;              /* messages so far, kept by the publisher */
 	uint64_t refused;                    /* connections refused past the cap */
+	uint64_t refused_queries;            /* queries refused past publish.query_rate */
 	const double *pcts;                  /* the report's percentiles */
 	size_t npcts;
 	double pctbuf[HPI_MAX_PCTS];         /* the publisher's copy */
@@ -619,6 +622,20 @@ void hpi_publish_atfork_child(void);
 /* Whether this process may use nng: false in a fork child of a process
  * that published (nng's threads are not in the child). */
 bool hpi_publish_usable(void);
+
+/* Answers the queries waiting on p's query socket from snapshot s (instead
+ * of the last one published), as a tick does: for tests and benchmarks with
+ * no collector.  Collector thread only when p is a guard's. */
+void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s);
+
+/* One client's token bucket (publish.query_rate): zeroed = full. */
+typedef struct hpi_rate {
+	uint64_t at;      /* CLOCK_MONOTONIC ns of the last refill; 0 = never */
+	uint64_t credit;  /* queries left, times 1e9 */
+} hpi_rate;
+/* Whether one more query may be answered at now (ns): burst at once, then
+ * rate a second; rate 0 = always.  Takes it when so. */
+bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
