@@ -285,24 +285,27 @@ static void mr_summary(mr *m, const char *name, const char *help, const char *pr
 
 /* ---- the families ------------------------------------------------------------ */
 
-/* hotpath_function_duration_seconds from the "buckets" cells ("SUM C1..Cn"). */
+/* hotpath_function_duration_seconds from the "buckets" cells ("SUM COUNT
+ * C1..Cn"): COUNT is the calls timed, all of them unless sampling
+ * (docs/sampling.md) timed one in N, so the histogram stays whole. */
 static void mr_histogram(mr *m)
 {
 	const char *name = "hotpath_function_duration_seconds";
-	int cb = hpi_section_col(m->sec, "buckets"), cc = hpi_section_col(m->sec, "calls");
+	int cb = hpi_section_col(m->sec, "buckets");
 	char le[40];
 
-	if (cb < 0 || cc < 0)
+	if (cb < 0)
 		return;
 	mr_head(m, name, "histogram", "seconds",
 		"Duration of the calls of a measured function (buckets within 0.8 %).");
 	for (size_t r = 0; r < m->sec->nrows; r++) {
 		const char *v = mr_text(m->sec, r, cb);
 		char *end;
-		unsigned long long sum, cum;
+		unsigned long long sum, count, cum;
 		if (!mr_named(m, r) || v == NULL)
 			continue;
 		sum = strtoull(v, &end, 10);
+		count = strtoull(end, &end, 10);
 		for (size_t i = 0; i < hpi_metrics_nbounds; i++) {
 			cum = strtoull(end, &end, 10);
 			snprintf(le, sizeof(le), ",le=\"%s\"", metrics_le[i]);
@@ -311,10 +314,10 @@ static void mr_histogram(mr *m)
 			hpi_buf_putc(m->b, '\n');
 		}
 		mr_name(m, name, "_bucket", r, ",le=\"+Inf\"");
-		hpi_buf_i64(m->b, mr_int(m->sec, r, cc));
+		hpi_buf_i64(m->b, (int64_t)count);
 		hpi_buf_putc(m->b, '\n');
 		mr_name(m, name, "_count", r, NULL);
-		hpi_buf_i64(m->b, mr_int(m->sec, r, cc));
+		hpi_buf_i64(m->b, (int64_t)count);
 		hpi_buf_putc(m->b, '\n');
 		mr_name(m, name, "_sum", r, NULL);
 		metrics_sec(m->b, (int64_t)sum);

@@ -123,6 +123,7 @@ START_TEST(test_histogram)
 	ck_assert_uint_eq(cum[hpi_metrics_nbounds - 1], 5); /* 20 s only in +Inf */
 	hpi_buf_init(&cell);
 	hpi_buf_i64(&cell, (int64_t)hpi_hist_sum(&h));
+	hpi_buf_puts(&cell, " 6");
 	for (size_t i = 0; i < hpi_metrics_nbounds; i++) {
 		hpi_buf_putc(&cell, ' ');
 		hpi_buf_i64(&cell, (int64_t)cum[i]);
