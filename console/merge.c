@@ -108,7 +108,7 @@ static bool merge_pkey(const char *k, double *p)
 static enum merge_rule merge_rule_of(const char *k, hp_unit u, double *p)
 {
 	static const char *const nonkey[] = {"hist", "state", "overflow", "polls_per_call",
-					     "file"};
+					     "file", "buckets"};
 	static const char *const first[] = {"line", "tid", "capacity", "buffer", "holder",
 					    "last", "pid", "sampled"};
 
@@ -512,7 +512,11 @@ static void merge_finish_rows(merge_sec *ms, const hp_section *first, hpc_merged
 		bool hist = mr->hist_all && mr->nsrc > 0 && merge_col_find(ms, "hist") >= 0;
 		for (size_t c = 0; c < ms->ncols; c++) {
 			merge_col *mc = &ms->cols[c];
-			if (mc->rule == M_HIST) {
+			if (strcmp(mc->key, "buckets") == 0 && mr->nsrc > 1) {
+				/* the metrics' cumulative counts: not added up here */
+				if (c < o->rows[r].ncells)
+					o->rows[r].cells[c].set = false;
+			} else if (mc->rule == M_HIST) {
 				hpi_buf hb;
 				if (!hist)
 					continue;

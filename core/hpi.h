@@ -368,6 +368,12 @@ void hpi_hist_encode(const hpi_hist *h, hpi_buf *out);
 int hpi_hist_decode(hpi_hist *h, const char *s);
 /* dst += src (buckets, count, sum; min and max).  0 or HP_ENOMEM. */
 int hpi_hist_merge(hpi_hist *dst, const hpi_hist *src);
+/* The values at or below each of n ascending bounds into out (n counts),
+ * to within a bucket: a bucket whose lower edge is at or below a bound
+ * counts there whole (values up to 0.8 % above it).  For OpenMetrics
+ * histograms (core/metrics.c). */
+#define HPI_METRICS_MAX_BOUNDS 64
+void hpi_hist_cumulative(const hpi_hist *h, const uint64_t *bounds, size_t n, uint64_t *out);
 
 /* ---- config.c: hotpath.yaml + HOTPATH_* ---------------------------------- */
 
@@ -451,6 +457,7 @@ typedef struct hpi_config {
 	int publish_query_rate;  /* queries a client may make a second, 20; 0 = any */
 	int publish_query_burst; /* ... and at once before the rate applies, 40 */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
+	char *metrics;         /* publish.metrics: OpenMetrics over HTTP, "off" */
 	/* plugins */
 	hpi_strv plugin_path;
 	hpi_strv plugin_load;  /* with origins: messages name the yaml line */
