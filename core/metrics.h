@@ -47,6 +47,9 @@ void hpi_metrics_label(hpi_buf *out, const char *s);
 int hpi_mserver_start(const char *url, int wait_ms, const char **why);
 /* Whether a scrape waits for a text (then the producer renders one). */
 bool hpi_mserver_wanted(void);
+/* Blocks until a scrape waits (true) or timeout_ms pass (false): the
+ * exporter's loop, which has nothing else to do. */
+bool hpi_mserver_wait(int timeout_ms);
 /* Hands a text over; takes b's data (b is left empty). */
 void hpi_mserver_put(hpi_buf *b);
 /* The port listened on (useful with port 0), or 0. */

@@ -78,6 +78,7 @@ static char *mserver_take(size_t *len)
 	pthread_mutex_lock(&ms.mu);
 	gen = ms.gen;
 	ms.want = true;
+	pthread_cond_broadcast(&ms.cv); /* a producer in hpi_mserver_wait */
 	while (ms.gen == gen && !ms.stopping)
 		if (pthread_cond_timedwait(&ms.cv, &ms.mu, &dl) == ETIMEDOUT)
 			break;
@@ -202,6 +203,27 @@ int hpi_mserver_start(const char *url, int wait_ms, const char **why)
 bool hpi_mserver_wanted(void)
 {
 	return __atomic_load_n(&ms.want, __ATOMIC_RELAXED);
+}
+
+bool hpi_mserver_wait(int timeout_ms)
+{
+	struct timespec dl;
+	bool want;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ms.mu);
+	while (!ms.want && !ms.stopping && ms.cv_ready)
+		if (pthread_cond_timedwait(&ms.cv, &ms.mu, &dl) == ETIMEDOUT)
+			break;
+	want = ms.want;
+	pthread_mutex_unlock(&ms.mu);
+	return want;
 }
 
 void hpi_mserver_put(hpi_buf *b)
