@@ -49,7 +49,7 @@ while :; do
 	HOTPATH_METRICS="http://127.0.0.1:$A/metrics" HOTPATH_ON_SIGNAL=1 \
 		"$S" 1000 120 >"$TMP/svc.out" 2>"$TMP/svc.err" &
 	svc=$!
-	"$H" exporter --listen "127.0.0.1:$B" 2>"$TMP/exp.err" &
+	"$H" exporter --listen "127.0.0.1:$B" --timeout 500 2>"$TMP/exp.err" &
 	exp=$!
 	if wait_for up "http://127.0.0.1:$A/metrics" && wait_for up "http://127.0.0.1:$B/metrics"; then
 		break
@@ -118,6 +118,7 @@ check "exporter: hotpath_up" is "hotpath_up{job=\"exporter\",program=\"service\"
 tick='function="service::tick"'
 wait_for within "rate(hotpath_function_calls_total{job=\"direct\",$tick}[1m])" 5 150
 check "rate over the last minute: 5..150 ticks/s" within "rate(hotpath_function_calls_total{job=\"direct\",$tick}[1m])" 5 150
+wait_for within "rate(hotpath_function_calls_total{job=\"exporter\",$tick}[1m])" 5 150
 check "same rate through the exporter" within "rate(hotpath_function_calls_total{job=\"exporter\",$tick}[1m])" 5 150
 check "median tick from the histogram: 10 ms..1 s" within "histogram_quantile(0.5, rate(hotpath_function_duration_seconds_bucket{job=\"direct\",$tick}[1m]))" 0.009 1
 check "time per second in tick: 0.05..1.1" within "rate(hotpath_function_seconds_total{job=\"direct\",$tick}[1m])" 0.05 1.1
