@@ -66,6 +66,9 @@ hpi_metrics *hpi_metrics_start(const hpi_config *c, struct hpi_registry *r,
 /* Collector thread, after a pass: renders once when a scrape waits.
  * NULL is a no-op. */
 void hpi_metrics_tick(hpi_metrics *m);
+/* The last tick's render: the snapshot's ns, the text's ns (snapshot
+ * freed included) and its bytes.  For bench/bench_metrics. */
+void hpi_metrics_last(uint64_t *snap_ns, uint64_t *render_ns, size_t *bytes);
 /* Once the collector has stopped.  NULL is a no-op. */
 void hpi_metrics_stop(hpi_metrics *m);
 /* The text a query {"cmd":"metrics"} answers (publish.c): a fresh snapshot

@@ -620,8 +620,9 @@ where:
 	if (st->cols_sampled)
 		c += 2;
 	if (st->nbounds > 0)
-		timing_buckets(st, e, sec, r, c);
-	timing_log(st, e, sec, r);
+		timing_buckets(st, e, sec, r, c); /* metrics read no logs */
+	else
+		timing_log(st, e, sec, r);
 }
 
 /* The rows, sorted (entries keep their order: it numbers the tree's
