@@ -221,6 +221,12 @@ static size_t model_find(const hpc_target *t, const char *id)
 	return model_index_find(&t->secs_ix, t->secs, t->nsecs, id);
 }
 
+void hpc_target_reindex(hpc_target *t)
+{
+	model_index_build(&t->secs_ix, t->secs, t->nsecs);
+	model_index_build(&t->hidden_ix, t->hidden, t->nhidden);
+}
+
 hpc_section *hpc_target_section(const hpc_target *t, const char *id)
 {
 	size_t i = model_find(t, id);

@@ -214,6 +214,8 @@ void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
 hpc_state hpc_target_state(const hpc_target *t, uint64_t now);
 /* The section id that is no tab (the call tree's "calls"), or NULL. */
 const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id);
+/* Indexes t's secs and hidden anew: after filling them by hand (merged.c). */
+void hpc_target_reindex(hpc_target *t);
 /* The tab section id of t (borrowed), or NULL; a lookup in O(1). */
 hpc_section *hpc_target_section(const hpc_target *t, const char *id);
 /* The details pane's lines about function name from the call tree's
