@@ -35,9 +35,10 @@
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
 #define PUBLISH_QUERIES_PER_TICK 8
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
-#define PUBLISH_SLOTS 16                 /* requests read at once (nng contexts) */
+#define PUBLISH_SLOTS 64                 /* requests read at once (nng contexts):
+					  * more than publish.max_connections */
 #define PUBLISH_CLIENTS 64               /* clients' buckets kept (idle longest go) */
-#define PUBLISH_SEND_MS 2000             /* a reply the peer does not read: lost */
+#define PUBLISH_SEND_MS 5000             /* a reply the peer does not read: lost */
 #define PUBLISH_CREDIT_MAX 100000000     /* ns of query time saved up at most */
 
 /* Sockets being closed by publish_close_main: a new publisher on the same
@@ -322,8 +323,9 @@ static publish_client *publish_client_get(hpi_publisher *p, uint32_t id)
 	return old;
 }
 
-/* Replies of pipe id queued or being sent (its requests past two are not
- * read any further: a client that sends without reading gets nothing). */
+/* Replies of pipe id queued behind one its connection is still writing (a
+ * client with one gets no more: a REQ peer never has two requests out, so
+ * one that sends without reading holds one slot, not all of them). */
 static int publish_in_flight(const publish_queries *qs, uint32_t id)
 {
 	int n = 0;
@@ -370,7 +372,7 @@ static void publish_slot_done(void *arg)
 }
 
 /* The reply to the request in slot sl, sent; or the request forgotten
- * (a client with two replies in flight). */
+ * (a client with a reply queued already). */
 static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
 {
 	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
@@ -379,7 +381,7 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 	hpi_buf out;
 
 	nng_aio_set_msg(sl->aio, NULL);
-	if (publish_in_flight(p->qs, id) >= 2) {
+	if (publish_in_flight(p->qs, id) >= 1) {
 		p->info.refused_queries++;
 		nng_msg_free(req);
 		publish_slot_recv(sl);
