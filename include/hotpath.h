@@ -350,7 +350,7 @@ static inline HP_SKIP uint64_t hp__now(void)
 
 /* Whether a call of sampled site id is timed (1) or only counted (0):
  * for the untimed ones an increment and a test, no clock read. */
-static inline HP_SKIP int hp__sample(uint32_t id, uint32_t n)
+static inline HP_SKIP __attribute__((always_inline)) int hp__sample(uint32_t id, uint32_t n)
 {
 	struct hp__samp *s = hp__tls.samp;
 
@@ -370,7 +370,8 @@ static inline HP_SKIP int hp__sample(uint32_t id, uint32_t n)
 
 /* Opens a measured scope; n is HP_MEASURE_SAMPLED's rate (a constant), or
  * HP__SAMP_DEFAULT. */
-static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *func, uint32_t n)
+static inline HP_SKIP __attribute__((always_inline)) hp__scope
+hp__scope_begin_n(hp_site *site, const char *func, uint32_t n)
 {
 	hp__scope sc;
 	uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
@@ -383,12 +384,23 @@ static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *fun
 	sc.t0 = 0;
 	sc.alloc = 0;
 	if (__builtin_expect(on != 0, 1)) {
-		if (__builtin_expect((on & HP__ON_SAMPLE) || n != HP__SAMP_DEFAULT, 0) &&
-		    !hp__sample(id, n))
-			return sc; /* counted, not timed: nothing at scope end */
-		sc.id = id;
-		if (__builtin_expect(on & HP__ON_ALLOC, 0))
-			hp__alloc_enter(&sc); /* before t0: not part of the time */
+		/* one test on the common path: sampling and allocation
+		 * tracking both take the rare branch */
+		if (__builtin_expect((on & (HP__ON_SAMPLE | HP__ON_ALLOC)) != 0 ||
+				     n != HP__SAMP_DEFAULT, 0)) {
+			if ((on & HP__ON_SAMPLE) || n != HP__SAMP_DEFAULT) {
+				if (!hp__sample(id, n))
+					return sc; /* counted, not timed */
+				/* read again rather than kept across the call */
+				on = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED);
+				id = __atomic_load_n(&site->id, __ATOMIC_RELAXED);
+			}
+			sc.id = id;
+			if (on & HP__ON_ALLOC)
+				hp__alloc_enter(&sc); /* before t0: not part of the time */
+		} else {
+			sc.id = id;
+		}
 		hp__tls.depth++;
 		sc.t0 = hp__now();
 	}
@@ -396,7 +408,8 @@ static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *fun
 }
 
 /* Opens a measured scope. */
-static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
+static inline HP_SKIP __attribute__((always_inline)) hp__scope
+hp__scope_begin(hp_site *site, const char *func)
 {
 	return hp__scope_begin_n(site, func, HP__SAMP_DEFAULT);
 }
