@@ -109,7 +109,8 @@ typedef struct hp_site {
 } hp_site;
 
 enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3,
-		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6 };
+		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6,
+		   HP_SITE_RWLOCK = 7 /* an hp_rwlock's probe */ };
 
 /* Channel types, for probes and hp_chan. */
 enum hp_chan_type { HP_CHAN_BOUNDED = 1, HP_CHAN_UNBOUNDED = 2, HP_CHAN_ONESHOT = 3 };
@@ -180,7 +181,12 @@ typedef struct hp_main_options {
 	X(FUTURE_CANCEL, 16, CALL, "a call was cancelled: as FUTURE_READY")             \
 	X(ALLOC, 17, BYTES, "a measured call ended while allocations were tracked: "    \
 	  "site, tid, time = end; bytes = bytes allocated; data = (const uint64_t *) "  \
-	  "the number of allocations (docs/alloc.md: cumulative or self)")
+	  "the number of allocations (docs/alloc.md: cumulative or self)")              \
+	X(RLOCK_ACQUIRE, 18, NONE, "a read-write lock taken for reading at once: as "   \
+	  "LOCK_ACQUIRE (LOCK_* of a read-write lock are its writers')")                \
+	X(RLOCK_WAIT, 19, DUR, "a read-write lock taken for reading after waiting: "    \
+	  "as LOCK_WAIT")                                                               \
+	X(RLOCK_HOLD, 20, DUR, "a reader released a read-write lock: as LOCK_HOLD")
 
 #ifdef HOTPATH
 
@@ -546,7 +552,8 @@ typedef struct hp_rwlock {
 
 #define HP_LOCK_PROBE_INITIALIZER(label) {{label, __FILE__, __LINE__, HP_SITE_LOCK, 0}, 0}
 #define HP_MUTEX_INITIALIZER(label) {PTHREAD_MUTEX_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
-#define HP_RWLOCK_INITIALIZER(label) {PTHREAD_RWLOCK_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
+#define HP_RWLOCK_INITIALIZER(label) \
+	{PTHREAD_RWLOCK_INITIALIZER, {{label, __FILE__, __LINE__, HP_SITE_RWLOCK, 0}, 0}}
 #define hp_lock_probe_init(p, label) hp__lock_probe_init((p), (label), __FILE__, __LINE__)
 
 /* Labels default to "<file>:<line>" of the init. */
@@ -606,6 +613,7 @@ static inline HP_SKIP int hp__rwlock_init(hp_rwlock *rw, const pthread_rwlockatt
 				  const char *label, const char *file, int line)
 {
 	hp__lock_probe_init(&rw->probe, label, file, line);
+	rw->probe.site.kind = HP_SITE_RWLOCK;
 	return pthread_rwlock_init(&rw->rw, attr);
 }
 HP_API int hp_rwlock_rdlock(hp_rwlock *rw);
