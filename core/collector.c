@@ -64,6 +64,7 @@ struct hpi_collector {
 	uint64_t t0;      /* guard start tick */
 	uint64_t records; /* processed, for the benchmark */
 	hpi_publisher *pub; /* atomic; ticked after each pass, or NULL */
+	hpi_metrics *met;   /* atomic; ticked after each pass, or NULL */
 	drain_ctx drain;  /* collector thread only */
 };
 
@@ -357,6 +358,7 @@ static void *collector_main(void *arg)
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
 		hpi_publish_tick(__atomic_load_n(&c->pub, __ATOMIC_ACQUIRE));
+		hpi_metrics_tick(__atomic_load_n(&c->met, __ATOMIC_ACQUIRE));
 		pthread_mutex_unlock(&collector_pass_lock);
 		/* busy: drain ten times as often so buffers stay small (flat
 		 * RSS); idle: back off to drain_interval_ms */
@@ -457,4 +459,10 @@ void hpi_collector_publish(hpi_collector *c, hpi_publisher *p)
 uint64_t hpi_collector_records(const hpi_collector *c)
 {
 	return c ? __atomic_load_n(&c->records, __ATOMIC_RELAXED) : 0;
+}
+
+void hpi_collector_metrics(hpi_collector *c, hpi_metrics *m)
+{
+	if (c != NULL)
+		__atomic_store_n(&c->met, m, __ATOMIC_RELEASE);
 }
