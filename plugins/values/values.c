@@ -22,6 +22,7 @@ typedef struct value_entry {
 	const char *label;   /* borrowed from the site registry */
 	uint64_t updates;
 	int64_t last, min, max;
+	uint64_t last_time;  /* ns: when last was set */
 	__int128 sum;        /* of the values it took, for the average */
 	value_point *ring;   /* the last cap points */
 	size_t head, n, cap;
@@ -96,15 +97,19 @@ static int values_init(const hp_host *host, const hp_options *opts, void **state
 	return 0;
 }
 
-/* One value taken by an entry: figures and ring. */
+/* One value taken by an entry: figures and ring.  The collector reads the
+ * threads one after another: last is the value set latest in time. */
 static void values_take(value_entry *e, int64_t v, const hp_event *ev)
 {
 	if (e->updates == 0 || v < e->min)
 		e->min = v;
 	if (e->updates == 0 || v > e->max)
 		e->max = v;
+	if (e->updates == 0 || ev->time_ns >= e->last_time) {
+		e->last = v;
+		e->last_time = ev->time_ns;
+	}
 	e->updates++;
-	e->last = v;
 	e->sum += v;
 	if (e->cap == 0)
 		return;
@@ -121,9 +126,10 @@ static void values_event(void *state, const hp_event *ev)
 
 	if (e == NULL)
 		return;
-	if (ev->kind == HP_EV_GAUGE_ADD) /* wraps as int64 arithmetic in C would */
+	if (ev->kind == HP_EV_GAUGE_ADD) { /* wraps as int64 arithmetic would */
+		e->last_time = 0; /* the running sum is the last value */
 		values_take(e, (int64_t)((uint64_t)e->last + (uint64_t)ev->value), ev);
-	else
+	} else
 		values_take(e, ev->value, ev);
 }
 
