@@ -167,6 +167,7 @@ static void locks_columns(const hp_host *h, hp_section *sec, const double *p, si
 		h->column_add(sec, key, t, HP_UNIT_NS);
 	}
 	h->column_add(sec, "holder", "Held by", HP_UNIT_COUNT);
+	h->meta_set(sec, "compare.ids", "holder"); /* a thread id: never diffed */
 }
 
 static int locks_snapshot(void *state, hp_snapshot *snap)
