@@ -323,9 +323,10 @@ static publish_client *publish_client_get(hpi_publisher *p, uint32_t id)
 	return old;
 }
 
-/* Replies of pipe id queued behind one its connection is still writing (a
- * client with one gets no more: a REQ peer never has two requests out, so
- * one that sends without reading holds one slot, not all of them). */
+/* Replies of pipe id queued behind one its connection is still writing,
+ * or sent and not yet called back (a client with two gets no more: a REQ
+ * peer has one request out, and at most its last reply's callback late,
+ * so one that sends without reading holds two slots, not all of them). */
 static int publish_in_flight(const publish_queries *qs, uint32_t id)
 {
 	int n = 0;
@@ -372,7 +373,7 @@ static void publish_slot_done(void *arg)
 }
 
 /* The reply to the request in slot sl, sent; or the request forgotten
- * (a client with a reply queued already). */
+ * (a client with two replies queued already). */
 static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
 {
 	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
@@ -381,7 +382,7 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 	hpi_buf out;
 
 	nng_aio_set_msg(sl->aio, NULL);
-	if (publish_in_flight(p->qs, id) >= 1) {
+	if (publish_in_flight(p->qs, id) >= 2) {
 		p->info.refused_queries++;
 		nng_msg_free(req);
 		publish_slot_recv(sl);
