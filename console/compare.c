@@ -110,19 +110,34 @@ static void cmp_add_col(hpc_cmp_sec *sc, const hp_section *from, size_t c,
 		     cmp_in_list(shown, key, &minus);
 }
 
-/* The numeric columns: head's in order, then those only base has. */
+/* Whether column key identifies a row rather than measures it (a thread
+ * id, a source line): listed in the section's "compare.ids" fact, or, in a
+ * report without that fact, named tid, pid or line.  Never compared. */
+static bool cmp_is_id(const hpc_cmp_sec *sc, const char *key)
+{
+	const char *ids = hp_section_meta(sc->head ? sc->head : sc->base, "compare.ids");
+	bool minus;
+
+	if (ids != NULL)
+		return cmp_in_list(ids, key, &minus);
+	return strcmp(key, "tid") == 0 || strcmp(key, "pid") == 0 || strcmp(key, "line") == 0;
+}
+
+/* The numeric columns but identifiers: head's in order, then those only
+ * base has. */
 static void cmp_columns(hpc_cmp_sec *sc, const hpc_cmp_opts *o)
 {
 	size_t c;
 
 	for (c = 0; sc->head != NULL && c < hp_section_ncolumns(sc->head); c++)
-		if (hp_section_column_unit(sc->head, c) != HP_UNIT_TEXT)
+		if (hp_section_column_unit(sc->head, c) != HP_UNIT_TEXT &&
+		    !cmp_is_id(sc, hp_section_column_key(sc->head, c)))
 			cmp_add_col(sc, sc->head, c, o);
 	for (c = 0; sc->base != NULL && c < hp_section_ncolumns(sc->base); c++) {
 		const char *key = hp_section_column_key(sc->base, c);
 		int h = hpi_section_col(sc->head, key);
 
-		if (hp_section_column_unit(sc->base, c) == HP_UNIT_TEXT)
+		if (hp_section_column_unit(sc->base, c) == HP_UNIT_TEXT || cmp_is_id(sc, key))
 			continue;
 		if (h < 0 || hp_section_column_unit(sc->head, (size_t)h) !=
 			     hp_section_column_unit(sc->base, c))

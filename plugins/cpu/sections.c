@@ -300,6 +300,7 @@ static void sec_threads(const hpi_cpu_profile *p, const hp_host *h, hp_snapshot 
 		return;
 	h->column_add(sec, "name", "Thread", HP_UNIT_TEXT);
 	h->column_add(sec, "tid", "TID", HP_UNIT_COUNT);
+	h->meta_set(sec, "compare.ids", "tid"); /* never diffed */
 	h->column_add(sec, "samples", "Samples", HP_UNIT_COUNT);
 	h->column_add(sec, "percent", "%", HP_UNIT_PERCENT);
 	h->column_add(sec, "cpu", "CPU", HP_UNIT_NS);

@@ -214,6 +214,7 @@ static void locks_columns(const hp_host *h, hp_section *sec, const double *p, si
 		h->column_add(sec, key, t, HP_UNIT_NS);
 	}
 	h->column_add(sec, "holder", "Held by", HP_UNIT_COUNT);
+	h->meta_set(sec, "compare.ids", "holder"); /* a thread id: never diffed */
 }
 
 /* The "rwlocks" section: per read-write lock, a row for its readers and

@@ -407,6 +407,7 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	h->meta_set(sec, "report.limit.key", "collectors.threads.limit");
 	/* per-thread CPU of two runs is noise for `hotpath compare` */
 	h->meta_set(sec, "compare.columns", "");
+	h->meta_set(sec, "compare.ids", "tid"); /* never diffed */
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), threads_cmp);
 	threads_rows(st, sec, ops ? &al : NULL);

@@ -147,5 +147,15 @@ for n in 1 2; do HOTPATH_FORMAT=json HOTPATH_LIMIT=0 HOTPATH_OUTPUT="$TMP/run$n.
 check "two runs of examples/basic: exits 0" eq "$?" 0
 check "two runs of examples/basic: every function compared" eq "$(grep -cE '^\| (basic::sync_function|basic::busy_function|custom_block) ' "$TMP/out")" 3
 check "two runs of examples/basic: no new or removed rows" [ "$(grep -cE '\| (new|removed) +\|$' "$TMP/out")" = 0 ]
+check "two runs of examples/basic: thread ids are not compared (compare.ids)" \
+	[ "$(grep -cE '^\| Thread .*\| TID ' "$TMP/out")" = 0 ]
+check "two runs of examples/basic: the threads' section says compare.ids" jqt run1.json \
+	'[.sections[] | select(.id == "threads") | .meta["compare.ids"]] == ["tid"]'
+# a report without compare.ids (an older one): tid, pid and line are identifiers by name
+jq 'del(.sections[].meta["compare.ids"])' run1.json >old1.json
+jq 'del(.sections[].meta["compare.ids"])' run2.json >old2.json
+"$H" compare --all-columns old1.json old2.json >"$TMP/out" 2>"$TMP/err"
+check "older reports: no TID or Line column even with --all-columns" \
+	[ "$(grep -cE '\| (TID|Line) ' "$TMP/out")" = 0 ]
 
 finish
