@@ -602,6 +602,9 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
  * sections that changed when publish.interval_ms has passed and a hello
  * every second.  Never blocks.  NULL is a no-op. */
 void hpi_publish_tick(hpi_publisher *p);
+/* A descriptor that polls readable while a query waits (nng's
+ * NNG_OPT_RECVFD of the REP socket), or -1 (p NULL, no query socket). */
+int hpi_publish_fd(hpi_publisher *p);
 /* Closes the sockets and frees p (once the collector has stopped).  NULL is
  * a no-op. */
 void hpi_publish_stop(hpi_publisher *p);

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@
 
 #define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
+#define PUBLISH_DESCRIBE_NS 5000000000ull /* no subscriber: the description's
+					   * sections checked this often */
 #define PUBLISH_QUERIES_PER_TICK 8
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
 
@@ -82,10 +85,14 @@ struct hpi_publisher {
 	char *dir;               /* the discovery folder holding our description,
 				  * or NULL when not described */
 	char *pub_url, *rep_url; /* the URLs bound (publish.endpoint "auto": ipc) */
+	int recv_fd;             /* readable while a query waits, or -1 */
+	size_t subs;             /* subscribers at the last tick */
+	uint64_t last_ns;        /* when last was taken */
 	uint64_t sections_hash;  /* of the section ids last described */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
+static size_t publish_subscribers(hpi_publisher *p);
 static void publish_describe(hpi_publisher *p, const hp_snapshot *s);
 
 /* ---- the publisher ------------------------------------------------------- */
@@ -212,7 +219,13 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
  * of replies only, never a snapshot of the plugins per query. */
 static void publish_serve(hpi_publisher *p)
 {
-	for (int i = 0; p->have_rep && i < PUBLISH_QUERIES_PER_TICK; i++) {
+	struct pollfd pf = {.fd = p->recv_fd, .events = POLLIN};
+
+	/* nng_recv even without a message costs an aio (and a getrandom):
+	 * ask the descriptor first */
+	if (!p->have_rep || (p->recv_fd >= 0 && poll(&pf, 1, 0) <= 0))
+		return;
+	for (int i = 0; i < PUBLISH_QUERIES_PER_TICK; i++) {
 		char *req = NULL;
 		size_t len = 0;
 		hp_snapshot *s;
@@ -223,8 +236,16 @@ static void publish_serve(hpi_publisher *p)
 		p->info.sent = p->seq;
 		p->info.dropped = p->dropped;
 		p->info.refused = publish_refused(p);
-		if (p->last == NULL)
-			p->last = publish_snapshot(p);
+		/* no subscriber: no snapshot every interval; take one now if
+		 * the last is older than that */
+		if (p->last == NULL || hpi_mono_ns() - p->last_ns > p->interval_ns) {
+			hp_snapshot *fresh = publish_snapshot(p);
+			if (fresh != NULL) {
+				hpi_snapshot_free(p->last);
+				p->last = fresh;
+				p->last_ns = hpi_mono_ns();
+			}
+		}
 		if ((s = p->last) != NULL)
 			hpi_query_answer(&out, s, &p->info, req, len);
 		else
@@ -237,22 +258,45 @@ static void publish_serve(hpi_publisher *p)
 	}
 }
 
+int hpi_publish_fd(hpi_publisher *p)
+{
+	if (p == NULL || !p->have_rep)
+		return -1;
+	return p->recv_fd;
+}
+
 void hpi_publish_tick(hpi_publisher *p)
 {
 	uint64_t now;
 	bool hello, sections, refresh;
 	hp_snapshot *s;
+	size_t subs;
 
 	if (p == NULL)
 		return;
 	publish_serve(p);
 	now = hpi_mono_ns();
+	subs = publish_subscribers(p);
+	if (subs > p->subs)
+		/* a newcomer gets hello and every section at once */
+		p->next_hello = p->next_pub = p->next_refresh = now;
+	p->subs = subs;
 	hello = now >= p->next_hello;
-	sections = now >= p->next_pub;
+	sections = subs > 0 && now >= p->next_pub;
 	if (!hello && !sections)
 		return;
 	if ((s = publish_snapshot(p)) == NULL)
 		return;
+	if (subs == 0) {
+		/* nobody listens: nothing rendered or sent; every 5 s the
+		 * description's sections are brought up to date */
+		publish_describe(p, s);
+		p->next_hello = now + PUBLISH_DESCRIBE_NS;
+		hpi_snapshot_free(p->last);
+		p->last = s;
+		p->last_ns = now;
+		return;
+	}
 	if (hello) {
 		hpi_buf b;
 		hpi_buf_init(&b);
@@ -279,6 +323,7 @@ void hpi_publish_tick(hpi_publisher *p)
 	}
 	hpi_snapshot_free(p->last); /* queries now read this one */
 	p->last = s;
+	p->last_ns = now;
 }
 
 /* nng pipe events: admits a pipe while the endpoint has room, else closes
@@ -345,6 +390,20 @@ static uint64_t publish_refused(hpi_publisher *p)
 		n += p->caps[i]->refused;
 		pthread_mutex_unlock(&p->caps[i]->mu);
 	}
+	return n;
+}
+
+/* Peers on the PUB socket now (SIZE_MAX when not counted: no memory for
+ * the cap). */
+static size_t publish_subscribers(hpi_publisher *p)
+{
+	size_t n;
+
+	if (p->caps[0] == NULL)
+		return SIZE_MAX;
+	pthread_mutex_lock(&p->caps[0]->mu);
+	n = p->caps[0]->n;
+	pthread_mutex_unlock(&p->caps[0]->mu);
 	return n;
 }
 
@@ -614,6 +673,9 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
 				 p->rep_url, why);
 	}
+	/* the collector sleeps in poll() on it: a query wakes it */
+	if (!p->have_rep || nng_socket_get_int(p->rep, NNG_OPT_RECVFD, &p->recv_fd) != 0)
+		p->recv_fd = -1;
 	publish_describe(p, NULL);
 	return p;
 }
