@@ -83,6 +83,12 @@ static int child(const char *mode, double secs)
 		hp_guard_builder_format(b, HP_FORMAT_NONE);
 		g = hp_guard_builder_build(b);
 	}
+	/* ready: the parent's window starts a second after this */
+	if (getenv("BENCH_IDLE_READY_FD") != NULL) {
+		int fd = atoi(getenv("BENCH_IDLE_READY_FD"));
+		(void)!write(fd, "r", 1);
+		close(fd);
+	}
 	if (strncmp(mode, "busy", 4) == 0) {
 		while (now_s() < end) {
 			work();
@@ -155,15 +161,28 @@ static result run_case(const char *mode, bool publish, const char *dir, double w
 	result r = {0};
 	sample a, b;
 	pid_t pid;
+	int ready[2];
+	char c;
 
 	snprintf(secs, sizeof(secs), "%.1f", window + 3.0);
+	if (pipe(ready) != 0) {
+		perror("pipe");
+		exit(1);
+	}
 	if ((pid = fork()) == 0) {
+		char fd[16];
+		close(ready[0]);
+		snprintf(fd, sizeof(fd), "%d", ready[1]);
+		setenv("BENCH_IDLE_READY_FD", fd, 1);
 		setenv("HOTPATH_CONFIG", "/dev/null", 1);
 		setenv("XDG_RUNTIME_DIR", dir, 1);
 		setenv("HOTPATH_PUB", publish ? "auto" : "off", 1);
 		execl("/proc/self/exe", "bench_idle", "child", mode, secs, (char *)NULL);
 		_exit(127);
 	}
+	close(ready[1]);
+	(void)!read(ready[0], &c, 1);
+	close(ready[0]);
 	nap_ns(1000000000L);
 	a = take(pid);
 	nap_ns((long)(window * 1e9));
