@@ -5,7 +5,8 @@
  * touched here, so plugins need no locks.
  *
  * Wakeups follow the records (docs/threads-and-fork.md): a pass that
- * drained a chunk's worth or more is followed by the next after
+ * drained a chunk's worth or more, or an untimed record (a stream item,
+ * stamped with the pass's time), is followed by the next after
  * drain_interval_ms; quieter passes double the sleep up to
  * COLLECTOR_IDLE_MS.  A thread that fills HPI_NUDGE_CHUNKS chunks
  * nudges the collector awake (no sooner than drain_interval_ms after the
@@ -70,6 +71,9 @@ typedef struct drain_ctx {
 	uint64_t t0;
 	uint64_t pass_ns;          /* this pass's time, for untimed records */
 	uint64_t records;
+	bool untimed;              /* an untimed record was drained: it is
+				    * stamped with the pass, so passes stay
+				    * drain_interval_ms apart */
 	uint64_t kinds;            /* HP_EV_BIT()s of the waiting events */
 	void *timing;              /* hpi_registry_timing_direct(), or NULL */
 	size_t n;                  /* events waiting in evs */
@@ -147,7 +151,7 @@ static void collector_payload(hp_event *ev, uint64_t pay)
 
 /* Any record but a plain measured call: extended durations, recursive
  * calls, untimed records and payload pairs. */
-static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__rec *p,
+static void collector_other(drain_ctx *d, hp_event *ev, const struct hp__rec *p,
 			    const struct hp__rec *end, uint64_t mult)
 {
 	uint64_t dt = p->dt;
@@ -157,8 +161,10 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 	ev->kind = p->site >> HP__KIND_SHIFT;
 	ev->site = p->site & HPI_SITE_MASK;
 	ev->time_ns = p->t > d->t0 ? collector_ns(p->t - d->t0, mult) : 0;
-	if (p->t == HP__T_UNTIMED)
+	if (p->t == HP__T_UNTIMED) {
 		ev->time_ns = d->pass_ns;
+		d->untimed = true;
+	}
 	ev->dur_ns = collector_ns(dt, mult);
 	ev->data = NULL;
 	if (ev->kind >= HP__SCOPE_KIND) {
@@ -413,9 +419,10 @@ static void *collector_main(void *arg)
 		hpi_publish_tick(pub);
 		pthread_mutex_unlock(&collector_pass_lock);
 		last = hpi_mono_ns();
+		d->untimed = false;
 		/* busy: every drain_interval_ms so buffers stay small (flat
 		 * RSS); quieter: back off to the idle sleep */
-		if (d->records - before >= COLLECTOR_BUSY_RECS)
+		if (d->records - before >= COLLECTOR_BUSY_RECS || d->untimed)
 			sleep_ns = busy_ns;
 		else if ((sleep_ns *= 2) > idle_ns)
 			sleep_ns = idle_ns;
