@@ -6,6 +6,10 @@
  *   baseline   the same function with no instrumentation
  *   2x rdtsc   the same function reading the clock twice (the floor)
  *   measured   the function with HP_MEASURE(), a guard alive
+ *   untimed    HP_MEASURE_SAMPLED(2^30): a call counted, not timed
+ *   sampled    HP_MEASURE_SAMPLED(64): 1 in 64 timed, the mean cost
+ * and, with sampling configured for another site, HP_MEASURE's cost when
+ * its calls go through the sampled-site test (docs/sampling.md);
  * then the process's total CPU per measured call (the collector thread
  * included, final drain included), that less the two-read call, and peak
  * RSS after 1 M and 10 M calls; then the collector's CPU per record with
@@ -42,6 +46,18 @@ static __attribute__((noinline)) void f_rdtsc(uint64_t x)
 static __attribute__((noinline)) void f_measured(uint64_t x)
 {
 	HP_MEASURE();
+	sink = x;
+}
+
+static __attribute__((noinline)) void f_untimed(uint64_t x)
+{
+	HP_MEASURE_SAMPLED(1u << 30);
+	sink = x;
+}
+
+static __attribute__((noinline)) void f_sampled(uint64_t x)
+{
+	HP_MEASURE_SAMPLED(64);
 	sink = x;
 }
 
@@ -136,7 +152,8 @@ static hp_guard *start(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 10000000L;
-	double best_plain = 1e9, best_tsc = 1e9, best_meas = 1e9;
+	double best_plain = 1e9, best_tsc = 1e9, best_meas = 1e9, best_unt = 1e9, best_s64 = 1e9;
+	double best_exact = 1e9;
 	double cpu, own, rss1, rss10;
 	hp_guard *g;
 
@@ -147,11 +164,26 @@ int main(int argc, char **argv)
 	for (int r = 0; r < ROUNDS; r++) {
 		double a = run(f_plain, n / 10), b = run(f_rdtsc, n / 10);
 		double c = run(f_measured, n / 10);
+		double d = run(f_untimed, n / 10), e = run(f_sampled, n / 10);
 		best_plain = a < best_plain ? a : best_plain;
 		best_tsc = b < best_tsc ? b : best_tsc;
 		best_meas = c < best_meas ? c : best_meas;
+		best_unt = d < best_unt ? d : best_unt;
+		best_s64 = e < best_s64 ? e : best_s64;
 	}
 	hp_guard_end(g);
+	/* a rule for some other site: HP_MEASURE's calls take the sampled
+	 * test and find their site timed on every call */
+	setenv("HOTPATH_TIMING_SAMPLE_SITES", "no_such_function=10", 1);
+	if ((g = start()) == NULL)
+		return 1;
+	for (int r = 0; r < ROUNDS; r++) {
+		double a = run(f_plain, n / 10), c = run(f_measured, n / 10);
+		best_plain = a < best_plain ? a : best_plain;
+		best_exact = c < best_exact ? c : best_exact;
+	}
+	hp_guard_end(g);
+	unsetenv("HOTPATH_TIMING_SAMPLE_SITES");
 
 	/* total process CPU per call, collector and final drain included */
 	g = start();
@@ -172,6 +204,13 @@ int main(int argc, char **argv)
 	printf("  HP_MEASURE                %7.2f ns/call   added %6.2f ns  (%.2fx two clock reads)\n",
 	       best_meas, best_meas - best_plain,
 	       (best_meas - best_plain) / (best_tsc - best_plain));
+	printf("  HP_MEASURE_SAMPLED, untimed %5.2f ns/call   added %6.2f ns  (counted, no clock read)\n",
+	       best_unt, best_unt - best_plain);
+	printf("  HP_MEASURE_SAMPLED(64)    %7.2f ns/call   added %6.2f ns  (%.2fx two clock reads, mean)\n",
+	       best_s64, best_s64 - best_plain, (best_s64 - best_plain) / (best_tsc - best_plain));
+	printf("  HP_MEASURE, sampling on   %7.2f ns/call   added %6.2f ns  (%.2fx two clock reads; "
+	       "another site sampled)\n", best_exact, best_exact - best_plain,
+	       (best_exact - best_plain) / (best_tsc - best_plain));
 	printf("  process CPU per call      %7.2f ns  (collector included, %ld calls)\n", cpu, n);
 	printf("  of which hotpath's threads %6.2f ns  (the collector: process CPU less the calling thread's)\n",
 	       cpu - own);

@@ -12,7 +12,19 @@
  *              section message rendered, hashed and queued, without and
  *              with a 50-call log per function (target: <= 5 ms a tick).
  *
- *   bench_publish tick   the second part only.
+ *   a flood    the program's cost under a query flood (issue 18): one thread
+ *              calling 10,000 measured functions (200,000 calls a second,
+ *              paced) for 3 s with no query
+ *              client, then with 4 clients looping {"cmd":"section",
+ *              "section":"functions"}, then without again; events dropped
+ *              (collector.buffer_max_mb 4 so that a collector falling behind
+ *              shows) and ns per call side by side, with publish.query_rate
+ *              at its default and with no rate limit (0); the call tree off
+ *              (collectors.timing.call_tree: its sibling search is linear in
+ *              10,000 top-level functions, which drops events with or
+ *              without queries).
+ *
+ *   bench_publish tick   the second part only; bench_publish flood   the third.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -24,8 +36,10 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include "hpi.h"
+#include "tbuf.h"
 
 #define ROUNDS 7
 #define CALLS 2000000L
@@ -239,16 +253,184 @@ static void bench_tick(void)
 	hpi_config_fini(&c);
 }
 
+/* ---- a query flood ------------------------------------------------------- */
+
+#define FLOOD_CLIENTS 4
+#define FLOOD_SECS 3
+#define FLOOD_RATE 200000.0  /* measured calls a second */
+
+/* This thread's CPU time in ns. */
+static double cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static hp_site flood_sites[FUNCS];
+static char flood_names[FUNCS][40];
+static char qurl[160];
+
+/* One flooding client: section functions, again and again. */
+typedef struct flooder {
+	pthread_t th;
+	volatile int stop;
+	long answered, refused, failed;
+} flooder;
+
+static void *flooder_main(void *arg)
+{
+	flooder *f = arg;
+	static const char req[] = "{\"cmd\":\"section\",\"section\":\"functions\"}";
+	nng_socket s;
+
+	nng_req0_open(&s);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 5000);
+	nng_dial(s, qurl, NULL, 0);
+	while (!f->stop) {
+		char *m;
+		size_t len;
+		if (nng_send(s, (void *)req, sizeof(req) - 1, 0) != 0 ||
+		    nng_recv(s, &m, &len, NNG_FLAG_ALLOC) != 0) {
+			if (!f->stop) /* not the one cut short by the end */
+				f->failed++;
+			continue;
+		}
+		if (len > 40 && memmem(m, 40, "hotpath_error", 13) != NULL)
+			f->refused++;
+		else
+			f->answered++;
+		nng_free(m, len);
+	}
+	nng_close(s);
+	return NULL;
+}
+
+/* The program's work for FLOOD_SECS: FLOOD_RATE calls a second of 10,000
+ * measured functions (paced: a program the collector keeps up with);
+ * the thread's CPU ns per call and the events the buffers dropped. */
+static void flood_work(long *calls, double *ns, uint64_t *dropped)
+{
+	uint64_t d0 = hpi_tbuf_dropped();
+	double t0 = now_ns(), c0 = cpu_ns(), t;
+	long n = 0;
+
+	do {
+		for (int i = 0; i < FUNCS; i++) {
+			hp__scope sc = hp__scope_begin(&flood_sites[i], "flood");
+			for (int k = 0; k < 100; k++) /* the program's own work */
+				sink = sink * 31 + (uint64_t)k;
+			hp__scope_end(&sc);
+		}
+		n += FUNCS;
+		/* ahead of the pace: wait */
+		while ((t = now_ns()) < t0 + (double)n * 1e9 / FLOOD_RATE)
+			nanosleep(&(struct timespec){0, 1000000L}, NULL);
+	} while (t < t0 + FLOOD_SECS * 1e9);
+	*calls = n;
+	*ns = (cpu_ns() - c0) / (double)n;
+	*dropped = hpi_tbuf_dropped() - d0;
+}
+
+/* One line of the table: the work with nclients flooding. */
+static void flood_phase(const char *what, int nclients)
+{
+	flooder f[FLOOD_CLIENTS];
+	long calls, answered = 0, refused = 0, failed = 0;
+	double ns;
+	uint64_t dropped;
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < nclients; i++)
+		pthread_create(&f[i].th, NULL, flooder_main, &f[i]);
+	flood_work(&calls, &ns, &dropped);
+	for (int i = 0; i < nclients; i++) {
+		f[i].stop = 1;
+		pthread_join(f[i].th, NULL);
+		answered += f[i].answered;
+		refused += f[i].refused;
+		failed += f[i].failed;
+	}
+	printf("  %-22s %7.1f CPU ns/call  %5.2f%% of %ld events dropped", what, ns,
+	       100.0 * (double)dropped / (double)calls, calls);
+	if (nclients > 0)
+		printf("  queries: %ld answered, %ld refused, %ld timed out (5 s)", answered, refused,
+		       failed);
+	printf("\n");
+}
+
+/* The same program with publish.query_rate rate. */
+static void bench_flood_rate(const char *rate)
+{
+	hp_guard_builder *b;
+	hp_guard *g;
+
+	setenv("HOTPATH_PUBLISH_QUERY_RATE", rate, 1);
+	b = hp_guard_builder_new("bench_publish");
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	if ((g = hp_guard_builder_build(b)) == NULL) {
+		fprintf(stderr, "bench_publish: no guard\n");
+		exit(1);
+	}
+	printf("publish.query_rate %s%s:\n", rate, strcmp(rate, "0") == 0 ? " (no limit)" :
+	       " (the default)");
+	{
+		long calls;
+		double ns;
+		uint64_t d;
+		flood_work(&calls, &ns, &d); /* warm up: sites, buffers, a snapshot */
+	}
+	flood_phase("no query client", 0);
+	flood_phase("4 clients flooding", FLOOD_CLIENTS);
+	flood_phase("no query client again", 0);
+	hp_guard_end(g);
+	hpi_publish_settle(2000);
+}
+
+/* The program's events with and without a query flood. */
+static void bench_flood(void)
+{
+	for (int i = 0; i < FUNCS; i++) {
+		snprintf(flood_names[i], sizeof(flood_names[i]), "flood::function_%05d", i);
+		flood_sites[i] = (hp_site){flood_names[i], __FILE__, i + 1, HP_SITE_FUNCTION, 0};
+	}
+	snprintf(qurl, sizeof(qurl), "%s.q", url);
+	setenv("HOTPATH_QUERY", qurl, 1);
+	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "250", 1);
+	setenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB", "4", 1);
+	/* the call tree finds a call's node among its siblings by a linear
+	 * search: with 10,000 functions at the top level the collector falls
+	 * behind with or without queries; off, what is left is the queries' */
+	setenv("HOTPATH_CALL_TREE", "false", 1);
+	printf("a query flood: 1 thread calling %d functions, %.0f calls a second for %d s a "
+	       "line; %d REQ clients looping section functions:\n", FUNCS, FLOOD_RATE, FLOOD_SECS,
+	       FLOOD_CLIENTS);
+	bench_flood_rate("20");
+	bench_flood_rate("0");
+	unsetenv("HOTPATH_PUBLISH_QUERY_RATE");
+	unsetenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB");
+	unsetenv("HOTPATH_CALL_TREE");
+	setenv("HOTPATH_QUERY", "off", 1);
+	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "10", 1);
+	unlink(qurl + 6);
+}
+
 int main(int argc, char **argv)
 {
+	const char *only = argc > 1 ? argv[1] : "";
+
 	snprintf(url, sizeof(url), "ipc:///tmp/hp_bench_publish_%ld", (long)getpid());
 	setenv("HOTPATH_CONFIG", "/dev/null", 1);
 	setenv("HOTPATH_PUB", url, 1);
 	setenv("HOTPATH_QUERY", "off", 1);
 	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "10", 1);
-	if (argc < 2 || strcmp(argv[1], "tick") != 0) /* `bench_publish tick`: that only */
+	if (*only == '\0')
 		bench_hot_path();
-	bench_tick();
+	if (*only == '\0' || strcmp(only, "tick") == 0)
+		bench_tick();
+	if (*only == '\0' || strcmp(only, "flood") == 0)
+		bench_flood();
 	unlink(url + 6); /* "ipc://": no socket files left behind */
 	url[strlen(url) - 5] = '\0'; /* and without ".tick" */
 	unlink(url + 6);

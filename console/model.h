@@ -31,6 +31,8 @@ typedef struct hpc_col {
 	hp_unit unit;
 	size_t width; /* widest of the title, the text cells and the numbers
 		       * shown so far (hpc_section_widen), in screen columns */
+	bool estimated; /* its key matches meta "estimated": a sampled row's
+			 * cell is shown with "~" (docs/sampling.md) */
 } hpc_col;
 
 /* One cell: the text shown and the value sorted by. */
@@ -63,6 +65,7 @@ typedef struct hpc_section {
 	char *sel_name;     /* the selected row's name, kept across updates */
 	bool has_data;      /* rows came (not just announced in hello) */
 	bool hidden;        /* meta "console.hide": no tab of its own */
+	int sampled_col;    /* "sampled" when meta "estimated" is set, else -1 */
 	uint64_t updated_ns; /* when they came */
 } hpc_section;
 

@@ -12,6 +12,7 @@
 #include "config.h"
 #endif
 
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -179,6 +180,31 @@ static void section_show(hpc_section *s, const json_t *meta)
 			s->show[s->nshow++] = c;
 }
 
+/* Meta "estimated" (globs of column keys): which cells of a row with a
+ * "sampled" cell are estimates. */
+static void section_estimated(hpc_section *s, const json_t *meta)
+{
+	const char *spec = json_string_value(json_object_get(meta, "estimated")), *e;
+	char pat[64];
+
+	s->sampled_col = -1;
+	if (spec == NULL)
+		return;
+	for (size_t c = 0; c < s->ncols; c++)
+		if (strcmp(s->cols[c].key, "sampled") == 0)
+			s->sampled_col = (int)c;
+	for (; *spec != '\0'; spec = *e ? e + 1 : e) {
+		e = spec + strcspn(spec, ",");
+		if ((size_t)(e - spec) >= sizeof(pat))
+			continue;
+		memcpy(pat, spec, (size_t)(e - spec));
+		pat[e - spec] = '\0';
+		for (size_t c = 0; c < s->ncols; c++)
+			if (fnmatch(pat, s->cols[c].key, 0) == 0)
+				s->cols[c].estimated = true;
+	}
+}
+
 /* One row object into row r of the cells.  Numbers are kept as numbers
  * and formatted when shown (hpc_section_text): a frame formats the rows on
  * screen, not 10,000 of them. */
@@ -238,6 +264,7 @@ hpc_section *hpc_section_parse(const json_t *j, const char **why)
 		return NULL;
 	}
 	section_show(s, json_object_get(j, "meta"));
+	section_estimated(s, json_object_get(j, "meta"));
 	s->hidden = json_object_get(json_object_get(j, "meta"), "console.hide") != NULL;
 	s->nrows = json_array_size(rows);
 	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
@@ -287,6 +314,13 @@ const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c)
 	if (!cell->lazy)
 		return s->pool.data + cell->text;
 	buf = ring[next++ % 16];
+	if (s->cols[c].estimated && s->sampled_col >= 0 &&
+	    s->cells[s->order[pos] * s->ncols + (size_t)s->sampled_col].set) {
+		buf[0] = '~'; /* an estimate of a sampled row */
+		section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf + 1,
+				sizeof(ring[0]) - 1);
+		return buf;
+	}
 	return section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf, sizeof(ring[0]));
 }
 

@@ -288,7 +288,7 @@ HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 
 	(void)call_site;
 	if (__builtin_expect(d >= a->cap || a->over != 0 || t == NULL ||
-			     __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) != HP__ON ||
+			     (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & ~HP__ON_SAMPLE) != HP__ON ||
 			     !hp__rt.tsc, 0)) {
 		auto_enter(a, (uintptr_t)fn, sp);
 		return;

@@ -10,8 +10,8 @@
  * drain_interval_ms; quieter passes double the sleep up to
  * COLLECTOR_IDLE_MS.  A thread that fills HPI_NUDGE_CHUNKS chunks
  * nudges the collector awake (no sooner than drain_interval_ms after the
- * last pass), and a query waiting on the publisher's REP socket wakes it at
- * once.  The waits are one poll() on an eventfd and that socket.
+ * last pass), and so does a query arriving at the publisher.  The waits
+ * are a poll() on an eventfd.
  */
 #include "config.h"
 
@@ -36,10 +36,12 @@
  * after drain_interval_ms. */
 #define COLLECTOR_BUSY_RECS HPI_CHUNK_RECS
 
-/* The running collector's eventfd (-1: none), and whether it is asleep in
- * poll(): a nudge writes only then, so a busy collector costs the
- * profiled threads no system call. */
+/* The running collector's eventfd (-1: none), and its state: a nudge
+ * writes to the eventfd only while it sleeps in poll(), so a busy
+ * collector costs the profiled threads no system call; a nudge while it
+ * is awake is kept for its next sleep. */
 static int collector_wake_fd = -1;
+enum { COLLECTOR_AWAKE, COLLECTOR_ASLEEP, COLLECTOR_NUDGED };
 static int collector_asleep;
 
 /* Events handed to the plugins at once: small enough that the batch stays
@@ -346,34 +348,31 @@ void hpi_collector_nudge(void)
 	int fd = __atomic_load_n(&collector_wake_fd, __ATOMIC_ACQUIRE);
 	uint64_t one = 1;
 
-	if (fd >= 0 && __atomic_exchange_n(&collector_asleep, 0, __ATOMIC_ACQ_REL) != 0)
+	if (fd >= 0 && __atomic_exchange_n(&collector_asleep, COLLECTOR_NUDGED,
+					   __ATOMIC_ACQ_REL) == COLLECTOR_ASLEEP)
 		(void)!write(fd, &one, sizeof(one));
 }
 
-/* Sleeps until deadline (CLOCK_MONOTONIC ns), a stop, a nudge (which
- * brings the deadline to soonest), or a query on qfd (-1: none), whichever
- * first.  True when woken by a query. */
-static bool collector_wait(hpi_collector *c, uint64_t deadline, uint64_t soonest, int qfd)
+/* Sleeps until deadline (CLOCK_MONOTONIC ns), a stop, or a nudge, which
+ * brings the deadline to soonest. */
+static void collector_wait(hpi_collector *c, uint64_t deadline, uint64_t soonest)
 {
 	for (;;) {
-		struct pollfd pf[2] = {{.fd = c->efd, .events = POLLIN},
-				       {.fd = qfd, .events = POLLIN}};
+		struct pollfd pf = {.fd = c->efd, .events = POLLIN};
 		uint64_t now = hpi_mono_ns(), v;
-		int ms;
+		int ms, was;
 		if (now >= deadline || __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
-			return false;
+			return;
 		ms = (int)((deadline - now + 999999) / 1000000);
-		__atomic_store_n(&collector_asleep, 1, __ATOMIC_RELEASE);
-		if (poll(pf, qfd >= 0 ? 2 : 1, ms) < 0 && errno != EINTR)
-			pf[0].revents = pf[1].revents = 0;
-		__atomic_store_n(&collector_asleep, 0, __ATOMIC_RELEASE);
-		if (pf[1].revents & POLLIN)
-			return true;
-		if (pf[0].revents & POLLIN) {
+		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_ASLEEP, __ATOMIC_ACQ_REL);
+		if (was == COLLECTOR_NUDGED || poll(&pf, 1, ms) < 0)
+			pf.revents = 0;
+		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_AWAKE, __ATOMIC_ACQ_REL) ==
+			      COLLECTOR_NUDGED || was == COLLECTOR_NUDGED;
+		if (pf.revents & POLLIN)
 			(void)!read(c->efd, &v, sizeof(v));
-			if (soonest < deadline)
-				deadline = soonest;
-		}
+		if ((was || (pf.revents & POLLIN)) && soonest < deadline)
+			deadline = soonest;
 	}
 }
 
@@ -387,7 +386,6 @@ static void *collector_main(void *arg)
 	drain_ctx *d = &c->drain;
 	uint64_t sleep_ns = (uint64_t)c->interval_ms * 1000000u, last = hpi_mono_ns();
 	uint64_t busy_ns = sleep_ns, idle_ns = (uint64_t)c->idle_ms * 1000000u;
-	bool flood = false;
 
 	/* named here too: the creator's pthread_setname_np may come after our
 	 * first pass, whose thread sample would keep the program's name */
@@ -404,13 +402,9 @@ static void *collector_main(void *arg)
 	pthread_mutex_unlock(&c->lock);
 	for (;;) {
 		hpi_publisher *pub = __atomic_load_n(&c->pub, __ATOMIC_ACQUIRE);
-		uint64_t before = d->records, deadline = last + sleep_ns;
-		/* a flood of queries is served every drain_interval_ms, 8 at a
-		 * time; a lone query at once */
-		int qfd = flood ? -1 : hpi_publish_fd(pub);
-		if (flood && deadline > last + busy_ns)
-			deadline = last + busy_ns;
-		flood = collector_wait(c, deadline, last + busy_ns, qfd);
+		uint64_t before = d->records;
+
+		collector_wait(c, last + sleep_ns, last + busy_ns);
 		if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
 			break;
 		pthread_mutex_lock(&collector_pass_lock);

@@ -95,6 +95,8 @@ static const config_key config_publish[] = {
 	S("query", query, "HOTPATH_QUERY"),
 	I("interval_ms", publish_interval_ms, 10, 60000, NULL),
 	I("max_connections", publish_max_connections, 1, 4096, NULL),
+	I("query_rate", publish_query_rate, 0, 1000000, NULL),
+	I("query_burst", publish_query_burst, 1, 1000000, NULL),
 	M("tls", config_tls),
 	END
 };
@@ -1685,6 +1687,8 @@ void hpi_config_defaults(hpi_config *c)
 	c->query = strdup("auto");
 	c->publish_interval_ms = 250;
 	c->publish_max_connections = 32;
+	c->publish_query_rate = 20;
+	c->publish_query_burst = 40;
 }
 
 /* Defaults, then the file, then the environment; see hpi.h. */

@@ -337,12 +337,14 @@ static void guard_fork_prepare(void)
 	hpi_collector_atfork_prepare();
 	hpi_auto_atfork_prepare();
 	hpi_site_atfork_prepare();
+	hpi_sample_atfork_prepare();
 	hpi_tbuf_atfork_prepare();
 }
 
 static void guard_fork_parent(void)
 {
 	hpi_tbuf_atfork_parent();
+	hpi_sample_atfork_parent();
 	hpi_site_atfork_parent();
 	hpi_auto_atfork_parent();
 	hpi_collector_atfork_parent();
@@ -353,6 +355,7 @@ static void guard_fork_parent(void)
 static void guard_fork_child(void)
 {
 	hp_guard *g = guard_live;
+	int sampling = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_SAMPLE;
 
 	__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELAXED);
 	/* no watcher here: the program's own signal dispositions come back */
@@ -362,6 +365,7 @@ static void guard_fork_child(void)
 		sigaction(SIGTERM, &g->old_term, NULL);
 	guard_signal = 0;
 	hpi_tbuf_atfork_child();
+	hpi_sample_atfork_child();
 	hpi_site_atfork_child();
 	hpi_auto_atfork_child();
 	hpi_collector_atfork_child();
@@ -385,7 +389,7 @@ static void guard_fork_child(void)
 		hpi_guard_fork_pending = 1;
 		/* records flow (to a fresh buffer) until the guard takes them;
 		 * allocation tracking waits for the guard */
-		__atomic_store_n(&hp__rt.on, HP__ON, __ATOMIC_RELAXED);
+		__atomic_store_n(&hp__rt.on, HP__ON | sampling, __ATOMIC_RELAXED);
 	}
 }
 
@@ -845,7 +849,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	}
 	guard_publish(g);
 	guard_live = g;
-	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg), __ATOMIC_RELEASE);
+	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg) |
+			 hpi_sample_start(&g->cfg, at == NULL), __ATOMIC_RELEASE);
 	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);

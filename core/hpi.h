@@ -439,6 +439,8 @@ typedef struct hpi_config {
 	char *query;           /* "auto": ipc beside the endpoint */
 	int publish_interval_ms; /* 250 */
 	int publish_max_connections; /* per endpoint, 32: more are refused, counted */
+	int publish_query_rate;  /* queries a client may make a second, 20; 0 = any */
+	int publish_query_burst; /* ... and at once before the rate applies, 40 */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
 	/* plugins */
 	hpi_strv plugin_path;
@@ -585,6 +587,7 @@ typedef struct hpi_publish_info {
 	int interval_ms;                     /* set by the publisher */
 	uint64_t sent, dropped;              /* messages so far, kept by the publisher */
 	uint64_t refused;                    /* connections refused past the cap */
+	uint64_t refused_queries;            /* queries refused past publish.query_rate */
 	const double *pcts;                  /* the report's percentiles */
 	size_t npcts;
 	double pctbuf[HPI_MAX_PCTS];         /* the publisher's copy */
@@ -602,9 +605,6 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
  * sections that changed when publish.interval_ms has passed and a hello
  * every second.  Never blocks.  NULL is a no-op. */
 void hpi_publish_tick(hpi_publisher *p);
-/* A descriptor that polls readable while a query waits (nng's
- * NNG_OPT_RECVFD of the REP socket), or -1 (p NULL, no query socket). */
-int hpi_publish_fd(hpi_publisher *p);
 /* Closes the sockets and frees p (once the collector has stopped).  NULL is
  * a no-op. */
 void hpi_publish_stop(hpi_publisher *p);
@@ -615,6 +615,20 @@ void hpi_publish_atfork_child(void);
 /* Whether this process may use nng: false in a fork child of a process
  * that published (nng's threads are not in the child). */
 bool hpi_publish_usable(void);
+
+/* Answers the queries waiting on p's query socket from snapshot s (instead
+ * of the last one published), as a tick does: for tests and benchmarks with
+ * no collector.  Collector thread only when p is a guard's. */
+void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s);
+
+/* One client's token bucket (publish.query_rate): zeroed = full. */
+typedef struct hpi_rate {
+	uint64_t at;      /* CLOCK_MONOTONIC ns of the last refill; 0 = never */
+	uint64_t credit;  /* queries left, times 1e9 */
+} hpi_rate;
+/* Whether one more query may be answered at now (ns): burst at once, then
+ * rate a second; rate 0 = always.  Takes it when so. */
+bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
@@ -766,6 +780,22 @@ hpi_filter *hpi_filter_new(const hpi_strv *include, const hpi_strv *exclude,
  * and matches no exclude.  A NULL filter passes everything. */
 bool hpi_filter_pass(const hpi_filter *f, const char *label);
 void hpi_filter_free(hpi_filter *f);
+
+/* ---- sample.c: sampled timing (docs/sampling.md) -------------------------- */
+
+/* A guard starts: reads collectors.timing.sample and .sample_sites and,
+ * with reset, starts every countdown and count over.  Returns
+ * HP__ON_SAMPLE when some site may be sampled by configuration, else 0. */
+int hpi_sample_start(const hpi_config *c, bool reset);
+/* Site id's rate this guard, plus 1: 0 when the site is timed on every
+ * call (or has not been called), 1 when it is counted without timing,
+ * N + 1 when 1 in N calls is timed. */
+uint32_t hpi_sample_rate(uint32_t id);
+/* Site ids below this may have a rate. */
+uint32_t hpi_sample_nsites(void);
+void hpi_sample_atfork_prepare(void);
+void hpi_sample_atfork_parent(void);
+void hpi_sample_atfork_child(void);
 
 /* ---- allocation tracking (core/alloc.c) ---------------------------------- */
 

@@ -56,6 +56,13 @@ static const char html_style[] =
 	"gap:3px 10px;align-items:center;font-size:13px}\n"
 	".cpu .bar{height:12px;background:#e8743b;border-radius:2px;min-width:1px}\n"
 	".cpu .val{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	".tl{position:relative}.tl-bar{margin:.3em 0;font-size:13px}"
+	".tl-bar button{margin-right:.4em;min-width:2.2em}.tl-range{color:#555;margin-left:.5em}\n"
+	".tl-canvas{display:block;width:100%;border:1px solid #e3e3e3;cursor:grab;"
+	"touch-action:none}\n"
+	".tl-tip{position:absolute;pointer-events:none;background:#fffbe6;border:1px solid #c9b458;"
+	"padding:3px 7px;font-size:12px;white-space:nowrap;z-index:2}\n"
+	".tl-threads{font-size:13px;color:#444;margin:.4em 0;padding-left:1.2em}\n"
 	"footer{color:#777;font-size:12px;margin:2em auto 1em}\n"
 	"@media (max-width:640px){body{font-size:13px}header,main,footer{padding:0 8px}"
 	"th,td{padding:2px 5px}.facts{grid-template-columns:1fr}"
@@ -156,10 +163,14 @@ static void html_nav(hpi_buf *o, const hp_snapshot *s, bool flame, bool cpu)
 		hpi_buf_puts(o, "<a href=\"#flame\">Flame graph</a>\n");
 	if (cpu)
 		hpi_buf_puts(o, "<a href=\"#cpu\">Threads' CPU</a>\n");
+	if (hp_snapshot_find(s, "timeline") != NULL)
+		hpi_buf_puts(o, "<a href=\"#timeline\">Timeline</a>\n");
 	if (hp_snapshot_meta(s, "trace_output") != NULL)
-		hpi_buf_puts(o, "<a href=\"#trace\">Trace timeline</a>\n");
+		hpi_buf_puts(o, "<a href=\"#trace\">Trace file</a>\n");
 	for (size_t i = 0; i < hp_snapshot_count(s); i++) {
 		const hp_section *sec = hp_snapshot_section(s, i);
+		if (strcmp(hp_section_id(sec), "timeline") == 0)
+			continue;
 		hpi_buf_puts(o, "<a href=\"#");
 		html_anchor(o, hp_section_id(sec));
 		hpi_buf_puts(o, "\">");
@@ -255,6 +266,132 @@ static bool html_cpu(hpi_buf *o, const hp_snapshot *s)
 	return true;
 }
 
+/* s as a JSON string that is safe inside a <script> element: markup
+ * characters and controls as \u escapes. */
+static void html_js_str(hpi_buf *o, const char *s)
+{
+	hpi_buf_putc(o, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&' || *p == '"' ||
+		    *p == '\\' || *p == '\'')
+			hpi_buf_printf(o, "\\u%04x", *p);
+		else
+			hpi_buf_putc(o, (char)*p);
+	}
+	hpi_buf_putc(o, '"');
+}
+
+/* Index of text t in the list names[0..*n), added when new (linear: the
+ * distinct names of a timeline are few; -1 when out of memory). */
+static long html_intern(const char ***names, size_t *n, size_t *cap, const char *t)
+{
+	for (size_t i = *n; i-- > 0;)
+		if (strcmp((*names)[i], t) == 0)
+			return (long)i;
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		const char **p = realloc(*names, c * sizeof(*p));
+		if (p == NULL)
+			return -1;
+		*names = p;
+		*cap = c;
+	}
+	(*names)[*n] = t;
+	return (long)(*n)++;
+}
+
+/* The "timeline" section (the trace collector's longest spans) as a
+ * canvas core/html.js draws: threads as tracks, calls nested, a wheel or
+ * the buttons zoom, a drag pans, a hover names the span.  The data rides
+ * in a JSON script element: {"threads":[[tid,name]...],"names":[...],
+ * "kinds":[...],"ev":[thread,name,kind,start,duration,...]}.  False when
+ * the report has no timeline. */
+static bool html_timeline(hpi_buf *o, const hp_snapshot *s)
+{
+	const hp_section *sec = hp_snapshot_find(s, "timeline");
+	int ct, cid, cn, ck, cs, cd;
+	const char **names = NULL, **kinds = NULL;
+	size_t nn = 0, capn = 0, nk = 0, capk = 0, nth = 0, rows;
+	const char *spans, *kept;
+	int64_t last_tid = 0;
+	bool ok = true;
+
+	if (sec == NULL || (ct = hpi_section_col(sec, "thread")) < 0 ||
+	    (cid = hpi_section_col(sec, "tid")) < 0 || (cn = hpi_section_col(sec, "name")) < 0 ||
+	    (ck = hpi_section_col(sec, "kind")) < 0 || (cs = hpi_section_col(sec, "start")) < 0 ||
+	    (cd = hpi_section_col(sec, "duration")) < 0)
+		return false;
+	rows = hp_section_nrows(sec);
+	spans = hp_section_meta(sec, "timeline.spans");
+	kept = hp_section_meta(sec, "timeline.kept");
+	hpi_buf_puts(o, "<section id=\"timeline\">\n<h2>Timeline</h2>\n<p class=\"note\">");
+	if (spans != NULL && kept != NULL && strcmp(spans, kept) != 0) {
+		hpi_buf_puts(o, "The ");
+		hpi_buf_xml(o, kept);
+		hpi_buf_puts(o, " longest of ");
+		hpi_buf_xml(o, spans);
+		hpi_buf_puts(o, " spans (a shorter one is under a pixel at any zoom that shows "
+			     "them all; the trace file has every one). ");
+	}
+	hpi_buf_puts(o, "One track per thread; the wheel or + and &minus; zoom, a drag pans, "
+		     "a double click shows it all, a hover names the span.</p>\n"
+		     "<div class=\"tl\"><div class=\"tl-bar\"><button type=\"button\" "
+		     "class=\"tl-in\">+</button><button type=\"button\" class=\"tl-out\">"
+		     "&minus;</button><button type=\"button\" class=\"tl-all\">All</button>"
+		     "<span class=\"tl-range\"></span></div>\n<canvas class=\"tl-canvas\" "
+		     "role=\"img\" aria-label=\"Timeline of the threads' spans\"></canvas>"
+		     "<div class=\"tl-tip\" hidden></div>\n<ul class=\"tl-threads\"></ul></div>\n"
+		     "<script type=\"application/json\" class=\"tl-data\">{\"threads\":[");
+	for (size_t r = 0; r < rows; r++) {
+		int64_t tid = hp_section_has(sec, r, (size_t)cid) ? hp_section_int(sec, r, (size_t)cid) : 0;
+		if (r > 0 && tid == last_tid)
+			continue;
+		hpi_buf_printf(o, "%s[%lld,", nth++ > 0 ? "," : "", (long long)tid);
+		html_js_str(o, hp_section_has(sec, r, (size_t)ct) ? hp_section_text(sec, r, (size_t)ct)
+								 : "?");
+		hpi_buf_putc(o, ']');
+		last_tid = tid;
+	}
+	hpi_buf_puts(o, "],\"ev\":[");
+	nth = 0;
+	for (size_t r = 0; r < rows && ok; r++) {
+		int64_t tid = hp_section_has(sec, r, (size_t)cid) ? hp_section_int(sec, r, (size_t)cid) : 0;
+		const char *n = hp_section_has(sec, r, (size_t)cn) ? hp_section_text(sec, r, (size_t)cn) : "?";
+		const char *k = hp_section_has(sec, r, (size_t)ck) ? hp_section_text(sec, r, (size_t)ck) : "?";
+		long ni = html_intern(&names, &nn, &capn, n), ki = html_intern(&kinds, &nk, &capk, k);
+
+		if (r > 0 && tid != last_tid)
+			nth++;
+		last_tid = tid;
+		if (ni < 0 || ki < 0) {
+			ok = false;
+			break;
+		}
+		hpi_buf_printf(o, "%s%zu,%ld,%ld,%lld,%lld", r > 0 ? "," : "", nth, ni, ki,
+			       (long long)(hp_section_has(sec, r, (size_t)cs) ?
+					   hp_section_int(sec, r, (size_t)cs) : 0),
+			       (long long)(hp_section_has(sec, r, (size_t)cd) ?
+					   hp_section_int(sec, r, (size_t)cd) : 0));
+	}
+	hpi_buf_puts(o, "],\"names\":[");
+	for (size_t i = 0; ok && i < nn; i++) {
+		if (i > 0)
+			hpi_buf_putc(o, ',');
+		html_js_str(o, names[i]);
+	}
+	hpi_buf_puts(o, "],\"kinds\":[");
+	for (size_t i = 0; ok && i < nk; i++) {
+		if (i > 0)
+			hpi_buf_putc(o, ',');
+		html_js_str(o, kinds[i]);
+	}
+	/* out of memory: the names are missing, the script says so */
+	hpi_buf_puts(o, "]}</script>\n</section>\n");
+	free(names);
+	free(kinds);
+	return true;
+}
+
 /* A note on the trace file when the report says one was written (facts
  * trace_output, trace_events, trace_dropped); the timeline is in it. */
 static void html_trace(hpi_buf *o, const hp_snapshot *s)
@@ -268,7 +405,7 @@ static void html_trace(hpi_buf *o, const hp_snapshot *s)
 
 	if (path == NULL)
 		return;
-	hpi_buf_puts(o, "<section id=\"trace\">\n<h2>Trace timeline</h2>\n<p>A trace of every "
+	hpi_buf_puts(o, "<section id=\"trace\">\n<h2>Trace file</h2>\n<p>A trace of every "
 		     "measured call was written to ");
 	if (link) {
 		hpi_buf_puts(o, "<a href=\"");
@@ -378,6 +515,8 @@ void hpi_render_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 		   hpi_section_col(th, "cpu") >= 0 &&
 		   hp_section_column_unit(th, (size_t)hpi_section_col(th, "cpu")) == HP_UNIT_NS;
 
+	bool timeline;
+
 	if (out == NULL)
 		return;
 	html_head(out, s);
@@ -385,9 +524,13 @@ void hpi_render_html(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *
 	html_nav(out, s, flame, cpu);
 	html_flames(out, s, stacks);
 	html_cpu(out, s);
+	timeline = html_timeline(out, s);
 	html_trace(out, s);
 	for (size_t i = 0; i < hp_snapshot_count(s); i++) {
 		const hp_section *sec = hp_snapshot_section(s, i);
+		/* the timeline's rows are drawn above, not listed */
+		if (timeline && strcmp(hp_section_id(sec), "timeline") == 0)
+			continue;
 		html_table(out, sec, hpi_render_limit(sec, o != NULL ? o->limit : 0));
 	}
 	hpi_buf_puts(out, "</main>\n<footer>Written by hotpath " HP_VERSION_STRING

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "collector.h"
 #include "discover.h"
 #include "registry.h"
 #include "tbuf.h"
@@ -35,6 +35,10 @@
 					   * sections checked this often */
 #define PUBLISH_QUERIES_PER_TICK 8
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
+#define PUBLISH_SLOTS 16                 /* requests read at once (nng contexts) */
+#define PUBLISH_CLIENTS 64               /* clients' buckets kept (idle longest go) */
+#define PUBLISH_SEND_MS 2000             /* a reply the peer does not read: lost */
+#define PUBLISH_CREDIT_MAX 100000000     /* ns of query time saved up at most */
 
 /* Sockets being closed by publish_close_main: a new publisher on the same
  * endpoint waits for them rather than find it in use. */
@@ -68,6 +72,35 @@ typedef struct publish_cap {
 	uint64_t refused;
 } publish_cap;
 
+/* One request at a time, from receipt to its reply sent: an nng context
+ * of the REP socket.  state goes RECEIVING -> READY (nng's thread: a
+ * request came) -> SENDING (collector: the reply is queued; nng holds it
+ * while the peer's connection is busy with an earlier reply) -> RECEIVING
+ * (nng's thread), or CLOSED with the socket. */
+enum { SLOT_RECEIVING = 1, SLOT_READY, SLOT_SENDING, SLOT_CLOSED };
+typedef struct publish_queries publish_queries;
+typedef struct publish_slot {
+	nng_ctx ctx;
+	nng_aio *aio;
+	int state;               /* atomic */
+	uint32_t pipe;           /* whose reply is SENDING */
+	publish_queries *qs;
+} publish_slot;
+
+/* The slots, allocated apart: nng's threads call back until the socket
+ * is closed and the aios freed. */
+struct publish_queries {
+	publish_slot slots[PUBLISH_SLOTS];
+	size_t n;                /* slots set up */
+	uint64_t lost;           /* replies not delivered (atomic) */
+};
+
+/* A client's query budget, by nng pipe (one connection). */
+typedef struct publish_client {
+	uint32_t pipe;           /* 0: free */
+	hpi_rate rate;
+} publish_client;
+
 struct hpi_publisher {
 	hpi_publish_info info;   /* strings owned */
 	struct hpi_registry *reg;
@@ -82,18 +115,33 @@ struct hpi_publisher {
 	publish_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
 				  * call back until the sockets are closed */
 	hp_snapshot *last;       /* the last snapshot published: queries read it */
+	publish_queries *qs;     /* when have_rep */
+	size_t next_slot;        /* where the next pass starts looking */
+	publish_client clients[PUBLISH_CLIENTS];
+	int query_rate, query_burst;
+	int64_t credit;          /* ns the collector may still spend on queries */
+	uint64_t credit_at;      /* when credit was last given */
+	uint64_t query_ns;       /* spent on queries since the last sections */
 	char *dir;               /* the discovery folder holding our description,
 				  * or NULL when not described */
 	char *pub_url, *rep_url; /* the URLs bound (publish.endpoint "auto": ipc) */
-	int recv_fd;             /* readable while a query waits, or -1 */
+	uint64_t sections_hash;  /* of the section ids last described */
 	size_t subs;             /* subscribers at the last tick */
 	uint64_t last_ns;        /* when last was taken */
-	uint64_t sections_hash;  /* of the section ids last described */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
 static size_t publish_subscribers(hpi_publisher *p);
 static void publish_describe(hpi_publisher *p, const hp_snapshot *s);
+
+/* The counts a hello or a reply carries, brought up to date. */
+static void publish_info_counts(hpi_publisher *p)
+{
+	p->info.sent = p->seq;
+	p->info.dropped = p->dropped +
+		(p->qs != NULL ? __atomic_load_n(&p->qs->lost, __ATOMIC_RELAXED) : 0);
+	p->info.refused = publish_refused(p);
+}
 
 /* ---- the publisher ------------------------------------------------------- */
 
@@ -134,7 +182,8 @@ static hp_snapshot *publish_snapshot(hpi_publisher *p)
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
 	hpi_snapshot_meta_set(s, "dropped", num);
 	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
-	hpi_registry_snapshot(p->reg, s);
+	if (p->reg != NULL) /* a test's or benchmark's publisher: none */
+		hpi_registry_snapshot(p->reg, s);
 	return s;
 }
 
@@ -213,56 +262,186 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 	}
 }
 
-/* Answers the queries waiting on the REP socket, at most
- * PUBLISH_QUERIES_PER_TICK, from the last snapshot published (built once
- * when none is yet): a flood of queries costs the collector the rendering
- * of replies only, never a snapshot of the plugins per query. */
-static void publish_serve(hpi_publisher *p)
+bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst)
 {
-	struct pollfd pf = {.fd = p->recv_fd, .events = POLLIN};
+	uint64_t cap = (uint64_t)burst * 1000000000u, dt;
 
-	/* nng_recv even without a message costs an aio (and a getrandom):
-	 * ask the descriptor first */
-	if (!p->have_rep || (p->recv_fd >= 0 && poll(&pf, 1, 0) <= 0))
-		return;
-	for (int i = 0; i < PUBLISH_QUERIES_PER_TICK; i++) {
-		char *req = NULL;
-		size_t len = 0;
-		hp_snapshot *s;
-		hpi_buf out;
-		if (nng_recv(p->rep, &req, &len, NNG_FLAG_NONBLOCK | NNG_FLAG_ALLOC) != 0)
-			return;
-		hpi_buf_init(&out);
-		p->info.sent = p->seq;
-		p->info.dropped = p->dropped;
-		p->info.refused = publish_refused(p);
-		/* no subscriber: no snapshot every interval; take one now if
-		 * the last is older than that */
-		if (p->last == NULL || hpi_mono_ns() - p->last_ns > p->interval_ns) {
-			hp_snapshot *fresh = publish_snapshot(p);
-			if (fresh != NULL) {
-				hpi_snapshot_free(p->last);
-				p->last = fresh;
-				p->last_ns = hpi_mono_ns();
-			}
-		}
-		if ((s = p->last) != NULL)
-			hpi_query_answer(&out, s, &p->info, req, len);
-		else
-			hpi_wire_error(&out, "no_memory", "out of memory");
-		nng_free(req, len);
-		if (out.data == NULL || out.failed ||
-		    nng_send(p->rep, out.data, out.len, NNG_FLAG_NONBLOCK) != 0)
-			p->dropped++;
-		hpi_buf_fini(&out);
+	if (rate == 0)
+		return true;
+	if (b->at == 0) {
+		b->credit = cap;
+	} else if (now > b->at) {
+		dt = now - b->at;
+		if (dt > 100000000000000ull / rate) /* past full anyway; no overflow */
+			dt = 100000000000000ull / rate;
+		b->credit += dt * rate;
 	}
+	b->at = now;
+	if (b->credit > cap)
+		b->credit = cap;
+	if (b->credit < 1000000000u)
+		return false;
+	b->credit -= 1000000000u;
+	return true;
 }
 
-int hpi_publish_fd(hpi_publisher *p)
+/* The bucket of the client on pipe id: the one it had, else a free one,
+ * else the one idle longest (its client starts anew). */
+static publish_client *publish_client_get(hpi_publisher *p, uint32_t id)
 {
-	if (p == NULL || !p->have_rep)
-		return -1;
-	return p->recv_fd;
+	publish_client *old = &p->clients[0];
+
+	for (size_t i = 0; i < PUBLISH_CLIENTS; i++) {
+		publish_client *c = &p->clients[i];
+		if (c->pipe == id)
+			return c;
+		if (c->pipe == 0 || c->rate.at < old->rate.at)
+			old = c;
+	}
+	memset(old, 0, sizeof(*old));
+	old->pipe = id;
+	return old;
+}
+
+/* Replies of pipe id queued or being sent (its requests past two are not
+ * read any further: a client that sends without reading gets nothing). */
+static int publish_in_flight(const publish_queries *qs, uint32_t id)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < PUBLISH_SLOTS; i++)
+		if (__atomic_load_n(&qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_SENDING &&
+		    qs->slots[i].pipe == id)
+			n++;
+	return n;
+}
+
+/* Hands a slot back to receiving. */
+static void publish_slot_recv(publish_slot *sl)
+{
+	__atomic_store_n(&sl->state, SLOT_RECEIVING, __ATOMIC_RELEASE);
+	nng_aio_set_timeout(sl->aio, NNG_DURATION_INFINITE);
+	nng_ctx_recv(sl->ctx, sl->aio);
+}
+
+/* A slot's receive or send finished (nng's threads): a request is ready
+ * for the collector, or the slot receives again. */
+static void publish_slot_done(void *arg)
+{
+	publish_slot *sl = arg;
+	int rv = nng_aio_result(sl->aio);
+
+	if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) == SLOT_RECEIVING) {
+		if (rv == 0) {
+			__atomic_store_n(&sl->state, SLOT_READY, __ATOMIC_RELEASE);
+			/* a sleeping collector answers within drain_interval_ms */
+			hpi_collector_nudge();
+			return;
+		}
+	} else if (rv != 0) {
+		/* not sent: the peer went away (its pipe is gone: nng counts
+		 * that a success), or it did not read for PUBLISH_SEND_MS */
+		nng_msg_free(nng_aio_get_msg(sl->aio));
+		nng_aio_set_msg(sl->aio, NULL);
+		__atomic_add_fetch(&sl->qs->lost, 1, __ATOMIC_RELAXED);
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		__atomic_store_n(&sl->state, SLOT_CLOSED, __ATOMIC_RELEASE);
+		return;
+	}
+	publish_slot_recv(sl);
+}
+
+/* The reply to the request in slot sl, sent; or the request forgotten
+ * (a client with two replies in flight). */
+static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
+{
+	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
+	uint32_t id = nng_pipe_id(nng_msg_get_pipe(req));
+	publish_client *c = publish_client_get(p, id);
+	hpi_buf out;
+
+	nng_aio_set_msg(sl->aio, NULL);
+	if (publish_in_flight(p->qs, id) >= 2) {
+		p->info.refused_queries++;
+		nng_msg_free(req);
+		publish_slot_recv(sl);
+		return;
+	}
+	hpi_buf_init(&out);
+	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
+			   (unsigned)p->query_burst)) {
+		char why[160];
+		p->info.refused_queries++;
+		snprintf(why, sizeof(why), "more than %d queries a second from this client "
+			 "(publish.query_rate); try again later", p->query_rate);
+		hpi_wire_error(&out, "rate_limited", why);
+	} else {
+		publish_info_counts(p);
+		if (s != NULL)
+			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
+		else
+			hpi_wire_error(&out, "no_memory", "out of memory");
+	}
+	nng_msg_free(req);
+	if (out.data == NULL || out.failed || nng_msg_alloc(&rep, 0) != 0 ||
+	    nng_msg_append(rep, out.data, out.len) != 0) {
+		nng_msg_free(rep);
+		p->dropped++;
+		hpi_buf_fini(&out);
+		publish_slot_recv(sl);
+		return;
+	}
+	hpi_buf_fini(&out);
+	sl->pipe = id;
+	nng_aio_set_msg(sl->aio, rep);
+	nng_aio_set_timeout(sl->aio, PUBLISH_SEND_MS);
+	__atomic_store_n(&sl->state, SLOT_SENDING, __ATOMIC_RELEASE);
+	nng_ctx_send(sl->ctx, sl->aio);
+}
+
+/* Answers the requests that arrived, from s, at most PUBLISH_QUERIES_PER_TICK
+ * and while the queries' budget lasts: an eighth of the collector's time,
+ * which also stretches the publishing interval (publishing and queries
+ * together take at most a quarter).  A flood of queries costs the collector
+ * the rendering of replies only, within that share, never a snapshot of the
+ * plugins per query. */
+void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
+{
+	uint64_t now = hpi_mono_ns(), t;
+	int served = 0;
+
+	if (p == NULL || p->qs == NULL)
+		return;
+	if (p->credit_at != 0) {
+		p->credit += (int64_t)((now - p->credit_at) / 8);
+		if (p->credit > PUBLISH_CREDIT_MAX)
+			p->credit = PUBLISH_CREDIT_MAX;
+	}
+	p->credit_at = now;
+	for (size_t k = 0; k < PUBLISH_SLOTS && served < PUBLISH_QUERIES_PER_TICK &&
+			   p->credit > 0; k++) {
+		publish_slot *sl = &p->qs->slots[(p->next_slot + k) % PUBLISH_SLOTS];
+		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
+			continue;
+		publish_answer(p, sl, s);
+		served++;
+		t = hpi_mono_ns();
+		p->credit -= (int64_t)(t - now);
+		p->query_ns += t - now;
+		now = t;
+	}
+	p->credit_at = now;
+	p->next_slot = (p->next_slot + 1) % PUBLISH_SLOTS; /* no slot first always */
+}
+
+/* Whether a request waits for its answer. */
+static bool publish_asked(const hpi_publisher *p)
+{
+	for (size_t i = 0; p->qs != NULL && i < PUBLISH_SLOTS; i++)
+		if (__atomic_load_n(&p->qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_READY)
+			return true;
+	return false;
 }
 
 void hpi_publish_tick(hpi_publisher *p)
@@ -274,7 +453,6 @@ void hpi_publish_tick(hpi_publisher *p)
 
 	if (p == NULL)
 		return;
-	publish_serve(p);
 	now = hpi_mono_ns();
 	subs = publish_subscribers(p);
 	if (subs > p->subs)
@@ -283,47 +461,49 @@ void hpi_publish_tick(hpi_publisher *p)
 	p->subs = subs;
 	hello = now >= p->next_hello;
 	sections = subs > 0 && now >= p->next_pub;
-	if (!hello && !sections)
-		return;
-	if ((s = publish_snapshot(p)) == NULL)
-		return;
-	if (subs == 0) {
-		/* nobody listens: nothing rendered or sent; every 5 s the
-		 * description's sections are brought up to date */
-		publish_describe(p, s);
-		p->next_hello = now + PUBLISH_DESCRIBE_NS;
-		hpi_snapshot_free(p->last);
+	if (subs == 0 && (hello || (publish_asked(p) &&
+				    (p->last == NULL || now - p->last_ns > p->interval_ns)))) {
+		/* nobody listens: nothing rendered or sent.  A snapshot every
+		 * 5 s brings the description's sections up to date, and one
+		 * at most every interval serves the queries */
+		if ((s = publish_snapshot(p)) != NULL) {
+			publish_describe(p, s);
+			hpi_snapshot_free(p->last);
+			p->last = s;
+			p->last_ns = now;
+		}
+		if (hello)
+			p->next_hello = now + PUBLISH_DESCRIBE_NS;
+	} else if ((hello || sections) && (s = publish_snapshot(p)) != NULL) {
+		if (hello) {
+			hpi_buf b;
+			hpi_buf_init(&b);
+			publish_info_counts(p);
+			hpi_publish_hello(&b, s, &p->info);
+			publish_send(p, "hello", &b);
+			hpi_buf_fini(&b);
+			publish_describe(p, s);
+			p->next_hello = now + PUBLISH_HELLO_NS;
+		}
+		if (sections) {
+			uint64_t spent;
+			refresh = now >= p->next_refresh;
+			hpi_publish_sections(p, s, refresh);
+			if (refresh)
+				p->next_refresh = now + PUBLISH_REFRESH_NS;
+			/* at most a quarter of the collector's time with the
+			 * queries answered since the last time: with very many
+			 * rows the interval stretches rather than the drain
+			 * falling behind */
+			spent = hpi_mono_ns() - now + p->query_ns;
+			p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
+			p->query_ns = 0;
+		}
+		hpi_snapshot_free(p->last); /* queries now read this one */
 		p->last = s;
 		p->last_ns = now;
-		return;
 	}
-	if (hello) {
-		hpi_buf b;
-		hpi_buf_init(&b);
-		p->info.sent = p->seq;
-		p->info.dropped = p->dropped;
-		p->info.refused = publish_refused(p);
-		hpi_publish_hello(&b, s, &p->info);
-		publish_send(p, "hello", &b);
-		hpi_buf_fini(&b);
-		publish_describe(p, s);
-		p->next_hello = now + PUBLISH_HELLO_NS;
-	}
-	if (sections) {
-		uint64_t spent;
-		refresh = now >= p->next_refresh;
-		hpi_publish_sections(p, s, refresh);
-		if (refresh)
-			p->next_refresh = now + PUBLISH_REFRESH_NS;
-		/* at most a quarter of the collector's time: with very many
-		 * rows the interval stretches rather than the drain falling
-		 * behind */
-		spent = hpi_mono_ns() - now;
-		p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
-	}
-	hpi_snapshot_free(p->last); /* queries now read this one */
-	p->last = s;
-	p->last_ns = now;
+	hpi_publish_serve(p, p->last);
 }
 
 /* nng pipe events: admits a pipe while the endpoint has room, else closes
@@ -391,6 +571,48 @@ static uint64_t publish_refused(hpi_publisher *p)
 		pthread_mutex_unlock(&p->caps[i]->mu);
 	}
 	return n;
+}
+
+/* The request slots of REP socket rep, each receiving; NULL when none
+ * could be made (then no query is answered). */
+static publish_queries *publish_queries_new(nng_socket rep)
+{
+	publish_queries *qs = calloc(1, sizeof(*qs));
+
+	if (qs == NULL)
+		return NULL;
+	for (; qs->n < PUBLISH_SLOTS; qs->n++) {
+		publish_slot *sl = &qs->slots[qs->n];
+		sl->qs = qs;
+		if (nng_ctx_open(&sl->ctx, rep) != 0)
+			break;
+		if (nng_aio_alloc(&sl->aio, publish_slot_done, sl) != 0) {
+			nng_ctx_close(sl->ctx);
+			break;
+		}
+	}
+	for (size_t i = 0; i < qs->n; i++)
+		publish_slot_recv(&qs->slots[i]);
+	if (qs->n == 0) {
+		free(qs);
+		return NULL;
+	}
+	return qs;
+}
+
+/* Frees the slots once their socket is closed; NULL is a no-op. */
+static void publish_queries_free(publish_queries *qs)
+{
+	if (qs == NULL)
+		return;
+	for (size_t i = 0; i < qs->n; i++) {
+		publish_slot *sl = &qs->slots[i];
+		nng_aio_stop(sl->aio);
+		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) == SLOT_READY)
+			nng_msg_free(nng_aio_get_msg(sl->aio)); /* a request never answered */
+		nng_aio_free(sl->aio);
+	}
+	free(qs);
 }
 
 /* Peers on the PUB socket now (SIZE_MAX when not counted: no memory for
@@ -656,6 +878,9 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 		return NULL;
 	}
 	p->reg = r;
+	p->query_rate = c->publish_query_rate;
+	p->query_burst = c->publish_query_burst > 0 ? c->publish_query_burst : 1;
+	p->credit = 10000000; /* ns: the first replies */
 	p->interval_ns = (uint64_t)(c->publish_interval_ms > 0 ? c->publish_interval_ms : 250) * 1000000u;
 	for (int i = 0; i < 2; i++)
 		p->caps[i] = publish_cap_new(c->publish_max_connections > 0 ?
@@ -667,15 +892,14 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 		return NULL;
 	}
 	if (p->rep_url != NULL) {
-		if (publish_listen(&p->rep, false, p->rep_url, c, p->caps[1], &why) == 0)
+		if (publish_listen(&p->rep, false, p->rep_url, c, p->caps[1], &why) == 0) {
 			p->have_rep = true;
-		else
+			if ((p->qs = publish_queries_new(p->rep)) == NULL)
+				hpi_warn("publish.query: out of memory; no queries answered");
+		} else
 			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
 				 p->rep_url, why);
 	}
-	/* the collector sleeps in poll() on it: a query wakes it */
-	if (!p->have_rep || nng_socket_get_int(p->rep, NNG_OPT_RECVFD, &p->recv_fd) != 0)
-		p->recv_fd = -1;
 	publish_describe(p, NULL);
 	return p;
 }
@@ -685,6 +909,7 @@ typedef struct publish_closing {
 	nng_socket pub, rep;
 	bool have_rep;
 	publish_cap *caps[2];    /* freed once the sockets are closed */
+	publish_queries *qs;     /* likewise */
 } publish_closing;
 
 /* Closes the sockets.  nng 1.5's nng_close can wait for a busy peer's
@@ -698,6 +923,7 @@ static void *publish_close_main(void *arg)
 	nng_close(c->pub);
 	if (c->have_rep)
 		nng_close(c->rep);
+	publish_queries_free(c->qs);
 	publish_cap_free(c->caps[0]);
 	publish_cap_free(c->caps[1]);
 	free(c);
@@ -721,6 +947,7 @@ static void publish_close(hpi_publisher *p)
 		c->have_rep = p->have_rep;
 		c->caps[0] = p->caps[0];
 		c->caps[1] = p->caps[1];
+		c->qs = p->qs;
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		pthread_attr_init(&a);
@@ -737,6 +964,7 @@ static void publish_close(hpi_publisher *p)
 		nng_close(p->pub);
 		if (p->have_rep)
 			nng_close(p->rep);
+		publish_queries_free(p->qs);
 		publish_cap_free(p->caps[0]);
 		publish_cap_free(p->caps[1]);
 		__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);

@@ -10,6 +10,7 @@
 #endif
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -73,10 +74,52 @@ void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes)
 
 /* ---- table ------------------------------------------------------------ */
 
-/* Text of a cell as the table shows it; "-" when empty.  Returns tmp or a
- * string borrowed from the section. */
+/* Whether a cell is an estimate: its row has a "sampled" cell and its
+ * column's key matches one glob of the section's meta "estimated"
+ * (docs/sampling.md). */
+static bool table_estimated(const hp_section *sec, size_t row, size_t col)
+{
+	const char *spec = hp_section_meta(sec, "estimated"), *p, *end;
+	const char *key = hp_section_column_key(sec, col);
+	int sc;
+	char pat[64];
+
+	if (spec == NULL || key == NULL || (sc = hpi_section_col(sec, "sampled")) < 0 ||
+	    !hp_section_has(sec, row, (size_t)sc))
+		return false;
+	for (p = spec; *p != '\0'; p = *end ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		if ((size_t)(end - p) < sizeof(pat)) {
+			memcpy(pat, p, (size_t)(end - p));
+			pat[end - p] = '\0';
+			if (fnmatch(pat, key, 0) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static const char *table_cell_plain(const hp_section *sec, size_t row, size_t col,
+				    char *tmp, size_t len);
+
+/* Text of a cell as the table shows it; "-" when empty, "~" before an
+ * estimate.  Returns tmp or a string borrowed from the section. */
 static const char *table_cell(const hp_section *sec, size_t row, size_t col,
 			      char *tmp, size_t len)
+{
+	const char *s = table_cell_plain(sec, row, col, tmp, len);
+
+	if (s == tmp && len > 1 && table_estimated(sec, row, col)) {
+		memmove(tmp + 1, tmp, strnlen(tmp, len - 2) + 1);
+		tmp[len - 1] = '\0';
+		tmp[0] = '~';
+	}
+	return s;
+}
+
+/* table_cell without the estimate's mark. */
+static const char *table_cell_plain(const hp_section *sec, size_t row, size_t col,
+				    char *tmp, size_t len)
 {
 	hp_unit u = hp_section_column_unit(sec, col);
 

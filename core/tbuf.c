@@ -41,6 +41,8 @@ static pthread_once_t tbuf_once = PTHREAD_ONCE_INIT;
 static int tbuf_key_made;
 static size_t tbuf_maxchunks = 64u * 1024 * 1024 / HPI_CHUNK_BYTES;
 static uint64_t tbuf_reaped_dropped;
+static uint64_t *tbuf_samp_gone;  /* sampled calls of exited threads, by site */
+static size_t tbuf_samp_ngone;
 
 static void tbuf_exit(void *arg);
 
@@ -224,6 +226,22 @@ static void tbuf_usage(hpi_thread *t)
 	}
 }
 
+/* Adds the calling thread's sampled-call counters to those of exited
+ * threads and frees them.  Under tbuf_lock. */
+static void tbuf_samp_retire(void)
+{
+	struct hp__samp *s = hp__tls.samp;
+	uint32_t n = hp__tls.nsamp;
+
+	if (n > 0 && hpi_grow(&tbuf_samp_gone, &tbuf_samp_ngone, sizeof(*tbuf_samp_gone),
+			      n - 1))
+		for (uint32_t i = 0; i < n; i++)
+			tbuf_samp_gone[i] += s[i].calls;
+	hp__tls.nsamp = 0;
+	hp__tls.samp = NULL;
+	free(s);
+}
+
 /* Thread exit: freeze the final position so the collector stops reading TLS. */
 static void tbuf_exit(void *arg)
 {
@@ -233,11 +251,76 @@ static void tbuf_exit(void *arg)
 	pthread_mutex_lock(&tbuf_lock);
 	t->final_pos = hp__tls.pos;
 	t->exited = 1;
+	tbuf_samp_retire();
 	pthread_mutex_unlock(&tbuf_lock);
 	tbuf_self = NULL;
 	tbuf_dead = 1;
 	hp__tls.pos = NULL;
 	hp__tls.end = NULL;
+}
+
+/* Makes the calling thread's sampled-site counters reach site id: a new
+ * zeroed table (the old one's counters copied), swapped under the lock the
+ * collector reads them under.  False when it cannot (the thread is leaving,
+ * or no memory). */
+bool hpi_tbuf_samp_grow(uint32_t id)
+{
+	hpi_thread *t = tbuf_self;
+	struct hp__samp *s, *old = hp__tls.samp;
+	size_t n = hp__tls.nsamp, cap = n ? n : 64;
+
+	HPI_INTERNAL();
+	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
+		return false;
+	while (cap <= id)
+		cap *= 2;
+	if ((s = calloc(cap, sizeof(*s))) == NULL)
+		return false;
+	if (n > 0)
+		memcpy(s, old, n * sizeof(*s));
+	pthread_mutex_lock(&tbuf_lock);
+	hp__tls.samp = s;
+	hp__tls.nsamp = (uint32_t)cap;
+	pthread_mutex_unlock(&tbuf_lock);
+	free(old);
+	return true;
+}
+
+/* A guard starts: every live thread's counters and countdowns go back to
+ * zero (no thread writes them now: profiling is off), and so do those of
+ * exited threads. */
+void hpi_tbuf_samp_reset(void)
+{
+	hpi_thread *t;
+
+	pthread_mutex_lock(&tbuf_lock);
+	for (t = tbuf_head; t != NULL; t = t->next) {
+		if (t->exited || t->tls->samp == NULL)
+			continue;
+		for (uint32_t i = 0; i < t->tls->nsamp; i++) {
+			struct hp__samp *s = &t->tls->samp[i];
+			__atomic_store_n(&s->calls, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->left, 0, __ATOMIC_RELAXED);
+		}
+	}
+	if (tbuf_samp_ngone > 0)
+		memset(tbuf_samp_gone, 0, tbuf_samp_ngone * sizeof(*tbuf_samp_gone));
+	pthread_mutex_unlock(&tbuf_lock);
+}
+
+/* Calls of sampled site id since the guard started, over every thread. */
+uint64_t hpi_tbuf_samp_calls(uint32_t id)
+{
+	hpi_thread *t;
+	uint64_t n;
+
+	pthread_mutex_lock(&tbuf_lock);
+	n = id < tbuf_samp_ngone ? tbuf_samp_gone[id] : 0;
+	for (t = tbuf_head; t != NULL; t = t->next)
+		if (!t->exited && id < t->tls->nsamp)
+			n += __atomic_load_n(&t->tls->samp[id].calls, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tbuf_lock);
+	return n;
 }
 
 /* Reads every thread's published position under the lock. */
@@ -455,4 +538,11 @@ void hpi_tbuf_atfork_child(void)
 	tbuf_self = NULL;
 	hp__tls.pos = NULL;
 	hp__tls.end = NULL;
+	/* the parent's counters: the child counts its own from its guard on */
+	free(hp__tls.samp);
+	hp__tls.samp = NULL;
+	hp__tls.nsamp = 0;
+	free(tbuf_samp_gone);
+	tbuf_samp_gone = NULL;
+	tbuf_samp_ngone = 0;
 }

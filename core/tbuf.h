@@ -86,6 +86,13 @@ void hpi_tbuf_reap(void);
 void hpi_tbuf_trim(void);
 /* Total dropped records over all threads, alive or reaped. */
 uint64_t hpi_tbuf_dropped(void);
+/* Sampled timing's per-thread counters (core/sample.c, docs/sampling.md):
+ * the calling thread's table grown to reach site id (false when it cannot);
+ * every thread's zeroed for a new guard; a site's calls over all threads,
+ * exited ones included. */
+bool hpi_tbuf_samp_grow(uint32_t id);
+void hpi_tbuf_samp_reset(void);
+uint64_t hpi_tbuf_samp_calls(uint32_t id);
 void hpi_tbuf_atfork_prepare(void);
 void hpi_tbuf_atfork_parent(void);
 void hpi_tbuf_atfork_child(void);

@@ -316,7 +316,8 @@ void hpi_publish_hello(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info 
 	hpi_buf_json_str(b, in->query);
 	hpi_buf_printf(b, ",\"interval_ms\":%d,\"sent\":%llu,\"dropped\":%llu,", in->interval_ms,
 		       (unsigned long long)in->sent, (unsigned long long)in->dropped);
-	hpi_buf_printf(b, "\"refused_connections\":%llu,", (unsigned long long)in->refused);
+	hpi_buf_printf(b, "\"refused_connections\":%llu,\"refused_queries\":%llu,",
+		       (unsigned long long)in->refused, (unsigned long long)in->refused_queries);
 	/* events the per-thread buffers could not take (the report's
 	 * "dropped"), so that a console shows them too */
 	ev = hp_snapshot_meta(s, "dropped");

@@ -277,10 +277,24 @@ enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
 #define HP__REC_FORMAT 1
 #endif
 
+/* A sampled site's state on one thread (docs/sampling.md).  Written by
+ * its thread only; the collector reads calls under the thread list lock. */
+struct hp__samp {
+	uint64_t calls; /* calls counted while profiling, timed ones included */
+	uint32_t left;  /* calls until the next timed one; 0 = not set up yet,
+			 * HP__SAMP_EXACT = every call is timed */
+	uint32_t rate;  /* 1 in rate is timed; 0 = none */
+};
+#define HP__SAMP_EXACT UINT32_MAX
+/* HP_MEASURE_SAMPLED's n when there is none: the configured rate. */
+#define HP__SAMP_DEFAULT UINT32_MAX
+
 struct hp__tls {
 	struct hp__rec *pos; /* next free record; published to the collector */
 	struct hp__rec *end; /* end of the current chunk */
 	uint32_t depth;      /* measured calls open on this thread */
+	uint32_t nsamp;      /* entries of samp: site ids below it have one */
+	struct hp__samp *samp; /* by site id; owned by libhotpath */
 };
 
 struct hp__rt {
@@ -290,6 +304,7 @@ struct hp__rt {
 };
 #define HP__ON 1
 #define HP__ON_ALLOC 2
+#define HP__ON_SAMPLE 4 /* collectors.timing.sample or .sample_sites is set */
 
 HP_API extern __thread struct hp__tls hp__tls __attribute__((tls_model("initial-exec")));
 HP_API extern struct hp__rt hp__rt;
@@ -307,6 +322,11 @@ typedef struct hp__scope {
 	uint32_t id;
 	uint32_t alloc;  /* allocation tracking's frame (core/alloc.c) + 1, or 0 */
 } hp__scope;
+
+/* A sampled site's call that the inline test leaves to the library: the
+ * site's first on this thread, or the one that is timed.  Returns 1 when
+ * this call is timed (counted too), 0 when only counted (core/sample.c). */
+HP_API int hp__sample_slow(uint32_t id, uint32_t n);
 
 /* Allocation tracking's half of a scope (core/alloc.c). */
 HP_API void hp__alloc_enter(hp__scope *sc);
@@ -328,8 +348,29 @@ static inline HP_SKIP uint64_t hp__now(void)
 	return hp__now_slow();
 }
 
-/* Opens a measured scope. */
-static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
+/* Whether a call of sampled site id is timed (1) or only counted (0):
+ * for the untimed ones an increment and a test, no clock read. */
+static inline HP_SKIP int hp__sample(uint32_t id, uint32_t n)
+{
+	struct hp__samp *s = hp__tls.samp;
+
+	if (__builtin_expect(id < hp__tls.nsamp, 1)) {
+		uint32_t left = s[id].left;
+
+		if (__builtin_expect(left - 2u < HP__SAMP_EXACT - 2u, 1)) {
+			s[id].left = left - 1;
+			__atomic_store_n(&s[id].calls, s[id].calls + 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		if (left == HP__SAMP_EXACT)
+			return 1;
+	}
+	return hp__sample_slow(id, n);
+}
+
+/* Opens a measured scope; n is HP_MEASURE_SAMPLED's rate (a constant), or
+ * HP__SAMP_DEFAULT. */
+static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *func, uint32_t n)
 {
 	hp__scope sc;
 	uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
@@ -342,6 +383,9 @@ static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
 	sc.t0 = 0;
 	sc.alloc = 0;
 	if (__builtin_expect(on != 0, 1)) {
+		if (__builtin_expect((on & HP__ON_SAMPLE) || n != HP__SAMP_DEFAULT, 0) &&
+		    !hp__sample(id, n))
+			return sc; /* counted, not timed: nothing at scope end */
 		sc.id = id;
 		if (__builtin_expect(on & HP__ON_ALLOC, 0))
 			hp__alloc_enter(&sc); /* before t0: not part of the time */
@@ -349,6 +393,12 @@ static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
 		sc.t0 = hp__now();
 	}
 	return sc;
+}
+
+/* Opens a measured scope. */
+static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
+{
+	return hp__scope_begin_n(site, func, HP__SAMP_DEFAULT);
 }
 
 /* Appends one record (tag = site id | kind << 24): one 16-byte store and a
@@ -781,6 +831,13 @@ static inline HP_SKIP void hp_future_cancelled(const hp_future *f)
 #define HP_FUTURE_PROBE_INITIALIZER(label, fmt) \
 	{{label, __FILE__, __LINE__, HP_SITE_FUTURE, 0}, fmt, 0}
 
+/* HP_MEASURE_SAMPLED's n as the hot path takes it: HP__SAMP_DEFAULT is
+ * kept for "none", so n is capped below it. */
+static inline HP_SKIP uint32_t hp__sample_rate_arg(unsigned long long n)
+{
+	return n >= HP__SAMP_DEFAULT ? HP__SAMP_DEFAULT - 1 : (uint32_t)n;
+}
+
 #define HP__CAT2(a, b) a##b
 #define HP__CAT(a, b) HP__CAT2(a, b)
 #define HP__UNIQ(p) HP__CAT(p, __LINE__)
@@ -792,6 +849,8 @@ static inline HP_SKIP void hp_future_cancelled(const hp_future *f)
 struct hp__scope_raii {
 	hp__scope sc;
 	HP_SKIP hp__scope_raii(hp_site *s, const char *f) : sc(hp__scope_begin(s, f)) {}
+	HP_SKIP hp__scope_raii(hp_site *s, const char *f, uint32_t n)
+		: sc(hp__scope_begin_n(s, f, n)) {}
 	HP_SKIP ~hp__scope_raii() { hp__scope_end(&sc); }
 	hp__scope_raii(const hp__scope_raii &) = delete;
 	hp__scope_raii &operator=(const hp__scope_raii &) = delete;
@@ -806,6 +865,10 @@ struct hp__main_raii {
 #define HP__SCOPE(label_, kind_)                                            \
 	static hp_site HP__UNIQ(hp__site_) = {label_, __FILE__, __LINE__, kind_, 0}; \
 	hp__scope_raii HP__UNIQ(hp__scope_)(&HP__UNIQ(hp__site_), __func__)
+#define HP__SCOPE_N(label_, kind_, n_)                                      \
+	static hp_site HP__UNIQ(hp__site_) = {label_, __FILE__, __LINE__, kind_, 0}; \
+	hp__scope_raii HP__UNIQ(hp__scope_)(&HP__UNIQ(hp__site_), __func__, \
+					    hp__sample_rate_arg(n_))
 /* C++20 takes HP_MAIN(.limit = 5); C++11 takes HP_MAIN(). */
 struct hp__main_cxx {
 	const char *percentiles = nullptr;
@@ -836,6 +899,10 @@ extern "C" {
 	static hp_site HP__UNIQ(hp__site_) = {label_, __FILE__, __LINE__, kind_, 0}; \
 	hp__scope HP__UNIQ(hp__scope_) __attribute__((cleanup(hp__scope_end), unused)) = \
 	    hp__scope_begin(&HP__UNIQ(hp__site_), __func__)
+#define HP__SCOPE_N(label_, kind_, n_)                                      \
+	static hp_site HP__UNIQ(hp__site_) = {label_, __FILE__, __LINE__, kind_, 0}; \
+	hp__scope HP__UNIQ(hp__scope_) __attribute__((cleanup(hp__scope_end), unused)) = \
+	    hp__scope_begin_n(&HP__UNIQ(hp__site_), __func__, hp__sample_rate_arg(n_))
 #define HP_MAIN(...)                                                        \
 	_Pragma("GCC diagnostic push")                                      \
 	_Pragma("GCC diagnostic ignored \"-Woverride-init\"")               \
@@ -850,6 +917,11 @@ extern "C" {
 #define HP_MEASURE() HP__SCOPE(NULL, HP_SITE_FUNCTION)
 /* Same, with an explicit label. */
 #define HP_MEASURE_NAMED(label) HP__SCOPE(label, HP_SITE_FUNCTION)
+/* HP_MEASURE, counting every call but timing only 1 in n on each thread
+ * (the n-th, 2n-th, ...); n 0 counts without timing, 1 times every call.
+ * collectors.timing.sample_sites overrides n (docs/sampling.md). */
+#define HP_MEASURE_SAMPLED(n) HP__SCOPE_N(NULL, HP_SITE_FUNCTION, n)
+#define HP_MEASURE_NAMED_SAMPLED(label, n) HP__SCOPE_N(label, HP_SITE_FUNCTION, n)
 /* Measures a block; return, break, continue and goto leave it as usual. */
 #define HP_MEASURE_BLOCK(label, ...)                                        \
 	{                                                                   \
@@ -869,6 +941,8 @@ static const int *const hp__alloc_linked_ref __attribute__((used)) = &hp_alloc_l
 
 #define HP_MEASURE()
 #define HP_MEASURE_NAMED(label)
+#define HP_MEASURE_SAMPLED(n)
+#define HP_MEASURE_NAMED_SAMPLED(label, n)
 #define HP_MEASURE_BLOCK(label, ...) __VA_ARGS__
 #define HP_MAIN(...)
 

@@ -12,6 +12,11 @@
  *
  * Self time and the call tree (calltree.c) are rebuilt from every thread's
  * calls in the order they ended: the "calls" and "stacks" sections.
+ *
+ * A sampled site (core/sample.c, docs/sampling.md) times 1 in N calls and
+ * counts them all: its timed calls go to the histogram and the log as any
+ * other, and are also summed apart, so that at snapshot time its total and
+ * self time are scaled by calls / timed calls; the count is exact.
  */
 #include "config.h"
 
@@ -34,6 +39,12 @@ typedef struct timing_entry {
 	hpi_hist hist;
 	uint64_t nested;     /* ns of recursive calls: in hist, not in Total */
 	uint64_t self;       /* ns: the calls' time less their measured callees' */
+	uint64_t s_timed;    /* of the above, calls of sampled sites: count, */
+	uint64_t s_sum;      /* ns of time and */
+	uint64_t s_self;     /* ns of self time */
+	uint64_t s_calls;    /* calls of its sampled sites (snapshot time) */
+	uint32_t s_rate;     /* their rate (the last seen), 0 = timing none */
+	bool sampled;        /* some site of the label is sampled */
 	uint32_t idx;        /* in entries: the call tree's function number */
 	timing_call *log;    /* ring of the last `cap` calls */
 	size_t log_head, log_n;
@@ -44,6 +55,8 @@ typedef struct timing_state {
 	size_t log_cap;
 	void **by_site;          /* index: site id -> timing_entry */
 	size_t nsites;
+	uint8_t *ssamp;          /* index: site id -> 1 when sampled */
+	size_t nssamp;
 	timing_entry **entries;  /* one per label */
 	size_t n, cap;
 	timing_entry **table;    /* open addressing, label -> entry */
@@ -51,6 +64,7 @@ typedef struct timing_state {
 	hp_filter *filter;       /* the host's; NULL: every label */
 	hpi_ctree *tree;         /* NULL: collectors.timing.call_tree off */
 	bool sort_self;          /* report.sort: self */
+	bool cols_sampled;       /* this snapshot has the sampled, timed columns */
 } timing_state;
 
 /* by_site's entry for a site the filters leave out. */
@@ -133,13 +147,26 @@ static timing_entry *timing_site(timing_state *st, uint32_t id)
 		return NULL;
 	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
 		if (st->host->filter_pass(st->filter, info->label)) {
+			uint32_t r = hpi_sample_rate(id);
 			*slot = timing_entry_get(st, info);
+			if (*slot != NULL && r != 0 && r != 2 &&
+			    hpi_grow(&st->ssamp, &st->nssamp, 1, id)) {
+				st->ssamp[id] = 1;
+				((timing_entry *)*slot)->sampled = true;
+				((timing_entry *)*slot)->s_rate = r - 1;
+			}
 		} else {
 			*slot = &timing_skip;
 			hpi_auto_site_off(id); /* an auto site: no longer measured */
 		}
 	}
 	return *slot;
+}
+
+/* Whether site id is sampled (its calls are added up apart too). */
+static inline bool timing_sampled(const timing_state *st, uint32_t id)
+{
+	return __builtin_expect(id < st->nssamp, 0) && st->ssamp[id];
 }
 
 static int timing_init(const hp_host *host, const hp_options *opts, void **state,
@@ -206,10 +233,17 @@ static inline void timing_one(timing_state *st, const hp_event *ev, uint64_t sta
 		e = st->by_site[ev->site];
 	else
 		e = timing_site(st, ev->site);
+	uint64_t self0 = e != NULL ? e->self : 0;
+
 	timing_tree(st, e, ev->tid, start, ev->dur_ns, timing_depth(ev));
 	if (e == NULL || e == &timing_skip)
 		return;
 	hpi_hist_add(&e->hist, ev->dur_ns);
+	if (timing_sampled(st, ev->site)) {
+		e->s_timed++;
+		e->s_sum += ev->dur_ns;
+		e->s_self += e->self - self0;
+	}
 	if (__builtin_expect(ev->data != NULL, 0) &&
 	    (*(const uint32_t *)ev->data & HP_SCOPE_RECURSIVE))
 		e->nested += ev->dur_ns;
@@ -246,7 +280,7 @@ void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick)
 static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
 {
 	hpi_hist *h = &e->hist;
-	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0;
+	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0, self0 = e->self;
 	uint32_t site = evs[0].site;
 	size_t i;
 
@@ -270,6 +304,11 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 	h->min = mn;
 	h->max = mx;
 	e->nested += nested;
+	if (timing_sampled(st, site)) {
+		e->s_timed += n;
+		e->s_sum += sum;
+		e->s_self += e->self - self0;
+	}
 	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
 		c->dur = evs[i].dur_ns;
@@ -341,6 +380,8 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 			i++;
 		return i;
 	}
+	uint64_t self0 = e->self;
+
 	if (mh == 0)
 		n = timing_recs_hist(&e->hist, p, n, t0, 0, ml, &sum);
 	else
@@ -356,6 +397,11 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 			if (n > 1)
 				hpi_ctree_leaves(st->tree, th, n - 1, sum - v0);
 		}
+	}
+	if (timing_sampled(st, id)) {
+		e->s_timed += n;
+		e->s_sum += sum;
+		e->s_self += e->self - self0;
 	}
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
@@ -407,10 +453,36 @@ static void timing_events(void *state, const hp_event *evs, size_t n)
 	}
 }
 
+/* A label's figures with its sampled sites' scaled by calls / timed
+ * calls: the count is exact, time and self time are estimates. */
+typedef struct timing_est {
+	uint64_t calls;
+	uint64_t sum;   /* every call's time */
+	uint64_t self;
+	bool timed;     /* some call was timed: time figures exist */
+} timing_est;
+
+static timing_est timing_estimate(const timing_entry *e)
+{
+	timing_est x;
+	uint64_t sum = hpi_hist_sum(&e->hist);
+
+	x.calls = e->hist.count - e->s_timed + e->s_calls;
+	x.sum = sum;
+	x.self = e->self;
+	x.timed = e->hist.count > 0;
+	if (e->s_timed > 0 && e->s_calls > e->s_timed) {
+		double k = (double)e->s_calls / (double)e->s_timed;
+		x.sum = sum - e->s_sum + (uint64_t)((double)e->s_sum * k + 0.5);
+		x.self = e->self - e->s_self + (uint64_t)((double)e->s_self * k + 0.5);
+	}
+	return x;
+}
+
 /* Total: every call's time, less recursive calls' (already counted). */
 static uint64_t timing_total(const timing_entry *e)
 {
-	uint64_t sum = hpi_hist_sum(&e->hist);
+	uint64_t sum = timing_estimate(e).sum;
 
 	return sum > e->nested ? sum - e->nested : 0;
 }
@@ -431,8 +503,10 @@ static int timing_cmp_self(const void *a, const void *b)
 {
 	const timing_entry *x = *(timing_entry *const *)a, *y = *(timing_entry *const *)b;
 
-	if (x->self != y->self)
-		return x->self > y->self ? -1 : 1;
+	uint64_t sx = timing_estimate(x).self, sy = timing_estimate(y).self;
+
+	if (sx != sy)
+		return sx > sy ? -1 : 1;
 	return timing_cmp(a, b);
 }
 
@@ -469,11 +543,16 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 {
 	const hp_host *h = st->host;
 	size_t r = h->row_add(sec), c = 0;
-	uint64_t sum = hpi_hist_sum(&e->hist), total = timing_total(e);
+	timing_est x = timing_estimate(e);
+	uint64_t total = timing_total(e);
 
 	h->cell_text(sec, r, c++, e->label);
-	h->cell_int(sec, r, c++, (int64_t)e->hist.count);
-	h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? sum / e->hist.count : 0));
+	h->cell_int(sec, r, c++, (int64_t)x.calls);
+	if (!x.timed) { /* counted, never timed: no time figures */
+		c += 5 + np + (st->tree != NULL ? 3 : 0);
+		goto where;
+	}
+	h->cell_int(sec, r, c++, (int64_t)(x.calls ? x.sum / x.calls : 0));
 	h->cell_int(sec, r, c++, (int64_t)e->hist.min);
 	h->cell_int(sec, r, c++, (int64_t)e->hist.max);
 	for (size_t i = 0; i < np; i++)
@@ -481,13 +560,19 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 	h->cell_int(sec, r, c++, (int64_t)total);
 	h->cell_real(sec, r, c++, elapsed ? 100.0 * (double)total / (double)elapsed : 0.0);
 	if (st->tree != NULL) {
-		h->cell_int(sec, r, c++, (int64_t)e->self);
-		h->cell_int(sec, r, c++, (int64_t)(e->hist.count ? e->self / e->hist.count : 0));
-		h->cell_real(sec, r, c++, tspan > 0 ? 100.0 * (double)e->self / tspan : 0.0);
+		h->cell_int(sec, r, c++, (int64_t)x.self);
+		h->cell_int(sec, r, c++, (int64_t)(x.calls ? x.self / x.calls : 0));
+		h->cell_real(sec, r, c++, tspan > 0 ? 100.0 * (double)x.self / tspan : 0.0);
 	}
+where:
 	h->cell_text(sec, r, c++, e->file);
 	if (e->line > 0)
 		h->cell_int(sec, r, c, e->line);
+	c++;
+	if (e->sampled && st->cols_sampled) {
+		h->cell_int(sec, r, c, (int64_t)e->s_rate);
+		h->cell_int(sec, r, c + 1, (int64_t)e->s_timed);
+	}
 	timing_log(st, e, sec, r);
 }
 
@@ -527,10 +612,40 @@ static int timing_rows(timing_state *st, hp_snapshot *snap, hp_section *sec,
 	return rv;
 }
 
+/* The sampled sites' calls, counted on their threads: read now, and the
+ * entries of sites counted but never timed made. */
+static bool timing_counts(timing_state *st)
+{
+	uint32_t n = hpi_sample_nsites();
+	bool any = false;
+
+	for (size_t i = 0; i < st->n; i++)
+		st->entries[i]->s_calls = 0;
+	for (uint32_t id = 1; id < n; id++) {
+		uint32_t r = hpi_sample_rate(id);
+		timing_entry *e;
+
+		if (r == 0 || r == 2)
+			continue;
+		if (id < st->nsites && st->by_site[id] != NULL)
+			e = st->by_site[id];
+		else
+			e = timing_site(st, id);
+		if (e == NULL || e == &timing_skip)
+			continue;
+		e->s_calls += hpi_tbuf_samp_calls(id);
+		any = true;
+	}
+	for (size_t i = 0; i < st->n && !any; i++)
+		any = st->entries[i]->sampled;
+	return any;
+}
+
 static int timing_snapshot(void *state, hp_snapshot *snap)
 {
 	timing_state *st = state;
 	const hp_host *h = st->host;
+	bool sampled = timing_counts(st);
 	size_t np;
 	const double *p = h->percentiles(&np);
 	hp_section *sec = h->section_add(snap, "functions", "Functions");
@@ -545,7 +660,8 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "min", "Min", HP_UNIT_NS);
 	h->column_add(sec, "max", "Max", HP_UNIT_NS);
 	hpi_buf_init(&cols);
-	hpi_buf_puts(&cols, "name,calls,avg");
+	/* a sampled row says its rate; its estimates are marked (docs/sampling.md) */
+	hpi_buf_puts(&cols, sampled ? "name,calls,sampled,avg" : "name,calls,avg");
 	for (size_t i = 0; i < np; i++) {
 		timing_pkey(key, sizeof(key), p[i], false);
 		timing_pkey(title, sizeof(title), p[i], true);
@@ -565,6 +681,14 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	/* in JSON and for consoles, not in the table (table.columns) */
 	h->column_add(sec, "file", "File", HP_UNIT_TEXT);
 	h->column_add(sec, "line", "Line", HP_UNIT_COUNT);
+	/* only when some row is sampled: a report without is as it always was */
+	st->cols_sampled = sampled;
+	if (sampled) {
+		h->column_add(sec, "sampled", "Sampled", HP_UNIT_COUNT);
+		h->column_add(sec, "timed", "Timed", HP_UNIT_COUNT);
+		h->meta_set(sec, "estimated", "avg,p*,total,percent_total,self_total,self_avg,"
+			    "percent_self");
+	}
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
 	return timing_rows(st, snap, sec, p, np);
@@ -584,6 +708,7 @@ static void timing_fini(void *state)
 	free(st->entries);
 	free(st->table);
 	free(st->by_site);
+	free(st->ssamp);
 	st->host->filter_free(st->filter);
 	hpi_ctree_free(st->tree);
 	free(st);
@@ -606,6 +731,16 @@ static const hp_option timing_options[] = {
 	{ .key = "call_tree", .type = HP_OPT_BOOL, .dflt = "true", .env = "HOTPATH_CALL_TREE",
 	  .help = "Self time per function and the call tree (the `calls` and `stacks` "
 		  "sections); see [calls.md](calls.md)." },
+	{ .key = "sample", .type = HP_OPT_INT, .min = 0, .max = 1000000000, .dflt = "1",
+	  .env = "HOTPATH_TIME_SAMPLING_RATE",
+	  .help = "Time 1 in N calls of every `HP_MEASURE` site on each thread (the N-th, "
+		  "2N-th, ...) and count them all; 0 counts without timing, 1 times every "
+		  "call. Time figures of a sampled function are estimates; see "
+		  "[sampling.md](sampling.md)." },
+	{ .key = "sample_sites", .type = HP_OPT_LIST, .env = "HOTPATH_TIMING_SAMPLE_SITES",
+	  .help = "Per-function rates, `\"PATTERN=N\"` (a glob or `/regex/` on the label, "
+		  "as in `include`); the first match wins over `sample` and over "
+		  "`HP_MEASURE_SAMPLED(n)`." },
 	{ .key = NULL },
 };
 

@@ -634,6 +634,138 @@ static uint64_t trace_resident(const trace_state *st)
 	return res * (uint64_t)pg;
 }
 
+/* ---- the timeline section ---------------------------------------------- */
+
+/* The calls, lock waits and holds and polls the report's timeline keeps:
+ * the longest, since a shorter one is under a pixel wide at any zoom that
+ * shows a longer one (the whole trace stays in the file). */
+#define TRACE_TIMELINE_MAX 10000
+
+/* A timeline candidate: a kept record with its nested duration. */
+typedef struct trace_span_ev {
+	uint64_t ts, dur;
+	uint32_t tag, tid;
+} trace_span_ev;
+
+static int trace_tl_longest(const void *a, const void *b)
+{
+	const trace_span_ev *x = a, *y = b;
+
+	if (x->dur != y->dur)
+		return x->dur > y->dur ? -1 : 1;
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static int trace_tl_order(const void *a, const void *b)
+{
+	const trace_span_ev *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->dur > y->dur ? -1 : x->dur < y->dur;
+}
+
+static const char *trace_kind_name(uint32_t k)
+{
+	switch (k) {
+	case HP_EV_SCOPE:
+		return "call";
+	case HP_EV_LOCK_WAIT:
+		return "lock wait";
+	case HP_EV_LOCK_HOLD:
+		return "lock hold";
+	default:
+		return "poll";
+	}
+}
+
+/* The "timeline" section of the report (the HTML report draws it): one row
+ * per kept span, by thread and start, with the durations the file has.
+ * Meta timeline.spans: the spans in the buffer; timeline.kept: the rows. */
+static int trace_timeline(trace_state *st, hp_snapshot *snap)
+{
+	const hp_host *h = st->host;
+	trace_key *order = malloc((st->n + 1) * sizeof(*order));
+	trace_span_ev *ev = malloc((st->n + 1) * sizeof(*ev));
+	trace_stack sk = {0};
+	size_t n = 0, spans;
+	hp_section *sec = NULL;
+	char name[64], num[32];
+	uint32_t named = 0;
+	int rv = HP_ENOMEM;
+
+	if (order == NULL || ev == NULL)
+		goto out;
+	for (size_t i = 0; i < st->n; i++) {
+		const trace_rec *r = trace_at(st, i);
+		order[i] = (trace_key){r->ts, trace_span(r), r->tid, (uint32_t)i};
+	}
+	qsort(order, st->n, sizeof(*order), trace_cmp);
+	/* the durations trace_one() writes: the same walk in the same order */
+	for (size_t p = 0; p < st->n; p++) {
+		const trace_rec *r = trace_at(st, order[p].idx);
+		uint32_t k = TRACE_KIND(r->tag);
+		uint64_t d;
+
+		if (k == HP_EV_CHAN_SEND || k == HP_EV_CHAN_RECV)
+			continue;
+		d = trace_nest(&sk, r->tid, r->ts, k == HP_EV_FUTURE_POLL ? trace_span(r) : r->dur);
+		ev[n++] = (trace_span_ev){r->ts, d, r->tag, r->tid};
+	}
+	spans = n;
+	if (n > TRACE_TIMELINE_MAX) {
+		qsort(ev, n, sizeof(*ev), trace_tl_longest);
+		n = TRACE_TIMELINE_MAX;
+	}
+	qsort(ev, n, sizeof(*ev), trace_tl_order);
+	rv = 0;
+	if (n == 0) /* channel messages only: nothing to draw */
+		goto out;
+	rv = HP_ENOMEM;
+	if ((sec = h->section_add(snap, "timeline", "Timeline")) == NULL)
+		goto out;
+	h->column_add(sec, "thread", "Thread", HP_UNIT_TEXT);
+	h->column_add(sec, "tid", "TID", HP_UNIT_COUNT);
+	h->column_add(sec, "name", "Name", HP_UNIT_TEXT);
+	h->column_add(sec, "kind", "Kind", HP_UNIT_TEXT);
+	h->column_add(sec, "start", "Start", HP_UNIT_NS);
+	h->column_add(sec, "duration", "Duration", HP_UNIT_NS);
+	for (size_t i = 0; i < n; i++) {
+		const hp_site_info *si = hpi_site_get(TRACE_SITE(ev[i].tag));
+		size_t r = h->row_add(sec);
+
+		if (i == 0 || ev[i].tid != named) {
+			trace_thread_name(st, ev[i].tid, name, sizeof(name));
+			named = ev[i].tid;
+		}
+		h->cell_text(sec, r, 0, name);
+		h->cell_int(sec, r, 1, ev[i].tid);
+		h->cell_text(sec, r, 2, si && si->label ? si->label : "?");
+		h->cell_text(sec, r, 3, trace_kind_name(TRACE_KIND(ev[i].tag)));
+		h->cell_int(sec, r, 4, (int64_t)ev[i].ts);
+		h->cell_int(sec, r, 5, (int64_t)ev[i].dur);
+	}
+	/* for JSON readers and the HTML report only, whole */
+	h->meta_set(sec, "json.all", "1");
+	h->meta_set(sec, "table.hide", "1");
+	h->meta_set(sec, "console.hide", "1");
+	h->meta_set(sec, "compare.hide", "1");
+	snprintf(num, sizeof(num), "%zu", spans);
+	h->meta_set(sec, "timeline.spans", num);
+	snprintf(num, sizeof(num), "%zu", n);
+	h->meta_set(sec, "timeline.kept", num);
+	rv = 0;
+out:
+	free(sk.end);
+	free(order);
+	free(ev);
+	return rv;
+}
+
 /* The "trace" section: where the file goes, events kept and dropped.  The
  * final snapshot (the report's) writes the file first. */
 static int trace_snapshot(void *state, hp_snapshot *snap)
@@ -647,6 +779,8 @@ static int trace_snapshot(void *state, hp_snapshot *snap)
 		st->written = trace_write(st) == 0 ? 1 : -1;
 		if (st->written > 0)
 			trace_facts(st, snap);
+		if (trace_timeline(st, snap) != 0)
+			hpi_warn("trace: out of memory: the report has no timeline");
 		if (st->dropped > 0)
 			hpi_warn("trace: %llu events dropped past collectors.trace.buffer "
 				 "(%zu events): %s", (unsigned long long)st->dropped, st->max,

@@ -4,7 +4,8 @@
 # (Debian's headless chromium): the page's scripts run, the DOM they leave
 # has the function names, the flame graph's frames nested as the call
 # paths are, a table sorted by the column the address asks for, search and
-# zoom done; a hostile report cannot inject markup or end a script early;
+# zoom done; a real trace's timeline drawn, windowed from the address; a
+# hostile report cannot inject markup or end a script early;
 # a screenshot is taken.  SKIPs (77) when chromium is not installed.
 . "$top_srcdir/tests/e2e/lib.sh"
 H="$top_builddir/hotpath"
@@ -99,6 +100,37 @@ check "svg: lexer::next re-cut to its wider frame" has_re "$S" '>lexer::next</te
 P=$(geom "$S" 'parser::parse' 3)
 E=$(geom "$S" 'parser::parse_expr' 4)
 check "svg: zoomed, parse_expr still inside parse, one level above" nested "$P" "$E"
+
+# ---- the timeline of a real trace: examples/nested's two threads
+HOTPATH_TRACE=1 HOTPATH_TRACE_OUTPUT="$TMP/nested.trace.json" HOTPATH_FORMAT=json \
+	HOTPATH_OUTPUT="$TMP/nested.json" "$top_builddir/examples/nested" >/dev/null 2>&1
+"$H" report --format html "$TMP/nested.json" >"$TMP/tl.html"
+dom "file://$TMP/tl.html" "$TMP/tl.dom"
+T="$TMP/tl.dom"
+TL='.sections[] | select(.id == "timeline")'
+check "timeline: the page's script ran" has_re "$T" '<body data-ready="1">'
+check "timeline: in the page's links" has_re "$T" '<a href="#timeline">Timeline</a>'
+check "timeline: its rows are drawn, not listed as a table" \
+	eq "$(grep -c 'data-id="timeline"' "$T")" 0
+check "timeline: all 60 spans drawn" has_re "$T" '<canvas [^>]*data-spans="60" data-drawn="60"'
+check "timeline: one track per thread, 30 spans each" eq \
+	"$(sed -n 's/.*<ul class="tl-threads">\(.*\)<\/ul>.*/\1/p' "$T" | sed 's/<li>/\n/g' | sed -n 's/^nested (thread [0-9]*): \([0-9]*\) spans<\/li>$/\1/p' | tr '\n' ' ')" "30 30 "
+# the address's window: the first microsecond; drawn = the spans crossing it
+t0=$(jq "[$TL | .rows[].start] | min" "$TMP/nested.json")
+want=$(jq "[$TL | .rows[] | select(.start <= $t0 + 1000 and .start + .duration >= $t0)] | length" "$TMP/nested.json")
+dom "file://$TMP/tl.html#timeline=0-1000" "$TMP/tl2.dom"
+check "timeline: #timeline=0-1000 shows the first microsecond: $want spans cross it" \
+	has_re "$TMP/tl2.dom" "<canvas [^>]*data-spans=\"60\" data-drawn=\"$want\" data-view=\"0-1000\""
+# a hostile span name: markup and </script> stay text in the data
+sed 's|"name":"nested::inner"|"name":"</script><img src=x onerror=alert(1)>"|g; s|"name": "nested::inner"|"name": "</script><img src=x onerror=alert(1)>"|g' \
+	"$TMP/nested.json" >"$TMP/tl-evil.json"
+"$H" report --format html "$TMP/tl-evil.json" >"$TMP/tl-evil.html"
+dom "file://$TMP/tl-evil.html" "$TMP/tl-evil.dom"
+check "timeline, hostile: the name is in the data, escaped" \
+	has_re "$TMP/tl-evil.html" '"\\u003c/script\\u003e\\u003cimg src=x onerror=alert\(1\)\\u003e"'
+check "timeline, hostile: the script still ran, the spans drawn" \
+	has_re "$TMP/tl-evil.dom" '<canvas [^>]*data-spans="60" data-drawn="60"'
+check "timeline, hostile: no element came from the report" eq "$(grep -c '<img' "$TMP/tl-evil.dom")" 0
 
 # ---- a screenshot at 1280x800 and on a phone's width
 timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \

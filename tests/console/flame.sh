@@ -104,7 +104,7 @@ HOTPATH_TRACE=1 HOTPATH_TRACE_OUTPUT="$TMP/t.json" HOTPATH_FORMAT=html HOTPATH_O
 	"$B" >/dev/null 2>&1
 check "html with a trace: a link to the file and its event count" \
 	has_line "$TMP/t.html" "<p>A trace of every measured call was written to <a href=\"$TMP/t.json\"><code>$TMP/t.json</code></a> (300 events). Open it in Perfetto (ui.perfetto.dev, &quot;Open trace file&quot;; the file stays on your machine) or in chrome://tracing.</p>"
-check "html with a trace: in the page's links" has_line "$TMP/t.html" '<a href="#trace">Trace timeline</a>'
+check "html with a trace: in the page's links" has_line "$TMP/t.html" '<a href="#trace">Trace file</a>'
 
 # ---- examples/auto/calc: the call tree's own stacks, drawn
 C="$top_builddir/examples/auto/calc"

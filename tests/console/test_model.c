@@ -360,6 +360,38 @@ START_TEST(table_columns_meta)
 }
 END_TEST
 
+/* A sampled row's estimates are shown with "~" (docs/sampling.md); an
+ * exact row's and the exact count are not. */
+START_TEST(sampled_estimates_marked)
+{
+	static const char msg[] =
+		"functions {\"type\":\"hotpath_section\",\"schema\":1,\"topic\":\"functions\","
+		"\"report\":{\"sections\":[{\"id\":\"functions\",\"title\":\"Functions\","
+		"\"columns\":[{\"key\":\"name\",\"title\":\"Function\",\"unit\":\"text\"},"
+		"{\"key\":\"calls\",\"title\":\"Calls\",\"unit\":\"count\"},"
+		"{\"key\":\"avg\",\"title\":\"Avg\",\"unit\":\"ns\"},"
+		"{\"key\":\"p95\",\"title\":\"P95\",\"unit\":\"ns\"},"
+		"{\"key\":\"sampled\",\"title\":\"Sampled\",\"unit\":\"count\"}],"
+		"\"rows\":[{\"name\":\"mix\",\"calls\":6400,\"avg\":12,\"p95\":20,\"sampled\":100},"
+		"{\"name\":\"key\",\"calls\":100,\"avg\":300,\"p95\":500,\"sampled\":null}],"
+		"\"meta\":{\"estimated\":\"avg,p*\"}}]}}";
+	hpc_model m;
+	hpc_section *s;
+
+	hpc_model_init(&m);
+	hpc_model_add(&m, "ipc:///x", 0);
+	ck_assert_int_eq(feed(&m, msg, 1), 0);
+	s = hpc_model_section(&m);
+	ck_assert_str_eq(hpc_section_text(s, 0, 1), "6400");
+	ck_assert_str_eq(hpc_section_text(s, 0, 2), "~12ns");
+	ck_assert_str_eq(hpc_section_text(s, 0, 3), "~20ns");
+	ck_assert_str_eq(hpc_section_text(s, 0, 4), "100");
+	ck_assert_str_eq(hpc_section_text(s, 1, 2), "300ns");
+	ck_assert_str_eq(hpc_section_text(s, 1, 4), "-");
+	hpc_model_fini(&m);
+}
+END_TEST
+
 START_TEST(hello_orders_tabs)
 {
 	static const char thr[] =
@@ -452,6 +484,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, tabs_and_targets);
 	tcase_add_test(tc, details_log);
 	tcase_add_test(tc, table_columns_meta);
+	tcase_add_test(tc, sampled_estimates_marked);
 	tcase_add_test(tc, hello_orders_tabs);
 	tcase_add_test(tc, calls_are_no_tab_but_relations);
 	suite_add_tcase(s, tc);

@@ -40,6 +40,8 @@ int main(void)
 	HP_MAIN(.percentiles = label());
 	HP_MEASURE_NAMED(label());
 	HP_MEASURE_BLOCK(label(), { n += 0; });
+	HP_MEASURE_SAMPLED(n++);
+	HP_MEASURE_NAMED_SAMPLED(label(), n++);
 	return n;
 }
 EOC

@@ -4,7 +4,8 @@
 # trace.json has every channel send joined to its receive by a flow
 # arrow, a named track per thread, and the Chrome Trace Event fields
 # Perfetto and chrome://tracing need; examples/basic's calls and
-# examples/locks' waits and holds are complete events; a small buffer
+# examples/locks' waits and holds are complete events; the report's
+# timeline section has the spans (the longest 10,000); a small buffer
 # drops exactly what it cannot keep and says so once; a bad path is one
 # line; stdout stays the program's own.
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -102,13 +103,34 @@ check "run --trace=r.json" jqt r.json '.otherData.events == 82'
 check "run --trace= is a usage error" eq "$?" 2
 
 # measured calls and locks
-HOTPATH_TRACE=1 HOTPATH_FORMAT=none "$top_builddir/examples/basic" >out 2>err
+HOTPATH_TRACE=1 HOTPATH_FORMAT=json HOTPATH_OUTPUT=basic.json "$top_builddir/examples/basic" >out 2>err
+# the report's timeline section: every span of the file, as rows
+TL='.sections[] | select(.id == "timeline")'
+check "timeline: 300 spans, all kept, hidden from the table, the console and compare" jqt basic.json \
+	"$TL | .meta == {\"json.all\": \"1\", \"table.hide\": \"1\", \"console.hide\": \"1\", \"compare.hide\": \"1\", \"timeline.spans\": \"300\", \"timeline.kept\": \"300\"} and (.rows | length) == 300"
+check "timeline: the file's spans, start and duration to the nanosecond" eq \
+	"$(jq -c '[.traceEvents[] | select(.ph == "X") | [.tid, .name, (.ts * 1000 | round), (.dur * 1000 | round)]] | sort' trace.json)" \
+	"$(jq -c "[$TL | .rows[] | [.tid, .name, .start, .duration]] | sort" basic.json)"
+check "timeline: rows by thread, then start; kind call; the thread's name" jqt basic.json \
+	"[$TL | .rows[]] | (. == sort_by(.tid, .start)) and all(.kind == \"call\" and .thread == \"basic\")"
 check "basic: 100 calls of each, as complete function events" jqt trace.json \
 	'[.traceEvents[] | select(.ph == "X" and .cat == "function") | .name] | group_by(.) | map([.[0], length]) == [["basic::busy_function", 100], ["basic::sync_function", 100], ["custom_block", 100]]'
 check "basic: the calls do not overlap on their thread" jqt trace.json \
 	'[.traceEvents[] | select(.ph == "X")] | sort_by(.ts) | [range(1; length) as $i | .[$i - 1].ts + .[$i - 1].dur <= .[$i].ts] | all'
-HOTPATH_TRACE=1 HOTPATH_FORMAT=none "$top_builddir/examples/locks" 200 >out 2>err
+HOTPATH_TRACE=1 HOTPATH_FORMAT=json HOTPATH_OUTPUT=locks.json "$top_builddir/examples/locks" 200 >out 2>err
+check "timeline: the lock holds and waits of the file, by kind" eq \
+	"$(jq -c "[$TL | .rows[] | select(.kind != \"call\") | [.kind, .name]] | group_by(.) | map(.[0] + [length])" locks.json)" \
+	"$(jq -c '[.traceEvents[] | select(.cat == "lock") | .name | capture("^(?<k>hold|wait): (?<n>.*)$") | ["lock " + .k, .n]] | group_by(.) | map(.[0] + [length])' trace.json)"
 check "locks: holds and waits in category lock" jqt trace.json \
 	'([.traceEvents[] | select(.cat == "lock" and (.name | startswith("hold: ")))] | length) > 0 and ([.traceEvents[] | select(.cat == "lock") | .name | test("^(hold|wait): locks::")] | all)'
+
+# past 10,000 spans the timeline keeps the longest: 2 threads x 6,000 calls
+# and the two threads' bodies
+HOTPATH_TRACE=1 HOTPATH_FORMAT=json HOTPATH_OUTPUT=th.json "$top_builddir/examples/threads" 2 6000 >out 2>err
+check "timeline: 10,000 kept of 12,002 spans" jqt th.json \
+	"$TL | .meta[\"timeline.spans\"] == \"12002\" and .meta[\"timeline.kept\"] == \"10000\" and (.rows | length) == 10000"
+kept=$(jq "[$TL | .rows[].duration] | min" th.json)
+check "timeline: the longest: none left out is longer than the shortest kept" eq \
+	"$(jq "[.traceEvents[] | select(.ph == \"X\") | .dur * 1000 | round] | sort | reverse | (.[9999] == $kept and .[10000] <= $kept)" trace.json)" true
 
 finish
