@@ -28,8 +28,8 @@ static void query_usage(FILE *f)
 	      "publish.query URL, or a local program's pid or name; without one,\n"
 	      "the only program that hotpath ls lists) and prints the\n"
 	      "reply, one line of JSON. REQUEST is a JSON object such as\n"
-	      "'{\"cmd\":\"sections\"}', or a bare command name: hello, sections or\n"
-	      "snapshot (docs/wire.md).\n"
+	      "'{\"cmd\":\"sections\"}', or a bare command name: hello, sections,\n"
+	      "snapshot or metrics (the OpenMetrics text, docs/metrics.md).\n"
 	      "\n"
 	      "Options:\n"
 	      "  -w, --timeout MS    wait at most MS milliseconds for the reply (5000),\n"
@@ -136,8 +136,17 @@ int hpc_cmd_query(int argc, char **argv)
 		return rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? HPC_EXIT_USAGE : HPC_EXIT_FAIL;
 	}
 	err = len >= 23 && memcmp(rep, "{\"type\":\"hotpath_error\"", 23) == 0;
-	hpi_term_json_print(stdout, rep, len); /* no escape sequence reaches the terminal */
-	putchar('\n');
+	if (len > 0 && rep[0] == '#') {
+		/* {"cmd":"metrics"}: OpenMetrics text, lines as they are */
+		hpi_buf t;
+		hpi_buf_init(&t);
+		hpi_buf_term(&t, rep, len, HPI_TERM_NEWLINE);
+		fwrite(t.data ? t.data : "", 1, t.len, stdout);
+		hpi_buf_fini(&t);
+	} else {
+		hpi_term_json_print(stdout, rep, len); /* no escape sequence reaches the terminal */
+		putchar('\n');
+	}
 	nng_free(rep, len);
 	free(url);
 	return err ? HPC_EXIT_FAIL : HPC_EXIT_OK;

@@ -97,6 +97,7 @@ struct hpi_collector {
 	uint64_t t0;      /* guard start tick */
 	uint64_t records; /* processed, for the benchmark */
 	hpi_publisher *pub; /* atomic; ticked after each pass, or NULL */
+	hpi_metrics *met;   /* atomic; ticked after each pass, or NULL */
 	drain_ctx drain;  /* collector thread only */
 };
 
@@ -411,15 +412,16 @@ static void *collector_main(void *arg)
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
 		hpi_publish_tick(pub);
+		hpi_metrics_tick(__atomic_load_n(&c->met, __ATOMIC_ACQUIRE));
 		pthread_mutex_unlock(&collector_pass_lock);
 		last = hpi_mono_ns();
-		d->untimed = false;
 		/* busy: every drain_interval_ms so buffers stay small (flat
 		 * RSS); quieter: back off to the idle sleep */
 		if (d->records - before >= COLLECTOR_BUSY_RECS || d->untimed)
 			sleep_ns = busy_ns;
 		else if ((sleep_ns *= 2) > idle_ns)
 			sleep_ns = idle_ns;
+		d->untimed = false;
 	}
 	/* the final drain: everything written before the stop */
 	pthread_mutex_lock(&collector_pass_lock);
@@ -525,4 +527,10 @@ void hpi_collector_publish(hpi_collector *c, hpi_publisher *p)
 uint64_t hpi_collector_records(const hpi_collector *c)
 {
 	return c ? __atomic_load_n(&c->records, __ATOMIC_RELAXED) : 0;
+}
+
+void hpi_collector_metrics(hpi_collector *c, hpi_metrics *m)
+{
+	if (c != NULL)
+		__atomic_store_n(&c->met, m, __ATOMIC_RELEASE);
 }

@@ -7,6 +7,7 @@
 #define HPI_COLLECTOR_H
 
 #include "registry.h"
+#include "metrics.h"
 
 typedef struct hpi_collector hpi_collector;
 
@@ -27,6 +28,8 @@ void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks);
 /* Publishes through p after every pass (collector thread); p must outlive
  * the collector (stop the collector first).  NULL stops publishing. */
 void hpi_collector_publish(hpi_collector *c, hpi_publisher *p);
+/* Renders publish.metrics after each pass when a scrape waits (NULL: none). */
+void hpi_collector_metrics(hpi_collector *c, hpi_metrics *m);
 /* fork(): a pass in progress ends first; the child's lock is fresh. */
 void hpi_collector_atfork_prepare(void);
 void hpi_collector_atfork_parent(void);

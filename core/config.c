@@ -97,6 +97,7 @@ static const config_key config_publish[] = {
 	I("max_connections", publish_max_connections, 1, 4096, NULL),
 	I("query_rate", publish_query_rate, 0, 1000000, NULL),
 	I("query_burst", publish_query_burst, 1, 1000000, NULL),
+	S("metrics", metrics, "HOTPATH_METRICS"),
 	M("tls", config_tls),
 	END
 };
@@ -1689,6 +1690,7 @@ void hpi_config_defaults(hpi_config *c)
 	c->publish_max_connections = 32;
 	c->publish_query_rate = 20;
 	c->publish_query_burst = 40;
+	c->metrics = strdup("off");
 }
 
 /* Defaults, then the file, then the environment; see hpi.h. */
@@ -1730,6 +1732,7 @@ void hpi_config_fini(hpi_config *c)
 	free(c->trace_output);
 	free(c->endpoint);
 	free(c->query);
+	free(c->metrics);
 	free(c->tls_cert);
 	free(c->tls_key);
 	free(c->tls_ca);

@@ -55,6 +55,7 @@ struct hp_guard {
 	hpi_registry *reg;
 	hpi_collector *col;
 	hpi_publisher *pub;     /* live metrics (publish.c), or NULL */
+	hpi_metrics *met;       /* publish.metrics (mserver.c), or NULL */
 	pid_t pid;
 	uint64_t t0;            /* start tick */
 	uint64_t mono0;         /* start, CLOCK_MONOTONIC ns */
@@ -710,6 +711,8 @@ static void guard_finish(hp_guard *g)
 	g->col = NULL;
 	hpi_publish_stop(g->pub);
 	g->pub = NULL;
+	hpi_metrics_stop(g->met);
+	g->met = NULL;
 	hpi_tbuf_trim();
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
 	hpi_host_freeze(elapsed);
@@ -725,6 +728,7 @@ static void guard_finish(hp_guard *g)
 static void guard_free(hp_guard *g)
 {
 	hpi_publish_stop(g->pub);
+	hpi_metrics_stop(g->met);
 	hpi_registry_free(g->reg);
 	hpi_config_fini(&g->cfg);
 	hp_guard_builder_free(g->b);
@@ -754,6 +758,8 @@ static void guard_publish(hp_guard *g)
 			 * threads are the parent's (docs/threads-and-fork.md) */
 	g->pub = hpi_publish_start(&g->cfg, g->reg, &in);
 	hpi_collector_publish(g->col, g->pub);
+	g->met = hpi_metrics_start(&g->cfg, g->reg, &in);
+	hpi_collector_metrics(g->col, g->met);
 }
 
 /* Loads settings and plugins; false when profiling must not start. */

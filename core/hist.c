@@ -88,3 +88,27 @@ uint64_t hpi_hist_sum(const hpi_hist *h)
 {
 	return h->sum > UINT64_MAX ? UINT64_MAX : (uint64_t)h->sum;
 }
+
+/* Cumulative counts at bounds: a bucket is counted at the first bound at
+ * or above its lower edge, so out[j] may include values up to 1/128 above
+ * bounds[j] (the bucket's width).  One pass over the allocated octaves. */
+void hpi_hist_cumulative(const hpi_hist *h, const uint64_t *bounds, size_t n, uint64_t *out)
+{
+	size_t j = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	for (unsigned o = 0; o <= HPI_HIST_OCTAVES && j < n; o++) {
+		if (h->oct[o] == NULL)
+			continue;
+		for (unsigned s = 0; s < HPI_HIST_SUB; s++) {
+			uint64_t lo = o == 0 ? s : (uint64_t)(HPI_HIST_SUB + s) << (o - 1);
+			while (j < n && bounds[j] < lo)
+				j++;
+			if (j == n)
+				break;
+			out[j] += h->oct[o][s];
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		out[i] += out[i - 1];
+}

@@ -359,6 +359,12 @@ static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
 uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
 /* Sum as a double and truncated to uint64 (saturating). */
 uint64_t hpi_hist_sum(const hpi_hist *h);
+/* The values at or below each of n ascending bounds into out (n counts),
+ * to within a bucket: a bucket whose lower edge is at or below a bound
+ * counts there whole (values up to 0.8 % above it).  For OpenMetrics
+ * histograms (core/metrics.c). */
+#define HPI_METRICS_MAX_BOUNDS 64
+void hpi_hist_cumulative(const hpi_hist *h, const uint64_t *bounds, size_t n, uint64_t *out);
 
 /* ---- config.c: hotpath.yaml + HOTPATH_* ---------------------------------- */
 
@@ -442,6 +448,7 @@ typedef struct hpi_config {
 	int publish_query_rate;  /* queries a client may make a second, 20; 0 = any */
 	int publish_query_burst; /* ... and at once before the rate applies, 40 */
 	char *tls_cert, *tls_key, *tls_ca; /* publish.tls.*: PEM files, NULL = unset */
+	char *metrics;         /* publish.metrics: OpenMetrics over HTTP, "off" */
 	/* plugins */
 	hpi_strv plugin_path;
 	hpi_strv plugin_load;  /* with origins: messages name the yaml line */

@@ -26,6 +26,7 @@
 
 #include "collector.h"
 #include "discover.h"
+#include "metrics.h"
 #include "registry.h"
 #include "tbuf.h"
 
@@ -262,6 +263,18 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 	}
 }
 
+/* Whether req asks for {"cmd":"metrics"}: its reply is the OpenMetrics
+ * text itself, not JSON (docs/metrics.md, `hotpath exporter`). */
+static bool publish_is_metrics(const char *req, size_t len)
+{
+	hpi_query q;
+	const char *why;
+	bool yes = hpi_query_parse(req, len, &q, &why) == 0 && strcmp(q.cmd, "metrics") == 0;
+
+	hpi_query_fini(&q);
+	return yes;
+}
+
 bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst)
 {
 	uint64_t cap = (uint64_t)burst * 1000000000u, dt;
@@ -378,7 +391,9 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 		hpi_wire_error(&out, "rate_limited", why);
 	} else {
 		publish_info_counts(p);
-		if (s != NULL)
+		if (publish_is_metrics(nng_msg_body(req), nng_msg_len(req)))
+			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
+		else if (s != NULL)
 			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
 		else
 			hpi_wire_error(&out, "no_memory", "out of memory");

@@ -65,6 +65,8 @@ typedef struct timing_state {
 	hpi_ctree *tree;         /* NULL: collectors.timing.call_tree off */
 	bool sort_self;          /* report.sort: self */
 	bool cols_sampled;       /* this snapshot has the sampled, timed columns */
+	uint64_t bounds[HPI_METRICS_MAX_BOUNDS]; /* the snapshot's "metrics.buckets" */
+	size_t nbounds;          /* 0: no buckets column */
 } timing_state;
 
 /* by_site's entry for a site the filters leave out. */
@@ -536,6 +538,48 @@ static void timing_log(timing_state *st, const timing_entry *e, hp_section *sec,
 	}
 }
 
+/* The "buckets" cell an OpenMetrics snapshot asks for (core/metrics.c):
+ * "SUM COUNT C1 C2 ... Cn": the sum of the durations in ns, the calls timed
+ * (all of them unless sampled), then those at or below each bound,
+ * cumulative. */
+static void timing_buckets(timing_state *st, const timing_entry *e, hp_section *sec,
+			   size_t r, size_t c)
+{
+	uint64_t cum[HPI_METRICS_MAX_BOUNDS];
+	hpi_buf b;
+
+	hpi_hist_cumulative(&e->hist, st->bounds, st->nbounds, cum);
+	hpi_buf_init(&b);
+	hpi_buf_i64(&b, (int64_t)hpi_hist_sum(&e->hist));
+	hpi_buf_putc(&b, ' ');
+	hpi_buf_i64(&b, (int64_t)e->hist.count);
+	for (size_t i = 0; i < st->nbounds; i++) {
+		hpi_buf_putc(&b, ' ');
+		hpi_buf_i64(&b, (int64_t)cum[i]);
+	}
+	st->host->cell_text(sec, r, c, b.data);
+	hpi_buf_fini(&b);
+}
+
+/* Reads the snapshot's "metrics.buckets" (ascending bounds in ns, comma
+ * separated) into st->bounds; none when absent or malformed. */
+static void timing_bounds(timing_state *st, const hp_snapshot *snap)
+{
+	const char *v = hp_snapshot_meta(snap, "metrics.buckets");
+	char *end;
+
+	st->nbounds = 0;
+	while (v != NULL && *v != '\0' && st->nbounds < HPI_METRICS_MAX_BOUNDS) {
+		unsigned long long b = strtoull(v, &end, 10);
+		if (end == v || (st->nbounds > 0 && b <= st->bounds[st->nbounds - 1])) {
+			st->nbounds = 0;
+			return;
+		}
+		st->bounds[st->nbounds++] = b;
+		v = *end == ',' ? end + 1 : end;
+	}
+}
+
 /* One row per label; tspan is the guard's time the self percents are of
  * (its wall time times the threads that made measured calls). */
 static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
@@ -573,6 +617,10 @@ where:
 		h->cell_int(sec, r, c, (int64_t)e->s_rate);
 		h->cell_int(sec, r, c + 1, (int64_t)e->s_timed);
 	}
+	if (st->cols_sampled)
+		c += 2;
+	if (st->nbounds > 0)
+		timing_buckets(st, e, sec, r, c);
 	timing_log(st, e, sec, r);
 }
 
@@ -689,6 +737,9 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 		h->meta_set(sec, "estimated", "avg,p*,total,percent_total,self_total,self_avg,"
 			    "percent_self");
 	}
+	timing_bounds(st, snap);
+	if (st->nbounds > 0)
+		h->column_add(sec, "buckets", "Buckets", HP_UNIT_TEXT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
 	hpi_buf_fini(&cols);
 	return timing_rows(st, snap, sec, p, np);

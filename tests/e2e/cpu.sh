@@ -75,9 +75,11 @@ common() {
 	fi
 	# main's few samples under itimer say little of its rounds
 	[ "$name" = builtin ] &&
+	# (a loaded machine keeps a spinning round off its CPU for part of
+	# its wall time, so rounds are compared with naps, not with 100 %)
 	check "$name: rounds are on CPU, naps are not" jqt "$TMP/$name.json" \
 		'[.sections[] | select(.id == "cpu_scopes") | .rows[] | {(.label): .on_cpu_percent}] | add |
-		 .["cpu_burn::round"] > 20 and .["cpu_burn::nap"] < 5'
+		 .["cpu_burn::round"] > 4 * .["cpu_burn::nap"] and .["cpu_burn::round"] > 2 and .["cpu_burn::nap"] < 5'
 	[ "$name" = itimer ] &&
 	check "$name: naps are not on CPU" jqt "$TMP/$name.json" \
 		'[.sections[] | select(.id == "cpu_scopes") | .rows[] | {(.label): .on_cpu_percent}] | add |
