@@ -23,6 +23,7 @@ static const hpc_cmd main_cmds[] = {
 	{"console", hpc_cmd_console, "live dashboard of running programs (ncurses)"},
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
+	{"merge", hpc_cmd_merge, "several JSON reports (processes, runs) as one report"},
 #endif
 	{"ls", hpc_cmd_ls, "list the profiled programs running here (pid, program, endpoints)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},

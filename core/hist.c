@@ -89,6 +89,161 @@ uint64_t hpi_hist_sum(const hpi_hist *h)
 	return h->sum > UINT64_MAX ? UINT64_MAX : (uint64_t)h->sum;
 }
 
+/* ---- the report's compact form (docs/report-format.md, "hist") ----------- */
+
+/* An unsigned 128-bit number in decimal. */
+static void hist_put_u128(hpi_buf *out, unsigned __int128 v)
+{
+	char d[48];
+	size_t n = 0;
+
+	do {
+		d[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		hpi_buf_printf(out, "%c", d[--n]);
+}
+
+/* "1;COUNT;SUM;MIN;MAX;BUCKETS": BUCKETS lists every bucket from the first
+ * to the last non-empty one, "+K" for K empty buckets in a row and the
+ * count for a non-empty one, comma-separated. */
+void hpi_hist_encode(const hpi_hist *h, hpi_buf *out)
+{
+	uint64_t gap = 0;
+	bool first = true;
+
+	hpi_buf_printf(out, "1;%llu;", (unsigned long long)h->count);
+	hist_put_u128(out, h->sum);
+	hpi_buf_printf(out, ";%llu;%llu;", (unsigned long long)(h->count ? h->min : 0),
+		       (unsigned long long)h->max);
+	for (unsigned o = 0; o <= HPI_HIST_OCTAVES; o++) {
+		for (unsigned s = 0; s < HPI_HIST_SUB; s++) {
+			uint64_t c = h->oct[o] ? h->oct[o][s] : 0;
+			if (c == 0) {
+				gap++;
+				continue;
+			}
+			if (gap > 0 && !first)
+				hpi_buf_printf(out, ",+%llu", (unsigned long long)gap);
+			else if (gap > 0)
+				hpi_buf_printf(out, "+%llu", (unsigned long long)gap);
+			hpi_buf_printf(out, first && gap == 0 ? "%llu" : ",%llu",
+				       (unsigned long long)c);
+			first = false;
+			gap = 0;
+		}
+	}
+}
+
+/* A decimal number at *p, advancing it; false when there is none or it
+ * does not fit. */
+static bool hist_num(const char **p, unsigned __int128 *v, unsigned __int128 cap)
+{
+	const char *s = *p;
+	unsigned __int128 r = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (r > (cap - (unsigned)(*s - '0')) / 10)
+			return false;
+		r = r * 10 + (unsigned)(*s - '0');
+	}
+	*p = s;
+	*v = r;
+	return true;
+}
+
+/* Reads hpi_hist_encode's form into h (initialised here; free with
+ * hpi_hist_fini).  0, or HP_ESYNTAX (malformed, or its buckets do not add
+ * up to its count) or HP_ENOMEM. */
+int hpi_hist_decode(hpi_hist *h, const char *s)
+{
+	unsigned __int128 v, f[4];
+	uint64_t idx = 0, total = 0;
+	const unsigned __int128 u64 = UINT64_MAX;
+
+	hpi_hist_init(h);
+	if (strncmp(s, "1;", 2) != 0)
+		return HP_ESYNTAX;
+	s += 2;
+	for (int i = 0; i < 4; i++) {
+		if (!hist_num(&s, &f[i], i == 1 ? ~(unsigned __int128)0 : u64) || *s++ != ';')
+			goto bad;
+	}
+	h->count = (uint64_t)f[0];
+	h->sum = f[1];
+	h->min = h->count ? (uint64_t)f[2] : UINT64_MAX;
+	h->max = (uint64_t)f[3];
+	while (*s != '\0') {
+		bool skip = *s == '+';
+		unsigned o, sub;
+		if (skip)
+			s++;
+		if (!hist_num(&s, &v, u64) || (*s != ',' && *s != '\0'))
+			goto bad;
+		if (*s == ',' && *++s == '\0')
+			goto bad; /* a trailing comma */
+		if (skip) {
+			idx += (uint64_t)v;
+			if (idx > (uint64_t)(HPI_HIST_OCTAVES + 1) * HPI_HIST_SUB)
+				goto bad;
+			continue;
+		}
+		if (idx >= (uint64_t)(HPI_HIST_OCTAVES + 1) * HPI_HIST_SUB || v == 0 ||
+		    total + (uint64_t)v < total)
+			goto bad;
+		o = (unsigned)(idx / HPI_HIST_SUB);
+		sub = (unsigned)(idx % HPI_HIST_SUB);
+		if (h->oct[o] == NULL && (h->oct[o] = calloc(HPI_HIST_SUB, sizeof(uint64_t))) == NULL) {
+			hpi_hist_fini(h);
+			return HP_ENOMEM;
+		}
+		h->oct[o][sub] = (uint64_t)v;
+		total += (uint64_t)v;
+		idx++;
+	}
+	if (total != h->count || (h->count && h->min > h->max))
+		goto bad;
+	return 0;
+bad:
+	hpi_hist_fini(h);
+	hpi_hist_init(h);
+	return HP_ESYNTAX;
+}
+
+/* Adds src's values to dst: counts and sums add, min and max are the min
+ * and max.  0, or HP_ENOMEM (dst then misses src's buckets of the octave
+ * that could not be allocated, and says so in oom). */
+int hpi_hist_merge(hpi_hist *dst, const hpi_hist *src)
+{
+	int rv = 0;
+
+	if (src->count == 0)
+		return 0;
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->oom |= src->oom;
+	for (unsigned o = 0; o <= HPI_HIST_OCTAVES; o++) {
+		if (src->oct[o] == NULL)
+			continue;
+		if (dst->oct[o] == NULL &&
+		    (dst->oct[o] = calloc(HPI_HIST_SUB, sizeof(uint64_t))) == NULL) {
+			dst->oom = true;
+			rv = HP_ENOMEM;
+			continue;
+		}
+		for (unsigned s = 0; s < HPI_HIST_SUB; s++)
+			dst->oct[o][s] += src->oct[o][s];
+	}
+	return rv;
+}
+
 /* Cumulative counts at bounds: a bucket is counted at the first bound at
  * or above its lower edge, so out[j] may include values up to 1/128 above
  * bounds[j] (the bucket's width).  One pass over the allocated octaves. */

@@ -359,6 +359,15 @@ static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
 uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
 /* Sum as a double and truncated to uint64 (saturating). */
 uint64_t hpi_hist_sum(const hpi_hist *h);
+/* The report's compact text form "1;COUNT;SUM;MIN;MAX;BUCKETS" (the "hist"
+ * column, docs/report-format.md), appended to out. */
+void hpi_hist_encode(const hpi_hist *h, hpi_buf *out);
+/* Parses that form into h (initialised here; free with hpi_hist_fini):
+ * 0, HP_ESYNTAX (malformed, or buckets that do not add up to the count) or
+ * HP_ENOMEM. */
+int hpi_hist_decode(hpi_hist *h, const char *s);
+/* dst += src (buckets, count, sum; min and max).  0 or HP_ENOMEM. */
+int hpi_hist_merge(hpi_hist *dst, const hpi_hist *src);
 /* The values at or below each of n ascending bounds into out (n counts),
  * to within a bucket: a bucket whose lower edge is at or below a bound
  * counts there whole (values up to 0.8 % above it).  For OpenMetrics

@@ -232,7 +232,10 @@ static int alloc_section(alloc_state *st, hp_snapshot *snap, bool bytes)
 	h->column_add(sec, "total", "Total", u);
 	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
 	h->column_add(sec, "live", "Live", u);
+	/* per call, for hotpath merge (docs/report-format.md) */
+	h->column_add(sec, "hist", "Histogram", HP_UNIT_TEXT);
 	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
+	h->meta_set(sec, "merge.avg", "nearest"); /* avg is rounded to nearest */
 	hpi_buf_fini(&cols);
 	h->meta_set(sec, "alloc.mode", st->self ? "self" : "cumulative");
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)all);
@@ -253,6 +256,14 @@ static int alloc_section(alloc_state *st, hp_snapshot *snap, bool bytes)
 		h->cell_int(sec, r, c++, (int64_t)total);
 		h->cell_real(sec, r, c++, all ? 100.0 * (double)total / (double)all : 0.0);
 		h->cell_int(sec, r, c++, (int64_t)(bytes ? e->live_bytes : e->live_count));
+		if (!hh->oom) {
+			hpi_buf hb;
+			hpi_buf_init(&hb);
+			hpi_hist_encode(hh, &hb);
+			if (!hb.failed)
+				h->cell_text(sec, r, c, hb.data);
+			hpi_buf_fini(&hb);
+		}
 	}
 	return 0;
 }

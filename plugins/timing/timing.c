@@ -619,6 +619,15 @@ where:
 	}
 	if (st->cols_sampled)
 		c += 2;
+	if (!e->hist.oom) { /* hotpath merge adds these up */
+		hpi_buf hb;
+		hpi_buf_init(&hb);
+		hpi_hist_encode(&e->hist, &hb);
+		if (!hb.failed)
+			h->cell_text(sec, r, c, hb.data);
+		hpi_buf_fini(&hb);
+	}
+	c++;
 	if (st->nbounds > 0)
 		timing_buckets(st, e, sec, r, c);
 	timing_log(st, e, sec, r);
@@ -737,6 +746,8 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 		h->meta_set(sec, "estimated", "avg,p*,total,percent_total,self_total,self_avg,"
 			    "percent_self");
 	}
+	/* the durations' histogram, for hotpath merge (docs/report-format.md) */
+	h->column_add(sec, "hist", "Histogram", HP_UNIT_TEXT);
 	timing_bounds(st, snap);
 	if (st->nbounds > 0)
 		h->column_add(sec, "buckets", "Buckets", HP_UNIT_TEXT);

@@ -29,7 +29,7 @@ check "json: dropped is 0" jqt "$J" '.dropped == 0'
 F='.sections[] | select(.id == "functions")'
 check "json: three functions, 100 calls each" jqt "$J" "[$F | .rows[] | .calls] == [100,100,100]"
 check "json: names" jqt "$J" "[$F | .rows[].name] | sort == [\"basic::busy_function\",\"basic::sync_function\",\"custom_block\"]"
-check "json: keys of a row" jqt "$J" "[$F | .rows[0] | keys_unsorted[]] == [\"name\",\"calls\",\"avg\",\"min\",\"max\",\"p99\",\"total\",\"percent_total\",\"self_total\",\"self_avg\",\"percent_self\",\"file\",\"line\",\"log\"]"
+check "json: keys of a row" jqt "$J" "[$F | .rows[0] | keys_unsorted[]] == [\"name\",\"calls\",\"avg\",\"min\",\"max\",\"p99\",\"total\",\"percent_total\",\"self_total\",\"self_avg\",\"percent_self\",\"file\",\"line\",\"hist\",\"log\"]"
 check "json: integers in ns" jqt "$J" "all($F | .rows[]; (.avg|type) == \"number\" and .avg == (.avg|floor) and .total == (.total|floor))"
 check "json: min <= avg <= max, min <= p99 <= max" jqt "$J" "all($F | .rows[]; .min <= .avg and .avg <= .max and .min <= .p99 and .p99 <= .max)"
 check "json: avg is total / calls" jqt "$J" "all($F | .rows[]; .avg == ((.total / .calls) | floor))"

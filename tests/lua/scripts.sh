@@ -68,7 +68,7 @@ check "budget failed: exit status unchanged" [ $? -eq 0 ]
 check "budget failed: the table still prints" has_re "$TMP/err" '^\| Function +\| Calls +\| Avg +\| P99 +\|'
 check "budget failed: one [hotpath] line" has_line "$TMP/err" "[hotpath] budget: failed: 1 of 2 budgets failed (p99)"
 check "budget failed: the function" has_re "$TMP/err" '^\[hotpath\]   basic::sync_function: p99 [0-9.]+(µs|ms) is over its budget of 1ns$'
-check "csv: functions.csv header" eq "$(head -1 "$TMP/functions.csv")" "name,calls,avg,min,max,p99,total,percent_total,self_total,self_avg,percent_self,file,line"
+check "csv: functions.csv header" eq "$(head -1 "$TMP/functions.csv")" "name,calls,avg,min,max,p99,total,percent_total,self_total,self_avg,percent_self,file,line,hist"
 check "csv: three functions" eq "$(grep -c '^basic::\|^custom_block' "$TMP/functions.csv")" 3
 check "json_file: a report" jqt "$TMP/r.json" '.type == "hotpath_report" and .percentiles == [99]'
 check "json_file: pretty" has_line "$TMP/r.json" '  "type": "hotpath_report",'

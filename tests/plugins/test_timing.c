@@ -57,7 +57,7 @@ START_TEST(rows_aggregate_by_label_sorted_by_total)
 	sec = hp_snapshot_find(snap, "functions");
 	ck_assert_ptr_nonnull(sec);
 	ck_assert_uint_eq(hp_section_nrows(sec), 2);
-	ck_assert_uint_eq(hp_section_ncolumns(sec), 14);
+	ck_assert_uint_eq(hp_section_ncolumns(sec), 15); /* ..., file, line, hist */
 	ck_assert_str_eq(hp_section_column_key(sec, 5), "p50");
 	ck_assert_str_eq(hp_section_column_key(sec, 6), "p99.9");
 	ck_assert_str_eq(hp_section_column_title(sec, 6), "P99.9");
