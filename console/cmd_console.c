@@ -36,6 +36,7 @@
 #define CONSOLE_DISCOVER_NS 500000000ull /* how often the folder is read */
 #define CONSOLE_KEY_MS 100            /* longest wait for a key */
 #define CONSOLE_PANEL_NS 500000000ull /* panels run at most twice a second */
+#define CONSOLE_MERGED_NS 500000000ull /* the merged view is built again this often */
 #define CONSOLE_DRAIN 256             /* messages per target per turn, at most */
 #define CONSOLE_ERR_MAX (64u << 10)   /* stderr kept for after the screen */
 
@@ -410,6 +411,7 @@ static void console_key(console *c, wint_t k, bool fn, uint64_t now)
 	case '\n': case '\r': case 'o': m->details = !m->details; break;
 	case 'i': c->v.popup = HPC_POP_INSPECT; break;
 	case '?': case 'h': c->v.popup = HPC_POP_HELP; break;
+	case 'a': hpc_model_merged_toggle(m, now); break;
 	case 't': hpc_model_target_step(m, 1); break;
 	case 'T': hpc_model_target_step(m, -1); break;
 	case 12: clearok(curscr, TRUE); break; /* Ctrl-L */
@@ -550,6 +552,10 @@ static void console_run(console *c, uint64_t timeout_ms, char **why)
 		console_discover(c, now);
 		console_poll_net(c, now);
 		console_poll_log(c, now);
+		if (c->m.show_merged && now - c->m.merged_ns >= CONSOLE_MERGED_NS) {
+			hpc_model_merged_update(&c->m, now); /* the merged view (a) */
+			c->dirty = true;
+		}
 		console_run_panels(c, now);
 		if (c->dirty || now - c->drawn_ns >= 1000000000ull)
 			console_draw(c, now);

@@ -38,6 +38,7 @@ int hpc_cmd_report(int argc, char **argv);
 int hpc_cmd_attach(int argc, char **argv);
 int hpc_cmd_compare(int argc, char **argv);
 int hpc_cmd_merge(int argc, char **argv);
+int hpc_cmd_mcp(int argc, char **argv);
 /* cmd_dump.c, cmd_query.c: live metrics over nng (docs/wire.md) */
 int hpc_cmd_dump(int argc, char **argv);
 int hpc_cmd_query(int argc, char **argv);

@@ -24,6 +24,7 @@ static const hpc_cmd main_cmds[] = {
 	{"report", hpc_cmd_report, "re-render a saved JSON report (table, JSON)"},
 	{"compare", hpc_cmd_compare, "regressions between two JSON reports (table, markdown, JSON)"},
 	{"merge", hpc_cmd_merge, "several JSON reports (processes, runs) as one report"},
+	{"mcp", hpc_cmd_mcp, "an MCP server on stdio: assistants read live programs and reports"},
 #endif
 	{"ls", hpc_cmd_ls, "list the profiled programs running here (pid, program, endpoints)"},
 	{"dump", hpc_cmd_dump, "live messages of a running program as JSON lines"},

@@ -22,8 +22,10 @@ void hpc_model_init(hpc_model *m)
 }
 
 /* Frees a target and everything it holds. */
-static void model_target_free(hpc_target *t)
+void hpc_target_free(hpc_target *t)
 {
+	if (t == NULL)
+		return;
 	for (size_t i = 0; i < t->nsecs; i++)
 		hpc_section_free(t->secs[i]);
 	free(t->secs);
@@ -42,6 +44,17 @@ static void model_target_free(hpc_target *t)
 	free(t);
 }
 
+/* How many targets run program (the merged view, merged.c). */
+size_t hpc_model_count_program(const hpc_model *m, const char *program)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; program != NULL && i < m->ntargets; i++)
+		if (m->targets[i]->program != NULL && strcmp(m->targets[i]->program, program) == 0)
+			n++;
+	return n;
+}
+
 /* Forgets the details pane's log. */
 static void model_log_clear(hpc_log *l)
 {
@@ -56,7 +69,7 @@ static void model_log_clear(hpc_log *l)
 void hpc_model_fini(hpc_model *m)
 {
 	for (size_t i = 0; i < m->ntargets; i++)
-		model_target_free(m->targets[i]);
+		hpc_target_free(m->targets[i]);
 	free(m->targets);
 	for (size_t i = 0; i < m->npanels; i++) {
 		hpc_panel_view_clear(&m->panels[i]);
@@ -65,6 +78,8 @@ void hpc_model_fini(hpc_model *m)
 	free(m->panels);
 	model_log_clear(&m->log);
 	free(m->message);
+	hpc_target_free(m->merged);
+	free(m->merged_program);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -86,7 +101,7 @@ void hpc_model_remove(hpc_model *m, size_t i)
 {
 	if (i >= m->ntargets)
 		return;
-	model_target_free(m->targets[i]);
+	hpc_target_free(m->targets[i]);
 	memmove(&m->targets[i], &m->targets[i + 1],
 		(m->ntargets - i - 1) * sizeof(*m->targets));
 	m->ntargets--;
@@ -575,6 +590,8 @@ const char *hpc_state_name(hpc_state s)
 /* The target shown, or NULL when there is none. */
 hpc_target *hpc_model_target(const hpc_model *m)
 {
+	if (m->show_merged && m->merged != NULL)
+		return m->merged;
 	return m->cur < m->ntargets ? m->targets[m->cur] : NULL;
 }
 
@@ -628,6 +645,10 @@ void hpc_model_tab_step(hpc_model *m, int dir)
 /* The next (dir > 0) or previous target, wrapping. */
 void hpc_model_target_step(hpc_model *m, int dir)
 {
+	if (m->show_merged) { /* back to the processes, from the one shown before */
+		m->show_merged = false;
+		return;
+	}
 	if (m->ntargets == 0)
 		return;
 	m->cur = (m->cur + (dir < 0 ? m->ntargets - 1 : 1)) % m->ntargets;

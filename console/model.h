@@ -154,6 +154,13 @@ typedef struct hpc_model {
 	hpc_log log;
 	char *message;        /* last warning for the status line, or NULL */
 	uint64_t message_ns;
+	/* the merged view (a): the targets running merged_program as one
+	 * target (merged.c), shown instead of the current one while
+	 * show_merged; t and T go back to each process */
+	hpc_target *merged;
+	char *merged_program;
+	bool show_merged;
+	uint64_t merged_ns;   /* when it was last built */
 } hpc_model;
 
 /* ---- model.c ------------------------------------------------------------- */
@@ -234,6 +241,20 @@ char *hpc_model_log_request(hpc_model *m, uint64_t now);
 void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len);
 /* No reply came: the pane says why. */
 void hpc_model_log_fail(hpc_model *m, const char *why);
+
+/* ---- merged.c: the merged view --------------------------------------------- */
+
+/* a: shows the targets that run the current target's program as one
+ * (when there are two or more; else a message says why), or goes back to
+ * the current target. */
+void hpc_model_merged_toggle(hpc_model *m, uint64_t now);
+/* Builds the merged target again from its programs' sections (with the
+ * same code as hotpath merge), keeping the tab, sort and selection. */
+void hpc_model_merged_update(hpc_model *m, uint64_t now);
+/* How many targets run program. */
+size_t hpc_model_count_program(const hpc_model *m, const char *program);
+/* Frees a target (model.c). */
+void hpc_target_free(hpc_target *t);
 
 /* ---- section.c: sections from JSON ---------------------------------------- */
 

@@ -246,12 +246,20 @@ static void view_targets(hpc_view *v, const hpc_model *m, uint64_t now)
 		else
 			snprintf(buf, sizeof(buf), " %zu %s (%s) ", i + 1, t->url,
 				 hpc_state_name(hpc_target_state(t, now)));
-		if (i == m->cur)
+		if (i == m->cur && !m->show_merged)
 			wattron(w, view_attr(v, C_TAB));
 		x += view_put(w, 0, x, buf, getmaxx(w) - x);
-		if (i == m->cur)
+		if (i == m->cur && !m->show_merged)
 			wattroff(w, view_attr(v, C_TAB));
 		x += view_put(w, 0, x, " ", getmaxx(w) - x);
+	}
+	if (m->show_merged && m->merged != NULL && x < getmaxx(w)) {
+		/* the merged view (a) */
+		snprintf(buf, sizeof(buf), " a %s: all %zu ", m->merged->program,
+			 hpc_model_count_program(m, m->merged->program));
+		wattron(w, view_attr(v, C_TAB));
+		view_put(w, 0, x, buf, getmaxx(w) - x);
+		wattroff(w, view_attr(v, C_TAB));
 	}
 }
 
@@ -466,7 +474,10 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 			 (unsigned long long)((now - t->last_ns) / 1000000000ull));
 		x += view_put(w, y, x, buf, width - x);
 	}
-	if (t != NULL && t->program != NULL) {
+	if (t != NULL && t->program != NULL && t == m->merged) { /* the merged view */
+		snprintf(buf, sizeof(buf), "%s%s merged: %s", sep, t->program, t->url);
+		x += view_put(w, y, x, buf, width - x);
+	} else if (t != NULL && t->program != NULL) {
 		snprintf(buf, sizeof(buf), "%s%s pid %ld", sep, t->program, t->pid);
 		x += view_put(w, y, x, buf, width - x);
 	} else if (t != NULL) {
@@ -542,6 +553,7 @@ static const char *const view_help[] = {
 	"i                     inspect the selected row (long values)",
 	"p                     pause / resume updates",
 	"t / T                 next / previous target (several programs)",
+	"a                     all processes of this program as one (merged)",
 	"?, h                  this help",
 	"q                     quit",
 	"Esc                   close a popup, then the details pane",

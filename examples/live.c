@@ -4,6 +4,9 @@
  * functions for a while (argument 1, in ms; default 10000) and publishes
  * its metrics on publish.endpoint meanwhile.  Watch it with
  * `hotpath dump` or ask it with `hotpath query` (docs/wire.md).
+ *
+ *   live [MS] [CALLS]   with CALLS: exactly CALLS calls of each, then idle
+ *                       (still publishing) until MS have passed
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -42,9 +45,15 @@ int main(int argc, char **argv)
 {
 	HP_MAIN(.percentiles = "50,99");
 	long ms = argc > 1 ? strtol(argv[1], NULL, 10) : 10000;
+	long calls = argc > 2 ? strtol(argv[2], NULL, 10) : -1;
 	long end = now_ms() + ms, sum = 0;
 
-	while (now_ms() < end) {
+	for (long i = 0; now_ms() < end; i++) {
+		if (calls >= 0 && i >= calls) {
+			struct timespec idle = {0, 10000000};
+			nanosleep(&idle, NULL); /* no more measured calls */
+			continue;
+		}
 		tick(1000000);
 		sum += crunch(10000);
 	}
