@@ -44,6 +44,7 @@ int hpc_cmd_dump(int argc, char **argv);
 int hpc_cmd_query(int argc, char **argv);
 /* cmd_ls.c: `hotpath ls`, the local programs (core/discover.h) */
 int hpc_cmd_ls(int argc, char **argv);
+int hpc_cmd_exporter(int argc, char **argv);
 /* The URL to dial for target: target itself when it is a URL, else the
  * endpoint (query: the query endpoint) of the local program that target
  * names by pid or program name, or of the only one running when target is

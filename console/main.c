@@ -31,6 +31,7 @@ static const hpc_cmd main_cmds[] = {
 	{"query", hpc_cmd_query, "ask a running program a question (sections, snapshot, log)"},
 	{"run", hpc_cmd_run, "run a program with what profiling needs (--alloc: allocations)"},
 	{"attach", hpc_cmd_attach, "sample where a running process spends its CPU"},
+	{"exporter", hpc_cmd_exporter, "one Prometheus /metrics for every profiled program here"},
 };
 
 #define MAIN_NCMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))

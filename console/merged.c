@@ -161,6 +161,7 @@ void hpc_model_merged_update(hpc_model *m, uint64_t now)
 	nt->last_ns = now;
 	nt->changed = true;
 	merged_sections(nt, &mg, old, now);
+	hpc_target_reindex(nt);
 	nt->tab = 0;
 	if (old != NULL && old->tab < old->nsecs) /* the same tab stays shown */
 		for (size_t i = 0; i < nt->nsecs; i++)

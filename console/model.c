@@ -32,6 +32,8 @@ void hpc_target_free(hpc_target *t)
 	for (size_t i = 0; i < t->nhidden; i++)
 		hpc_section_free(t->hidden[i]);
 	free(t->hidden);
+	free(t->secs_ix.slot);
+	free(t->hidden_ix.slot);
 	free(t->url);
 	free(t->query);
 	free(t->program);
@@ -153,15 +155,83 @@ static void model_set_str(char **dst, const char *s)
 	*dst = xstrdup(s);
 }
 
+/* FNV-1a of a section id. */
+static size_t model_hash(const char *id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 0x100000001b3ull;
+	return (size_t)(h ^ h >> 32);
+}
+
+/* Files element i of v (not NULL) in x, which has room. */
+static void model_index_put(hpc_index *x, hpc_section *const *v, size_t i)
+{
+	size_t h = model_hash(v[i]->id) & (x->cap - 1);
+
+	while (x->slot[h] != 0)
+		h = (h + 1) & (x->cap - 1);
+	x->slot[h] = i + 1;
+}
+
+/* Makes x index the n elements of v anew (after a reorder, or to grow). */
+static void model_index_build(hpc_index *x, hpc_section *const *v, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	if (cap != x->cap) {
+		free(x->slot);
+		x->slot = xcalloc(cap, sizeof(*x->slot));
+		x->cap = cap;
+	} else {
+		memset(x->slot, 0, cap * sizeof(*x->slot));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != NULL)
+			model_index_put(x, v, i);
+}
+
+/* Files element n - 1 of v, just appended. */
+static void model_index_add(hpc_index *x, hpc_section *const *v, size_t n)
+{
+	if (2 * n + 2 > x->cap || v[n - 1] == NULL)
+		model_index_build(x, v, n);
+	else
+		model_index_put(x, v, n - 1);
+}
+
+/* The index of id among the n elements of v that x indexes, or n. */
+static size_t model_index_find(const hpc_index *x, hpc_section *const *v, size_t n,
+			       const char *id)
+{
+	if (x->cap == 0)
+		return n;
+	for (size_t h = model_hash(id) & (x->cap - 1); x->slot[h] != 0; h = (h + 1) & (x->cap - 1))
+		if (v[x->slot[h] - 1] != NULL && strcmp(v[x->slot[h] - 1]->id, id) == 0)
+			return x->slot[h] - 1;
+	return n;
+}
+
 /* The index of section id in t, or t->nsecs. */
 static size_t model_find(const hpc_target *t, const char *id)
 {
-	size_t i;
+	return model_index_find(&t->secs_ix, t->secs, t->nsecs, id);
+}
 
-	for (i = 0; i < t->nsecs; i++)
-		if (strcmp(t->secs[i]->id, id) == 0)
-			break;
-	return i;
+void hpc_target_reindex(hpc_target *t)
+{
+	model_index_build(&t->secs_ix, t->secs, t->nsecs);
+	model_index_build(&t->hidden_ix, t->hidden, t->nhidden);
+}
+
+hpc_section *hpc_target_section(const hpc_target *t, const char *id)
+{
+	size_t i = model_find(t, id);
+
+	return i < t->nsecs ? t->secs[i] : NULL;
 }
 
 /* Appends an empty section (announced, no rows yet). */
@@ -175,6 +245,7 @@ static void model_announce(hpc_target *t, const char *id, const char *title)
 	s->name_col = -1;
 	t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
 	t->secs[t->nsecs++] = s;
+	model_index_add(&t->secs_ix, t->secs, t->nsecs);
 	t->changed = true;
 }
 
@@ -249,11 +320,10 @@ static void model_order(hpc_target *t, const json_t *secs)
 	json_array_foreach(secs, i, s) {
 		const char *id = json_string_value(json_object_get(s, "id"));
 
-		for (k = 0; id != NULL && k < t->nsecs; k++) {
-			if (t->secs[k] != NULL && strcmp(t->secs[k]->id, id) == 0) {
-				v[n++] = t->secs[k];
-				t->secs[k] = NULL;
-			}
+		/* a section taken already is NULL here: an id twice counts once */
+		if (id != NULL && (k = model_find(t, id)) < t->nsecs) {
+			v[n++] = t->secs[k];
+			t->secs[k] = NULL;
 		}
 	}
 	for (k = 0; k < t->nsecs; k++)
@@ -261,6 +331,7 @@ static void model_order(hpc_target *t, const json_t *secs)
 			v[n++] = t->secs[k];
 	memcpy(t->secs, v, n * sizeof(*v));
 	free(v);
+	model_index_build(&t->secs_ix, t->secs, t->nsecs);
 	for (k = 0; shown != NULL && k < t->nsecs; k++)
 		if (t->secs[k]->id == shown)
 			t->tab = k;
@@ -385,29 +456,34 @@ const char *hpc_msg_topic(const hpc_msg *d)
 	return d->kind == MSG_SECTION && d->sec != NULL ? d->sec->id : NULL;
 }
 
-/* A section that is no tab replaces its old rows. */
+/* A section that is no tab replaces its old rows; past HPC_MAX_SECTIONS of
+ * them a new one is refused and counted. */
 static void model_keep_hidden(hpc_target *t, hpc_section *s, uint64_t now)
 {
-	size_t i;
+	size_t i = model_index_find(&t->hidden_ix, t->hidden, t->nhidden, s->id);
 
-	for (i = 0; i < t->nhidden && strcmp(t->hidden[i]->id, s->id) != 0; i++)
-		;
+	if (i == t->nhidden && t->nhidden >= HPC_MAX_SECTIONS) {
+		t->bad++;
+		hpc_section_free(s);
+		return;
+	}
 	if (i == t->nhidden) {
 		t->hidden = xreallocarray(t->hidden, t->nhidden + 1, sizeof(*t->hidden));
-		t->hidden[t->nhidden++] = NULL;
+		t->hidden[t->nhidden++] = s;
+		model_index_add(&t->hidden_ix, t->hidden, t->nhidden);
+	} else {
+		hpc_section_free(t->hidden[i]);
+		t->hidden[i] = s; /* the same id: the index holds */
 	}
-	hpc_section_free(t->hidden[i]);
-	t->hidden[i] = s;
 	s->updated_ns = now;
 	t->changed = true;
 }
 
 const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id)
 {
-	for (size_t i = 0; i < t->nhidden; i++)
-		if (strcmp(t->hidden[i]->id, id) == 0)
-			return t->hidden[i];
-	return NULL;
+	size_t i = model_index_find(&t->hidden_ix, t->hidden, t->nhidden, id);
+
+	return i < t->nhidden ? t->hidden[i] : NULL;
 }
 
 /* Column c of s by key, or -1. */
@@ -469,11 +545,13 @@ static void model_section(hpc_target *t, hpc_msg *d, uint64_t now)
 	}
 	if (i == t->nsecs) {
 		t->secs = xreallocarray(t->secs, t->nsecs + 1, sizeof(*t->secs));
-		t->secs[t->nsecs++] = NULL;
+		t->secs[t->nsecs++] = s;
+		model_index_add(&t->secs_ix, t->secs, t->nsecs);
+	} else {
+		hpc_section_carry(s, t->secs[i]);
+		hpc_section_free(t->secs[i]);
+		t->secs[i] = s; /* the same id: the index holds */
 	}
-	hpc_section_carry(s, t->secs[i]);
-	hpc_section_free(t->secs[i]);
-	t->secs[i] = s;
 	s->updated_ns = now;
 	t->changed = true;
 }

@@ -80,6 +80,14 @@ typedef enum hpc_state {
 /* What one message may announce (docs/console.md, "Limits"): more is
  * refused (a section) or cut (a hello's list of sections), and counted. */
 #define HPC_MAX_SECTIONS 256     /* tabs per program */
+
+/* Sections by id: an open-addressing table whose slots hold i + 1 for
+ * element i of the array it indexes (0: empty); its size is a power of two
+ * past twice the elements, so a lookup is a probe or two. */
+typedef struct hpc_index {
+	size_t *slot;
+	size_t cap;
+} hpc_index;
 #define HPC_MAX_COLUMNS 256      /* columns per section */
 #define HPC_MAX_ROWS 1000000     /* rows per section message */
 #define HPC_MAX_MESSAGE (64u << 20) /* bytes per message (nng drops more) */
@@ -102,8 +110,10 @@ typedef struct hpc_target {
 	hpc_section **secs;   /* in the order hello announces them */
 	size_t nsecs;
 	hpc_section **hidden; /* sections that are no tab (meta "console.hide",
-			       * hello's "tab": false): the call tree's */
+			       * hello's "tab": false): the call tree's; at most
+			       * HPC_MAX_SECTIONS, more are counted in bad */
 	size_t nhidden;
+	hpc_index secs_ix, hidden_ix; /* secs and hidden by id: O(1) lookups */
 	size_t tab;           /* shown tab: a section, or a panel past nsecs */
 	bool connected;       /* a pipe is up (set by the network side) */
 	char *problem;        /* why it is not Live, for the screen, or NULL */
@@ -204,6 +214,10 @@ void hpc_model_pause(hpc_model *m, bool on, uint64_t now);
 hpc_state hpc_target_state(const hpc_target *t, uint64_t now);
 /* The section id that is no tab (the call tree's "calls"), or NULL. */
 const hpc_section *hpc_target_hidden(const hpc_target *t, const char *id);
+/* Indexes t's secs and hidden anew: after filling them by hand (merged.c). */
+void hpc_target_reindex(hpc_target *t);
+/* The tab section id of t (borrowed), or NULL; a lookup in O(1). */
+hpc_section *hpc_target_section(const hpc_target *t, const char *id);
 /* The details pane's lines about function name from the call tree's
  * "calls" section: its callers ("<- "), then its callees ("-> "), each
  * with calls, total and self, most time first.  NULL (and *n = 0) when the

@@ -271,17 +271,16 @@ static int panel_section_index(lua_State *L)
 {
 	panel *p = lua_touserdata(L, lua_upvalueindex(1));
 	const char *id = lua_tostring(L, 2);
+	hpc_section *sec;
 
 	if (!p->running || p->t == NULL || id == NULL)
 		return 0;
-	for (size_t i = 0; i < p->t->nsecs; i++) {
-		if (strcmp(p->t->secs[i]->id, id) == 0 && p->t->secs[i]->has_data) {
-			panel_push_section(L, p->t->secs[i]);
-			lua_pushvalue(L, 2);
-			lua_pushvalue(L, -2);
-			lua_rawset(L, 1);   /* t[id] = section: built once per update */
-			return 1;
-		}
+	if ((sec = hpc_target_section(p->t, id)) != NULL && sec->has_data) {
+		panel_push_section(L, sec);
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, 1);   /* t[id] = section: built once per update */
+		return 1;
 	}
 	return 0;
 }

@@ -25,9 +25,11 @@ const uint64_t hpi_metrics_bounds[] = {
 const size_t hpi_metrics_nbounds = sizeof(hpi_metrics_bounds) / sizeof(hpi_metrics_bounds[0]);
 /* Their le labels, as Prometheus' clients write them. */
 static const char *const metrics_le[] = {
-	"1e-07", "2.5e-07", "5e-07", "1e-06", "2.5e-06", "5e-06", "1e-05", "2.5e-05",
-	"5e-05", "0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01",
-	"0.025", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0",
+	",le=\"1e-07\"", ",le=\"2.5e-07\"", ",le=\"5e-07\"", ",le=\"1e-06\"", ",le=\"2.5e-06\"",
+	",le=\"5e-06\"", ",le=\"1e-05\"", ",le=\"2.5e-05\"", ",le=\"5e-05\"", ",le=\"0.0001\"",
+	",le=\"0.00025\"", ",le=\"0.0005\"", ",le=\"0.001\"", ",le=\"0.0025\"", ",le=\"0.005\"",
+	",le=\"0.01\"", ",le=\"0.025\"", ",le=\"0.05\"", ",le=\"0.1\"", ",le=\"0.25\"",
+	",le=\"0.5\"", ",le=\"1.0\"", ",le=\"2.5\"", ",le=\"5.0\"", ",le=\"10.0\"",
 };
 
 hp_snapshot *hpi_metrics_snapshot(struct hpi_registry *r, const char *program, long pid,
@@ -292,7 +294,6 @@ static void mr_histogram(mr *m)
 {
 	const char *name = "hotpath_function_duration_seconds";
 	int cb = hpi_section_col(m->sec, "buckets");
-	char le[40];
 
 	if (cb < 0)
 		return;
@@ -308,8 +309,7 @@ static void mr_histogram(mr *m)
 		count = strtoull(end, &end, 10);
 		for (size_t i = 0; i < hpi_metrics_nbounds; i++) {
 			cum = strtoull(end, &end, 10);
-			snprintf(le, sizeof(le), ",le=\"%s\"", metrics_le[i]);
-			mr_name(m, name, "_bucket", r, le);
+			mr_name(m, name, "_bucket", r, metrics_le[i]);
 			hpi_buf_i64(m->b, (int64_t)cum);
 			hpi_buf_putc(m->b, '\n');
 		}

@@ -47,6 +47,9 @@ void hpi_metrics_label(hpi_buf *out, const char *s);
 int hpi_mserver_start(const char *url, int wait_ms, const char **why);
 /* Whether a scrape waits for a text (then the producer renders one). */
 bool hpi_mserver_wanted(void);
+/* Blocks until a scrape waits (true) or timeout_ms pass (false): the
+ * exporter's loop, which has nothing else to do. */
+bool hpi_mserver_wait(int timeout_ms);
 /* Hands a text over; takes b's data (b is left empty). */
 void hpi_mserver_put(hpi_buf *b);
 /* The port listened on (useful with port 0), or 0. */
@@ -63,6 +66,9 @@ hpi_metrics *hpi_metrics_start(const hpi_config *c, struct hpi_registry *r,
 /* Collector thread, after a pass: renders once when a scrape waits.
  * NULL is a no-op. */
 void hpi_metrics_tick(hpi_metrics *m);
+/* The last tick's render: the snapshot's ns, the text's ns (snapshot
+ * freed included) and its bytes.  For bench/bench_metrics. */
+void hpi_metrics_last(uint64_t *snap_ns, uint64_t *render_ns, size_t *bytes);
 /* Once the collector has stopped.  NULL is a no-op. */
 void hpi_metrics_stop(hpi_metrics *m);
 /* The text a query {"cmd":"metrics"} answers (publish.c): a fresh snapshot

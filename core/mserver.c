@@ -80,6 +80,7 @@ static char *mserver_take(size_t *len)
 	gen = ms.gen;
 	ms.want = true;
 	hpi_collector_nudge(); /* a sleeping collector renders within drain_interval_ms */
+	pthread_cond_broadcast(&ms.cv); /* a producer in hpi_mserver_wait */
 	while (ms.gen == gen && !ms.stopping)
 		if (pthread_cond_timedwait(&ms.cv, &ms.mu, &dl) == ETIMEDOUT)
 			break;
@@ -206,6 +207,27 @@ bool hpi_mserver_wanted(void)
 	return __atomic_load_n(&ms.want, __ATOMIC_RELAXED);
 }
 
+bool hpi_mserver_wait(int timeout_ms)
+{
+	struct timespec dl;
+	bool want;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += timeout_ms / 1000;
+	dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&ms.mu);
+	while (!ms.want && !ms.stopping && ms.cv_ready)
+		if (pthread_cond_timedwait(&ms.cv, &ms.mu, &dl) == ETIMEDOUT)
+			break;
+	want = ms.want;
+	pthread_mutex_unlock(&ms.mu);
+	return want;
+}
+
 void hpi_mserver_put(hpi_buf *b)
 {
 	char *old;
@@ -308,18 +330,35 @@ void hpi_metrics_answer(hpi_buf *out, struct hpi_registry *r, const hpi_publish_
 	hpi_snapshot_free(s);
 }
 
+/* What the last render cost (the benchmark reads it). */
+static uint64_t metrics_snap_ns, metrics_render_ns;
+static size_t metrics_bytes;
+
+void hpi_metrics_last(uint64_t *snap_ns, uint64_t *render_ns, size_t *bytes)
+{
+	*snap_ns = __atomic_load_n(&metrics_snap_ns, __ATOMIC_ACQUIRE);
+	*render_ns = __atomic_load_n(&metrics_render_ns, __ATOMIC_ACQUIRE);
+	*bytes = __atomic_load_n(&metrics_bytes, __ATOMIC_ACQUIRE);
+}
+
 void hpi_metrics_tick(hpi_metrics *m)
 {
 	hp_snapshot *s;
 	hpi_buf b;
+	uint64_t t0, t1;
 
 	if (m == NULL || !hpi_mserver_wanted())
 		return;
+	t0 = hpi_mono_ns();
 	if ((s = hpi_metrics_snapshot(m->reg, m->program, m->pid, m->unix0_ns)) == NULL)
 		return;
+	t1 = hpi_mono_ns();
 	hpi_buf_init(&b);
 	hpi_metrics_render(&b, s, true);
 	hpi_snapshot_free(s);
+	__atomic_store_n(&metrics_snap_ns, t1 - t0, __ATOMIC_RELEASE);
+	__atomic_store_n(&metrics_render_ns, hpi_mono_ns() - t1, __ATOMIC_RELEASE);
+	__atomic_store_n(&metrics_bytes, b.len, __ATOMIC_RELEASE);
 	hpi_mserver_put(&b);
 }
 

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -36,9 +38,10 @@
 					   * sections checked this often */
 #define PUBLISH_QUERIES_PER_TICK 8
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
-#define PUBLISH_SLOTS 16                 /* requests read at once (nng contexts) */
+#define PUBLISH_SLOTS 64                 /* requests read at once (nng contexts):
+					  * more than publish.max_connections */
 #define PUBLISH_CLIENTS 64               /* clients' buckets kept (idle longest go) */
-#define PUBLISH_SEND_MS 2000             /* a reply the peer does not read: lost */
+#define PUBLISH_SEND_MS 5000             /* a reply the peer does not read: lost */
 #define PUBLISH_CREDIT_MAX 100000000     /* ns of query time saved up at most */
 
 /* Sockets being closed by publish_close_main: a new publisher on the same
@@ -56,6 +59,11 @@ static bool publish_ours_closing(void)
 	return __atomic_load_n(&publish_closing_n, __ATOMIC_ACQUIRE) > 0 ||
 	       (done != 0 && hpi_mono_ns() - done < 2000000000u);
 }
+
+/* publish.tls, kept to listen again (owned copies). */
+typedef struct publish_tls {
+	char *tls_cert, *tls_key, *tls_ca;
+} publish_tls;
 
 /* What was last sent of one section, to send only what changed. */
 typedef struct publish_seen {
@@ -129,10 +137,16 @@ struct hpi_publisher {
 	uint64_t sections_hash;  /* of the section ids last described */
 	size_t subs;             /* subscribers at the last tick */
 	uint64_t last_ns;        /* when last was taken */
+	uint64_t next_valve;     /* the next publish_fd_valve (once a second) */
+	publish_tls tls;
+	nng_listener lst[2];     /* PUB, REP */
+	bool bound[2];
+	uint64_t restarts;       /* listeners closed and opened again */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
 static size_t publish_subscribers(hpi_publisher *p);
+static void publish_fd_valve(hpi_publisher *p);
 static void publish_describe(hpi_publisher *p, const hp_snapshot *s);
 
 /* The counts a hello or a reply carries, brought up to date. */
@@ -316,8 +330,9 @@ static publish_client *publish_client_get(hpi_publisher *p, uint32_t id)
 	return old;
 }
 
-/* Replies of pipe id queued or being sent (its requests past two are not
- * read any further: a client that sends without reading gets nothing). */
+/* Replies of pipe id queued behind one its connection is still writing (a
+ * client with one gets no more: a REQ peer never has two requests out, so
+ * one that sends without reading holds one slot, not all of them). */
 static int publish_in_flight(const publish_queries *qs, uint32_t id)
 {
 	int n = 0;
@@ -366,7 +381,7 @@ static void publish_slot_done(void *arg)
 }
 
 /* The reply to the request in slot sl, sent; or the request forgotten
- * (a client with two replies in flight). */
+ * (a client with a reply queued already). */
 static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
 {
 	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
@@ -375,7 +390,7 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 	hpi_buf out;
 
 	nng_aio_set_msg(sl->aio, NULL);
-	if (publish_in_flight(p->qs, id) >= 2) {
+	if (publish_in_flight(p->qs, id) >= 1) {
 		p->info.refused_queries++;
 		nng_msg_free(req);
 		publish_slot_recv(sl);
@@ -474,6 +489,12 @@ void hpi_publish_tick(hpi_publisher *p)
 		/* a newcomer gets hello and every section at once */
 		p->next_hello = p->next_pub = p->next_refresh = now;
 	p->subs = subs;
+	if (now >= p->next_valve) {
+		/* with no subscriber too: connections that never finish their
+		 * handshake are no pipes */
+		publish_fd_valve(p);
+		p->next_valve = now + PUBLISH_HELLO_NS;
+	}
 	hello = now >= p->next_hello;
 	sections = subs > 0 && now >= p->next_pub;
 	if (subs == 0 && (hello || (publish_asked(p) &&
@@ -674,8 +695,8 @@ static char *publish_slurp(const char *path)
 
 /* Listens on a tls+ URL with publish.tls's certificate and key (and, with
  * publish.tls.ca, clients must show a certificate it signed). */
-static int publish_listen_tls(nng_socket s, const char *url, const hpi_config *c,
-			      const char **why)
+static int publish_listen_tls(nng_socket s, const char *url, const publish_tls *c,
+			      nng_listener *lp, const char **why)
 {
 	nng_tls_config *t = NULL;
 	nng_listener l;
@@ -699,6 +720,8 @@ static int publish_listen_tls(nng_socket s, const char *url, const hpi_config *c
 			rv = nng_listener_start(l, 0);
 		if (rv != 0)
 			nng_listener_close(l);
+		else
+			*lp = l;
 	}
 	if (rv != 0 && *why == NULL)
 		*why = nng_strerror(rv);
@@ -709,11 +732,31 @@ static int publish_listen_tls(nng_socket s, const char *url, const hpi_config *c
 	return rv;
 }
 
-/* Opens and binds one socket; the reason on failure in *why (static).
- * While an earlier publisher's sockets are closing, an endpoint in use is
- * tried again for up to a second. */
-static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_config *c,
-			  publish_cap *cap, const char **why)
+/* Binds url on socket s, its listener in *l; the reason on failure in
+ * *why (static).  While an earlier publisher's sockets are closing (or
+ * ours, when again), an endpoint in use is tried again for up to 3 s. */
+static int publish_bind(nng_socket s, const char *url, const publish_tls *tls, bool again,
+			nng_listener *l, const char **why)
+{
+	int rv;
+
+	*why = NULL;
+	if (strncmp(url, "tls+", 4) == 0)
+		return publish_listen_tls(s, url, tls, l, why);
+	rv = nng_listen(s, url, l, 0);
+	for (int i = 0; rv == NNG_EADDRINUSE && i < 300 && (again || publish_ours_closing()); i++) {
+		struct timespec ts = {0, 10000000};
+		nanosleep(&ts, NULL);
+		rv = nng_listen(s, url, l, 0);
+	}
+	if (rv != 0)
+		*why = nng_strerror(rv);
+	return rv;
+}
+
+/* Opens and binds one socket; the reason on failure in *why (static). */
+static int publish_listen(nng_socket *s, bool pub, const char *url, const publish_tls *tls,
+			  publish_cap *cap, nng_listener *l, const char **why)
 {
 	int rv = pub ? nng_pub0_open(s) : nng_rep0_open(s);
 
@@ -727,23 +770,56 @@ static int publish_listen(nng_socket *s, bool pub, const char *url, const hpi_co
 		nng_pipe_notify(*s, NNG_PIPE_EV_ADD_PRE, publish_pipe_event, cap);
 		nng_pipe_notify(*s, NNG_PIPE_EV_REM_POST, publish_pipe_event, cap);
 	}
-	if (strncmp(url, "tls+", 4) == 0) {
-		*why = NULL;
-		if ((rv = publish_listen_tls(*s, url, c, why)) != 0)
-			nng_close(*s);
-		return rv;
-	}
-	rv = nng_listen(*s, url, NULL, 0);
-	for (int i = 0; rv == NNG_EADDRINUSE && i < 300 && publish_ours_closing(); i++) {
-		struct timespec ts = {0, 10000000};
-		nanosleep(&ts, NULL);
-		rv = nng_listen(*s, url, NULL, 0);
-	}
-	if (rv != 0) {
-		*why = nng_strerror(rv);
+	if ((rv = publish_bind(*s, url, tls, false, l, why)) != 0)
 		nng_close(*s);
-	}
 	return rv;
+}
+
+/* Descriptors this process has open, or -1 when /proc cannot say. */
+static long publish_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	long n = 0;
+
+	if (d == NULL)
+		return -1;
+	while (readdir(d) != NULL)
+		n++;
+	closedir(d);
+	return n - 3; /* ".", ".." and the directory's own */
+}
+
+/* Once a second: with more than three quarters of RLIMIT_NOFILE open, the
+ * listeners are closed and opened again.  Connections that never finish
+ * their SP handshake are no pipes, so publish.max_connections cannot count
+ * them, and nng (1.5) keeps each for 10 s with no option to cap them;
+ * closing a listener closes them all (and the peers it accepted, which
+ * dial again), so they cannot take the program's descriptors. */
+static void publish_fd_valve(hpi_publisher *p)
+{
+	struct rlimit rl;
+	long n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    (n = publish_fds()) < 0 || (rlim_t)n * 4 <= rl.rlim_cur * 3)
+		return;
+	p->restarts++;
+	if (p->restarts == 1)
+		hpi_warn("publish: %ld of %llu file descriptors open: closing the connections to "
+			 "publish.endpoint and publish.query (those that never finished their "
+			 "handshake too) so that the program keeps its own", n,
+			 (unsigned long long)rl.rlim_cur);
+	for (int i = 0; i < 2; i++) {
+		nng_socket s = i ? p->rep : p->pub;
+		const char *url = i ? p->rep_url : p->pub_url, *why;
+		if (!p->bound[i])
+			continue;
+		nng_listener_close(p->lst[i]);
+		if ((p->bound[i] = publish_bind(s, url, &p->tls, true, &p->lst[i], &why) == 0))
+			continue;
+		hpi_warn("publish: cannot listen again on \"%s\": %s; %s", url, why,
+			 i ? "no more queries answered" : "no more publishing");
+	}
 }
 
 /* Copies the caller's facts into p (strings owned by p). */
@@ -825,6 +901,9 @@ static void publish_free(hpi_publisher *p)
 	publish_cap_free(p->caps[0]);
 	publish_cap_free(p->caps[1]);
 	publish_info_free(&p->info);
+	free(p->tls.tls_cert);
+	free(p->tls.tls_key);
+	free(p->tls.tls_ca);
 	free(p->dir);
 	free(p->pub_url);
 	free(p->rep_url);
@@ -900,15 +979,20 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 	for (int i = 0; i < 2; i++)
 		p->caps[i] = publish_cap_new(c->publish_max_connections > 0 ?
 					     c->publish_max_connections : 32);
-	if (publish_listen(&p->pub, true, p->pub_url, c, p->caps[0], &why) != 0) {
+	p->tls.tls_cert = c->tls_cert ? strdup(c->tls_cert) : NULL;
+	p->tls.tls_key = c->tls_key ? strdup(c->tls_key) : NULL;
+	p->tls.tls_ca = c->tls_ca ? strdup(c->tls_ca) : NULL;
+	if (publish_listen(&p->pub, true, p->pub_url, &p->tls, p->caps[0], &p->lst[0], &why) != 0) {
 		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
 			 p->pub_url, why);
 		publish_free(p);
 		return NULL;
 	}
+	p->bound[0] = true;
 	if (p->rep_url != NULL) {
-		if (publish_listen(&p->rep, false, p->rep_url, c, p->caps[1], &why) == 0) {
-			p->have_rep = true;
+		if (publish_listen(&p->rep, false, p->rep_url, &p->tls, p->caps[1], &p->lst[1],
+				   &why) == 0) {
+			p->have_rep = p->bound[1] = true;
 			if ((p->qs = publish_queries_new(p->rep)) == NULL)
 				hpi_warn("publish.query: out of memory; no queries answered");
 		} else

@@ -619,7 +619,7 @@ where:
 	}
 	if (st->cols_sampled)
 		c += 2;
-	if (!e->hist.oom) { /* hotpath merge adds these up */
+	if (!e->hist.oom && st->nbounds == 0) { /* hotpath merge adds these up (metrics: not read) */
 		hpi_buf hb;
 		hpi_buf_init(&hb);
 		hpi_hist_encode(&e->hist, &hb);
@@ -629,8 +629,9 @@ where:
 	}
 	c++;
 	if (st->nbounds > 0)
-		timing_buckets(st, e, sec, r, c);
-	timing_log(st, e, sec, r);
+		timing_buckets(st, e, sec, r, c); /* metrics read no logs */
+	else
+		timing_log(st, e, sec, r);
 }
 
 /* The rows, sorted (entries keep their order: it numbers the tree's

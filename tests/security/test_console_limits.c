@@ -52,6 +52,109 @@ static int feed(hpc_model *m, const char *msg)
 	return hpc_model_feed(m, 0, msg, strlen(msg), 2 * S);
 }
 
+/* A section message for section id with one row (a tab, or with
+ * console.hide no tab). */
+static char *section_id(const char *id, bool hidden)
+{
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	hpi_buf_printf(&b, "%s {\"type\":\"hotpath_section\",\"schema\":1,\"report\":{\"sections\":"
+		       "[{\"id\":\"%s\",\"title\":\"T\",\"columns\":[{\"key\":\"name\",\"title\":"
+		       "\"Name\",\"unit\":\"text\"}],\"rows\":[{\"name\":\"%s\"}]%s}]}}", id, id, id,
+		       hidden ? ",\"meta\":{\"console.hide\":\"1\"}" : "");
+	ck_assert(!b.failed);
+	return b.data;
+}
+
+/* A hello announcing sections s<from> to s<to> (either way round). */
+static char *hello_range(int from, int to)
+{
+	hpi_buf b;
+	int step = from <= to ? 1 : -1;
+
+	hpi_buf_init(&b);
+	hpi_buf_puts(&b, "hello {\"type\":\"hotpath_hello\",\"schema\":1,\"pid\":1,"
+		     "\"program\":\"p\",\"sections\":[");
+	for (int i = from;; i += step) {
+		hpi_buf_printf(&b, "%s{\"id\":\"s%d\",\"title\":\"S\"}", i == from ? "" : ",", i);
+		if (i == to)
+			break;
+	}
+	hpi_buf_puts(&b, "]}");
+	ck_assert(!b.failed);
+	return b.data;
+}
+
+/* Sections are found by id through a hash (no scan of every tab per
+ * message): each message lands on its own tab whatever the order hello
+ * gave them, after a reorder too, and the sections that are no tab are
+ * capped like tabs. */
+START_TEST(sections_found_by_id)
+{
+	hpc_model m;
+	hpc_target *t;
+	char *h, id[32], *msg;
+
+	hpc_model_init(&m);
+	t = hpc_model_add(&m, "tcp://127.0.0.1:6770", 1);
+	ck_assert_int_eq(feed(&m, h = hello_range(0, 255)), 0);
+	free(h);
+	ck_assert_uint_eq(t->nsecs, 256);
+	t->tab = 3; /* s3 shown */
+	ck_assert_int_eq(feed(&m, h = hello_range(255, 0)), 0);
+	free(h);
+	ck_assert_uint_eq(t->nsecs, 256);
+	ck_assert_str_eq(t->secs[0]->id, "s255");
+	ck_assert_str_eq(t->secs[255]->id, "s0");
+	ck_assert_uint_eq(t->tab, 252); /* still s3 */
+	for (int i = 0; i < 256; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		ck_assert_int_eq(feed(&m, msg = section_id(id, false)), 0);
+		free(msg);
+	}
+	ck_assert_uint_eq(t->nsecs, 256);
+	ck_assert_uint_eq(t->bad, 0);
+	for (int i = 0; i < 256; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		ck_assert_ptr_eq(hpc_target_section(t, id), t->secs[255 - i]);
+		ck_assert_str_eq(t->secs[255 - i]->id, id);
+		ck_assert(t->secs[255 - i]->has_data);
+		ck_assert_str_eq(hpc_section_text(t->secs[255 - i], 0, 0), id);
+	}
+	ck_assert_ptr_null(hpc_target_section(t, "s256"));
+	ck_assert_ptr_null(hpc_target_section(t, ""));
+	/* a tab past 256: refused and counted */
+	ck_assert_int_eq(feed(&m, msg = section_id("s256", false)), 0);
+	free(msg);
+	ck_assert_uint_eq(t->nsecs, 256);
+	ck_assert_uint_eq(t->bad, 1);
+	/* an id twice in hello is one tab */
+	ck_assert_int_eq(feed(&m, h = hello_range(7, 7)), 0);
+	free(h);
+	ck_assert_str_eq(t->secs[0]->id, "s7");
+	ck_assert_ptr_eq(hpc_target_section(t, "s7"), t->secs[0]);
+	ck_assert_ptr_eq(hpc_target_section(t, "s255"), t->secs[1]);
+	/* no-tab sections: 300 ids, 256 kept, 44 counted; one sent again
+	 * replaces its rows in place */
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "h%d", i);
+		ck_assert_int_eq(feed(&m, msg = section_id(id, true)), 0);
+		free(msg);
+	}
+	ck_assert_uint_eq(t->nhidden, 256);
+	ck_assert_uint_eq(t->bad, 1 + 44);
+	ck_assert_int_eq(feed(&m, msg = section_id("h5", true)), 0);
+	free(msg);
+	ck_assert_uint_eq(t->nhidden, 256);
+	ck_assert_ptr_nonnull(hpc_target_hidden(t, "h5"));
+	ck_assert_str_eq(hpc_target_hidden(t, "h255")->id, "h255");
+	ck_assert_ptr_null(hpc_target_hidden(t, "h256"));
+	ck_assert_ptr_null(hpc_target_hidden(t, "s5"));
+	hpc_model_fini(&m);
+}
+END_TEST
+
 START_TEST(hello_of_30000_sections_is_cut)
 {
 	char *h = hello_of(30000, "tcp://127.0.0.1:6771");
@@ -144,6 +247,7 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, messages_past_a_limit_or_not_json_are_counted);
 	tcase_add_test(tc, int64_max_ns_is_overflow);
 	tcase_add_test(tc, query_on_another_host_is_not_dialed);
+	tcase_add_test(tc, sections_found_by_id);
 	suite_add_tcase(s, tc);
 	return s;
 }
