@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -782,7 +783,8 @@ static long publish_fds(void)
 	long n = 0;
 
 	if (d == NULL)
-		return -1;
+		/* no descriptor left to count them with: all are taken */
+		return errno == EMFILE || errno == ENFILE ? LONG_MAX / 4 : -1;
 	while (readdir(d) != NULL)
 		n++;
 	closedir(d);
@@ -803,6 +805,8 @@ static void publish_fd_valve(hpi_publisher *p)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    (n = publish_fds()) < 0 || (rlim_t)n * 4 <= rl.rlim_cur * 3)
 		return;
+	if ((rlim_t)n > rl.rlim_cur)
+		n = (long)rl.rlim_cur; /* none left to count them with */
 	p->restarts++;
 	if (p->restarts == 1)
 		hpi_warn("publish: %ld of %llu file descriptors open: closing the connections to "
