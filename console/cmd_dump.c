@@ -196,20 +196,18 @@ static bool dump_print(const char *m, size_t len, bool raw)
 	return true;
 }
 
-int hpc_cmd_dump(int argc, char **argv)
+/* Dials o's URL and prints what comes. */
+static int dump_run(dump_opts *o)
 {
-	dump_opts o = {0};
 	nng_socket s;
 	uint64_t got = 0;
 	int rv;
 
-	if ((rv = dump_args(argc, argv, &o)) != 0)
-		return rv < 0 ? HPC_EXIT_OK : rv;
-	if (hpc_is_tls(o.url)) {
+	if (hpc_is_tls(o->url)) {
 		/* a refused handshake is retried by nng for ever, in silence:
 		 * try once first, and say what TLS refused */
 		char *why = NULL;
-		if ((rv = hpc_dial_check(o.url, &o.tls, DUMP_CHECK_MS, &why)) != 0 &&
+		if ((rv = hpc_dial_check(o->url, &o->tls, DUMP_CHECK_MS, &why)) != 0 &&
 		    why != NULL && strncmp(why, "TLS: ", 5) == 0) {
 			hpc_error("dump: %s", why);
 			free(why);
@@ -217,19 +215,19 @@ int hpc_cmd_dump(int argc, char **argv)
 		}
 		free(why);
 	}
-	if ((rv = dump_open(&s, &o)) != HPC_EXIT_OK)
+	if ((rv = dump_open(&s, o)) != HPC_EXIT_OK)
 		return rv;
-	while (o.count == 0 || got < o.count) {
+	while (o->count == 0 || got < o->count) {
 		char *m = NULL;
 		size_t len = 0;
 		if ((rv = nng_recv(s, &m, &len, NNG_FLAG_ALLOC)) != 0) {
 			if (rv == NNG_ETIMEDOUT)
-				dump_timed_out(&o);
+				dump_timed_out(o);
 			else
-				hpc_error("dump: %s: %s", o.url, nng_strerror(rv));
+				hpc_error("dump: %s: %s", o->url, nng_strerror(rv));
 			return HPC_EXIT_FAIL; /* no nng_close: see below */
 		}
-		if (dump_print(m, len, o.raw))
+		if (dump_print(m, len, o->raw))
 			got++;
 		else
 			hpc_error("dump: a message without a topic was skipped");
@@ -238,4 +236,17 @@ int hpc_cmd_dump(int argc, char **argv)
 	/* No nng_close: nng 1.5's can wait for a busy pipe, and the
 	 * process ends here anyway. */
 	return HPC_EXIT_OK;
+}
+
+int hpc_cmd_dump(int argc, char **argv)
+{
+	dump_opts o = {0};
+	int rv;
+
+	if ((rv = dump_args(argc, argv, &o)) == 0)
+		rv = dump_run(&o);
+	else if (rv < 0)
+		rv = HPC_EXIT_OK;
+	free(o.url);
+	return rv;
 }

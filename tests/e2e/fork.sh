@@ -13,7 +13,9 @@ calls() { jq "[$F | select(.name == \"$2\") | .calls][0]" "$1"; }
 HOTPATH_FORK=child HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/r.json" "$P" 4 250 \
 	>"$TMP/out" 2>"$TMP/err"
 check "prefork exits 0" [ $? -eq 0 ]
-check "nothing on stderr" eq "$(cat "$TMP/err")" ""
+# (LeakSanitizer in a fork child lists the parent's threads as running:
+# its "not suspended" notes are its own, any leak it finds still counts)
+check "nothing on stderr" eq "$(grep -vE '^==[0-9]+==Running thread [0-9]+ was not suspended\. False leaks are possible\.$' "$TMP/err")" ""
 check "4 workers said how many jobs they handled" \
 	eq "$(grep -c '^worker [0-9]* handled 250 jobs' "$TMP/out")" 4
 check "the parent dispatched 1000 jobs" eq "$(calls "$TMP/r.json" prefork::dispatch)" 1000

@@ -203,7 +203,9 @@ START_TEST(stream_from_four_threads)
 		pthread_create(&t[i], NULL, yielder, NULL);
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
-	nanosleep(&(struct timespec){0, 50000000L}, NULL); /* drained: the next is last */
+	/* drained (items are stamped when drained, so the next must come
+	 * after: 50 ms was too short for 20,000 items under ASan at load 17) */
+	nanosleep(&(struct timespec){0, 500000000L}, NULL);
 	hp_stream_yield(&ticks, &last);
 	hp_stream_closed(&ticks);
 	hp_guard_end(g);
