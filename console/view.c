@@ -399,6 +399,34 @@ static void view_panel(hpc_view *v, hpc_panel_view *p, int y, int h)
 		view_draw_op(v, &p->ops[i], y, h);
 }
 
+/* A gauge's log (column "value", oldest first) as a sparkline on row y,
+ * from its lowest point to its highest; false when there is nothing to
+ * draw (docs/values.md). */
+static bool view_gauge_spark(hpc_view *v, const hpc_section *log, int y)
+{
+	hpc_draw d = {.kind = HPC_DRAW_SPARK, .x = 1, .y = 0};
+	double mn = 0;
+	int vc = -1;
+
+	for (size_t c = 0; c < log->ncols; c++)
+		if (strcmp(log->cols[c].key, "value") == 0)
+			vc = (int)c;
+	if (vc < 0 || log->nrows == 0 || (d.vals = calloc(log->nrows, sizeof(*d.vals))) == NULL)
+		return false;
+	for (size_t r = 0; r < log->nrows; r++) {
+		d.vals[r] = log->cells[r * log->ncols + (size_t)vc].num;
+		if (r == 0 || d.vals[r] < mn)
+			mn = d.vals[r];
+	}
+	for (size_t r = 0; r < log->nrows; r++) /* the lowest point is the floor */
+		d.vals[r] -= mn;
+	d.nvals = log->nrows;
+	d.w = getmaxx(v->win) - 2;
+	view_draw_op(v, &d, y, 1);
+	free(d.vals);
+	return true;
+}
+
 /* The details pane: the selected row's log. */
 static void view_details(hpc_view *v, hpc_model *m, int y, int h)
 {
@@ -438,6 +466,11 @@ static void view_details(hpc_view *v, hpc_model *m, int y, int h)
 	else
 		snprintf(title, sizeof(title), "Log");
 	view_rule(v, y, getmaxx(v->win), title);
+	if (l->sec != NULL && l->section != NULL && strcmp(l->section, "gauges") == 0 &&
+	    h > 3 && view_gauge_spark(v, l->sec, y + 1)) {
+		y++; /* a gauge's points as a sparkline above them */
+		h--;
+	}
 	if (l->sec != NULL)
 		view_table(v, l->sec, y + 1, h - 1 - (l->status != NULL), false);
 	if (l->status != NULL)

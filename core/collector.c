@@ -50,7 +50,7 @@ static int collector_asleep;
 
 /* Each kind's payload type, from the one event map (hotpath.h), which
  * also makes both the records' kinds and hp_event_kind. */
-enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES };
+enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES, PAY_VALUE };
 #define COLLECTOR_PAY(name, value, payload, doc) [value] = PAY_##payload,
 static const unsigned char collector_pay[HP_EV__COUNT] = { HP_EV_MAP(COLLECTOR_PAY) };
 #undef COLLECTOR_PAY
@@ -145,6 +145,9 @@ static void collector_payload(hp_event *ev, uint64_t pay)
 	case PAY_TEXT: /* written low byte first */
 		for (int i = 0; i < 8; i++)
 			ev->text[i] = (char)(pay >> (8 * i));
+		break;
+	case PAY_VALUE:
+		ev->value = (int64_t)pay;
 		break;
 	default: /* PAY_BYTES */
 		ev->bytes = pay;

@@ -77,8 +77,8 @@ function hpTimeline(box) {
 
 	function colour(ni, ki) {
 		var k = data.kinds[ki];
-		if (k === "lock wait") return "#d9534f";
-		if (k === "lock hold") return "#f0ad4e";
+		if (k === "lock wait" || k === "read lock wait") return "#d9534f";
+		if (k === "lock hold" || k === "read lock hold") return "#f0ad4e";
 		if (k === "poll") return "#5b9bd5";
 		var s = data.names[ni], h = 0;
 		for (var j = 0; j < s.length; j++) h = (h * 31 + s.charCodeAt(j)) >>> 0;

@@ -54,13 +54,21 @@ static uint64_t rd_pop(const hp_rwlock *rw)
 	return 0;
 }
 
-/* Records a reader's acquisition; the tick goes to this thread's table. */
+/* Records a reader's acquisition (RLOCK_WAIT or RLOCK_ACQUIRE: the
+ * writers' are LOCK_*); the tick goes to this thread's table. */
 static void rd_acquired(hp_rwlock *rw, uint64_t w, int waited)
 {
-	uint64_t acq = hp__lock_note(&rw->probe, w, waited);
+	uint32_t id = hp__lock_id(&rw->probe);
+	uint64_t t;
 
-	if (acq)
-		rd_push(rw, acq);
+	if (id == 0)
+		return;
+	t = hp__now();
+	if (waited && w)
+		hp__record(id | ((uint32_t)HP__EV_RLOCK_WAIT << HP__KIND_SHIFT), w, t);
+	else
+		hp__record(id | ((uint32_t)HP__EV_RLOCK_ACQUIRE << HP__KIND_SHIFT), t, t);
+	rd_push(rw, t);
 }
 
 int hp_rwlock_rdlock(hp_rwlock *rw)
@@ -124,9 +132,13 @@ int hp_rwlock_unlock(hp_rwlock *rw)
 {
 	uint64_t acq = rd_pop(rw);
 
-	if (acq != 0)
-		hp_lock_released_at(&rw->probe, acq);
-	else
+	uint32_t id = __atomic_load_n(&rw->probe.site.id, __ATOMIC_RELAXED);
+
+	if (acq != 0) {
+		if (id != 0 && __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED))
+			hp__record(id | ((uint32_t)HP__EV_RLOCK_HOLD << HP__KIND_SHIFT), acq,
+				   hp__now());
+	} else
 		hp_lock_released(&rw->probe);
 	return pthread_rwlock_unlock(&rw->rw);
 }

@@ -64,7 +64,7 @@ static bool site_fill(hp_site_info *info, const hp_site *site, const char *func)
 {
 	if (site->label != NULL)
 		info->label = strdup(site->label);
-	else if (site->kind >= HP_SITE_LOCK && site->kind <= HP_SITE_FUTURE)
+	else if (site->kind >= HP_SITE_LOCK && site->kind <= HP_SITE_RWLOCK)
 		/* locks, channels, streams, futures: named where they are made */
 		info->label = hpi_asprintf("%s:%d", hpi_basename(site->file), site->line);
 	else

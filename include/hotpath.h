@@ -109,7 +109,9 @@ typedef struct hp_site {
 } hp_site;
 
 enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3,
-		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6 };
+		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6,
+		   HP_SITE_RWLOCK = 7 /* an hp_rwlock's probe */,
+		   HP_SITE_GAUGE = 8, HP_SITE_VALUE = 9 /* HP_GAUGE*, HP_VAL */ };
 
 /* Channel types, for probes and hp_chan. */
 enum hp_chan_type { HP_CHAN_BOUNDED = 1, HP_CHAN_UNBOUNDED = 2, HP_CHAN_ONESHOT = 3 };
@@ -153,6 +155,7 @@ typedef struct hp_main_options {
  *   CALL   call: id and ticks            } a record {t, tag, 0} and a
  *   TEXT   text: 8 bytes                 } record {payload, 0, 0}
  *   BYTES  bytes (= dur_ns) and data     }
+ *   VALUE  value: an int64_t             }
  * New kinds are only ever appended; a value never changes.
  */
 #define HP__EV_MAP(X)                                                                   \
@@ -180,7 +183,15 @@ typedef struct hp_main_options {
 	X(FUTURE_CANCEL, 16, CALL, "a call was cancelled: as FUTURE_READY")             \
 	X(ALLOC, 17, BYTES, "a measured call ended while allocations were tracked: "    \
 	  "site, tid, time = end; bytes = bytes allocated; data = (const uint64_t *) "  \
-	  "the number of allocations (docs/alloc.md: cumulative or self)")
+	  "the number of allocations (docs/alloc.md: cumulative or self)")              \
+	X(RLOCK_ACQUIRE, 18, NONE, "a read-write lock taken for reading at once: as "   \
+	  "LOCK_ACQUIRE (LOCK_* of a read-write lock are its writers')")                \
+	X(RLOCK_WAIT, 19, DUR, "a read-write lock taken for reading after waiting: "    \
+	  "as LOCK_WAIT")                                                               \
+	X(RLOCK_HOLD, 20, DUR, "a reader released a read-write lock: as LOCK_HOLD")    \
+	X(GAUGE_SET, 21, VALUE, "HP_GAUGE: the gauge (site) is now value")             \
+	X(GAUGE_ADD, 22, VALUE, "HP_GAUGE_ADD: the gauge (site) goes up by value")     \
+	X(VALUE, 23, VALUE, "HP_VAL: one more value of the site's name")
 
 #ifdef HOTPATH
 
@@ -265,6 +276,7 @@ enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
 #define HP__EV_PAIR_CALL 1
 #define HP__EV_PAIR_TEXT 1
 #define HP__EV_PAIR_BYTES 1
+#define HP__EV_PAIR_VALUE 1
 #define HP__EV_PAIRBIT(name, value, payload, doc) \
 	| (HP__EV_PAIR_##payload ? UINT64_C(1) << (value) : 0)
 /* The kinds written in the payload form. */
@@ -350,7 +362,7 @@ static inline HP_SKIP uint64_t hp__now(void)
 
 /* Whether a call of sampled site id is timed (1) or only counted (0):
  * for the untimed ones an increment and a test, no clock read. */
-static inline HP_SKIP int hp__sample(uint32_t id, uint32_t n)
+static inline HP_SKIP __attribute__((always_inline)) int hp__sample(uint32_t id, uint32_t n)
 {
 	struct hp__samp *s = hp__tls.samp;
 
@@ -370,7 +382,8 @@ static inline HP_SKIP int hp__sample(uint32_t id, uint32_t n)
 
 /* Opens a measured scope; n is HP_MEASURE_SAMPLED's rate (a constant), or
  * HP__SAMP_DEFAULT. */
-static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *func, uint32_t n)
+static inline HP_SKIP __attribute__((always_inline)) hp__scope
+hp__scope_begin_n(hp_site *site, const char *func, uint32_t n)
 {
 	hp__scope sc;
 	uint32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
@@ -383,12 +396,23 @@ static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *fun
 	sc.t0 = 0;
 	sc.alloc = 0;
 	if (__builtin_expect(on != 0, 1)) {
-		if (__builtin_expect((on & HP__ON_SAMPLE) || n != HP__SAMP_DEFAULT, 0) &&
-		    !hp__sample(id, n))
-			return sc; /* counted, not timed: nothing at scope end */
-		sc.id = id;
-		if (__builtin_expect(on & HP__ON_ALLOC, 0))
-			hp__alloc_enter(&sc); /* before t0: not part of the time */
+		/* one test on the common path: sampling and allocation
+		 * tracking both take the rare branch */
+		if (__builtin_expect((on & (HP__ON_SAMPLE | HP__ON_ALLOC)) != 0 ||
+				     n != HP__SAMP_DEFAULT, 0)) {
+			if ((on & HP__ON_SAMPLE) || n != HP__SAMP_DEFAULT) {
+				if (!hp__sample(id, n))
+					return sc; /* counted, not timed */
+				/* read again rather than kept across the call */
+				on = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED);
+				id = __atomic_load_n(&site->id, __ATOMIC_RELAXED);
+			}
+			sc.id = id;
+			if (on & HP__ON_ALLOC)
+				hp__alloc_enter(&sc); /* before t0: not part of the time */
+		} else {
+			sc.id = id;
+		}
 		hp__tls.depth++;
 		sc.t0 = hp__now();
 	}
@@ -396,7 +420,8 @@ static inline HP_SKIP hp__scope hp__scope_begin_n(hp_site *site, const char *fun
 }
 
 /* Opens a measured scope. */
-static inline HP_SKIP hp__scope hp__scope_begin(hp_site *site, const char *func)
+static inline HP_SKIP __attribute__((always_inline)) hp__scope
+hp__scope_begin(hp_site *site, const char *func)
 {
 	return hp__scope_begin_n(site, func, HP__SAMP_DEFAULT);
 }
@@ -533,7 +558,8 @@ typedef struct hp_rwlock {
 
 #define HP_LOCK_PROBE_INITIALIZER(label) {{label, __FILE__, __LINE__, HP_SITE_LOCK, 0}, 0}
 #define HP_MUTEX_INITIALIZER(label) {PTHREAD_MUTEX_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
-#define HP_RWLOCK_INITIALIZER(label) {PTHREAD_RWLOCK_INITIALIZER, HP_LOCK_PROBE_INITIALIZER(label)}
+#define HP_RWLOCK_INITIALIZER(label) \
+	{PTHREAD_RWLOCK_INITIALIZER, {{label, __FILE__, __LINE__, HP_SITE_RWLOCK, 0}, 0}}
 #define hp_lock_probe_init(p, label) hp__lock_probe_init((p), (label), __FILE__, __LINE__)
 
 /* Labels default to "<file>:<line>" of the init. */
@@ -593,6 +619,7 @@ static inline HP_SKIP int hp__rwlock_init(hp_rwlock *rw, const pthread_rwlockatt
 				  const char *label, const char *file, int line)
 {
 	hp__lock_probe_init(&rw->probe, label, file, line);
+	rw->probe.site.kind = HP_SITE_RWLOCK;
 	return pthread_rwlock_init(&rw->rw, attr);
 }
 HP_API int hp_rwlock_rdlock(hp_rwlock *rw);
@@ -831,6 +858,34 @@ static inline HP_SKIP void hp_future_cancelled(const hp_future *f)
 #define HP_FUTURE_PROBE_INITIALIZER(label, fmt) \
 	{{label, __FILE__, __LINE__, HP_SITE_FUTURE, 0}, fmt, 0}
 
+/* ---- values and gauges: the program's own numbers (docs/values.md) ----- */
+
+/* A gauge or value record: one payload pair, the value's 64 bits as they
+ * are.  Not profiling: nothing. */
+static inline HP_SKIP void hp__value(hp_site *site, uint32_t kind, int64_t v)
+{
+	uint32_t id;
+
+	if (!__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1))
+		return;
+	id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(id == 0, 0) && (id = hp__probe_register(site)) == 0)
+		return;
+	hp__record_pay(id | kind << HP__KIND_SHIFT, hp__now(), (uint64_t)v);
+}
+
+#define HP__VALUE(name, kind_, skind, v)                                          \
+	do {                                                                      \
+		static hp_site hp__vsite_ = {name, __FILE__, __LINE__, skind, 0}; \
+		hp__value(&hp__vsite_, (uint32_t)(kind_), (int64_t)(v));          \
+	} while (0)
+/* The gauge name (a string constant) is now v (an integer). */
+#define HP_GAUGE(name, v) HP__VALUE(name, HP__EV_GAUGE_SET, HP_SITE_GAUGE, v)
+/* The gauge name goes up by d (down when negative). */
+#define HP_GAUGE_ADD(name, d) HP__VALUE(name, HP__EV_GAUGE_ADD, HP_SITE_GAUGE, d)
+/* One more value of name: its last ones are kept with thread and time. */
+#define HP_VAL(name, v) HP__VALUE(name, HP__EV_VALUE, HP_SITE_VALUE, v)
+
 /* HP_MEASURE_SAMPLED's n as the hot path takes it: HP__SAMP_DEFAULT is
  * kept for "none", so n is capped below it. */
 static inline HP_SKIP uint32_t hp__sample_rate_arg(unsigned long long n)
@@ -943,6 +998,9 @@ static const int *const hp__alloc_linked_ref __attribute__((used)) = &hp_alloc_l
 #define HP_MEASURE_NAMED(label)
 #define HP_MEASURE_SAMPLED(n)
 #define HP_MEASURE_NAMED_SAMPLED(label, n)
+#define HP_GAUGE(name, v) ((void)0)
+#define HP_GAUGE_ADD(name, d) ((void)0)
+#define HP_VAL(name, v) ((void)0)
 #define HP_MEASURE_BLOCK(label, ...) __VA_ARGS__
 #define HP_MAIN(...)
 

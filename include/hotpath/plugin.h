@@ -96,7 +96,8 @@ typedef struct hp_event_call {
 /*
  * One bus event; borrowed for the duration of on_event.  What it carries
  * beyond site, tid and time depends on its kind's payload type (HP_EV_MAP):
- * DUR: dur_ns; MSG: msg; CALL: call; TEXT: text; BYTES: bytes and data.
+ * DUR: dur_ns; MSG: msg; CALL: call; TEXT: text; BYTES: bytes and data;
+ * VALUE: value.
  * These share dur_ns's 8 bytes; on a little-endian machine dur_ns is what
  * ABI-1 plugins read, "seq | bytes << 32", "id | ticks << 32" or the text
  * low byte first, so the layout and the ABI are unchanged.
@@ -112,6 +113,7 @@ typedef struct hp_event {
 		hp_event_msg msg;   /* MSG */
 		hp_event_call call; /* CALL */
 		char text[8];    /* TEXT: the next 8 bytes, NUL-padded at the end */
+		int64_t value;   /* VALUE: HP_GAUGE, HP_GAUGE_ADD, HP_VAL */
 	};
 	const void *data; /* kind-specific (THREAD_EXIT: hp_thread_exit) */
 } hp_event;

@@ -6,7 +6,12 @@
  * hp_mutex_*, hp_rwlock_* and the hp_lock_* probe (include/hotpath.h).
  * It uses only the plugin ABI (hotpath/plugin.h), as an external plugin
  * would: its histograms are the host's.
+ *
+ * A read-write lock's readers come as RLOCK_* events, its writers as
+ * LOCK_*: the Locks table adds both up, the "rwlocks" section has a row
+ * per lock and mode.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,14 @@ typedef struct lock_entry {
 	uint64_t wait_sum, hold_sum; /* for sorting, set by the snapshot */
 	uint64_t holder;      /* tid, 0 when free (as far as drained records tell) */
 	uint64_t holder_since; /* ns since start */
+	struct lock_mode *mode; /* read-write locks: [0] readers, [1] writers */
 } lock_entry;
+
+/* One mode of a read-write lock. */
+typedef struct lock_mode {
+	uint64_t acquisitions, contended;
+	hp_hist *wait, *hold;
+} lock_mode;
 
 typedef struct locks_state {
 	const hp_host *host;
@@ -61,8 +73,18 @@ static lock_entry *locks_site(locks_state *st, uint32_t id)
 
 	if (slot == NULL)
 		return NULL;
-	if (*slot == NULL && (info = st->host->site(id)) != NULL)
-		*slot = locks_label(st, info->label);
+	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
+		lock_entry *e = locks_label(st, info->label);
+
+		if (e != NULL && e->mode == NULL && info->kind == HP_SITE_RWLOCK &&
+		    (e->mode = calloc(2, sizeof(*e->mode))) != NULL) {
+			for (int m = 0; m < 2; m++) {
+				e->mode[m].wait = st->host->hist_new();
+				e->mode[m].hold = st->host->hist_new();
+			}
+		}
+		*slot = e;
+	}
 	return *slot;
 }
 
@@ -91,10 +113,29 @@ static void locks_event(void *state, const hp_event *ev)
 
 	if (e == NULL)
 		return;
+	if (e->mode != NULL) { /* the mode's own figures, then the lock's */
+		bool rd = ev->kind >= HP_EV_RLOCK_ACQUIRE;
+		lock_mode *m = &e->mode[rd ? 0 : 1];
+		uint32_t k = rd ? ev->kind - HP_EV_RLOCK_ACQUIRE + HP_EV_LOCK_ACQUIRE : ev->kind;
+
+		if (k == HP_EV_LOCK_WAIT) {
+			m->contended++;
+			st->host->hist_add(m->wait, ev->dur_ns);
+		}
+		if (k == HP_EV_LOCK_WAIT || k == HP_EV_LOCK_ACQUIRE)
+			m->acquisitions++;
+		else if (k == HP_EV_LOCK_HOLD)
+			st->host->hist_add(m->hold, ev->dur_ns);
+	}
 	switch (ev->kind) {
+	case HP_EV_RLOCK_WAIT:
 	case HP_EV_LOCK_WAIT:
 		e->contended++;
 		st->host->hist_add(e->wait, ev->dur_ns);
+		if (ev->kind == HP_EV_RLOCK_WAIT) {
+			e->acquisitions++; /* readers hold together: no holder */
+			break;
+		}
 		__attribute__((fallthrough)); /* a wait ends in an acquisition */
 	case HP_EV_LOCK_ACQUIRE:
 		e->acquisitions++;
@@ -102,6 +143,12 @@ static void locks_event(void *state, const hp_event *ev)
 			e->holder = ev->tid;
 			e->holder_since = ev->time_ns + ev->dur_ns;
 		}
+		break;
+	case HP_EV_RLOCK_ACQUIRE:
+		e->acquisitions++;
+		break;
+	case HP_EV_RLOCK_HOLD:
+		st->host->hist_add(e->hold, ev->dur_ns);
 		break;
 	case HP_EV_LOCK_HOLD:
 		st->host->hist_add(e->hold, ev->dur_ns);
@@ -169,6 +216,42 @@ static void locks_columns(const hp_host *h, hp_section *sec, const double *p, si
 	h->column_add(sec, "holder", "Held by", HP_UNIT_COUNT);
 }
 
+/* The "rwlocks" section: per read-write lock, a row for its readers and
+ * one for its writers, in the Locks table's order. */
+static int locks_rw_section(locks_state *st, hp_snapshot *snap, const double *p, size_t np)
+{
+	static const char *const mode[] = {"read", "write"};
+	const hp_host *h = st->host;
+	hp_section *sec = NULL;
+
+	for (size_t i = 0; i < st->n; i++) {
+		const lock_entry *e = st->v[i];
+
+		if (e->mode == NULL)
+			continue;
+		if (sec == NULL) {
+			if ((sec = h->section_add(snap, "rwlocks", "Read-write locks")) == NULL)
+				return HP_ENOMEM;
+			locks_columns(h, sec, p, np);
+			h->column_add(sec, "mode", "Mode", HP_UNIT_TEXT);
+			h->meta_set(sec, "table.columns",
+				    "name,mode,acquisitions,contended,wait_avg,wait_max,wait_total,"
+				    "hold_avg,hold_max,hold_total");
+		}
+		for (int m = 0; m < 2; m++) {
+			size_t r = h->row_add(sec), c = 0;
+
+			h->cell_text(sec, r, c++, e->label);
+			h->cell_int(sec, r, c++, (int64_t)e->mode[m].acquisitions);
+			h->cell_int(sec, r, c++, (int64_t)e->mode[m].contended);
+			c = locks_stats(h, sec, r, c, e->mode[m].wait, p, np);
+			c = locks_stats(h, sec, r, c, e->mode[m].hold, p, np);
+			h->cell_text(sec, r, c + 1, mode[m]); /* past "holder" */
+		}
+	}
+	return 0;
+}
+
 static int locks_snapshot(void *state, hp_snapshot *snap)
 {
 	locks_state *st = state;
@@ -203,7 +286,7 @@ static int locks_snapshot(void *state, hp_snapshot *snap)
 		if (e->holder != 0)
 			h->cell_int(sec, r, c, (int64_t)e->holder);
 	}
-	return 0;
+	return locks_rw_section(st, snap, p, np);
 }
 
 static void locks_fini(void *state)
@@ -215,6 +298,11 @@ static void locks_fini(void *state)
 	for (size_t i = 0; i < st->n; i++) {
 		st->host->hist_free(st->v[i]->wait);
 		st->host->hist_free(st->v[i]->hold);
+		for (int m = 0; st->v[i]->mode != NULL && m < 2; m++) {
+			st->host->hist_free(st->v[i]->mode[m].wait);
+			st->host->hist_free(st->v[i]->mode[m].hold);
+		}
+		free(st->v[i]->mode);
 		free(st->v[i]);
 	}
 	free(st->v);
@@ -235,7 +323,8 @@ const hp_plugin_ops hpi_locks_plugin = {
 	.name = "locks",
 	.description = "per lock: acquisitions, waits, wait and hold times, holder",
 	.events = HP_EV_BIT(HP_EV_LOCK_ACQUIRE) | HP_EV_BIT(HP_EV_LOCK_WAIT) |
-		  HP_EV_BIT(HP_EV_LOCK_HOLD),
+		  HP_EV_BIT(HP_EV_LOCK_HOLD) | HP_EV_BIT(HP_EV_RLOCK_ACQUIRE) |
+		  HP_EV_BIT(HP_EV_RLOCK_WAIT) | HP_EV_BIT(HP_EV_RLOCK_HOLD),
 	.init = locks_init,
 	.on_event = locks_event,
 	.snapshot = locks_snapshot,

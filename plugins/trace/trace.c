@@ -153,6 +153,8 @@ static void trace_events(void *state, const hp_event *evs, size_t n)
 		case HP_EV_SCOPE:
 		case HP_EV_LOCK_WAIT:
 		case HP_EV_LOCK_HOLD:
+		case HP_EV_RLOCK_WAIT:
+		case HP_EV_RLOCK_HOLD:
 		case HP_EV_CHAN_SEND:
 		case HP_EV_CHAN_RECV:
 		case HP_EV_FUTURE_POLL:
@@ -418,8 +420,11 @@ static void trace_one(hpi_buf *b, const trace_rec *r, long pid, uint32_t flow,
 		break;
 	case HP_EV_LOCK_WAIT:
 	case HP_EV_LOCK_HOLD:
-		trace_head(b, "X", "lock", k == HP_EV_LOCK_WAIT ? "wait: " : "hold: ", label,
-			   pid, r);
+	case HP_EV_RLOCK_WAIT:
+	case HP_EV_RLOCK_HOLD:
+		trace_head(b, "X", "lock",
+			   k == HP_EV_LOCK_WAIT ? "wait: " : k == HP_EV_LOCK_HOLD ? "hold: " :
+			   k == HP_EV_RLOCK_WAIT ? "read wait: " : "read hold: ", label, pid, r);
 		hpi_buf_puts(b, ",\"dur\":");
 		trace_us(b, trace_nest(sk, r->tid, r->ts, r->dur));
 		break;
@@ -678,6 +683,10 @@ static const char *trace_kind_name(uint32_t k)
 		return "lock wait";
 	case HP_EV_LOCK_HOLD:
 		return "lock hold";
+	case HP_EV_RLOCK_WAIT:
+		return "read lock wait";
+	case HP_EV_RLOCK_HOLD:
+		return "read lock hold";
 	default:
 		return "poll";
 	}
@@ -839,7 +848,8 @@ const hp_plugin_ops hpi_trace_plugin = {
 	.name = "trace",
 	.description = "timeline of calls, locks, channel messages and polls (trace.json)",
 	.events = HP_EV_BIT(HP_EV_SCOPE) | HP_EV_BIT(HP_EV_LOCK_WAIT) |
-		  HP_EV_BIT(HP_EV_LOCK_HOLD) | HP_EV_BIT(HP_EV_CHAN_SEND) |
+		  HP_EV_BIT(HP_EV_LOCK_HOLD) | HP_EV_BIT(HP_EV_RLOCK_WAIT) |
+		  HP_EV_BIT(HP_EV_RLOCK_HOLD) | HP_EV_BIT(HP_EV_CHAN_SEND) |
 		  HP_EV_BIT(HP_EV_CHAN_RECV) | HP_EV_BIT(HP_EV_FUTURE_POLL) |
 		  HP_EV_BIT(HP_EV_THREAD_EXIT),
 	.init = trace_init,

@@ -42,6 +42,9 @@ int main(void)
 	HP_MEASURE_BLOCK(label(), { n += 0; });
 	HP_MEASURE_SAMPLED(n++);
 	HP_MEASURE_NAMED_SAMPLED(label(), n++);
+	HP_GAUGE(label(), n++);
+	HP_GAUGE_ADD(label(), n++);
+	HP_VAL(label(), n++);
 	return n;
 }
 EOC

@@ -120,9 +120,9 @@ check "basic: the calls do not overlap on their thread" jqt trace.json \
 HOTPATH_TRACE=1 HOTPATH_FORMAT=json HOTPATH_OUTPUT=locks.json "$top_builddir/examples/locks" 200 >out 2>err
 check "timeline: the lock holds and waits of the file, by kind" eq \
 	"$(jq -c "[$TL | .rows[] | select(.kind != \"call\") | [.kind, .name]] | group_by(.) | map(.[0] + [length])" locks.json)" \
-	"$(jq -c '[.traceEvents[] | select(.cat == "lock") | .name | capture("^(?<k>hold|wait): (?<n>.*)$") | ["lock " + .k, .n]] | group_by(.) | map(.[0] + [length])' trace.json)"
+	"$(jq -c '[.traceEvents[] | select(.cat == "lock") | .name | capture("^(?<r>read )?(?<k>hold|wait): (?<n>.*)$") | [(if .r then "read " else "" end) + "lock " + .k, .n]] | group_by(.) | map(.[0] + [length])' trace.json)"
 check "locks: holds and waits in category lock" jqt trace.json \
-	'([.traceEvents[] | select(.cat == "lock" and (.name | startswith("hold: ")))] | length) > 0 and ([.traceEvents[] | select(.cat == "lock") | .name | test("^(hold|wait): locks::")] | all)'
+	'([.traceEvents[] | select(.cat == "lock" and (.name | startswith("hold: ")))] | length) > 0 and ([.traceEvents[] | select(.cat == "lock") | .name | test("^(read )?(hold|wait): locks::")] | all) and ([.traceEvents[] | select(.cat == "lock" and (.name | startswith("read hold: locks::table")))] | length) > 0'
 
 # past 10,000 spans the timeline keeps the longest: 2 threads x 6,000 calls
 # and the two threads' bodies

@@ -22,6 +22,9 @@ typedef struct lockrow {
 	int found;
 	int64_t acquisitions, contended, wait_max, hold_max, hold_total, holder;
 	int holder_set;
+	/* the rwlocks section: [0] read, [1] write; rows of the label */
+	int rw_rows;
+	int64_t m_acq[2], m_cont[2], m_wait_max[2], m_hold_max[2], m_hold_total[2];
 } lockrow;
 
 static int64_t cell(const hp_section *s, size_t r, const char *key)
@@ -49,6 +52,21 @@ static int capture(const hp_snapshot *snap, void *data, char **cause)
 		w->hold_total = cell(s, r, "hold_total");
 		w->holder_set = hp_section_has(s, r, (size_t)hpi_section_col(s, "holder"));
 		w->holder = cell(s, r, "holder");
+	}
+	s = hp_snapshot_find(snap, "rwlocks");
+	for (size_t r = 0; s && r < hp_section_nrows(s); r++) {
+		const char *mode = hp_section_text(s, r, (size_t)hpi_section_col(s, "mode"));
+		int m = strcmp(mode, "read") == 0 ? 0 : 1;
+
+		if (strcmp(hp_section_text(s, r, 0), w->label) != 0)
+			continue;
+		ck_assert(m == 1 ? strcmp(mode, "write") == 0 : 1);
+		w->rw_rows++;
+		w->m_acq[m] = cell(s, r, "acquisitions");
+		w->m_cont[m] = cell(s, r, "contended");
+		w->m_wait_max[m] = cell(s, r, "wait_max");
+		w->m_hold_max[m] = cell(s, r, "hold_max");
+		w->m_hold_total[m] = cell(s, r, "hold_total");
 	}
 	return 0;
 }
@@ -179,6 +197,61 @@ START_TEST(readers_hold_together_writers_alone)
 	/* two 5 ms reader holds, overlapping, and two short ones */
 	ck_assert_int_ge(w.hold_total, 10000000);
 	ck_assert_int_ge(w.hold_max, 5000000);
+	/* and by mode: three reads (the 5 ms ones among them), one write */
+	ck_assert_int_eq(w.rw_rows, 2);
+	ck_assert_int_eq(w.m_acq[0], 3);
+	ck_assert_int_eq(w.m_acq[1], 1);
+	ck_assert_int_eq(w.m_cont[0] + w.m_cont[1], 0);
+	ck_assert_int_ge(w.m_hold_total[0], 10000000);
+	ck_assert_int_ge(w.m_hold_max[0], 5000000);
+	ck_assert_int_lt(w.m_hold_max[1], 5000000);
+	ck_assert_int_eq(w.m_hold_total[0] + w.m_hold_total[1], w.hold_total);
+}
+END_TEST
+
+static hp_rwlock rw2 = HP_RWLOCK_INITIALIZER("t::rw2");
+
+/* Reads rw2 once the writer holds it: the read waits. */
+static void *late_reader(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&bar);
+	hp_rwlock_rdlock(&rw2);
+	hp_rwlock_unlock(&rw2);
+	return NULL;
+}
+
+/* A writer holds 10 ms; the reader behind it waits: a read wait, a write
+ * hold, counted apart. */
+START_TEST(a_read_behind_a_write_waits_as_a_read)
+{
+	lockrow w = {.label = "t::rw2"};
+	hp_guard *g = start(&w);
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, late_reader, NULL);
+	ck_assert_int_eq(hp_rwlock_wrlock(&rw2), 0);
+	pthread_barrier_wait(&bar);
+	nap_ms(10);
+	ck_assert_int_eq(hp_rwlock_unlock(&rw2), 0);
+	pthread_join(t, NULL);
+	for (int i = 0; i < 5; i++) { /* and 5 uncontended writes */
+		ck_assert_int_eq(hp_rwlock_wrlock(&rw2), 0);
+		ck_assert_int_eq(hp_rwlock_unlock(&rw2), 0);
+	}
+	hp_guard_end(g);
+	ck_assert_int_eq(w.acquisitions, 7);
+	ck_assert_int_eq(w.m_acq[0], 1);
+	ck_assert_int_eq(w.m_acq[1], 6);
+	ck_assert_int_eq(w.m_cont[1], 0);
+	ck_assert_int_ge(w.m_hold_max[1], 10000000);
+	/* the reader either waited behind the write or (a slow start) came
+	 * after it: a wait here is one, and it is the read's */
+	ck_assert_int_eq(w.contended, w.m_cont[0]);
+	ck_assert_int_le(w.m_cont[0], 1);
+	if (w.m_cont[0] == 1)
+		ck_assert_int_gt(w.m_wait_max[0], 0);
 }
 END_TEST
 
@@ -263,6 +336,7 @@ static Suite *locks_suite(void)
 	tcase_add_test(tc, uncontended_counts_are_exact);
 	tcase_add_test(tc, a_10ms_hold_is_a_wait_behind_it);
 	tcase_add_test(tc, readers_hold_together_writers_alone);
+	tcase_add_test(tc, a_read_behind_a_write_waits_as_a_read);
 	tcase_add_test(tc, the_holder_at_report_time_is_named);
 	tcase_add_test(tc, probe_on_a_lock_of_ones_own);
 	tcase_add_test(tc, default_label_is_file_and_line);

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * values.c - the built-in values plugin: the program's own numbers.
+ * HP_GAUGE(name, v) / HP_GAUGE_ADD(name, d): a gauge per name, with its
+ * last value, min, max, average over its updates and the last `series`
+ * points (the console draws them as a sparkline); HP_VAL(name, v): the
+ * last `logs` values of each name with thread and time (docs/values.md).
+ * Each is one payload pair on the calling thread (include/hotpath.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
+
+typedef struct value_point {
+	int64_t v;
+	uint64_t time, tid;
+} value_point;
+
+typedef struct value_entry {
+	const char *label;   /* borrowed from the site registry */
+	uint64_t updates;
+	int64_t last, min, max;
+	uint64_t last_time;  /* ns: when last was set */
+	__int128 sum;        /* of the values it took, for the average */
+	value_point *ring;   /* the last cap points */
+	size_t head, n, cap;
+} value_entry;
+
+/* A table of entries by label: the gauges, or the values. */
+typedef struct value_table {
+	value_entry **v;
+	size_t n, cap;
+} value_table;
+
+typedef struct values_state {
+	const hp_host *host;
+	size_t series, logs;
+	void **by_site;      /* site id -> value_entry */
+	size_t nsites;
+	value_table gauges, vals;
+} values_state;
+
+/* The entry of a label in t, created on first sight. */
+static value_entry *values_label(value_table *t, const char *label, size_t cap)
+{
+	value_entry *e;
+
+	if ((e = hp_plugin_label_find((void *const *)t->v, t->n, label)) != NULL)
+		return e;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	if (cap > 0 && (e->ring = calloc(cap, sizeof(*e->ring))) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->label = label;
+	e->cap = cap;
+	if (!hp_plugin_push((void ***)&t->v, &t->n, &t->cap, e)) {
+		free(e->ring);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The entry of a site: a gauge's or a value's, by the site's kind. */
+static value_entry *values_site(values_state *st, uint32_t id)
+{
+	const hp_site_info *info;
+	void **slot = hp_plugin_site_slot(&st->by_site, &st->nsites, id);
+
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
+		if (info->kind == HP_SITE_GAUGE)
+			*slot = values_label(&st->gauges, info->label, st->series);
+		else if (info->kind == HP_SITE_VALUE)
+			*slot = values_label(&st->vals, info->label, st->logs);
+	}
+	return *slot;
+}
+
+static int values_init(const hp_host *host, const hp_options *opts, void **state,
+		       char **cause)
+{
+	values_state *st = calloc(1, sizeof(*st));
+
+	(void)cause;
+	if (st == NULL)
+		return HP_ENOMEM;
+	st->host = host;
+	st->series = (size_t)host->option_int(opts, "series", 120);
+	st->logs = (size_t)host->option_int(opts, "logs", 50);
+	*state = st;
+	return 0;
+}
+
+/* One value taken by an entry: figures and ring.  The collector reads the
+ * threads one after another: last is the value set latest in time. */
+static void values_take(value_entry *e, int64_t v, const hp_event *ev)
+{
+	if (e->updates == 0 || v < e->min)
+		e->min = v;
+	if (e->updates == 0 || v > e->max)
+		e->max = v;
+	if (e->updates == 0 || ev->time_ns >= e->last_time) {
+		e->last = v;
+		e->last_time = ev->time_ns;
+	}
+	e->updates++;
+	e->sum += v;
+	if (e->cap == 0)
+		return;
+	e->ring[e->head] = (value_point){v, ev->time_ns, ev->tid};
+	e->head = e->head + 1 == e->cap ? 0 : e->head + 1;
+	if (e->n < e->cap)
+		e->n++;
+}
+
+static void values_event(void *state, const hp_event *ev)
+{
+	values_state *st = state;
+	value_entry *e = values_site(st, ev->site);
+
+	if (e == NULL)
+		return;
+	if (ev->kind == HP_EV_GAUGE_ADD) { /* wraps as int64 arithmetic would */
+		e->last_time = 0; /* the running sum is the last value */
+		values_take(e, (int64_t)((uint64_t)e->last + (uint64_t)ev->value), ev);
+	} else
+		values_take(e, ev->value, ev);
+}
+
+/* The row's ring, oldest first: the series a sparkline draws, or the log. */
+static void values_log(const hp_host *h, hp_section *sec, size_t r, const value_entry *e)
+{
+	hp_section *log;
+
+	if (e->n == 0 || (log = h->row_log(sec, r)) == NULL)
+		return;
+	h->column_add(log, "value", "Value", HP_UNIT_COUNT);
+	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
+	h->column_add(log, "time", "Time", HP_UNIT_NS);
+	for (size_t i = 0; i < e->n; i++) {
+		const value_point *p = &e->ring[(e->head + e->cap - e->n + i) % e->cap];
+		size_t k = h->row_add(log);
+
+		h->cell_int(log, k, 0, p->v);
+		h->cell_int(log, k, 1, (int64_t)p->tid);
+		h->cell_int(log, k, 2, (int64_t)p->time);
+	}
+}
+
+/* One section of a table's entries, in the order first seen. */
+static int values_section(values_state *st, hp_snapshot *snap, const value_table *t,
+			  const char *id, const char *title, const char *what)
+{
+	const hp_host *h = st->host;
+	hp_section *sec;
+
+	if (t->n == 0)
+		return 0; /* a program without any gets no empty table */
+	if ((sec = h->section_add(snap, id, title)) == NULL)
+		return HP_ENOMEM;
+	h->column_add(sec, "name", what, HP_UNIT_TEXT);
+	h->column_add(sec, "last", "Last", HP_UNIT_COUNT);
+	h->column_add(sec, "min", "Min", HP_UNIT_COUNT);
+	h->column_add(sec, "max", "Max", HP_UNIT_COUNT);
+	h->column_add(sec, "avg", "Avg", HP_UNIT_COUNT);
+	h->column_add(sec, "updates", "Updates", HP_UNIT_COUNT);
+	for (size_t i = 0; i < t->n; i++) {
+		const value_entry *e = t->v[i];
+		size_t r = h->row_add(sec);
+
+		h->cell_text(sec, r, 0, e->label);
+		h->cell_int(sec, r, 1, e->last);
+		h->cell_int(sec, r, 2, e->min);
+		h->cell_int(sec, r, 3, e->max);
+		h->cell_int(sec, r, 4, (int64_t)(e->sum / (__int128)e->updates));
+		h->cell_int(sec, r, 5, (int64_t)e->updates);
+		values_log(h, sec, r, e);
+	}
+	return 0;
+}
+
+static int values_snapshot(void *state, hp_snapshot *snap)
+{
+	values_state *st = state;
+	int rv;
+
+	if ((rv = values_section(st, snap, &st->gauges, "gauges", "Gauges", "Gauge")) != 0)
+		return rv;
+	return values_section(st, snap, &st->vals, "values", "Values", "Value");
+}
+
+/* Frees a table's entries. */
+static void values_table_free(value_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i]->ring);
+		free(t->v[i]);
+	}
+	free(t->v);
+}
+
+static void values_fini(void *state)
+{
+	values_state *st = state;
+
+	if (st == NULL)
+		return;
+	values_table_free(&st->gauges);
+	values_table_free(&st->vals);
+	free(st->by_site);
+	free(st);
+}
+
+/* collectors.values.* */
+static const hp_option values_options[] = {
+	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "`HP_GAUGE`, `HP_GAUGE_ADD` and `HP_VAL` ([values.md](values.md))." },
+	{ .key = "series", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "120",
+	  .help = "Last points kept per gauge (the console's sparkline)." },
+	{ .key = "logs", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "50",
+	  .help = "Last values kept per `HP_VAL` name, with thread and time." },
+	{ .key = NULL },
+};
+
+const hp_plugin_ops hpi_values_plugin = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_plugin_ops),
+	.name = "values",
+	.description = "the program's gauges and values: last, min, max, avg, series",
+	.events = HP_EV_BIT(HP_EV_GAUGE_SET) | HP_EV_BIT(HP_EV_GAUGE_ADD) |
+		  HP_EV_BIT(HP_EV_VALUE),
+	.init = values_init,
+	.on_event = values_event,
+	.snapshot = values_snapshot,
+	.fini = values_fini,
+	.options = values_options,
+};
