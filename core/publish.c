@@ -93,7 +93,8 @@ typedef struct publish_slot {
 	nng_ctx ctx;
 	nng_aio *aio;
 	int state;               /* atomic */
-	uint32_t pipe;           /* whose reply is SENDING */
+	uint32_t pipe;           /* whose reply is SENDING, or who waits */
+	bool waiting;            /* READY behind its client's reply in flight */
 	publish_queries *qs;
 } publish_slot;
 
@@ -381,22 +382,45 @@ static void publish_slot_done(void *arg)
 	publish_slot_recv(sl);
 }
 
-/* The reply to the request in slot sl, sent; or the request forgotten
- * (a client with a reply queued already). */
-static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
+/* Another request of client id waits in a slot other than sl. */
+static bool publish_other_waits(const publish_queries *qs, const publish_slot *sl, uint32_t id)
+{
+	for (size_t i = 0; i < PUBLISH_SLOTS; i++) {
+		const publish_slot *o = &qs->slots[i];
+		if (o != sl && o->waiting && o->pipe == id &&
+		    __atomic_load_n(&o->state, __ATOMIC_ACQUIRE) == SLOT_READY)
+			return true;
+	}
+	return false;
+}
+
+/* The reply to the request in slot sl, sent (true); or, while the client's
+ * previous reply is in flight, its first request kept waiting (false: a
+ * REQ client may ask again before nng's thread has seen that reply go)
+ * and any more forgotten (a client that does not read its replies). */
+static bool publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot *s)
 {
 	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
 	uint32_t id = nng_pipe_id(nng_msg_get_pipe(req));
-	publish_client *c = publish_client_get(p, id);
+	publish_client *c;
 	hpi_buf out;
 
-	nng_aio_set_msg(sl->aio, NULL);
 	if (publish_in_flight(p->qs, id) >= 1) {
+		if (sl->waiting || !publish_other_waits(p->qs, sl, id)) {
+			sl->waiting = true;
+			sl->pipe = id;
+			return false;
+		}
+		sl->waiting = false;
+		nng_aio_set_msg(sl->aio, NULL);
 		p->info.refused_queries++;
 		nng_msg_free(req);
 		publish_slot_recv(sl);
-		return;
+		return true;
 	}
+	sl->waiting = false;
+	nng_aio_set_msg(sl->aio, NULL);
+	c = publish_client_get(p, id);
 	hpi_buf_init(&out);
 	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
 			   (unsigned)p->query_burst)) {
@@ -421,7 +445,7 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 		p->dropped++;
 		hpi_buf_fini(&out);
 		publish_slot_recv(sl);
-		return;
+		return true;
 	}
 	hpi_buf_fini(&out);
 	sl->pipe = id;
@@ -429,6 +453,7 @@ static void publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 	nng_aio_set_timeout(sl->aio, PUBLISH_SEND_MS);
 	__atomic_store_n(&sl->state, SLOT_SENDING, __ATOMIC_RELEASE);
 	nng_ctx_send(sl->ctx, sl->aio);
+	return true;
 }
 
 /* Answers the requests that arrived, from s, at most PUBLISH_QUERIES_PER_TICK
@@ -455,7 +480,8 @@ void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 		publish_slot *sl = &p->qs->slots[(p->next_slot + k) % PUBLISH_SLOTS];
 		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
 			continue;
-		publish_answer(p, sl, s);
+		if (!publish_answer(p, sl, s))
+			continue; /* waits for its client's reply to go */
 		served++;
 		t = hpi_mono_ns();
 		p->credit -= (int64_t)(t - now);
