@@ -292,8 +292,7 @@ static void console_discover(console *c, uint64_t now)
 		size_t i = c->m.ntargets;
 		for (size_t j = 0; j < i && !known; j++)
 			known = c->pids[j] == v[k].pid;
-		if (known || v[k].pid == (long)getpid() ||
-		    (c->conns[i] = hpc_conn_open(v[k].endpoint, c->tls, &err)) == NULL) {
+		if (known || (c->conns[i] = hpc_conn_open(v[k].endpoint, c->tls, &err)) == NULL) {
 			if (err != NULL)
 				hpc_model_message(&c->m, err, now);
 			free(err);

@@ -1,21 +1,48 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * collector.c - drains the per-thread buffers every drain_interval_ms and
- * at the end, turns records into bus events and dispatches them.  Plugin
- * state is only touched here, so plugins need no locks.
+ * collector.c - drains the per-thread buffers and at the end, turns
+ * records into bus events and dispatches them.  Plugin state is only
+ * touched here, so plugins need no locks.
+ *
+ * Wakeups follow the records (docs/threads-and-fork.md): a pass that
+ * drained a chunk's worth or more, or an untimed record (a stream item,
+ * stamped with the pass's time), is followed by the next after
+ * drain_interval_ms; quieter passes double the sleep up to
+ * COLLECTOR_IDLE_MS.  A thread that fills HPI_NUDGE_CHUNKS chunks
+ * nudges the collector awake (no sooner than drain_interval_ms after the
+ * last pass), and so does a query arriving at the publisher.  The waits
+ * are a poll() on an eventfd.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "tbuf.h"
 
+
+/* The longest sleep while few or no records come: at most 10 wakeups a
+ * second for an idle program (issue 21's budget is 20). */
+#define COLLECTOR_IDLE_MS 100
+/* A pass that drained this many records means "busy": the next comes
+ * after drain_interval_ms. */
+#define COLLECTOR_BUSY_RECS HPI_CHUNK_RECS
+
+/* The running collector's eventfd (-1: none), and its state: a nudge
+ * writes to the eventfd only while it sleeps in poll(), so a busy
+ * collector costs the profiled threads no system call; a nudge while it
+ * is awake is kept for its next sleep. */
+static int collector_wake_fd = -1;
+enum { COLLECTOR_AWAKE, COLLECTOR_ASLEEP, COLLECTOR_NUDGED };
+static int collector_asleep;
 
 /* Events handed to the plugins at once: small enough that the batch stays
  * in L1 between its writing and its reading. */
@@ -46,6 +73,9 @@ typedef struct drain_ctx {
 	uint64_t t0;
 	uint64_t pass_ns;          /* this pass's time, for untimed records */
 	uint64_t records;
+	bool untimed;              /* an untimed record was drained: it is
+				    * stamped with the pass, so passes stay
+				    * drain_interval_ms apart */
 	uint64_t kinds;            /* HP_EV_BIT()s of the waiting events */
 	void *timing;              /* hpi_registry_timing_direct(), or NULL */
 	size_t n;                  /* events waiting in evs */
@@ -57,9 +87,12 @@ struct hpi_collector {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	bool stop;
+	bool stop;        /* atomic */
 	bool ready;       /* the thread is set up: its start-up allocations are done */
-	int interval_ms;
+	int interval_ms;  /* drain_interval_ms: the sleep while busy, the least
+			   * time between nudged passes */
+	int idle_ms;      /* the longest sleep */
+	int efd;          /* eventfd: stop and nudges */
 	hpi_registry *reg;
 	uint64_t t0;      /* guard start tick */
 	uint64_t records; /* processed, for the benchmark */
@@ -124,7 +157,7 @@ static void collector_payload(hp_event *ev, uint64_t pay)
 
 /* Any record but a plain measured call: extended durations, recursive
  * calls, untimed records and payload pairs. */
-static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__rec *p,
+static void collector_other(drain_ctx *d, hp_event *ev, const struct hp__rec *p,
 			    const struct hp__rec *end, uint64_t mult)
 {
 	uint64_t dt = p->dt;
@@ -134,8 +167,10 @@ static void collector_other(const drain_ctx *d, hp_event *ev, const struct hp__r
 	ev->kind = p->site >> HP__KIND_SHIFT;
 	ev->site = p->site & HPI_SITE_MASK;
 	ev->time_ns = p->t > d->t0 ? collector_ns(p->t - d->t0, mult) : 0;
-	if (p->t == HP__T_UNTIMED)
+	if (p->t == HP__T_UNTIMED) {
 		ev->time_ns = d->pass_ns;
+		d->untimed = true;
+	}
 	ev->dur_ns = collector_ns(dt, mult);
 	ev->data = NULL;
 	if (ev->kind >= HP__SCOPE_KIND) {
@@ -312,19 +347,37 @@ void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
 	free(d);
 }
 
-/* Absolute CLOCK_MONOTONIC deadline ms from now, for the condvar. */
-static struct timespec collector_deadline(int ms)
+void hpi_collector_nudge(void)
 {
-	struct timespec ts;
+	int fd = __atomic_load_n(&collector_wake_fd, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+	if (fd >= 0 && __atomic_exchange_n(&collector_asleep, COLLECTOR_NUDGED,
+					   __ATOMIC_ACQ_REL) == COLLECTOR_ASLEEP)
+		(void)!write(fd, &one, sizeof(one));
+}
+
+/* Sleeps until deadline (CLOCK_MONOTONIC ns), a stop, or a nudge, which
+ * brings the deadline to soonest. */
+static void collector_wait(hpi_collector *c, uint64_t deadline, uint64_t soonest)
+{
+	for (;;) {
+		struct pollfd pf = {.fd = c->efd, .events = POLLIN};
+		uint64_t now = hpi_mono_ns(), v;
+		int ms, was;
+		if (now >= deadline || __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
+			return;
+		ms = (int)((deadline - now + 999999) / 1000000);
+		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_ASLEEP, __ATOMIC_ACQ_REL);
+		if (was == COLLECTOR_NUDGED || poll(&pf, 1, ms) < 0)
+			pf.revents = 0;
+		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_AWAKE, __ATOMIC_ACQ_REL) ==
+			      COLLECTOR_NUDGED || was == COLLECTOR_NUDGED;
+		if (pf.revents & POLLIN)
+			(void)!read(c->efd, &v, sizeof(v));
+		if ((was || (pf.revents & POLLIN)) && soonest < deadline)
+			deadline = soonest;
 	}
-	return ts;
 }
 
 /* Held for the whole of a pass (and publish tick); see the atfork hooks. */
@@ -335,8 +388,8 @@ static void *collector_main(void *arg)
 {
 	hpi_collector *c = arg;
 	drain_ctx *d = &c->drain;
-	int busy_ms = c->interval_ms >= 10 ? c->interval_ms / 10 : 1;
-	int sleep_ms = busy_ms;
+	uint64_t sleep_ns = (uint64_t)c->interval_ms * 1000000u, last = hpi_mono_ns();
+	uint64_t busy_ns = sleep_ns, idle_ns = (uint64_t)c->idle_ms * 1000000u;
 
 	/* named here too: the creator's pthread_setname_np may come after our
 	 * first pass, whose thread sample would keep the program's name */
@@ -350,27 +403,29 @@ static void *collector_main(void *arg)
 	pthread_mutex_lock(&c->lock);
 	c->ready = true;
 	pthread_cond_broadcast(&c->cond);
-	while (!c->stop) {
-		struct timespec ts = collector_deadline(sleep_ms);
+	pthread_mutex_unlock(&c->lock);
+	for (;;) {
+		hpi_publisher *pub = __atomic_load_n(&c->pub, __ATOMIC_ACQUIRE);
 		uint64_t before = d->records;
-		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
-		if (c->stop)
+
+		collector_wait(c, last + sleep_ns, last + busy_ns);
+		if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
 			break;
-		pthread_mutex_unlock(&c->lock);
 		pthread_mutex_lock(&collector_pass_lock);
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
-		hpi_publish_tick(__atomic_load_n(&c->pub, __ATOMIC_ACQUIRE));
+		hpi_publish_tick(pub);
 		hpi_metrics_tick(__atomic_load_n(&c->met, __ATOMIC_ACQUIRE));
 		pthread_mutex_unlock(&collector_pass_lock);
-		/* busy: drain ten times as often so buffers stay small (flat
-		 * RSS); idle: back off to drain_interval_ms */
-		sleep_ms = d->records != before ? busy_ms : sleep_ms * 2;
-		if (sleep_ms > c->interval_ms)
-			sleep_ms = c->interval_ms;
-		pthread_mutex_lock(&c->lock);
+		last = hpi_mono_ns();
+		/* busy: every drain_interval_ms so buffers stay small (flat
+		 * RSS); quieter: back off to the idle sleep */
+		if (d->records - before >= COLLECTOR_BUSY_RECS || d->untimed)
+			sleep_ns = busy_ns;
+		else if ((sleep_ns *= 2) > idle_ns)
+			sleep_ns = idle_ns;
+		d->untimed = false;
 	}
-	pthread_mutex_unlock(&c->lock);
 	/* the final drain: everything written before the stop */
 	pthread_mutex_lock(&collector_pass_lock);
 	collector_pass(d);
@@ -393,11 +448,14 @@ void hpi_collector_atfork_parent(void)
 
 void hpi_collector_atfork_child(void)
 {
+	/* the parent's collector is not ours to wake */
+	__atomic_store_n(&collector_wake_fd, -1, __ATOMIC_RELAXED);
+	__atomic_store_n(&collector_asleep, 0, __ATOMIC_RELAXED);
 	pthread_mutex_init(&collector_pass_lock, NULL);
 }
 
 hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
-				   int interval_ms, char **cause)
+				   int interval_ms, int idle_ms, char **cause)
 {
 	hpi_collector *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
@@ -411,6 +469,12 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
 	c->reg = r;
 	c->t0 = t0_ticks;
 	c->interval_ms = interval_ms > 0 ? interval_ms : 10;
+	c->idle_ms = idle_ms > c->interval_ms ? idle_ms : c->interval_ms;
+	if ((c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		*cause = hpi_asprintf("cannot make the collector's eventfd: %s", strerror(errno));
+		free(c);
+		return NULL;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -423,6 +487,7 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rv != 0) {
 		*cause = hpi_asprintf("cannot start the collector thread: %s", strerror(rv));
+		close(c->efd);
 		pthread_cond_destroy(&c->cond);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
@@ -436,18 +501,21 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
 	while (!c->ready)
 		pthread_cond_wait(&c->cond, &c->lock);
 	pthread_mutex_unlock(&c->lock);
+	__atomic_store_n(&collector_wake_fd, c->efd, __ATOMIC_RELEASE);
 	return c;
 }
 
 void hpi_collector_stop(hpi_collector *c)
 {
+	uint64_t one = 1;
+
 	if (c == NULL)
 		return;
-	pthread_mutex_lock(&c->lock);
-	c->stop = true;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
+	__atomic_store_n(&collector_wake_fd, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->stop, true, __ATOMIC_RELEASE);
+	(void)!write(c->efd, &one, sizeof(one));
 	pthread_join(c->thread, NULL);
+	close(c->efd);
 	pthread_cond_destroy(&c->cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);

@@ -11,9 +11,16 @@
 
 typedef struct hpi_collector hpi_collector;
 
-/* Starts the "hp-collector" thread; NULL with a malloc'ed *cause on failure. */
+/* Starts the "hp-collector" thread; NULL with a malloc'ed *cause on
+ * failure.  interval_ms: the sleep while records keep coming (and the
+ * least time between passes that a nudge brings forward); idle_ms: the
+ * longest sleep, reached while few or none come (at least interval_ms). */
 hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
-				   int interval_ms, char **cause);
+				   int interval_ms, int idle_ms, char **cause);
+/* Wakes the running collector early: a profiled thread whose buffer filled
+ * HPI_NUDGE_CHUNKS chunks (tbuf.h).  Any thread; a system call only when
+ * the collector sleeps; nothing when none runs. */
+void hpi_collector_nudge(void);
 /* Stops the thread after a final drain and frees c.  NULL is a no-op. */
 void hpi_collector_stop(hpi_collector *c);
 /* Drains every buffer once on the calling thread (collector not running). */

@@ -736,6 +736,16 @@ static void guard_free(hp_guard *g)
 	free(g);
 }
 
+/* The collector's longest sleep: 100 ms (10 wakeups a second while
+ * nothing happens), but drain_interval_ms with the CPU sampler, whose
+ * kernel rings must be read before they fill. */
+static int guard_idle_ms(hpi_config *c)
+{
+	const hpi_optval *cpu = hpi_config_opt(c, "cpu", "enabled");
+
+	return cpu != NULL && cpu->b ? c->drain_interval_ms : 100;
+}
+
 /* Starts publishing (publish.endpoint) through the running collector. */
 static void guard_publish(hp_guard *g)
 {
@@ -836,7 +846,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 		g->t0 = hp__now();
 	}
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
-	g->col = hpi_collector_start(g->reg, g->t0, g->cfg.drain_interval_ms, &cause);
+	g->col = hpi_collector_start(g->reg, g->t0, g->cfg.drain_interval_ms,
+				     guard_idle_ms(&g->cfg), &cause);
 	if (g->col == NULL) {
 		hpi_warn("%s; profiling not started", cause ? cause : "collector failed");
 		free(cause);

@@ -25,6 +25,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include "collector.h"
 #include "metrics.h"
 #include "registry.h"
 
@@ -78,6 +79,7 @@ static char *mserver_take(size_t *len)
 	pthread_mutex_lock(&ms.mu);
 	gen = ms.gen;
 	ms.want = true;
+	hpi_collector_nudge(); /* a sleeping collector renders within drain_interval_ms */
 	pthread_cond_broadcast(&ms.cv); /* a producer in hpi_mserver_wait */
 	while (ms.gen == gen && !ms.stopping)
 		if (pthread_cond_timedwait(&ms.cv, &ms.mu, &dl) == ETIMEDOUT)

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "collector.h"
 #include "discover.h"
 #include "metrics.h"
 #include "registry.h"
@@ -33,6 +35,8 @@
 
 #define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
+#define PUBLISH_DESCRIBE_NS 5000000000ull /* no subscriber: the description's
+					   * sections checked this often */
 #define PUBLISH_QUERIES_PER_TICK 8
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
 #define PUBLISH_SLOTS 64                 /* requests read at once (nng contexts):
@@ -133,6 +137,9 @@ struct hpi_publisher {
 				  * or NULL when not described */
 	char *pub_url, *rep_url; /* the URLs bound (publish.endpoint "auto": ipc) */
 	uint64_t sections_hash;  /* of the section ids last described */
+	size_t subs;             /* subscribers at the last tick */
+	uint64_t last_ns;        /* when last was taken */
+	uint64_t next_valve;     /* the next publish_fd_valve (once a second) */
 	publish_tls tls;
 	nng_listener lst[2];     /* PUB, REP */
 	bool bound[2];
@@ -140,6 +147,7 @@ struct hpi_publisher {
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
+static size_t publish_subscribers(hpi_publisher *p);
 static void publish_fd_valve(hpi_publisher *p);
 static void publish_describe(hpi_publisher *p, const hp_snapshot *s);
 
@@ -356,6 +364,8 @@ static void publish_slot_done(void *arg)
 	if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) == SLOT_RECEIVING) {
 		if (rv == 0) {
 			__atomic_store_n(&sl->state, SLOT_READY, __ATOMIC_RELEASE);
+			/* a sleeping collector answers within drain_interval_ms */
+			hpi_collector_nudge();
 			return;
 		}
 	} else if (rv != 0) {
@@ -482,18 +492,52 @@ void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 	p->next_slot = (p->next_slot + 1) % PUBLISH_SLOTS; /* no slot first always */
 }
 
+/* Whether a request waits for its answer. */
+static bool publish_asked(const hpi_publisher *p)
+{
+	for (size_t i = 0; p->qs != NULL && i < PUBLISH_SLOTS; i++)
+		if (__atomic_load_n(&p->qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_READY)
+			return true;
+	return false;
+}
+
 void hpi_publish_tick(hpi_publisher *p)
 {
 	uint64_t now;
 	bool hello, sections, refresh;
 	hp_snapshot *s;
+	size_t subs;
 
 	if (p == NULL)
 		return;
 	now = hpi_mono_ns();
+	subs = publish_subscribers(p);
+	if (subs > p->subs)
+		/* a newcomer gets hello and every section at once */
+		p->next_hello = p->next_pub = p->next_refresh = now;
+	p->subs = subs;
+	if (now >= p->next_valve) {
+		/* with no subscriber too: connections that never finish their
+		 * handshake are no pipes */
+		publish_fd_valve(p);
+		p->next_valve = now + PUBLISH_HELLO_NS;
+	}
 	hello = now >= p->next_hello;
-	sections = now >= p->next_pub;
-	if ((hello || sections) && (s = publish_snapshot(p)) != NULL) {
+	sections = subs > 0 && now >= p->next_pub;
+	if (subs == 0 && (hello || (publish_asked(p) &&
+				    (p->last == NULL || now - p->last_ns > p->interval_ns)))) {
+		/* nobody listens: nothing rendered or sent.  A snapshot every
+		 * 5 s brings the description's sections up to date, and one
+		 * at most every interval serves the queries */
+		if ((s = publish_snapshot(p)) != NULL) {
+			publish_describe(p, s);
+			hpi_snapshot_free(p->last);
+			p->last = s;
+			p->last_ns = now;
+		}
+		if (hello)
+			p->next_hello = now + PUBLISH_DESCRIBE_NS;
+	} else if ((hello || sections) && (s = publish_snapshot(p)) != NULL) {
 		if (hello) {
 			hpi_buf b;
 			hpi_buf_init(&b);
@@ -502,7 +546,6 @@ void hpi_publish_tick(hpi_publisher *p)
 			publish_send(p, "hello", &b);
 			hpi_buf_fini(&b);
 			publish_describe(p, s);
-			publish_fd_valve(p);
 			p->next_hello = now + PUBLISH_HELLO_NS;
 		}
 		if (sections) {
@@ -521,6 +564,7 @@ void hpi_publish_tick(hpi_publisher *p)
 		}
 		hpi_snapshot_free(p->last); /* queries now read this one */
 		p->last = s;
+		p->last_ns = now;
 	}
 	hpi_publish_serve(p, p->last);
 }
@@ -632,6 +676,20 @@ static void publish_queries_free(publish_queries *qs)
 		nng_aio_free(sl->aio);
 	}
 	free(qs);
+}
+
+/* Peers on the PUB socket now (SIZE_MAX when not counted: no memory for
+ * the cap). */
+static size_t publish_subscribers(hpi_publisher *p)
+{
+	size_t n;
+
+	if (p->caps[0] == NULL)
+		return SIZE_MAX;
+	pthread_mutex_lock(&p->caps[0]->mu);
+	n = p->caps[0]->n;
+	pthread_mutex_unlock(&p->caps[0]->mu);
+	return n;
 }
 
 /* Whether an endpoint setting means "no socket". */
@@ -751,7 +809,8 @@ static long publish_fds(void)
 	long n = 0;
 
 	if (d == NULL)
-		return -1;
+		/* no descriptor left to count them with: all are taken */
+		return errno == EMFILE || errno == ENFILE ? LONG_MAX / 4 : -1;
 	while (readdir(d) != NULL)
 		n++;
 	closedir(d);
@@ -772,6 +831,8 @@ static void publish_fd_valve(hpi_publisher *p)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    (n = publish_fds()) < 0 || (rlim_t)n * 4 <= rl.rlim_cur * 3)
 		return;
+	if ((rlim_t)n > rl.rlim_cur)
+		n = (long)rl.rlim_cur; /* none left to count them with */
 	p->restarts++;
 	if (p->restarts == 1)
 		hpi_warn("publish: %ld of %llu file descriptors open: closing the connections to "

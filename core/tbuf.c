@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "tbuf.h"
 
 #if defined(__x86_64__)
@@ -129,6 +130,10 @@ static bool tbuf_room(hpi_thread *t, size_t n)
 	t->cur = c;
 	hp__tls.end = c->recs + HPI_CHUNK_RECS;
 	__atomic_store_n(&hp__tls.pos, c->recs, __ATOMIC_RELEASE);
+	/* a sleeping collector drains before the buffer grows much (it
+	 * sleeps up to 100 ms while records are few) */
+	if (++t->filled % HPI_NUDGE_CHUNKS == 0)
+		hpi_collector_nudge();
 	return true;
 }
 

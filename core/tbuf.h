@@ -21,6 +21,9 @@ typedef struct hpi_chunk {
 } hpi_chunk;
 _Static_assert(sizeof(hpi_chunk) % 64 == 0, "aligned_alloc needs a size of whole lines");
 
+/* Chunks a thread fills between nudges of the collector (256 KiB). */
+#define HPI_NUDGE_CHUNKS 4
+
 /* One profiled thread, as the collector sees it. */
 typedef struct hpi_thread {
 	struct hpi_thread *next;    /* global list, newest first */
@@ -38,6 +41,7 @@ typedef struct hpi_thread {
 	hpi_chunk *cur;             /* producer: chunk being written */
 	hpi_chunk *spare;           /* producer: taken from free, not yet used */
 	size_t nchunks, maxchunks;  /* producer */
+	unsigned filled;            /* producer: chunks filled, for the nudge */
 	uint64_t dropped;           /* producer writes, collector reads */
 	hp_thread_exit at_exit;     /* filled by the thread as it exits */
 } hpi_thread;

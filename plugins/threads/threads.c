@@ -124,22 +124,44 @@ static uint64_t threads_min_window(const threads_state *st)
 }
 
 /* One thread's figures now. */
-static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now)
+/* A thread of this process's CPU time in ns, as schedstat's first field
+ * (the scheduler's sum_exec_runtime), through its CPU-time clock: one
+ * system call where schedstat is an open, a read and a close (Linux's
+ * clock id of thread tid: ~tid << 3 | CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED). */
+static bool threads_cpu_ns(uint64_t tid, uint64_t *ns)
+{
+	clockid_t id = (clockid_t)(((unsigned)~(pid_t)tid << 3) | 4 | 2);
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) != 0)
+		return false;
+	*ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return true;
+}
+
+static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now, bool full)
 {
 	char dir[64], path[96], buf[2048];
 	thr *t = threads_get(st, tid);
 	uint64_t cpu;
+	bool sched;
 
 	if (t == NULL)
 		return;
 	t->seen_now = true;
 	snprintf(dir, sizeof(dir), "/proc/self/task/%llu", (unsigned long long)tid);
-	threads_stat(st, t, dir);
+	if (full || t->name[0] == '\0')
+		threads_stat(st, t, dir);
 	snprintf(path, sizeof(path), "%s/schedstat", dir);
-	cpu = threads_read(path, buf, sizeof(buf)) > 0 ? strtoull(buf, NULL, 10)
-						       : t->utime + t->stime;
+	sched = threads_cpu_ns(tid, &cpu);
+	if (!sched && (sched = threads_read(path, buf, sizeof(buf)) > 0))
+		cpu = strtoull(buf, NULL, 10);
+	if (!sched && !full)
+		threads_stat(st, t, dir);
+	if (!sched)
+		cpu = t->utime + t->stime;
 	snprintf(path, sizeof(path), "%s/status", dir);
-	if (threads_read(path, buf, sizeof(buf)) > 0) {
+	if (full && threads_read(path, buf, sizeof(buf)) > 0) {
 		t->vcsw = threads_field(buf, "voluntary_ctxt_switches:");
 		t->ivcsw = threads_field(buf, "nonvoluntary_ctxt_switches:");
 	}
@@ -163,8 +185,11 @@ static void threads_sample_one(threads_state *st, uint64_t tid, uint64_t now)
 	t->last_t = now;
 }
 
-/* Every thread of the process, and the process's memory. */
-static void threads_sample(threads_state *st, uint64_t now)
+/* Every thread of the process, and the process's memory.  A periodic
+ * sample (full false) reads each thread's CPU time only (schedstat): the
+ * state, name, context switches and memory are read for a snapshot, so an
+ * idle program's sampling costs one small file per thread (issue 21). */
+static void threads_sample(threads_state *st, uint64_t now, bool full)
 {
 	/* getdents64 into a stack buffer: no allocation, so a fork in the
 	 * middle of a sample leaves nothing behind in the child */
@@ -178,7 +203,7 @@ static void threads_sample(threads_state *st, uint64_t now)
 		for (long off = 0; off < n;) {
 			struct dirent64 *e = (struct dirent64 *)(buf + off);
 			if (e->d_name[0] >= '0' && e->d_name[0] <= '9')
-				threads_sample_one(st, strtoull(e->d_name, NULL, 10), now);
+				threads_sample_one(st, strtoull(e->d_name, NULL, 10), now, full);
 			off += e->d_reclen;
 		}
 	}
@@ -187,7 +212,7 @@ static void threads_sample(threads_state *st, uint64_t now)
 	for (size_t i = 0; i < st->n; i++)
 		if (!st->v[i].seen_now && st->v[i].state != 'x')
 			st->v[i].state = 'x';
-	if (threads_read("/proc/self/status", buf, sizeof(buf)) > 0) {
+	if (full && threads_read("/proc/self/status", buf, sizeof(buf)) > 0) {
 		st->rss = threads_field(buf, "VmRSS:") * 1024;
 		st->rss_max = threads_field(buf, "VmHWM:") * 1024;
 		st->nthreads = threads_field(buf, "Threads:");
@@ -244,7 +269,7 @@ static void threads_event(void *state, const hp_event *ev)
 	}
 	if (ev->kind == HP_EV_TICK &&
 	    (!st->sampled || ev->time_ns - st->last_sample >= st->interval_ns))
-		threads_sample(st, ev->time_ns);
+		threads_sample(st, ev->time_ns, false);
 }
 
 /* The /proc state letter in words. */
@@ -388,7 +413,7 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 
 	if (sec == NULL)
 		return HP_ENOMEM;
-	threads_sample(st, h->elapsed_ns());
+	threads_sample(st, h->elapsed_ns(), true);
 	for (size_t i = 0; i < sizeof(threads_cols) / sizeof(threads_cols[0]); i++)
 		h->column_add(sec, threads_cols[i].key, threads_cols[i].title, threads_cols[i].unit);
 	if (ops != NULL) {

@@ -54,6 +54,11 @@ want=$(sort -n "$TMP/started" | tr '\n' ' ')
 check "two at once: the pids started" eq "$(jq -r '[.[].pid] | map(tostring) | join(" ")' "$TMP/ls.json") " "$want"
 check "two at once: program and caller" jqt "$TMP/ls.json" 'all(.[]; .program == "live" and .caller == "live::main")'
 check "two at once: ipc endpoints named by pid" jqt "$TMP/ls.json" "all(.[]; .endpoint == \"ipc://$D/\(.pid).pub\" and .query == \"ipc://$D/\(.pid).query\")"
+# the sections come with the first pass's description (polled, at most 20 s)
+i=0
+until jqt "$TMP/ls.json" 'all(.[]; .sections | index("functions") != null and index("threads") != null)' || [ $i -ge 200 ]; do
+	sleep 0.1; i=$((i + 1)); "$H" ls --json >"$TMP/ls.json" 2>/dev/null
+done
 check "two at once: sections" jqt "$TMP/ls.json" 'all(.[]; .sections | index("functions") != null and index("threads") != null)'
 p1=$(sed -n 1p "$TMP/started")
 p2=$(sed -n 2p "$TMP/started")
