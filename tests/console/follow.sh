@@ -3,7 +3,8 @@
 # follow.sh - `hotpath console` with no URL follows the local programs
 # (docs/discovery.md): the real console in tmux, with a private
 # $XDG_RUNTIME_DIR; examples/live programs start and end under it, t
-# switches between them.  Every wait is a bounded polling loop.  Skips (77)
+# switches between them, ten started at once are all followed.  Every
+# wait is a bounded polling loop.  Skips (77)
 # only when tmux is not installed.
 . "$top_srcdir/tests/e2e/lib.sh"
 command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed"; exit 77; }
@@ -15,8 +16,8 @@ export XDG_RUNTIME_DIR
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 SOCK="$TMP/tmux.sock"
 SCREEN="$TMP/screen"
-a= b=
-trap 'kill $a $b 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+a= b= ten=
+trap 'kill $a $b $ten 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
 
 T() { LC_ALL=C.UTF-8 tmux -u -S "$SOCK" "$@"; }
 screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
@@ -61,6 +62,30 @@ kill "$b"
 wait "$b" 2>/dev/null
 a= b=
 check "the second ends: waiting again" wait_for main '^hotpath console · waiting for a profiled program'
+# ten at once: all followed; t goes through them (the status line names
+# the one shown): pressed until each of the ten was shown (at most 60)
+ten=
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	"$L" 60000 >/dev/null 2>&1 &
+	ten="$ten $!"
+done
+want=$(echo $ten | tr ' ' '\n' | sort -n | tr '\n' ' ')
+seen= n=0
+while [ $n -lt 60 ]; do
+	key main t
+	sleep 0.3
+	screen main
+	seen="$seen $(sed -n 's/.* live pid \([0-9]*\) .*/\1/p' "$SCREEN" | head -n 1)"
+	got=$(echo $seen | tr ' ' '\n' | sort -un | grep -xF "$(echo $ten | tr ' ' '\n')" | tr '\n' ' ')
+	[ "$got" = "$want" ] && break
+	n=$((n + 1))
+done
+echo "# ten at once: all ten shown after $((n + 1)) presses of t"
+check "ten at once: t shows each of the ten" eq "$got" "$want"
+kill $ten 2>/dev/null
+for p in $ten; do wait "$p" 2>/dev/null; done
+ten=
+check "the ten end: waiting again" wait_for main '^hotpath console · waiting for a profiled program'
 key main q
 i=0
 while [ $i -lt 100 ] && [ ! -s "$TMP/main.exit" ]; do sleep 0.1; i=$((i + 1)); done
