@@ -775,6 +775,7 @@ static bool guard_setup(hp_guard *g)
 	if (g->root != NULL)
 		guard_apply_fork(&g->cfg, (long)g->pid);
 	hpi_alloc_configure(&g->cfg);
+	hpi_io_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
 	g->reg = hpi_registry_new(&g->cfg, &failures);
 	if (g->reg == NULL) {
@@ -856,8 +857,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	}
 	guard_publish(g);
 	guard_live = g;
-	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg) |
-			 hpi_sample_start(&g->cfg, at == NULL), __ATOMIC_RELEASE);
+	__atomic_store_n(&hp__rt.on, hpi_io_start(&g->cfg, HP__ON | hpi_alloc_start(&g->cfg) |
+			 hpi_sample_start(&g->cfg, at == NULL)), __ATOMIC_RELEASE);
 	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);
