@@ -766,6 +766,7 @@ static bool guard_setup(hp_guard *g)
 	if (g->root != NULL)
 		guard_apply_fork(&g->cfg, (long)g->pid);
 	hpi_alloc_configure(&g->cfg);
+	hpi_io_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
 	g->reg = hpi_registry_new(&g->cfg, &failures);
 	if (g->reg == NULL) {
@@ -790,7 +791,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	if (b == NULL)
 		return NULL;
 	hpi_guard_tried = 1;
-	if (b->rec_format != HP__REC_FORMAT) {
+	/* format 1 is format 2 without short values: read as it is */
+	if (b->rec_format != HP__REC_FORMAT && b->rec_format != 1) {
 		/* its inlined writers would feed the collector garbage */
 		hpi_warn("\"%s\" was built for hotpath record format %d, this libhotpath "
 			 "reads format %d: not profiled (rebuild it against this hotpath)",
@@ -846,8 +848,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	}
 	guard_publish(g);
 	guard_live = g;
-	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg) |
-			 hpi_sample_start(&g->cfg, at == NULL), __ATOMIC_RELEASE);
+	__atomic_store_n(&hp__rt.on, hpi_io_start(&g->cfg, HP__ON | hpi_alloc_start(&g->cfg) |
+			 hpi_sample_start(&g->cfg, at == NULL)), __ATOMIC_RELEASE);
 	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);

@@ -870,4 +870,13 @@ int hpi_alloc_start(const hpi_config *c);
 /* The current (or last) guard tracks allocations. */
 bool hpi_alloc_tracking(void);
 
+/* ---- I/O tracking (core/io.c) -------------------------------------------- */
+
+/* Turns collectors.io on when libhotpath-io is loaded (unless HOTPATH_IO
+ * says otherwise); warns when it is on and the library is not. */
+void hpi_io_configure(hpi_config *c);
+/* hp__rt.on for a new guard: on, with HP__ON_IO (and the frames it needs)
+ * when I/O is tracked. */
+int hpi_io_start(const hpi_config *c, int on);
+
 #endif /* HPI_H */

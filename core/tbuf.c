@@ -178,6 +178,13 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
  * call's allocation count there. */
 void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 {
+	hpi_emit_pair2(site, t0, dt0, payload, 0);
+}
+
+/* A payload pair with both third words: {t0, site, dt0}, {payload, 0, dt1}
+ * (HP_EV_IO's, core/io.h). */
+void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1)
+{
 	hpi_thread *t = tbuf_self;
 	struct hp__rec *p;
 
@@ -196,8 +203,27 @@ void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 	p[0].dt = dt0;
 	p[1].t = payload;
 	p[1].site = 0;
-	p[1].dt = 0;
+	p[1].dt = dt1;
 	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
+}
+
+/* n records that stay together in one chunk (an HP_DBG message); dropped
+ * (counted) when there is no room. */
+void hpi_emit_group(const struct hp__rec *recs, size_t n)
+{
+	hpi_thread *t = tbuf_self;
+
+	HPI_INTERNAL();
+	if (t == NULL && hpi_guard_fork_pending)
+		hpi_guard_fork_start();
+	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
+		return;
+	if (n > HPI_CHUNK_RECS || !tbuf_room(t, n)) {
+		__atomic_store_n(&t->dropped, t->dropped + 1, __ATOMIC_RELAXED);
+		return;
+	}
+	memcpy(hp__tls.pos, recs, n * sizeof(*recs));
+	__atomic_store_n(&hp__tls.pos, hp__tls.pos + n, __ATOMIC_RELEASE);
 }
 
 /* A payload pair (hotpath.h hp__record_pay) that did not fit the chunk. */
