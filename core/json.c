@@ -40,6 +40,7 @@ typedef struct rd {
 	uint32_t *stack;    /* open containers (value indexes) */
 	size_t depth, stack_cap;
 	const unsigned char *key_tok; /* the last key read */
+	bool nul;           /* a \u0000 was read (HPI_JSON_LOOSE) */
 	rd_seen *seen;      /* open-addressed, power of two */
 	size_t nseen, seen_cap;
 } rd;
@@ -213,6 +214,8 @@ static bool rd_escape(rd *r, const unsigned char **qp, char **o, const unsigned 
 		cp = 0xfffd;
 	} else if (cp == 0 && !(r->flags & HPI_JSON_LOOSE)) {
 		return rd_fail(r, HPI_JSON_E_NUL, q, tok);
+	} else if (cp == 0) {
+		r->nul = true;
 	}
 	*o = rd_utf8(*o, (unsigned)cp);
 	*qp = q + 5;
@@ -437,9 +440,10 @@ static bool rd_key(rd *r, const char **key)
 	tok = r->key_tok = r->p;
 	if (r->p >= r->end || *r->p != '"')
 		return rd_fail(r, HPI_JSON_E_KEY, r->p, r->p);
+	r->nul = false;
 	if (!rd_string(r, key, &n))
 		return false;
-	if (strlen(*key) != n)
+	if (r->nul)
 		return rd_fail(r, HPI_JSON_E_KEY_NUL, tok, tok);
 	r->p = rd_ws(r->p, r->end);
 	if (r->p >= r->end || *r->p != ':')
@@ -475,8 +479,10 @@ static bool rd_value(rd *r, const char **key, bool *done)
 	hpi_jv *c;
 
 	r->p = rd_ws(r->p, r->end);
-	if (r->p >= r->end)
-		return rd_fail(r, HPI_JSON_E_END, r->p, r->p);
+	if (r->p >= r->end) /* jansson: "']' expected" when in an array */
+		return rd_fail(r, *key == NULL && r->depth > 0 &&
+			       r->doc->v[r->stack[r->depth - 1]].type == HPI_JSON_ARRAY
+			       ? HPI_JSON_E_ARR_EOF : HPI_JSON_E_END, r->p, r->p);
 	if ((i = rd_new(r, HPI_JSON_NULL, *key)) == UINT32_MAX)
 		return false;
 	if (*key != NULL && (r->flags & HPI_JSON_NO_DUP_KEYS) &&
@@ -570,7 +576,7 @@ hpi_json *hpi_json_parse(const char *text, size_t len, unsigned flags, unsigned 
 	}
 	if ((r.doc = calloc(1, sizeof(*r.doc))) == NULL ||
 	    (r.doc->strs = malloc(len + 1)) == NULL ||
-	    (r.doc->v = malloc((r.doc->cap = len / 16 + 16) * sizeof(hpi_jv))) == NULL) {
+	    (r.doc->v = malloc((r.doc->cap = len / 8 + 16) * sizeof(hpi_jv))) == NULL) {
 		rd_fail(&r, HPI_JSON_E_NO_MEMORY, r.start, r.start);
 		goto fail;
 	}

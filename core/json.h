@@ -49,6 +49,7 @@ typedef struct hpi_jv {
  * 'this'") and which users and tests read. */
 #define HPI_JSON_ERR_MAP(XX)                                                          \
 	XX(END, "unexpected end", "unexpected token")                                 \
+	XX(ARR_EOF, "unexpected end", "']' expected")                                 \
 	XX(CHAR, "unexpected character", "invalid token")                             \
 	XX(TOKEN, "unexpected character", "unexpected token")                         \
 	XX(KEY, "expected a string key", "string or '}' expected")                    \

@@ -242,6 +242,8 @@ START_TEST(errors)
 {
 	parse_bad("", 0, 0, HPI_JSON_E_END, "unexpected end at byte 1");
 	parse_bad("  ", 2, 0, HPI_JSON_E_END, "unexpected end at byte 3");
+	parse_bad("[1,", 3, 0, HPI_JSON_E_ARR_EOF, "unexpected end at byte 4");
+	parse_bad("{\"a\":", 5, 0, HPI_JSON_E_END, "unexpected end at byte 6");
 	parse_bad("{", 1, 0, HPI_JSON_E_KEY, "expected a string key at byte 2");
 	parse_bad("{\"a\" 1}", 7, 0, HPI_JSON_E_COLON, "expected ':' at byte 6");
 	parse_bad("{\"a\":1 \"b\":2}", 13, 0, HPI_JSON_E_OBJ_END,
@@ -277,7 +279,13 @@ START_TEST(jansson_wording)
 	snprintf(trunc, sizeof(trunc), "{\"type\":\"hotpath_report\",\"sections\":[{\"id\":\"functio");
 	context(trunc, HPI_JSON_TOP_CONTAINER,
 		"1:51: truncated JSON: premature end of input near '\"functio'");
-	context("[1,", 0, "1:3: truncated JSON: unexpected token near end of file");
+	context("[1,", 0, "1:3: truncated JSON: ']' expected near end of file");
+	context("{\"a\":", 0, "1:5: truncated JSON: unexpected token near end of file");
+	context("{\"a\":1", 0, "1:6: truncated JSON: '}' expected near end of file");
+	context("{\"type\":1,\n\"sections\": [", 0,
+		"2:13: truncated JSON: ']' expected near end of file");
+	context("{\"a\": tru}", 0, "1:9: invalid JSON: invalid token near 'tru'");
+	context("{}\n{}", 0, "2:1: invalid JSON: end of file expected near '{'");
 	context("{\n  \"a\": 1\n  \"b\": 2\n}", 0, "3:5: invalid JSON: '}' expected near '\"b\"'");
 	context("{\"a\" 1}", 0, "1:6: invalid JSON: ':' expected near '1'");
 	context("[1, nope]", 0, "1:8: invalid JSON: invalid token near 'nope'");
