@@ -75,49 +75,52 @@ static void msg_head(hpi_buf *b, const char *type)
 	hpi_buf_printf(b, ",\"schema\":%d", HPI_WIRE_SCHEMA);
 }
 
-/* A JSON report of s (one line, no newline) appended to b. */
-static void msg_report(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
+/* A JSON report of s (one line, no newline) appended to b; no_logs: the
+ * rows' logs left out. */
+static void msg_report_logs(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in,
+			    bool no_logs)
 {
 	/* every row: a section's own report.limit (the threads table's top
 	 * 5) is for the report at exit, not for consoles */
-	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts, .all_rows = true};
-	hpi_buf r;
+	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts, .all_rows = true,
+			     .no_logs = no_logs};
+	size_t start = b->len;
 
-	hpi_buf_init(&r);
-	hpi_render_json(&r, s, &o, false);
-	if (r.data != NULL && r.len > 0 && r.data[r.len - 1] == '\n')
-		r.len--;
-	if (r.data != NULL)
-		hpi_buf_putn(b, r.data, r.len);
-	else
+	/* rendered in place: a section message is megabytes at 10,000 rows */
+	hpi_render_json(b, s, &o, false);
+	if (!b->failed && b->len > start && b->data[b->len - 1] == '\n')
+		b->data[--b->len] = '\0';
+	else if (!b->failed && b->len == start)
 		hpi_buf_puts(b, "null");
-	hpi_buf_fini(&r);
+}
+
+/* A JSON report of s (one line, no newline) appended to b. */
+static void msg_report(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
+{
+	msg_report_logs(b, s, in, false);
 }
 
 /* A report of one section: a snapshot that borrows it, with no facts. */
-static void msg_section_report(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
+static void msg_section_logs(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in,
+			     bool no_logs)
 {
 	hp_section *one[1] = {(hp_section *)sec};
 	hp_snapshot s = {.secs = one, .nsecs = 1, .capsecs = 1};
 
-	msg_report(b, &s, in);
+	msg_report_logs(b, &s, in, no_logs);
+}
+
+/* A report of one section, its rows' logs included. */
+static void msg_section_report(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
+{
+	msg_section_logs(b, sec, in, false);
 }
 
 /* Section messages leave the rows' logs out: logs are most of the bytes,
  * and the log query has them. */
 void hpi_wire_section(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
 {
-	hp_section copy = *sec;
-	hpi_row *rows = NULL;
-
-	if (sec->nrows > 0 && (rows = malloc(sec->nrows * sizeof(*rows))) != NULL) {
-		memcpy(rows, sec->rows, sec->nrows * sizeof(*rows));
-		for (size_t i = 0; i < sec->nrows; i++)
-			rows[i].log = NULL;
-		copy.rows = rows;
-	}
-	msg_section_report(b, &copy, in);
-	free(rows);
+	msg_section_logs(b, sec, in, true);
 }
 
 /* The id, title and row count of every section. */
