@@ -29,16 +29,8 @@ static void out_value(char *buf, size_t len, hp_unit u, const hpc_val *v)
 {
 	if (!v->set)
 		snprintf(buf, len, "-");
-	else if (u == HP_UNIT_NS)
-		hpi_fmt_ns(buf, len, v->i);
-	else if (u == HP_UNIT_BYTES)
-		hpi_fmt_bytes(buf, len, v->i);
-	else if (u == HP_UNIT_PERCENT)
-		snprintf(buf, len, "%.2f%%", v->d);
-	else if (u == HP_UNIT_RATE)
-		snprintf(buf, len, "%.1f/s", v->d);
 	else
-		snprintf(buf, len, "%" PRId64, v->i);
+		hpi_unit_format(buf, len, u, !hpi_unit_is_real(u), v->i, v->d);
 }
 
 /* An exact value: integers as they are, reals with at most 4 decimals. */
