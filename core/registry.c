@@ -723,6 +723,14 @@ void *hpi_registry_timing_direct(const hpi_registry *r)
 	return e->dl == NULL && e->ops.on_event == hpi_timing_plugin.on_event ? e->state : NULL;
 }
 
+void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops)
+{
+	for (size_t i = 0; r != NULL && i < r->n; i++)
+		if (r->plugins[i]->dl == NULL && r->plugins[i]->ops.init == ops->init)
+			return r->plugins[i]->state;
+	return NULL;
+}
+
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)
 {
 	for (size_t i = 0; i < r->n; i++) {
