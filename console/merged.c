@@ -90,18 +90,17 @@ static void merged_sections(hpc_target *nt, const hpc_merged *mg, const hpc_targ
 {
 	hpi_render_opts ro = {.limit = 0, .pcts = mg->pcts, .npcts = mg->npcts, .no_logs = true};
 	hpi_buf out;
-	json_t *root, *sec;
-	size_t i;
+	hpi_json *doc;
 
 	hpi_buf_init(&out);
 	hpi_render_json(&out, mg->snap, &ro, false);
-	if (out.failed || (root = json_loadb(out.data, out.len, 0, NULL)) == NULL)
+	if (out.failed || (doc = hpi_json_parse(out.data, out.len, 0, 0, NULL)) == NULL)
 		fatal("out of memory");
 	hpi_buf_fini(&out);
-	json_array_foreach(json_object_get(root, "sections"), i, sec) {
+	HPI_JSON_FOREACH(hpi_json_get(hpi_json_root(doc), "sections"), sec) {
 		const char *why;
 		hpc_section *s = hpc_section_parse(sec, &why), *was;
-		const json_t *meta = json_object_get(sec, "meta");
+		const hpi_jv *meta = hpi_json_get(sec, "meta");
 		if (s == NULL)
 			continue;
 		s->has_data = true;
@@ -112,7 +111,7 @@ static void merged_sections(hpc_target *nt, const hpc_merged *mg, const hpc_targ
 			hpc_section_carry(s, was);
 		else
 			hpc_section_sort(s);
-		if (json_is_string(json_object_get(meta, "console.hide"))) {
+		if (hpi_json_str(hpi_json_get(meta, "console.hide")) != NULL) {
 			s->hidden = true;
 			nt->hidden = xreallocarray(nt->hidden, nt->nhidden + 1, sizeof(*nt->hidden));
 			nt->hidden[nt->nhidden++] = s;
@@ -121,7 +120,7 @@ static void merged_sections(hpc_target *nt, const hpc_merged *mg, const hpc_targ
 			nt->secs[nt->nsecs++] = s;
 		}
 	}
-	json_decref(root);
+	hpi_json_free(doc);
 }
 
 void hpc_model_merged_update(hpc_model *m, uint64_t now)

@@ -310,15 +310,17 @@ static bool model_query_ok(const char *query, const char *url)
 /* Tabs in the order hello lists the sections (a section message may come
  * before the first hello), then any others as they came; the tab shown
  * stays the same section. */
-static void model_order(hpc_target *t, const json_t *secs)
+static void model_order(hpc_target *t, const hpi_jv *secs)
 {
 	hpc_section **v = xcalloc(t->nsecs + 1, sizeof(*v));
 	const char *shown = t->tab < t->nsecs ? t->secs[t->tab]->id : NULL;
-	size_t n = 0, i, k;
-	json_t *s;
+	size_t n = 0, i = 0, k;
 
-	json_array_foreach(secs, i, s) {
-		const char *id = json_string_value(json_object_get(s, "id"));
+	HPI_JSON_FOREACH(secs, s) {
+		const char *id = hpi_json_str(hpi_json_get(s, "id"));
+
+		if (i++ >= HPC_MAX_SECTIONS)
+			break; /* the rest was cut (counted in t->cut) */
 
 		/* a section taken already is NULL here: an id twice counts once */
 		if (id != NULL && (k = model_find(t, id)) < t->nsecs) {
@@ -339,36 +341,38 @@ static void model_order(hpc_target *t, const json_t *secs)
 
 /* hello: who is talking, and which sections exist now (new ones are
  * appended; ones that went away stay, with their last rows). */
-static void model_hello(hpc_target *t, const json_t *j)
+static void model_hello(hpc_target *t, const hpi_jv *j)
 {
-	const json_t *secs = json_object_get(j, "sections"), *s, *q = json_object_get(j, "query");
-	size_t i;
+	const hpi_jv *secs = hpi_json_get(j, "sections"), *q = hpi_json_get(j, "query"), *v;
+	size_t i = 0;
 
-	model_set_str(&t->program, json_string_value(json_object_get(j, "program")));
-	model_set_str(&t->caller, json_string_value(json_object_get(j, "caller")));
-	model_set_str(&t->host, json_string_value(json_object_get(j, "host")));
-	if (json_is_integer(json_object_get(j, "pid")))
-		t->pid = (long)json_integer_value(json_object_get(j, "pid"));
-	if (json_is_integer(json_object_get(j, "interval_ms")))
-		t->interval_ms = (int)json_integer_value(json_object_get(j, "interval_ms"));
-	if (json_is_integer(json_object_get(j, "dropped")))
-		t->dropped = (uint64_t)json_integer_value(json_object_get(j, "dropped"));
-	if (json_is_integer(json_object_get(j, "events_dropped")))
-		t->events_dropped = (uint64_t)json_integer_value(json_object_get(j, "events_dropped"));
+	model_set_str(&t->program, hpi_json_str(hpi_json_get(j, "program")));
+	model_set_str(&t->caller, hpi_json_str(hpi_json_get(j, "caller")));
+	model_set_str(&t->host, hpi_json_str(hpi_json_get(j, "host")));
+	if (hpi_json_is(v = hpi_json_get(j, "pid"), HPI_JSON_INT))
+		t->pid = (long)v->v.i;
+	if (hpi_json_is(v = hpi_json_get(j, "interval_ms"), HPI_JSON_INT))
+		t->interval_ms = (int)v->v.i;
+	if (hpi_json_is(v = hpi_json_get(j, "dropped"), HPI_JSON_INT))
+		t->dropped = (uint64_t)v->v.i;
+	if (hpi_json_is(v = hpi_json_get(j, "events_dropped"), HPI_JSON_INT))
+		t->events_dropped = (uint64_t)v->v.i;
 	free(t->query);
-	t->query = json_is_string(q) ? model_query_url(json_string_value(q), t->url) : NULL;
+	t->query = hpi_json_str(q) ? model_query_url(hpi_json_str(q), t->url) : NULL;
 	if (t->query != NULL && !model_query_ok(t->query, t->url)) {
 		t->query_refused++; /* the details pane says so */
 		free(t->query);
 		t->query = NULL;
 	}
-	json_array_foreach(secs, i, s) {
-		const char *id = json_string_value(json_object_get(s, "id"));
+	HPI_JSON_FOREACH(secs, s) {
+		const char *id = hpi_json_str(hpi_json_get(s, "id"));
 
-		if (json_is_false(json_object_get(s, "tab")))
+		if (i++ >= HPC_MAX_SECTIONS)
+			break; /* the rest was cut (counted in t->cut) */
+		if (hpi_json_is(hpi_json_get(s, "tab"), HPI_JSON_FALSE))
 			continue;
 		if (id != NULL && t->nsecs < HPC_MAX_SECTIONS && model_find(t, id) == t->nsecs)
-			model_announce(t, id, json_string_value(json_object_get(s, "title")));
+			model_announce(t, id, hpi_json_str(hpi_json_get(s, "title")));
 	}
 	model_order(t, secs);
 }
@@ -378,7 +382,8 @@ static void model_hello(hpc_target *t, const json_t *j)
 struct hpc_msg {
 	enum { MSG_HELLO, MSG_SECTION, MSG_OTHER } kind;
 	long schema;
-	json_t *hello;       /* MSG_HELLO: the body, sections cut to HPC_MAX_SECTIONS */
+	hpi_json *hello;     /* MSG_HELLO: the body; sections past HPC_MAX_SECTIONS
+			      * are not read */
 	bool cut;            /* MSG_HELLO: it announced more */
 	hpc_section *sec;    /* MSG_SECTION: its one section */
 };
@@ -387,8 +392,8 @@ struct hpc_msg {
 hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
 {
 	const char *sp = msg ? memchr(msg, ' ', len) : NULL, *type;
-	json_t *j, *schema;
-	json_error_t err;
+	const hpi_jv *j, *schema;
+	hpi_json *doc;
 	hpc_msg *d;
 	const char *why;
 
@@ -396,41 +401,36 @@ hpc_msg *hpc_msg_decode(const char *msg, size_t len, int *rv)
 	*rv = HP_EINVAL;
 	if (sp == NULL)
 		return NULL;
-	j = json_loadb(sp + 1, len - (size_t)(sp + 1 - msg), 0, &err);
-	if (!json_is_object(j)) {
-		json_decref(j);
+	doc = hpi_json_parse(sp + 1, len - (size_t)(sp + 1 - msg), HPI_JSON_TOP_CONTAINER, 0, NULL);
+	if (!hpi_json_is(j = hpi_json_root(doc), HPI_JSON_OBJECT)) {
+		hpi_json_free(doc);
 		return NULL;
 	}
 	d = xcalloc(1, sizeof(*d));
-	schema = json_object_get(j, "schema");
-	d->schema = json_is_integer(schema) ? (long)json_integer_value(schema) : -1;
-	type = json_string_value(json_object_get(j, "type"));
+	schema = hpi_json_get(j, "schema");
+	d->schema = hpi_json_is(schema, HPI_JSON_INT) ? (long)schema->v.i : -1;
+	type = hpi_json_str(hpi_json_get(j, "type"));
 	*rv = 0;
 	if (d->schema != HPC_SCHEMA || type == NULL) {
 		d->kind = MSG_OTHER;
 		*rv = d->schema != HPC_SCHEMA ? HP_ENOTSUP : HP_EINVAL;
 	} else if (strcmp(type, "hotpath_hello") == 0) {
-		json_t *secs = json_object_get(j, "sections"), *keep;
+		const hpi_jv *secs = hpi_json_get(j, "sections");
 
 		d->kind = MSG_HELLO;
-		if (json_is_array(secs) && json_array_size(secs) > HPC_MAX_SECTIONS &&
-		    (keep = json_array()) != NULL) {
-			for (size_t i = 0; i < HPC_MAX_SECTIONS; i++)
-				json_array_append(keep, json_array_get(secs, i));
-			json_object_set_new(j, "sections", keep);
-			d->cut = true;
-		}
-		d->hello = json_incref(j);
+		d->cut = hpi_json_is(secs, HPI_JSON_ARRAY) && hpi_json_size(secs) > HPC_MAX_SECTIONS;
+		d->hello = doc; /* kept: model_hello reads it */
+		doc = NULL;
 	} else if (strcmp(type, "hotpath_section") == 0) {
 		d->kind = MSG_SECTION;
-		d->sec = hpc_section_parse(json_array_get(json_object_get(
-			json_object_get(j, "report"), "sections"), 0), &why);
+		d->sec = hpc_section_parse(hpi_json_at(hpi_json_get(
+			hpi_json_get(j, "report"), "sections"), 0), &why);
 		if (d->sec == NULL)
 			*rv = HP_EINVAL;
 	} else {
 		d->kind = MSG_OTHER; /* a type of a later version: ignored */
 	}
-	json_decref(j);
+	hpi_json_free(doc);
 	return d;
 }
 
@@ -439,7 +439,7 @@ void hpc_msg_free(hpc_msg *d)
 {
 	if (d == NULL)
 		return;
-	json_decref(d->hello);
+	hpi_json_free(d->hello);
 	hpc_section_free(d->sec);
 	free(d);
 }
@@ -594,7 +594,7 @@ int hpc_model_apply(hpc_model *m, size_t ti, hpc_msg *d, uint64_t now)
 		t->bad++; /* a section past a limit, or not one */
 	t->cut += d->cut;
 	if (d->kind == MSG_HELLO)
-		model_hello(t, d->hello);
+		model_hello(t, hpi_json_root(d->hello));
 	else if (d->kind == MSG_SECTION && d->sec != NULL && m->paused) {
 		model_hold(t, d);
 		return 0;
@@ -814,8 +814,7 @@ char *hpc_model_log_request(hpc_model *m, uint64_t now)
 	hpc_section *s = hpc_model_section(m);
 	const char *name = hpc_section_sel_name(s);
 	hpc_log *l = &m->log;
-	json_t *req;
-	char *text;
+	hpi_buf req;
 
 	/* not when closed, with nothing selected, paused, or on a panel */
 	if (!m->details || name == NULL || m->paused || t == NULL || t->tab >= t->nsecs)
@@ -830,35 +829,37 @@ char *hpc_model_log_request(hpc_model *m, uint64_t now)
 		l->status = xstrdup("loading...");
 	}
 	l->asked_ns = now;
-	req = json_pack("{s:s, s:s, s:s}", "cmd", "log", "section", s->id, "row", name);
-	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (text == NULL)
+	hpi_buf_init(&req);
+	hpi_buf_puts(&req, "{\"cmd\":\"log\",\"section\":");
+	hpi_buf_json_str(&req, s->id);
+	hpi_buf_puts(&req, ",\"row\":");
+	hpi_buf_json_str(&req, name);
+	hpi_buf_putc(&req, '}');
+	if (req.failed)
 		fatal("out of memory");
-	return text;
+	return req.data;
 }
 
 /* Reads the reply to a log request into the details pane. */
 void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len)
 {
 	hpc_log *l = &m->log;
-	json_error_t err;
-	json_t *j = json_loadb(reply, len, 0, &err);
-	const char *type = json_string_value(json_object_get(j, "type")), *why = NULL;
+	hpi_json *doc = hpi_json_parse(reply, len, HPI_JSON_TOP_CONTAINER, 0, NULL);
+	const hpi_jv *j = hpi_json_root(doc);
+	const char *type = hpi_json_str(hpi_json_get(j, "type")), *why = NULL;
 	hpc_section *s = NULL;
 
 	free(l->status);
 	l->status = NULL;
 	if (type != NULL && strcmp(type, "hotpath_error") == 0) {
-		const char *code = json_string_value(json_object_get(j, "error"));
+		const char *code = hpi_json_str(hpi_json_get(j, "error"));
 		l->status = xstrdup(code && strcmp(code, "no_log") == 0 ? "this row keeps no log"
-				    : json_string_value(json_object_get(j, "message"))
-				    ?: "error reply");
+				    : hpi_json_str(hpi_json_get(j, "message")) ?: "error reply");
 	} else if (type == NULL || strcmp(type, "hotpath_reply") != 0) {
 		l->status = xstrdup("not a hotpath reply");
 	} else {
-		s = hpc_section_parse(json_array_get(json_object_get(json_object_get(j, "report"),
-								     "sections"), 0), &why);
+		s = hpc_section_parse(hpi_json_at(hpi_json_get(hpi_json_get(j, "report"),
+							       "sections"), 0), &why);
 		if (s == NULL)
 			l->status = xstrdup(why);
 	}
@@ -867,7 +868,7 @@ void hpc_model_log_reply(hpc_model *m, const char *reply, size_t len)
 		hpc_section_free(l->sec);
 		l->sec = s;
 	}
-	json_decref(j);
+	hpi_json_free(doc);
 }
 
 /* The details pane says why no log came. */

@@ -2,7 +2,7 @@
 /*
  * model.h - what `hotpath console` shows, without a terminal: the
  * programs it watches (targets), their sections keyed by id with rows read
- * from the publisher's JSON (jansson), sorting, selection, the details
+ * from the publisher's JSON (core/json.c), sorting, selection, the details
  * pane's log, pause and staleness.  The ncurses view (view.c) only reads
  * it; the Check tests in tests/console/test_model.c drive it directly.
  *
@@ -16,9 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "hpi.h"
+#include "json.h"
 
 /* The wire schema this console reads (docs/wire.md). */
 #define HPC_SCHEMA 1
@@ -52,6 +51,7 @@ typedef struct hpc_section {
 	hpc_cell *cells;    /* nrows * ncols */
 	size_t nrows, total_rows;
 	hpi_buf pool;       /* every cell's text, NUL-separated */
+	uint32_t dash;      /* the pool's "-", the text of a cell with no value */
 	size_t *order;      /* row indexes in display order */
 	size_t *show;       /* the columns the table shows, in order: those of
 			     * meta "table.columns" (as the report's table), else
@@ -274,7 +274,10 @@ void hpc_target_free(hpc_target *t);
 
 /* A section from its JSON object (docs/report-format.md): columns, rows,
  * total_rows.  NULL with *why (static text) when it is not one. */
-hpc_section *hpc_section_parse(const json_t *j, const char **why);
+hpc_section *hpc_section_parse(const hpi_jv *j, const char **why);
+/* The same from the JSON text of one section object ("not JSON" when it
+ * is none). */
+hpc_section *hpc_section_parse_text(const char *json, size_t len, const char **why);
 void hpc_section_free(hpc_section *s);
 /* Takes over what the user chose in old (sort, selection by name, scroll)
  * into new, a fresh parse of the same section. */
@@ -292,7 +295,7 @@ const char *hpc_section_sel_name(const hpc_section *s);
 size_t hpc_text_width(const char *s);
 /* Display text of a JSON value in a column of unit u into buf (>= 64
  * bytes); returns the text (maybe a borrowed string of v). */
-const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len);
+const char *hpc_format(const hpi_jv *v, hp_unit u, char *buf, size_t len);
 /* Unit by name ("count", "ns", ...); HP_UNIT_TEXT when unknown. */
 hp_unit hpc_unit_parse(const char *name);
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -402,6 +403,7 @@ static void panel_fix_columns(json_t *sec)
 static void panel_result(lua_State *L, panel *p, hpc_panel_view *v)
 {
 	const char *why;
+	char *text;
 	json_t *j;
 
 	if (lua_isnoneornil(L, -1))
@@ -434,8 +436,12 @@ static void panel_result(lua_State *L, panel *p, hpc_panel_view *v)
 	if (json_is_object(json_object_get(j, "columns")))
 		json_object_set_new(j, "columns", json_array());
 	panel_fix_columns(j);
-	if ((v->table = hpc_section_parse(j, &why)) == NULL)
+	/* read back as the console reads every section (core/json.c) */
+	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
+		fatal("out of memory");
+	if ((v->table = hpc_section_parse_text(text, strlen(text), &why)) == NULL)
 		v->error = xasprintf("%s: bad table: %s", p->name, why);
+	free(text);
 	json_decref(j);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * report_load.c - a saved JSON report read back into a snapshot (jansson).
+ * report_load.c - a saved JSON report read back into a snapshot, read with
+ * the library's JSON reader (core/json.c).
  *
  * Rebuilt so that the library's renderers write the same bytes again:
  * facts in file order, columns and units, cells typed by unit, row logs
@@ -14,13 +15,13 @@
 #endif
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "json.h"
 #include "report_load.h"
 
 #define LOAD_MAX_PAD (16u << 20)   /* placeholder rows per section, at most */
@@ -82,9 +83,10 @@ static void path_pop(load_ctx *x, size_t old)
 
 /* JSON types as messages name them. */
 static const char *const load_types[] = {
-	[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array", [JSON_STRING] = "a string",
-	[JSON_INTEGER] = "an integer", [JSON_REAL] = "a number with a fraction",
-	[JSON_TRUE] = "true", [JSON_FALSE] = "false", [JSON_NULL] = "null",
+	[HPI_JSON_OBJECT] = "an object", [HPI_JSON_ARRAY] = "an array",
+	[HPI_JSON_STRING] = "a string", [HPI_JSON_INT] = "an integer",
+	[HPI_JSON_REAL] = "a number with a fraction", [HPI_JSON_TRUE] = "true",
+	[HPI_JSON_FALSE] = "false", [HPI_JSON_NULL] = "null",
 };
 
 /* The log columns of the timing plugin, whose titles and units the JSON
@@ -99,13 +101,13 @@ static const struct load_known {
 };
 
 /* "an integer", "a string", ... for messages. */
-static const char *load_type(const json_t *v)
+static const char *load_type(const hpi_jv *v)
 {
-	return load_types[json_typeof(v)];
+	return load_types[hpi_json_typeof(v)];
 }
 
 /* "KEY: expected WHAT, got TYPE" at the current path plus key. */
-static int load_wrong(load_ctx *x, const char *key, const char *what, const json_t *v)
+static int load_wrong(load_ctx *x, const char *key, const char *what, const hpi_jv *v)
 {
 	size_t old = path_push(x, key, 0);
 	int rv = load_fail(x, HP_ETYPE, "expected %s, got %s", what, load_type(v));
@@ -117,20 +119,20 @@ static int load_wrong(load_ctx *x, const char *key, const char *what, const json
 /* Writes one cell.  loose: a column of unknown unit, which takes any
  * number (read like count, as the format asks). */
 static int load_cell(load_ctx *x, hp_section *sec, size_t row, size_t col,
-		     const json_t *v, bool loose)
+		     const hpi_jv *v, bool loose)
 {
 	hp_unit u = hp_section_column_unit(sec, col);
 	const char *key = hp_section_column_key(sec, col);
 	char what[64];
 
-	if (v == NULL || json_is_null(v))
+	if (v == NULL || v->type == HPI_JSON_NULL)
 		return 0;
-	if (hpi_unit_is_int(u) && json_is_integer(v)) {
-		hpi_cell_int(sec, row, col, json_integer_value(v));
-	} else if ((hpi_unit_is_real(u) || loose) && json_is_number(v)) {
-		hpi_cell_real(sec, row, col, json_number_value(v));
-	} else if (u == HP_UNIT_TEXT && json_is_string(v)) {
-		hpi_cell_text(sec, row, col, json_string_value(v));
+	if (hpi_unit_is_int(u) && v->type == HPI_JSON_INT) {
+		hpi_cell_int(sec, row, col, v->v.i);
+	} else if ((hpi_unit_is_real(u) || loose) && hpi_json_is_number(v)) {
+		hpi_cell_real(sec, row, col, hpi_json_num(v));
+	} else if (u == HP_UNIT_TEXT && v->type == HPI_JSON_STRING) {
+		hpi_cell_text(sec, row, col, v->v.s);
 	} else {
 		snprintf(what, sizeof(what), "%s (unit %s)",
 			 u == HP_UNIT_TEXT ? "a string" :
@@ -142,89 +144,87 @@ static int load_cell(load_ctx *x, hp_section *sec, size_t row, size_t col,
 
 /* Member key of obj if it has type t, else NULL: missing (an error when
  * need) or of another type (an error).  x->rv says whether it was one. */
-static const json_t *load_get(load_ctx *x, const json_t *obj, const char *key,
-			      json_type t, bool need)
+static const hpi_jv *load_get(load_ctx *x, const hpi_jv *obj, const char *key,
+			      hpi_json_type t, bool need)
 {
-	const json_t *v = json_object_get(obj, key);
+	const hpi_jv *v = hpi_json_get(obj, key);
 
 	if (v == NULL && need)
 		load_fail(x, HP_EINVAL, "no \"%s\"", key);
-	else if (v != NULL && json_typeof(v) != t)
+	else if (v != NULL && v->type != t)
 		load_wrong(x, key, load_types[t], v);
-	return v != NULL && json_typeof(v) == t ? v : NULL;
+	return v != NULL && v->type == t ? v : NULL;
 }
 
 /* Column of a log, whose unit and title the JSON does not keep: text for
  * strings, a real unit for fractions, else the timing plugin's unit for
  * its keys and count for the rest; the timing plugin's titles. */
-static int load_log_column(hp_section *log, const json_t *entries, const char *key)
+static int load_log_column(hp_section *log, const hpi_jv *entries, const char *key)
 {
 	const char *title = key;
 	hp_unit unit = HP_UNIT_COUNT;
 	bool real = false;
-	const json_t *e, *v;
-	size_t i;
+	const hpi_jv *v;
 
-	for (i = 0; i < sizeof(load_known) / sizeof(load_known[0]); i++)
+	for (size_t i = 0; i < sizeof(load_known) / sizeof(load_known[0]); i++)
 		if (strcmp(key, load_known[i].key) == 0) {
 			title = load_known[i].title;
 			unit = load_known[i].unit;
 		}
-	json_array_foreach(entries, i, e) {
-		if ((v = json_object_get(e, key)) == NULL)
+	HPI_JSON_FOREACH(entries, e) {
+		if ((v = hpi_json_get(e, key)) == NULL)
 			continue;
-		if (json_is_string(v))
+		if (v->type == HPI_JSON_STRING)
 			return hpi_column_add(log, key, title, HP_UNIT_TEXT);
-		real = real || json_is_real(v);
+		real = real || v->type == HPI_JSON_REAL;
 	}
 	return hpi_column_add(log, key, title, real ? HP_UNIT_RATE : unit);
 }
 
 /* Columns of a log: every key of its entries, in order of first use; a
  * "log" key holding an array is the entry's own log. */
-static int load_log_columns(load_ctx *x, hp_section *log, const json_t *entries)
+static int load_log_columns(load_ctx *x, hp_section *log, const hpi_jv *entries)
 {
-	const json_t *e, *v;
-	const char *key;
-	size_t i;
+	size_t i = 0;
 
-	json_array_foreach(entries, i, e) {
-		if (!json_is_object(e)) {
+	HPI_JSON_FOREACH(entries, e) {
+		if (e->type != HPI_JSON_OBJECT) {
 			path_push(x, NULL, i);
 			return load_fail(x, HP_ETYPE, "expected an object, got %s",
 					 load_type(e));
 		}
-		json_object_foreach((json_t *)e, key, v) {
-			if ((strcmp(key, "log") == 0 && json_is_array(v)) ||
-			    hpi_section_col(log, key) >= 0)
+		HPI_JSON_FOREACH(e, v) {
+			if ((strcmp(v->key, "log") == 0 && v->type == HPI_JSON_ARRAY) ||
+			    hpi_section_col(log, v->key) >= 0)
 				continue;
-			if (load_log_column(log, entries, key) < 0)
+			if (load_log_column(log, entries, v->key) < 0)
 				return load_fail(x, HP_ENOMEM, "out of memory");
 		}
+		i++;
 	}
 	return 0;
 }
 
-static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entries,
+static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entries,
 		    int depth);
 
 /* One row object: a new row of sec, a cell per column, then its "log"
  * (unless a column has that key).  loose: NULL, or a flag per column. */
-static int load_row(load_ctx *x, hp_section *sec, const json_t *row, const bool *loose,
+static int load_row(load_ctx *x, hp_section *sec, const hpi_jv *row, const bool *loose,
 		    int depth)
 {
-	const json_t *log = json_object_get(row, "log");
+	const hpi_jv *log = hpi_json_get(row, "log");
 	size_t c, r;
 	int rv = 0;
 
-	if (!json_is_object(row))
+	if (!hpi_json_is(row, HPI_JSON_OBJECT))
 		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(row));
 	if ((r = hpi_row_add(sec)) == (size_t)-1)
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	for (c = 0; rv == 0 && c < hp_section_ncolumns(sec); c++)
-		rv = load_cell(x, sec, r, c, json_object_get(row, hp_section_column_key(sec, c)),
+		rv = load_cell(x, sec, r, c, hpi_json_get(row, hp_section_column_key(sec, c)),
 			       loose != NULL && loose[c]);
-	if (rv == 0 && log != NULL && !json_is_null(log) && hpi_section_col(sec, "log") < 0) {
+	if (rv == 0 && log != NULL && log->type != HPI_JSON_NULL && hpi_section_col(sec, "log") < 0) {
 		path_push(x, "log", 0);
 		rv = load_log(x, sec, r, log, depth + 1);
 	}
@@ -232,15 +232,14 @@ static int load_row(load_ctx *x, hp_section *sec, const json_t *row, const bool 
 }
 
 /* A row's "log": its own small section, whose rows may have logs too. */
-static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entries,
+static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entries,
 		    int depth)
 {
 	hp_section *log;
-	const json_t *e;
-	size_t i, old;
+	size_t i = 0, old;
 	int rv;
 
-	if (!json_is_array(entries))
+	if (!hpi_json_is(entries, HPI_JSON_ARRAY))
 		return load_fail(x, HP_ETYPE, "expected an array, got %s",
 				 load_type(entries));
 	if (depth > LOAD_MAX_LOG_DEPTH)
@@ -250,8 +249,8 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entr
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	if ((rv = load_log_columns(x, log, entries)) != 0)
 		return rv;
-	json_array_foreach(entries, i, e) {
-		old = path_push(x, NULL, i);
+	HPI_JSON_FOREACH(entries, e) {
+		old = path_push(x, NULL, i++);
 		if ((rv = load_row(x, log, e, NULL, depth)) != 0)
 			return rv;
 		path_pop(x, old);
@@ -261,61 +260,57 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const json_t *entr
 
 /* Unit of a column whose unit this version does not know: text when its
  * first value is a string, else count. */
-static hp_unit load_guess_unit(const json_t *rows, const char *key)
+static hp_unit load_guess_unit(const hpi_jv *rows, const char *key)
 {
-	const json_t *row, *v;
-	size_t i;
+	const hpi_jv *v;
 
-	json_array_foreach(rows, i, row) {
-		v = json_object_get(row, key);
-		if (v != NULL && !json_is_null(v))
-			return json_is_string(v) ? HP_UNIT_TEXT : HP_UNIT_COUNT;
+	HPI_JSON_FOREACH(rows, row) {
+		v = hpi_json_get(row, key);
+		if (v != NULL && v->type != HPI_JSON_NULL)
+			return v->type == HPI_JSON_STRING ? HP_UNIT_TEXT : HP_UNIT_COUNT;
 	}
 	return HP_UNIT_COUNT;
 }
 
 /* One {"key", "title", "unit"} object; sets loose[c] for unknown units. */
-static int load_column(load_ctx *x, hp_section *sec, const json_t *col,
-		       const json_t *rows, bool *loose)
+static int load_column(load_ctx *x, hp_section *sec, const hpi_jv *col,
+		       const hpi_jv *rows, bool *loose)
 {
-	const json_t *key, *title, *unit;
+	const hpi_jv *key, *title, *unit;
 	int u, c;
 
-	if (!json_is_object(col))
+	if (!hpi_json_is(col, HPI_JSON_OBJECT))
 		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(col));
-	key = load_get(x, col, "key", JSON_STRING, true);
-	title = load_get(x, col, "title", JSON_STRING, false);
-	unit = load_get(x, col, "unit", JSON_STRING, false);
+	key = load_get(x, col, "key", HPI_JSON_STRING, true);
+	title = load_get(x, col, "title", HPI_JSON_STRING, false);
+	unit = load_get(x, col, "unit", HPI_JSON_STRING, false);
 	if (x->rv != 0)
 		return x->rv;
 	for (u = HP_UNIT_TEXT; unit != NULL && u >= 0; u--)
-		if (strcmp(json_string_value(unit), hpi_unit_name((hp_unit)u)) == 0)
+		if (strcmp(unit->v.s, hpi_unit_name((hp_unit)u)) == 0)
 			break;
 	if (unit == NULL || u < 0) { /* a unit this version does not know */
 		*loose = true;
-		u = (int)load_guess_unit(rows, json_string_value(key));
+		u = (int)load_guess_unit(rows, key->v.s);
 	}
-	c = hpi_column_add(sec, json_string_value(key),
-			   title ? json_string_value(title) : NULL, (hp_unit)u);
+	c = hpi_column_add(sec, key->v.s, title ? title->v.s : NULL, (hp_unit)u);
 	if (c == HP_ENOMEM)
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	if (c < 0)
-		return load_fail(x, HP_EINVAL, "duplicate column key \"%s\"",
-				 json_string_value(key));
+		return load_fail(x, HP_EINVAL, "duplicate column key \"%s\"", key->v.s);
 	return 0;
 }
 
 /* Every row of a section. */
-static int load_rows(load_ctx *x, hp_section *sec, const json_t *rows,
+static int load_rows(load_ctx *x, hp_section *sec, const hpi_jv *rows,
 		     const bool *loose)
 {
-	const json_t *row;
-	size_t i, old, o2;
+	size_t i = 0, old, o2;
 	int rv;
 
 	old = path_push(x, "rows", 0);
-	json_array_foreach(rows, i, row) {
-		o2 = path_push(x, NULL, i);
+	HPI_JSON_FOREACH(rows, row) {
+		o2 = path_push(x, NULL, i++);
 		if ((rv = load_row(x, sec, row, loose, 0)) != 0)
 			return rv;
 		path_pop(x, o2);
@@ -327,18 +322,18 @@ static int load_rows(load_ctx *x, hp_section *sec, const json_t *rows,
 /* "total_rows": placeholder rows past the loaded ones, and the limit the
  * file was written with (unless the section's own limit, its fact
  * "report.limit" that the renderers apply, explains the cut). */
-static int load_total(load_ctx *x, hp_section *sec, const json_t *total, size_t i)
+static int load_total(load_ctx *x, hp_section *sec, const hpi_jv *total, size_t i)
 {
 	const char *own = hp_section_meta(sec, "report.limit");
 	size_t n = hp_section_nrows(sec);
-	json_int_t t;
+	int64_t t;
 
 	x->r->loaded[i] = n;
 	if (total == NULL)
 		return 0;
-	t = json_integer_value(total);
-	if (t < (json_int_t)n || (n == 0 && t > 0) || (uint64_t)t - n > LOAD_MAX_PAD)
-		return load_fail(x, HP_EINVAL, "\"total_rows\" is %" JSON_INTEGER_FORMAT
+	t = total->v.i;
+	if (t < (int64_t)n || (n == 0 && t > 0) || (uint64_t)t - n > LOAD_MAX_PAD)
+		return load_fail(x, HP_EINVAL, "\"total_rows\" is %" PRId64
 				 " but \"rows\" has %zu", t, n);
 	for (; n < (size_t)t; n++)
 		if (hpi_row_add(sec) == (size_t)-1)
@@ -351,57 +346,55 @@ static int load_total(load_ctx *x, hp_section *sec, const json_t *total, size_t 
 }
 
 /* A section's "meta": string facts. */
-static int load_section_meta(load_ctx *x, hp_section *sec, const json_t *meta)
+static int load_section_meta(load_ctx *x, hp_section *sec, const hpi_jv *meta)
 {
-	const char *key;
-	const json_t *v;
 	size_t old;
 	int rv = 0;
 
 	if (meta == NULL)
 		return 0;
 	old = path_push(x, "meta", 0);
-	json_object_foreach((json_t *)meta, key, v) {
-		if (!json_is_string(v)) {
-			rv = load_wrong(x, key, "a string", v);
+	HPI_JSON_FOREACH(meta, v) {
+		if (v->type != HPI_JSON_STRING) {
+			rv = load_wrong(x, v->key, "a string", v);
 			break;
 		}
-		hpi_section_meta_set(sec, key, json_string_value(v));
+		hpi_section_meta_set(sec, v->key, v->v.s);
 	}
 	path_pop(x, old);
 	return rv;
 }
 
 /* One section object. */
-static int load_section(load_ctx *x, const json_t *js, size_t i)
+static int load_section(load_ctx *x, const hpi_jv *js, size_t i)
 {
-	const json_t *id, *title, *cols, *rows, *total, *meta, *col;
+	const hpi_jv *id, *title, *cols, *rows, *total, *meta;
 	hp_section *sec;
 	bool *loose;
-	size_t c, old;
+	size_t c = 0, old;
 	int rv = 0;
 
-	if (!json_is_object(js))
+	if (!hpi_json_is(js, HPI_JSON_OBJECT))
 		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(js));
-	id = load_get(x, js, "id", JSON_STRING, true);
-	title = load_get(x, js, "title", JSON_STRING, false);
-	cols = load_get(x, js, "columns", JSON_ARRAY, true);
-	rows = load_get(x, js, "rows", JSON_ARRAY, true);
-	total = load_get(x, js, "total_rows", JSON_INTEGER, false);
-	meta = load_get(x, js, "meta", JSON_OBJECT, false);
+	id = load_get(x, js, "id", HPI_JSON_STRING, true);
+	title = load_get(x, js, "title", HPI_JSON_STRING, false);
+	cols = load_get(x, js, "columns", HPI_JSON_ARRAY, true);
+	rows = load_get(x, js, "rows", HPI_JSON_ARRAY, true);
+	total = load_get(x, js, "total_rows", HPI_JSON_INT, false);
+	meta = load_get(x, js, "meta", HPI_JSON_OBJECT, false);
 	if (x->rv != 0)
 		return x->rv;
-	sec = hpi_section_add(x->r->snap, json_string_value(id),
-			      title ? json_string_value(title) : NULL);
-	loose = calloc(json_array_size(cols) + 1, sizeof(*loose));
+	sec = hpi_section_add(x->r->snap, id->v.s, title ? title->v.s : NULL);
+	loose = calloc(hpi_json_size(cols) + 1, sizeof(*loose));
 	if (sec == NULL || loose == NULL) {
 		free(loose);
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	}
-	json_array_foreach(cols, c, col) {
+	HPI_JSON_FOREACH(cols, col) {
 		old = path_push(x, "columns", 0);
 		path_push(x, NULL, c);
 		rv = load_column(x, sec, col, rows, &loose[c]);
+		c++;
 		path_pop(x, old); /* the message, if any, is made already */
 		if (rv != 0)
 			break;
@@ -414,23 +407,20 @@ static int load_section(load_ctx *x, const json_t *js, size_t i)
 }
 
 /* "percentiles": an array of numbers. */
-static int load_pcts(load_ctx *x, const json_t *a)
+static int load_pcts(load_ctx *x, const hpi_jv *a)
 {
-	const json_t *v;
-	size_t i;
-
 	if (a == NULL)
 		return 0;
-	if ((x->r->pcts = calloc(json_array_size(a) + 1, sizeof(double))) == NULL)
+	if ((x->r->pcts = calloc(hpi_json_size(a) + 1, sizeof(double))) == NULL)
 		return load_fail(x, HP_ENOMEM, "out of memory");
-	json_array_foreach(a, i, v) {
-		if (!json_is_number(v)) {
+	HPI_JSON_FOREACH(a, v) {
+		if (!hpi_json_is_number(v)) {
 			path_push(x, "percentiles", 0);
-			path_push(x, NULL, i);
+			path_push(x, NULL, x->r->npcts);
 			return load_fail(x, HP_ETYPE, "expected a number, got %s",
 					 load_type(v));
 		}
-		x->r->pcts[x->r->npcts++] = json_number_value(v);
+		x->r->pcts[x->r->npcts++] = hpi_json_num(v);
 	}
 	return 0;
 }
@@ -450,73 +440,74 @@ static bool load_reserved(const char *key)
 }
 
 /* The report-wide facts: every other top-level string or number. */
-static void load_facts(load_ctx *x, const json_t *root)
+static void load_facts(load_ctx *x, const hpi_jv *root)
 {
-	const char *key;
-	const json_t *v;
 	char num[64];
 
-	json_object_foreach((json_t *)root, key, v) {
-		if (load_reserved(key))
+	HPI_JSON_FOREACH(root, v) {
+		if (load_reserved(v->key))
 			continue;
-		if (json_is_string(v)) {
-			hpi_snapshot_meta_set(x->r->snap, key, json_string_value(v));
-		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-			hpi_snapshot_meta_set(x->r->snap, key, num);
-		} else if (json_is_real(v)) {
-			snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-			hpi_snapshot_meta_set(x->r->snap, key, num);
+		if (v->type == HPI_JSON_STRING) {
+			hpi_snapshot_meta_set(x->r->snap, v->key, v->v.s);
+		} else if (v->type == HPI_JSON_INT) {
+			snprintf(num, sizeof(num), "%" PRId64, v->v.i);
+			hpi_snapshot_meta_set(x->r->snap, v->key, num);
+		} else if (v->type == HPI_JSON_REAL) {
+			snprintf(num, sizeof(num), "%.17g", v->v.d);
+			hpi_snapshot_meta_set(x->r->snap, v->key, num);
 		}
 	}
 }
 
 /* The top-level object: type and version first, then everything else. */
-static int load_top(load_ctx *x, const json_t *root)
+static int load_top(load_ctx *x, const hpi_jv *root)
 {
-	const json_t *type = json_object_get(root, "type");
-	const json_t *ver = json_object_get(root, "version"), *secs, *pcts, *s;
-	size_t i, old;
+	const hpi_jv *type = hpi_json_get(root, "type");
+	const hpi_jv *ver = hpi_json_get(root, "version"), *secs, *pcts;
+	size_t i = 0, old;
 	int rv;
 
-	if (!json_is_object(root))
+	if (!hpi_json_is(root, HPI_JSON_OBJECT))
 		return load_fail(x, HP_EINVAL, "not a hotpath report (the top level is "
 				 "%s, not an object)", load_type(root));
-	if (!json_is_string(type))
+	if (!hpi_json_is(type, HPI_JSON_STRING))
 		return load_fail(x, HP_EINVAL, "not a hotpath report (no \"type\": \"hotpath_report\")");
-	if (strcmp(json_string_value(type), "hotpath_report") != 0)
+	if (strcmp(type->v.s, "hotpath_report") != 0)
 		return load_fail(x, HP_EINVAL, "not a hotpath report (\"type\" is \"%s\", "
-				 "not \"hotpath_report\")", json_string_value(type));
+				 "not \"hotpath_report\")", type->v.s);
 	if (ver == NULL)
 		return load_fail(x, HP_EINVAL, "no \"version\": cannot tell the report format version");
-	if (!json_is_integer(ver))
+	if (ver->type != HPI_JSON_INT)
 		return load_wrong(x, "version", "an integer", ver);
-	if (json_integer_value(ver) != HPC_REPORT_VERSION)
-		return load_fail(x, HP_ENOTSUP, "report format version %" JSON_INTEGER_FORMAT
+	if (ver->v.i != HPC_REPORT_VERSION)
+		return load_fail(x, HP_ENOTSUP, "report format version %" PRId64
 				 " is not supported (this hotpath reads version %d)",
-				 json_integer_value(ver), HPC_REPORT_VERSION);
-	secs = load_get(x, root, "sections", JSON_ARRAY, true);
-	pcts = load_get(x, root, "percentiles", JSON_ARRAY, false);
+				 ver->v.i, HPC_REPORT_VERSION);
+	secs = load_get(x, root, "sections", HPI_JSON_ARRAY, true);
+	pcts = load_get(x, root, "percentiles", HPI_JSON_ARRAY, false);
 	if (x->rv != 0 || (rv = load_pcts(x, pcts)) != 0)
 		return x->rv;
 	load_facts(x, root);
-	if ((x->r->loaded = calloc(json_array_size(secs) + 1, sizeof(size_t))) == NULL)
+	if ((x->r->loaded = calloc(hpi_json_size(secs) + 1, sizeof(size_t))) == NULL)
 		return load_fail(x, HP_ENOMEM, "out of memory");
-	json_array_foreach(secs, i, s) {
+	HPI_JSON_FOREACH(secs, s) {
 		old = path_push(x, "sections", 0);
 		path_push(x, NULL, i);
 		if ((rv = load_section(x, s, i)) != 0)
 			return rv;
 		path_pop(x, old);
+		i++;
 	}
 	return 0;
 }
 
-/* Parses the bytes; jansson's line and column go into syntax errors. */
+/* Parses the bytes; syntax errors name the line and column, in the
+ * words jansson used (hpi_json_err_context). */
 static int load_json(load_ctx *x, const char *data, size_t len)
 {
-	json_error_t e;
-	json_t *root;
+	hpi_json_err e;
+	hpi_json *doc;
+	char *where;
 	size_t i;
 	int rv;
 
@@ -524,14 +515,17 @@ static int load_json(load_ctx *x, const char *data, size_t len)
 		;
 	if (i == len)
 		return load_fail(x, HP_ESYNTAX, "empty file (not a hotpath report)");
-	if ((root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e)) == NULL) {
-		x->cause = hpi_asprintf("%s:%d:%d: %s JSON: %s", x->r->name, e.line, e.column,
-					json_error_code(&e) == json_error_premature_end_of_input ?
-					"truncated" : "invalid", e.text);
-		return HP_ESYNTAX;
+	doc = hpi_json_parse(data, len, HPI_JSON_TOP_CONTAINER | HPI_JSON_NO_DUP_KEYS, 0, &e);
+	if (doc == NULL) {
+		if (e.code == HPI_JSON_E_NO_MEMORY)
+			return load_fail(x, HP_ENOMEM, "out of memory");
+		where = hpi_json_err_context(data, len, &e);
+		x->cause = where ? hpi_asprintf("%s:%s", x->r->name, where) : NULL;
+		free(where);
+		return x->cause ? HP_ESYNTAX : HP_ENOMEM;
 	}
-	rv = load_top(x, root);
-	json_decref(root);
+	rv = load_top(x, hpi_json_root(doc));
+	hpi_json_free(doc);
 	return rv;
 }
 

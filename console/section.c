@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * section.c - one section of the console's model, read from its JSON
- * object (docs/report-format.md) with jansson: the column metadata, each
- * cell's display text formatted once (the report table's units) and its
- * sort value, widths for the view, and the display order.
+ * object (docs/report-format.md), as the library's JSON reader (core/json.c)
+ * gives it: the column metadata, each cell's display text formatted once
+ * (the report table's units) and its sort value, widths for the view, and
+ * the display order.
  *
  * Nothing here knows any plugin: a third-party section is read the same
  * way as the built-in ones.
@@ -99,20 +100,26 @@ static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, 
 }
 
 /* The table's look of a value (render.c): 1.25µs, 1.50KiB, 12.50%, 3.0/s. */
-const char *hpc_format(const json_t *v, hp_unit u, char *buf, size_t len)
+const char *hpc_format(const hpi_jv *v, hp_unit u, char *buf, size_t len)
 {
-	double d;
-
-	if (v == NULL || json_is_null(v))
+	switch (hpi_json_typeof(v)) {
+	case HPI_JSON_NULL:
 		return "-";
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_boolean(v))
-		return json_is_true(v) ? "true" : "false";
-	if (!json_is_number(v))
-		return json_is_object(v) ? "{...}" : "[...]";
-	d = json_is_integer(v) ? (double)json_integer_value(v) : json_number_value(v);
-	return section_fmt_num(d, json_is_integer(v), u, buf, len);
+	case HPI_JSON_STRING:
+		return v->v.s;
+	case HPI_JSON_TRUE:
+		return "true";
+	case HPI_JSON_FALSE:
+		return "false";
+	case HPI_JSON_OBJECT:
+		return "{...}";
+	case HPI_JSON_ARRAY:
+		return "[...]";
+	case HPI_JSON_INT:
+		return section_fmt_num((double)v->v.i, true, u, buf, len);
+	default:
+		return section_fmt_num(v->v.d, false, u, buf, len);
+	}
 }
 
 /* Appends text to the pool with control characters as spaces; returns
@@ -129,29 +136,39 @@ static uint32_t section_intern(hpc_section *s, const char *text)
 	return (uint32_t)off;
 }
 
-/* Reads the "columns" array; false when it is not one of {key, ...}. */
-static bool section_columns(hpc_section *s, const json_t *cols)
+/* FNV-1a of a column key, for the key index. */
+static size_t section_hash(const char *key)
 {
-	size_t i;
-	json_t *c;
+	uint32_t h = 2166136261u;
 
-	if (!json_is_array(cols) || json_array_size(cols) > HPC_MAX_COLUMNS)
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h;
+}
+
+/* Reads the "columns" array; false when it is not one of {key, ...}. */
+static bool section_columns(hpc_section *s, const hpi_jv *cols)
+{
+	size_t i = 0;
+
+	if (!hpi_json_is(cols, HPI_JSON_ARRAY) || hpi_json_size(cols) > HPC_MAX_COLUMNS)
 		return false;
-	s->ncols = json_array_size(cols);
+	s->ncols = hpi_json_size(cols);
 	s->cols = xcalloc(s->ncols, sizeof(*s->cols));
 	s->name_col = -1;
-	json_array_foreach(cols, i, c) {
-		const char *key = json_string_value(json_object_get(c, "key"));
-		const char *title = json_string_value(json_object_get(c, "title"));
+	HPI_JSON_FOREACH(cols, c) {
+		const char *key = hpi_json_str(hpi_json_get(c, "key"));
+		const char *title = hpi_json_str(hpi_json_get(c, "title"));
 
 		if (key == NULL)
 			return false;
 		s->cols[i].key = xstrdup(key);
 		s->cols[i].title = xstrdup(title ? title : key);
-		s->cols[i].unit = hpc_unit_parse(json_string_value(json_object_get(c, "unit")));
+		s->cols[i].unit = hpc_unit_parse(hpi_json_str(hpi_json_get(c, "unit")));
 		s->cols[i].width = hpc_text_width(s->cols[i].title);
 		if (strcmp(key, "name") == 0)
 			s->name_col = (int)i;
+		i++;
 	}
 	for (i = 0; s->name_col < 0 && i < s->ncols; i++)
 		if (s->cols[i].unit == HP_UNIT_TEXT)
@@ -159,10 +176,39 @@ static bool section_columns(hpc_section *s, const json_t *cols)
 	return true;
 }
 
-/* The shown columns: the keys of meta "table.columns" that exist, else all. */
-static void section_show(hpc_section *s, const json_t *meta)
+/* The index of column keys: slot i + 1 for column i (a key twice: the
+ * first), HPC_KEY_SLOTS slots, more than twice HPC_MAX_COLUMNS. */
+#define HPC_KEY_SLOTS 1024
+static void section_key_index(const hpc_section *s, uint16_t *slot)
 {
-	const char *spec = json_string_value(json_object_get(meta, "table.columns")), *e;
+	memset(slot, 0, HPC_KEY_SLOTS * sizeof(*slot));
+	for (size_t c = 0; c < s->ncols; c++) {
+		size_t h = section_hash(s->cols[c].key) & (HPC_KEY_SLOTS - 1);
+
+		while (slot[h] != 0 && strcmp(s->cols[slot[h] - 1].key, s->cols[c].key) != 0)
+			h = (h + 1) & (HPC_KEY_SLOTS - 1);
+		if (slot[h] == 0)
+			slot[h] = (uint16_t)(c + 1);
+	}
+}
+
+/* The column of key (k: the member's position, the usual column), or -1. */
+static int section_key_col(const hpc_section *s, const uint16_t *slot, const char *key, size_t k)
+{
+	size_t h;
+
+	if (k < s->ncols && strcmp(s->cols[k].key, key) == 0)
+		return (int)k;
+	for (h = section_hash(key) & (HPC_KEY_SLOTS - 1); slot[h] != 0; h = (h + 1) & (HPC_KEY_SLOTS - 1))
+		if (strcmp(s->cols[slot[h] - 1].key, key) == 0)
+			return slot[h] - 1;
+	return -1;
+}
+
+/* The shown columns: the keys of meta "table.columns" that exist, else all. */
+static void section_show(hpc_section *s, const hpi_jv *meta)
+{
+	const char *spec = hpi_json_str(hpi_json_get(meta, "table.columns")), *e;
 
 	s->show = xcalloc(s->ncols + 1, sizeof(*s->show));
 	for (; spec != NULL && *spec != '\0'; spec = *e ? e + 1 : e) {
@@ -182,9 +228,9 @@ static void section_show(hpc_section *s, const json_t *meta)
 
 /* Meta "estimated" (globs of column keys): which cells of a row with a
  * "sampled" cell are estimates. */
-static void section_estimated(hpc_section *s, const json_t *meta)
+static void section_estimated(hpc_section *s, const hpi_jv *meta)
 {
-	const char *spec = json_string_value(json_object_get(meta, "estimated")), *e;
+	const char *spec = hpi_json_str(hpi_json_get(meta, "estimated")), *e;
 	char pat[64];
 
 	s->sampled_col = -1;
@@ -205,78 +251,120 @@ static void section_estimated(hpc_section *s, const json_t *meta)
 	}
 }
 
-/* One row object into row r of the cells.  Numbers are kept as numbers
- * and formatted when shown (hpc_section_text): a frame formats the rows on
- * screen, not 10,000 of them. */
-static void section_row(hpc_section *s, size_t r, const json_t *row)
+/* One value into cell c of row r. */
+static void section_cell(hpc_section *s, size_t r, size_t c, const hpi_jv *v)
 {
+	hpc_cell *cell = &s->cells[r * s->ncols + c];
 	char buf[64];
-	size_t c, w;
+	size_t w;
 
-	for (c = 0; c < s->ncols; c++) {
-		hpc_cell *cell = &s->cells[r * s->ncols + c];
-		const json_t *v = json_is_object(row) ? json_object_get(row, s->cols[c].key)
-						      : json_array_get(row, c);
+	if (v->type == HPI_JSON_NULL)
+		return; /* unset, "-" */
+	cell->set = true;
+	if (v->type == HPI_JSON_INT || v->type == HPI_JSON_REAL) {
+		cell->num = hpi_json_num(v);
+		cell->lazy = true;
+		cell->is_int = v->type == HPI_JSON_INT;
+		return;
+	}
+	cell->lazy = false;
+	cell->num = -INFINITY;
+	cell->text = section_intern(s, hpc_format(v, s->cols[c].unit, buf, sizeof(buf)));
+	if ((w = hpc_text_width(s->pool.data + cell->text)) > s->cols[c].width)
+		s->cols[c].width = w;
+}
 
-		cell->set = v != NULL && !json_is_null(v);
-		if (json_is_number(v)) {
-			cell->num = json_number_value(v);
-			cell->lazy = true;
-			cell->is_int = json_is_integer(v);
-			continue;
+/* One row (an object by key, or an array by position) into row r of the
+ * cells; cells it leaves out read "-".  Numbers are kept as numbers and
+ * formatted when shown (hpc_section_text): a frame formats the rows on
+ * screen, not 10,000 of them. */
+static void section_row(hpc_section *s, size_t r, const hpi_jv *row, const uint16_t *slot)
+{
+	size_t k = 0;
+	int c;
+
+	for (size_t i = 0; i < s->ncols; i++) {
+		s->cells[r * s->ncols + i].num = -INFINITY;
+		s->cells[r * s->ncols + i].text = s->dash;
+	}
+	if (row->type == HPI_JSON_ARRAY) {
+		HPI_JSON_FOREACH(row, v) {
+			if (k >= s->ncols)
+				break;
+			section_cell(s, r, k++, v);
 		}
-		cell->num = -INFINITY;
-		cell->text = section_intern(s, hpc_format(v, s->cols[c].unit, buf, sizeof(buf)));
-		if ((w = hpc_text_width(s->pool.data + cell->text)) > s->cols[c].width)
-			s->cols[c].width = w;
+		return;
+	}
+	if (row->type != HPI_JSON_OBJECT)
+		return;
+	HPI_JSON_FOREACH(row, v) { /* a key twice: the last one, as jansson did */
+		if ((c = section_key_col(s, slot, v->key, k++)) >= 0)
+			section_cell(s, r, (size_t)c, v);
 	}
 }
 
 /* Reads a section object; see model.h. */
-hpc_section *hpc_section_parse(const json_t *j, const char **why)
+hpc_section *hpc_section_parse(const hpi_jv *j, const char **why)
 {
-	const json_t *rows = json_object_get(j, "rows"), *row, *tot;
+	const hpi_jv *rows = hpi_json_get(j, "rows"), *tot, *meta = hpi_json_get(j, "meta");
+	uint16_t slot[HPC_KEY_SLOTS];
 	hpc_section *s;
-	size_t i;
+	size_t i = 0;
 
-	if (!json_is_object(j) || !json_is_string(json_object_get(j, "id"))) {
+	if (!hpi_json_is(j, HPI_JSON_OBJECT) || !hpi_json_is(hpi_json_get(j, "id"), HPI_JSON_STRING)) {
 		*why = "a section without an id";
 		return NULL;
 	}
-	if (rows != NULL && !json_is_array(rows)) {
+	if (rows != NULL && !hpi_json_is(rows, HPI_JSON_ARRAY)) {
 		*why = "rows is not an array";
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->sort_col = -1;
-	s->id = xstrdup(json_string_value(json_object_get(j, "id")));
-	s->title = xstrdup(json_is_string(json_object_get(j, "title"))
-			   ? json_string_value(json_object_get(j, "title")) : s->id);
-	if (!section_columns(s, json_object_get(j, "columns"))) {
+	s->id = xstrdup(hpi_json_str(hpi_json_get(j, "id")));
+	s->title = xstrdup(hpi_json_str(hpi_json_get(j, "title")) ?: s->id);
+	if (!section_columns(s, hpi_json_get(j, "columns"))) {
 		*why = "columns is not an array of at most " HPC_STR(HPC_MAX_COLUMNS)
 		       " {key, title, unit}";
 		hpc_section_free(s);
 		return NULL;
 	}
-	if (json_array_size(rows) > HPC_MAX_ROWS) {
+	if (hpi_json_size(rows) > HPC_MAX_ROWS) {
 		*why = "more than " HPC_STR(HPC_MAX_ROWS) " rows";
 		hpc_section_free(s);
 		return NULL;
 	}
-	section_show(s, json_object_get(j, "meta"));
-	section_estimated(s, json_object_get(j, "meta"));
-	s->hidden = json_object_get(json_object_get(j, "meta"), "console.hide") != NULL;
-	s->nrows = json_array_size(rows);
+	section_show(s, meta);
+	section_estimated(s, meta);
+	s->hidden = hpi_json_get(meta, "console.hide") != NULL;
+	s->nrows = hpi_json_size(rows);
 	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
 	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));
-	json_array_foreach(rows, i, row) {
-		section_row(s, i, row);
+	s->dash = section_intern(s, "-");
+	section_key_index(s, slot);
+	HPI_JSON_FOREACH(rows, row) {
+		section_row(s, i, row, slot);
 		s->order[i] = i;
+		i++;
 	}
-	tot = json_object_get(j, "total_rows");
-	s->total_rows = json_is_integer(tot) && json_integer_value(tot) >= 0
-			? (size_t)json_integer_value(tot) : s->nrows;
+	tot = hpi_json_get(j, "total_rows");
+	s->total_rows = hpi_json_is(tot, HPI_JSON_INT) && tot->v.i >= 0 ? (size_t)tot->v.i : s->nrows;
 	s->has_data = true;
+	return s;
+}
+
+/* Reads a section from its JSON text; see model.h. */
+hpc_section *hpc_section_parse_text(const char *json, size_t len, const char **why)
+{
+	hpi_json *doc = hpi_json_parse(json, len, HPI_JSON_TOP_CONTAINER, 0, NULL);
+	hpc_section *s;
+
+	if (doc == NULL) {
+		*why = "not JSON";
+		return NULL;
+	}
+	s = hpc_section_parse(hpi_json_root(doc), why);
+	hpi_json_free(doc);
 	return s;
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "collector.h"
+#include "debug.h"
 #include "tbuf.h"
 
 
@@ -50,7 +51,7 @@ static int collector_asleep;
 
 /* Each kind's payload type, from the one event map (hotpath.h), which
  * also makes both the records' kinds and hp_event_kind. */
-enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES, PAY_VALUE };
+enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES, PAY_VALUE, PAY_DATA };
 #define COLLECTOR_PAY(name, value, payload, doc) [value] = PAY_##payload,
 static const unsigned char collector_pay[HP_EV__COUNT] = { HP_EV_MAP(COLLECTOR_PAY) };
 #undef COLLECTOR_PAY
@@ -81,6 +82,7 @@ typedef struct drain_ctx {
 	size_t n;                  /* events waiting in evs */
 	hp_event evs[DRAIN_BATCH];
 	uint64_t aux[DRAIN_BATCH]; /* HP_EV_ALLOC: the count data points to */
+	char dbg[HPI_DBG_MSG_MAX]; /* HP_EV_DEBUG's message, flushed at once */
 } drain_ctx;
 
 struct hpi_collector {
@@ -176,9 +178,27 @@ static void collector_other(drain_ctx *d, hp_event *ev, const struct hp__rec *p,
 	if (ev->kind >= HP__SCOPE_KIND) {
 		ev->data = &hpi_scope_flags[ev->kind - HP__SCOPE_KIND];
 		ev->kind = HP_EV_SCOPE;
-	}
-	if (ev->kind < 64 && ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1))
+	} else if (ev->kind & HP__VAL_SHORT) {
+		/* a value in dt's 32 bits, sign-extended */
+		ev->kind &= ~HP__VAL_SHORT;
+		ev->value = (int32_t)(uint32_t)dt;
+	} else if (ev->kind < 64 && ((HP__EV_PAYLOAD_KINDS >> ev->kind) & 1))
 		collector_payload(ev, p + 1 < end ? p[1].t : 0);
+}
+
+/* An HP_DBG group: the message, formatted from the records after p into
+ * d->dbg.  False when the group is cut short (never, as written). */
+static bool collector_debug(drain_ctx *d, hp_event *ev, const struct hp__rec *p,
+			    const struct hp__rec *end)
+{
+	const hp_site_info *si = hpi_site_get(ev->site);
+	size_t nrec = p->dt & 0xff;
+
+	if ((size_t)(end - p) <= nrec || si == NULL)
+		return false;
+	hpi_debug_format(d->dbg, sizeof(d->dbg), si->label, p + 1, p + 1 + nrec, p->dt);
+	ev->data = d->dbg;
+	return true;
 }
 
 /* Queues any record but a plain measured call (p is neither padding nor
@@ -200,8 +220,11 @@ static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__re
 		d->aux[d->n] = p->dt;
 		ev->data = &d->aux[d->n];
 	}
+	if (ev->kind == HP_EV_DEBUG && !collector_debug(d, ev, p, end))
+		return;
 	d->kinds |= HP_EV_BIT(ev->kind & 63);
-	if (++d->n == DRAIN_BATCH)
+	/* a message's text is d->dbg's until the next one */
+	if (++d->n == DRAIN_BATCH || ev->kind == HP_EV_DEBUG)
 		collector_flush(d);
 }
 

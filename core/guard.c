@@ -799,7 +799,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	if (b == NULL)
 		return NULL;
 	hpi_guard_tried = 1;
-	if (b->rec_format != HP__REC_FORMAT) {
+	/* format 1 is format 2 without short values: read as it is */
+	if (b->rec_format != HP__REC_FORMAT && b->rec_format != 1) {
 		/* its inlined writers would feed the collector garbage */
 		hpi_warn("\"%s\" was built for hotpath record format %d, this libhotpath "
 			 "reads format %d: not profiled (rebuild it against this hotpath)",

@@ -144,6 +144,7 @@ struct hpi_publisher {
 	nng_listener lst[2];     /* PUB, REP */
 	bool bound[2];
 	uint64_t restarts;       /* listeners closed and opened again */
+	hpi_buf msg;             /* the section message being written, kept */
 };
 
 static uint64_t publish_refused(hpi_publisher *p);
@@ -244,38 +245,69 @@ static publish_seen *publish_seen_get(hpi_publisher *p, const char *id)
 	return v;
 }
 
+/* Queues msg[0..len) (topic, space, body) without blocking; a message
+ * that cannot be queued is counted as dropped. */
+static void publish_queue(hpi_publisher *p, const char *msg, size_t len)
+{
+	nng_msg *m;
+
+	if (nng_msg_alloc(&m, len) != 0) {
+		p->dropped++;
+		return;
+	}
+	memcpy(nng_msg_body(m), msg, len);
+	if (nng_sendmsg(p->pub, m, NNG_FLAG_NONBLOCK) == 0) {
+		p->seq++;
+	} else {
+		nng_msg_free(m);
+		p->dropped++;
+	}
+}
+
+/* One section's message, "<id> {...,\"report\":...}", written whole into
+ * the publisher's buffer (kept from tick to tick: a 10,000-row section is
+ * megabytes, and a fresh buffer would fault every page in again), and
+ * queued when its report changed or refresh is set. */
+static void publish_section(hpi_publisher *p, const hp_section *sec, publish_seen *seen,
+			    bool refresh)
+{
+	hpi_buf *b = &p->msg;
+	size_t at;
+	uint64_t h;
+
+	b->len = 0;
+	b->failed = false;
+	hpi_buf_puts(b, sec->id);
+	hpi_buf_printf(b, " {\"type\":\"hotpath_section\",\"schema\":%d,\"topic\":",
+		       HPI_WIRE_SCHEMA);
+	hpi_buf_json_str(b, sec->id);
+	hpi_buf_printf(b, ",\"pid\":%ld,\"seq\":%llu,\"elapsed_ns\":%llu,\"report\":",
+		       p->info.pid, (unsigned long long)p->seq,
+		       (unsigned long long)(hpi_mono_ns() - p->info.mono0_ns));
+	at = b->len;
+	hpi_wire_section(b, sec, &p->info);
+	hpi_buf_putc(b, '}');
+	if (b->failed || b->data == NULL) {
+		p->dropped++;
+		hpi_buf_fini(b); /* memory is short: give it back */
+		return;
+	}
+	/* the report alone: seq and elapsed_ns change every time */
+	h = publish_hash(b->data + at, b->len - 1 - at);
+	if (h == seen->hash && !refresh)
+		return;
+	seen->hash = h;
+	publish_queue(p, b->data, b->len);
+}
+
 void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 {
-	hpi_buf rep, msg;
-
 	for (size_t i = 0; i < s->nsecs; i++) {
 		const hp_section *sec = s->secs[i];
 		publish_seen *seen;
-		uint64_t h, now;
 		if (sec->id == NULL || (seen = publish_seen_get(p, sec->id)) == NULL)
 			continue;
-		hpi_buf_init(&rep);
-		hpi_wire_section(&rep, sec, &p->info);
-		h = publish_hash(rep.data ? rep.data : "", rep.len);
-		if (h == seen->hash && !refresh) {
-			hpi_buf_fini(&rep);
-			continue;
-		}
-		seen->hash = h;
-		now = hpi_mono_ns();
-		hpi_buf_init(&msg);
-		hpi_buf_printf(&msg, "{\"type\":\"hotpath_section\",\"schema\":%d,\"topic\":",
-			       HPI_WIRE_SCHEMA);
-		hpi_buf_json_str(&msg, sec->id);
-		hpi_buf_printf(&msg, ",\"pid\":%ld,\"seq\":%llu,\"elapsed_ns\":%llu,\"report\":",
-			       p->info.pid, (unsigned long long)p->seq,
-			       (unsigned long long)(now - p->info.mono0_ns));
-		if (rep.data != NULL)
-			hpi_buf_putn(&msg, rep.data, rep.len);
-		hpi_buf_putc(&msg, '}');
-		publish_send(p, sec->id, &msg);
-		hpi_buf_fini(&msg);
-		hpi_buf_fini(&rep);
+		publish_section(p, sec, seen, refresh);
 	}
 }
 
@@ -939,6 +971,7 @@ static void publish_free(hpi_publisher *p)
 	free(p->dir);
 	free(p->pub_url);
 	free(p->rep_url);
+	hpi_buf_fini(&p->msg);
 	free(p);
 }
 

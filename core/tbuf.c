@@ -200,6 +200,25 @@ void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
 }
 
+/* n records that stay together in one chunk (an HP_DBG message); dropped
+ * (counted) when there is no room. */
+void hpi_emit_group(const struct hp__rec *recs, size_t n)
+{
+	hpi_thread *t = tbuf_self;
+
+	HPI_INTERNAL();
+	if (t == NULL && hpi_guard_fork_pending)
+		hpi_guard_fork_start();
+	if (t == NULL && (tbuf_dead || (t = tbuf_register()) == NULL))
+		return;
+	if (n > HPI_CHUNK_RECS || !tbuf_room(t, n)) {
+		__atomic_store_n(&t->dropped, t->dropped + 1, __ATOMIC_RELAXED);
+		return;
+	}
+	memcpy(hp__tls.pos, recs, n * sizeof(*recs));
+	__atomic_store_n(&hp__tls.pos, hp__tls.pos + n, __ATOMIC_RELEASE);
+}
+
 /* A payload pair (hotpath.h hp__record_pay) that did not fit the chunk. */
 void hp__emit_pay_slow(uint32_t site, uint64_t t0, uint64_t payload)
 {

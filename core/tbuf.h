@@ -46,6 +46,9 @@ typedef struct hpi_thread {
 	hp_thread_exit at_exit;     /* filled by the thread as it exits */
 } hpi_thread;
 
+/* Writes n records that stay together in one chunk (core/tbuf.c). */
+void hpi_emit_group(const struct hp__rec *recs, size_t n);
+
 /* Marks an extended record: the next record's t holds the duration. */
 #define HPI_DT_EXT UINT32_MAX
 #define HPI_SITE_MASK ((1u << HP__KIND_SHIFT) - 1)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * wire.c - the JSON of live metrics (docs/wire.md): requests parsed with a
- * small parser of our own (libhotpath links no JSON library), replies,
+ * wire.c - the JSON of live metrics (docs/wire.md): requests read with the
+ * library's JSON reader (json.c; libhotpath links no JSON library), replies,
  * hello and the report of one section.  No sockets here (publish.c has
  * them), so the query handler can be tested and fuzzed on its own.
  */
@@ -11,196 +11,48 @@
 #include <string.h>
 
 #include "hpi.h"
+#include "json.h"
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* Skips JSON white space. */
-static const char *req_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/* Four hex digits into *v; false if not. */
-static bool req_hex4(const char *p, const char *end, unsigned *v)
-{
-	*v = 0;
-	if (end - p < 4)
-		return false;
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
-			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-			     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
-		if (d == 16u)
-			return false;
-		*v = *v << 4 | d;
-	}
-	return true;
-}
-
-/* Appends code point cp as UTF-8. */
-static void req_utf8(hpi_buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		hpi_buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		hpi_buf_putc(b, (char)(0xC0 | cp >> 6));
-		hpi_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	} else if (cp < 0x10000) {
-		hpi_buf_putc(b, (char)(0xE0 | cp >> 12));
-		hpi_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		hpi_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	} else {
-		hpi_buf_putc(b, (char)(0xF0 | cp >> 18));
-		hpi_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-		hpi_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-		hpi_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-	}
-}
-
-/* One \-escape at *pp (after the backslash) into b; false if invalid. */
-static bool req_escape(const char **pp, const char *end, hpi_buf *b)
-{
-	const char *p = *pp;
-	unsigned cp, lo;
-
-	if (p >= end)
-		return false;
-	switch (*p++) {
-	case '"': hpi_buf_putc(b, '"'); break;
-	case '\\': hpi_buf_putc(b, '\\'); break;
-	case '/': hpi_buf_putc(b, '/'); break;
-	case 'b': hpi_buf_putc(b, '\b'); break;
-	case 'f': hpi_buf_putc(b, '\f'); break;
-	case 'n': hpi_buf_putc(b, '\n'); break;
-	case 'r': hpi_buf_putc(b, '\r'); break;
-	case 't': hpi_buf_putc(b, '\t'); break;
-	case 'u':
-		if (!req_hex4(p, end, &cp))
-			return false;
-		p += 4;
-		if (cp >= 0xD800 && cp < 0xDC00) { /* a pair makes one code point */
-			if (end - p < 6 || p[0] != '\\' || p[1] != 'u' ||
-			    !req_hex4(p + 2, end, &lo) || lo < 0xDC00 || lo > 0xDFFF)
-				return false;
-			p += 6;
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-		} else if (cp >= 0xDC00 && cp < 0xE000) {
-			return false;
-		}
-		if (cp == 0)
-			return false; /* no NUL inside C strings */
-		req_utf8(b, cp);
-		break;
-	default:
-		return false;
-	}
-	*pp = p;
-	return true;
-}
-
-/* A JSON string at *pp (on its opening quote) into a new string. */
-static char *req_string(const char **pp, const char *end)
-{
-	const char *p = *pp + 1;
-	hpi_buf b;
-
-	hpi_buf_init(&b);
-	hpi_buf_puts(&b, "");
-	while (p < end && *p != '"') {
-		if ((unsigned char)*p < 0x20 || *p == '\0')
-			goto bad;
-		if (*p == '\\') {
-			p++;
-			if (!req_escape(&p, end, &b))
-				goto bad;
-		} else {
-			hpi_buf_putc(&b, *p++);
-		}
-	}
-	if (p >= end || b.failed)
-		goto bad;
-	*pp = p + 1;
-	return b.data;
-bad:
-	hpi_buf_fini(&b);
-	return NULL;
-}
-
 /* Stores value under a known key; unknown keys are ignored. */
-static bool req_store(hpi_query *q, const char *key, char *value, const char **why)
+static bool req_store(hpi_query *q, const char *key, const char *value, const char **why)
 {
 	char **slot = strcmp(key, "cmd") == 0 ? &q->cmd
 		      : strcmp(key, "section") == 0 ? &q->section
 		      : strcmp(key, "row") == 0 ? &q->row : NULL;
 
-	if (slot == NULL) {
-		free(value);
+	if (slot == NULL)
 		return true;
-	}
 	if (*slot != NULL) {
-		free(value);
 		*why = "a key appears twice";
 		return false;
 	}
-	*slot = value;
-	return true;
+	return (*slot = strdup(value)) != NULL;
 }
 
+/* A request is read with the library's one JSON reader (json.c), one
+ * level deep: anything nested is no request. */
 int hpi_query_parse(const char *req, size_t len, hpi_query *q, const char **why)
 {
-	const char *p = req, *end = req + len;
+	hpi_json *doc = hpi_json_parse(req, len, HPI_JSON_TOP_CONTAINER, 1, NULL);
+	const hpi_jv *root = hpi_json_root(doc);
 
 	memset(q, 0, sizeof(*q));
 	*why = "a request is one JSON object of string values";
-	p = req_ws(p, end);
-	if (p >= end || *p++ != '{')
+	if (!hpi_json_is(root, HPI_JSON_OBJECT))
 		goto bad;
-	p = req_ws(p, end);
-	if (p < end && *p == '}') {
-		p++;
-	} else {
-		for (;;) {
-			char *key, *value;
-			bool ok;
-			if (p >= end || *p != '"' || (key = req_string(&p, end)) == NULL)
-				goto bad;
-			p = req_ws(p, end);
-			if (p >= end || *p++ != ':') {
-				free(key);
-				goto bad;
-			}
-			p = req_ws(p, end);
-			if (p >= end || *p != '"' || (value = req_string(&p, end)) == NULL) {
-				free(key);
-				goto bad;
-			}
-			ok = req_store(q, key, value, why);
-			free(key);
-			if (!ok)
-				goto bad;
-			p = req_ws(p, end);
-			if (p < end && *p == ',') {
-				p = req_ws(p + 1, end);
-				continue;
-			}
-			if (p < end && *p == '}') {
-				p++;
-				break;
-			}
+	HPI_JSON_FOREACH(root, m)
+		if (m->type != HPI_JSON_STRING || !req_store(q, m->key, m->v.s, why))
 			goto bad;
-		}
-	}
-	if (req_ws(p, end) != end)
-		goto bad;
 	if (q->cmd == NULL) {
 		*why = "the request has no \"cmd\"";
 		goto bad;
 	}
+	hpi_json_free(doc);
 	return 0;
 bad:
+	hpi_json_free(doc);
 	hpi_query_fini(q);
 	return HP_EINVAL;
 }
@@ -223,49 +75,52 @@ static void msg_head(hpi_buf *b, const char *type)
 	hpi_buf_printf(b, ",\"schema\":%d", HPI_WIRE_SCHEMA);
 }
 
-/* A JSON report of s (one line, no newline) appended to b. */
-static void msg_report(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
+/* A JSON report of s (one line, no newline) appended to b; no_logs: the
+ * rows' logs left out. */
+static void msg_report_logs(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in,
+			    bool no_logs)
 {
 	/* every row: a section's own report.limit (the threads table's top
 	 * 5) is for the report at exit, not for consoles */
-	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts, .all_rows = true};
-	hpi_buf r;
+	hpi_render_opts o = {.limit = 0, .pcts = in->pcts, .npcts = in->npcts, .all_rows = true,
+			     .no_logs = no_logs};
+	size_t start = b->len;
 
-	hpi_buf_init(&r);
-	hpi_render_json(&r, s, &o, false);
-	if (r.data != NULL && r.len > 0 && r.data[r.len - 1] == '\n')
-		r.len--;
-	if (r.data != NULL)
-		hpi_buf_putn(b, r.data, r.len);
-	else
+	/* rendered in place: a section message is megabytes at 10,000 rows */
+	hpi_render_json(b, s, &o, false);
+	if (!b->failed && b->len > start && b->data[b->len - 1] == '\n')
+		b->data[--b->len] = '\0';
+	else if (!b->failed && b->len == start)
 		hpi_buf_puts(b, "null");
-	hpi_buf_fini(&r);
+}
+
+/* A JSON report of s (one line, no newline) appended to b. */
+static void msg_report(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in)
+{
+	msg_report_logs(b, s, in, false);
 }
 
 /* A report of one section: a snapshot that borrows it, with no facts. */
-static void msg_section_report(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
+static void msg_section_logs(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in,
+			     bool no_logs)
 {
 	hp_section *one[1] = {(hp_section *)sec};
 	hp_snapshot s = {.secs = one, .nsecs = 1, .capsecs = 1};
 
-	msg_report(b, &s, in);
+	msg_report_logs(b, &s, in, no_logs);
+}
+
+/* A report of one section, its rows' logs included. */
+static void msg_section_report(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
+{
+	msg_section_logs(b, sec, in, false);
 }
 
 /* Section messages leave the rows' logs out: logs are most of the bytes,
  * and the log query has them. */
 void hpi_wire_section(hpi_buf *b, const hp_section *sec, const hpi_publish_info *in)
 {
-	hp_section copy = *sec;
-	hpi_row *rows = NULL;
-
-	if (sec->nrows > 0 && (rows = malloc(sec->nrows * sizeof(*rows))) != NULL) {
-		memcpy(rows, sec->rows, sec->nrows * sizeof(*rows));
-		for (size_t i = 0; i < sec->nrows; i++)
-			rows[i].log = NULL;
-		copy.rows = rows;
-	}
-	msg_section_report(b, &copy, in);
-	free(rows);
+	msg_section_logs(b, sec, in, true);
 }
 
 /* The id, title and row count of every section. */

@@ -2,12 +2,14 @@
 /*
  * values.c - the program's own numbers (docs/values.md): a producer fills
  * a queue that two consumers drain.  HP_GAUGE follows the queue's depth,
- * HP_GAUGE_ADD the consumers at work, HP_VAL the size of each item.
+ * HP_GAUGE_ADD the consumers at work, HP_VAL the size of each item, HP_DBG
+ * what each consumer took.
  *
  *   ./values [ITEMS]          (default 2000)
  *
  * The report's Gauges table has queue_depth and busy_consumers (each ends
- * at 0), its Values table item_bytes (ITEMS updates).
+ * at 0), its Values table item_bytes (ITEMS updates), its Debug table the
+ * consumers' messages (ITEMS) and the last one (1).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -34,12 +36,13 @@ static void *consumer(void *arg)
 			pthread_mutex_unlock(&mu);
 			return NULL;
 		}
-		int item = queue[head];
+		int item = queue[head], left;
 		head = (head + 1) % CAP;
-		len--;
+		left = --len;
 		HP_GAUGE("queue_depth", len);
 		pthread_cond_broadcast(&cv);
 		pthread_mutex_unlock(&mu);
+		HP_DBG("took %d bytes, %d left", item, left);
 		HP_GAUGE_ADD("busy_consumers", 1);
 		*sum += item;
 		HP_GAUGE_ADD("busy_consumers", -1);
@@ -74,6 +77,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&mu);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
+	HP_DBG("done: %d items, sum %ld", items, sums[0] + sums[1]);
 	printf("%ld\n", sums[0] + sums[1]);
 	return 0;
 }

@@ -111,7 +111,8 @@ typedef struct hp_site {
 enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3,
 		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6,
 		   HP_SITE_RWLOCK = 7 /* an hp_rwlock's probe */,
-		   HP_SITE_GAUGE = 8, HP_SITE_VALUE = 9 /* HP_GAUGE*, HP_VAL */ };
+		   HP_SITE_GAUGE = 8, HP_SITE_VALUE = 9 /* HP_GAUGE*, HP_VAL */,
+		   HP_SITE_DEBUG = 10 /* an HP_DBG call: its label is the format */ };
 
 /* Channel types, for probes and hp_chan. */
 enum hp_chan_type { HP_CHAN_BOUNDED = 1, HP_CHAN_UNBOUNDED = 2, HP_CHAN_ONESHOT = 3 };
@@ -156,6 +157,7 @@ typedef struct hp_main_options {
  *   TEXT   text: 8 bytes                 } record {payload, 0, 0}
  *   BYTES  bytes (= dur_ns) and data     }
  *   VALUE  value: an int64_t             }
+ *   DATA   data: what the doc says (never a pair)
  * New kinds are only ever appended; a value never changes.
  */
 #define HP__EV_MAP(X)                                                                   \
@@ -191,7 +193,10 @@ typedef struct hp_main_options {
 	X(RLOCK_HOLD, 20, DUR, "a reader released a read-write lock: as LOCK_HOLD")    \
 	X(GAUGE_SET, 21, VALUE, "HP_GAUGE: the gauge (site) is now value")             \
 	X(GAUGE_ADD, 22, VALUE, "HP_GAUGE_ADD: the gauge (site) goes up by value")     \
-	X(VALUE, 23, VALUE, "HP_VAL: one more value of the site's name")
+	X(VALUE, 23, VALUE, "HP_VAL: one more value of the site's name")               \
+	X(DEBUG, 24, DATA, "HP_DBG: a debug message: site (the call's; its label is "  \
+	  "the format), tid, time; data = the message (const char *, NUL-ended), "     \
+	  "formatted on the collector")
 
 #ifdef HOTPATH
 
@@ -277,16 +282,24 @@ enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
 #define HP__EV_PAIR_TEXT 1
 #define HP__EV_PAIR_BYTES 1
 #define HP__EV_PAIR_VALUE 1
+#define HP__EV_PAIR_DATA 0
 #define HP__EV_PAIRBIT(name, value, payload, doc) \
 	| (HP__EV_PAIR_##payload ? UINT64_C(1) << (value) : 0)
 /* The kinds written in the payload form. */
 #define HP__EV_PAYLOAD_KINDS (UINT64_C(0) HP__EV_MAP(HP__EV_PAIRBIT))
 
+/* A VALUE kind's record whose value fits 32 bits: one record
+ * {t, tag | HP__VAL_SHORT << HP__KIND_SHIFT, (uint32_t)value}, the value
+ * sign-extended from dt, instead of a payload pair (record format 2). */
+#define HP__VAL_SHORT 0x40u
+
 /* The layout of the records this header writes (struct hp__rec, the kinds
  * above and their payload forms).  HP_MAIN and hp_guard_builder_new() hand
- * it to the library, which profiles nothing when it reads another one. */
+ * it to the library, which profiles nothing when it reads another one.
+ * Format 2 added HP__VAL_SHORT; the library still reads format 1, which
+ * is format 2 without it. */
 #ifndef HP__REC_FORMAT
-#define HP__REC_FORMAT 1
+#define HP__REC_FORMAT 2
 #endif
 
 /* A sampled site's state on one thread (docs/sampling.md).  Written by
@@ -860,18 +873,27 @@ static inline HP_SKIP void hp_future_cancelled(const hp_future *f)
 
 /* ---- values and gauges: the program's own numbers (docs/values.md) ----- */
 
-/* A gauge or value record: one payload pair, the value's 64 bits as they
- * are.  Not profiling: nothing. */
+/* A gauge or value record: one record when the value fits 32 bits
+ * (HP__VAL_SHORT), else a payload pair with its 64 bits as they are.  Not
+ * profiling: nothing. */
 static inline HP_SKIP void hp__value(hp_site *site, uint32_t kind, int64_t v)
 {
 	uint32_t id;
+	uint64_t t;
 
 	if (!__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 1))
 		return;
 	id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
 	if (__builtin_expect(id == 0, 0) && (id = hp__probe_register(site)) == 0)
 		return;
-	hp__record_pay(id | kind << HP__KIND_SHIFT, hp__now(), (uint64_t)v);
+	t = hp__now();
+	if (__builtin_expect(v == (int32_t)v, 1))
+		/* dt = (uint32_t)v; 0xffffffff (-1) takes hp__record's
+		 * extended form, which reads back the same */
+		hp__record(id | (kind | HP__VAL_SHORT) << HP__KIND_SHIFT, t,
+			   t + (uint32_t)v);
+	else
+		hp__record_pay(id | kind << HP__KIND_SHIFT, t, (uint64_t)v);
 }
 
 #define HP__VALUE(name, kind_, skind, v)                                          \
@@ -885,6 +907,128 @@ static inline HP_SKIP void hp__value(hp_site *site, uint32_t kind, int64_t v)
 #define HP_GAUGE_ADD(name, d) HP__VALUE(name, HP__EV_GAUGE_ADD, HP_SITE_GAUGE, d)
 /* One more value of name: its last ones are kept with thread and time. */
 #define HP_VAL(name, v) HP__VALUE(name, HP__EV_VALUE, HP_SITE_VALUE, v)
+
+/* ---- debug messages: HP_DBG (docs/values.md) --------------------------- */
+
+/* What an HP_DBG argument is to the collector, which formats the message:
+ * its 64 bits and one of these. */
+enum { HP__DBG_INT = 0, HP__DBG_DBL = 1, HP__DBG_STR = 2, HP__DBG_PTR = 3 };
+#define HP__DBG_MAXARGS 8
+/* Copies the arguments (strings: their first 64 bytes) into the thread's
+ * buffer as one group of records (core/debug.c). */
+HP_API void hp__dbg(hp_site *site, uint32_t kinds, uint32_t n, const uint64_t *w);
+static inline HP_SKIP __attribute__((format(printf, 1, 2))) void hp__dbg_check(const char *f, ...)
+{
+	(void)f;
+}
+static inline HP_SKIP uint64_t hp__dbg_i(long long v) { return (uint64_t)v; }
+static inline HP_SKIP uint64_t hp__dbg_u(unsigned long long v) { return (uint64_t)v; }
+static inline HP_SKIP uint64_t hp__dbg_d(double v)
+{
+	uint64_t w;
+
+	__builtin_memcpy(&w, &v, sizeof(w));
+	return w;
+}
+static inline HP_SKIP uint64_t hp__dbg_s(const char *s) { return (uint64_t)(uintptr_t)s; }
+static inline HP_SKIP uint64_t hp__dbg_p(const volatile void *p) { return (uint64_t)(uintptr_t)p; }
+
+#ifdef __cplusplus
+/* The same by overloads: integers, floating, strings, other pointers. */
+extern "C++" {
+#define HP__DBG_OVL(T, w, k) \
+	static inline HP_SKIP uint64_t hp__dbg_w(T v) { return w; } \
+	static inline HP_SKIP uint32_t hp__dbg_k(T) { return k; }
+HP__DBG_OVL(bool, v, HP__DBG_INT)
+HP__DBG_OVL(char, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(signed char, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(unsigned char, v, HP__DBG_INT)
+HP__DBG_OVL(short, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(unsigned short, v, HP__DBG_INT)
+HP__DBG_OVL(int, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(unsigned, v, HP__DBG_INT)
+HP__DBG_OVL(long, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(unsigned long, v, HP__DBG_INT)
+HP__DBG_OVL(long long, hp__dbg_i(v), HP__DBG_INT)
+HP__DBG_OVL(unsigned long long, v, HP__DBG_INT)
+HP__DBG_OVL(float, hp__dbg_d(v), HP__DBG_DBL)
+HP__DBG_OVL(double, hp__dbg_d(v), HP__DBG_DBL)
+HP__DBG_OVL(long double, hp__dbg_d((double)v), HP__DBG_DBL)
+HP__DBG_OVL(const char *, hp__dbg_s(v), HP__DBG_STR)
+HP__DBG_OVL(const volatile void *, hp__dbg_p(v), HP__DBG_PTR)
+#undef HP__DBG_OVL
+}
+#define HP__DBG_W(x) hp__dbg_w(x)
+#define HP__DBG_K(x) hp__dbg_k(x)
+#else
+/* An argument's 64 bits, by its type; a string is its pointer here, and
+ * hp__dbg copies its bytes. */
+#define HP__DBG_W(x)                                                                   \
+	__extension__ _Generic((x), float: hp__dbg_d, double: hp__dbg_d, long double: hp__dbg_d,      \
+		 char *: hp__dbg_s, const char *: hp__dbg_s, _Bool: hp__dbg_u,           \
+		 char: hp__dbg_i, signed char: hp__dbg_i, unsigned char: hp__dbg_u,      \
+		 short: hp__dbg_i, unsigned short: hp__dbg_u, int: hp__dbg_i,            \
+		 unsigned: hp__dbg_u, long: hp__dbg_i, unsigned long: hp__dbg_u,         \
+		 long long: hp__dbg_i, unsigned long long: hp__dbg_u,                    \
+		 default: hp__dbg_p)(x)
+/* Its HP__DBG_* (x is not evaluated). */
+#define HP__DBG_K(x)                                                                   \
+	(__extension__ _Generic((x), float: HP__DBG_DBL, double: HP__DBG_DBL, long double: HP__DBG_DBL, \
+		 char *: HP__DBG_STR, const char *: HP__DBG_STR, _Bool: HP__DBG_INT,     \
+		 char: HP__DBG_INT, signed char: HP__DBG_INT, unsigned char: HP__DBG_INT, \
+		 short: HP__DBG_INT, unsigned short: HP__DBG_INT, int: HP__DBG_INT,      \
+		 unsigned: HP__DBG_INT, long: HP__DBG_INT, unsigned long: HP__DBG_INT,   \
+		 long long: HP__DBG_INT, unsigned long long: HP__DBG_INT,                \
+		 default: HP__DBG_PTR))
+#endif
+
+/* The number of HP_DBG arguments after the format: 0 to 8 (9 to 24 name
+ * the mistake in the compiler's error).  Plain C99 variadic macros: the
+ * format is the first of __VA_ARGS__. */
+#define HP__DBG_9 _more_than_8_arguments_to_HP_DBG
+#define HP__DBG_NARG(...) HP__DBG_NARG_(__VA_ARGS__, HP__DBG_9, HP__DBG_9, HP__DBG_9,      \
+	HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9,      \
+	HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, HP__DBG_9, 8, 7, 6, 5, 4, \
+	3, 2, 1, 0, ~)
+#define HP__DBG_NARG_(f, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,     \
+	a15, a16, a17, a18, a19, a20, a21, a22, a23, a24, n, ...) n
+#define HP__DBG_FMT(...) HP__DBG_FMT_(__VA_ARGS__, ~)
+#define HP__DBG_FMT_(f, ...) f
+#define HP__DBG_KW0(k, w, f)
+#define HP__DBG_KW1(k, w, f, a) k |= HP__DBG_K(a); w[0] = HP__DBG_W(a);
+#define HP__DBG_KW2(k, w, f, a, b) HP__DBG_KW1(k, w, f, a) k |= HP__DBG_K(b) << 2; \
+	w[1] = HP__DBG_W(b);
+#define HP__DBG_KW3(k, w, f, a, b, c) HP__DBG_KW2(k, w, f, a, b) k |= HP__DBG_K(c) << 4; \
+	w[2] = HP__DBG_W(c);
+#define HP__DBG_KW4(k, w, f, a, b, c, d) HP__DBG_KW3(k, w, f, a, b, c)                \
+	k |= HP__DBG_K(d) << 6; w[3] = HP__DBG_W(d);
+#define HP__DBG_KW5(k, w, f, a, b, c, d, e) HP__DBG_KW4(k, w, f, a, b, c, d)          \
+	k |= HP__DBG_K(e) << 8; w[4] = HP__DBG_W(e);
+#define HP__DBG_KW6(k, w, f, a, b, c, d, e, g) HP__DBG_KW5(k, w, f, a, b, c, d, e)    \
+	k |= HP__DBG_K(g) << 10; w[5] = HP__DBG_W(g);
+#define HP__DBG_KW7(k, w, f, a, b, c, d, e, g, h) HP__DBG_KW6(k, w, f, a, b, c, d, e, g) \
+	k |= HP__DBG_K(h) << 12; w[6] = HP__DBG_W(h);
+#define HP__DBG_KW8(k, w, f, a, b, c, d, e, g, h, i)                                  \
+	HP__DBG_KW7(k, w, f, a, b, c, d, e, g, h) k |= HP__DBG_K(i) << 14;             \
+	w[7] = HP__DBG_W(i);
+#define HP__DBG_KW(n, ...) HP__CAT(HP__DBG_KW, n)(__VA_ARGS__)
+#define HP__DBG(n, ...)                                                                \
+	do {                                                                           \
+		static hp_site hp__dsite_ = {HP__DBG_FMT(__VA_ARGS__), __FILE__, __LINE__, \
+					     HP_SITE_DEBUG, 0};                        \
+		if (0)                                                                 \
+			hp__dbg_check(__VA_ARGS__);                                    \
+		if (__builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED), 0)) { \
+			uint32_t hp__dk_ = 0;                                          \
+			uint64_t hp__dw_[(n) + 1];                                     \
+			HP__DBG_KW(n, hp__dk_, hp__dw_, __VA_ARGS__)                   \
+			hp__dbg(&hp__dsite_, hp__dk_, (n), hp__dw_);                   \
+		}                                                                      \
+	} while (0)
+/* A debug message: HP_DBG(fmt, ...), fmt a printf format string literal
+ * with at most 8 arguments; the calling thread only copies them (strings:
+ * their first 64 bytes), the collector formats.  %n is never obeyed. */
+#define HP_DBG(...) HP__DBG(HP__DBG_NARG(__VA_ARGS__), __VA_ARGS__)
 
 /* HP_MEASURE_SAMPLED's n as the hot path takes it: HP__SAMP_DEFAULT is
  * kept for "none", so n is capped below it. */
@@ -1001,6 +1145,7 @@ static const int *const hp__alloc_linked_ref __attribute__((used)) = &hp_alloc_l
 #define HP_GAUGE(name, v) ((void)0)
 #define HP_GAUGE_ADD(name, d) ((void)0)
 #define HP_VAL(name, v) ((void)0)
+#define HP_DBG(...) ((void)0)
 #define HP_MEASURE_BLOCK(label, ...) __VA_ARGS__
 #define HP_MAIN(...)
 

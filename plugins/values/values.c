@@ -4,8 +4,11 @@
  * HP_GAUGE(name, v) / HP_GAUGE_ADD(name, d): a gauge per name, with its
  * last value, min, max, average over its updates and the last `series`
  * points (the console draws them as a sparkline); HP_VAL(name, v): the
- * last `logs` values of each name with thread and time (docs/values.md).
- * Each is one payload pair on the calling thread (include/hotpath.h).
+ * last `logs` values of each name with thread and time; HP_DBG: per call
+ * site, its count and last `debug` messages with thread and time
+ * (docs/values.md).  A gauge or value is one record on the calling thread
+ * (two past 32 bits); a message, one record plus one per argument
+ * (include/hotpath.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +31,20 @@ typedef struct value_entry {
 	size_t head, n, cap;
 } value_entry;
 
+/* One HP_DBG message. */
+typedef struct debug_msg {
+	char *text;
+	uint64_t time, tid;
+} debug_msg;
+
+/* An HP_DBG call site: its last messages. */
+typedef struct debug_entry {
+	const hp_site_info *info;
+	uint64_t count;
+	debug_msg *ring;     /* the last cap messages */
+	size_t head, n, cap;
+} debug_entry;
+
 /* A table of entries by label: the gauges, or the values. */
 typedef struct value_table {
 	value_entry **v;
@@ -36,10 +53,12 @@ typedef struct value_table {
 
 typedef struct values_state {
 	const hp_host *host;
-	size_t series, logs;
-	void **by_site;      /* site id -> value_entry */
+	size_t series, logs, debug;
+	void **by_site;      /* site id -> value_entry or debug_entry */
 	size_t nsites;
 	value_table gauges, vals;
+	debug_entry **dbg;   /* in the order first seen */
+	size_t ndbg, dbgcap;
 } values_state;
 
 /* The entry of a label in t, created on first sight. */
@@ -65,7 +84,29 @@ static value_entry *values_label(value_table *t, const char *label, size_t cap)
 	return e;
 }
 
-/* The entry of a site: a gauge's or a value's, by the site's kind. */
+/* A new HP_DBG call site's entry. */
+static debug_entry *debug_site(values_state *st, const hp_site_info *info)
+{
+	debug_entry *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	if (st->debug > 0 && (e->ring = calloc(st->debug, sizeof(*e->ring))) == NULL) {
+		free(e);
+		return NULL;
+	}
+	e->info = info;
+	e->cap = st->debug;
+	if (!hp_plugin_push((void ***)&st->dbg, &st->ndbg, &st->dbgcap, e)) {
+		free(e->ring);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* The entry of a site: a gauge's, a value's or a debug call's, by the
+ * site's kind. */
 static value_entry *values_site(values_state *st, uint32_t id)
 {
 	const hp_site_info *info;
@@ -78,6 +119,8 @@ static value_entry *values_site(values_state *st, uint32_t id)
 			*slot = values_label(&st->gauges, info->label, st->series);
 		else if (info->kind == HP_SITE_VALUE)
 			*slot = values_label(&st->vals, info->label, st->logs);
+		else if (info->kind == HP_SITE_DEBUG)
+			*slot = debug_site(st, info);
 	}
 	return *slot;
 }
@@ -93,6 +136,7 @@ static int values_init(const hp_host *host, const hp_options *opts, void **state
 	st->host = host;
 	st->series = (size_t)host->option_int(opts, "series", 120);
 	st->logs = (size_t)host->option_int(opts, "logs", 50);
+	st->debug = (size_t)host->option_int(opts, "debug", 50);
 	*state = st;
 	return 0;
 }
@@ -119,6 +163,23 @@ static void values_take(value_entry *e, int64_t v, const hp_event *ev)
 		e->n++;
 }
 
+/* One HP_DBG message: counted, and kept in its site's ring. */
+static void debug_take(debug_entry *e, const hp_event *ev)
+{
+	debug_msg *m;
+	char *text;
+
+	e->count++;
+	if (e->cap == 0 || (text = strdup(ev->data != NULL ? ev->data : "")) == NULL)
+		return;
+	m = &e->ring[e->head];
+	free(m->text);
+	*m = (debug_msg){text, ev->time_ns, ev->tid};
+	e->head = e->head + 1 == e->cap ? 0 : e->head + 1;
+	if (e->n < e->cap)
+		e->n++;
+}
+
 static void values_event(void *state, const hp_event *ev)
 {
 	values_state *st = state;
@@ -126,6 +187,10 @@ static void values_event(void *state, const hp_event *ev)
 
 	if (e == NULL)
 		return;
+	if (ev->kind == HP_EV_DEBUG) {
+		debug_take((debug_entry *)(void *)e, ev);
+		return;
+	}
 	if (ev->kind == HP_EV_GAUGE_ADD) { /* wraps as int64 arithmetic would */
 		e->last_time = 0; /* the running sum is the last value */
 		values_take(e, (int64_t)((uint64_t)e->last + (uint64_t)ev->value), ev);
@@ -185,6 +250,60 @@ static int values_section(values_state *st, hp_snapshot *snap, const value_table
 	return 0;
 }
 
+/* Call sites by file, then line. */
+static int debug_cmp(const void *a, const void *b)
+{
+	const hp_site_info *x = (*(debug_entry *const *)a)->info;
+	const hp_site_info *y = (*(debug_entry *const *)b)->info;
+	int c = strcmp(x->file, y->file);
+
+	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* The debug section: a row per HP_DBG call site in file and line order,
+ * its messages as the row's log, oldest first. */
+static int debug_section(values_state *st, hp_snapshot *snap)
+{
+	const hp_host *h = st->host;
+	hp_section *sec;
+
+	if (st->ndbg == 0)
+		return 0;
+	qsort(st->dbg, st->ndbg, sizeof(*st->dbg), debug_cmp);
+	if ((sec = h->section_add(snap, "debug", "Debug")) == NULL)
+		return HP_ENOMEM;
+	h->column_add(sec, "name", "Location", HP_UNIT_TEXT);
+	h->column_add(sec, "count", "Count", HP_UNIT_COUNT);
+	h->column_add(sec, "last", "Last message", HP_UNIT_TEXT);
+	for (size_t i = 0; i < st->ndbg; i++) {
+		const debug_entry *e = st->dbg[i];
+		size_t r = h->row_add(sec);
+		char where[256];
+		hp_section *log;
+
+		snprintf(where, sizeof(where), "%s:%d", e->info->file, e->info->line);
+		h->cell_text(sec, r, 0, where);
+		h->cell_int(sec, r, 1, (int64_t)e->count);
+		if (e->n > 0)
+			h->cell_text(sec, r, 2,
+				     e->ring[(e->head + e->cap - 1) % e->cap].text);
+		if (e->n == 0 || (log = h->row_log(sec, r)) == NULL)
+			continue;
+		h->column_add(log, "message", "Message", HP_UNIT_TEXT);
+		h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
+		h->column_add(log, "time", "Time", HP_UNIT_NS);
+		for (size_t k = 0; k < e->n; k++) {
+			const debug_msg *m = &e->ring[(e->head + e->cap - e->n + k) % e->cap];
+			size_t lr = h->row_add(log);
+
+			h->cell_text(log, lr, 0, m->text);
+			h->cell_int(log, lr, 1, (int64_t)m->tid);
+			h->cell_int(log, lr, 2, (int64_t)m->time);
+		}
+	}
+	return 0;
+}
+
 static int values_snapshot(void *state, hp_snapshot *snap)
 {
 	values_state *st = state;
@@ -192,7 +311,9 @@ static int values_snapshot(void *state, hp_snapshot *snap)
 
 	if ((rv = values_section(st, snap, &st->gauges, "gauges", "Gauges", "Gauge")) != 0)
 		return rv;
-	return values_section(st, snap, &st->vals, "values", "Values", "Value");
+	if ((rv = values_section(st, snap, &st->vals, "values", "Values", "Value")) != 0)
+		return rv;
+	return debug_section(st, snap);
 }
 
 /* Frees a table's entries. */
@@ -213,6 +334,13 @@ static void values_fini(void *state)
 		return;
 	values_table_free(&st->gauges);
 	values_table_free(&st->vals);
+	for (size_t i = 0; i < st->ndbg; i++) {
+		for (size_t k = 0; k < st->dbg[i]->cap; k++)
+			free(st->dbg[i]->ring[k].text);
+		free(st->dbg[i]->ring);
+		free(st->dbg[i]);
+	}
+	free(st->dbg);
 	free(st->by_site);
 	free(st);
 }
@@ -220,11 +348,13 @@ static void values_fini(void *state)
 /* collectors.values.* */
 static const hp_option values_options[] = {
 	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "true",
-	  .help = "`HP_GAUGE`, `HP_GAUGE_ADD` and `HP_VAL` ([values.md](values.md))." },
+	  .help = "`HP_GAUGE`, `HP_GAUGE_ADD`, `HP_VAL` and `HP_DBG` ([values.md](values.md))." },
 	{ .key = "series", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "120",
 	  .help = "Last points kept per gauge (the console's sparkline)." },
 	{ .key = "logs", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "50",
 	  .help = "Last values kept per `HP_VAL` name, with thread and time." },
+	{ .key = "debug", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "50",
+	  .help = "Last messages kept per `HP_DBG` call, with thread and time." },
 	{ .key = NULL },
 };
 
@@ -232,9 +362,9 @@ const hp_plugin_ops hpi_values_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
 	.name = "values",
-	.description = "the program's gauges and values: last, min, max, avg, series",
+	.description = "the program's gauges, values and debug messages",
 	.events = HP_EV_BIT(HP_EV_GAUGE_SET) | HP_EV_BIT(HP_EV_GAUGE_ADD) |
-		  HP_EV_BIT(HP_EV_VALUE),
+		  HP_EV_BIT(HP_EV_VALUE) | HP_EV_BIT(HP_EV_DEBUG),
 	.init = values_init,
 	.on_event = values_event,
 	.snapshot = values_snapshot,

@@ -279,7 +279,7 @@ START_TEST(details_log)
 		"\"message\":\"the section has no row with this name\"}";
 	hpc_model m;
 	const char *why;
-	json_t *pj;
+	const char *pj;
 	char *req;
 
 	hpc_model_init(&m);
@@ -312,10 +312,8 @@ START_TEST(details_log)
 	ck_assert_str_eq(m.log.status, "no reply");
 	/* a panel's table has no log to ask for */
 	hpc_model_add_panel(&m, "p");
-	pj = json_loads("{\"id\":\"panel\",\"columns\":[{\"key\":\"name\"}],"
-			"\"rows\":[{\"name\":\"x\"}]}", 0, NULL);
-	m.panels[0].table = hpc_section_parse(pj, &why);
-	json_decref(pj);
+	pj = "{\"id\":\"panel\",\"columns\":[{\"key\":\"name\"}],\"rows\":[{\"name\":\"x\"}]}";
+	m.panels[0].table = hpc_section_parse_text(pj, strlen(pj), &why);
 	hpc_model_tab(&m, m.targets[0]->nsecs);
 	ck_assert_str_eq(hpc_section_sel_name(hpc_model_section(&m)), "x");
 	ck_assert_ptr_null(hpc_model_log_request(&m, 10 * S));

@@ -478,7 +478,8 @@ START_TEST(event_map_names_values_and_payload_kinds)
 	ck_assert_str_eq(hpi_event_name(10), "TEXT_CHUNK");
 	ck_assert_str_eq(hpi_event_name(HP_EV_ALLOC), "ALLOC");
 	ck_assert_ptr_null(hpi_event_name(HP_EV__COUNT));
-	ck_assert_int_eq(HP_EV__COUNT, 24);
+	ck_assert_int_eq(HP_EV__COUNT, 25);
+	ck_assert_str_eq(hpi_event_name(HP_EV_DEBUG), "DEBUG");
 	ck_assert_str_eq(hpi_event_name(HP_EV_RLOCK_HOLD), "RLOCK_HOLD");
 	ck_assert_int_eq(HP_EV_CHAN_TEXT, HP_EV_TEXT_CHUNK);
 	ck_assert_int_eq(HP__EV_FUTURE_POLL, HP_EV_FUTURE_POLL);

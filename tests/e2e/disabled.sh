@@ -45,6 +45,8 @@ int main(void)
 	HP_GAUGE(label(), n++);
 	HP_GAUGE_ADD(label(), n++);
 	HP_VAL(label(), n++);
+	HP_DBG("%s %d", label(), n++);
+	HP_DBG("no arguments");
 	return n;
 }
 EOC

@@ -22,6 +22,8 @@ int main(void)
 	int s = 0;
 	for (int i = 0; i < 10; i++) {
 		HP_MEASURE_NAMED("loop_body");
+		HP_DBG("i=%d %s %.1f %p", i, "of ten", 0.5 * i, (void *)&s);
+		HP_GAUGE("i", i);
 		HP_MEASURE_BLOCK("inner", {
 			s += twice(i);
 			if (s > 1000)
@@ -55,11 +57,18 @@ check "C++: loop_body measured 10 times" jqt "$TMP/json" "[$F | select(.name == 
 check "C++: inner block measured 10 times (continue ends it)" jqt "$TMP/json" "[$F | select(.name == \"inner\") | .calls][0] == 10"
 check "C++: function label is <file stem>::<function>" jqt "$TMP/json" "[$F | select(.name == \"use::twice\") | .calls][0] == 10"
 check "C++: caller is use::main" jqt "$TMP/json" '.caller == "use::main"'
+D='.sections[] | select(.id == "debug") | .rows[0]'
+check "C++: HP_DBG's ten messages, the last formatted" jqt "$TMP/json" \
+	"[$D | .count == 10 and (.last | startswith(\"i=9 of ten 4.5 0x\"))][0]"
 
 $CC -std=c11 -DHOTPATH $INC "$TMP/use.c" -o "$TMP/usec" -L"$LIB" -lhotpath -Wl,-rpath,"$LIB" ${SAN_CFLAGS:-}
 HOTPATH_FORMAT=json "$TMP/usec" 2>"$TMP/cjson"
 check "C: HP_MAIN options reach the report" jqt "$TMP/cjson" '.percentiles == [50,99]'
 check "C: break and continue leave the block measured" jqt "$TMP/cjson" "[$F | select(.name == \"inner\") | .calls][0] == 10"
+check "C: HP_DBG's ten messages, the last formatted" jqt "$TMP/cjson" \
+	"[$D | .count == 10 and (.last | startswith(\"i=9 of ten 4.5 0x\"))][0]"
+check "C: the gauge's last value" jqt "$TMP/cjson" \
+	'[.sections[] | select(.id == "gauges") | .rows[0].last][0] == 9'
 
 # The static library works too.
 $CC -std=c11 -DHOTPATH $INC "$TMP/use.c" -o "$TMP/usestatic" "$LIB/libhotpath.a" -lyaml ${LUA_LIBS:--llua5.4} ${NNG_LIBS:--lnng} ${DW_LIBS-} -lm -ldl -pthread ${SAN_CFLAGS:-}

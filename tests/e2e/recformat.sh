@@ -12,12 +12,12 @@ OK="$top_builddir/tests/e2e/recformat_ok"
 check "HP_MAIN: exits 0" [ $? -eq 0 ]
 check "HP_MAIN: the program's output" eq "$(cat "$TMP/out")" "main 9900"
 check "HP_MAIN: one line, naming both formats" eq "$(cat "$TMP/err")" \
-	'[hotpath] "recformat::main" was built for hotpath record format 99, this libhotpath reads format 1: not profiled (rebuild it against this hotpath)'
+	'[hotpath] "recformat::main" was built for hotpath record format 99, this libhotpath reads format 2: not profiled (rebuild it against this hotpath)'
 
 "$B" builder >"$TMP/out" 2>"$TMP/err"
 check "builder: exits 0, unprofiled" eq "$(cat "$TMP/out")" "builder 9900 unprofiled"
 check "builder: one line" eq "$(cat "$TMP/err")" \
-	'[hotpath] "builder" was built for hotpath record format 99, this libhotpath reads format 1: not profiled (rebuild it against this hotpath)'
+	'[hotpath] "builder" was built for hotpath record format 99, this libhotpath reads format 2: not profiled (rebuild it against this hotpath)'
 
 HOTPATH_FORMAT=json "$OK" >"$TMP/out" 2>"$TMP/json"
 check "this format: profiled" jqt "$TMP/json" \
