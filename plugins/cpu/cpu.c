@@ -266,7 +266,9 @@ bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out)
 	bool changed = false;
 	int rv;
 
-	if (len > HPI_QUERY_MAX || hpi_query_parse(req, len, &q, &why) != 0 ||
+	if (len > HPI_QUERY_MAX)
+		return false; /* the usual too_large error */
+	if (hpi_query_parse(req, len, &q, &why) != 0 ||
 	    (strcmp(q.cmd, "cpu_start") != 0 && strcmp(q.cmd, "cpu_stop") != 0 &&
 	     strcmp(q.cmd, "cpu_status") != 0)) {
 		hpi_query_fini(&q);
