@@ -19,10 +19,8 @@
  *              "section":"functions"}, then without again; events dropped
  *              (collector.buffer_max_mb 4 so that a collector falling behind
  *              shows) and ns per call side by side, with publish.query_rate
- *              at its default and with no rate limit (0); the call tree off
- *              (collectors.timing.call_tree: its sibling search is linear in
- *              10,000 top-level functions, which drops events with or
- *              without queries).
+ *              at its default with the call tree on and off
+ *              (collectors.timing.call_tree), and with no rate limit (0).
  *
  *   bench_publish tick   the second part only; bench_publish flood   the third.
  */
@@ -410,21 +408,23 @@ static void flood_phase(const char *what, int nclients)
 	printf("\n");
 }
 
-/* The same program with publish.query_rate rate. */
-static void bench_flood_rate(const char *rate)
+/* The same program with publish.query_rate rate, the call tree on or off. */
+static void bench_flood_rate(const char *rate, const char *tree)
 {
 	hp_guard_builder *b;
 	hp_guard *g;
 
 	setenv("HOTPATH_PUBLISH_QUERY_RATE", rate, 1);
+	setenv("HOTPATH_CALL_TREE", tree, 1);
 	b = hp_guard_builder_new("bench_publish");
 	hp_guard_builder_format(b, HP_FORMAT_NONE);
 	if ((g = hp_guard_builder_build(b)) == NULL) {
 		fprintf(stderr, "bench_publish: no guard\n");
 		exit(1);
 	}
-	printf("publish.query_rate %s%s:\n", rate, strcmp(rate, "0") == 0 ? " (no limit)" :
-	       " (the default)");
+	printf("publish.query_rate %s%s, call tree %s:\n", rate,
+	       strcmp(rate, "0") == 0 ? " (no limit)" : " (the default)",
+	       strcmp(tree, "true") == 0 ? "on" : "off");
 	{
 		long calls;
 		double ns;
@@ -449,15 +449,14 @@ static void bench_flood(void)
 	setenv("HOTPATH_QUERY", qurl, 1);
 	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "250", 1);
 	setenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB", "4", 1);
-	/* the call tree finds a call's node among its siblings by a linear
-	 * search: with 10,000 functions at the top level the collector falls
-	 * behind with or without queries; off, what is left is the queries' */
-	setenv("HOTPATH_CALL_TREE", "false", 1);
 	printf("a query flood: 1 thread calling %d functions, %.0f calls a second for %d s a "
 	       "line; %d REQ clients looping section functions:\n", FUNCS, FLOOD_RATE, FLOOD_SECS,
 	       FLOOD_CLIENTS);
-	bench_flood_rate("20");
-	bench_flood_rate("0");
+	/* the call tree (self time, calls, stacks) on, as by default, and
+	 * off: what it costs with 10,000 functions at the top level */
+	bench_flood_rate("20", "true");
+	bench_flood_rate("20", "false");
+	bench_flood_rate("0", "true");
 	unsetenv("HOTPATH_PUBLISH_QUERY_RATE");
 	unsetenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB");
 	unsetenv("HOTPATH_CALL_TREE");

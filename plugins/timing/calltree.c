@@ -4,26 +4,41 @@
  *
  * A thread's measured calls arrive in the order they end, each with its
  * start, duration and nesting depth modulo 64 (hotpath.h's HP__DEPTH_TAG).
- * The calls that ended but whose caller is still open are kept per thread
- * as a stack of levels: all the calls of one level are siblings (children
- * of the same open call), and levels go deeper from bottom to top, because
- * the open calls of a thread form one chain.  A new call pops the top level
- * when that level started at or after the call's start: those are exactly
- * its direct callees (any deeper call was already taken by its own
- * caller), so self = duration - the level's summed durations, from the
- * times alone.  The depth only says whether a call with no callee is a
- * sibling of the top level or deeper; it is checked against the times
- * (depth_errors counts disagreements, which only a jump of 64 levels or
- * more between two consecutive returns can cause).
+ * Two passes place them.
  *
- * Each level holds its calls merged by function into small aggregated
- * subtrees (nodes: function, calls, total, self, callees), so memory grows
- * with distinct call paths, never with calls: the thousands of calls a
- * long-running main makes are one node each per distinct path.  Bounds:
- * subtrees deeper than HPI_CT_MAX_HEIGHT are folded into the frame at that
- * height (their time becomes its self time; counted as folded), and past
- * HPI_CT_MAX_NODES nodes new calls are left out of the tree (counted as
- * dropped).  The Functions table's self times never depend on either.
+ * Forward, as each call arrives: the calls that ended but whose caller is
+ * still open are kept per thread as a stack of levels: all the calls of
+ * one level are siblings (callees of the same open call), and levels go
+ * deeper from bottom to top, because the open calls of a thread form one
+ * chain.  A new call pops the top level when that level started at or
+ * after the call's start: those are exactly its direct callees (any deeper
+ * call was already taken by its own caller), so self = duration - the
+ * level's summed durations, from the times alone.  The depth only says
+ * whether a call with no callee is a sibling of the top level or deeper;
+ * it is checked against the times (depth_errors counts disagreements,
+ * which only a jump of 64 levels or more between two consecutive returns
+ * can cause).  The call is appended to a batch (CT_BATCH calls of one
+ * thread), noting its level; a level popped by a call is owned by it.
+ *
+ * Backward, when the batch is full, the collector turns to another thread,
+ * the thread exits or a snapshot is taken: from the last call to the
+ * first, so that every caller is placed before its callees.  A call whose
+ * level is owned by a call of the batch goes straight into its caller's
+ * node: the node of function fn under holder h (a node's callees, or a
+ * level's) is found in one hash table keyed by (h, fn), and only its
+ * counters change.  Nothing is merged, whatever the depth.  A call whose
+ * caller is still open at the end of the batch goes under its level's
+ * holder; when that caller ends in a later batch, the holder becomes its
+ * node's callees (or, when the node has callees already, is merged into
+ * them: once per open level per batch, not per call).
+ *
+ * Memory grows with distinct call paths, never with calls: the thousands
+ * of calls a long-running main makes are one node each per distinct path.
+ * Bounds: subtrees deeper than HPI_CT_MAX_HEIGHT are folded into the frame
+ * at that height (their time becomes its self time; counted as folded),
+ * and past HPI_CT_MAX_NODES nodes (holders included) new calls are left
+ * out of the tree (counted as dropped).  The Functions table's self times
+ * never depend on either.
  */
 #include "config.h"
 
@@ -36,12 +51,22 @@
 /* Full depths are kept relative to this, so that a thread's first call,
  * whatever its depth, leaves room below it for its callers. */
 #define CT_BASE (1u << 24)
+/* Calls placed per backward pass. */
+#define CT_BATCH 4096u
+/* Node and call markers, above any function index. */
+#define CT_HOLDER (UINT32_MAX - 1) /* a node that only holds callees */
+#define CT_FREE (UINT32_MAX - 2)   /* on the free list */
+#define CT_DROP (UINT32_MAX - 3)   /* a call with no room for its level */
+#define CT_ALL UINT32_MAX          /* a budget: every level kept */
+#define CT_ORPHAN UINT32_MAX       /* a level owner: the caller never returned */
 
 typedef struct ct_node {
-	uint32_t fn;     /* function index */
-	uint32_t kids;   /* first callee node, 0 = none */
-	uint32_t next;   /* next sibling, 0 = none */
-	uint32_t height; /* of the subtree: 1 for a call with no callee */
+	uint32_t fn;     /* function index, CT_HOLDER or CT_FREE */
+	uint32_t owner;  /* the holder it is a callee of: with fn, its key */
+	uint32_t kh;     /* its callees' holder: 0 none, itself, or a holder */
+	uint32_t kids;   /* as a holder: its first callee */
+	uint32_t next;   /* the next callee of the same holder; the free list */
+	uint32_t hnext;  /* the next node of the same hash bucket */
 	uint64_t calls, total, self;
 } ct_node;
 
@@ -49,47 +74,98 @@ typedef struct ct_node {
 typedef struct ct_level {
 	uint64_t start;  /* of its first call */
 	uint64_t sum;    /* ns: its calls' durations, its caller's callee time */
+	uint64_t calls;  /* its calls, counted as orphans if the caller never ends */
+	uint64_t gen;    /* the batch its li belongs to */
 	uint32_t depth;  /* full depth (CT_BASE-relative) */
-	uint32_t kids;   /* node list, one node per function */
-	uint32_t height; /* highest subtree of kids */
-	uint32_t unused;
+	uint32_t height; /* of the highest subtree among its calls */
+	uint32_t holder; /* its calls of earlier batches, placed; 0 none */
+	uint32_t li;     /* its entry in the batch's level table */
 } ct_level;
+
+/* A call of the batch. */
+typedef struct ct_call {
+	uint32_t fn;     /* function, HPI_CT_NONE or CT_DROP */
+	uint32_t lv;     /* its level's entry in the batch's level table */
+	uint32_t absorb; /* holder of its callees from earlier batches, or 0 */
+	uint32_t cut;    /* levels kept from it down, CT_ALL: all */
+	uint64_t calls, total, self;
+	/* set by the backward pass, for its callees: */
+	uint32_t mode;   /* CT_M_* */
+	uint32_t node;   /* CT_M_NODE: a node; CT_M_HOLDER: a holder */
+	uint32_t budget; /* levels they may still take, CT_ALL: all */
+	uint32_t fold;   /* the node their time goes to when there is none left */
+} ct_call;
+
+enum { CT_M_NODE, CT_M_HOLDER, CT_M_FOLD, CT_M_DROP };
+
+/* A level as the batch sees it. */
+typedef struct ct_li {
+	uint32_t owner;  /* 0 open, CT_ORPHAN, else the owning call's index + 1 */
+	uint32_t lvk;    /* its index in the thread's level stack */
+} ct_li;
 
 struct hpi_ct_thread {
 	uint64_t tid;
 	ct_level *lv;
 	uint32_t n, cap;
-	uint32_t orphans;  /* node list: calls whose caller never returned */
-	uint32_t last;     /* node of the last call, 0 = none */
+	uint32_t orphans;  /* holder: calls whose caller never returned */
+	uint32_t last;     /* the batch's call of the last hpi_ctree_call + 1 */
 	uint32_t lastlv;   /* its level */
-	int last_kind;     /* 0 placed, 1 left out (HPI_CT_NONE), 2 dropped */
 };
 
 struct hpi_ctree {
 	ct_node *nodes;    /* [0] unused: index 0 is "none" */
 	uint32_t used, cap, freelist, max;
+	uint32_t *bucket;  /* hash of (owner, fn) -> node chain */
+	uint32_t nbucket, hashed;
+	unsigned shift;    /* 64 - log2(nbucket) */
 	hpi_ct_thread **th; /* open addressing by tid; (void *)1 = removed */
 	size_t thcap, thused;
 	hpi_ct_thread *cache;
-	uint32_t done;     /* node list: the calls of threads that exited */
+	uint32_t done;     /* holder: the calls of threads that exited */
+	ct_call *calls;    /* the batch, of thread pend */
+	ct_li *lis;
+	uint32_t ncalls, nli;
+	hpi_ct_thread *pend;
+	uint64_t gen;      /* the batch's number */
 	hpi_ct_stats st;
 };
+
+static uint32_t ctree_batch = CT_BATCH; /* tests: smaller batches */
+
+void hpi_ctree_test_batch(uint32_t n)
+{
+	ctree_batch = n >= 1 && n <= CT_BATCH ? n : CT_BATCH;
+}
 
 #define CT_GONE ((hpi_ct_thread *)1)
 #define N(t, i) ((t)->nodes[i])
 
-static hpi_ctree *ctree_new_max(uint32_t max)
+static hpi_ctree *ctree_new_max(uint32_t max, bool batch)
 {
 	hpi_ctree *t = calloc(1, sizeof(*t));
 
-	if (t != NULL)
-		t->max = max;
+	if (t == NULL)
+		return NULL;
+	t->max = max;
+	t->gen = 1;
+	t->nbucket = 256;
+	t->shift = 64 - 8;
+	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
+	if (batch) {
+		t->calls = malloc(CT_BATCH * sizeof(*t->calls));
+		t->lis = malloc(CT_BATCH * sizeof(*t->lis));
+	}
+	if (t->bucket == NULL || (batch && (t->calls == NULL || t->lis == NULL))) {
+		hpi_ctree_free(t);
+		return NULL;
+	}
 	return t;
 }
 
 hpi_ctree *hpi_ctree_new(void)
 {
-	return ctree_new_max(HPI_CT_MAX_NODES);
+	return ctree_new_max(HPI_CT_MAX_NODES, true);
 }
 
 /* Frees one thread's state. */
@@ -108,102 +184,270 @@ void hpi_ctree_free(hpi_ctree *t)
 			ctree_thread_free(t->th[i]);
 	free(t->th);
 	free(t->nodes);
+	free(t->bucket);
+	free(t->calls);
+	free(t->lis);
 	free(t);
-}
-
-hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t)
-{
-	hpi_ct_stats z = {0};
-
-	return t ? t->st : z;
 }
 
 /* ---- nodes ---------------------------------------------------------------- */
 
-/* A fresh node, or 0 at the limit or out of memory. */
+/* The bucket of (owner, fn). */
+static inline uint32_t ctree_hash(const hpi_ctree *t, uint32_t owner, uint32_t fn)
+{
+	return (uint32_t)(((((uint64_t)owner << 32) | fn) * UINT64_C(0x9e3779b97f4a7c15)) >>
+			  t->shift);
+}
+
+/* The node of function fn under holder owner, or 0. */
+static inline uint32_t ctree_find(const hpi_ctree *t, uint32_t owner, uint32_t fn)
+{
+	for (uint32_t i = t->bucket[ctree_hash(t, owner, fn)]; i != 0; i = N(t, i).hnext)
+		if (N(t, i).fn == fn && N(t, i).owner == owner)
+			return i;
+	return 0;
+}
+
+/* Doubles the hash table (keeps the old one, longer chains, when out of
+ * memory). */
+static void ctree_rehash(hpi_ctree *t)
+{
+	uint32_t nb = t->nbucket * 2, *b = calloc(nb, sizeof(*b));
+
+	if (b == NULL)
+		return;
+	free(t->bucket);
+	t->bucket = b;
+	t->nbucket = nb;
+	t->shift--;
+	for (uint32_t i = 1; i < t->used; i++) {
+		if (N(t, i).fn >= CT_DROP)
+			continue; /* a holder or free: not hashed */
+		uint32_t h = ctree_hash(t, N(t, i).owner, N(t, i).fn);
+		N(t, i).hnext = b[h];
+		b[h] = i;
+	}
+}
+
+/* Hashes node i under its owner and fn. */
+static void ctree_hash_add(hpi_ctree *t, uint32_t i)
+{
+	uint32_t h = ctree_hash(t, N(t, i).owner, N(t, i).fn);
+
+	N(t, i).hnext = t->bucket[h];
+	t->bucket[h] = i;
+	if (++t->hashed > t->nbucket)
+		ctree_rehash(t);
+}
+
+/* Unhashes node i. */
+static void ctree_hash_del(hpi_ctree *t, uint32_t i)
+{
+	uint32_t *p = &t->bucket[ctree_hash(t, N(t, i).owner, N(t, i).fn)];
+
+	while (*p != i)
+		p = &N(t, *p).hnext;
+	*p = N(t, i).hnext;
+	t->hashed--;
+}
+
+/* A fresh node, zeroed, or 0 at the limit or out of memory. */
 static uint32_t ctree_alloc(hpi_ctree *t)
 {
 	uint32_t i = t->freelist;
 
 	if (i != 0) {
 		t->freelist = N(t, i).next;
-		return i;
+	} else {
+		if (t->used + 1 >= t->cap) {
+			uint32_t cap = t->cap ? t->cap * 2 : 256;
+			ct_node *p;
+			if (cap > t->max + 1)
+				cap = t->max + 1;
+			if (t->used + 1 >= cap ||
+			    (p = realloc(t->nodes, cap * sizeof(*p))) == NULL)
+				return 0;
+			t->nodes = p;
+			t->cap = cap;
+			if (t->used == 0)
+				t->used = 1;
+		}
+		i = t->used++;
 	}
-	if (t->used + 1 >= t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 256;
-		ct_node *p;
-		if (cap > t->max + 1)
-			cap = t->max + 1;
-		if (t->used + 1 >= cap || (p = realloc(t->nodes, cap * sizeof(*p))) == NULL)
-			return 0;
-		t->nodes = p;
-		t->cap = cap;
-		if (t->used == 0)
-			t->used = 1;
-	}
-	return t->used++;
+	memset(&N(t, i), 0, sizeof(N(t, i)));
+	return i;
 }
 
-/* Gives a list of subtrees back; returns the calls they held. */
-static uint64_t ctree_free_list(hpi_ctree *t, uint32_t i)
+/* A new, empty holder, or 0. */
+static uint32_t ctree_holder_new(hpi_ctree *t)
+{
+	uint32_t i = ctree_alloc(t);
+
+	if (i != 0)
+		N(t, i).fn = CT_HOLDER;
+	return i;
+}
+
+/* Gives node i back (unhashed first if it is a callee). */
+static void ctree_release(hpi_ctree *t, uint32_t i)
+{
+	if (N(t, i).fn < CT_DROP)
+		ctree_hash_del(t, i);
+	N(t, i).fn = CT_FREE;
+	N(t, i).next = t->freelist;
+	t->freelist = i;
+}
+
+/* The holder of node n's callees, n itself when it had none. */
+static inline uint32_t ctree_kids(hpi_ctree *t, uint32_t n)
+{
+	if (N(t, n).kh == 0)
+		N(t, n).kh = n;
+	return N(t, n).kh;
+}
+
+/* The node of function fn under holder h, created (with no call) on first
+ * use; 0 at the limit. */
+static uint32_t ctree_get(hpi_ctree *t, uint32_t h, uint32_t fn)
+{
+	uint32_t i = ctree_find(t, h, fn);
+
+	if (i != 0 || (i = ctree_alloc(t)) == 0)
+		return i;
+	N(t, i).fn = fn;
+	N(t, i).owner = h;
+	N(t, i).next = N(t, h).kids;
+	N(t, h).kids = i;
+	ctree_hash_add(t, i);
+	return i;
+}
+
+static uint64_t ctree_free_node(hpi_ctree *t, uint32_t n);
+
+/* Gives holder h's callees back, h too unless it is a node of its own;
+ * returns the calls they held. */
+static uint64_t ctree_free_kids(hpi_ctree *t, uint32_t h)
 {
 	uint64_t calls = 0;
 
-	while (i != 0) {
-		uint32_t next = N(t, i).next;
-		calls += N(t, i).calls + ctree_free_list(t, N(t, i).kids);
-		N(t, i).next = t->freelist;
-		t->freelist = i;
-		i = next;
+	for (uint32_t k = N(t, h).kids, next; k != 0; k = next) {
+		next = N(t, k).next;
+		calls += ctree_free_node(t, k);
 	}
+	N(t, h).kids = 0;
+	if (N(t, h).fn == CT_HOLDER)
+		ctree_release(t, h);
 	return calls;
 }
 
-/* The node of function fn in list head, or 0. */
-static inline uint32_t ctree_find(const hpi_ctree *t, uint32_t head, uint32_t fn)
+/* Gives node n and its subtree back; returns the calls they held. */
+static uint64_t ctree_free_node(hpi_ctree *t, uint32_t n)
 {
-	for (uint32_t i = head; i != 0; i = N(t, i).next)
-		if (N(t, i).fn == fn)
-			return i;
-	return 0;
+	uint64_t calls = N(t, n).calls;
+
+	if (N(t, n).kh != 0 && N(t, n).kh != n)
+		calls += ctree_free_kids(t, N(t, n).kh);
+	else if (N(t, n).kh == n)
+		calls += ctree_free_kids(t, n);
+	ctree_release(t, n);
+	return calls;
 }
 
-static void ctree_merge_list(hpi_ctree *t, uint32_t *dst, uint32_t src);
+static void ctree_merge_kids(hpi_ctree *t, uint32_t dst, uint32_t src);
 
-/* Adds node s into the list *dst (merged into its function's node there, or
- * linked in); returns the node that holds it now. */
-static uint32_t ctree_merge_node(hpi_ctree *t, uint32_t *dst, uint32_t s)
+/* Moves node s (a callee of another holder, unlinked from its list) under
+ * holder dst, merged into the node of its function there if any. */
+static void ctree_merge_node(hpi_ctree *t, uint32_t dst, uint32_t s)
 {
-	uint32_t d = ctree_find(t, *dst, N(t, s).fn);
+	uint32_t d = ctree_find(t, dst, N(t, s).fn), sk = N(t, s).kh;
 
-	if (d == 0) {
-		N(t, s).next = *dst;
-		*dst = s;
-		return s;
+	if (d == 0) { /* re-keyed; its own callees stay keyed by its holder */
+		ctree_hash_del(t, s);
+		N(t, s).owner = dst;
+		N(t, s).next = N(t, dst).kids;
+		N(t, dst).kids = s;
+		ctree_hash_add(t, s);
+		return;
 	}
 	N(t, d).calls += N(t, s).calls;
 	N(t, d).total += N(t, s).total;
 	N(t, d).self += N(t, s).self;
-	if (N(t, s).height > N(t, d).height)
-		N(t, d).height = N(t, s).height;
-	ctree_merge_list(t, &N(t, d).kids, N(t, s).kids);
-	N(t, s).next = t->freelist;
-	t->freelist = s;
-	return d;
+	if (sk != 0 && N(t, d).kh == 0) {
+		if (sk == s) { /* s stays, as the holder of d's callees */
+			ctree_hash_del(t, s);
+			N(t, s).fn = CT_HOLDER;
+			N(t, s).owner = 0;
+			N(t, d).kh = s;
+			return;
+		}
+		N(t, d).kh = sk;
+	} else if (sk != 0) {
+		ctree_merge_kids(t, N(t, d).kh, sk);
+		if (sk != s)
+			ctree_release(t, sk);
+	}
+	ctree_release(t, s);
 }
 
-/* Moves every subtree of list src into list *dst, merged by function. */
-static void ctree_merge_list(hpi_ctree *t, uint32_t *dst, uint32_t src)
+/* Moves every callee of holder src under holder dst, merged by function;
+ * src is left empty. */
+static void ctree_merge_kids(hpi_ctree *t, uint32_t dst, uint32_t src)
 {
-	if (*dst == 0) { /* src's functions are distinct already */
+	for (uint32_t k = N(t, src).kids, next; k != 0; k = next) {
+		next = N(t, k).next;
+		ctree_merge_node(t, dst, k);
+	}
+	N(t, src).kids = 0;
+}
+
+/* Holder src joins the holder at *dst (becomes it when there is none). */
+static void ctree_give(hpi_ctree *t, uint32_t *dst, uint32_t src)
+{
+	if (*dst == 0) {
 		*dst = src;
 		return;
 	}
-	while (src != 0) {
-		uint32_t next = N(t, src).next;
-		ctree_merge_node(t, dst, src);
-		src = next;
+	ctree_merge_kids(t, *dst, src);
+	ctree_release(t, src);
+}
+
+/* Keeps the top keep levels of n's subtree: the callees below them are
+ * folded into their caller at the last kept level (their time becomes its
+ * self time). */
+static void ctree_cut(hpi_ctree *t, uint32_t n, uint32_t keep)
+{
+	uint32_t h = N(t, n).kh;
+
+	if (h == 0)
+		return;
+	if (keep <= 1) {
+		for (uint32_t k = N(t, h).kids; k != 0; k = N(t, k).next)
+			N(t, n).self += N(t, k).total;
+		t->st.folded += ctree_free_kids(t, h);
+		N(t, n).kh = 0;
+		return;
 	}
+	for (uint32_t k = N(t, h).kids; k != 0; k = N(t, k).next)
+		ctree_cut(t, k, keep - 1);
+}
+
+/* Holder src's calls (from earlier batches) become callees with budget
+ * levels left: folded into node fold when there is none, else cut to the
+ * budget; then joined to the holder at *dst (which they become when there
+ * is none).  dst may point into the nodes: nothing here allocates. */
+static void ctree_attach(hpi_ctree *t, uint32_t *dst, uint32_t src, uint32_t budget,
+			 uint32_t fold)
+{
+	if (budget == 0) {
+		for (uint32_t k = N(t, src).kids; k != 0; k = N(t, k).next)
+			N(t, fold).self += N(t, k).total;
+		t->st.folded += ctree_free_kids(t, src);
+		return;
+	}
+	if (budget != CT_ALL)
+		for (uint32_t k = N(t, src).kids; k != 0; k = N(t, k).next)
+			ctree_cut(t, k, budget);
+	ctree_give(t, dst, src);
 }
 
 /* ---- threads -------------------------------------------------------------- */
@@ -265,6 +509,8 @@ hpi_ct_thread *hpi_ctree_thread(hpi_ctree *t, uint64_t tid)
 	return t->cache = t->th[h];
 }
 
+static void ctree_flush(hpi_ctree *t);
+
 void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid)
 {
 	hpi_ct_thread *th;
@@ -275,9 +521,14 @@ void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid)
 	h = ctree_slot(t, tid, false);
 	if ((th = t->th[h]) == NULL)
 		return;
+	if (t->pend == th)
+		ctree_flush(t);
+	/* its open callers' calls and its orphans: roots */
 	for (uint32_t i = 0; i < th->n; i++)
-		ctree_merge_list(t, &t->done, th->lv[i].kids);
-	ctree_merge_list(t, &t->done, th->orphans);
+		if (th->lv[i].holder != 0)
+			ctree_give(t, &t->done, th->lv[i].holder);
+	if (th->orphans != 0)
+		ctree_give(t, &t->done, th->orphans);
 	t->th[h] = CT_GONE; /* thused still counts it: the table stays sparse */
 	if (t->cache == th)
 		t->cache = NULL;
@@ -299,54 +550,17 @@ static bool ctree_level_room(hpi_ct_thread *th)
 	return true;
 }
 
-/* ---- calls ---------------------------------------------------------------- */
+/* ---- calls, forward ------------------------------------------------------- */
 
-/* Keeps the top keep levels of n's subtree: the callees below them are
- * folded into their caller at the last kept level (their time becomes its
- * self time). */
-static void ctree_cut(hpi_ctree *t, uint32_t n, uint32_t keep)
+/* Level l, popped: owned by call i of the batch (or CT_ORPHAN - 1); its
+ * holder (calls of earlier batches) joins *absorb. */
+static void ctree_own(hpi_ctree *t, ct_level *l, uint32_t i, uint32_t *absorb)
 {
-	uint32_t h = 0;
-
-	if (keep <= 1) {
-		for (uint32_t k = N(t, n).kids; k != 0; k = N(t, k).next)
-			N(t, n).self += N(t, k).total;
-		t->st.folded += ctree_free_list(t, N(t, n).kids);
-		N(t, n).kids = 0;
-		N(t, n).height = 1;
-		return;
-	}
-	for (uint32_t k = N(t, n).kids; k != 0; k = N(t, k).next) {
-		if (N(t, k).height > keep - 1)
-			ctree_cut(t, k, keep - 1);
-		h = N(t, k).height > h ? N(t, k).height : h;
-	}
-	N(t, n).height = h + 1;
-}
-
-/* The node of a call of fn with callees kids (of height h): 0 when left out
- * (counted), else the node, its subtree cut at the height limit. */
-static uint32_t ctree_call_node(hpi_ctree *t, uint32_t fn, uint64_t dur, uint64_t self,
-				uint32_t kids, uint32_t h)
-{
-	uint32_t n = ctree_alloc(t);
-
-	if (n == 0) {
-		t->st.dropped += 1 + ctree_free_list(t, kids);
-		return 0;
-	}
-	N(t, n).fn = fn;
-	N(t, n).kids = kids;
-	N(t, n).next = 0;
-	N(t, n).height = h + 1;
-	N(t, n).calls = 1;
-	N(t, n).total = dur;
-	N(t, n).self = self;
-	/* half the limit: the next callers up add levels for free again,
-	 * so a deep recursion costs O(depth) in all */
-	if (h + 1 > HPI_CT_MAX_HEIGHT)
-		ctree_cut(t, n, HPI_CT_MAX_HEIGHT / 2);
-	return n;
+	if (l->gen == t->gen)
+		t->lis[l->li].owner = i + 1;
+	if (l->holder != 0)
+		ctree_give(t, absorb, l->holder);
+	l->holder = 0;
 }
 
 /* Levels above full depth whose caller never returned (longjmp): their
@@ -355,36 +569,56 @@ static void ctree_orphans(hpi_ctree *t, hpi_ct_thread *th, uint32_t full)
 {
 	while (th->n > 0 && th->lv[th->n - 1].depth > full) {
 		ct_level *l = &th->lv[--th->n];
-		for (uint32_t k = l->kids; k != 0; k = N(t, k).next)
-			t->st.orphans += N(t, k).calls;
-		ctree_merge_list(t, &th->orphans, l->kids);
+		t->st.orphans += l->calls;
+		ctree_own(t, l, CT_ORPHAN - 1, &th->orphans);
 	}
+}
+
+/* The batch's entry of level k of th, made on first use in the batch. */
+static inline uint32_t ctree_li(hpi_ctree *t, hpi_ct_thread *th, uint32_t k)
+{
+	ct_level *l = &th->lv[k];
+
+	if (l->gen != t->gen) {
+		l->gen = t->gen;
+		l->li = t->nli++;
+		t->lis[l->li].owner = 0;
+		t->lis[l->li].lvk = k;
+	}
+	return l->li;
 }
 
 uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 			uint64_t dur, unsigned depth)
 {
-	ct_level *top = th->n ? &th->lv[th->n - 1] : NULL;
-	uint64_t csum = 0, self, sum;
-	uint32_t kids = 0, h = 0, full, list, d;
+	ct_level *top;
+	ct_call *c;
+	uint64_t csum = 0, ccalls = 0, self;
+	uint32_t h = 0, full, absorb = 0, i, height, cut = CT_ALL;
 
+	if (t->pend != th || t->ncalls >= ctree_batch) {
+		ctree_flush(t);
+		t->pend = th;
+	}
+	i = t->ncalls;
+	top = th->n ? &th->lv[th->n - 1] : NULL;
 	if (top != NULL && top->start >= start) {
 		/* the top level began within this call: its direct callees */
-		kids = top->kids;
-		csum = top->sum;
-		h = top->height;
 		full = top->depth - 1;
 		if ((full & HP__DEPTH_MASK) != depth)
 			t->st.depth_errors++;
-		th->n--;
-		/* more levels within it: their depths were wrong, and they
-		 * are direct callees too (a callee's callees went with it) */
-		while (th->n > 0 && (top = &th->lv[th->n - 1])->start >= start) {
-			t->st.depth_errors++;
-			ctree_merge_list(t, &kids, top->kids);
+		for (;;) {
+			ctree_own(t, top, i, &absorb);
 			csum += top->sum;
+			ccalls += top->calls;
 			h = top->height > h ? top->height : h;
 			th->n--;
+			/* more levels within it: their depths were wrong, and
+			 * they are direct callees too (a callee's callees went
+			 * with it) */
+			if (th->n == 0 || (top = &th->lv[th->n - 1])->start < start)
+				break;
+			t->st.depth_errors++;
 		}
 		top = th->n ? &th->lv[th->n - 1] : NULL;
 	} else {
@@ -396,94 +630,191 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 		ctree_orphans(t, th, full);
 		top = th->n ? &th->lv[th->n - 1] : NULL;
 	}
-	/* most calls: their function has a node among their siblings already */
-	if (fn != HPI_CT_NONE && top != NULL && top->depth == full && h < HPI_CT_MAX_HEIGHT &&
-	    (d = ctree_find(t, top->kids, fn)) != 0) {
-		N(t, d).calls++;
-		N(t, d).total += dur;
-		N(t, d).self += self;
-		if (h + 1 > N(t, d).height)
-			N(t, d).height = h + 1;
-		ctree_merge_list(t, &N(t, d).kids, kids);
-		top->sum += dur;
-		if (N(t, d).height > top->height)
-			top->height = N(t, d).height;
-		th->last = d;
-		th->lastlv = th->n - 1;
-		th->last_kind = 0;
-		return self;
-	}
 	if (fn == HPI_CT_NONE) {
 		/* left out: its callees take its place */
-		list = kids;
-		sum = csum;
-		th->last_kind = 1;
+		height = h;
 	} else {
-		list = ctree_call_node(t, fn, dur, self, kids, h);
-		sum = dur;
-		th->last_kind = list ? 0 : 2;
-		h = list ? N(t, list).height : 0;
+		height = h + 1;
+		ccalls = 1;
+		csum = dur;
+		/* half the limit: the next callers up add levels for free
+		 * again, so a deep recursion costs O(depth) in all */
+		if (height > HPI_CT_MAX_HEIGHT)
+			height = cut = HPI_CT_MAX_HEIGHT / 2;
 	}
+	c = &t->calls[t->ncalls++];
+	c->absorb = absorb;
+	c->cut = cut;
+	c->calls = fn == HPI_CT_NONE ? 0 : 1;
+	c->total = dur;
+	c->self = self;
+	c->fn = fn;
+	th->last = fn == HPI_CT_NONE ? 0 : i + 1;
 	if (top == NULL || top->depth != full) {
 		if (!ctree_level_room(th)) {
-			t->st.dropped += ctree_free_list(t, list);
-			th->last = 0;
-			th->last_kind = 2;
+			c->fn = CT_DROP;
+			th->lastlv = UINT32_MAX;
 			return self;
 		}
 		top = &th->lv[th->n++];
+		memset(top, 0, sizeof(*top));
 		top->start = start;
-		top->sum = 0;
 		top->depth = full;
-		top->kids = 0;
-		top->height = 0;
 	}
-	top->sum += sum;
-	if (h > top->height)
-		top->height = h;
+	top->sum += csum;
+	top->calls += ccalls;
+	if (height > top->height)
+		top->height = height;
 	th->lastlv = th->n - 1;
-	th->last = 0;
-	if (fn == HPI_CT_NONE)
-		ctree_merge_list(t, &top->kids, list);
-	else if (list != 0)
-		th->last = ctree_merge_node(t, &top->kids, list);
+	c->lv = ctree_li(t, th, th->n - 1);
 	return self;
 }
 
 void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
 {
-	if (th->last_kind == 1 || th->lastlv >= th->n)
+	ct_call *c;
+
+	if (th->last == 0 || t->pend != th)
 		return;
-	th->lv[th->lastlv].sum += sum;
-	if (th->last != 0) {
-		N(t, th->last).calls += n;
-		N(t, th->last).total += sum;
-		N(t, th->last).self += sum;
-	} else {
-		t->st.dropped += n;
+	c = &t->calls[th->last - 1];
+	c->calls += n;
+	c->total += sum;
+	c->self += sum;
+	if (th->lastlv < th->n) {
+		th->lv[th->lastlv].sum += sum;
+		th->lv[th->lastlv].calls += n;
 	}
 }
 
+/* ---- calls, backward ------------------------------------------------------ */
+
+/* Call c goes nowhere: its calls, and those of its callees from earlier
+ * batches, are counted in *count; its callees of this batch follow it. */
+static void ctree_count(hpi_ctree *t, ct_call *c, uint64_t *count, uint32_t mode)
+{
+	*count += c->calls;
+	if (c->absorb != 0)
+		*count += ctree_free_kids(t, c->absorb);
+	c->mode = mode;
+}
+
+/* The holder a call with context (mode, node) goes under; 0 at the limit. */
+static uint32_t ctree_ctx_holder(hpi_ctree *t, uint32_t mode, uint32_t node)
+{
+	return mode == CT_M_NODE ? ctree_kids(t, node) : node;
+}
+
+/* The holder for the calls of an open level: the level's, made on first
+ * use (0 at the limit). */
+static uint32_t ctree_open_holder(hpi_ctree *t, uint32_t *holder)
+{
+	if (*holder == 0)
+		*holder = ctree_holder_new(t);
+	return *holder;
+}
+
+/* Places call i of the batch of thread th: every call after it is placed. */
+static void ctree_place(hpi_ctree *t, hpi_ct_thread *th, uint32_t i)
+{
+	ct_call *c = &t->calls[i];
+	uint32_t mode = CT_M_DROP, node = 0, budget = CT_ALL, fold = 0, owner, n;
+
+	if (c->fn != CT_DROP) {
+		owner = t->lis[c->lv].owner;
+		if (owner == 0)
+			node = ctree_open_holder(t, &th->lv[t->lis[c->lv].lvk].holder);
+		else if (owner == CT_ORPHAN)
+			node = ctree_open_holder(t, &th->orphans);
+		else {
+			const ct_call *p = &t->calls[owner - 1];
+			mode = p->mode;
+			node = p->node;
+			budget = p->budget;
+			fold = p->fold;
+		}
+		if (owner == 0 || owner == CT_ORPHAN)
+			mode = node != 0 ? CT_M_HOLDER : CT_M_DROP;
+	}
+	if (c->cut < budget)
+		budget = c->cut;
+	if (mode == CT_M_DROP) {
+		ctree_count(t, c, &t->st.dropped, CT_M_DROP);
+		return;
+	}
+	if (mode == CT_M_FOLD) {
+		ctree_count(t, c, &t->st.folded, CT_M_FOLD);
+		return;
+	}
+	if (budget == 0 && c->fn != HPI_CT_NONE) {
+		/* below the kept levels: its time is fold's self time */
+		N(t, fold).self += c->total;
+		ctree_count(t, c, &t->st.folded, CT_M_FOLD);
+		return;
+	}
+	if (c->fn == HPI_CT_NONE) {
+		/* left out: its callees take its place */
+		c->mode = mode;
+		c->node = node;
+		c->budget = budget;
+		c->fold = fold;
+		if (c->absorb != 0) {
+			uint32_t h = ctree_ctx_holder(t, mode, node);
+			ctree_attach(t, &h, c->absorb, budget, fold);
+		}
+		return;
+	}
+	if ((n = ctree_get(t, ctree_ctx_holder(t, mode, node), c->fn)) == 0) {
+		ctree_count(t, c, &t->st.dropped, CT_M_DROP);
+		return;
+	}
+	N(t, n).calls += c->calls;
+	N(t, n).total += c->total;
+	N(t, n).self += c->self;
+	if (budget != CT_ALL)
+		budget--;
+	if (c->absorb != 0)
+		ctree_attach(t, &N(t, n).kh, c->absorb, budget, n);
+	c->mode = CT_M_NODE;
+	c->node = n;
+	c->budget = budget;
+	c->fold = n;
+}
+
+/* Places the batch, last call first. */
+static void ctree_flush(hpi_ctree *t)
+{
+	hpi_ct_thread *th = t->pend;
+
+	for (uint32_t i = t->ncalls; th != NULL && i-- > 0;)
+		ctree_place(t, th, i);
+	if (th != NULL)
+		th->last = 0;
+	t->ncalls = 0;
+	t->nli = 0;
+	t->gen++;
+	t->pend = NULL;
+}
+
+hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t)
+{
+	hpi_ct_stats z = {0};
+
+	return t ? t->st : z;
+}
 /* ---- the sections --------------------------------------------------------- */
 
-/* Copies the subtrees of list src (of tree s) into list *dst of tree o,
- * merged by function. */
-static bool ctree_copy(hpi_ctree *o, uint32_t *dst, const hpi_ctree *s, uint32_t src)
+/* Copies the callees of holder src (of tree s) under holder dst of tree
+ * o, merged by function. */
+static bool ctree_copy(hpi_ctree *o, uint32_t dst, const hpi_ctree *s, uint32_t src)
 {
-	for (; src != 0; src = N(s, src).next) {
-		uint32_t d = ctree_find(o, *dst, N(s, src).fn);
-		if (d == 0) {
-			if ((d = ctree_alloc(o)) == 0)
-				return false;
-			memset(&N(o, d), 0, sizeof(N(o, d)));
-			N(o, d).fn = N(s, src).fn;
-			N(o, d).next = *dst;
-			*dst = d;
-		}
-		N(o, d).calls += N(s, src).calls;
-		N(o, d).total += N(s, src).total;
-		N(o, d).self += N(s, src).self;
-		if (!ctree_copy(o, &N(o, d).kids, s, N(s, src).kids))
+	for (uint32_t k = N(s, src).kids; k != 0; k = N(s, k).next) {
+		uint32_t d = ctree_get(o, dst, N(s, k).fn);
+		if (d == 0)
+			return false;
+		N(o, d).calls += N(s, k).calls;
+		N(o, d).total += N(s, k).total;
+		N(o, d).self += N(s, k).self;
+		if (N(s, k).kh != 0 && !ctree_copy(o, ctree_kids(o, d), s, N(s, k).kh))
 			return false;
 	}
 	return true;
@@ -565,10 +896,10 @@ static bool ctree_edge_open(const ct_out *w, uint32_t d, uint32_t fn)
 	return false;
 }
 
-/* Rows for the subtrees of list i at depth d (path[0..d) above them). */
-static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t i, uint32_t d)
+/* Rows for the callees of holder hd at depth d (path[0..d) above them). */
+static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t hd, uint32_t d)
 {
-	for (; i != 0 && !w->failed; i = N(o, i).next) {
+	for (uint32_t i = N(o, hd).kids; i != 0 && !w->failed; i = N(o, i).next) {
 		const ct_node *n = &N(o, i);
 		size_t len = w->text.len;
 		ct_edge *e;
@@ -601,7 +932,8 @@ static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t i, uint32_t d)
 		if (!ctree_edge_open(w, d, n->fn))
 			e->total += n->total;
 		w->path[d] = n->fn;
-		ctree_walk(w, o, n->kids, d + 1);
+		if (n->kh != 0 && d < HPI_CT_MAX_HEIGHT) /* always: cut at the limit */
+			ctree_walk(w, o, n->kh, d + 1);
 		w->text.len = len;
 		if (w->text.data != NULL)
 			w->text.data[len] = '\0';
@@ -707,21 +1039,25 @@ static int ctree_write(const hpi_ctree *t, const hp_host *h, hp_snapshot *snap, 
 int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 		       const char *const *labels, uint32_t n)
 {
-	hpi_ctree *o = ctree_new_max(UINT32_MAX - 1);
-	uint32_t roots = 0;
+	hpi_ctree *o = ctree_new_max(CT_DROP - 1, false);
+	uint32_t roots = o != NULL ? ctree_holder_new(o) : 0;
 	ct_out w = {.labels = labels, .nlabels = n};
-	bool ok = o != NULL;
+	bool ok = roots != 0;
 	int rv = HP_ENOMEM;
 
+	ctree_flush(t);
 	/* every thread's tree, the open callers' ended calls as roots */
-	ok = ok && ctree_copy(o, &roots, t, t->done);
+	if (ok && t->done != 0)
+		ok = ctree_copy(o, roots, t, t->done);
 	for (size_t i = 0; ok && i < t->thcap; i++) {
 		const hpi_ct_thread *th = t->th[i];
 		if (th == NULL || th == CT_GONE)
 			continue;
 		for (uint32_t l = 0; ok && l < th->n; l++)
-			ok = ctree_copy(o, &roots, t, th->lv[l].kids);
-		ok = ok && ctree_copy(o, &roots, t, th->orphans);
+			if (th->lv[l].holder != 0)
+				ok = ctree_copy(o, roots, t, th->lv[l].holder);
+		if (ok && th->orphans != 0)
+			ok = ctree_copy(o, roots, t, th->orphans);
 	}
 	hpi_buf_init(&w.text);
 	w.path = calloc(HPI_CT_MAX_HEIGHT + 2, sizeof(*w.path));

@@ -17,7 +17,8 @@
 /* Deepest call path kept: deeper calls' time goes to the frame at this
  * depth (its self time), and is counted as folded. */
 #define HPI_CT_MAX_HEIGHT 255
-/* Most call-tree nodes (distinct call paths per open level) kept. */
+/* Most call-tree nodes (distinct call paths per open level, and the
+ * holders of open levels' calls) kept. */
 #define HPI_CT_MAX_NODES (1u << 20)
 
 typedef struct hpi_ctree hpi_ctree;
@@ -65,5 +66,9 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 
 /* What was not placed so far. */
 hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t);
+
+/* Tests: calls are placed in batches of n (1 to 4096; 0 restores 4096), so
+ * that a few calls cross batches as a long run's do. */
+void hpi_ctree_test_batch(uint32_t n);
 
 #endif

@@ -21,6 +21,7 @@
 #include "collector.h"
 #include "registry.h"
 #include "tbuf.h"
+#include "../plugins/timing/calltree.h"
 
 #define SLOWEST_SO HP_BUILDDIR "/examples/plugin/.libs/slowest.so"
 
@@ -779,7 +780,7 @@ END_TEST
  * limit of 255 when a caller would pass it, then 44 more callers), the 129
  * deeper calls' time is the self time of the deepest frame kept, and the
  * Functions table's self time is whole. */
-START_TEST(deep_calls_fold_into_the_deepest_kept_frame)
+static void check_deep(bool slowest)
 {
 	hpi_config c;
 	hpi_registry *r;
@@ -789,7 +790,7 @@ START_TEST(deep_calls_fold_into_the_deepest_kept_frame)
 	size_t n;
 
 	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED);
-	r = reg_new(&c, _i == 1, 50, NULL);
+	r = reg_new(&c, slowest, 50, NULL);
 	for (unsigned i = 300; i-- > 0;)
 		rec_call(3, i, false, i, 1000 - 2 * i);
 	hpi_collector_drain_now(r, T0);
@@ -812,6 +813,28 @@ START_TEST(deep_calls_fold_into_the_deepest_kept_frame)
 	hpi_registry_free(r);
 	hpi_config_fini(&c);
 }
+
+START_TEST(deep_calls_fold_into_the_deepest_kept_frame)
+{
+	check_deep(_i == 1);
+}
+END_TEST
+
+/* Batch sizes for the call tree's backward pass: every call alone, a few,
+ * and batches that end inside the 300-deep chain at, above and below the
+ * call where it is cut. */
+static const uint32_t batches[] = {1, 2, 3, 7, 64, 100, 157, 256, 299};
+
+/* The same figures when the calls are placed in small batches: callers
+ * still open at the end of a batch get their callees from a holder, cut
+ * and folded as in one batch. */
+START_TEST(call_tree_is_the_same_across_batches)
+{
+	hpi_ctree_test_batch(batches[_i / 2]);
+	check_nested(_i % 2 == 1);
+	check_deep(_i % 2 == 1);
+	hpi_ctree_test_batch(0);
+}
 END_TEST
 
 static Suite *collector_suite(void)
@@ -830,6 +853,8 @@ static Suite *collector_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, self_time_and_call_tree_are_exact, 0, 2);
 	tcase_add_loop_test(tc, deep_calls_fold_into_the_deepest_kept_frame, 0, 2);
+	tcase_add_loop_test(tc, call_tree_is_the_same_across_batches, 0,
+			    (int)(2 * sizeof(batches) / sizeof(batches[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
