@@ -59,6 +59,14 @@ typedef struct hpc_section {
 	bool has_data;      /* rows came (not just announced in hello) */
 	bool hidden;        /* meta "console.hide": no tab of its own */
 	int sampled_col;    /* "sampled" when meta "estimated" is set, else -1 */
+	char *filter;       /* / (cmd_console.c): only rows whose name holds it
+			     * (any case) are in the first nvis of order */
+	size_t nvis;        /* rows shown: see hpc_section_rows */
+	size_t hscroll;     /* < and >: shown columns but the name one skipped
+			     * from the left (view.c) */
+	char **meta;        /* the section's facts with a text value: key,
+			     * value, key, value... (a saved snapshot, w) */
+	size_t nmeta;
 	uint64_t updated_ns; /* when they came */
 } hpc_section;
 
@@ -121,6 +129,7 @@ typedef struct hpc_target {
 /* The details pane: the selected row's log, asked for on the query endpoint. */
 typedef struct hpc_log {
 	char *section, *row;  /* what was asked for, or NULL */
+	const hpc_target *target; /* of which program (never dereferenced) */
 	hpc_section *sec;     /* the reply's rows, or NULL */
 	char *status;         /* "loading", an error, or NULL when sec is set */
 	uint64_t asked_ns;
@@ -240,6 +249,9 @@ void hpc_model_home(hpc_model *m, bool end);
  * or the other direction. */
 void hpc_model_sort_next(hpc_model *m);
 void hpc_model_sort_flip(hpc_model *m);
+/* Sorts by column col (-1: the program's order), desc or not (the sort
+ * picker). */
+void hpc_model_sort_by(hpc_model *m, int col, bool desc);
 
 /* The log of the selected row: whether a new request is due (selection
  * changed or older than 1 s) and the request to send (caller frees). */
@@ -286,6 +298,13 @@ const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c);
 void hpc_section_widen(hpc_section *s, size_t from, size_t n);
 /* The selected row's name, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s);
+/* Rows shown (display positions 0 .. n-1): those passing the filter. */
+static inline size_t hpc_section_rows(const hpc_section *s)
+{
+	return s->filter != NULL ? s->nvis : s->nrows;
+}
+/* Filters the rows by name (NULL or "": all), keeping the order. */
+void hpc_section_filter(hpc_section *s, const char *text);
 /* Screen columns s takes (wcwidth; a byte that is no character counts 1). */
 size_t hpc_text_width(const char *s);
 /* Cell (row, c) by the program's row order (not the display order):
@@ -295,6 +314,9 @@ size_t hpc_text_width(const char *s);
 bool hpc_section_has(const hpc_section *s, size_t row, size_t c);
 const char *hpc_section_str(const hpc_section *s, size_t row, size_t c);
 double hpc_section_num(const hpc_section *s, size_t row, size_t c);
+/* The number as an integer (exact for a column of integers; 0 when it is
+ * text or has none). */
+int64_t hpc_section_int(const hpc_section *s, size_t row, size_t c);
 bool hpc_section_is_int(const hpc_section *s, size_t c);
 /* Unit by name ("count", "ns", ...); HP_UNIT_TEXT when unknown. */
 hp_unit hpc_unit_parse(const char *name);

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "console.h"
@@ -115,6 +116,15 @@ const char *hpc_section_str(const hpc_section *s, size_t row, size_t c)
 bool hpc_section_is_int(const hpc_section *s, size_t c)
 {
 	return s->data != NULL && c < s->data->ncols && hpi_unit_is_int(s->data->cols[c].unit);
+}
+
+int64_t hpc_section_int(const hpc_section *s, size_t row, size_t c)
+{
+	const hpi_cell *cell = section_cell(s, row, c);
+
+	if (cell == NULL || section_is_text(s, c))
+		return 0;
+	return hpc_section_is_int(s, c) ? cell->v.i : (int64_t)llround(cell->v.d);
 }
 
 double hpc_section_num(const hpc_section *s, size_t row, size_t c)
@@ -229,6 +239,21 @@ static void section_estimated(hpc_section *s)
 	}
 }
 
+/* The facts with a text value, kept for a saved snapshot (w). */
+static void section_meta(hpc_section *s)
+{
+	const hpi_kvs *kv = &s->data->meta;
+
+	if (kv->n == 0)
+		return;
+	s->meta = xcalloc(2 * kv->n, sizeof(*s->meta));
+	for (size_t i = 0; i < kv->n; i++) {
+		s->meta[2 * i] = xstrdup(kv->v[i].key);
+		s->meta[2 * i + 1] = xstrdup(kv->v[i].value);
+	}
+	s->nmeta = kv->n;
+}
+
 /* The view of a loaded section (takes snap, which holds it alone). */
 static hpc_section *section_wrap(hp_snapshot *snap, size_t total_rows, const hpi_jv *cols)
 {
@@ -245,6 +270,7 @@ static hpc_section *section_wrap(hp_snapshot *snap, size_t total_rows, const hpi
 	section_texts(s);
 	section_show(s);
 	section_estimated(s);
+	section_meta(s);
 	s->hidden = hp_section_meta(s->data, "console.hide") != NULL;
 	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));
 	for (size_t i = 0; i < s->nrows; i++)
@@ -321,6 +347,10 @@ void hpc_section_free(hpc_section *s)
 	free(s->sel_name);
 	free(s->id);
 	free(s->title);
+	free(s->filter);
+	for (size_t i = 0; i < 2 * s->nmeta; i++)
+		free(s->meta[i]);
+	free(s->meta);
 	free(s);
 }
 
@@ -368,7 +398,7 @@ void hpc_section_widen(hpc_section *s, size_t from, size_t n)
 /* The name of the selected row, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s)
 {
-	if (s == NULL || s->name_col < 0 || s->sel >= s->nrows)
+	if (s == NULL || s->name_col < 0 || s->sel >= hpc_section_rows(s))
 		return NULL;
 	return hpc_section_text(s, s->sel, (size_t)s->name_col);
 }
@@ -403,6 +433,54 @@ static int section_cmp(const void *a, const void *b)
 	return r != 0 ? r : ka->row < kb->row ? -1 : ka->row > kb->row;
 }
 
+/* True when hay holds needle, ASCII letters in any case. */
+static bool section_holds(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return n == 0;
+}
+
+/* Whether the row at index i passes the filter: its name column (else any
+ * text column) holds the filter text. */
+static bool section_passes(const hpc_section *s, size_t i)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		const char *text = hpc_section_str(s, i, c);
+
+		if ((s->name_col >= 0 ? (int)c == s->name_col : s->cols[c].unit == HP_UNIT_TEXT) &&
+		    text != NULL && section_holds(text, s->filter))
+			return true;
+	}
+	return false;
+}
+
+/* With a filter: the rows that pass it first, in order (nvis of them),
+ * then the others. */
+static void section_filter_order(hpc_section *s)
+{
+	size_t i, n = 0, k;
+	size_t *rest;
+
+	s->nvis = s->nrows;
+	if (s->filter == NULL)
+		return;
+	rest = xcalloc(s->nrows + 1, sizeof(*rest));
+	for (i = 0, k = 0; i < s->nrows; i++) {
+		if (section_passes(s, s->order[i]))
+			s->order[n++] = s->order[i];
+		else
+			rest[k++] = s->order[i];
+	}
+	memcpy(s->order + n, rest, k * sizeof(*rest));
+	free(rest);
+	s->nvis = n;
+}
+
+/* Sorts and finds the selected row again by its name. */
 void hpc_section_sort(hpc_section *s)
 {
 	size_t i;
@@ -427,16 +505,25 @@ void hpc_section_sort(hpc_section *s)
 			s->order[i] = k[i].row;
 		free(k);
 	}
+	section_filter_order(s);
 	if (s->sel_name != NULL && s->name_col >= 0) {
-		for (i = 0; i < s->nrows; i++) {
+		for (i = 0; i < hpc_section_rows(s); i++) {
 			if (strcmp(hpc_section_text(s, i, (size_t)s->name_col), s->sel_name) == 0) {
 				s->sel = i;
 				return;
 			}
 		}
 	}
-	if (s->sel >= s->nrows)
-		s->sel = s->nrows ? s->nrows - 1 : 0;
+	if (s->sel >= hpc_section_rows(s))
+		s->sel = hpc_section_rows(s) ? hpc_section_rows(s) - 1 : 0;
+}
+
+/* Sets the filter (/) and orders the rows again. */
+void hpc_section_filter(hpc_section *s, const char *text)
+{
+	free(s->filter);
+	s->filter = text != NULL && *text != '\0' ? xstrdup(text) : NULL;
+	hpc_section_sort(s);
 }
 
 /* Sort, selection and scroll of old, applied to its new rows. */
@@ -457,6 +544,9 @@ void hpc_section_carry(hpc_section *nw, const hpc_section *old)
 				nw->cols[c].width = old->cols[k].width;
 	nw->sel = old->sel;
 	nw->top = old->top;
+	nw->hscroll = old->hscroll;
+	free(nw->filter);
+	nw->filter = old->filter ? xstrdup(old->filter) : NULL;
 	free(nw->sel_name);
 	nw->sel_name = old->sel_name ? xstrdup(old->sel_name) : NULL;
 	hpc_section_sort(nw);
