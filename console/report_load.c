@@ -27,6 +27,7 @@
 #define LOAD_MAX_PAD (16u << 20)   /* placeholder rows per section, at most */
 #define LOAD_MAX_LOG_DEPTH 8       /* logs of log rows, as deep as this */
 #define LOAD_PATH_MAX 512
+#define LOAD_GUESS_ROWS 64         /* rows a live section's unknown unit is guessed from */
 
 typedef struct load_ctx {
 	hpc_report *r;
@@ -347,12 +348,14 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entr
 
 /* Unit of a column whose unit this version does not know: text when its
  * first value is a string, else count. */
-static hp_unit load_guess_unit(const hpi_jv *rows, const char *key)
+static hp_unit load_guess_unit(const hpi_jv *rows, const char *key, size_t col, size_t limit)
 {
 	const hpi_jv *v;
 
 	HPI_JSON_FOREACH(rows, row) {
-		v = hpi_json_get(row, key);
+		if (limit-- == 0)
+			break;
+		v = hpi_json_is(row, HPI_JSON_ARRAY) ? hpi_json_at(row, col) : hpi_json_get(row, key);
 		if (v != NULL && v->type != HPI_JSON_NULL)
 			return v->type == HPI_JSON_STRING ? HP_UNIT_TEXT : HP_UNIT_COUNT;
 	}
@@ -378,7 +381,9 @@ static int load_column(load_ctx *x, hp_section *sec, const hpi_jv *col,
 			break;
 	if (unit == NULL || u < 0) { /* a unit this version does not know */
 		*loose = true;
-		u = (int)load_guess_unit(rows, key->v.s);
+		/* a live message is read in bounded time: its first rows */
+		u = (int)load_guess_unit(rows, key->v.s, hp_section_ncolumns(sec),
+					 x->live ? LOAD_GUESS_ROWS : SIZE_MAX);
 	}
 	c = hpi_column_add(sec, key->v.s, title ? title->v.s : NULL, (hp_unit)u);
 	if (c == HP_ENOMEM)
