@@ -620,19 +620,10 @@ static void guard_write(const hpi_config *c, const hpi_buf *out)
 /* Sets the report-wide facts of a snapshot. */
 static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
 {
-	char num[32];
+	hpi_facts f = {.caller = g->b->caller, .program = guard_program(),
+		       .pid = (long)g->pid, .start_unix_ns = g->unix0, .elapsed_ns = elapsed};
 
-	hpi_snapshot_meta_set(s, "caller", g->b->caller);
-	hpi_snapshot_meta_set(s, "program", guard_program());
-	snprintf(num, sizeof(num), "%ld", (long)g->pid);
-	hpi_snapshot_meta_set(s, "pid", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)g->unix0);
-	hpi_snapshot_meta_set(s, "start_unix_ns", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)elapsed);
-	hpi_snapshot_meta_set(s, "elapsed_ns", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
-	hpi_snapshot_meta_set(s, "dropped", num);
-	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
+	hpi_snapshot_facts(s, &f);
 }
 
 /* Renders the built-in format into out.  Memory running out mid-way gives

@@ -73,15 +73,24 @@ typedef enum hp_format {
 	HP_FORMAT_HTML  /* one self-contained page: tables, flame graph (docs/flamegraph.md) */
 } hp_format;
 
-/* Units of a snapshot column; they decide how every consumer shows a cell. */
-typedef enum hp_unit {
-	HP_UNIT_COUNT = 0, /* integer */
-	HP_UNIT_NS,        /* integer nanoseconds */
-	HP_UNIT_BYTES,     /* integer bytes */
-	HP_UNIT_PERCENT,   /* double, 12.5 means 12.5 % */
-	HP_UNIT_RATE,      /* double, per second */
-	HP_UNIT_TEXT       /* string */
-} hp_unit;
+/*
+ * Units of a snapshot column; they decide how every consumer shows a cell.
+ * One table makes the enum and, in the library, the unit names, what a
+ * cell holds (INT: int64, REAL: double, TEXT: a string) and the one
+ * formatter of the table's look ("1.25us", "1.50KiB", "12.50%", "3.0/s")
+ * that the reports, `hotpath compare` and the console share.
+ */
+#define HP_UNIT_MAP(X)                                           \
+	X(COUNT, 0, "count", INT, "integer")                     \
+	X(NS, 1, "ns", INT, "integer nanoseconds")               \
+	X(BYTES, 2, "bytes", INT, "integer bytes")               \
+	X(PERCENT, 3, "percent", REAL, "double, 12.5 means 12.5 %") \
+	X(RATE, 4, "rate", REAL, "double, per second")           \
+	X(TEXT, 5, "text", TEXT, "string")
+
+#define HP__UNIT_ENUM(NAME, val, name, kind, doc) HP_UNIT_##NAME = val,
+typedef enum hp_unit { HP_UNIT_MAP(HP__UNIT_ENUM) } hp_unit;
+#undef HP__UNIT_ENUM
 
 /* Opaque types.  A snapshot is owned by whoever made it; reporters borrow it. */
 typedef struct hp_guard hp_guard;
