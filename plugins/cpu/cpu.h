@@ -38,7 +38,12 @@ typedef struct hpi_cpu_sample {
 	size_t nregs;
 	const uint8_t *stack; /* a copy of the user stack from regs' sp, or NULL */
 	size_t stack_len;
+	bool kernel;          /* taken in the kernel: ips[0] is a kernel address,
+			       * the rest (and regs, stack) user space's */
 } hpi_cpu_sample;
+
+/* The leaf frame of a sample taken in the kernel: named "[kernel]". */
+#define HPI_CPU_KERNEL_PC (~UINT64_C(0) - 1)
 
 typedef void (*hpi_cpu_sample_fn)(void *u, const hpi_cpu_sample *s);
 
@@ -51,6 +56,7 @@ typedef struct hpi_cpu_perf_opts {
 	int frequency;      /* Hz */
 	size_t stack_bytes; /* 0: no stack copy (frame pointers only) */
 	bool skip_hotpath;  /* leave out threads named hp-* and nng:* */
+	bool kernel;        /* sample time in the kernel too, where allowed */
 } hpi_cpu_perf_opts;
 
 /*
@@ -70,6 +76,10 @@ void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u);
 const char *hpi_cpu_perf_event(const hpi_cpu_perf *p);
 uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p);
 uint64_t hpi_cpu_perf_lost(const hpi_cpu_perf *p);
+/* Whether time in the kernel is sampled (asked for, and allowed), and
+ * that said for the sections' meta (static text). */
+bool hpi_cpu_perf_kernel(const hpi_cpu_perf *p);
+const char *hpi_cpu_perf_kernel_text(const hpi_cpu_perf *p);
 /* The message for a refused perf_event_open (errno err); malloc'ed. */
 char *hpi_cpu_perf_refusal(int err, pid_t pid);
 
@@ -102,6 +112,10 @@ typedef struct hpi_cpu_frame {
  * Caller frees with hpi_cpu_unwind_free(). */
 hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid);
 void hpi_cpu_unwind_free(hpi_cpu_unwind *u);
+/* Whether lines and inlined calls come from separate debug files
+ * (/usr/lib/debug) too, not only from DWARF in a module's own file;
+ * function names come from both either way.  Off at first. */
+void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on);
 /* Re-reads the process's maps (new libraries), at most once per call. */
 void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u);
 /*
@@ -116,6 +130,25 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
  * holding them); *n of them.  Borrowed until hpi_cpu_unwind_free(). */
 const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n);
 
+/* ---- cfi.c ------------------------------------------------------------------ */
+
+struct Dwfl;
+typedef struct hpi_cpu_cfi hpi_cpu_cfi;
+
+/* The cache of CFI rules by address.  Free with hpi_cpu_cfi_free(). */
+hpi_cpu_cfi *hpi_cpu_cfi_new(void);
+void hpi_cpu_cfi_free(hpi_cpu_cfi *c);
+/* Drops every rule (the process's modules were reported again). */
+void hpi_cpu_cfi_forget(hpi_cpu_cfi *c);
+/* The stack of s (registers and stack copy) from cached rules, leaf first
+ * as hpi_cpu_unwind_stack() gives it; 0 when a frame needs libdwfl. */
+size_t hpi_cpu_cfi_unwind(hpi_cpu_cfi *c, struct Dwfl *dwfl, const hpi_cpu_sample *s,
+			  uint64_t *pcs, size_t max);
+/* Samples unwound by the cache, and handed on to libdwfl. */
+void hpi_cpu_cfi_counts(const hpi_cpu_cfi *c, uint64_t *fast, uint64_t *slow);
+/* The frame-pointer chain inside s's stack copy, leaf first. */
+size_t hpi_cpu_fp_walk(const hpi_cpu_sample *s, uint64_t *pcs, size_t max);
+
 /* ---- profile.c -------------------------------------------------------------- */
 
 typedef struct hpi_cpu_profile hpi_cpu_profile;
@@ -125,6 +158,7 @@ typedef struct hpi_cpu_profile_opts {
 	long limit;          /* rows of the cpu table in the static report */
 	const char *method;  /* for the sections' meta: "perf cpu-clock", ... */
 	const char *unwind;  /* "dwarf" or "fp" */
+	const char *kernel;  /* for the meta: whether kernel time is sampled, or NULL */
 	pid_t pid;           /* whose /proc/PID/task names threads */
 } hpi_cpu_profile_opts;
 
@@ -138,6 +172,8 @@ void hpi_cpu_profile_add(hpi_cpu_profile *p, uint32_t tid, uint64_t time_ns,
  * the samples inside it.  Its samples must have been added already. */
 void hpi_cpu_profile_scope(hpi_cpu_profile *p, uint32_t site, uint64_t tid,
 			   uint64_t start_ns, uint64_t dur_ns);
+/* The sampler's state for the meta ("running", "stopped"; NULL: none). */
+void hpi_cpu_profile_state(hpi_cpu_profile *p, const char *state);
 /* Samples lost by the sampler, for the meta. */
 void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost);
 /* The sections; names come from u.  lab names scope sites (may be NULL

@@ -96,6 +96,8 @@ hpi_cpu_profile *hpi_cpu_profile_new(const hpi_cpu_profile_opts *o)
 	p->o = *o;
 	snprintf(p->method, sizeof(p->method), "%s", o->method ? o->method : "");
 	snprintf(p->unwind, sizeof(p->unwind), "%s", o->unwind ? o->unwind : "");
+	snprintf(p->kernel, sizeof(p->kernel), "%s", o->kernel ? o->kernel : "");
+	p->o.kernel = NULL;
 	p->o.method = p->method;
 	p->o.unwind = p->unwind;
 	return p;
@@ -288,6 +290,11 @@ void hpi_cpu_profile_scope(hpi_cpu_profile *p, uint32_t site, uint64_t tid,
 	sc->calls++;
 	sc->wall += dur_ns;
 	sc->cpu += cpu;
+}
+
+void hpi_cpu_profile_state(hpi_cpu_profile *p, const char *state)
+{
+	snprintf(p->state, sizeof(p->state), "%s", state ? state : "");
 }
 
 void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost)
