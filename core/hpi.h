@@ -525,6 +525,9 @@ int hpi_builtin_find(const char *name);
 /* Built-in collector plugin's option key (borrowed from c), or NULL when
  * it has no such row. */
 hpi_optval *hpi_config_opt(const hpi_config *c, const char *plugin, const char *key);
+/* hotpath's own text setting at path ("report.trace_output"), borrowed
+ * from c; NULL when unset or when path names no text key (hp_host.setting). */
+const char *hpi_config_text(const hpi_config *c, const char *path);
 /* Number of rows of an option table (up to its NULL key). */
 size_t hpi_option_count(const hp_option *rows);
 /*
