@@ -23,6 +23,7 @@
 
 #include "alloc.h"
 #include "hpi.h"
+#include "tbuf.h"
 
 __thread struct hp__atls hp__atls __attribute__((tls_model("initial-exec")));
 int hp__alloc_self;

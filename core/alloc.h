@@ -111,8 +111,6 @@ int hpi_alloc_live(void (*fn)(void *u, const uint32_t *sites, uint32_t n, uint64
 int hpi_alloc_threads(void (*fn)(void *u, const hp_alloc_thread *t), void *u);
 /* Marks the calling thread as hotpath's own for good. */
 void hpi_alloc_thread_internal(void);
-/* Payload pair writer (core/tbuf.c). */
-void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0);
 void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1);
 
 #endif

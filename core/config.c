@@ -650,6 +650,33 @@ void hpi_config_fini(hpi_config *c)
 	memset(c, 0, sizeof *c);
 }
 
+/* A text setting by its path ("report.trace_output"): walks the schema. */
+const char *hpi_config_text(const hpi_config *c, const char *path)
+{
+	const config_key *tab = config_top, *k;
+	const char *dot;
+	size_t n;
+
+	for (;;) {
+		dot = strchr(path, '.');
+		n = dot ? (size_t)(dot - path) : strlen(path);
+		for (k = tab; k->name != NULL && (strncmp(k->name, path, n) != 0 ||
+						  k->name[n] != '\0'); k++)
+			;
+		if (k->name == NULL)
+			return NULL;
+		if (dot == NULL)
+			break;
+		if (k->type != CT_MAP)
+			return NULL;
+		tab = k->sub;
+		path = dot + 1;
+	}
+	if (k->type != CT_STR || k->off == CONFIG_NOFIELD)
+		return NULL;
+	return *(char *const *)(const void *)((const char *)c + k->off);
+}
+
 /* "FILE:LINE:COL", the variable's name, or "default"; returns buf. */
 const char *hpi_origin_str(const hpi_origin *o, char *buf, size_t len)
 {

@@ -117,6 +117,26 @@ void hpi_buf_xml(hpi_buf *b, const char *s);
  * of its ill-formed maximal subpart. */
 int hpi_utf8_len(const char *s);
 
+/* ---- strbuf.c: small helpers --------------------------------------------- */
+
+/* The growing half of hpi_grow. */
+bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id);
+/* Grows *arr (n items of elem bytes, zero-filled) so index id fits;
+ * false when out of memory (*arr and *n unchanged).  Inline: callers
+ * call it for every event. */
+static inline bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
+{
+	return id < *n || hpi_grow_slow(arr, n, elem, id);
+}
+/* A per-site table (site id -> its entry): the slot of id, the table
+ * grown (zero-filled) as needed; NULL when out of memory. */
+static inline void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
+{
+	return hpi_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
+}
+/* The file name without its folders (borrowed from path). */
+const char *hpi_basename(const char *path);
+
 /* ---- term.c: the one sanitiser for text bound for a terminal ----------- */
 
 #define HPI_TERM_NEWLINE 1u /* keep '\n' */
@@ -525,6 +545,9 @@ int hpi_builtin_find(const char *name);
 /* Built-in collector plugin's option key (borrowed from c), or NULL when
  * it has no such row. */
 hpi_optval *hpi_config_opt(const hpi_config *c, const char *plugin, const char *key);
+/* hotpath's own text setting at path ("report.trace_output"), borrowed
+ * from c; NULL when unset or when path names no text key (hp_host.setting). */
+const char *hpi_config_text(const hpi_config *c, const char *path);
 /* Number of rows of an option table (up to its NULL key). */
 size_t hpi_option_count(const hp_option *rows);
 /*
@@ -743,13 +766,8 @@ double hpi_clock_ghz(void);
  * run only then. */
 extern int hpi_channel_logs; /* the number of plugins that want text */
 
-/* ---- site.c --------------------------------------------------------------- */
+/* ---- guard.c ------------------------------------------------------------- */
 
-/* hp__site_register with hp_site_info.arg set before the id is published. */
-uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
-/* Site info by id (NULL when unknown); lock-free. */
-const hp_site_info *hpi_site_get(uint32_t id);
-uint32_t hpi_site_count(void);
 /* Set by the first attempt to build a guard in this process (or in the
  * parent it was forked from); read at exit by site.c, which says so when
  * measured sites ran and no guard was ever asked to report them. */
@@ -762,31 +780,16 @@ extern volatile int hpi_guard_fork_pending;
 void hpi_guard_fork_start(void);
 /* path with ".<pid>" before its extension; caller frees (NULL: no memory). */
 char *hpi_guard_pid_path(const char *path, long pid);
-/* The file name without its folders (borrowed from path). */
-const char *hpi_basename(const char *path);
+
+/* ---- site.c --------------------------------------------------------------- */
+
+/* hp__site_register with hp_site_info.arg set before the id is published. */
+uint32_t hpi_site_register_arg(hp_site *site, const char *func, uint64_t arg);
+/* Site info by id (NULL when unknown); lock-free. */
+const hp_site_info *hpi_site_get(uint32_t id);
+uint32_t hpi_site_count(void);
 /* "<file stem>::<func>" into a new string. */
 char *hpi_default_label(const char *file, const char *func);
-/* The growing half of hpi_grow. */
-bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id);
-/* Grows *arr (n items of elem bytes, zero-filled) so index id fits;
- * false when out of memory (*arr and *n unchanged).  Inline: plugins
- * call it for every event. */
-static inline bool hpi_grow(void *arr, size_t *n, size_t elem, uint32_t id)
-{
-	return id < *n || hpi_grow_slow(arr, n, elem, id);
-}
-/* A plugin's per-site table (site id -> its entry): the slot of id, the
- * table grown (zero-filled) as needed; NULL when out of memory. */
-static inline void **hpi_sitemap_slot(void ***map, size_t *n, uint32_t id)
-{
-	return hpi_grow(map, n, sizeof(**map), id) ? &(*map)[id] : NULL;
-}
-/* Plugins keep one entry per label, each struct starting with its
- * `const char *label`: the entry of label in v[0..n), or NULL. */
-void *hpi_label_find(void *v, size_t n, const char *label);
-/* Appends e to the pointer array *v (n used, cap allocated); false when
- * out of memory. */
-bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e);
 /* A nameless site for the auto-instrumented function at fn (core/auto.c);
  * hpi_site_get names it.  Its id, or 0 when there are no more. */
 uint32_t hpi_site_register_auto(uintptr_t fn);

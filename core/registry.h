@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * registry.h - plugins: the built-in table, the loader for external .so
- * plugins, the host services they get, and the event bus that feeds them.
+ * plugins, the host services they get (core/host.c), and the event bus
+ * that feeds them.
  */
 #ifndef HPI_REGISTRY_H
 #define HPI_REGISTRY_H
@@ -15,6 +16,17 @@
 #undef HPI_BUILTIN
 
 typedef struct hpi_registry hpi_registry;
+
+/* A plugin's options as the host's option services read them (core/host.c). */
+struct hp_options {
+	const hpi_config *config;
+	const char *prefix;   /* the plugin's name */
+	const hp_option *rows; /* its option rows, or NULL */
+	const hpi_optval *vals; /* rows' values: the config's for a built-in,
+				 * own for an external plugin */
+	hpi_optval own[HPI_MAX_OPTIONS];
+	bool builtin;
+};
 
 /*
  * Loads the built-in plugins enabled in c (those without an "enabled"
@@ -86,18 +98,5 @@ void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns);
 void hpi_host_freeze(uint64_t elapsed_ns);
 /* Whether the snapshot being taken is the final report's (frozen). */
 bool hpi_host_final(void);
-
-/*
- * The trace plugin (plugins/trace/trace.c) with explicit settings, as its
- * init builds it from collectors.trace: at most max_events kept, past that
- * the newest (ring) or the oldest; the file at path (NULL: trace.json).
- * NULL when out of memory; free with hpi_trace_plugin.fini.
- */
-void *hpi_trace_new(size_t max_events, bool ring, const char *path);
-/*
- * Writes its Chrome Trace Event JSON to f (pid and process name given, so
- * tests get exact bytes).  0, or HP_ENOMEM.  Reporting thread only.
- */
-int hpi_trace_json(void *state, FILE *f, long pid, const char *process);
 
 #endif

@@ -33,17 +33,6 @@ static uint32_t site_next = 1; /* 0 means "unregistered" */
 static uint32_t site_unguarded, site_unguarded_first;
 static pid_t site_unguarded_pid;
 
-/* The file name without its folders. */
-const char *hpi_basename(const char *path)
-{
-	const char *b;
-
-	if (path == NULL)
-		return "?";
-	b = strrchr(path, '/');
-	return b ? b + 1 : path;
-}
-
 /* "<file stem>::<func>": basic.c + sync_function -> basic::sync_function. */
 char *hpi_default_label(const char *file, const char *func)
 {
@@ -172,50 +161,6 @@ uint32_t hpi_site_register_auto(uintptr_t fn)
 	}
 	pthread_mutex_unlock(&site_lock);
 	return id;
-}
-
-bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id)
-{
-	char **a = arr, *p;
-	size_t cap = *n ? *n : 64;
-
-	if (id < *n)
-		return true;
-	while (cap <= id)
-		cap *= 2;
-	if ((p = realloc(*a, cap * elem)) == NULL)
-		return false;
-	memset(p + *n * elem, 0, (cap - *n) * elem);
-	*a = p;
-	*n = cap;
-	return true;
-}
-
-
-void *hpi_label_find(void *v, size_t n, const char *label)
-{
-	void **e = v;
-
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(*(const char *const *)e[i], label) == 0)
-			return e[i];
-	return NULL;
-}
-
-bool hpi_ptr_push(void *v, size_t *n, size_t *cap, void *e)
-{
-	void ***a = v;
-
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 16;
-		void **p = realloc(*a, c * sizeof(*p));
-		if (p == NULL)
-			return false;
-		*a = p;
-		*cap = c;
-	}
-	(*a)[(*n)++] = e;
-	return true;
 }
 
 /* The slot of a handed-out id, or NULL. */

@@ -290,3 +290,34 @@ void hpi_buf_json_str(hpi_buf *b, const char *s)
 	}
 	hpi_buf_putc(b, '"');
 }
+
+/* ---- small helpers -------------------------------------------------------- */
+
+/* The file name without its folders. */
+const char *hpi_basename(const char *path)
+{
+	const char *b;
+
+	if (path == NULL)
+		return "?";
+	b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+/* The growing half of hpi_grow: doubles from 64 until id fits. */
+bool hpi_grow_slow(void *arr, size_t *n, size_t elem, uint32_t id)
+{
+	char **a = arr, *p;
+	size_t cap = *n ? *n : 64;
+
+	if (id < *n)
+		return true;
+	while (cap <= id)
+		cap *= 2;
+	if ((p = realloc(*a, cap * elem)) == NULL)
+		return false;
+	memset(p + *n * elem, 0, (cap - *n) * elem);
+	*a = p;
+	*n = cap;
+	return true;
+}

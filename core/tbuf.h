@@ -99,5 +99,8 @@ uint64_t hpi_tbuf_samp_calls(uint32_t id);
 void hpi_tbuf_atfork_prepare(void);
 void hpi_tbuf_atfork_parent(void);
 void hpi_tbuf_atfork_child(void);
+/* A payload pair of records: {t0, site, dt0} then {payload, 0, 0}
+ * (core/alloc.c's HP_EV_ALLOC keeps the call's allocation count in dt0). */
+void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0);
 
 #endif

@@ -346,6 +346,23 @@ typedef struct hp_host {
 	 * back (docs/report-format.md); no cell when the histogram lost values
 	 * for want of memory. */
 	void (*cell_hist)(hp_section *sec, size_t row, size_t col, const hp_hist *h);
+
+	/* A fact of the whole report (JSON "meta"), e.g. where a file the
+	 * plugin wrote is; strings are copied. */
+	void (*snapshot_meta)(hp_snapshot *snap, const char *key, const char *value);
+	/* 1 while the final report's snapshot is taken (the collector has
+	 * stopped: the time to write a file once), else 0. */
+	int (*final)(void);
+	/* hotpath's own text setting at key, e.g. "report.trace_output"
+	 * (borrowed, valid until fini); NULL for an unset or unknown one. */
+	const char *(*setting)(const hp_options *o, const char *key);
+	/* The clock behind event times: "tsc" or "monotonic". */
+	const char *(*clock_name)(void);
+	/* s as a JSON string, quoted and escaped as hotpath's reports do
+	 * (bytes that are not UTF-8 become U+FFFD), into dst with snprintf's
+	 * contract: returns the length it needs, the NUL left out, and writes
+	 * at most cap bytes; dst may be NULL when cap is 0. */
+	size_t (*json_str)(char *dst, size_t cap, const char *s);
 } hp_host;
 
 /*

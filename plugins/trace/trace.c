@@ -12,16 +12,22 @@
  * here (trace_rec); past collectors.trace.buffer events the buffer either
  * keeps the newest (ring) or stops (stop), and counts what it dropped.
  */
-#include "config.h"
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* program_invocation_short_name, MAP_ANONYMOUS when built alone */
+#endif
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
+
+#include "trace.h"
 
 #define TRACE_HUGE (2u << 20) /* the buffer's mapping is rounded to huge pages */
 #define TRACE_NEST_SLACK 2   /* ns a call may overrun its caller by rounding */
@@ -63,7 +69,94 @@ typedef struct trace_state {
 	int written;      /* 0 not yet, 1 written, -1 failed */
 	trace_name *names;
 	size_t nnames, capnames;
+	char **labels;    /* site id -> its label as a JSON string, while writing */
+	size_t nlabels;
 } trace_state;
+
+/* ---- the JSON text (reporting thread) -------------------------------------- */
+
+/* A growing text; failed once out of memory (the rest is dropped). */
+typedef struct trace_buf {
+	char *data;
+	size_t len, cap;
+	bool failed;
+} trace_buf;
+
+/* Room for n more bytes and a NUL; false when out of memory. */
+static bool trace_room(trace_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + n < b->cap)
+		return true;
+	while (cap <= b->len + n)
+		cap *= 2;
+	if ((p = realloc(b->data, cap)) == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+static void trace_putn(trace_buf *b, const char *s, size_t n)
+{
+	if (!trace_room(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void trace_puts(trace_buf *b, const char *s)
+{
+	trace_putn(b, s, strlen(s));
+}
+
+static void trace_putc(trace_buf *b, char c)
+{
+	trace_putn(b, &c, 1);
+}
+
+static void trace_i64(trace_buf *b, int64_t v)
+{
+	char num[24];
+
+	trace_putn(b, num, (size_t)snprintf(num, sizeof(num), "%lld", (long long)v));
+}
+
+static void trace_printf(trace_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void trace_printf(trace_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !trace_room(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* s as a JSON string (the host escapes it). */
+static void trace_json_str(const hp_host *h, trace_buf *b, const char *s)
+{
+	size_t n = h->json_str(NULL, 0, s);
+
+	if (!trace_room(b, n))
+		return;
+	h->json_str(b->data + b->len, b->cap - b->len, s);
+	b->len += n;
+}
 
 /* ---- recording (collector thread) ----------------------------------------- */
 
@@ -177,6 +270,36 @@ static void trace_event(void *state, const hp_event *ev)
 
 /* ---- the JSON file (reporting thread) ------------------------------------- */
 
+/* Site id's label as a JSON string, escaped once per site; "\"?\"" for an
+ * unknown site. */
+static const char *trace_label(trace_state *st, uint32_t site)
+{
+	const hp_site_info *si = st->host->site(site);
+	const char *label = si && si->label ? si->label : "?";
+	char **slot = (char **)hp_plugin_site_slot((void ***)&st->labels, &st->nlabels, site);
+	size_t n;
+
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL) {
+		n = st->host->json_str(NULL, 0, label);
+		if ((*slot = malloc(n + 1)) == NULL)
+			return NULL;
+		st->host->json_str(*slot, n + 1, label);
+	}
+	return *slot;
+}
+
+/* Forgets the escaped labels (the next write makes them again). */
+static void trace_labels_free(trace_state *st)
+{
+	for (size_t i = 0; i < st->nlabels; i++)
+		free(st->labels[i]);
+	free(st->labels);
+	st->labels = NULL;
+	st->nlabels = 0;
+}
+
 /* The i-th kept record, oldest first. */
 static const trace_rec *trace_at(const trace_state *st, size_t i)
 {
@@ -186,14 +309,14 @@ static const trace_rec *trace_at(const trace_state *st, size_t i)
 }
 
 /* A record's span: channel events have none. */
-static uint64_t trace_span(const trace_rec *r)
+static uint64_t trace_span(const trace_state *st, const trace_rec *r)
 {
 	uint32_t k = TRACE_KIND(r->tag);
 
 	if (k == HP_EV_CHAN_SEND || k == HP_EV_CHAN_RECV)
 		return 0;
 	if (k == HP_EV_FUTURE_POLL)
-		return hpi_ticks_to_ns(r->dur >> 32);
+		return st->host->ticks_ns(r->dur >> 32);
 	return r->dur;
 }
 
@@ -277,19 +400,19 @@ static long trace_flows(const trace_state *st, const trace_key *order, uint32_t 
 }
 
 /* ns as µs with up to three decimals: 1234567 -> 1234.567, 1500 -> 1.5. */
-static void trace_us(hpi_buf *b, uint64_t ns)
+static void trace_us(trace_buf *b, uint64_t ns)
 {
 	unsigned f = (unsigned)(ns % 1000);
 	char frac[4] = {'.', (char)('0' + f / 100), (char)('0' + f / 10 % 10),
 			(char)('0' + f % 10)};
 	size_t len = 4;
 
-	hpi_buf_i64(b, (int64_t)(ns / 1000));
+	trace_i64(b, (int64_t)(ns / 1000));
 	if (f == 0)
 		return;
 	while (frac[len - 1] == '0')
 		len--;
-	hpi_buf_putn(b, frac, len);
+	trace_putn(b, frac, len);
 }
 
 /* A thread's track name: as it exited, else as it is now, else its tid. */
@@ -318,7 +441,7 @@ static void trace_thread_name(const trace_state *st, uint32_t tid, char *out, si
 }
 
 /* Writes b to f once it holds TRACE_FLUSH bytes (or always with force). */
-static void trace_flush(hpi_buf *b, FILE *f, bool force)
+static void trace_flush(trace_buf *b, FILE *f, bool force)
 {
 	if (b->len == 0 || (!force && b->len < TRACE_FLUSH))
 		return;
@@ -329,47 +452,41 @@ static void trace_flush(hpi_buf *b, FILE *f, bool force)
 
 /* {"ph":"M",...} naming the process or a thread.  Every event but the
  * first (the process's name) starts with its separator. */
-static void trace_meta(hpi_buf *b, long pid, uint32_t tid, const char *what, const char *name)
+static void trace_meta(const hp_host *h, trace_buf *b, long pid, uint32_t tid,
+		       const char *what, const char *name)
 {
-	hpi_buf_printf(b, "%s{\"ph\":\"M\",\"pid\":%ld,\"tid\":%u,\"name\":\"%s\","
+	trace_printf(b, "%s{\"ph\":\"M\",\"pid\":%ld,\"tid\":%u,\"name\":\"%s\","
 			   "\"args\":{\"name\":", strcmp(what, "process_name") ? ",\n" : "",
 		       pid, tid, what);
-	hpi_buf_json_str(b, name);
-	hpi_buf_puts(b, "}}");
+	trace_json_str(h, b, name);
+	trace_puts(b, "}}");
 }
 
-/* "verb" "label" as one JSON string: the label escaped, the verb (plain
- * ASCII) slid in after the opening quote. */
-static void trace_name_str(hpi_buf *b, const char *verb, const char *label)
+/* "verb" "label" as one JSON string: the label already escaped and
+ * quoted (trace_label), the verb (plain ASCII) slid in after its opening
+ * quote. */
+static void trace_name_str(trace_buf *b, const char *verb, const char *label)
 {
-	size_t at = b->len, vlen = strlen(verb), end;
-
-	hpi_buf_json_str(b, label);
-	if (vlen == 0)
-		return;
-	end = b->len;
-	hpi_buf_putn(b, verb, vlen); /* room for it */
-	if (b->failed || b->len != end + vlen)
-		return;
-	memmove(b->data + at + 1 + vlen, b->data + at + 1, end - at - 1);
-	memcpy(b->data + at + 1, verb, vlen);
+	trace_putc(b, '"');
+	trace_puts(b, verb);
+	trace_puts(b, label + 1);
 }
 
 /* The part of an event every kind has: ph, cat, name, pid, tid, ts. */
-static void trace_head(hpi_buf *b, const char *ph, const char *cat, const char *verb,
+static void trace_head(trace_buf *b, const char *ph, const char *cat, const char *verb,
 		       const char *label, long pid, const trace_rec *r)
 {
-	hpi_buf_puts(b, ",\n{\"ph\":\"");
-	hpi_buf_puts(b, ph);
-	hpi_buf_puts(b, "\",\"cat\":\"");
-	hpi_buf_puts(b, cat);
-	hpi_buf_puts(b, "\",\"name\":");
+	trace_puts(b, ",\n{\"ph\":\"");
+	trace_puts(b, ph);
+	trace_puts(b, "\",\"cat\":\"");
+	trace_puts(b, cat);
+	trace_puts(b, "\",\"name\":");
 	trace_name_str(b, verb, label);
-	hpi_buf_puts(b, ",\"pid\":");
-	hpi_buf_i64(b, pid);
-	hpi_buf_puts(b, ",\"tid\":");
-	hpi_buf_i64(b, r->tid);
-	hpi_buf_puts(b, ",\"ts\":");
+	trace_puts(b, ",\"pid\":");
+	trace_i64(b, pid);
+	trace_puts(b, ",\"tid\":");
+	trace_i64(b, r->tid);
+	trace_puts(b, ",\"ts\":");
 	trace_us(b, r->ts);
 }
 
@@ -405,17 +522,21 @@ static uint64_t trace_nest(trace_stack *sk, uint32_t tid, uint64_t ts, uint64_t 
 }
 
 /* One kept record as a complete event, plus its flow end if any. */
-static void trace_one(hpi_buf *b, const trace_rec *r, long pid, uint32_t flow,
-		      trace_stack *sk)
+static void trace_one(trace_state *st, trace_buf *b, const trace_rec *r, long pid,
+		      uint32_t flow, trace_stack *sk)
 {
-	const hp_site_info *si = hpi_site_get(TRACE_SITE(r->tag));
-	const char *label = si && si->label ? si->label : "?";
+	const char *label = trace_label(st, TRACE_SITE(r->tag));
 	uint32_t k = TRACE_KIND(r->tag);
+
+	if (label == NULL) {
+		b->failed = true; /* out of memory */
+		return;
+	}
 
 	switch (k) {
 	case HP_EV_SCOPE:
 		trace_head(b, "X", "function", "", label, pid, r);
-		hpi_buf_puts(b, ",\"dur\":");
+		trace_puts(b, ",\"dur\":");
 		trace_us(b, trace_nest(sk, r->tid, r->ts, r->dur));
 		break;
 	case HP_EV_LOCK_WAIT:
@@ -425,39 +546,39 @@ static void trace_one(hpi_buf *b, const trace_rec *r, long pid, uint32_t flow,
 		trace_head(b, "X", "lock",
 			   k == HP_EV_LOCK_WAIT ? "wait: " : k == HP_EV_LOCK_HOLD ? "hold: " :
 			   k == HP_EV_RLOCK_WAIT ? "read wait: " : "read hold: ", label, pid, r);
-		hpi_buf_puts(b, ",\"dur\":");
+		trace_puts(b, ",\"dur\":");
 		trace_us(b, trace_nest(sk, r->tid, r->ts, r->dur));
 		break;
 	case HP_EV_FUTURE_POLL:
 		trace_head(b, "X", "future", "poll: ", label, pid, r);
-		hpi_buf_puts(b, ",\"dur\":");
-		trace_us(b, trace_nest(sk, r->tid, r->ts, trace_span(r)));
-		hpi_buf_puts(b, ",\"args\":{\"call\":");
-		hpi_buf_i64(b, (uint32_t)r->dur);
-		hpi_buf_putc(b, '}');
+		trace_puts(b, ",\"dur\":");
+		trace_us(b, trace_nest(sk, r->tid, r->ts, trace_span(st, r)));
+		trace_puts(b, ",\"args\":{\"call\":");
+		trace_i64(b, (uint32_t)r->dur);
+		trace_putc(b, '}');
 		break;
 	default: /* HP_EV_CHAN_SEND, HP_EV_CHAN_RECV */
 		trace_head(b, "X", "channel", k == HP_EV_CHAN_SEND ? "send: " : "recv: ", label,
 			   pid, r);
-		hpi_buf_puts(b, ",\"dur\":0,\"args\":{\"seq\":");
-		hpi_buf_i64(b, (uint32_t)r->dur);
-		hpi_buf_puts(b, ",\"bytes\":");
-		hpi_buf_i64(b, (int64_t)(r->dur >> 32));
-		hpi_buf_putc(b, '}');
+		trace_puts(b, ",\"dur\":0,\"args\":{\"seq\":");
+		trace_i64(b, (uint32_t)r->dur);
+		trace_puts(b, ",\"bytes\":");
+		trace_i64(b, (int64_t)(r->dur >> 32));
+		trace_putc(b, '}');
 		break;
 	}
-	hpi_buf_putc(b, '}');
+	trace_putc(b, '}');
 	if (flow == 0)
 		return;
 	trace_head(b, k == HP_EV_CHAN_SEND ? "s" : "f", "channel", "", label, pid, r);
-	hpi_buf_puts(b, ",\"id\":");
-	hpi_buf_i64(b, flow);
-	hpi_buf_puts(b, k == HP_EV_CHAN_SEND ? "}" : ",\"bp\":\"e\"}");
+	trace_puts(b, ",\"id\":");
+	trace_i64(b, flow);
+	trace_puts(b, k == HP_EV_CHAN_SEND ? "}" : ",\"bp\":\"e\"}");
 }
 
 /* The thread tracks' names, one per thread that has events (order is
  * sorted by thread). */
-static void trace_tracks(hpi_buf *b, const trace_state *st, const trace_key *order, long pid)
+static void trace_tracks(trace_buf *b, const trace_state *st, const trace_key *order, long pid)
 {
 	char name[64];
 
@@ -466,7 +587,7 @@ static void trace_tracks(hpi_buf *b, const trace_state *st, const trace_key *ord
 		if (p > 0 && order[p - 1].tid == tid)
 			continue;
 		trace_thread_name(st, tid, name, sizeof(name));
-		trace_meta(b, pid, tid, "thread_name", name);
+		trace_meta(st->host, b, pid, tid, "thread_name", name);
 	}
 }
 
@@ -476,49 +597,42 @@ int hpi_trace_json(void *state, FILE *f, long pid, const char *process)
 	trace_key *order = malloc((st->n + 1) * sizeof(*order));
 	uint32_t *flow = malloc((st->n + 1) * sizeof(*flow));
 	trace_stack sk = {0};
-	hpi_buf b;
+	trace_buf b = { .data = NULL };
 	long flows;
+	int rv = HP_ENOMEM;
 
-	if (order == NULL || flow == NULL) {
-		free(order);
-		free(flow);
-		return HP_ENOMEM;
-	}
+	if (order == NULL || flow == NULL)
+		goto out;
 	for (size_t i = 0; i < st->n; i++) {
 		const trace_rec *r = trace_at(st, i);
-		order[i] = (trace_key){r->ts, trace_span(r), r->tid, (uint32_t)i};
+		order[i] = (trace_key){r->ts, trace_span(st, r), r->tid, (uint32_t)i};
 	}
 	qsort(order, st->n, sizeof(*order), trace_cmp);
-	if ((flows = trace_flows(st, order, flow)) < 0) {
-		free(order);
-		free(flow);
-		return HP_ENOMEM;
-	}
-	hpi_buf_init(&b);
-	hpi_buf_puts(&b, "{\"traceEvents\":[\n");
-	trace_meta(&b, pid, (uint32_t)pid, "process_name", process);
+	if ((flows = trace_flows(st, order, flow)) < 0)
+		goto out;
+	trace_puts(&b, "{\"traceEvents\":[\n");
+	trace_meta(st->host, &b, pid, (uint32_t)pid, "process_name", process);
 	trace_tracks(&b, st, order, pid);
 	for (size_t p = 0; p < st->n; p++) {
-		trace_one(&b, trace_at(st, order[p].idx), pid, flow[p], &sk);
+		trace_one(st, &b, trace_at(st, order[p].idx), pid, flow[p], &sk);
 		trace_flush(&b, f, false);
 	}
-	hpi_buf_puts(&b, "\n],\n");
-	hpi_buf_printf(&b, "\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":"
-			   "\"hotpath %s\",\"clock\":\"%s\",\"events\":%zu,\"dropped\":%llu,"
-			   "\"buffer\":%zu,\"overflow\":\"%s\",\"flows\":%ld}}\n",
-		       PACKAGE_VERSION, hpi_clock_is_tsc() ? "tsc" : "monotonic", st->n,
-		       (unsigned long long)st->dropped, st->max, st->ring ? "ring" : "stop",
-		       flows);
+	trace_puts(&b, "\n],\n");
+	trace_printf(&b, "\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":"
+			 "\"hotpath %s\",\"clock\":\"%s\",\"events\":%zu,\"dropped\":%llu,"
+			 "\"buffer\":%zu,\"overflow\":\"%s\",\"flows\":%ld}}\n",
+		     HP_VERSION_STRING, st->host->clock_name(), st->n,
+		     (unsigned long long)st->dropped, st->max, st->ring ? "ring" : "stop",
+		     flows);
 	trace_flush(&b, f, true);
+	rv = b.failed ? HP_ENOMEM : 0;
+out:
+	trace_labels_free(st);
+	free(b.data);
 	free(sk.end);
 	free(order);
 	free(flow);
-	if (b.failed) {
-		hpi_buf_fini(&b);
-		return HP_ENOMEM;
-	}
-	hpi_buf_fini(&b);
-	return 0;
+	return rv;
 }
 
 /* The program's short name, without libtool's "lt-". */
@@ -533,14 +647,17 @@ static const char *trace_program(void)
  * reader sees the old file or the new one, never half of one. */
 static int trace_write(trace_state *st)
 {
-	char *tmp = hpi_asprintf("%s.%ld.tmp", st->path, (long)getpid());
+	const hp_host *h = st->host;
+	size_t len = strlen(st->path) + 32;
+	char *tmp = malloc(len);
 	FILE *f;
 	int rv, err = 0;
 
 	if (tmp == NULL)
 		return HP_ENOMEM;
+	snprintf(tmp, len, "%s.%ld.tmp", st->path, (long)getpid());
 	if ((f = fopen(tmp, "w")) == NULL) {
-		hpi_warn("trace: cannot write \"%s\": %s", st->path, strerror(errno));
+		h->warn("trace", "cannot write \"%s\": %s", st->path, strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -552,8 +669,9 @@ static int trace_write(trace_state *st)
 	if (rv == 0 && err == 0 && rename(tmp, st->path) != 0)
 		err = errno;
 	if (rv != 0 || err != 0) {
-		hpi_warn("trace: cannot write \"%s\": %s", st->path,
-			 rv != 0 ? hp_strerror(rv) : strerror(err));
+		/* hpi_trace_json fails only for want of memory */
+		h->warn("trace", "cannot write \"%s\": %s", st->path,
+			rv != 0 ? "out of memory" : strerror(err));
 		unlink(tmp);
 		free(tmp);
 		return -1;
@@ -564,13 +682,13 @@ static int trace_write(trace_state *st)
 
 /* ---- the plugin ------------------------------------------------------------ */
 
-void *hpi_trace_new(size_t max_events, bool ring, const char *path)
+void *hpi_trace_new(const hp_host *host, size_t max_events, bool ring, const char *path)
 {
 	trace_state *st = calloc(1, sizeof(*st));
 
 	if (st == NULL)
 		return NULL;
-	st->host = hpi_host();
+	st->host = host;
 	st->max = max_events > 0 ? max_events : 1;
 	st->ring = ring;
 	if ((st->path = strdup(path && *path ? path : "trace.json")) == NULL) {
@@ -583,21 +701,21 @@ void *hpi_trace_new(size_t max_events, bool ring, const char *path)
 static int trace_init(const hp_host *host, const hp_options *opts, void **state,
 		      char **cause)
 {
-	const hpi_config *c = hpi_options_config(opts);
 	/* checked against trace_options: 1..100000000, ring (0) or stop (1) */
 	bool ring = host->option_int(opts, "overflow", 0) == 0;
-	const char *path = c ? c->trace_output : NULL;
+	const char *path = host->setting(opts, "report.trace_output");
 
 	/* the program's stdout is its own, and a trace is no terminal text */
 	if (path != NULL && (strcmp(path, "stdout") == 0 || strcmp(path, "stderr") == 0 ||
 			     strcmp(path, "-") == 0)) {
-		hpi_warn("report.trace_output: the trace is a file, not \"%s\"; writing trace.json",
-			 path);
+		host->warn("report.trace_output", "the trace is a file, not \"%s\"; "
+			   "writing trace.json", path);
 		path = NULL;
 	}
-	*state = hpi_trace_new((size_t)host->option_int(opts, "buffer", 1000000), ring, path);
+	*state = hpi_trace_new(host, (size_t)host->option_int(opts, "buffer", 1000000), ring,
+			       path);
 	if (*state == NULL) {
-		*cause = hpi_asprintf("out of memory");
+		*cause = strdup("out of memory");
 		return HP_ENOMEM;
 	}
 	return 0;
@@ -610,12 +728,12 @@ static void trace_facts(const trace_state *st, hp_snapshot *snap)
 {
 	char num[32], *abs = realpath(st->path, NULL);
 
-	hpi_snapshot_meta_set(snap, "trace_output", abs ? abs : st->path);
+	st->host->snapshot_meta(snap, "trace_output", abs ? abs : st->path);
 	free(abs);
 	snprintf(num, sizeof(num), "%zu", st->n);
-	hpi_snapshot_meta_set(snap, "trace_events", num);
+	st->host->snapshot_meta(snap, "trace_events", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)st->dropped);
-	hpi_snapshot_meta_set(snap, "trace_dropped", num);
+	st->host->snapshot_meta(snap, "trace_dropped", num);
 }
 
 /* Resident bytes of the buffer's mapping (mincore), 0 when unknown. */
@@ -711,7 +829,7 @@ static int trace_timeline(trace_state *st, hp_snapshot *snap)
 		goto out;
 	for (size_t i = 0; i < st->n; i++) {
 		const trace_rec *r = trace_at(st, i);
-		order[i] = (trace_key){r->ts, trace_span(r), r->tid, (uint32_t)i};
+		order[i] = (trace_key){r->ts, trace_span(st, r), r->tid, (uint32_t)i};
 	}
 	qsort(order, st->n, sizeof(*order), trace_cmp);
 	/* the durations trace_one() writes: the same walk in the same order */
@@ -722,7 +840,7 @@ static int trace_timeline(trace_state *st, hp_snapshot *snap)
 
 		if (k == HP_EV_CHAN_SEND || k == HP_EV_CHAN_RECV)
 			continue;
-		d = trace_nest(&sk, r->tid, r->ts, k == HP_EV_FUTURE_POLL ? trace_span(r) : r->dur);
+		d = trace_nest(&sk, r->tid, r->ts, k == HP_EV_FUTURE_POLL ? trace_span(st, r) : r->dur);
 		ev[n++] = (trace_span_ev){r->ts, d, r->tag, r->tid};
 	}
 	spans = n;
@@ -744,7 +862,7 @@ static int trace_timeline(trace_state *st, hp_snapshot *snap)
 	h->column_add(sec, "start", "Start", HP_UNIT_NS);
 	h->column_add(sec, "duration", "Duration", HP_UNIT_NS);
 	for (size_t i = 0; i < n; i++) {
-		const hp_site_info *si = hpi_site_get(TRACE_SITE(ev[i].tag));
+		const hp_site_info *si = h->site(TRACE_SITE(ev[i].tag));
 		size_t r = h->row_add(sec);
 
 		if (i == 0 || ev[i].tid != named) {
@@ -784,17 +902,17 @@ static int trace_snapshot(void *state, hp_snapshot *snap)
 	hp_section *sec;
 	size_t r;
 
-	if (hpi_host_final() && st->written == 0) {
+	if (h->final() && st->written == 0) {
 		st->written = trace_write(st) == 0 ? 1 : -1;
 		if (st->written > 0)
 			trace_facts(st, snap);
 		if (trace_timeline(st, snap) != 0)
-			hpi_warn("trace: out of memory: the report has no timeline");
+			h->warn("trace", "out of memory: the report has no timeline");
 		if (st->dropped > 0)
-			hpi_warn("trace: %llu events dropped past collectors.trace.buffer "
-				 "(%zu events): %s", (unsigned long long)st->dropped, st->max,
-				 st->nomem ? "out of memory" : st->ring ? "the newest were kept"
-								      : "the oldest were kept");
+			h->warn("trace", "%llu events dropped past collectors.trace.buffer "
+				"(%zu events): %s", (unsigned long long)st->dropped, st->max,
+				st->nomem ? "out of memory" : st->ring ? "the newest were kept"
+								     : "the oldest were kept");
 	}
 	if ((sec = h->section_add(snap, "trace", "Trace")) == NULL)
 		return HP_ENOMEM;

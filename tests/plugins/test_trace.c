@@ -17,6 +17,7 @@
 #include "hpi.h"
 #include "../testlib.h"
 #include "registry.h"
+#include "../../plugins/trace/trace.h"
 
 static hp_site s_outer = {"outer", "t.c", 1, HP_SITE_FUNCTION, 0};
 static hp_site s_inner = {"inner", "t.c", 2, HP_SITE_BLOCK, 0};
@@ -75,7 +76,7 @@ static char *other(const char *tail)
 
 START_TEST(exact_json)
 {
-	void *st = hpi_trace_new(100, true, NULL);
+	void *st = hpi_trace_new(hpi_host(), 100, true, NULL);
 	char *got, *tail, *want;
 
 	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED); /* 1 ns a tick */
@@ -132,7 +133,7 @@ static void feed_calls(void *st, int n)
 
 START_TEST(ring_keeps_the_newest)
 {
-	void *st = hpi_trace_new(3, true, NULL);
+	void *st = hpi_trace_new(hpi_host(), 3, true, NULL);
 	char *got, *tail;
 
 	feed_calls(st, 5);
@@ -151,7 +152,7 @@ END_TEST
 
 START_TEST(stop_keeps_the_oldest)
 {
-	void *st = hpi_trace_new(3, false, NULL);
+	void *st = hpi_trace_new(hpi_host(), 3, false, NULL);
 	char *got, *tail;
 
 	feed_calls(st, 5);
@@ -171,7 +172,7 @@ END_TEST
  * 5000 newest of 12000, in order. */
 START_TEST(ring_grows_then_wraps)
 {
-	void *st = hpi_trace_new(5000, true, NULL);
+	void *st = hpi_trace_new(hpi_host(), 5000, true, NULL);
 	char *got, *tail, *p, needle[64];
 	int n = 0;
 
@@ -208,7 +209,7 @@ static void sink(const char *line, void *data)
 /* The final snapshot of a plugin with 2 kept and 1 dropped at path. */
 static const hp_section *final_snapshot(hp_snapshot *snap, void **st, const char *path)
 {
-	*st = hpi_trace_new(2, false, path);
+	*st = hpi_trace_new(hpi_host(), 2, false, path);
 	feed_calls(*st, 3);
 	nwarned = 0;
 	hpi_warn_set_sink(sink, NULL);
@@ -291,7 +292,7 @@ START_TEST(live_snapshot_writes_nothing)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/t.json", dir);
-	st = hpi_trace_new(10, true, path);
+	st = hpi_trace_new(hpi_host(), 10, true, path);
 	feed_calls(st, 3);
 	hpi_host_set_report(NULL, 0, hpi_mono_ns()); /* running: not frozen */
 	ck_assert_int_eq(ops->snapshot(st, snap), 0);
