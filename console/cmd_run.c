@@ -5,7 +5,8 @@
  * status and stdout are the program's own.  --alloc preloads
  * libhotpath-alloc (docs/alloc.md); --trace turns the trace timeline on
  * (docs/trace.md); --cpu turns the CPU sampler on, and preloads
- * libhotpath-cpu into a program not linked with libhotpath (docs/cpu.md).
+ * libhotpath-cpu into a program not linked with libhotpath (docs/cpu.md);
+ * --io preloads libhotpath-io (docs/io.md).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,6 +28,7 @@
 
 #define RUN_ALLOC_SO "libhotpath-alloc.so.0"
 #define RUN_CPU_SO "libhotpath-cpu.so.0"
+#define RUN_IO_SO "libhotpath-io.so.0"
 
 static void run_usage(FILE *f)
 {
@@ -39,6 +41,8 @@ static void run_usage(FILE *f)
 	      "  -a, --alloc         track allocations: preload libhotpath-alloc\n"
 	      "                      (per-function bytes, counts and live bytes)\n"
 	      "  -s, --self          with --alloc: exclusive figures (HOTPATH_ALLOC_SELF=1)\n"
+	      "  -i, --io            track I/O: preload libhotpath-io (read, write, send,\n"
+	      "                      recv, ... and stdio per function and descriptor)\n"
 	      "  -t, --trace[=FILE]  write a timeline of every measured call, lock and\n"
 	      "                      channel message to FILE (default trace.json) at\n"
 	      "                      exit, for Perfetto or chrome://tracing (HOTPATH_TRACE=1,\n"
@@ -50,11 +54,12 @@ static void run_usage(FILE *f)
 	      "  -c, --config FILE   use FILE as hotpath.yaml (HOTPATH_CONFIG)\n"
 	      "  -h, --help          this text\n"
 	      "\n"
-	      "The libraries are looked for in $HOTPATH_ALLOC_LIB (HOTPATH_CPU_LIB),\n"
+	      "The libraries are looked for in $HOTPATH_ALLOC_LIB (HOTPATH_CPU_LIB,\n"
+	      "HOTPATH_IO_LIB),\n"
 	      "next to this command (a build tree), then in " HP_LIBDIR ".\n"
 	      "Exit status: PROGRAM's; as in a shell, 127 when PROGRAM is not found\n"
 	      "and 126 when it is found but cannot be run (not executable, not a\n"
-	      "program); 1 when --alloc's or --cpu's library is missing, 2 usage.\n", f);
+	      "program); 1 when --alloc's, --io's or --cpu's library is missing, 2 usage.\n", f);
 }
 
 /* The path of library so (RUN_ALLOC_SO, RUN_CPU_SO) to preload, or $var;
@@ -146,22 +151,24 @@ int hpc_cmd_run(int argc, char **argv)
 	static const struct option longs[] = {
 		{"alloc", no_argument, NULL, 'a'},
 		{"self", no_argument, NULL, 's'},
+		{"io", no_argument, NULL, 'i'},
 		{"trace", optional_argument, NULL, 't'},
 		{"cpu", no_argument, NULL, 'P'},
 		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	bool alloc = false, self = false, trace = false, cpu = false;
+	bool alloc = false, self = false, trace = false, cpu = false, io = false;
 	const char *config = NULL, *trace_file = NULL;
 	int c;
 
 	optind = 1;
 	/* "+": options end at PROGRAM, whose own options are its own */
-	while ((c = getopt_long(argc, argv, "+:ast::c:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:asit::c:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'a': alloc = true; break;
 		case 's': self = true; break;
+		case 'i': io = true; break;
 		case 't': trace = true; trace_file = optarg; break;
 		case 'P': cpu = true; break;
 		case 'c': config = optarg; break;
@@ -193,6 +200,17 @@ int hpc_cmd_run(int argc, char **argv)
 		setenv("HOTPATH_ALLOC", "1", 1);
 		if (self)
 			setenv("HOTPATH_ALLOC_SELF", "1", 1);
+		free(lib);
+	}
+	if (io) {
+		char *lib = run_lib(RUN_IO_SO, "HOTPATH_IO_LIB");
+
+		if (lib == NULL) {
+			hpc_error("run: %s not found (set HOTPATH_IO_LIB to its path)", RUN_IO_SO);
+			return HPC_EXIT_FAIL;
+		}
+		run_preload(lib);
+		setenv("HOTPATH_IO", "1", 1);
 		free(lib);
 	}
 	if (cpu) {

@@ -262,6 +262,58 @@ static hpc_status cmp_status(const hpc_cmp_sec *sc, const hpc_cmp_row *row,
 	return worse ? HPC_REGRESSION : better ? HPC_IMPROVEMENT : HPC_UNCHANGED;
 }
 
+/* Rows a report's section i holds (the rest are total_rows placeholders). */
+static size_t cmp_loaded(const hpc_report *r, const hp_section *sec)
+{
+	size_t i;
+
+	for (i = 0; sec != NULL && i < hp_snapshot_count(r->snap); i++)
+		if (hp_snapshot_section(r->snap, i) == sec)
+			return r->loaded[i];
+	return 0;
+}
+
+/* One run's value x widens v's range. */
+static void cmp_range_add(hpc_val *v, double x)
+{
+	v->lo = v->runs == 0 || x < v->lo ? x : v->lo;
+	v->hi = v->runs == 0 || x > v->hi ? x : v->hi;
+	v->runs++;
+}
+
+/* The range of each cell's value over the runs of a side (after: head's),
+ * when it has several: the row found in each run as compare matches it. */
+static void cmp_spread(const hpc_cmp *c, const hpc_cmp_sec *sc, hpc_cmp_row *row, bool after)
+{
+	const hpc_report *const *runs = after ? c->hruns : c->bruns;
+	size_t n = after ? c->nhruns : c->nbruns, k, i, r;
+
+	for (k = 0; n > 1 && k < n; k++) {
+		const hp_section *sec = hp_snapshot_find(runs[k]->snap, sc->id);
+		size_t rows = cmp_loaded(runs[k], sec);
+		int kc = cmp_key_col(sec);
+
+		if (sec == NULL)
+			continue;
+		if (kc >= 0)
+			r = cmp_find(sec, kc, rows, row->key, row->nth);
+		else
+			r = row->key == NULL && row->index < rows ? row->index : CMP_NONE;
+		for (i = 0; r != CMP_NONE && i < sc->ncols; i++) {
+			hpc_val *v = after ? &row->cells[i].after : &row->cells[i].before;
+			int col = hpi_section_col(sec, sc->cols[i].key);
+			hpc_val x;
+
+			if (!v->set || col < 0 ||
+			    hp_section_column_unit(sec, (size_t)col) != sc->cols[i].unit)
+				continue;
+			x = cmp_val(sec, r, col);
+			if (x.set)
+				cmp_range_add(v, x.d);
+		}
+	}
+}
+
 /* Appends the row matching base row brow and head row hrow. */
 static void cmp_add_row(hpc_cmp *c, hpc_cmp_sec *sc, size_t brow, size_t hrow)
 {
@@ -287,6 +339,8 @@ static void cmp_add_row(hpc_cmp *c, hpc_cmp_sec *sc, size_t brow, size_t hrow)
 		row->cells[i].after = cmp_val(sc->head, hrow, sc->cols[i].hcol);
 		cmp_cell(&row->cells[i], sc->cols[i].decide, c->o.threshold);
 	}
+	cmp_spread(c, sc, row, false);
+	cmp_spread(c, sc, row, true);
 	row->status = cmp_status(sc, row, brow, hrow, &c->o);
 	if (row->status == HPC_FEW_CALLS || row->status == HPC_SMALL)
 		for (i = 0; i < sc->ncols; i++)
@@ -315,17 +369,6 @@ static void cmp_rows(hpc_cmp *c, hpc_cmp_sec *sc)
 		if (!used[b])
 			cmp_add_row(c, sc, b, CMP_NONE);
 	free(used);
-}
-
-/* Rows a report's section i holds (the rest are total_rows placeholders). */
-static size_t cmp_loaded(const hpc_report *r, const hp_section *sec)
-{
-	size_t i;
-
-	for (i = 0; sec != NULL && i < hp_snapshot_count(r->snap); i++)
-		if (hp_snapshot_section(r->snap, i) == sec)
-			return r->loaded[i];
-	return 0;
 }
 
 /* Appends the comparison of two sections (either may be NULL). */
@@ -367,21 +410,30 @@ static hpc_val cmp_elapsed(const hpc_report *r)
 	return v;
 }
 
-/* Compares head against base. */
-hpc_cmp *hpc_compare(const hpc_report *base, const hpc_report *head,
-		     const hpc_cmp_opts *o)
+/* The range of elapsed_ns over a side's runs, when it has several. */
+static void cmp_elapsed_spread(hpc_val *v, const hpc_report *const *runs, size_t n)
 {
-	hpc_cmp *c = xcalloc(1, sizeof(*c));
+	for (size_t k = 0; n > 1 && v->set && k < n; k++) {
+		hpc_val x = cmp_elapsed(runs[k]);
+
+		if (x.set)
+			cmp_range_add(v, x.d);
+	}
+}
+
+/* Compares head against base: c's reports and runs are set. */
+static void cmp_build(hpc_cmp *c)
+{
+	const hpc_report *base = c->base, *head = c->head;
 	size_t nb = hp_snapshot_count(base->snap), i, j;
 	bool *used = xcalloc(nb + 1, sizeof(*used));
 	const hp_section *h, *b;
 
-	c->base = base;
-	c->head = head;
-	c->o = *o;
 	c->elapsed.before = cmp_elapsed(base);
 	c->elapsed.after = cmp_elapsed(head);
-	cmp_cell(&c->elapsed, 0, o->threshold);
+	cmp_elapsed_spread(&c->elapsed.before, c->bruns, c->nbruns);
+	cmp_elapsed_spread(&c->elapsed.after, c->hruns, c->nhruns);
+	cmp_cell(&c->elapsed, 0, c->o.threshold);
 	/* meta "compare.hide": not compared (the call tree's sections: their
 	 * self times are the Functions table's, by function) */
 	for (j = 0; j < nb; j++)
@@ -402,6 +454,38 @@ hpc_cmp *hpc_compare(const hpc_report *base, const hpc_report *head,
 		if (!used[j])
 			cmp_section(c, hp_snapshot_section(base->snap, j), NULL);
 	free(used);
+}
+
+/* Compares head against base. */
+hpc_cmp *hpc_compare(const hpc_report *base, const hpc_report *head,
+		     const hpc_cmp_opts *o)
+{
+	hpc_cmp *c = xcalloc(1, sizeof(*c));
+
+	c->base = base;
+	c->head = head;
+	c->bruns = &c->base;
+	c->hruns = &c->head;
+	c->nbruns = c->nhruns = 1;
+	c->o = *o;
+	cmp_build(c);
+	return c;
+}
+
+/* Compares the median of head's runs against base's. */
+hpc_cmp *hpc_compare_sides(const hpc_side *base, const hpc_side *head,
+			   const hpc_cmp_opts *o)
+{
+	hpc_cmp *c = xcalloc(1, sizeof(*c));
+
+	c->base = base->median;
+	c->head = head->median;
+	c->bruns = (const hpc_report *const *)base->runs;
+	c->hruns = (const hpc_report *const *)head->runs;
+	c->nbruns = base->n;
+	c->nhruns = head->n;
+	c->o = *o;
+	cmp_build(c);
 	return c;
 }
 

@@ -38,11 +38,15 @@ typedef struct hpc_cmp_opts {
 	bool all_columns;         /* show every numeric column, not the table's */
 } hpc_cmp_opts;
 
-/* One numeric value of one side; i is exact for integer units. */
+/* One numeric value of one side; i is exact for integer units.  A side of
+ * several runs has their median here, and lo .. hi is the range of the
+ * runs that have the value (runs of them). */
 typedef struct hpc_val {
 	bool set;
 	int64_t i;
 	double d;
+	size_t runs;      /* 0: a side of one report */
+	double lo, hi;
 } hpc_val;
 
 /* One column of a compared section. */
@@ -82,8 +86,33 @@ typedef struct hpc_cmp_sec {
 	size_t nrows;
 } hpc_cmp_sec;
 
+/*
+ * One side of a comparison: one report, or several runs of the same
+ * program compared by their median per cell (compare_runs.c), so that one
+ * noisy run does not decide.
+ */
+typedef struct hpc_side {
+	hpc_report **runs;     /* owned */
+	size_t n;
+	hpc_report *median;    /* runs[0] when n == 1, else built and owned */
+} hpc_side;
+
+/* Loads the reports at paths[0..n) (n >= 1) into s; each file that cannot
+ * be read is said on stderr.  0, or -1 when one could not (s is then
+ * empty).  Free with hpc_side_fini. */
+int hpc_side_load(hpc_side *s, const char *const *paths, size_t n);
+void hpc_side_fini(hpc_side *s);
+/* The report whose every numeric cell is the median of the runs r[0..n)
+ * that have it: sections matched by id, rows by key and nth as compare
+ * matches them, text and facts from the first run that has them,
+ * elapsed_ns the median too.  name: "median of A, B, C".  Never NULL
+ * (out of memory is fatal); caller frees with hpc_report_free. */
+hpc_report *hpc_report_median(hpc_report *const *r, size_t n);
+
 typedef struct hpc_cmp {
-	const hpc_report *base, *head;
+	const hpc_report *base, *head; /* a side's report, or its median */
+	const hpc_report *const *bruns, *const *hruns; /* the runs of each side */
+	size_t nbruns, nhruns;
 	hpc_cmp_opts o;
 	hpc_cmp_cell elapsed;    /* elapsed_ns */
 	hpc_cmp_sec *secs;       /* head's order, then sections only in base */
@@ -95,6 +124,10 @@ typedef struct hpc_cmp {
  * result borrows from both reports: free it first. */
 hpc_cmp *hpc_compare(const hpc_report *base, const hpc_report *head,
 		     const hpc_cmp_opts *o);
+/* The same with sides of several runs: their medians are compared, and
+ * each value says the range of its runs.  The result borrows from both. */
+hpc_cmp *hpc_compare_sides(const hpc_side *base, const hpc_side *head,
+			   const hpc_cmp_opts *o);
 void hpc_compare_free(hpc_cmp *c);
 
 /* compare_out.c: the three output formats. */

@@ -29,16 +29,8 @@ static void out_value(char *buf, size_t len, hp_unit u, const hpc_val *v)
 {
 	if (!v->set)
 		snprintf(buf, len, "-");
-	else if (u == HP_UNIT_NS)
-		hpi_fmt_ns(buf, len, v->i);
-	else if (u == HP_UNIT_BYTES)
-		hpi_fmt_bytes(buf, len, v->i);
-	else if (u == HP_UNIT_PERCENT)
-		snprintf(buf, len, "%.2f%%", v->d);
-	else if (u == HP_UNIT_RATE)
-		snprintf(buf, len, "%.1f/s", v->d);
 	else
-		snprintf(buf, len, "%" PRId64, v->i);
+		hpi_unit_format(buf, len, u, !hpi_unit_is_real(u), v->i, v->d);
 }
 
 /* An exact value: integers as they are, reals with at most 4 decimals. */
@@ -75,15 +67,45 @@ static void out_change(char *buf, size_t len, double change, int decimals)
 		buf[0] = '+'; /* -0.0% */
 }
 
+/* How far the farthest run of a median is from it, in percent of it: 0
+ * for one report or runs that agree, INFINITY around a median of 0. */
+static double out_spread(const hpc_val *v)
+{
+	double far;
+
+	if (!v->set || v->runs < 2)
+		return 0;
+	far = v->hi - v->d > v->d - v->lo ? v->hi - v->d : v->d - v->lo;
+	if (v->d == 0)
+		return far == 0 ? 0 : INFINITY;
+	return far * 100.0 / fabs(v->d);
+}
+
+/* A value as out_value, then " ±x.x%" when it is the median of runs
+ * that differ. */
+static void out_value_spread(char *buf, size_t len, hp_unit u, const hpc_val *v)
+{
+	double sp = out_spread(v);
+	size_t n;
+
+	out_value(buf, len, u, v);
+	n = strlen(buf);
+	if (isinf(sp))
+		snprintf(buf + n, len - n, " \xc2\xb1\xe2\x88\x9e%%"); /* ±∞% */
+	else if (sp >= 0.05)
+		snprintf(buf + n, len - n, " \xc2\xb1%.1f%%", sp); /* ± */
+}
+
 /* "before → after (+x.x%)"; one value when both are the same or the row
- * exists on one side only.  md: the change in bold when it decides. */
+ * exists on one side only.  md: the change in bold when it decides.  A
+ * median of several runs says its spread, "1.20ms ±3.1%". */
 static void out_cell(char *buf, size_t len, const hpc_cmp_col *col,
 		     const hpc_cmp_cell *cell, hpc_status st, bool md)
 {
-	char b[48], a[48], ch[48];
+	char b[64], a[64], ch[48];
 
-	out_value(b, sizeof(b), col->unit, &cell->before);
-	out_value(a, sizeof(a), col->unit, &cell->after);
+	out_value_spread(b, sizeof(b), col->unit, &cell->before);
+	out_value_spread(a, sizeof(a), col->unit, &cell->after);
 	if (st == HPC_NEW || (cell->before.set && cell->after.set && strcmp(a, b) == 0 &&
 			      cell->mark == 0)) {
 		snprintf(buf, len, "%s", a);
@@ -333,7 +355,18 @@ static bool out_deciders(hpi_buf *b, const hpc_cmp *c, bool md)
 	return any;
 }
 
-/* The lines above the tables: total time, threshold, filters. */
+/* A side's files: its report, or "median of a.json, b.json, c.json". */
+static void out_side(hpi_buf *b, const hpc_report *const *runs, size_t n, bool md)
+{
+	if (n > 1)
+		hpi_buf_puts(b, "median of ");
+	for (size_t k = 0; k < n; k++) {
+		hpi_buf_puts(b, k ? ", " : "");
+		out_name(b, runs[k]->name, md);
+	}
+}
+
+/* The lines above the tables: total time, runs, threshold, filters. */
 static void out_intro(hpi_buf *b, const hpc_cmp *c, const char *bullet)
 {
 	const hpc_cmp_col ns = {.unit = HP_UNIT_NS};
@@ -342,6 +375,10 @@ static void out_intro(hpi_buf *b, const hpc_cmp *c, const char *bullet)
 
 	out_cell(buf, sizeof(buf), &ns, &c->elapsed, HPC_UNCHANGED, false);
 	hpi_buf_printf(b, "%sTotal time: %s\n", bullet, buf);
+	if (c->nbruns > 1 || c->nhruns > 1)
+		hpi_buf_printf(b, "%sRuns: %zu base, %zu head; each value is the median of "
+			       "a side's runs, \xc2\xb1 how far its farthest run is from it\n",
+			       bullet, c->nbruns, c->nhruns);
 	hpi_buf_init(&dec);
 	if (out_deciders(&dec, c, bullet[0] != '\0'))
 		hpi_buf_printf(b, "%sThreshold: %g%% on %s\n", bullet, c->o.threshold, dec.data);
@@ -395,9 +432,9 @@ void hpc_compare_table(hpi_buf *out, const hpc_cmp *c)
 	size_t i;
 
 	hpi_buf_puts(out, "hotpath compare: ");
-	out_name(out, c->base->name, false);
+	out_side(out, c->bruns, c->nbruns, false);
 	hpi_buf_puts(out, OUT_ARROW);
-	out_name(out, c->head->name, false);
+	out_side(out, c->hruns, c->nhruns, false);
 	hpi_buf_putc(out, '\n');
 	out_intro(out, c, "");
 	for (i = 0; i < c->nsecs; i++) {
@@ -414,10 +451,28 @@ void hpc_compare_table(hpi_buf *out, const hpc_cmp *c)
 	hpi_buf_putc(out, '\n');
 }
 
+/* An exact value, and for the median of several runs their range:
+ * "1200 (1150–1320)". */
+static void out_raw_runs(char *buf, size_t len, hp_unit u, const hpc_val *v)
+{
+	hpc_val lo = {.set = true, .d = v->lo, .i = (int64_t)v->lo};
+	hpc_val hi = {.set = true, .d = v->hi, .i = (int64_t)v->hi};
+	char l[64], h[64];
+	size_t n;
+
+	out_raw(buf, len, u, v);
+	if (!v->set || v->runs < 2)
+		return;
+	out_raw(l, sizeof(l), u, &lo);
+	out_raw(h, sizeof(h), u, &hi);
+	n = strlen(buf);
+	snprintf(buf + n, len - n, " (%s\xe2\x80\x93%s)", l, h); /* – */
+}
+
 /* Exact values of every numeric column, one line per row and column. */
 static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 {
-	char b[64], a[64], ch[64];
+	char b[160], a[160], ch[64];
 	hpc_grid g;
 	size_t r, k, row;
 	hpi_buf key;
@@ -442,8 +497,8 @@ static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 			out_md_text(&key, sc->cols[k].key);
 			hpc_grid_set(&g, row, 1, key.data);
 			hpi_buf_fini(&key);
-			out_raw(b, sizeof(b), sc->cols[k].unit, &cell->before);
-			out_raw(a, sizeof(a), sc->cols[k].unit, &cell->after);
+			out_raw_runs(b, sizeof(b), sc->cols[k].unit, &cell->before);
+			out_raw_runs(a, sizeof(a), sc->cols[k].unit, &cell->after);
 			out_change(ch, sizeof(ch), cell->change, 2);
 			hpc_grid_set(&g, row, 2, b);
 			hpc_grid_set(&g, row, 3, a);
@@ -473,9 +528,9 @@ void hpc_compare_markdown(hpi_buf *out, const hpc_cmp *c)
 	hpi_buf_puts(out, "\n\n");
 	out_intro(out, c, "- ");
 	hpi_buf_puts(out, "- Base: ");
-	out_md_code(out, c->base->name);
-	hpi_buf_puts(out, ", head: ");
-	out_md_code(out, c->head->name);
+	out_side(out, c->bruns, c->nbruns, true);
+	hpi_buf_puts(out, c->nbruns > 1 ? "; head: " : ", head: ");
+	out_side(out, c->hruns, c->nhruns, true);
 	hpi_buf_puts(out, "\n");
 	for (i = 0; i < c->nsecs; i++) {
 		hpi_buf_puts(out, "\n#### ");
@@ -527,6 +582,23 @@ static void out_json_val(hpi_buf *out, hp_unit u, const hpc_val *v)
 		out_json_real(out, v->d);
 }
 
+/* A median's runs: ,"before_min":..,"before_max":..,"before_runs":..,
+ * "before_spread":.. (side "before" or "after"); nothing for one report. */
+static void out_json_runs(hpi_buf *out, hp_unit u, const hpc_val *v, const char *side)
+{
+	hpc_val lo = {.set = true, .d = v->lo, .i = (int64_t)v->lo};
+	hpc_val hi = {.set = true, .d = v->hi, .i = (int64_t)v->hi};
+
+	if (!v->set || v->runs == 0)
+		return;
+	hpi_buf_printf(out, ",\"%s_min\":", side);
+	out_json_val(out, u, &lo);
+	hpi_buf_printf(out, ",\"%s_max\":", side);
+	out_json_val(out, u, &hi);
+	hpi_buf_printf(out, ",\"%s_runs\":%zu,\"%s_spread\":", side, v->runs, side);
+	out_json_real(out, out_spread(v));
+}
+
 /* {"before": .., "after": .., "change": .., "mark": ..} */
 static void out_json_cell(hpi_buf *out, hp_unit u, const hpc_cmp_cell *cell)
 {
@@ -534,6 +606,8 @@ static void out_json_cell(hpi_buf *out, hp_unit u, const hpc_cmp_cell *cell)
 	out_json_val(out, u, &cell->before);
 	hpi_buf_puts(out, ",\"after\":");
 	out_json_val(out, u, &cell->after);
+	out_json_runs(out, u, &cell->before, "before");
+	out_json_runs(out, u, &cell->after, "after");
 	hpi_buf_puts(out, ",\"change\":");
 	out_json_real(out, cell->change);
 	if (cell->mark != 0)
@@ -589,6 +663,20 @@ static void out_json_section(hpi_buf *out, const hpc_cmp_sec *sc)
 	hpi_buf_puts(out, "]}");
 }
 
+/* ,"base_runs":["a.json",...] for a side of several reports. */
+static void out_json_files(hpi_buf *out, const char *key, const hpc_report *const *runs,
+			   size_t n)
+{
+	if (n < 2)
+		return;
+	hpi_buf_printf(out, ",\"%s\":[", key);
+	for (size_t k = 0; k < n; k++) {
+		hpi_buf_puts(out, k ? "," : "");
+		hpi_buf_json_str(out, runs[k]->name);
+	}
+	hpi_buf_putc(out, ']');
+}
+
 /* The whole comparison as one line of JSON (docs/compare.md). */
 void hpc_compare_json(hpi_buf *out, const hpc_cmp *c)
 {
@@ -598,6 +686,8 @@ void hpc_compare_json(hpi_buf *out, const hpc_cmp *c)
 	hpi_buf_json_str(out, c->base->name);
 	hpi_buf_puts(out, ",\"head\":");
 	hpi_buf_json_str(out, c->head->name);
+	out_json_files(out, "base_runs", c->bruns, c->nbruns);
+	out_json_files(out, "head_runs", c->hruns, c->nhruns);
 	hpi_buf_puts(out, ",\"threshold\":");
 	out_json_real(out, c->o.threshold);
 	hpi_buf_printf(out, ",\"min_calls\":%" PRIu64 ",\"min_percent_total\":",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * grid.c - tables of strings, as boxes (the look of the report's table,
- * render.c) or as markdown.
+ * grid.c - tables of strings, as boxes (drawn by the library's box writer,
+ * core/box.c, as the report's table) or as markdown.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -69,70 +69,20 @@ void hpc_grid_set(hpc_grid *g, size_t row, size_t col, const char *s)
 		*cell = xstrdup(s != NULL && hpi_term_clean(s, strlen(s)) ? s : "");
 }
 
-/* Width of s in UTF-8 characters. */
-static size_t grid_width(const char *s)
+/* hpi_box's cell: the grid's copy. */
+static const char *grid_cell(const void *arg, size_t row, size_t col, char *tmp, size_t len)
 {
-	size_t n = 0;
+	const hpc_grid *g = arg;
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
+	(void)tmp;
+	(void)len;
+	return g->cells[row * g->ncols + col];
 }
 
-/* "+-----+---+" */
-static void grid_rule(hpi_buf *out, const size_t *w, size_t n)
-{
-	size_t i, j;
-
-	hpi_buf_putc(out, '+');
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < w[i] + 2; j++)
-			hpi_buf_putc(out, '-');
-		hpi_buf_putc(out, '+');
-	}
-	hpi_buf_putc(out, '\n');
-}
-
-/* "| a   | b |" with control characters as spaces. */
-static void grid_line(hpi_buf *out, const hpc_grid *g, size_t row, const size_t *w)
-{
-	const char *s;
-	size_t i, k;
-
-	hpi_buf_putc(out, '|');
-	for (i = 0; i < g->ncols; i++) {
-		s = g->cells[row * g->ncols + i];
-		hpi_buf_putc(out, ' ');
-		for (; *s != '\0'; s++)
-			hpi_buf_putc(out, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
-		for (k = grid_width(g->cells[row * g->ncols + i]); k < w[i]; k++)
-			hpi_buf_putc(out, ' ');
-		hpi_buf_puts(out, " |");
-	}
-	hpi_buf_putc(out, '\n');
-}
-
-/* The box: header, rule, rows, and a closing rule when there are rows. */
+/* The box: the library's writer (core/box.c), as the table report draws. */
 void hpc_grid_box(const hpc_grid *g, hpi_buf *out)
 {
-	size_t *w, r, c, k;
-
-	if (g->nrows == 0 || g->ncols == 0)
-		return;
-	w = xcalloc(g->ncols, sizeof(*w));
-	for (r = 0; r < g->nrows; r++)
-		for (c = 0; c < g->ncols; c++)
-			if ((k = grid_width(g->cells[r * g->ncols + c])) > w[c])
-				w[c] = k;
-	grid_rule(out, w, g->ncols);
-	grid_line(out, g, 0, w);
-	grid_rule(out, w, g->ncols);
-	for (r = 1; r < g->nrows; r++)
-		grid_line(out, g, r, w);
-	if (g->nrows > 1)
-		grid_rule(out, w, g->ncols);
-	free(w);
+	hpi_box(out, g->nrows, g->ncols, grid_cell, g);
 }
 
 /* "| a | b |" for one markdown row. */

@@ -25,8 +25,8 @@ void hpc_grid_fini(hpc_grid *g);
 size_t hpc_grid_row(hpc_grid *g);
 /* Cell text, copied; out-of-range cells are ignored. */
 void hpc_grid_set(hpc_grid *g, size_t row, size_t col, const char *s);
-/* Box table as in docs/report-format.md: +---+ rules, "| cell |" lines,
- * left-aligned, widths in UTF-8 characters, control characters as spaces. */
+/* Box table as in docs/report-format.md, by hpi_box (core/box.c): +---+
+ * rules, "| cell |" lines, left-aligned, widths in UTF-8 characters. */
 void hpc_grid_box(const hpc_grid *g, hpi_buf *out);
 /* Markdown table; cells are written as they are (the caller escapes). */
 void hpc_grid_markdown(const hpc_grid *g, hpi_buf *out);

@@ -225,8 +225,6 @@ static int panel_spark(lua_State *L)
  * cells without a value left out. */
 static void panel_push_section(lua_State *L, const hpc_section *s)
 {
-	static const char *const units[] = {"count", "ns", "bytes", "percent", "rate", "text"};
-
 	lua_createtable(L, 0, 5);
 	lua_pushstring(L, s->id);
 	lua_setfield(L, -2, "id");
@@ -241,7 +239,7 @@ static void panel_push_section(lua_State *L, const hpc_section *s)
 		lua_setfield(L, -2, "key");
 		lua_pushstring(L, s->cols[c].title);
 		lua_setfield(L, -2, "title");
-		lua_pushstring(L, units[s->cols[c].unit]);
+		lua_pushstring(L, hpi_unit_name(s->cols[c].unit));
 		lua_setfield(L, -2, "unit");
 		lua_rawseti(L, -2, (lua_Integer)c + 1);
 	}

@@ -26,12 +26,9 @@
 /* Unit by name; an unknown one is shown as text. */
 hp_unit hpc_unit_parse(const char *name)
 {
-	static const char *const names[] = {"count", "ns", "bytes", "percent", "rate", "text"};
+	int u = hpi_unit_parse(name);
 
-	for (size_t i = 0; name != NULL && i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
-			return (hp_unit)i;
-	return HP_UNIT_TEXT;
+	return u < 0 ? HP_UNIT_TEXT : (hp_unit)u;
 }
 
 /* Screen columns of s: wide characters count 2, combining ones 0. */
@@ -76,27 +73,10 @@ static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, 
 		snprintf(buf, len, "%s", isnan(d) ? "-" : d < 0 ? "-overflow" : "overflow");
 		return buf;
 	}
-	switch (u) {
-	case HP_UNIT_NS:
-		hpi_fmt_ns(buf, len, llround(d));
-		break;
-	case HP_UNIT_BYTES:
-		hpi_fmt_bytes(buf, len, llround(d));
-		break;
-	case HP_UNIT_PERCENT:
-		snprintf(buf, len, "%.2f%%", d);
-		break;
-	case HP_UNIT_RATE:
-		snprintf(buf, len, "%.1f/s", d);
-		break;
-	default:
-		if (is_int)
-			snprintf(buf, len, "%lld", (long long)d);
-		else
-			snprintf(buf, len, "%g", d);
-		break;
-	}
-	return buf;
+	/* the library's formatter (unit.c): the console shows what the
+	 * report shows */
+	is_int = is_int && !hpi_unit_is_real(u) && d > -9.2e18 && d < 9.2e18;
+	return hpi_unit_format(buf, len, u, is_int, is_int ? (int64_t)d : 0, d);
 }
 
 /* The table's look of a value (render.c): 1.25µs, 1.50KiB, 12.50%, 3.0/s. */

@@ -118,6 +118,8 @@ void hp__alloc_leave(hp__scope *sc, uint64_t t1)
 	a->hash = f->hash;
 	a->ctx = f->ctx;
 	a->depth = sc->alloc - 1;
+	if (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_NOALLOC)
+		return; /* frames kept for I/O only (core/io.c) */
 	hpi_emit_pair(sc->id | ((uint32_t)HP__EV_ALLOC << HP__KIND_SHIFT), t1, b,
 		      c > 0xfffffffeu ? 0xfffffffeu : (uint32_t)c);
 }

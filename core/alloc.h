@@ -106,5 +106,6 @@ const uint32_t *hpi_alloc_ctx_sites(uint32_t ctx, uint32_t *n);
 void hpi_alloc_thread_internal(void);
 /* Payload pair writer (core/tbuf.c). */
 void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0);
+void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1);
 
 #endif

@@ -620,19 +620,10 @@ static void guard_write(const hpi_config *c, const hpi_buf *out)
 /* Sets the report-wide facts of a snapshot. */
 static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
 {
-	char num[32];
+	hpi_facts f = {.caller = g->b->caller, .program = guard_program(),
+		       .pid = (long)g->pid, .start_unix_ns = g->unix0, .elapsed_ns = elapsed};
 
-	hpi_snapshot_meta_set(s, "caller", g->b->caller);
-	hpi_snapshot_meta_set(s, "program", guard_program());
-	snprintf(num, sizeof(num), "%ld", (long)g->pid);
-	hpi_snapshot_meta_set(s, "pid", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)g->unix0);
-	hpi_snapshot_meta_set(s, "start_unix_ns", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)elapsed);
-	hpi_snapshot_meta_set(s, "elapsed_ns", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
-	hpi_snapshot_meta_set(s, "dropped", num);
-	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
+	hpi_snapshot_facts(s, &f);
 }
 
 /* Renders the built-in format into out.  Memory running out mid-way gives
@@ -775,6 +766,7 @@ static bool guard_setup(hp_guard *g)
 	if (g->root != NULL)
 		guard_apply_fork(&g->cfg, (long)g->pid);
 	hpi_alloc_configure(&g->cfg);
+	hpi_io_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
 	g->reg = hpi_registry_new(&g->cfg, &failures);
 	if (g->reg == NULL) {
@@ -856,8 +848,8 @@ static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 	}
 	guard_publish(g);
 	guard_live = g;
-	__atomic_store_n(&hp__rt.on, HP__ON | hpi_alloc_start(&g->cfg) |
-			 hpi_sample_start(&g->cfg, at == NULL), __ATOMIC_RELEASE);
+	__atomic_store_n(&hp__rt.on, hpi_io_start(&g->cfg, HP__ON | hpi_alloc_start(&g->cfg) |
+			 hpi_sample_start(&g->cfg, at == NULL)), __ATOMIC_RELEASE);
 	guard_busy--;
 	pthread_mutex_unlock(&guard_lock);
 	guard_watch_start(g, timeout_ms);

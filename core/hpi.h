@@ -220,11 +220,51 @@ hp_section *hpi_row_log(hp_section *sec, size_t row);
 const hp_section *hpi_section_log(const hp_section *sec, size_t row);
 /* Column index of key, or -1. */
 int hpi_section_col(const hp_section *sec, const char *key);
-/* Unit names as in the JSON report: "count", "ns", ...; "?" when invalid. */
+/* Sets the report-wide facts that the report at exit and every snapshot
+ * the publisher takes carry, in this order: caller, program, pid,
+ * start_unix_ns, elapsed_ns, dropped (events, read here) and clock. */
+typedef struct hpi_facts {
+	const char *caller, *program; /* borrowed; caller may be NULL */
+	long pid;
+	uint64_t start_unix_ns, elapsed_ns;
+} hpi_facts;
+void hpi_snapshot_facts(hp_snapshot *s, const hpi_facts *f);
+
+/* ---- unit.c: the column units, defined once (HP_UNIT_MAP) ----------------- */
+
+/* What a cell of a unit holds, from the map's kind column. */
+enum { HPI_UNIT_KIND_INT, HPI_UNIT_KIND_REAL, HPI_UNIT_KIND_TEXT };
+#define HPI__UNIT_BIT(want, NAME, val, kind) \
+	| (HPI_UNIT_KIND_##kind == (want) ? 1u << (val) : 0u)
+#define HPI__UNIT_INT(NAME, val, name, kind, doc) HPI__UNIT_BIT(HPI_UNIT_KIND_INT, NAME, val, kind)
+#define HPI__UNIT_REAL(NAME, val, name, kind, doc) HPI__UNIT_BIT(HPI_UNIT_KIND_REAL, NAME, val, kind)
+
+/* Whether a cell of unit u holds an int64 (count, ns, bytes).  Inline: the
+ * renderers ask for every cell. */
+static inline bool hpi_unit_is_int(hp_unit u)
+{
+	return (unsigned)u < 32 && ((0u HP_UNIT_MAP(HPI__UNIT_INT)) >> (unsigned)u & 1u);
+}
+
+/* Whether a cell of unit u holds a double (percent, rate). */
+static inline bool hpi_unit_is_real(hp_unit u)
+{
+	return (unsigned)u < 32 && ((0u HP_UNIT_MAP(HPI__UNIT_REAL)) >> (unsigned)u & 1u);
+}
+
+/* Unit name as in the JSON report: "count", "ns", ...; "?" when invalid. */
 const char *hpi_unit_name(hp_unit u);
-/* Cell type of a unit: int64 (COUNT, NS, BYTES), double (PERCENT, RATE). */
-bool hpi_unit_is_int(hp_unit u);
-bool hpi_unit_is_real(hp_unit u);
+/* The unit with this name, or -1 when none has it. */
+int hpi_unit_parse(const char *name);
+/* A number as the table shows a cell of unit u: is_int says whether i or
+ * d holds it ("42", "1.25\xc2\xb5s", "1.50KiB", "12.50%", "3.0/s"; a
+ * real count or a number in a text column "%g").  buf >= 64 bytes;
+ * returns buf. */
+const char *hpi_unit_format(char *buf, size_t len, hp_unit u, bool is_int, int64_t i, double d);
+/* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
+void hpi_fmt_ns(char *buf, size_t len, int64_t ns);
+/* "512B", "1.50KiB", "2.00MiB", "3.25GiB", "1.00TiB"; buf >= 32 bytes. */
+void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes);
 
 /* ---- render.c: built-in formats ------------------------------------------ */
 
@@ -239,10 +279,17 @@ typedef struct hpi_render_opts {
 				   * (the wire: docs/wire.md promises all) */
 } hpi_render_opts;
 
-/* Human units: "12ns", "1.25µs", "3.40ms", "1.02s"; buf >= 32 bytes. */
-void hpi_fmt_ns(char *buf, size_t len, int64_t ns);
-/* "512B", "1.50KiB", "2.00MiB", "3.25GiB", "1.00TiB"; buf >= 32 bytes. */
-void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes);
+/* box.c: one box table as every table output draws it (docs/report-format.md):
+ * +---+ rules, "| cell |" lines left-aligned to each column's widest cell in
+ * UTF-8 characters, row 0 (the header) between two rules, a closing rule
+ * when there are more rows.  cell(arg, row, col, tmp, len) returns a
+ * cell's text, borrowed or written into tmp (len 64); it is shown made
+ * safe for the terminal (term.c). */
+typedef const char *(*hpi_box_cell)(const void *arg, size_t row, size_t col, char *tmp,
+				    size_t len);
+void hpi_box(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell, const void *arg);
+/* Width of s in the box: UTF-8 characters once made safe for the terminal. */
+size_t hpi_box_width(const char *s);
 /* Summary line, then one box table per section (docs/report-format.md).
  * o may be NULL (all rows). */
 void hpi_render_table(hpi_buf *out, const hp_snapshot *s, const hpi_render_opts *o);
@@ -822,5 +869,14 @@ void hpi_alloc_configure(hpi_config *c);
 int hpi_alloc_start(const hpi_config *c);
 /* The current (or last) guard tracks allocations. */
 bool hpi_alloc_tracking(void);
+
+/* ---- I/O tracking (core/io.c) -------------------------------------------- */
+
+/* Turns collectors.io on when libhotpath-io is loaded (unless HOTPATH_IO
+ * says otherwise); warns when it is on and the library is not. */
+void hpi_io_configure(hpi_config *c);
+/* hp__rt.on for a new guard: on, with HP__ON_IO (and the frames it needs)
+ * when I/O is tracked. */
+int hpi_io_start(const hpi_config *c, int on);
 
 #endif /* HPI_H */

@@ -307,6 +307,67 @@ static int core_bytes(lua_State *L)
 	return 1;
 }
 
+/* core.unit(x, unit): number x as the table shows a cell of the unit
+ * named (unit.c's formatter, the one the reports and the console use). */
+static int core_unit(lua_State *L)
+{
+	int u = hpi_unit_parse(luaL_checkstring(L, 2));
+	char buf[64];
+	int exact;
+	lua_Integer i = lua_tointegerx(L, 1, &exact);
+
+	luaL_argcheck(L, u >= 0 && u != HP_UNIT_TEXT, 2, "not a unit of numbers");
+	if (!exact || lua_type(L, 1) != LUA_TNUMBER || !lua_isinteger(L, 1))
+		hpi_unit_format(buf, sizeof(buf), (hp_unit)u, false, 0, luaL_checknumber(L, 1));
+	else
+		hpi_unit_format(buf, sizeof(buf), (hp_unit)u, true, (int64_t)i, 0);
+	lua_pushstring(L, buf);
+	return 1;
+}
+
+/* hpi_box's cell for core.box: rows[row + 1][col + 1] of the table at
+ * stack index 1, "" when missing. */
+static const char *core_box_cell(const void *arg, size_t row, size_t col, char *tmp,
+				 size_t len)
+{
+	lua_State *L = (lua_State *)arg;
+	const char *s = "";
+
+	if (lua_rawgeti(L, 1, (lua_Integer)row + 1) == LUA_TTABLE) {
+		int t = lua_rawgeti(L, -1, (lua_Integer)col + 1);
+		if (t == LUA_TSTRING) /* kept alive by the rows table */
+			s = lua_tostring(L, -1);
+		else if (t == LUA_TNUMBER)
+			s = hpi_term_str(tmp, len, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return s;
+}
+
+/* core.box(rows, ncols): the box table of rows (rows[1] the header, each
+ * a list of ncols strings), drawn by box.c as the table report draws. */
+static int core_box(lua_State *L)
+{
+	lua_Integer ncols = luaL_checkinteger(L, 2);
+	size_t nrows;
+	hpi_buf b;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	nrows = (size_t)lua_rawlen(L, 1);
+	luaL_argcheck(L, ncols >= 0 && ncols < 100000, 2, "out of range");
+	luaL_checkstack(L, 4, NULL);
+	hpi_buf_init(&b);
+	hpi_box(&b, nrows, (size_t)ncols, core_box_cell, L);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return luaL_error(L, "out of memory");
+	}
+	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
+	hpi_buf_fini(&b);
+	return 1;
+}
+
 /* core.json_string(s): s as a JSON string literal, as the JSON report
  * writes strings (a NUL byte becomes \u0000). */
 static int core_json_string(lua_State *L)
@@ -396,6 +457,8 @@ int hpi_lua_open_core(lua_State *L)
 	static const luaL_Reg fns[] = {
 		{"ns", core_ns},
 		{"bytes", core_bytes},
+		{"unit", core_unit},
+		{"box", core_box},
 		{"json_string", core_json_string},
 		{"json_real", core_json_real},
 		{"json_decode", core_json_decode},

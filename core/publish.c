@@ -184,22 +184,13 @@ static uint64_t publish_hash(const char *s, size_t n)
 static hp_snapshot *publish_snapshot(hpi_publisher *p)
 {
 	hp_snapshot *s = hpi_snapshot_new();
-	char num[32];
+	hpi_facts f = {.caller = p->info.caller, .program = p->info.program,
+		       .pid = p->info.pid, .start_unix_ns = p->info.unix0_ns,
+		       .elapsed_ns = hpi_mono_ns() - p->info.mono0_ns};
 
 	if (s == NULL)
 		return NULL;
-	hpi_snapshot_meta_set(s, "caller", p->info.caller);
-	hpi_snapshot_meta_set(s, "program", p->info.program);
-	snprintf(num, sizeof(num), "%ld", p->info.pid);
-	hpi_snapshot_meta_set(s, "pid", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)p->info.unix0_ns);
-	hpi_snapshot_meta_set(s, "start_unix_ns", num);
-	snprintf(num, sizeof(num), "%llu",
-		 (unsigned long long)(hpi_mono_ns() - p->info.mono0_ns));
-	hpi_snapshot_meta_set(s, "elapsed_ns", num);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
-	hpi_snapshot_meta_set(s, "dropped", num);
-	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
+	hpi_snapshot_facts(s, &f);
 	if (p->reg != NULL) /* a test's or benchmark's publisher: none */
 		hpi_registry_snapshot(p->reg, s);
 	return s;

@@ -25,53 +25,6 @@ static const char *const render_reserved[] = {
 	"type", "version", "generator", "percentiles", "sections",
 };
 
-/* "<sign><mag/div with 2 decimals><unit>". */
-static void fmt_scaled(char *buf, size_t len, bool neg, uint64_t mag,
-		       double div, const char *unit)
-{
-	snprintf(buf, len, "%s%.2f%s", neg ? "-" : "", (double)mag / div, unit);
-}
-
-/* Nanoseconds in the largest unit below the value: ns, µs, ms, s. */
-void hpi_fmt_ns(char *buf, size_t len, int64_t ns)
-{
-	bool neg = ns < 0;
-	uint64_t mag = neg ? -(uint64_t)ns : (uint64_t)ns;
-
-	if (buf == NULL || len == 0)
-		return;
-	if (mag < 1000)
-		snprintf(buf, len, "%s%" PRIu64 "ns", neg ? "-" : "", mag);
-	else if (mag < 1000000)
-		fmt_scaled(buf, len, neg, mag, 1e3, "\xc2\xb5s"); /* µs */
-	else if (mag < 1000000000)
-		fmt_scaled(buf, len, neg, mag, 1e6, "ms");
-	else
-		fmt_scaled(buf, len, neg, mag, 1e9, "s");
-}
-
-/* Bytes in binary units: B, KiB, MiB, GiB, TiB. */
-void hpi_fmt_bytes(char *buf, size_t len, int64_t bytes)
-{
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
-	bool neg = bytes < 0;
-	uint64_t mag = neg ? -(uint64_t)bytes : (uint64_t)bytes;
-	double div = 1024;
-	size_t u = 0;
-
-	if (buf == NULL || len == 0)
-		return;
-	if (mag < 1024) {
-		snprintf(buf, len, "%s%" PRIu64 "B", neg ? "-" : "", mag);
-		return;
-	}
-	while (u + 1 < sizeof(units) / sizeof(units[0]) && mag >= div * 1024) {
-		div *= 1024;
-		u++;
-	}
-	fmt_scaled(buf, len, neg, mag, div, units[u]);
-}
-
 /* ---- table ------------------------------------------------------------ */
 
 /* Whether a cell is an estimate: its row has a "sampled" cell and its
@@ -125,26 +78,11 @@ static const char *table_cell_plain(const hp_section *sec, size_t row, size_t co
 
 	if (!hp_section_has(sec, row, col))
 		return "-";
-	switch (u) {
-	case HP_UNIT_NS:
-		hpi_fmt_ns(tmp, len, hp_section_int(sec, row, col));
-		break;
-	case HP_UNIT_BYTES:
-		hpi_fmt_bytes(tmp, len, hp_section_int(sec, row, col));
-		break;
-	case HP_UNIT_PERCENT:
-		snprintf(tmp, len, "%.2f%%", hp_section_real(sec, row, col));
-		break;
-	case HP_UNIT_RATE:
-		snprintf(tmp, len, "%.1f/s", hp_section_real(sec, row, col));
-		break;
-	case HP_UNIT_TEXT:
+	if (u == HP_UNIT_TEXT)
 		return hp_section_text(sec, row, col);
-	default:
-		snprintf(tmp, len, "%" PRId64, hp_section_int(sec, row, col));
-		break;
-	}
-	return tmp;
+	if (hpi_unit_is_real(u))
+		return hpi_unit_format(tmp, len, u, false, 0, hp_section_real(sec, row, col));
+	return hpi_unit_format(tmp, len, u, true, hp_section_int(sec, row, col), 0);
 }
 
 /* A cell's text as the table shows it (the HTML report uses it too). */
@@ -152,26 +90,6 @@ const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char 
 			    size_t len)
 {
 	return table_cell(sec, row, col, tmp, len);
-}
-
-/* Width of s in UTF-8 code points (every byte but continuation bytes), as
- * the table shows it: made safe for the terminal (term.c). */
-static size_t table_width(const char *s)
-{
-	size_t n = 0, len = strlen(s);
-	hpi_buf b;
-
-	if (!hpi_term_clean(s, len)) {
-		hpi_buf_init(&b);
-		hpi_buf_term(&b, s, len, 0);
-		n = b.data != NULL ? table_width(b.data) : 0;
-		hpi_buf_fini(&b);
-		return n;
-	}
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 /* Columns to show: section meta "table.columns" (unknown keys skipped),
@@ -207,69 +125,6 @@ static size_t table_columns(const hp_section *sec, size_t **cols)
 	return n;
 }
 
-/* "+------+-----+" for the given widths. */
-static void table_rule(hpi_buf *out, const size_t *widths, size_t n)
-{
-	size_t i, j;
-
-	hpi_buf_putc(out, '+');
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < widths[i] + 2; j++)
-			hpi_buf_putc(out, '-');
-		hpi_buf_putc(out, '+');
-	}
-	hpi_buf_putc(out, '\n');
-}
-
-/* " text<pad> |"; control characters, invalid UTF-8 and bidi controls are
- * shown escaped (term.c), which also keeps the box. */
-static void table_put(hpi_buf *out, const char *s, size_t width)
-{
-	size_t w = table_width(s);
-
-	hpi_buf_putc(out, ' ');
-	hpi_buf_term(out, s, strlen(s), 0);
-	for (; w < width; w++)
-		hpi_buf_putc(out, ' ');
-	hpi_buf_puts(out, " |");
-}
-
-/* Widths of the shown columns over titles and the first nrows rows. */
-static void table_widths(const hp_section *sec, const size_t *cols, size_t n,
-			 size_t nrows, size_t *widths)
-{
-	char tmp[RENDER_CELL_MAX];
-	size_t i, r, w;
-
-	for (i = 0; i < n; i++) {
-		widths[i] = table_width(hp_section_column_title(sec, cols[i]));
-		for (r = 0; r < nrows; r++) {
-			w = table_width(table_cell(sec, r, cols[i], tmp, sizeof(tmp)));
-			if (w > widths[i])
-				widths[i] = w;
-		}
-	}
-}
-
-/* One row line; row (size_t)-1 is the title line. */
-static void table_line(hpi_buf *out, const hp_section *sec, const size_t *cols,
-		       size_t n, const size_t *widths, size_t row)
-{
-	char tmp[RENDER_CELL_MAX];
-	const char *s;
-	size_t i;
-
-	hpi_buf_putc(out, '|');
-	for (i = 0; i < n; i++) {
-		if (row == (size_t)-1)
-			s = hp_section_column_title(sec, cols[i]);
-		else
-			s = table_cell(sec, row, cols[i], tmp, sizeof(tmp));
-		table_put(out, s, widths[i]);
-	}
-	hpi_buf_putc(out, '\n');
-}
-
 /* Rows a section shows: the report's limit, or the section's own smaller
  * one (meta "report.limit", e.g. the threads table's top 5; meta
  * "report.limit.key" names the setting that changes it). */
@@ -293,37 +148,43 @@ size_t hpi_render_limit(const hp_section *sec, size_t limit)
 	return render_limit(sec, limit);
 }
 
+/* The shown columns of a section, for hpi_box. */
+typedef struct table_box {
+	const hp_section *sec;
+	const size_t *cols;
+} table_box;
+
+/* hpi_box's cell: row 0 the titles, then the section's rows. */
+static const char *table_box_cell(const void *arg, size_t row, size_t col, char *tmp,
+				  size_t len)
+{
+	const table_box *t = arg;
+
+	if (row == 0)
+		return hp_section_column_title(t->sec, t->cols[col]);
+	return table_cell(t->sec, row - 1, t->cols[col], tmp, len);
+}
+
 /* The box of one section, then the "(shown of total rows...)" note when
  * rows were left out. */
 static void table_section(hpi_buf *out, const hp_section *sec, size_t limit)
 {
-	size_t *cols, *widths, n, r, total = hp_section_nrows(sec);
+	size_t *cols, n, total = hp_section_nrows(sec);
 	size_t shown = limit != 0 && limit < total ? limit : total;
+	table_box t = {.sec = sec};
 
 	if ((n = table_columns(sec, &cols)) == 0) {
 		free(cols);
 		return;
 	}
-	if ((widths = calloc(n, sizeof(*widths))) == NULL) {
-		free(cols);
-		out->failed = true;
-		return;
-	}
-	table_widths(sec, cols, n, shown, widths);
-	table_rule(out, widths, n);
-	table_line(out, sec, cols, n, widths, (size_t)-1);
-	table_rule(out, widths, n);
-	for (r = 0; r < shown; r++)
-		table_line(out, sec, cols, n, widths, r);
-	if (shown > 0)
-		table_rule(out, widths, n);
+	t.cols = cols;
+	hpi_box(out, shown + 1, n, table_box_cell, &t);
 	if (shown < total && hp_section_meta(sec, "report.limit.key") != NULL)
 		hpi_buf_printf(out, "(%zu of %zu rows; %s: 0 shows all)\n", shown, total,
 			       hp_section_meta(sec, "report.limit.key"));
 	else if (shown < total)
 		hpi_buf_printf(out, "(%zu of %zu rows; report.limit: 0 shows all)\n",
 			       shown, total);
-	free(widths);
 	free(cols);
 }
 

@@ -13,10 +13,12 @@
 #endif
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hpi.h"
+#include "tbuf.h"
 
 #define SNAP_MIN_CAP 4
 
@@ -118,31 +120,6 @@ static void snap_kv_free(hpi_kvs *kvs)
 	memset(kvs, 0, sizeof(*kvs));
 }
 
-/* int64 cell type: COUNT, NS, BYTES. */
-bool hpi_unit_is_int(hp_unit u)
-{
-	return u == HP_UNIT_COUNT || u == HP_UNIT_NS || u == HP_UNIT_BYTES;
-}
-
-/* double cell type: PERCENT, RATE. */
-bool hpi_unit_is_real(hp_unit u)
-{
-	return u == HP_UNIT_PERCENT || u == HP_UNIT_RATE;
-}
-
-/* Unit name as written in the JSON report. */
-const char *hpi_unit_name(hp_unit u)
-{
-	static const char *const names[] = {
-		[HP_UNIT_COUNT] = "count", [HP_UNIT_NS] = "ns",
-		[HP_UNIT_BYTES] = "bytes", [HP_UNIT_PERCENT] = "percent",
-		[HP_UNIT_RATE] = "rate",   [HP_UNIT_TEXT] = "text",
-	};
-
-	if ((unsigned)u >= sizeof(names) / sizeof(names[0]))
-		return "?";
-	return names[u];
-}
 
 /* New section with copies of id and title (title NULL: the id). */
 static hp_section *section_new(const char *id, const char *title)
@@ -352,6 +329,27 @@ void hpi_cell_text(hp_section *sec, size_t row, size_t col, const char *v)
 		free(c->v.s);
 	c->v.s = s;
 	c->set = s != NULL;
+}
+
+/* The report-wide facts, set in one place for the report at exit and the
+ * publisher's snapshots. */
+void hpi_snapshot_facts(hp_snapshot *s, const hpi_facts *f)
+{
+	char num[32];
+
+	if (s == NULL || f == NULL)
+		return;
+	hpi_snapshot_meta_set(s, "caller", f->caller);
+	hpi_snapshot_meta_set(s, "program", f->program);
+	snprintf(num, sizeof(num), "%ld", f->pid);
+	hpi_snapshot_meta_set(s, "pid", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)f->start_unix_ns);
+	hpi_snapshot_meta_set(s, "start_unix_ns", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)f->elapsed_ns);
+	hpi_snapshot_meta_set(s, "elapsed_ns", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)hpi_tbuf_dropped());
+	hpi_snapshot_meta_set(s, "dropped", num);
+	hpi_snapshot_meta_set(s, "clock", hpi_clock_is_tsc() ? "tsc" : "monotonic");
 }
 
 /* Sets a section fact. */

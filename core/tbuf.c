@@ -178,6 +178,13 @@ void hp__emit_slow(uint32_t site, uint64_t t0, uint64_t t1)
  * call's allocation count there. */
 void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 {
+	hpi_emit_pair2(site, t0, dt0, payload, 0);
+}
+
+/* A payload pair with both third words: {t0, site, dt0}, {payload, 0, dt1}
+ * (HP_EV_IO's, core/io.h). */
+void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1)
+{
 	hpi_thread *t = tbuf_self;
 	struct hp__rec *p;
 
@@ -196,7 +203,7 @@ void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0)
 	p[0].dt = dt0;
 	p[1].t = payload;
 	p[1].site = 0;
-	p[1].dt = 0;
+	p[1].dt = dt1;
 	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
 }
 

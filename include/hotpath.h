@@ -73,15 +73,24 @@ typedef enum hp_format {
 	HP_FORMAT_HTML  /* one self-contained page: tables, flame graph (docs/flamegraph.md) */
 } hp_format;
 
-/* Units of a snapshot column; they decide how every consumer shows a cell. */
-typedef enum hp_unit {
-	HP_UNIT_COUNT = 0, /* integer */
-	HP_UNIT_NS,        /* integer nanoseconds */
-	HP_UNIT_BYTES,     /* integer bytes */
-	HP_UNIT_PERCENT,   /* double, 12.5 means 12.5 % */
-	HP_UNIT_RATE,      /* double, per second */
-	HP_UNIT_TEXT       /* string */
-} hp_unit;
+/*
+ * Units of a snapshot column; they decide how every consumer shows a cell.
+ * One table makes the enum and, in the library, the unit names, what a
+ * cell holds (INT: int64, REAL: double, TEXT: a string) and the one
+ * formatter of the table's look ("1.25us", "1.50KiB", "12.50%", "3.0/s")
+ * that the reports, `hotpath compare` and the console share.
+ */
+#define HP_UNIT_MAP(X)                                           \
+	X(COUNT, 0, "count", INT, "integer")                     \
+	X(NS, 1, "ns", INT, "integer nanoseconds")               \
+	X(BYTES, 2, "bytes", INT, "integer bytes")               \
+	X(PERCENT, 3, "percent", REAL, "double, 12.5 means 12.5 %") \
+	X(RATE, 4, "rate", REAL, "double, per second")           \
+	X(TEXT, 5, "text", TEXT, "string")
+
+#define HP__UNIT_ENUM(NAME, val, name, kind, doc) HP_UNIT_##NAME = val,
+typedef enum hp_unit { HP_UNIT_MAP(HP__UNIT_ENUM) } hp_unit;
+#undef HP__UNIT_ENUM
 
 /* Opaque types.  A snapshot is owned by whoever made it; reporters borrow it. */
 typedef struct hp_guard hp_guard;
@@ -158,6 +167,7 @@ typedef struct hp_main_options {
  *   BYTES  bytes (= dur_ns) and data     }
  *   VALUE  value: an int64_t             }
  *   DATA   data: what the doc says (never a pair)
+ *   IO     dur and data (hp_event_io)    }
  * New kinds are only ever appended; a value never changes.
  */
 #define HP__EV_MAP(X)                                                                   \
@@ -196,7 +206,10 @@ typedef struct hp_main_options {
 	X(VALUE, 23, VALUE, "HP_VAL: one more value of the site's name")               \
 	X(DEBUG, 24, DATA, "HP_DBG: a debug message: site (the call's; its label is "  \
 	  "the format), tid, time; data = the message (const char *, NUL-ended), "     \
-	  "formatted on the collector")
+	  "formatted on the collector")                                                  \
+	X(IO, 25, IO, "a read, write, send, recv or stdio call ended (libhotpath-io): " \
+	  "site = the innermost measured function open on the thread (0: none), "      \
+	  "time = start, dur = the call's time; data = (const hp_event_io *)")
 
 #ifdef HOTPATH
 
@@ -283,6 +296,7 @@ enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
 #define HP__EV_PAIR_BYTES 1
 #define HP__EV_PAIR_VALUE 1
 #define HP__EV_PAIR_DATA 0
+#define HP__EV_PAIR_IO 1
 #define HP__EV_PAIRBIT(name, value, payload, doc) \
 	| (HP__EV_PAIR_##payload ? UINT64_C(1) << (value) : 0)
 /* The kinds written in the payload form. */
@@ -330,6 +344,10 @@ struct hp__rt {
 #define HP__ON 1
 #define HP__ON_ALLOC 2
 #define HP__ON_SAMPLE 4 /* collectors.timing.sample or .sample_sites is set */
+#define HP__ON_IO 8      /* libhotpath-io records I/O calls (docs/io.md); it
+			  * needs the open frames, so HP__ON_ALLOC is set too */
+#define HP__ON_NOALLOC 16 /* HP__ON_ALLOC only keeps frames: no allocation is
+			   * counted */
 
 HP_API extern __thread struct hp__tls hp__tls __attribute__((tls_model("initial-exec")));
 HP_API extern struct hp__rt hp__rt;
@@ -1134,6 +1152,11 @@ extern "C" {
 #if defined(HOTPATH_ALLOC) && !defined(HOTPATH_BUILDING)
 HP_API extern const int hp_alloc_linked;
 static const int *const hp__alloc_linked_ref __attribute__((used)) = &hp_alloc_linked;
+#endif
+/* -DHOTPATH_IO: the same for I/O tracking and libhotpath-io (docs/io.md). */
+#if defined(HOTPATH_IO) && !defined(HOTPATH_BUILDING)
+HP_API extern const int hp_io_linked;
+static const int *const hp__io_linked_ref __attribute__((used)) = &hp_io_linked;
 #endif
 
 #else /* !HOTPATH: everything vanishes */

@@ -7,7 +7,7 @@
 -- report writes, byte for byte.  docs/lua.md documents every function.
 local core = ...
 
-local concat, format, sort, rep = table.concat, string.format, table.sort, string.rep
+local concat, format, sort = table.concat, string.format, table.sort
 local mtype, tointeger, floor = math.type, math.tointeger, math.floor
 local type, pairs, ipairs, tostring, tonumber, next = type, pairs, ipairs, tostring, tonumber, next
 local order = core.order
@@ -19,14 +19,14 @@ local M = { VERSION = core.version }
 M.ns = core.ns       -- 1160300 -> "1.16ms"
 M.bytes = core.bytes -- 1536 -> "1.50KiB"
 
--- 91.46 -> "91.46%"
+-- 91.46 -> "91.46%" (the library's formatter, as the table and the console)
 function M.percent(x)
-	return format("%.2f%%", x)
+	return core.unit(x, "percent")
 end
 
 -- 12.25 -> "12.2/s"
 function M.rate(x)
-	return format("%.1f/s", x)
+	return core.unit(x, "rate")
 end
 
 -- 100 -> "100"
@@ -126,35 +126,11 @@ end
 
 -- ---- the table report -------------------------------------------------------
 
--- Width in UTF-8 characters: every byte that does not continue a sequence.
-local function width(s)
-	local _, n = s:gsub("[^\128-\191]", "")
-	return n
-end
-
--- "+------+-----+"
-local function rule(widths)
-	local parts = {}
-	for i, w in ipairs(widths) do
-		parts[i] = rep("-", w + 2)
-	end
-	return "+" .. concat(parts, "+") .. "+\n"
-end
-
--- "| text | text |"; cells are already made safe for the terminal.
-local function line(cells, widths)
-	local parts = {}
-	for i, c in ipairs(cells) do
-		parts[i] = " " .. c .. rep(" ", widths[i] - width(c)) .. " "
-	end
-	return "|" .. concat(parts, "|") .. "|\n"
-end
-
 -- A section as the table report's box.  opts.columns (a list of keys)
 -- picks the columns; opts.note = false leaves out the "(2 of 3 rows...)" line.
 function M.table(section, opts)
 	opts = opts or {}
-	local cols, widths, head, texts, out = {}, {}, {}, {}, {}
+	local cols, head, texts, out = {}, {}, {}, {}
 	if opts.columns then
 		for _, key in ipairs(opts.columns) do
 			cols[#cols + 1] = M.column(section, key)
@@ -167,26 +143,21 @@ function M.table(section, opts)
 	end
 	for i, col in ipairs(cols) do
 		head[i] = core.term(col.title)
-		widths[i] = width(head[i])
 	end
+	texts[1] = head
 	for r, row in ipairs(section.rows) do
 		local t = {}
 		for i, col in ipairs(cols) do
 			t[i] = core.term(M.format(row[col.key], col.unit))
-			widths[i] = math.max(widths[i], width(t[i]))
 		end
-		texts[r] = t
+		texts[r + 1] = t
 	end
-	out[1], out[2], out[3] = rule(widths), line(head, widths), rule(widths)
-	for _, t in ipairs(texts) do
-		out[#out + 1] = line(t, widths)
-	end
-	if #texts > 0 then
-		out[#out + 1] = rule(widths)
-	end
-	local total = section.total_rows or #texts
-	if #texts < total and opts.note ~= false then
-		out[#out + 1] = format("(%d of %d rows; %s: 0 shows all)\n", #texts, total,
+	-- the box as the table report draws it (core/box.c)
+	out[1] = core.box(texts, #cols)
+	local shown = #texts - 1
+	local total = section.total_rows or shown
+	if shown < total and opts.note ~= false then
+		out[#out + 1] = format("(%d of %d rows; %s: 0 shows all)\n", shown, total,
 			section.meta and section.meta["report.limit.key"] or "report.limit")
 	end
 	return concat(out)

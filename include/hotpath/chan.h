@@ -152,16 +152,20 @@ static inline HP_SKIP void hp__chan_put(hp_chan *c, const void *msg)
 	pthread_cond_signal(&c->can_recv);
 }
 
-/* Takes the oldest message out (lock held, len > 0); returns its seq. */
-static inline HP_SKIP uint32_t hp__chan_take(hp_chan *c, void *out)
+/* Takes the oldest message out (lock held, len > 0).  The receive is
+ * recorded here, under the lock like the send: recorded after the unlock,
+ * a sender could fill the freed slot first, and a drain between the two
+ * would count capacity + 1 queued (docs/channels.md). */
+static inline HP_SKIP void hp__chan_take(hp_chan *c, void *out)
 {
 	uint32_t seq = c->seqs[c->head];
 
 	memcpy(out, c->buf + c->head * c->elem, c->elem);
 	c->head = (c->head + 1) % c->cap;
 	c->len--;
+	hp_channel_received(&c->probe, c->elem, seq);
+	(void)seq;
 	pthread_cond_signal(&c->can_send);
-	return seq;
 }
 
 /* Room for one more (lock held): grows an unbounded channel. */
@@ -215,8 +219,6 @@ static inline HP_SKIP int hp_chan_try_send(hp_chan *c, const void *msg)
 static inline HP_SKIP int hp__chan_recv(hp_chan *c, void *out, long ms)
 {
 	struct timespec dl;
-	uint32_t seq;
-
 	if (ms > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &dl);
 		dl.tv_sec += ms / 1000;
@@ -241,10 +243,8 @@ static inline HP_SKIP int hp__chan_recv(hp_chan *c, void *out, long ms)
 		pthread_mutex_unlock(&c->mu);
 		return HP_ECLOSED;
 	}
-	seq = hp__chan_take(c, out);
+	hp__chan_take(c, out);
 	pthread_mutex_unlock(&c->mu);
-	hp_channel_received(&c->probe, c->elem, seq);
-	(void)seq;
 	return 0;
 }
 

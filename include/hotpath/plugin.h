@@ -93,11 +93,48 @@ typedef struct hp_event_call {
 			 * (hp_host.ticks_ns converts) */
 } hp_event_call;
 
+/* The calls libhotpath-io records (docs/io.md): X(NAME, value, "name",
+ * output).  New ones are only ever appended. */
+#define HP_IO_OP_MAP(X)                                                   \
+	X(READ, 0, "read", 0) X(WRITE, 1, "write", 1)                     \
+	X(PREAD, 2, "pread", 0) X(PWRITE, 3, "pwrite", 1)                 \
+	X(READV, 4, "readv", 0) X(WRITEV, 5, "writev", 1)                 \
+	X(SEND, 6, "send", 1) X(RECV, 7, "recv", 0)                       \
+	X(SENDTO, 8, "sendto", 1) X(RECVFROM, 9, "recvfrom", 0)           \
+	X(SENDMSG, 10, "sendmsg", 1) X(RECVMSG, 11, "recvmsg", 0)         \
+	X(FREAD, 12, "fread", 0) X(FWRITE, 13, "fwrite", 1)               \
+	X(FGETS, 14, "fgets", 0) X(FPUTS, 15, "fputs", 1)                 \
+	X(FGETC, 16, "fgetc", 0) X(FPUTC, 17, "fputc", 1)                 \
+	X(FPRINTF, 18, "fprintf", 1) X(GETLINE, 19, "getline", 0)
+#define HP__IO_OP_ENUM(name, value, str, out) HP_IO_##name = value,
+typedef enum hp_io_op { HP_IO_OP_MAP(HP__IO_OP_ENUM) HP_IO__OPS } hp_io_op;
+#undef HP__IO_OP_ENUM
+
+/* What a descriptor is (fstat once per descriptor, docs/io.md). */
+#define HP_IO_KIND_MAP(X) \
+	X(OTHER, 0, "other") X(FILE, 1, "file") X(PIPE, 2, "pipe") \
+	X(SOCKET, 3, "socket") X(TTY, 4, "tty")
+#define HP__IO_KIND_ENUM(name, value, str) HP_IO_KIND_##name = value,
+typedef enum hp_io_kind { HP_IO_KIND_MAP(HP__IO_KIND_ENUM) HP_IO__KINDS } hp_io_kind;
+#undef HP__IO_KIND_ENUM
+
+/* HP_EV_IO's data: one call. */
+typedef struct hp_event_io {
+	uint64_t bytes;   /* moved by the call; 0 when it failed */
+	const char *name; /* the file, pipe, tty or peer ("/tmp/x", "pipe:[1234]",
+			   * "tcp 127.0.0.1:80"); borrowed, valid until exit */
+	uint8_t op;       /* hp_io_op */
+	uint8_t kind;     /* hp_io_kind */
+	uint8_t out;      /* 1: the call wrote or sent, 0: it read */
+	uint8_t pad;
+	int32_t err;      /* errno of a failed call, 0 when it succeeded */
+} hp_event_io;
+
 /*
  * One bus event; borrowed for the duration of on_event.  What it carries
  * beyond site, tid and time depends on its kind's payload type (HP_EV_MAP):
  * DUR: dur_ns; MSG: msg; CALL: call; TEXT: text; BYTES: bytes and data;
- * VALUE: value.
+ * VALUE: value; IO: dur_ns and data (hp_event_io).
  * These share dur_ns's 8 bytes; on a little-endian machine dur_ns is what
  * ABI-1 plugins read, "seq | bytes << 32", "id | ticks << 32" or the text
  * low byte first, so the layout and the ABI are unchanged.

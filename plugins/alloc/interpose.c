@@ -282,7 +282,9 @@ out:
 
 static inline bool a_tracking(void)
 {
-	return __builtin_expect(__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_ALLOC, 0);
+	/* HP__ON_NOALLOC: the frames are kept for I/O tracking only */
+	return __builtin_expect((__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) &
+				 (HP__ON_ALLOC | HP__ON_NOALLOC)) == HP__ON_ALLOC, 0);
 }
 
 /* Grows the caller's table (a_lock); false without memory. */

@@ -63,7 +63,7 @@ usage_error report "unknown short option" "hotpath report: unknown option '-x'" 
 usage_error report "bad format" "hotpath report: --format: expected table, json, json-pretty, folded, svg or html, got 'xml'" --format xml "$F/base.json"
 usage_error report "bad limit" "hotpath report: --limit: expected a number of rows, got '-1'" --limit=-1 "$F/base.json"
 usage_error report "missing value" "hotpath report: option '--limit' needs a value" "$F/base.json" --limit
-usage_error compare "one file" "hotpath compare: expected two report files, BASE.json and HEAD.json, got 1" "$F/base.json"
+usage_error compare "one file" "hotpath compare: expected two report files, BASE.json and HEAD.json, got 1 (several per side: BASE... -- HEAD...)" "$F/base.json"
 usage_error compare "bad threshold" "hotpath compare: --threshold: expected a percentage such as 20 or 7.5, got '20%'" --threshold 20% "$F/base.json" "$F/head.json"
 usage_error compare "bad min-calls" "hotpath compare: --min-calls: expected a number of calls, got 'ten'" --min-calls ten "$F/base.json" "$F/head.json"
 usage_error compare "bad min-percent-total" "hotpath compare: --min-percent-total: expected a percentage such as 1 or 0.5, got '-1'" --min-percent-total=-1 "$F/base.json" "$F/head.json"

@@ -158,4 +158,65 @@ jq 'del(.sections[].meta["compare.ids"])' run2.json >old2.json
 check "older reports: no TID or Line column even with --all-columns" \
 	[ "$(grep -cE '\| (TID|Line) ' "$TMP/out")" = 0 ]
 
+
+# ---- several runs per side: the median of each cell, and its spread
+cp "$F/base.json" "$F/head.json" "$TMP/"
+# base: parse 1.00µs, 1.10µs and one noisy run at 5.00µs (its elapsed 2.1ms);
+# b2 has no io row.  head: parse 1.30µs, 1.40µs, 1.20µs
+jq -c '.sections[0].rows |= map(if .name == "parse" then .avg = 1100 | .total = 1100000 else . end) | .sections[0].rows |= map(select(.name != "io"))' base.json >b2.json
+jq -c '.sections[0].rows |= map(if .name == "parse" then .avg = 5000 | .total = 5000000 else . end) | .elapsed_ns = 2100000' base.json >b3.json
+jq -c '.sections[0].rows |= map(if .name == "parse" then .avg = 1400 | .total = 1400000 else . end)' head.json >h2.json
+jq -c '.sections[0].rows |= map(if .name == "parse" then .avg = 1200 | .total = 1200000 else . end)' head.json >h3.json
+"$H" compare base.json b2.json b3.json -- head.json h2.json h3.json >"$TMP/out" 2>"$TMP/err"
+check "runs: exits 0" eq "$?" 0
+check "runs: nothing on stderr" [ ! -s "$TMP/err" ]
+check "runs: the first line names every file" has_line "$TMP/out" \
+	"hotpath compare: median of base.json, b2.json, b3.json → median of head.json, h2.json, h3.json"
+check "runs: the total time is the median, with its spread" has_line "$TMP/out" \
+	"Total time: 2.00ms ±5.0% → 2.50ms (+25.0%)"
+check "runs: what the values are" has_line "$TMP/out" \
+	"Runs: 3 base, 3 head; each value is the median of a side's runs, ± how far its farthest run is from it"
+check "runs: the noisy run does not decide (median 1.10µs, +18.2%: unchanged)" eq "$(row parse)" \
+	"| parse        | 1000           | 1.10µs ±354.5% → 1.30µs ±7.7% (+18.2%) | 2.00µs → 2.40µs (+20.0%)  | 1.10ms ±354.5% → 1.30ms ±7.7% (+18.2%) | 50.00% → 52.00% (+4.0%)  | unchanged   |"
+check "runs: runs that agree show no spread" eq "$(row render)" \
+	"| render       | 500            | 2.00µs → 1.00µs (-50.0%)               | 4.00µs → 2.00µs (-50.0%)  | 1.00ms → 500.00µs (-50.0%)             | 50.00% → 20.00% (-60.0%) | improvement |"
+check "runs: summary" has_line "$TMP/out" "Result: 3 regressions, 1 improvement, 3 unchanged, 1 new, 1 removed"
+"$H" compare base.json head.json >"$TMP/one"
+check "one report per side: the same row is a regression" has_re "$TMP/one" '^\| parse .*\| regression +\|$'
+"$H" compare --base base.json b2.json b3.json --head head.json h2.json --head h3.json >"$TMP/flags"
+check "runs: --base and --head (repeatable) give the same" cmp -s "$TMP/out" "$TMP/flags"
+"$H" compare -f json base.json b2.json b3.json -- head.json h2.json h3.json >"$TMP/c.json"
+check "runs json: base_runs and head_runs" jqt "$TMP/c.json" \
+	'.base_runs == ["base.json","b2.json","b3.json"] and .head_runs == ["head.json","h2.json","h3.json"] and .base == "median of base.json, b2.json, b3.json"'
+check "runs json: the median, the range, the runs, the spread" jqt "$TMP/c.json" \
+	'(.sections[0].rows[] | select(.key == "parse") | .columns.avg) == {"before":1100,"after":1300,"before_min":1000,"before_max":5000,"before_runs":3,"before_spread":354.5455,"after_min":1200,"after_max":1400,"after_runs":3,"after_spread":7.6923,"change":18.1818}'
+check "runs json: a row missing from one run is the median of the others" jqt "$TMP/c.json" \
+	'(.sections[0].rows[] | select(.key == "io") | .columns.avg | [.before, .before_runs, .after_runs]) == [5000, 2, 3]'
+check "runs json: elapsed_ns" jqt "$TMP/c.json" \
+	'.elapsed_ns == {"before":2000000,"after":2500000,"before_min":2000000,"before_max":2100000,"before_runs":3,"before_spread":5,"after_min":2500000,"after_max":2500000,"after_runs":3,"after_spread":0,"change":25}'
+"$H" compare -f json --base base.json b2.json --head head.json >"$TMP/c2.json"
+check "runs: two runs: the mean of the two" jqt "$TMP/c2.json" \
+	'(.sections[0].rows[] | select(.key == "parse") | .columns.avg | [.before, .after, .before_spread]) == [1050, 1300, 4.7619] and (.head_runs == null)'
+"$H" compare -f markdown base.json b2.json b3.json -- head.json h2.json h3.json >"$TMP/c.md"
+check "runs markdown: the files" has_line "$TMP/c.md" \
+	'- Base: median of `base.json`, `b2.json`, `b3.json`; head: median of `head.json`, `h2.json`, `h3.json`'
+check "runs markdown: raw data with each range" has_line "$TMP/c.md" \
+	'| `parse` | avg | 1100 (1000–5000) | 1300 (1200–1400) | +18.18% |'
+# usage: which files go where
+usage() {
+	desc=$1 msg=$2
+	shift 2
+	"$H" compare "$@" >"$TMP/out" 2>"$TMP/err"
+	check "$desc: exits 2" eq "$?" 2
+	check "$desc: says why" eq "$(head -n 1 "$TMP/err")" "hotpath compare: $msg"
+}
+usage "nothing after --" "expected BASE reports before -- and HEAD reports after it, got 1 and 0" base.json --
+usage "nothing before --" "expected BASE reports before -- and HEAD reports after it, got 0 and 1" -- head.json
+usage "three files without --" "expected two report files, BASE.json and HEAD.json, got 3 (several per side: BASE... -- HEAD...)" base.json b2.json head.json
+usage "--base without --head" "no report for --head" --base base.json b2.json
+usage "a file of no side" "with --base and --head, every file follows one of them ('x.json' does not)" --base base.json --head head.json -- x.json
+"$H" compare base.json b2.json -- missing.json head.json >"$TMP/out" 2>"$TMP/err"
+check "runs: a bad file among them: exits 2" eq "$?" 2
+check "runs: a bad file among them: named" eq "$(cat "$TMP/err")" "hotpath: missing.json: cannot read: No such file or directory"
+
 finish

@@ -6,71 +6,16 @@
 # capture-pane.  Every wait is a bounded polling loop.  Skips (77) only
 # when tmux is not installed.
 . "$top_srcdir/tests/e2e/lib.sh"
-command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed"; exit 77; }
-H="$top_builddir/hotpath"
+. "$top_srcdir/tests/console/tmux.sh"
 L="$top_builddir/examples/live"
 P="ipc://$TMP/pub"
 Q="ipc://$TMP/query"
-SOCK="$TMP/tmux.sock"
-SCREEN="$TMP/screen"
 export HOTPATH_SCRIPT_PATH="$top_srcdir/scripts"
 
 HOTPATH_PUB="$P" HOTPATH_QUERY="$Q" HOTPATH_PUBLISH_INTERVAL_MS=50 \
 	"$L" 600000 >"$TMP/live.out" 2>"$TMP/live.err" &
 live=$!
-trap 'kill "$live" 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-
-# tmux and the console in UTF-8, whatever the caller's locale
-T() { LC_ALL=C.UTF-8 tmux -u -S "$SOCK" "$@"; }
-
-# start NAME W H ARGS...: the console in a new session; its exit status
-# goes to $TMP/NAME.exit when it ends.
-start() {
-	name=$1 w=$2 h=$3
-	shift 3
-	T new-session -d -s "$name" -x "$w" -y "$h" \
-		"LC_ALL=C.UTF-8 ${ENVX:-} HOTPATH_CONFIG=${CONFIG:-/dev/null} \"$H\" console $* 2>\"$TMP/$name.err\"; echo \$? >\"$TMP/$name.exit\"; sleep 60"
-}
-# screen NAME: the pane's text into $SCREEN.
-screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
-# wait_for NAME ERE: polls the screen (at most 10 s) until a line matches.
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1"
-		grep -qE -- "$2" "$SCREEN" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# screen of $1 while waiting for: $2" >&2
-	sed 's/^/#   /' "$SCREEN" >&2
-	return 1
-}
-# gone_for NAME ERE: polls (at most 10 s) until no line matches.
-gone_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1"
-		grep -qE -- "$2" "$SCREEN" || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-# exited NAME: polls (at most 10 s) for the console's exit status.
-exited() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -s "$TMP/$1.exit" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-key() { T send-keys -t "$1" "$2"; }
-# colours NAME: lines with a colour: an SGR foreground or background other
-# than the defaults (39, 49)
-colours() { T capture-pane -e -p -t "$1" | grep -cE "$(printf '\033')\\[(3[0-7]|4[0-7]|38;|48;)"; }
+trap 'kill "$live" 2>/dev/null; tmux_kill; rm -rf "$TMP"' EXIT
 
 # ---- the sections of a running program -------------------------------------
 start main 100 30 "$P"

@@ -7,34 +7,14 @@
 # each process with its own N.  Every wait is a bounded polling loop.
 # Skips (77) only when tmux is not installed.
 . "$top_srcdir/tests/e2e/lib.sh"
-command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed"; exit 77; }
-H="$top_builddir/hotpath"
+. "$top_srcdir/tests/console/tmux.sh"
 L="$top_builddir/examples/live"
 unset HOTPATH_PUB HOTPATH_QUERY
 XDG_RUNTIME_DIR="$TMP/run"
 export XDG_RUNTIME_DIR
 mkdir -m 700 "$XDG_RUNTIME_DIR"
-SOCK="$TMP/tmux.sock"
-SCREEN="$TMP/screen"
 a= b=
-trap 'kill $a $b 2>/dev/null; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
-
-T() { LC_ALL=C.UTF-8 tmux -u -S "$SOCK" "$@"; }
-screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
-# wait_for NAME ERE: polls the screen (at most 30 s) until a line matches.
-wait_for() {
-	i=0
-	while [ $i -lt 300 ]; do
-		screen "$1"
-		grep -qE -- "$2" "$SCREEN" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# screen of $1 while waiting for: $2" >&2
-	sed 's/^/#   /' "$SCREEN" >&2
-	return 1
-}
-key() { T send-keys -t "$1" "$2"; }
+trap 'kill $a $b 2>/dev/null; tmux_kill; rm -rf "$TMP"' EXIT
 
 # 37 and 37 calls of each function, then idle (still publishing)
 "$L" 120000 37 >/dev/null 2>&1 &

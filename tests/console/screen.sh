@@ -6,15 +6,12 @@
 # The real console in a detached tmux session; keys with send-keys, the
 # screen with capture-pane; every wait is a bounded polling loop.
 . "$top_srcdir/tests/e2e/lib.sh"
-command -v tmux >/dev/null 2>&1 || { echo "1..0 # SKIP tmux not installed"; exit 77; }
-H="$top_builddir/hotpath"
+. "$top_srcdir/tests/console/tmux.sh"
 LIB="$top_builddir/.libs"
-SOCK="$TMP/tmux.sock"
-SCREEN="$TMP/screen"
 P="ipc://$TMP/pub"
 Q="ipc://$TMP/query"
 pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; tmux -S "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"' EXIT
+trap 'for p in $pids; do kill "$p" 2>/dev/null; done; tmux_kill; rm -rf "$TMP"' EXIT
 
 # a program of 12 worker threads that lives until killed (60 s at most)
 cat >"$TMP/many.c" <<'EOC'
@@ -55,48 +52,6 @@ HOTPATH_PUB="$P" HOTPATH_QUERY="$Q" HOTPATH_PUBLISH_INTERVAL_MS=50 HOTPATH_FORMA
 	"$TMP/many" >/dev/null 2>"$TMP/many.err" &
 many=$!
 pids="$pids $many"
-
-T() { LC_ALL=C.UTF-8 tmux -u -S "$SOCK" "$@"; }
-# start NAME W H ARGS...: the console in a new session.
-start() {
-	name=$1 w=$2 h=$3
-	shift 3
-	T new-session -d -s "$name" -x "$w" -y "$h" \
-		"LC_ALL=C.UTF-8 ${ENVX:-} HOTPATH_CONFIG=/dev/null HOTPATH_PUB=off HOTPATH_QUERY=off \"$H\" console $* 2>\"$TMP/$name.err\"; echo \$? >\"$TMP/$name.exit\"; sleep 60"
-}
-screen() { T capture-pane -p -t "$1" >"$SCREEN" 2>/dev/null; }
-wait_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1"
-		grep -qE -- "$2" "$SCREEN" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "# screen of $1 while waiting for: $2" >&2
-	sed 's/^/#   /' "$SCREEN" >&2
-	return 1
-}
-gone_for() {
-	i=0
-	while [ $i -lt 100 ]; do
-		screen "$1"
-		grep -qE -- "$2" "$SCREEN" || return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-exited() {
-	i=0
-	while [ $i -lt 100 ]; do
-		[ -s "$TMP/$1.exit" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-key() { T send-keys -t "$1" "$2"; }
 
 # ---- every thread on the wire ----------------------------------------------------
 # 12 workers, main, hotpath's and nng's threads: more than 15 rows, though

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 CC=${CC:-cc}
 
-for p in locks streams channels futures; do
+for p in locks streams channels futures io; do
 	$CC -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		-Wwrite-strings -Werror -fPIC -I"$top_srcdir/include" \
 		-c "$top_srcdir/plugins/$p/$p.c" -o "$TMP/$p.o" 2>"$TMP/$p.err"

@@ -17,6 +17,9 @@ check "hotpath.pc: version" eq "$(pkg-config --modversion hotpath)" "$V"
 check "hotpath-alloc.pc: version" eq "$(pkg-config --modversion hotpath-alloc)" "$V"
 check "hotpath-alloc.pc: Cflags give HOTPATH_ALLOC only" \
 	eq "$(echo $(pkg-config --cflags-only-other hotpath-alloc))" "-DHOTPATH_ALLOC"
+check "hotpath-io.pc: version" eq "$(pkg-config --modversion hotpath-io)" "$V"
+check "hotpath-io.pc: Cflags give HOTPATH_IO only" \
+	eq "$(echo $(pkg-config --cflags-only-other hotpath-io))" "-DHOTPATH_IO"
 
 # The built tree stands in for the installed prefix: its headers and
 # libhotpath.so (libtool's .libs/), then the example runs with its report.

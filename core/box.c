@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * box.c - the box table, drawn in one place for every output that shows
+ * one: the table report (render.c), Lua's hp.table (hotpath.lua) and
+ * `hotpath compare` (console/grid.c).  The look is specified in
+ * docs/report-format.md and pinned byte for byte by the tests.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hpi.h"
+
+#define BOX_CELL_MAX 64 /* a formatted number always fits */
+
+/* Width of s in UTF-8 code points (every byte but continuation bytes), as
+ * the box shows it: made safe for the terminal (term.c). */
+size_t hpi_box_width(const char *s)
+{
+	size_t n = 0, len = strlen(s);
+	hpi_buf b;
+
+	if (!hpi_term_clean(s, len)) {
+		hpi_buf_init(&b);
+		hpi_buf_term(&b, s, len, 0);
+		n = b.data != NULL ? hpi_box_width(b.data) : 0;
+		hpi_buf_fini(&b);
+		return n;
+	}
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* "+------+-----+" for the given widths. */
+static void box_rule(hpi_buf *out, const size_t *widths, size_t n)
+{
+	size_t i, j;
+
+	hpi_buf_putc(out, '+');
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < widths[i] + 2; j++)
+			hpi_buf_putc(out, '-');
+		hpi_buf_putc(out, '+');
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* " text<pad> |"; control characters, invalid UTF-8 and bidi controls are
+ * shown escaped (term.c), which also keeps the box. */
+static void box_put(hpi_buf *out, const char *s, size_t width)
+{
+	size_t w = hpi_box_width(s);
+
+	hpi_buf_putc(out, ' ');
+	hpi_buf_term(out, s, strlen(s), 0);
+	for (; w < width; w++)
+		hpi_buf_putc(out, ' ');
+	hpi_buf_puts(out, " |");
+}
+
+/* One "| a | b |" line. */
+static void box_line(hpi_buf *out, size_t row, size_t ncols, const size_t *widths,
+		     hpi_box_cell cell, const void *arg)
+{
+	char tmp[BOX_CELL_MAX];
+	size_t c;
+
+	hpi_buf_putc(out, '|');
+	for (c = 0; c < ncols; c++)
+		box_put(out, cell(arg, row, c, tmp, sizeof(tmp)), widths[c]);
+	hpi_buf_putc(out, '\n');
+}
+
+/* Header between two rules, the rows, a closing rule when there are rows. */
+void hpi_box(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell, const void *arg)
+{
+	char tmp[BOX_CELL_MAX];
+	size_t *widths, r, c, w;
+
+	if (nrows == 0 || ncols == 0)
+		return;
+	if ((widths = calloc(ncols, sizeof(*widths))) == NULL) {
+		out->failed = true;
+		return;
+	}
+	for (r = 0; r < nrows; r++)
+		for (c = 0; c < ncols; c++)
+			if ((w = hpi_box_width(cell(arg, r, c, tmp, sizeof(tmp)))) > widths[c])
+				widths[c] = w;
+	box_rule(out, widths, ncols);
+	box_line(out, 0, ncols, widths, cell, arg);
+	box_rule(out, widths, ncols);
+	for (r = 1; r < nrows; r++)
+		box_line(out, r, ncols, widths, cell, arg);
+	if (nrows > 1)
+		box_rule(out, widths, ncols);
+	free(widths);
+}

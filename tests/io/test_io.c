@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_io.c - I/O tracking through the real interposer (libhotpath-io):
+ * exact calls and bytes per function and kind of descriptor on eight
+ * threads at once, the innermost measured function, descriptors whose
+ * numbers are reused (close, dup2), errors by errno, stdio, and I/O
+ * tracking turned off.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <hotpath.h>
+#include "../testlib.h"
+
+/* ---- reading the report --------------------------------------------------- */
+
+typedef struct iorow {
+	char label[64], kind[16];
+	int found;
+	int64_t calls, read, written, errors;
+} iorow;
+
+typedef struct iocap {
+	iorow rows[8];
+	size_t n;
+	int has_io;
+	char errs[512]; /* "function call error count;" for each row of io_errors */
+} iocap;
+
+static int64_t cell(const hp_section *s, size_t r, const char *key)
+{
+	for (size_t c = 0; c < hp_section_ncolumns(s); c++)
+		if (strcmp(hp_section_column_key(s, c), key) == 0)
+			return hp_section_int(s, r, c);
+	return -1;
+}
+
+static int capture(const hp_snapshot *snap, void *data, char **cause)
+{
+	iocap *w = data;
+	const hp_section *s = hp_snapshot_find(snap, "io");
+	const hp_section *e = hp_snapshot_find(snap, "io_errors");
+
+	(void)cause;
+	w->has_io = s != NULL;
+	for (size_t i = 0; i < w->n; i++) {
+		iorow *a = &w->rows[i];
+		for (size_t r = 0; s && r < hp_section_nrows(s); r++) {
+			if (strcmp(hp_section_text(s, r, 0), a->label) != 0 ||
+			    strcmp(hp_section_text(s, r, 1), a->kind) != 0)
+				continue;
+			a->found = 1;
+			a->calls = cell(s, r, "calls");
+			a->read = cell(s, r, "read");
+			a->written = cell(s, r, "written");
+			a->errors = cell(s, r, "errors");
+		}
+	}
+	for (size_t r = 0; e && r < hp_section_nrows(e); r++) {
+		size_t len = strlen(w->errs);
+		snprintf(w->errs + len, sizeof(w->errs) - len, "%s %s %s %lld;",
+			 hp_section_text(e, r, 0), hp_section_text(e, r, 1), hp_section_text(e, r, 2),
+			 (long long)hp_section_int(e, r, 3));
+	}
+	return 0;
+}
+
+static const hp_reporter capture_reporter = {"capture", capture};
+
+/* Asks for the row of function label (test_io::label, or "(no function)")
+ * on descriptors of kind. */
+static void want(iocap *w, const char *label, const char *kind)
+{
+	iorow *a = &w->rows[w->n++];
+
+	if (label[0] == '(')
+		snprintf(a->label, sizeof(a->label), "%s", label);
+	else
+		snprintf(a->label, sizeof(a->label), "test_io::%s", label);
+	snprintf(a->kind, sizeof(a->kind), "%s", kind);
+}
+
+static hp_guard *start(iocap *w)
+{
+	hp_guard_builder *b = hp_guard_builder_new("test_io");
+
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUB", "off", 1);
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	hp_guard_builder_reporter(b, &capture_reporter, w);
+	return hp_guard_builder_build(b);
+}
+
+#define ROW_IS(w, i, calls_, read_, written_, errors_)                          \
+	do {                                                                    \
+		const iorow *r_ = &(w)->rows[i];                                \
+		ck_assert_msg(r_->found, "%s on %s: no row", r_->label, r_->kind); \
+		ck_assert_int_eq(r_->calls, calls_);                            \
+		ck_assert_int_eq(r_->read, read_);                              \
+		ck_assert_int_eq(r_->written, written_);                        \
+		ck_assert_int_eq(r_->errors, errors_);                          \
+	} while (0)
+
+/* ---- workloads ------------------------------------------------------------ */
+
+#define PER_THREAD 3000
+
+/* PER_THREAD messages of 1..7 x 10 bytes through a pipe of its own. */
+static void pump(int k)
+{
+	HP_MEASURE();
+	char buf[80];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	memset(buf, 'x', sizeof(buf));
+	for (int i = 0; i < PER_THREAD; i++) {
+		size_t n = (size_t)((i + k) % 7 + 1) * 10;
+		ck_assert_int_eq(write(p[1], buf, n), (ssize_t)n);
+		ck_assert_int_eq(read(p[0], buf, n), (ssize_t)n);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+static void *pump_thread(void *arg)
+{
+	pump((int)(intptr_t)arg);
+	return NULL;
+}
+
+START_TEST(eight_threads_exact)
+{
+	iocap w = {0};
+	hp_guard *g;
+	pthread_t t[8];
+	int64_t bytes = 0;
+
+	want(&w, "pump", "pipe");
+	g = start(&w);
+	for (int k = 0; k < 8; k++)
+		pthread_create(&t[k], NULL, pump_thread, (void *)(intptr_t)k);
+	for (int k = 0; k < 8; k++)
+		pthread_join(t[k], NULL);
+	hp_guard_end(g);
+	for (int k = 0; k < 8; k++)
+		for (int i = 0; i < PER_THREAD; i++)
+			bytes += ((i + k) % 7 + 1) * 10;
+	ROW_IS(&w, 0, 8 * PER_THREAD * 2, bytes, bytes, 0);
+}
+END_TEST
+
+static int tmpfd(void)
+{
+	char path[] = "/tmp/test_io.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	return fd;
+}
+
+/* Check's assertions write to its own files in fork mode: measured
+ * functions here only count what they did, the test asserts afterwards. */
+static int bad;
+
+static void inner(int fd)
+{
+	HP_MEASURE();
+	bad += write(fd, "0123456789abcdefghij", 20) != 20;
+}
+
+static void outer(int fd)
+{
+	HP_MEASURE();
+	bad += write(fd, "0123456789", 10) != 10;
+	inner(fd);
+	inner(fd);
+	bad += pwrite(fd, "xyz", 3, 0) != 3;
+}
+
+START_TEST(innermost_function)
+{
+	iocap w = {0};
+	hp_guard *g;
+	int fd = tmpfd();
+	char buf[64];
+
+	want(&w, "outer", "file");
+	want(&w, "inner", "file");
+	want(&w, "(no function)", "file");
+	g = start(&w);
+	outer(fd);
+	bad += pread(fd, buf, sizeof(buf), 0) != 50;
+	hp_guard_end(g);
+	close(fd);
+	ck_assert_int_eq(bad, 0);
+	ROW_IS(&w, 0, 2, 0, 13, 0);
+	ROW_IS(&w, 1, 2, 0, 40, 0);
+	ROW_IS(&w, 2, 1, 50, 0, 0);
+}
+END_TEST
+
+static void reuse(int fd)
+{
+	HP_MEASURE();
+	int s[2], p[2];
+
+	bad += write(fd, "abcd", 4) != 4;
+	close(fd);
+	/* the same number, now a socket */
+	bad += socketpair(AF_UNIX, SOCK_STREAM, 0, s) != 0 || s[0] != fd;
+	bad += send(s[0], "hello", 5, 0) != 5;
+	bad += recv(s[1], (char[8]){0}, 8, 0) != 5;
+	/* and a pipe's end, through dup2 */
+	bad += pipe(p) != 0 || dup2(p[1], s[0]) != s[0];
+	bad += write(s[0], "pp", 2) != 2;
+	close(s[0]);
+	close(s[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
+START_TEST(reused_descriptors)
+{
+	iocap w = {0};
+	hp_guard *g;
+
+	want(&w, "reuse", "file");
+	want(&w, "reuse", "socket");
+	want(&w, "reuse", "pipe");
+	g = start(&w);
+	reuse(tmpfd());
+	hp_guard_end(g);
+	ck_assert_int_eq(bad, 0);
+	ROW_IS(&w, 0, 1, 0, 4, 0);
+	ROW_IS(&w, 1, 2, 5, 5, 0);
+	ROW_IS(&w, 2, 1, 0, 2, 0);
+}
+END_TEST
+
+static void failing(int fd)
+{
+	HP_MEASURE();
+	char c;
+
+	for (int i = 0; i < 3; i++)
+		bad += read(-1, &c, 1) != -1;
+	bad += errno != EBADF; /* errno is glibc's */
+	bad += recv(fd, &c, 1, 0) != -1;
+	bad += errno != ENOTSOCK;
+}
+
+START_TEST(errors_by_errno)
+{
+	iocap w = {0};
+	hp_guard *g;
+
+	want(&w, "failing", "other");
+	want(&w, "failing", "file");
+	int fd = tmpfd();
+
+	g = start(&w);
+	failing(fd);
+	hp_guard_end(g);
+	close(fd);
+	ck_assert_int_eq(bad, 0);
+	ROW_IS(&w, 0, 3, 0, 0, 3);
+	ROW_IS(&w, 1, 1, 0, 0, 1);
+	ck_assert_str_eq(w.errs, "test_io::failing read EBADF 3;test_io::failing recv ENOTSOCK 1;");
+}
+END_TEST
+
+static void stdio(FILE *f)
+{
+	HP_MEASURE();
+	char line[64], digits[100];
+
+	for (int i = 0; i < 100; i++)
+		digits[i] = (char)('0' + i % 10);
+	for (int i = 0; i < 3; i++)
+		bad += fwrite(digits, 10, 10, f) != 10;
+	bad += fprintf(f, "%d\n", 12345) != 6;
+	bad += fputs("abc\n", f) < 0;
+	bad += fputc('!', f) != '!';
+	rewind(f);
+	bad += fread(line, 1, 50, f) != 50;
+	bad += fgets(line, sizeof(line), f) == NULL;
+	bad += fgetc(f) != '3';
+}
+
+START_TEST(stdio_counted)
+{
+	iocap w = {0};
+	hp_guard *g;
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	want(&w, "stdio", "file");
+	g = start(&w);
+	stdio(f);
+	hp_guard_end(g);
+	fclose(f);
+	ck_assert_int_eq(bad, 0);
+	/* written: 300 + 6 + 4 + 1; read: 50 by fread, 63 by fgets (the
+	 * line goes on to byte 305: it stops at its buffer), then one */
+	ROW_IS(&w, 0, 9, 50 + 63 + 1, 311, 0);
+}
+END_TEST
+
+START_TEST(turned_off)
+{
+	iocap w = {0};
+	hp_guard *g;
+	char c = 'x';
+	int p[2];
+
+	setenv("HOTPATH_IO", "0", 1);
+	g = start(&w);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], &c, 1), 1);
+	hp_guard_end(g);
+	unsetenv("HOTPATH_IO");
+	close(p[0]);
+	close(p[1]);
+	ck_assert_int_eq(w.has_io, 0);
+}
+END_TEST
+
+static Suite *io_suite(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_create("io");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, eight_threads_exact);
+	tcase_add_test(tc, innermost_function);
+	tcase_add_test(tc, reused_descriptors);
+	tcase_add_test(tc, errors_by_errno);
+	tcase_add_test(tc, stdio_counted);
+	tcase_add_test(tc, turned_off);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return hp_test_run(io_suite());
+}
