@@ -456,6 +456,8 @@ static bool publish_answer(hpi_publisher *p, publish_slot *sl, const hp_snapshot
 		publish_info_counts(p);
 		if (publish_is_metrics(nng_msg_body(req), nng_msg_len(req)))
 			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
+		else if (hpi_cpu_query(p->reg, nng_msg_body(req), nng_msg_len(req), &out))
+			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
 		else if (s != NULL)
 			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
 		else
