@@ -74,7 +74,6 @@ typedef struct ct_node {
 typedef struct ct_level {
 	uint64_t start;  /* of its first call */
 	uint64_t sum;    /* ns: its calls' durations, its caller's callee time */
-	uint64_t calls;  /* its calls, counted as orphans if the caller never ends */
 	uint64_t gen;    /* the batch its li belongs to */
 	uint32_t depth;  /* full depth (CT_BASE-relative) */
 	uint32_t height; /* of the highest subtree among its calls */
@@ -88,12 +87,19 @@ typedef struct ct_call {
 	uint32_t lv;     /* its level's entry in the batch's level table */
 	uint32_t absorb; /* holder of its callees from earlier batches, or 0 */
 	uint32_t cut;    /* levels kept from it down, CT_ALL: all */
-	uint64_t calls, total, self;
-	/* set by the backward pass, for its callees: */
-	uint32_t mode;   /* CT_M_* */
-	uint32_t node;   /* CT_M_NODE: a node; CT_M_HOLDER: a holder */
-	uint32_t budget; /* levels they may still take, CT_ALL: all */
-	uint32_t fold;   /* the node their time goes to when there is none left */
+	uint64_t self;
+	union {
+		struct {
+			uint64_t calls, total;
+		};
+		/* once placed by the backward pass, for its callees: */
+		struct {
+			uint32_t mode;   /* CT_M_* */
+			uint32_t node;   /* CT_M_NODE: a node; CT_M_HOLDER: a holder */
+			uint32_t budget; /* levels they may still take, CT_ALL: all */
+			uint32_t fold;   /* the node their time goes to when none is left */
+		};
+	};
 } ct_call;
 
 enum { CT_M_NODE, CT_M_HOLDER, CT_M_FOLD, CT_M_DROP };
@@ -109,8 +115,6 @@ struct hpi_ct_thread {
 	ct_level *lv;
 	uint32_t n, cap;
 	uint32_t orphans;  /* holder: calls whose caller never returned */
-	uint32_t last;     /* the batch's call of the last hpi_ctree_call + 1 */
-	uint32_t lastlv;   /* its level */
 };
 
 struct hpi_ctree {
@@ -569,7 +573,10 @@ static void ctree_orphans(hpi_ctree *t, hpi_ct_thread *th, uint32_t full)
 {
 	while (th->n > 0 && th->lv[th->n - 1].depth > full) {
 		ct_level *l = &th->lv[--th->n];
-		t->st.orphans += l->calls;
+		/* its calls of earlier batches now; this batch's when placed */
+		if (l->holder != 0)
+			for (uint32_t k = N(t, l->holder).kids; k != 0; k = N(t, k).next)
+				t->st.orphans += N(t, k).calls;
 		ctree_own(t, l, CT_ORPHAN - 1, &th->orphans);
 	}
 }
@@ -588,12 +595,14 @@ static inline uint32_t ctree_li(hpi_ctree *t, hpi_ct_thread *th, uint32_t k)
 	return l->li;
 }
 
-uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
-			uint64_t dur, unsigned depth)
+/* Any call: hpi_ctree_call's general case. */
+static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_thread *th,
+							 uint32_t fn, uint64_t start,
+							 uint64_t dur, unsigned depth)
 {
 	ct_level *top;
 	ct_call *c;
-	uint64_t csum = 0, ccalls = 0, self;
+	uint64_t csum = 0, self;
 	uint32_t h = 0, full, absorb = 0, i, height, cut = CT_ALL;
 
 	if (t->pend != th || t->ncalls >= ctree_batch) {
@@ -610,7 +619,6 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 		for (;;) {
 			ctree_own(t, top, i, &absorb);
 			csum += top->sum;
-			ccalls += top->calls;
 			h = top->height > h ? top->height : h;
 			th->n--;
 			/* more levels within it: their depths were wrong, and
@@ -635,7 +643,6 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 		height = h;
 	} else {
 		height = h + 1;
-		ccalls = 1;
 		csum = dur;
 		/* half the limit: the next callers up add levels for free
 		 * again, so a deep recursion costs O(depth) in all */
@@ -649,11 +656,9 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 	c->total = dur;
 	c->self = self;
 	c->fn = fn;
-	th->last = fn == HPI_CT_NONE ? 0 : i + 1;
 	if (top == NULL || top->depth != full) {
 		if (!ctree_level_room(th)) {
 			c->fn = CT_DROP;
-			th->lastlv = UINT32_MAX;
 			return self;
 		}
 		top = &th->lv[th->n++];
@@ -662,28 +667,112 @@ uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t s
 		top->depth = full;
 	}
 	top->sum += csum;
-	top->calls += ccalls;
 	if (height > top->height)
 		top->height = height;
-	th->lastlv = th->n - 1;
 	c->lv = ctree_li(t, th, th->n - 1);
 	return self;
+}
+
+/* Call i of the batch: a call of fn in level k, with no callee of an
+ * earlier batch and no cut (the common case). */
+static inline void ctree_put(hpi_ctree *t, hpi_ct_thread *th, uint32_t i, uint32_t fn,
+			     uint32_t k, uint64_t dur, uint64_t self)
+{
+	ct_call *c = &t->calls[i];
+
+	c->fn = fn;
+	c->lv = th->lv[k].li;
+	c->absorb = 0;
+	c->cut = CT_ALL;
+	c->calls = 1;
+	c->total = dur;
+	c->self = self;
+	t->ncalls = i + 1;
+}
+
+/* Level k of th, new in this batch: its first call starts at start. */
+static inline void ctree_open(hpi_ctree *t, hpi_ct_thread *th, uint32_t k, uint64_t start,
+			      uint32_t full, uint64_t sum, uint32_t height)
+{
+	ct_level *l = &th->lv[k];
+
+	l->start = start;
+	l->sum = sum;
+	l->gen = t->gen;
+	l->depth = full;
+	l->height = height;
+	l->holder = 0;
+	l->li = t->nli++;
+	t->lis[l->li].owner = 0;
+	t->lis[l->li].lvk = k;
+}
+
+/* The common cases, with every level involved made in this batch and no
+ * cut: a sibling of the top level, the first callee of a new level, the
+ * caller of the top level alone; the rest in ctree_call_any. */
+uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+			uint64_t dur, unsigned depth)
+{
+	uint32_t n = th->n, i = t->ncalls;
+	ct_level *top, *below;
+
+	if (__builtin_expect(t->pend != th || i >= ctree_batch || n == 0 ||
+			     fn == HPI_CT_NONE, 0))
+		return ctree_call_any(t, th, fn, start, dur, depth);
+	top = &th->lv[n - 1];
+	if (top->gen != t->gen)
+		return ctree_call_any(t, th, fn, start, dur, depth);
+	if (top->start < start) {
+		if (depth == (top->depth & HP__DEPTH_MASK)) {
+			top->sum += dur;
+			if (top->height == 0)
+				top->height = 1;
+			ctree_put(t, th, i, fn, n - 1, dur, dur);
+			return dur;
+		}
+		if (n == th->cap)
+			return ctree_call_any(t, th, fn, start, dur, depth);
+		ctree_open(t, th, n, start, top->depth + ((depth - top->depth) & HP__DEPTH_MASK), dur, 1);
+		th->n = n + 1;
+		ctree_put(t, th, i, fn, n, dur, dur);
+		return dur;
+	}
+	below = n > 1 ? top - 1 : NULL;
+	if (top->holder != 0 || ((top->depth - 1) & HP__DEPTH_MASK) != depth ||
+	    top->height >= HPI_CT_MAX_HEIGHT || (below != NULL && below->start >= start) ||
+	    (below != NULL && below->depth >= top->depth - 1 &&
+	     (below->depth != top->depth - 1 || below->gen != t->gen)))
+		return ctree_call_any(t, th, fn, start, dur, depth);
+	{
+		uint64_t self = dur > top->sum ? dur - top->sum : 0;
+		uint32_t full = top->depth - 1, height = top->height + 1;
+
+		t->lis[top->li].owner = i + 1;
+		if (below != NULL && below->depth == full) {
+			below->sum += dur;
+			if (height > below->height)
+				below->height = height;
+			th->n = n - 1;
+			ctree_put(t, th, i, fn, n - 2, dur, self);
+		} else { /* the top level's place: its caller's level */
+			ctree_open(t, th, n - 1, start, full, dur, height);
+			ctree_put(t, th, i, fn, n - 1, dur, self);
+		}
+		return self;
+	}
 }
 
 void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
 {
 	ct_call *c;
 
-	if (th->last == 0 || t->pend != th)
+	if (t->pend != th || t->ncalls == 0 || (c = &t->calls[t->ncalls - 1])->fn == HPI_CT_NONE)
 		return;
-	c = &t->calls[th->last - 1];
 	c->calls += n;
 	c->total += sum;
 	c->self += sum;
-	if (th->lastlv < th->n) {
-		th->lv[th->lastlv].sum += sum;
-		th->lv[th->lastlv].calls += n;
-	}
+	if (c->fn != CT_DROP) /* its level is open: no call came after it */
+		th->lv[t->lis[c->lv].lvk].sum += sum;
 }
 
 /* ---- calls, backward ------------------------------------------------------ */
@@ -759,6 +848,9 @@ static void ctree_place(hpi_ctree *t, hpi_ct_thread *th, uint32_t i)
 		c->fold = fold;
 		if (c->absorb != 0) {
 			uint32_t h = ctree_ctx_holder(t, mode, node);
+			if (h == th->orphans) /* they take its place: orphans */
+				for (uint32_t k = N(t, c->absorb).kids; k != 0; k = N(t, k).next)
+					t->st.orphans += N(t, k).calls;
 			ctree_attach(t, &h, c->absorb, budget, fold);
 		}
 		return;
@@ -770,6 +862,8 @@ static void ctree_place(hpi_ctree *t, hpi_ct_thread *th, uint32_t i)
 	N(t, n).calls += c->calls;
 	N(t, n).total += c->total;
 	N(t, n).self += c->self;
+	if (mode == CT_M_HOLDER && node == th->orphans)
+		t->st.orphans += c->calls;
 	if (budget != CT_ALL)
 		budget--;
 	if (c->absorb != 0)
@@ -780,15 +874,55 @@ static void ctree_place(hpi_ctree *t, hpi_ct_thread *th, uint32_t i)
 	c->fold = n;
 }
 
-/* Places the batch, last call first. */
+/* Node n takes call c; c's callees go under it. */
+static inline void ctree_bump(hpi_ctree *t, ct_call *c, uint32_t n, uint32_t budget)
+{
+	uint64_t calls = c->calls, total = c->total;
+
+	N(t, n).calls += calls;
+	N(t, n).total += total;
+	N(t, n).self += c->self;
+	c->mode = CT_M_NODE;
+	c->node = n;
+	c->budget = budget;
+	c->fold = n;
+}
+
+/* Places the batch, last call first.  The common case inline: a call with
+ * no callee from an earlier batch and no cut, whose node exists, under a
+ * caller placed in full or under an open level's holder. */
 static void ctree_flush(hpi_ctree *t)
 {
 	hpi_ct_thread *th = t->pend;
+	ct_call *calls = t->calls;
 
-	for (uint32_t i = t->ncalls; th != NULL && i-- > 0;)
+	for (uint32_t i = t->ncalls; th != NULL && i-- > 0;) {
+		ct_call *c = &calls[i];
+		uint32_t owner, h, n;
+
+		if (c->fn >= CT_DROP || c->absorb != 0 || c->cut != CT_ALL)
+			goto any;
+		owner = t->lis[c->lv].owner;
+		if (owner - 1u < CT_ORPHAN - 1u) {
+			const ct_call *p = &calls[owner - 1];
+			if (p->mode != CT_M_NODE || p->budget == 0)
+				goto any;
+			if ((h = N(t, p->node).kh) == 0)
+				h = N(t, p->node).kh = p->node;
+			if ((n = ctree_find(t, h, c->fn)) == 0)
+				goto any;
+			ctree_bump(t, c, n, p->budget - (p->budget != CT_ALL));
+			continue;
+		} else if (owner == 0) {
+			h = th->lv[t->lis[c->lv].lvk].holder;
+			if (h == 0 || (n = ctree_find(t, h, c->fn)) == 0)
+				goto any;
+			ctree_bump(t, c, n, CT_ALL);
+			continue;
+		}
+	any:
 		ctree_place(t, th, i);
-	if (th != NULL)
-		th->last = 0;
+	}
 	t->ncalls = 0;
 	t->nli = 0;
 	t->gen++;

@@ -63,6 +63,8 @@ typedef struct timing_state {
 	size_t tcap;
 	hp_filter *filter;       /* the host's; NULL: every label */
 	hpi_ctree *tree;         /* NULL: collectors.timing.call_tree off */
+	hpi_ct_thread *ct_th;    /* the tree's state of thread ct_tid, or NULL */
+	uint64_t ct_tid;
 	bool sort_self;          /* report.sort: self */
 	bool cols_sampled;       /* this snapshot has the sampled, timed columns */
 	uint64_t bounds[HPI_METRICS_MAX_BOUNDS]; /* the snapshot's "metrics.buckets" */
@@ -200,6 +202,17 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 	return 0;
 }
 
+/* The call tree's state of thread tid (the last one's kept at hand); NULL
+ * when out of memory. */
+static inline hpi_ct_thread *timing_ct_thread(timing_state *st, uint64_t tid)
+{
+	if (st->ct_th == NULL || st->ct_tid != tid) {
+		st->ct_th = hpi_ctree_thread(st->tree, tid);
+		st->ct_tid = tid;
+	}
+	return st->ct_th;
+}
+
 /* One call of entry e (NULL or timing_skip: left out) for the call tree:
  * its self time.  start orders the thread's calls (ticks or ns). */
 static inline void timing_tree(timing_state *st, timing_entry *e, uint64_t tid,
@@ -208,7 +221,7 @@ static inline void timing_tree(timing_state *st, timing_entry *e, uint64_t tid,
 	hpi_ct_thread *th;
 	uint64_t self;
 
-	if (st->tree == NULL || (th = hpi_ctree_thread(st->tree, tid)) == NULL)
+	if (st->tree == NULL || (th = timing_ct_thread(st, tid)) == NULL)
 		return;
 	self = hpi_ctree_call(st->tree, th, e == NULL || e == &timing_skip ? HPI_CT_NONE : e->idx,
 			      start, dur, depth);
@@ -267,8 +280,10 @@ static void timing_event(void *state, const hp_event *ev)
 
 	if (ev->kind == HP_EV_SCOPE)
 		timing_one(st, ev, ev->time_ns);
-	else if (ev->kind == HP_EV_THREAD_EXIT && st->tree != NULL)
+	else if (ev->kind == HP_EV_THREAD_EXIT && st->tree != NULL) {
+		st->ct_th = NULL;
 		hpi_ctree_thread_exit(st->tree, ev->tid);
+	}
 }
 
 void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick)
@@ -391,7 +406,7 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 	if (st->tree != NULL) {
 		/* only the run's first call can have callees (theirs would
 		 * come between): the others are leaves of the same level */
-		hpi_ct_thread *th = hpi_ctree_thread(st->tree, tid);
+		hpi_ct_thread *th = timing_ct_thread(st, tid);
 		uint64_t v0 = hpi_ticks32_ns(p->dt, mh, ml);
 
 		if (th != NULL) {

@@ -837,6 +837,96 @@ START_TEST(call_tree_is_the_same_across_batches)
 }
 END_TEST
 
+/* xorshift64 */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* One call at depth d from *now, with 0 to 3 callees if d < maxd (a chain
+ * of chain more calls below it if chain), written in the order the calls
+ * end; *now moves past its end. */
+static void tree_call(uint64_t *rng, unsigned d, uint64_t *now, unsigned maxd, unsigned chain)
+{
+	uint64_t start = (*now)++;
+	int s = (int)(rnd(rng) % 5);
+	unsigned kids = chain ? 1 : d < maxd ? (unsigned)(rnd(rng) % 4) : 0;
+
+	for (unsigned k = 0; k < kids; k++) {
+		*now += rnd(rng) % 3;
+		tree_call(rng, d + 1, now, maxd, chain ? chain - 1 : 0);
+	}
+	*now += 1 + rnd(rng) % 5;
+	rec_call(s, d, false, start, *now - start);
+	(*now)++;
+}
+
+/* 400 random call trees up to 7 deep, the first below a chain 280 deep
+ * (cut and folded; first, as a deeper call after others would be more
+ * than 64 levels deeper than the last return), through a registry: its
+ * snapshot. */
+static hp_snapshot *random_trees(bool slowest, hpi_registry **r, hpi_config *c)
+{
+	uint64_t rng = UINT64_C(0x2545f4914f6cdd1d), now = 1000;
+	hp_snapshot *snap;
+
+	*r = reg_new(c, slowest, 0, NULL);
+	for (int i = 0; i < 400; i++)
+		tree_call(&rng, 0, &now, 6, i == 0 ? 280 : 0);
+	hpi_collector_drain_now(*r, T0);
+	ck_assert_ptr_nonnull(snap = hpi_snapshot_new());
+	hpi_registry_snapshot(*r, snap);
+	return snap;
+}
+
+/* Random trees give the same sections whatever the batches they are
+ * placed in: every way a caller and its callees can fall into different
+ * batches. */
+START_TEST(random_trees_are_the_same_across_batches)
+{
+	static const uint32_t sizes[] = {1, 2, 5, 64, 333};
+	static const char *const metas[] = {"folded_calls", "dropped_calls", "orphan_calls",
+					    "depth_errors"};
+	hpi_config ca, cb;
+	hpi_registry *ra, *rb;
+	hp_snapshot *sa, *sb;
+	const hp_section *fn, *stacks;
+	int64_t self = 0, fself = 0;
+
+	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED);
+	sa = random_trees(_i == 1, &ra, &ca);
+	ck_assert_ptr_nonnull(fn = hp_snapshot_find(sa, "functions"));
+	ck_assert_ptr_nonnull(stacks = hp_snapshot_find(sa, "stacks"));
+	for (size_t i = 0; i < hp_section_nrows(stacks); i++)
+		self += cell(stacks, i, "self");
+	for (size_t i = 0; i < hp_section_nrows(fn); i++)
+		fself += cell(fn, i, "self_total");
+	ck_assert_int_eq(self, fself);
+	ck_assert_str_ne(hp_section_meta(stacks, "folded_calls"), "0");
+	ck_assert_str_eq(hp_section_meta(stacks, "depth_errors"), "0");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		hpi_ctree_test_batch(sizes[k]);
+		sb = random_trees(_i == 1, &rb, &cb);
+		section_eq(fn, hp_snapshot_find(sb, "functions"));
+		section_eq(hp_snapshot_find(sa, "calls"), hp_snapshot_find(sb, "calls"));
+		section_eq(stacks, hp_snapshot_find(sb, "stacks"));
+		for (size_t m = 0; m < 4; m++)
+			ck_assert_str_eq(hp_section_meta(stacks, metas[m]),
+					 hp_section_meta(hp_snapshot_find(sb, "stacks"), metas[m]));
+		hpi_ctree_test_batch(0);
+		hpi_snapshot_free(sb);
+		hpi_registry_free(rb);
+		hpi_config_fini(&cb);
+	}
+	hpi_snapshot_free(sa);
+	hpi_registry_free(ra);
+	hpi_config_fini(&ca);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("collector");
@@ -855,6 +945,7 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, deep_calls_fold_into_the_deepest_kept_frame, 0, 2);
 	tcase_add_loop_test(tc, call_tree_is_the_same_across_batches, 0,
 			    (int)(2 * sizeof(batches) / sizeof(batches[0])));
+	tcase_add_loop_test(tc, random_trees_are_the_same_across_batches, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
