@@ -219,6 +219,99 @@ const uint32_t *hpi_alloc_ctx_sites(uint32_t ctx, uint32_t *n)
 	return s;
 }
 
+/* HP_ALLOC_* bits: loaded, tracked by the guard, still counting. */
+unsigned hpi_alloc_status(void)
+{
+	unsigned s = 0;
+
+	if (hpi_alloc_ops_get() != NULL)
+		s |= HP_ALLOC_LOADED;
+	if ((s & HP_ALLOC_LOADED) && hpi_alloc_tracking())
+		s |= HP_ALLOC_TRACKED;
+	if ((s & HP_ALLOC_LOADED) && (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_ALLOC))
+		s |= HP_ALLOC_RUNNING;
+	return s;
+}
+
+/* Live bytes and blocks per context, gathered by libhotpath-alloc's walk. */
+typedef struct alloc_live_sum {
+	uint64_t (*v)[2];
+	uint32_t n;
+} alloc_live_sum;
+
+static void alloc_live_one(void *u, uint32_t ctx, uint64_t bytes, uint64_t count)
+{
+	alloc_live_sum *s = u;
+
+	if (ctx == 0)
+		return; /* outside every measured function */
+	if (ctx >= s->n) {
+		uint32_t cap = s->n ? s->n : 64;
+		uint64_t (*v)[2];
+
+		while (cap <= ctx)
+			cap *= 2;
+		if ((v = realloc(s->v, cap * sizeof(*v))) == NULL)
+			return;
+		memset(v + s->n, 0, (cap - s->n) * sizeof(*v));
+		s->v = v;
+		s->n = cap;
+	}
+	s->v[ctx][0] += bytes;
+	s->v[ctx][1] += count;
+}
+
+/* The walk first, under libhotpath-alloc's lock; fn after, outside it. */
+int hpi_alloc_live(void (*fn)(void *u, const uint32_t *sites, uint32_t n, uint64_t bytes,
+			      uint64_t blocks),
+		   void *u)
+{
+	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+	alloc_live_sum s = { .v = NULL };
+
+	if (ops == NULL)
+		return HP_ENOENT;
+	ops->live(alloc_live_one, &s);
+	for (uint32_t ctx = 1; ctx < s.n; ctx++) {
+		const uint32_t *sites;
+		uint32_t n = 0;
+
+		if (s.v[ctx][1] != 0 && (sites = hpi_alloc_ctx_sites(ctx, &n)) != NULL && n != 0)
+			fn(u, sites, n, s.v[ctx][0], s.v[ctx][1]);
+	}
+	free(s.v);
+	return 0;
+}
+
+/* hpi_alloc_threads' callback and its argument. */
+typedef struct alloc_threads_to {
+	void (*fn)(void *u, const hp_alloc_thread *t);
+	void *u;
+} alloc_threads_to;
+
+static void alloc_thread_one(void *u, const hpi_alloc_thread *t)
+{
+	const alloc_threads_to *to = u;
+	hp_alloc_thread o = {
+		.tid = t->tid, .bytes = t->bytes, .count = t->count,
+		.freed_bytes = t->freed_bytes, .freed_count = t->freed_count, .exited = t->exited,
+	};
+
+	memcpy(o.name, t->name, sizeof(o.name));
+	to->fn(to->u, &o);
+}
+
+int hpi_alloc_threads(void (*fn)(void *u, const hp_alloc_thread *t), void *u)
+{
+	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
+	alloc_threads_to to = { fn, u };
+
+	if (ops == NULL)
+		return HP_ENOENT;
+	ops->threads(alloc_thread_one, &to);
+	return 0;
+}
+
 void hp__alloc_warn(const char *msg)
 {
 	hpi_warn("%s", msg);

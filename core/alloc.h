@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <hotpath.h>
+#include <hotpath/plugin.h>
 
 #define HPI_ASTACK 64           /* measured frames kept per thread */
 #define HPI_ACACHE 16           /* contexts cached per thread */
@@ -102,6 +103,12 @@ HP_API void hp__alloc_warn(const char *msg);
 const hpi_alloc_ops *hpi_alloc_ops_get(void);
 /* The open sites of context ctx (innermost last), or NULL. */
 const uint32_t *hpi_alloc_ctx_sites(uint32_t ctx, uint32_t *n);
+/* The host's allocation services (hp_host.alloc_*, include/hotpath/plugin.h). */
+unsigned hpi_alloc_status(void);
+int hpi_alloc_live(void (*fn)(void *u, const uint32_t *sites, uint32_t n, uint64_t bytes,
+			      uint64_t blocks),
+		   void *u);
+int hpi_alloc_threads(void (*fn)(void *u, const hp_alloc_thread *t), void *u);
 /* Marks the calling thread as hotpath's own for good. */
 void hpi_alloc_thread_internal(void);
 /* Payload pair writer (core/tbuf.c). */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "registry.h"
 
 #ifndef HP_PLUGINDIR
@@ -323,6 +324,20 @@ static void host_warn(const char *plugin, const char *fmt, ...)
 	hpi_warn("%s: %s", plugin ? plugin : "plugin", msg);
 }
 
+/* The histogram's text form (hpi_hist_encode) as a cell. */
+static void host_cell_hist(hp_section *sec, size_t row, size_t col, const hp_hist *h)
+{
+	hpi_buf b;
+
+	if (h == NULL || h->h.oom)
+		return;
+	hpi_buf_init(&b);
+	hpi_hist_encode(&h->h, &b);
+	if (!b.failed)
+		hpi_cell_text(sec, row, col, b.data);
+	hpi_buf_fini(&b);
+}
+
 static const hp_host host_table = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_host),
@@ -352,6 +367,10 @@ static const hp_host host_table = {
 	.filter_pass = host_filter_pass,
 	.filter_free = host_filter_free,
 	.want_text = host_want_text,
+	.alloc_status = hpi_alloc_status,
+	.alloc_live = hpi_alloc_live,
+	.alloc_threads = hpi_alloc_threads,
+	.cell_hist = host_cell_hist,
 };
 
 const hp_host *hpi_host(void)

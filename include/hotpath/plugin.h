@@ -183,6 +183,20 @@ typedef struct hp_hist hp_hist;
 /* Label patterns (hp_host.filter_*): globs and /regular expressions/. */
 typedef struct hp_filter hp_filter;
 
+/* hp_host.alloc_status bits. */
+#define HP_ALLOC_LOADED 1u  /* libhotpath-alloc is in the process */
+#define HP_ALLOC_TRACKED 2u /* the guard tracks allocations (collectors.alloc) */
+#define HP_ALLOC_RUNNING 4u /* and is still counting them (not yet ended) */
+
+/* One thread's allocations while they were tracked (hp_host.alloc_threads). */
+typedef struct hp_alloc_thread {
+	uint64_t tid;
+	char name[16];
+	uint64_t bytes, count;             /* allocated */
+	uint64_t freed_bytes, freed_count; /* freed by this thread */
+	int exited;
+} hp_alloc_thread;
+
 /* Types of a plugin option (hp_option.type). */
 typedef enum hp_option_type {
 	HP_OPT_INT = 1, /* a decimal integer in min..max */
@@ -304,6 +318,26 @@ typedef struct hp_host {
 	 * 0: they run while any plugin wants them.  Their text comes as
 	 * HP_EV_TEXT_CHUNK events. */
 	void (*want_text)(int on);
+
+	/* Allocation tracking (libhotpath-alloc, docs/alloc.md).
+	 * alloc_status: HP_ALLOC_* bits.  alloc_live calls fn once per
+	 * allocation context that still holds blocks, with the measured sites
+	 * that were open when they were allocated (outermost first; borrowed,
+	 * valid until the process exits), their bytes and their number; it
+	 * holds libhotpath-alloc's lock while it counts, which a thread freeing
+	 * another thread's block waits for, so a plugin calls it seldom while
+	 * the program runs.  alloc_threads calls fn once per thread that
+	 * allocated while tracking (t borrowed for the call).  Both return 0,
+	 * or HP_ENOENT without calling fn when libhotpath-alloc is not loaded. */
+	unsigned (*alloc_status)(void);
+	int (*alloc_live)(void (*fn)(void *u, const uint32_t *sites, uint32_t n,
+				     uint64_t bytes, uint64_t blocks),
+			  void *u);
+	int (*alloc_threads)(void (*fn)(void *u, const hp_alloc_thread *t), void *u);
+	/* The histogram as a text cell in the form that `hotpath merge` reads
+	 * back (docs/report-format.md); no cell when the histogram lost values
+	 * for want of memory. */
+	void (*cell_hist)(hp_section *sec, size_t row, size_t col, const hp_hist *h);
 } hp_host;
 
 /*

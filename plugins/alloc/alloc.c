@@ -6,19 +6,18 @@
  * sections, alloc_bytes and alloc_count, like the Rust original's two
  * allocation tables.  Runs only while libhotpath-alloc is loaded.
  */
-#include "config.h"
-
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
 typedef struct alloc_entry {
 	const char *label;      /* borrowed from the site registry */
-	hpi_hist bytes, count;  /* per call */
+	hp_hist *bytes, *count; /* per call */
 	uint64_t live_bytes, live_count; /* this snapshot's */
+	uint64_t sum, live;     /* the section being written: its total, live */
 } alloc_entry;
 
 typedef struct alloc_state {
@@ -28,8 +27,6 @@ typedef struct alloc_state {
 	size_t nsites;
 	alloc_entry **entries;
 	size_t n, cap;
-	uint64_t (*live)[2];    /* snapshot scratch: ctx -> bytes, blocks */
-	size_t nlive;
 	uint64_t all_bytes, all_count; /* every thread's, this guard */
 	uint64_t live_at;       /* elapsed ns of the last walk; 0 = never */
 } alloc_state;
@@ -42,18 +39,23 @@ typedef struct alloc_state {
 /* The entry of a label (site ids with one label share it). */
 static alloc_entry *alloc_label(alloc_state *st, const char *label)
 {
+	const hp_host *h = st->host;
 	alloc_entry *e;
 
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->entries[i]->label, label) == 0)
-			return st->entries[i];
-	if (!hpi_grow(&st->entries, &st->cap, sizeof(*st->entries), (uint32_t)st->n) ||
-	    (e = calloc(1, sizeof(*e))) == NULL)
+	if ((e = hp_plugin_label_find((void *const *)st->entries, st->n, label)) != NULL)
+		return e;
+	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->label = label;
-	hpi_hist_init(&e->bytes);
-	hpi_hist_init(&e->count);
-	st->entries[st->n++] = e;
+	e->bytes = h->hist_new();
+	e->count = h->hist_new();
+	if (e->bytes == NULL || e->count == NULL ||
+	    !hp_plugin_push((void ***)&st->entries, &st->n, &st->cap, e)) {
+		h->hist_free(e->bytes);
+		h->hist_free(e->count);
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
@@ -64,7 +66,7 @@ static alloc_entry *alloc_site(alloc_state *st, uint32_t id)
 
 	if (id < st->nsites && st->by_site[id] != NULL)
 		return st->by_site[id];
-	if ((slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id)) == NULL)
+	if ((slot = hp_plugin_site_slot(&st->by_site, &st->nsites, id)) == NULL)
 		return NULL;
 	if (*slot == NULL && (info = st->host->site(id)) != NULL)
 		*slot = alloc_label(st, info->label);
@@ -87,13 +89,14 @@ static int alloc_init(const hp_host *host, const hp_options *opts, void **state,
 static void alloc_events(void *state, const hp_event *evs, size_t n)
 {
 	alloc_state *st = state;
+	const hp_host *h = st->host;
 
 	for (size_t i = 0; i < n; i++) {
 		alloc_entry *e = alloc_site(st, evs[i].site);
 		if (e == NULL)
 			continue;
-		hpi_hist_add(&e->bytes, evs[i].bytes);
-		hpi_hist_add(&e->count, evs[i].data ? *(const uint64_t *)evs[i].data : 0);
+		h->hist_add(e->bytes, evs[i].bytes);
+		h->hist_add(e->count, evs[i].data ? *(const uint64_t *)evs[i].data : 0);
 	}
 }
 
@@ -104,28 +107,29 @@ static void alloc_event(void *state, const hp_event *ev)
 
 /* ---- the live view -------------------------------------------------------- */
 
-static void alloc_live_one(void *u, uint32_t ctx, uint64_t bytes, uint64_t count)
+/* One context's live blocks: to its innermost site (self), or to every
+ * distinct site of it (cumulative). */
+static void alloc_live_one(void *u, const uint32_t *sites, uint32_t n, uint64_t bytes,
+			   uint64_t blocks)
 {
 	alloc_state *st = u;
+	uint32_t first = st->self ? n - 1 : 0;
 
-	if (ctx == 0)
-		return; /* outside every measured function */
-	if (ctx >= st->nlive) {
-		size_t cap = st->nlive ? st->nlive : 64;
-		uint64_t (*v)[2];
-		while (cap <= ctx)
-			cap *= 2;
-		if ((v = realloc(st->live, cap * sizeof(*v))) == NULL)
-			return;
-		memset(v + st->nlive, 0, (cap - st->nlive) * sizeof(*v));
-		st->live = v;
-		st->nlive = cap;
+	for (uint32_t k = first; k < n; k++) {
+		alloc_entry *e = alloc_site(st, sites[k]);
+		bool seen = false;
+		if (e == NULL)
+			continue;
+		for (uint32_t j = first; j < k && !seen; j++)
+			seen = alloc_site(st, sites[j]) == e; /* recursion: once */
+		if (seen)
+			continue;
+		e->live_bytes += bytes;
+		e->live_count += blocks;
 	}
-	st->live[ctx][0] += bytes;
-	st->live[ctx][1] += count;
 }
 
-static void alloc_thread_one(void *u, const hpi_alloc_thread *t)
+static void alloc_thread_one(void *u, const hp_alloc_thread *t)
 {
 	alloc_state *st = u;
 
@@ -133,13 +137,12 @@ static void alloc_thread_one(void *u, const hpi_alloc_thread *t)
 	st->all_count += t->count;
 }
 
-/* Live bytes per entry: the innermost site of each context (self), or
- * every distinct site of it (cumulative). */
+/* Live bytes per entry, and every thread's totals. */
 static void alloc_live(alloc_state *st)
 {
-	const hpi_alloc_ops *ops = hpi_alloc_ops_get();
-	uint64_t now = st->host->elapsed_ns();
-	bool running = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_ALLOC;
+	const hp_host *h = st->host;
+	uint64_t now = h->elapsed_ns();
+	bool running = (h->alloc_status() & HP_ALLOC_RUNNING) != 0;
 
 	if (running && st->live_at != 0 && now - st->live_at < ALLOC_LIVE_EVERY_NS)
 		return; /* the last walk's figures stand */
@@ -148,58 +151,50 @@ static void alloc_live(alloc_state *st)
 	for (size_t i = 0; i < st->n; i++)
 		st->entries[i]->live_bytes = st->entries[i]->live_count = 0;
 	st->all_bytes = st->all_count = 0;
-	if (ops == NULL)
-		return;
-	if (st->live != NULL)
-		memset(st->live, 0, st->nlive * sizeof(*st->live));
-	ops->live(alloc_live_one, st);
-	ops->threads(alloc_thread_one, st);
-	for (uint32_t ctx = 1; ctx < st->nlive; ctx++) {
-		const uint32_t *sites;
-		uint32_t n = 0;
-
-		if (st->live[ctx][1] == 0 || (sites = hpi_alloc_ctx_sites(ctx, &n)) == NULL || n == 0)
-			continue;
-		uint32_t first = st->self ? n - 1 : 0;
-		for (uint32_t k = first; k < n; k++) {
-			alloc_entry *e = alloc_site(st, sites[k]);
-			bool seen = false;
-			if (e == NULL)
-				continue;
-			for (uint32_t j = first; j < k && !seen; j++)
-				seen = alloc_site(st, sites[j]) == e; /* recursion: once */
-			if (seen)
-				continue;
-			e->live_bytes += st->live[ctx][0];
-			e->live_count += st->live[ctx][1];
-		}
-	}
+	if (h->alloc_live(alloc_live_one, st) == 0)
+		h->alloc_threads(alloc_thread_one, st);
 }
 
 /* ---- sections ------------------------------------------------------------- */
 
-static int alloc_cmp_bytes(const void *a, const void *b)
+/* Most first (sum: this section's total), then most live, then label. */
+static int alloc_cmp(const void *a, const void *b)
 {
 	const alloc_entry *x = *(alloc_entry *const *)a, *y = *(alloc_entry *const *)b;
-	uint64_t sx = hpi_hist_sum(&x->bytes), sy = hpi_hist_sum(&y->bytes);
 
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	if (x->live_bytes != y->live_bytes)
-		return x->live_bytes > y->live_bytes ? -1 : 1;
+	if (x->sum != y->sum)
+		return x->sum > y->sum ? -1 : 1;
+	if (x->live != y->live)
+		return x->live > y->live ? -1 : 1;
 	return strcmp(x->label, y->label);
 }
 
-static int alloc_cmp_count(const void *a, const void *b)
+/* The columns, and the subset the table shows. */
+static void alloc_columns(const hp_host *h, hp_section *sec, hp_unit u, const double *p,
+			  size_t np)
 {
-	const alloc_entry *x = *(alloc_entry *const *)a, *y = *(alloc_entry *const *)b;
-	uint64_t sx = hpi_hist_sum(&x->count), sy = hpi_hist_sum(&y->count);
+	char cols[1024] = "name,calls,avg", key[32], title[32];
+	size_t o = strlen(cols);
 
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
-	if (x->live_count != y->live_count)
-		return x->live_count > y->live_count ? -1 : 1;
-	return strcmp(x->label, y->label);
+	h->column_add(sec, "name", "Function", HP_UNIT_TEXT);
+	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
+	h->column_add(sec, "avg", "Avg", u);
+	for (size_t i = 0; i < np; i++) {
+		snprintf(key, sizeof(key), "p%g", p[i]);
+		snprintf(title, sizeof(title), "P%g", p[i]);
+		h->column_add(sec, key, title, u);
+		if (o < sizeof(cols))
+			o += (size_t)snprintf(cols + o, sizeof(cols) - o, ",%s", key);
+	}
+	if (o < sizeof(cols))
+		snprintf(cols + o, sizeof(cols) - o, ",total,percent_total,live");
+	h->column_add(sec, "total", "Total", u);
+	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
+	h->column_add(sec, "live", "Live", u);
+	/* per call, for hotpath merge (docs/report-format.md) */
+	h->column_add(sec, "hist", "Histogram", HP_UNIT_TEXT);
+	h->meta_set(sec, "table.columns", cols);
+	h->meta_set(sec, "merge.avg", "nearest"); /* avg is rounded to nearest */
 }
 
 /* One of the two sections: the same columns over bytes or counts. */
@@ -208,62 +203,39 @@ static int alloc_section(alloc_state *st, hp_snapshot *snap, bool bytes)
 	const hp_host *h = st->host;
 	size_t np;
 	const double *p = h->percentiles(&np);
-	hp_unit u = bytes ? HP_UNIT_BYTES : HP_UNIT_COUNT;
 	hp_section *sec = bytes ? h->section_add(snap, "alloc_bytes", "Allocated bytes")
 				: h->section_add(snap, "alloc_count", "Allocations");
 	uint64_t all = bytes ? st->all_bytes : st->all_count;
-	hpi_buf cols;
-	char key[32], title[32];
+	char num[32];
 
 	if (sec == NULL)
 		return HP_ENOMEM;
-	h->column_add(sec, "name", "Function", HP_UNIT_TEXT);
-	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
-	h->column_add(sec, "avg", "Avg", u);
-	hpi_buf_init(&cols);
-	hpi_buf_puts(&cols, "name,calls,avg");
-	for (size_t i = 0; i < np; i++) {
-		snprintf(key, sizeof(key), "p%g", p[i]);
-		snprintf(title, sizeof(title), "P%g", p[i]);
-		h->column_add(sec, key, title, u);
-		hpi_buf_printf(&cols, ",%s", key);
-	}
-	hpi_buf_puts(&cols, ",total,percent_total,live");
-	h->column_add(sec, "total", "Total", u);
-	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
-	h->column_add(sec, "live", "Live", u);
-	/* per call, for hotpath merge (docs/report-format.md) */
-	h->column_add(sec, "hist", "Histogram", HP_UNIT_TEXT);
-	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
-	h->meta_set(sec, "merge.avg", "nearest"); /* avg is rounded to nearest */
-	hpi_buf_fini(&cols);
+	alloc_columns(h, sec, bytes ? HP_UNIT_BYTES : HP_UNIT_COUNT, p, np);
 	h->meta_set(sec, "alloc.mode", st->self ? "self" : "cumulative");
-	snprintf(key, sizeof(key), "%llu", (unsigned long long)all);
-	h->meta_set(sec, "alloc.all", key);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)all);
+	h->meta_set(sec, "alloc.all", num);
+	for (size_t i = 0; i < st->n; i++) {
+		alloc_entry *e = st->entries[i];
+		e->sum = h->hist_sum(bytes ? e->bytes : e->count);
+		e->live = bytes ? e->live_bytes : e->live_count;
+	}
 	if (st->n > 1)
-		qsort(st->entries, st->n, sizeof(*st->entries), bytes ? alloc_cmp_bytes : alloc_cmp_count);
+		qsort(st->entries, st->n, sizeof(*st->entries), alloc_cmp);
 	for (size_t i = 0; i < st->n; i++) {
 		const alloc_entry *e = st->entries[i];
-		const hpi_hist *hh = bytes ? &e->bytes : &e->count;
-		uint64_t total = hpi_hist_sum(hh), calls = hh->count;
+		const hp_hist *hh = bytes ? e->bytes : e->count;
+		uint64_t total = e->sum, calls = h->hist_count(hh);
 		size_t r = h->row_add(sec), c = 0;
 
 		h->cell_text(sec, r, c++, e->label);
 		h->cell_int(sec, r, c++, (int64_t)calls);
 		h->cell_int(sec, r, c++, (int64_t)(calls ? (total + calls / 2) / calls : 0));
 		for (size_t k = 0; k < np; k++)
-			h->cell_int(sec, r, c++, calls ? (int64_t)hpi_hist_percentile(hh, p[k]) : 0);
+			h->cell_int(sec, r, c++, calls ? (int64_t)h->hist_percentile(hh, p[k]) : 0);
 		h->cell_int(sec, r, c++, (int64_t)total);
 		h->cell_real(sec, r, c++, all ? 100.0 * (double)total / (double)all : 0.0);
-		h->cell_int(sec, r, c++, (int64_t)(bytes ? e->live_bytes : e->live_count));
-		if (!hh->oom) {
-			hpi_buf hb;
-			hpi_buf_init(&hb);
-			hpi_hist_encode(hh, &hb);
-			if (!hb.failed)
-				h->cell_text(sec, r, c, hb.data);
-			hpi_buf_fini(&hb);
-		}
+		h->cell_int(sec, r, c++, (int64_t)e->live);
+		h->cell_hist(sec, r, c, hh);
 	}
 	return 0;
 }
@@ -286,13 +258,12 @@ static void alloc_fini(void *state)
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
-		hpi_hist_fini(&st->entries[i]->bytes);
-		hpi_hist_fini(&st->entries[i]->count);
+		st->host->hist_free(st->entries[i]->bytes);
+		st->host->hist_free(st->entries[i]->count);
 		free(st->entries[i]);
 	}
 	free(st->entries);
 	free(st->by_site);
-	free(st->live);
 	free(st);
 }
 

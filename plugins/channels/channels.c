@@ -17,10 +17,10 @@
 
 #include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
+#include "../flow.h" /* shared with streams and futures, plugin.h only */
+
 #define WIN_MIN 1024
 #define WIN_MAX (1u << 20)  /* messages in flight matched at once per label */
-#define TEXT_MAX 32
-#define TEXT_WAIT 8  /* sends whose text may still come, per label */
 
 typedef struct chan_slot {
 	uint64_t time;     /* ns of the send or receive waiting here */
@@ -33,89 +33,50 @@ typedef struct chan_msg {
 	uint32_t seq;
 	uint64_t time, tid, bytes, delay;
 	int delivered;
-	char text[TEXT_MAX + 1];
+	char text[HPI_FLOW_TEXT_MAX + 1];
 } chan_msg;
 
-/* A logged send whose TEXT_CHUNK events may still come: a drain pass can
- * end between a thread's send and its text. */
-typedef struct chan_text {
-	uint64_t tid;
-	uint32_t seq;
-	uint32_t slot;   /* log slot */
-	int fill;        /* text bytes written */
-} chan_text;
-
+/* A label: its log holds chan_msg, and its channels are its sites.  A
+ * drain pass can end between a thread's send and its text, so the text of
+ * up to HPI_FLOW_TEXT_WAIT sends (one per thread) may still come. */
 typedef struct chan_entry {
-	const char *label;   /* borrowed from the site registry */
+	hpi_flow_entry f;
 	int type;
 	uint64_t capacity;   /* per channel; 0 when unbounded */
-	uint64_t channels, closed;
 	uint64_t sent, received, sent_bytes, recv_bytes;
 	hp_hist *delay;
 	chan_slot *win;
 	size_t wcap;
 	uint64_t unmatched;  /* window overflow: delays not measured */
-	chan_msg *log;       /* ring of the last log_cap sends */
-	size_t log_head, log_n;
-	chan_text text[TEXT_WAIT];
-	unsigned text_next;  /* round robin */
 } chan_entry;
 
-typedef struct chan_site {
-	chan_entry *e;
-	int closed;
-} chan_site;
-
-typedef struct channels_state {
-	const hp_host *host;
-	size_t log_cap;
-	chan_site *by_site;  /* index: site id */
-	size_t nsites;
-	chan_entry **v;
-	size_t n, cap;
-} channels_state;
-
-/* The entry of a label, created on first sight. */
-static chan_entry *channels_label(channels_state *st, const hp_site_info *info)
+/* A new label: its type, capacity and delay histogram. */
+static int channels_entry_new(const hp_host *host, hpi_flow_entry *fe, const hp_site_info *info)
 {
-	chan_entry *e;
+	chan_entry *e = (chan_entry *)fe;
 
-	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, info->label)) != NULL)
-		return e;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
-		free(e);
-		return NULL;
-	}
-	e->label = info->label;
 	e->type = (int)(info->arg & 0xff);
 	e->capacity = info->arg >> 8;
-	if ((e->delay = st->host->hist_new()) == NULL ||
-	    !hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
-		st->host->hist_free(e->delay);
-		free(e->log);
-		free(e);
-		return NULL;
-	}
-	return e;
+	return (e->delay = host->hist_new()) == NULL;
 }
 
-/* The site record of an id; a new site is one more channel of its label. */
-static chan_site *channels_site(channels_state *st, uint32_t id)
+static void channels_entry_free(const hp_host *host, hpi_flow_entry *fe)
 {
-	const hp_site_info *info;
+	chan_entry *e = (chan_entry *)fe;
 
-	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
-		return NULL;
-	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
-	    info->kind == HP_SITE_CHANNEL) {
-		st->by_site[id].e = channels_label(st, info);
-		if (st->by_site[id].e != NULL)
-			st->by_site[id].e->channels++;
-	}
-	return st->by_site[id].e ? &st->by_site[id] : NULL;
+	host->hist_free(e->delay);
+	free(e->win);
 }
+
+static const hpi_flow_kind channels_flow = {
+	.site_kind = HP_SITE_CHANNEL,
+	.logs_key = "logs_limit",
+	.entry_size = sizeof(chan_entry),
+	.rec_size = sizeof(chan_msg),
+	.text_wait = HPI_FLOW_TEXT_WAIT,
+	.entry_new = channels_entry_new,
+	.entry_free = channels_entry_free,
+};
 
 /* Doubles the window; false at WIN_MAX or out of memory.  Live sequences
  * differ modulo the old size, so they differ modulo the new one. */
@@ -155,58 +116,37 @@ static chan_slot *channels_slot(chan_entry *e, uint32_t seq)
 }
 
 /* A send and its receive met: the delay, and the send's log line. */
-static void channels_delivered(channels_state *st, chan_entry *e, uint32_t log,
+static void channels_delivered(hpi_flow *f, chan_entry *e, uint32_t log,
 			       uint32_t seq, uint64_t sent, uint64_t recvd)
 {
 	uint64_t d = recvd > sent ? recvd - sent : 0;
+	chan_msg *m;
 
-	st->host->hist_add(e->delay, d);
-	if (log != 0 && log - 1 < st->log_cap && e->log[log - 1].seq == seq) {
-		e->log[log - 1].delay = d;
-		e->log[log - 1].delivered = 1;
+	f->host->hist_add(e->delay, d);
+	if (log != 0 && log - 1 < f->log_cap &&
+	    (m = &((chan_msg *)(void *)e->f.log)[log - 1])->seq == seq) {
+		m->delay = d;
+		m->delivered = 1;
 	}
 }
 
-/* The thread's next TEXT_CHUNK events belong to this send. */
-static void channels_text_wait(chan_entry *e, uint64_t tid, uint32_t seq, uint32_t slot)
-{
-	chan_text *t = NULL;
-
-	for (int i = 0; i < TEXT_WAIT; i++)
-		if (e->text[i].tid == tid)
-			t = &e->text[i];
-	if (t == NULL)
-		t = &e->text[e->text_next++ % TEXT_WAIT];
-	t->tid = tid;
-	t->seq = seq;
-	t->slot = slot;
-	t->fill = 0;
-}
-
-/* Logs a send; returns 1 + its slot, or 0. */
-static uint32_t channels_log(channels_state *st, chan_entry *e, const hp_event *ev,
+/* Logs a send, whose text may follow; returns 1 + its slot, or 0. */
+static uint32_t channels_log(hpi_flow *f, chan_entry *e, const hp_event *ev,
 			     uint32_t seq, uint64_t bytes)
 {
-	size_t k = e->log_head;
-	chan_msg *m;
+	chan_msg *m = hpi_flow_log_add(f, &e->f);
 
-	if (st->log_cap == 0)
+	if (m == NULL)
 		return 0;
-	m = &e->log[k];
-	memset(m, 0, sizeof(*m));
 	m->seq = seq;
 	m->time = ev->time_ns;
 	m->tid = ev->tid;
 	m->bytes = bytes;
-	if (++e->log_head == st->log_cap)
-		e->log_head = 0;
-	if (e->log_n < st->log_cap)
-		e->log_n++;
-	channels_text_wait(e, ev->tid, seq, (uint32_t)k);
-	return (uint32_t)k + 1;
+	hpi_flow_text_wait(f, &e->f, ev->tid, m->text);
+	return (uint32_t)(m - (chan_msg *)(void *)e->f.log) + 1;
 }
 
-static void channels_send(channels_state *st, chan_entry *e, const hp_event *ev)
+static void channels_send(hpi_flow *f, chan_entry *e, const hp_event *ev)
 {
 	uint32_t seq = ev->msg.seq, log;
 	uint64_t bytes = ev->msg.bytes;
@@ -214,11 +154,11 @@ static void channels_send(channels_state *st, chan_entry *e, const hp_event *ev)
 
 	e->sent++;
 	e->sent_bytes += bytes;
-	log = channels_log(st, e, ev, seq, bytes);
+	log = channels_log(f, e, ev, seq, bytes);
 	if (seq == 0 || (s = channels_slot(e, seq)) == NULL)
 		return;
 	if (s->state == 2) { /* its receive came first */
-		channels_delivered(st, e, log, seq, ev->time_ns, s->time);
+		channels_delivered(f, e, log, seq, ev->time_ns, s->time);
 		s->state = 0;
 		return;
 	}
@@ -228,7 +168,7 @@ static void channels_send(channels_state *st, chan_entry *e, const hp_event *ev)
 	s->log = log;
 }
 
-static void channels_recv(channels_state *st, chan_entry *e, const hp_event *ev)
+static void channels_recv(hpi_flow *f, chan_entry *e, const hp_event *ev)
 {
 	uint32_t seq = ev->msg.seq;
 	chan_slot *s;
@@ -238,7 +178,7 @@ static void channels_recv(channels_state *st, chan_entry *e, const hp_event *ev)
 	if (seq == 0 || (s = channels_slot(e, seq)) == NULL)
 		return;
 	if (s->state == 1) {
-		channels_delivered(st, e, s->log, seq, s->time, ev->time_ns);
+		channels_delivered(f, e, s->log, seq, s->time, ev->time_ns);
 		s->state = 0;
 		return;
 	}
@@ -248,43 +188,27 @@ static void channels_recv(channels_state *st, chan_entry *e, const hp_event *ev)
 	s->log = 0;
 }
 
-/* 8 more bytes of the text of this thread's last send. */
-static void channels_text(channels_state *st, chan_entry *e, const hp_event *ev)
-{
-	chan_text *t = NULL;
-	chan_msg *m;
-
-	for (int i = 0; i < TEXT_WAIT; i++)
-		if (e->text[i].tid == ev->tid)
-			t = &e->text[i];
-	if (t == NULL || t->slot >= st->log_cap || (m = &e->log[t->slot])->seq != t->seq)
-		return; /* not logged, or the log moved on */
-	for (int k = 0; k < 8 && t->fill < TEXT_MAX; k++)
-		m->text[t->fill++] = ev->text[k];
-}
-
 static void channels_event(void *state, const hp_event *ev)
 {
-	channels_state *st = state;
-	chan_site *s = channels_site(st, ev->site);
+	hpi_flow *f = state;
+	hpi_flow_site *s = hpi_flow_site_get(f, ev->site);
+	chan_entry *e;
 
 	if (s == NULL)
 		return;
+	e = (chan_entry *)s->e;
 	switch (ev->kind) {
 	case HP_EV_CHAN_SEND:
-		channels_send(st, s->e, ev);
+		channels_send(f, e, ev);
 		break;
 	case HP_EV_CHAN_RECV:
-		channels_recv(st, s->e, ev);
+		channels_recv(f, e, ev);
 		break;
 	case HP_EV_CHAN_CLOSE:
-		if (!s->closed) {
-			s->closed = 1;
-			s->e->closed++;
-		}
+		hpi_flow_close(s);
 		break;
-	case HP_EV_TEXT_CHUNK:
-		channels_text(st, s->e, ev);
+	case HP_EV_TEXT_CHUNK: /* 8 more bytes of the text of this thread's last send */
+		hpi_flow_text_add(&e->f, ev);
 		break;
 	default:
 		break;
@@ -294,18 +218,8 @@ static void channels_event(void *state, const hp_event *ev)
 static int channels_init(const hp_host *host, const hp_options *opts, void **state,
 			 char **cause)
 {
-	channels_state *st = calloc(1, sizeof(*st));
-	long long cap = host->option_int(opts, "logs_limit", 50);
-
 	(void)cause;
-	if (st == NULL)
-		return HP_ENOMEM;
-	st->host = host;
-	st->log_cap = cap > 0 ? (size_t)cap : 0;
-	if (st->log_cap > 0)
-		host->want_text(1);
-	*state = st;
-	return 0;
+	return hpi_flow_new(&channels_flow, host, opts, state);
 }
 
 /* Most messages first, then label. */
@@ -315,7 +229,7 @@ static int channels_cmp(const void *a, const void *b)
 
 	if (x->sent != y->sent)
 		return x->sent > y->sent ? -1 : 1;
-	return strcmp(x->label, y->label);
+	return strcmp(x->f.label, y->f.label);
 }
 
 static const char *channels_type(int type)
@@ -336,10 +250,10 @@ static const char *channels_type(int type)
  * the capacity of all of them. */
 static const char *channels_state_text(const chan_entry *e, uint64_t queued)
 {
-	if (e->channels != 0 && e->closed == e->channels)
+	if (e->f.sites != 0 && e->f.closed == e->f.sites)
 		return "closed";
 	if (e->capacity != 0 && e->type != HP_CHAN_UNBOUNDED &&
-	    queued >= e->capacity * e->channels)
+	    queued >= e->capacity * e->f.sites)
 		return "full";
 	return "active";
 }
@@ -347,9 +261,8 @@ static const char *channels_state_text(const chan_entry *e, uint64_t queued)
 /* The columns, and the subset the table shows. */
 static void channels_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)
 {
-	char key[40], t[40];
-	char cols[1024];
-	size_t o;
+	char cols[1024] = "name,type,capacity,state,sent,received,"
+			  "queued,queued_bytes,send_rate,recv_rate";
 
 	h->column_add(sec, "name", "Channel", HP_UNIT_TEXT);
 	h->column_add(sec, "type", "Type", HP_UNIT_TEXT);
@@ -363,38 +276,27 @@ static void channels_columns(const hp_host *h, hp_section *sec, const double *p,
 	h->column_add(sec, "sent_bytes", "Sent bytes", HP_UNIT_BYTES);
 	h->column_add(sec, "send_rate", "Send rate", HP_UNIT_RATE);
 	h->column_add(sec, "recv_rate", "Recv rate", HP_UNIT_RATE);
-	h->column_add(sec, "delay_avg", "Delay avg", HP_UNIT_NS);
-	o = (size_t)snprintf(cols, sizeof(cols), "name,type,capacity,state,sent,received,"
-			     "queued,queued_bytes,send_rate,recv_rate,delay_avg");
-	for (size_t i = 0; i < np; i++) {
-		snprintf(key, sizeof(key), "delay_p%g", p[i]);
-		snprintf(t, sizeof(t), "Delay P%g", p[i]);
-		h->column_add(sec, key, t, HP_UNIT_NS);
-		if (o < sizeof(cols))
-			o += (size_t)snprintf(cols + o, sizeof(cols) - o, ",%s", key);
-	}
-	h->column_add(sec, "delay_max", "Delay max", HP_UNIT_NS);
+	hpi_flow_hist_columns(h, sec, "delay", "Delay", p, np, cols, sizeof(cols));
 	h->meta_set(sec, "table.columns", cols);
 }
 
 /* The label's last messages, newest first. */
-static void channels_log_rows(channels_state *st, const chan_entry *e, hp_section *sec,
+static void channels_log_rows(const hpi_flow *f, const chan_entry *e, hp_section *sec,
 			      size_t row)
 {
-	const hp_host *h = st->host;
+	static const hpi_flow_col cols[] = {
+		{ "seq", "Seq", HP_UNIT_COUNT }, { "time", "Time", HP_UNIT_NS },
+		{ "tid", "Thread", HP_UNIT_COUNT }, { "bytes", "Bytes", HP_UNIT_BYTES },
+		{ "delay", "Delay", HP_UNIT_NS }, { "message", "Message", HP_UNIT_TEXT },
+		{ NULL, NULL, 0 },
+	};
+	const hp_host *h = f->host;
 	hp_section *log;
 
-	if (e->log_n == 0 || (log = h->row_log(sec, row)) == NULL)
+	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL)
 		return;
-	h->column_add(log, "seq", "Seq", HP_UNIT_COUNT);
-	h->column_add(log, "time", "Time", HP_UNIT_NS);
-	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-	h->column_add(log, "bytes", "Bytes", HP_UNIT_BYTES);
-	h->column_add(log, "delay", "Delay", HP_UNIT_NS);
-	h->column_add(log, "message", "Message", HP_UNIT_TEXT);
-	for (size_t i = 0; i < e->log_n; i++) {
-		size_t k = (e->log_head + st->log_cap - 1 - i) % st->log_cap;
-		const chan_msg *m = &e->log[k];
+	for (size_t i = 0; i < e->f.log_n; i++) {
+		const chan_msg *m = hpi_flow_log_at(f, &e->f, i);
 		size_t r = h->row_add(log);
 		h->cell_int(log, r, 0, (int64_t)m->seq);
 		h->cell_int(log, r, 1, (int64_t)m->time);
@@ -408,21 +310,21 @@ static void channels_log_rows(channels_state *st, const chan_entry *e, hp_sectio
 }
 
 /* One row per label. */
-static void channels_row(channels_state *st, const chan_entry *e, hp_section *sec,
+static void channels_row(const hpi_flow *f, const chan_entry *e, hp_section *sec,
 			 const double *p, size_t np, double secs)
 {
-	const hp_host *h = st->host;
+	const hp_host *h = f->host;
 	size_t r = h->row_add(sec), c = 0;
 	uint64_t queued = e->sent > e->received ? e->sent - e->received : 0;
 	uint64_t qbytes = e->sent_bytes > e->recv_bytes ? e->sent_bytes - e->recv_bytes : 0;
 
-	h->cell_text(sec, r, c++, e->label);
+	h->cell_text(sec, r, c++, e->f.label);
 	h->cell_text(sec, r, c++, channels_type(e->type));
 	if (e->type != HP_CHAN_UNBOUNDED)
 		h->cell_int(sec, r, c, (int64_t)e->capacity);
 	c++;
 	h->cell_text(sec, r, c++, channels_state_text(e, queued));
-	h->cell_int(sec, r, c++, (int64_t)e->channels);
+	h->cell_int(sec, r, c++, (int64_t)e->f.sites);
 	h->cell_int(sec, r, c++, (int64_t)e->sent);
 	h->cell_int(sec, r, c++, (int64_t)e->received);
 	h->cell_int(sec, r, c++, (int64_t)queued);
@@ -430,54 +332,28 @@ static void channels_row(channels_state *st, const chan_entry *e, hp_section *se
 	h->cell_int(sec, r, c++, (int64_t)e->sent_bytes);
 	h->cell_real(sec, r, c++, secs > 0 ? (double)e->sent / secs : 0.0);
 	h->cell_real(sec, r, c++, secs > 0 ? (double)e->received / secs : 0.0);
-	if (h->hist_count(e->delay) != 0) {
-		h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->delay) / h->hist_count(e->delay)));
-		for (size_t i = 0; i < np; i++)
-			h->cell_int(sec, r, c + 1 + i,
-				    (int64_t)h->hist_percentile(e->delay, p[i]));
-		h->cell_int(sec, r, c + 1 + np, (int64_t)h->hist_percentile(e->delay, 100));
-	}
-	channels_log_rows(st, e, sec, r);
+	hpi_flow_hist_cells(h, sec, r, c, e->delay, p, np);
+	channels_log_rows(f, e, sec, r);
 }
 
 static int channels_snapshot(void *state, hp_snapshot *snap)
 {
-	channels_state *st = state;
-	const hp_host *h = st->host;
+	hpi_flow *f = state;
+	const hp_host *h = f->host;
 	size_t np;
 	const double *p = h->percentiles(&np);
 	hp_section *sec;
 	double secs = (double)h->elapsed_ns() / 1e9;
 
-	if (st->n == 0)
+	if (f->n == 0)
 		return 0; /* a program without channels gets no empty table */
 	if ((sec = h->section_add(snap, "channels", "Channels")) == NULL)
 		return HP_ENOMEM;
 	channels_columns(h, sec, p, np);
-	if (st->n > 1)
-		qsort(st->v, st->n, sizeof(*st->v), channels_cmp);
-	for (size_t i = 0; i < st->n; i++)
-		channels_row(st, st->v[i], sec, p, np, secs);
+	hpi_flow_sort(f, channels_cmp);
+	for (size_t i = 0; i < f->n; i++)
+		channels_row(f, (const chan_entry *)f->v[i], sec, p, np, secs);
 	return 0;
-}
-
-static void channels_fini(void *state)
-{
-	channels_state *st = state;
-
-	if (st == NULL)
-		return;
-	if (st->log_cap > 0)
-		st->host->want_text(0);
-	for (size_t i = 0; i < st->n; i++) {
-		st->host->hist_free(st->v[i]->delay);
-		free(st->v[i]->win);
-		free(st->v[i]->log);
-		free(st->v[i]);
-	}
-	free(st->v);
-	free(st->by_site);
-	free(st);
 }
 
 /* collectors.channels.*; streams and futures read its logs_limit too. */
@@ -501,6 +377,6 @@ const hp_plugin_ops hpi_channels_plugin = {
 	.init = channels_init,
 	.on_event = channels_event,
 	.snapshot = channels_snapshot,
-	.fini = channels_fini,
+	.fini = hpi_flow_free,
 	.options = channels_options,
 };

@@ -17,9 +17,10 @@
 
 #include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
+#include "../flow.h" /* shared with channels and streams, plugin.h only */
+
 #define WIN_MIN 256
 #define WIN_MAX (1u << 16) /* calls in flight followed at once per label */
-#define TEXT_MAX 32
 
 enum { F_CREATED = 1, F_READY = 2, F_CANCELLED = 4 };
 
@@ -28,70 +29,49 @@ typedef struct fut_call {
 	uint32_t flags;     /* 0: free slot */
 	uint32_t polls;
 	uint64_t created, done, tid, poll_ns;
-	char text[TEXT_MAX + 1];
+	char text[HPI_FLOW_TEXT_MAX + 1];
 } fut_call;
 
+/* A label: its log holds the last finished calls (fut_call); only the
+ * label's last ended call takes text, in the window until it finishes. */
 typedef struct fut_entry {
-	const char *label;  /* borrowed from the site registry */
+	hpi_flow_entry f;
 	uint64_t calls, ready, cancelled, polls;
 	hp_hist *poll, *to_ready;
 	uint64_t ready_sum; /* for sorting, set by the snapshot */
 	fut_call *win;
 	size_t wcap;
-	fut_call *log;      /* ring of the last finished calls */
-	size_t log_head, log_n;
-	char *text_to;      /* where this thread's next TEXT_CHUNK bytes go */
-	uint64_t text_tid;
-	int text_fill;
 } fut_entry;
 
-typedef struct futures_state {
-	const hp_host *host;
-	size_t log_cap;
-	fut_entry **by_site;
-	size_t nsites;
-	fut_entry **v;
-	size_t n, cap;
-} futures_state;
-
-/* The entry of a label, created on first sight. */
-static fut_entry *futures_label(futures_state *st, const char *label)
+/* A new label's histograms. */
+static int futures_entry_new(const hp_host *host, hpi_flow_entry *fe, const hp_site_info *info)
 {
-	fut_entry *e;
+	fut_entry *e = (fut_entry *)fe;
 
-	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, label)) != NULL)
-		return e;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
-		free(e);
-		return NULL;
-	}
-	e->label = label;
-	e->poll = st->host->hist_new();
-	e->to_ready = st->host->hist_new();
-	if (e->poll == NULL || e->to_ready == NULL ||
-	    !hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
-		st->host->hist_free(e->poll);
-		st->host->hist_free(e->to_ready);
-		free(e->log);
-		free(e);
-		return NULL;
-	}
-	return e;
+	(void)info;
+	e->poll = host->hist_new();
+	e->to_ready = host->hist_new();
+	return e->poll == NULL || e->to_ready == NULL;
 }
 
-static fut_entry *futures_site(futures_state *st, uint32_t id)
+static void futures_entry_free(const hp_host *host, hpi_flow_entry *fe)
 {
-	const hp_site_info *info;
+	fut_entry *e = (fut_entry *)fe;
 
-	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
-		return NULL;
-	if (st->by_site[id] == NULL && (info = st->host->site(id)) != NULL &&
-	    info->kind == HP_SITE_FUTURE)
-		st->by_site[id] = futures_label(st, info->label);
-	return st->by_site[id];
+	host->hist_free(e->poll);
+	host->hist_free(e->to_ready);
+	free(e->win);
 }
+
+static const hpi_flow_kind futures_flow = {
+	.site_kind = HP_SITE_FUTURE,
+	.logs_key = "channels.logs_limit",
+	.entry_size = sizeof(fut_entry),
+	.rec_size = sizeof(fut_call),
+	.text_wait = 1,
+	.entry_new = futures_entry_new,
+	.entry_free = futures_entry_free,
+};
 
 /* Doubles the window (live calls differ modulo the old size). */
 static bool futures_grow(fut_entry *e)
@@ -104,10 +84,10 @@ static bool futures_grow(fut_entry *e)
 	for (size_t i = 0; i < e->wcap; i++)
 		if (e->win[i].flags != 0)
 			w[e->win[i].call & (cap - 1)] = e->win[i];
+	hpi_flow_text_forget(&e->f, e->win, e->wcap * sizeof(*e->win));
 	free(e->win);
 	e->win = w;
 	e->wcap = cap;
-	e->text_to = NULL; /* it may have pointed into the old window */
 	return true;
 }
 
@@ -133,47 +113,37 @@ static fut_call *futures_call(fut_entry *e, uint32_t call)
 }
 
 /* Both ends of a call are known: its time to ready and its log line. */
-static void futures_finish(futures_state *st, fut_entry *e, fut_call *c)
+static void futures_finish(hpi_flow *f, fut_entry *e, fut_call *c)
 {
 	fut_call *l;
 
 	if (c->flags & F_READY)
-		st->host->hist_add(e->to_ready, c->done > c->created ? c->done - c->created : 0);
-	if (st->log_cap != 0) {
-		l = &e->log[e->log_head];
+		f->host->hist_add(e->to_ready, c->done > c->created ? c->done - c->created : 0);
+	if ((l = hpi_flow_log_add(f, &e->f)) != NULL)
 		*l = *c;
-		if (e->text_to == c->text)
-			e->text_to = l->text;
-		if (++e->log_head == st->log_cap)
-			e->log_head = 0;
-		if (e->log_n < st->log_cap)
-			e->log_n++;
-	}
-	if (e->text_to == c->text)
-		e->text_to = NULL;
+	hpi_flow_text_move(&e->f, c->text, l != NULL ? l->text : NULL);
 	c->flags = 0;
 }
 
 static void futures_event(void *state, const hp_event *ev)
 {
-	futures_state *st = state;
-	fut_entry *e = futures_site(st, ev->site);
+	hpi_flow *f = state;
+	hpi_flow_site *s = hpi_flow_site_get(f, ev->site);
 	uint32_t call = ev->call.id;
+	fut_entry *e;
 	fut_call *c;
 
-	if (e == NULL)
+	if (s == NULL)
 		return;
+	e = (fut_entry *)s->e;
 	if (ev->kind == HP_EV_TEXT_CHUNK) { /* 8 more bytes of a result */
-		if (e->text_to == NULL || e->text_tid != ev->tid)
-			return;
-		for (int k = 0; k < 8 && e->text_fill < TEXT_MAX; k++)
-			e->text_to[e->text_fill++] = ev->text[k];
+		hpi_flow_text_add(&e->f, ev);
 		return;
 	}
 	if (ev->kind == HP_EV_FUTURE_POLL) {
-		uint64_t ns = st->host->ticks_ns(ev->call.ticks);
+		uint64_t ns = f->host->ticks_ns(ev->call.ticks);
 		e->polls++;
-		st->host->hist_add(e->poll, ns);
+		f->host->hist_add(e->poll, ns);
 		if ((c = futures_call(e, call)) != NULL) {
 			c->polls++;
 			c->poll_ns += ns;
@@ -197,29 +167,17 @@ static void futures_event(void *state, const hp_event *ev)
 		c->flags |= ev->kind == HP_EV_FUTURE_READY ? F_READY : F_CANCELLED;
 		c->done = ev->time_ns;
 		c->tid = ev->tid;
-		e->text_to = c->text;
-		e->text_tid = ev->tid;
-		e->text_fill = 0;
+		hpi_flow_text_wait(f, &e->f, ev->tid, c->text);
 	}
 	if ((c->flags & F_CREATED) && (c->flags & (F_READY | F_CANCELLED)))
-		futures_finish(st, e, c);
+		futures_finish(f, e, c);
 }
 
 static int futures_init(const hp_host *host, const hp_options *opts, void **state,
 			char **cause)
 {
-	futures_state *st = calloc(1, sizeof(*st));
-	long long cap = host->option_int(opts, "channels.logs_limit", 50);
-
 	(void)cause;
-	if (st == NULL)
-		return HP_ENOMEM;
-	st->host = host;
-	st->log_cap = cap > 0 ? (size_t)cap : 0;
-	if (st->log_cap)
-		host->want_text(1);
-	*state = st;
-	return 0;
+	return hpi_flow_new(&futures_flow, host, opts, state);
 }
 
 /* Most time to ready first, then label. */
@@ -229,27 +187,26 @@ static int futures_cmp(const void *a, const void *b)
 
 	if (x->ready_sum != y->ready_sum)
 		return x->ready_sum > y->ready_sum ? -1 : 1;
-	return strcmp(x->label, y->label);
+	return strcmp(x->f.label, y->f.label);
 }
 
 /* The label's last finished calls, newest first. */
-static void futures_log(futures_state *st, const fut_entry *e, hp_section *sec, size_t row)
+static void futures_log(const hpi_flow *f, const fut_entry *e, hp_section *sec, size_t row)
 {
-	const hp_host *h = st->host;
+	static const hpi_flow_col cols[] = {
+		{ "call", "Call", HP_UNIT_COUNT }, { "state", "State", HP_UNIT_TEXT },
+		{ "time", "Created", HP_UNIT_NS }, { "tid", "Thread", HP_UNIT_COUNT },
+		{ "to_ready", "To ready", HP_UNIT_NS }, { "polls", "Polls", HP_UNIT_COUNT },
+		{ "poll_time", "In polls", HP_UNIT_NS }, { "result", "Result", HP_UNIT_TEXT },
+		{ NULL, NULL, 0 },
+	};
+	const hp_host *h = f->host;
 	hp_section *log;
 
-	if (e->log_n == 0 || (log = h->row_log(sec, row)) == NULL)
+	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL)
 		return;
-	h->column_add(log, "call", "Call", HP_UNIT_COUNT);
-	h->column_add(log, "state", "State", HP_UNIT_TEXT);
-	h->column_add(log, "time", "Created", HP_UNIT_NS);
-	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-	h->column_add(log, "to_ready", "To ready", HP_UNIT_NS);
-	h->column_add(log, "polls", "Polls", HP_UNIT_COUNT);
-	h->column_add(log, "poll_time", "In polls", HP_UNIT_NS);
-	h->column_add(log, "result", "Result", HP_UNIT_TEXT);
-	for (size_t i = 0; i < e->log_n; i++) {
-		const fut_call *c = &e->log[(e->log_head + st->log_cap - 1 - i) % st->log_cap];
+	for (size_t i = 0; i < e->f.log_n; i++) {
+		const fut_call *c = hpi_flow_log_at(f, &e->f, i);
 		size_t r = h->row_add(log);
 		h->cell_int(log, r, 0, (int64_t)c->call);
 		h->cell_text(log, r, 1, (c->flags & F_READY) ? "ready" : "cancelled");
@@ -265,9 +222,7 @@ static void futures_log(futures_state *st, const fut_entry *e, hp_section *sec, 
 
 static void futures_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)
 {
-	char key[40], t[40];
-	char cols[1024];
-	size_t o;
+	char cols[1024] = "name,calls,pending,ready,cancelled,polls,polls_per_call,poll_avg";
 
 	h->column_add(sec, "name", "Future", HP_UNIT_TEXT);
 	h->column_add(sec, "calls", "Calls", HP_UNIT_COUNT);
@@ -278,86 +233,56 @@ static void futures_columns(const hp_host *h, hp_section *sec, const double *p, 
 	h->column_add(sec, "polls_per_call", "Polls/call", HP_UNIT_TEXT);
 	h->column_add(sec, "poll_avg", "Poll avg", HP_UNIT_NS);
 	h->column_add(sec, "poll_total", "In polls", HP_UNIT_NS);
-	h->column_add(sec, "ready_avg", "To ready avg", HP_UNIT_NS);
-	o = (size_t)snprintf(cols, sizeof(cols), "name,calls,pending,ready,cancelled,polls,"
-			     "polls_per_call,poll_avg,ready_avg");
-	for (size_t i = 0; i < np; i++) {
-		snprintf(key, sizeof(key), "ready_p%g", p[i]);
-		snprintf(t, sizeof(t), "To ready P%g", p[i]);
-		h->column_add(sec, key, t, HP_UNIT_NS);
-		if (o < sizeof(cols))
-			o += (size_t)snprintf(cols + o, sizeof(cols) - o, ",%s", key);
-	}
-	h->column_add(sec, "ready_max", "To ready max", HP_UNIT_NS);
+	hpi_flow_hist_columns(h, sec, "ready", "To ready", p, np, cols, sizeof(cols));
 	h->meta_set(sec, "table.columns", cols);
+}
+
+/* One row per label. */
+static void futures_row(const hpi_flow *f, const fut_entry *e, hp_section *sec,
+			const double *p, size_t np)
+{
+	const hp_host *h = f->host;
+	uint64_t done = e->ready + e->cancelled;
+	size_t r = h->row_add(sec), c = 0;
+	char ppc[32];
+
+	h->cell_text(sec, r, c++, e->f.label);
+	h->cell_int(sec, r, c++, (int64_t)e->calls);
+	h->cell_int(sec, r, c++, (int64_t)(e->calls > done ? e->calls - done : 0));
+	h->cell_int(sec, r, c++, (int64_t)e->ready);
+	h->cell_int(sec, r, c++, (int64_t)e->cancelled);
+	h->cell_int(sec, r, c++, (int64_t)e->polls);
+	snprintf(ppc, sizeof(ppc), "%.2f", e->calls ? (double)e->polls / (double)e->calls : 0.0);
+	h->cell_text(sec, r, c++, ppc);
+	if (h->hist_count(e->poll))
+		h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->poll) / h->hist_count(e->poll)));
+	c++;
+	h->cell_int(sec, r, c++, (int64_t)h->hist_sum(e->poll));
+	hpi_flow_hist_cells(h, sec, r, c, e->to_ready, p, np);
+	futures_log(f, e, sec, r);
 }
 
 static int futures_snapshot(void *state, hp_snapshot *snap)
 {
-	futures_state *st = state;
-	const hp_host *h = st->host;
+	hpi_flow *f = state;
+	const hp_host *h = f->host;
 	size_t np;
 	const double *p = h->percentiles(&np);
 	hp_section *sec;
-	char ppc[32];
 
-	if (st->n == 0)
+	if (f->n == 0)
 		return 0;
 	if ((sec = h->section_add(snap, "futures", "Futures")) == NULL)
 		return HP_ENOMEM;
 	futures_columns(h, sec, p, np);
-	for (size_t i = 0; i < st->n; i++)
-		st->v[i]->ready_sum = h->hist_sum(st->v[i]->to_ready);
-	if (st->n > 1)
-		qsort(st->v, st->n, sizeof(*st->v), futures_cmp);
-	for (size_t i = 0; i < st->n; i++) {
-		const fut_entry *e = st->v[i];
-		uint64_t done = e->ready + e->cancelled;
-		size_t r = h->row_add(sec), c = 0;
-		h->cell_text(sec, r, c++, e->label);
-		h->cell_int(sec, r, c++, (int64_t)e->calls);
-		h->cell_int(sec, r, c++, (int64_t)(e->calls > done ? e->calls - done : 0));
-		h->cell_int(sec, r, c++, (int64_t)e->ready);
-		h->cell_int(sec, r, c++, (int64_t)e->cancelled);
-		h->cell_int(sec, r, c++, (int64_t)e->polls);
-		snprintf(ppc, sizeof(ppc), "%.2f",
-			 e->calls ? (double)e->polls / (double)e->calls : 0.0);
-		h->cell_text(sec, r, c++, ppc);
-		if (h->hist_count(e->poll))
-			h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->poll) / h->hist_count(e->poll)));
-		c++;
-		h->cell_int(sec, r, c++, (int64_t)h->hist_sum(e->poll));
-		if (h->hist_count(e->to_ready)) {
-			h->cell_int(sec, r, c, (int64_t)(h->hist_sum(e->to_ready) /
-							 h->hist_count(e->to_ready)));
-			for (size_t k = 0; k < np; k++)
-				h->cell_int(sec, r, c + 1 + k,
-					    (int64_t)h->hist_percentile(e->to_ready, p[k]));
-			h->cell_int(sec, r, c + 1 + np, (int64_t)h->hist_percentile(e->to_ready, 100));
-		}
-		futures_log(st, e, sec, r);
+	for (size_t i = 0; i < f->n; i++) {
+		fut_entry *e = (fut_entry *)f->v[i];
+		e->ready_sum = h->hist_sum(e->to_ready);
 	}
+	hpi_flow_sort(f, futures_cmp);
+	for (size_t i = 0; i < f->n; i++)
+		futures_row(f, (const fut_entry *)f->v[i], sec, p, np);
 	return 0;
-}
-
-static void futures_fini(void *state)
-{
-	futures_state *st = state;
-
-	if (st == NULL)
-		return;
-	if (st->log_cap)
-		st->host->want_text(0);
-	for (size_t i = 0; i < st->n; i++) {
-		st->host->hist_free(st->v[i]->poll);
-		st->host->hist_free(st->v[i]->to_ready);
-		free(st->v[i]->win);
-		free(st->v[i]->log);
-		free(st->v[i]);
-	}
-	free(st->v);
-	free(st->by_site);
-	free(st);
 }
 
 /* collectors.futures.* (its logs follow collectors.channels.logs_limit) */
@@ -378,6 +303,6 @@ const hp_plugin_ops hpi_futures_plugin = {
 	.init = futures_init,
 	.on_event = futures_event,
 	.snapshot = futures_snapshot,
-	.fini = futures_fini,
+	.fini = hpi_flow_free,
 	.options = futures_options,
 };

@@ -10,78 +10,31 @@
 
 #include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
-#define TEXT_MAX 32
+#include "../flow.h" /* shared with channels and futures, plugin.h only */
 
 typedef struct stream_item {
 	uint64_t n, time, tid;
-	char text[TEXT_MAX + 1];
+	char text[HPI_FLOW_TEXT_MAX + 1];
 } stream_item;
 
+/* A label: its log holds stream_item, its streams are its sites; only
+ * the label's last item takes text. */
 typedef struct stream_entry {
-	const char *label;   /* borrowed from the site registry */
-	uint64_t streams, closed, items;
+	hpi_flow_entry f;
+	uint64_t items;
 	uint64_t first, last; /* ns of the first and last item */
-	stream_item *log;    /* ring of the last log_cap items */
-	size_t log_head, log_n;
-	uint64_t text_tid;   /* the thread whose last item takes text */
-	stream_item *text_to;
-	int text_fill;
 } stream_entry;
 
-typedef struct stream_site {
-	stream_entry *e;
-	int closed;
-} stream_site;
-
-typedef struct streams_state {
-	const hp_host *host;
-	size_t log_cap;
-	stream_site *by_site;
-	size_t nsites;
-	stream_entry **v;
-	size_t n, cap;
-} streams_state;
-
-/* The entry of a label, created on first sight. */
-static stream_entry *streams_label(streams_state *st, const char *label)
-{
-	stream_entry *e;
-
-	if ((e = hp_plugin_label_find((void *const *)st->v, st->n, label)) != NULL)
-		return e;
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return NULL;
-	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
-		free(e);
-		return NULL;
-	}
-	e->label = label;
-	if (!hp_plugin_push((void ***)&st->v, &st->n, &st->cap, e)) {
-		free(e->log);
-		free(e);
-		return NULL;
-	}
-	return e;
-}
-
-/* The site record of an id; a new site is one more stream of its label. */
-static stream_site *streams_site(streams_state *st, uint32_t id)
-{
-	const hp_site_info *info;
-
-	if (!hp_plugin_grow(&st->by_site, &st->nsites, sizeof(*st->by_site), id))
-		return NULL;
-	if (st->by_site[id].e == NULL && (info = st->host->site(id)) != NULL &&
-	    info->kind == HP_SITE_STREAM) {
-		st->by_site[id].e = streams_label(st, info->label);
-		if (st->by_site[id].e != NULL)
-			st->by_site[id].e->streams++;
-	}
-	return st->by_site[id].e ? &st->by_site[id] : NULL;
-}
+static const hpi_flow_kind streams_flow = {
+	.site_kind = HP_SITE_STREAM,
+	.logs_key = "channels.logs_limit",
+	.entry_size = sizeof(stream_entry),
+	.rec_size = sizeof(stream_item),
+	.text_wait = 1,
+};
 
 /* One item: counts, and a log line whose text may follow. */
-static void streams_item(streams_state *st, stream_entry *e, const hp_event *ev)
+static void streams_item(hpi_flow *f, stream_entry *e, const hp_event *ev)
 {
 	stream_item *it;
 
@@ -89,46 +42,30 @@ static void streams_item(streams_state *st, stream_entry *e, const hp_event *ev)
 		e->first = ev->time_ns;
 	if (ev->time_ns > e->last)
 		e->last = ev->time_ns;
-	if (st->log_cap == 0)
+	if ((it = hpi_flow_log_add(f, &e->f)) == NULL)
 		return;
-	it = &e->log[e->log_head];
-	memset(it, 0, sizeof(*it));
 	it->n = e->items;
 	it->time = ev->time_ns;
 	it->tid = ev->tid;
-	if (++e->log_head == st->log_cap)
-		e->log_head = 0;
-	if (e->log_n < st->log_cap)
-		e->log_n++;
-	e->text_tid = ev->tid;
-	e->text_to = it;
-	e->text_fill = 0;
+	hpi_flow_text_wait(f, &e->f, ev->tid, it->text);
 }
 
 static void streams_event(void *state, const hp_event *ev)
 {
-	streams_state *st = state;
-	stream_site *s = streams_site(st, ev->site);
-	stream_entry *e;
+	hpi_flow *f = state;
+	hpi_flow_site *s = hpi_flow_site_get(f, ev->site);
 
 	if (s == NULL)
 		return;
-	e = s->e;
 	switch (ev->kind) {
 	case HP_EV_STREAM_ITEM:
-		streams_item(st, e, ev);
+		streams_item(f, (stream_entry *)s->e, ev);
 		break;
 	case HP_EV_STREAM_CLOSE:
-		if (!s->closed) {
-			s->closed = 1;
-			e->closed++;
-		}
+		hpi_flow_close(s);
 		break;
 	case HP_EV_TEXT_CHUNK: /* 8 more bytes of this thread's last item */
-		if (e->text_to == NULL || e->text_tid != ev->tid)
-			break;
-		for (int k = 0; k < 8 && e->text_fill < TEXT_MAX; k++)
-			e->text_to->text[e->text_fill++] = ev->text[k];
+		hpi_flow_text_add(s->e, ev);
 		break;
 	default:
 		break;
@@ -138,18 +75,8 @@ static void streams_event(void *state, const hp_event *ev)
 static int streams_init(const hp_host *host, const hp_options *opts, void **state,
 			char **cause)
 {
-	streams_state *st = calloc(1, sizeof(*st));
-	long long cap = host->option_int(opts, "channels.logs_limit", 50);
-
 	(void)cause;
-	if (st == NULL)
-		return HP_ENOMEM;
-	st->host = host;
-	st->log_cap = cap > 0 ? (size_t)cap : 0;
-	if (st->log_cap)
-		host->want_text(1);
-	*state = st;
-	return 0;
+	return hpi_flow_new(&streams_flow, host, opts, state);
 }
 
 /* Most items first, then label. */
@@ -159,7 +86,7 @@ static int streams_cmp(const void *a, const void *b)
 
 	if (x->items != y->items)
 		return x->items > y->items ? -1 : 1;
-	return strcmp(x->label, y->label);
+	return strcmp(x->f.label, y->f.label);
 }
 
 /* Newest first. */
@@ -173,24 +100,28 @@ static int streams_item_cmp(const void *a, const void *b)
 }
 
 /* The label's last items (as drained), newest first. */
-static void streams_log(streams_state *st, const stream_entry *e, hp_section *sec, size_t row)
+static void streams_log(const hpi_flow *f, const stream_entry *e, hp_section *sec, size_t row)
 {
-	const hp_host *h = st->host;
+	static const hpi_flow_col cols[] = {
+		{ "item", "Item", HP_UNIT_COUNT }, { "time", "Time", HP_UNIT_NS },
+		{ "tid", "Thread", HP_UNIT_COUNT }, { "value", "Value", HP_UNIT_TEXT },
+		{ NULL, NULL, 0 },
+	};
+	const hp_host *h = f->host;
+	size_t n = e->f.log_n;
 	hp_section *log;
 	stream_item *v;
 
-	if (e->log_n == 0 || (log = h->row_log(sec, row)) == NULL)
+	if (n == 0 || (v = malloc(n * sizeof(*v))) == NULL)
 		return;
-	if ((v = malloc(e->log_n * sizeof(*v))) == NULL)
+	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL) {
+		free(v);
 		return;
-	for (size_t i = 0; i < e->log_n; i++)
-		v[i] = e->log[(e->log_head + st->log_cap - 1 - i) % st->log_cap];
-	qsort(v, e->log_n, sizeof(*v), streams_item_cmp);
-	h->column_add(log, "item", "Item", HP_UNIT_COUNT);
-	h->column_add(log, "time", "Time", HP_UNIT_NS);
-	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-	h->column_add(log, "value", "Value", HP_UNIT_TEXT);
-	for (size_t i = 0; i < e->log_n; i++) {
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = *(const stream_item *)hpi_flow_log_at(f, &e->f, i);
+	qsort(v, n, sizeof(*v), streams_item_cmp);
+	for (size_t i = 0; i < n; i++) {
 		size_t r = h->row_add(log);
 		h->cell_int(log, r, 0, (int64_t)v[i].n);
 		h->cell_int(log, r, 1, (int64_t)v[i].time);
@@ -203,12 +134,12 @@ static void streams_log(streams_state *st, const stream_entry *e, hp_section *se
 
 static int streams_snapshot(void *state, hp_snapshot *snap)
 {
-	streams_state *st = state;
-	const hp_host *h = st->host;
+	hpi_flow *f = state;
+	const hp_host *h = f->host;
 	double secs = (double)h->elapsed_ns() / 1e9;
 	hp_section *sec;
 
-	if (st->n == 0)
+	if (f->n == 0)
 		return 0;
 	if ((sec = h->section_add(snap, "streams", "Streams")) == NULL)
 		return HP_ENOMEM;
@@ -218,38 +149,20 @@ static int streams_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "items", "Items", HP_UNIT_COUNT);
 	h->column_add(sec, "rate", "Rate", HP_UNIT_RATE);
 	h->column_add(sec, "last", "Last item", HP_UNIT_NS);
-	if (st->n > 1)
-		qsort(st->v, st->n, sizeof(*st->v), streams_cmp);
-	for (size_t i = 0; i < st->n; i++) {
-		const stream_entry *e = st->v[i];
+	hpi_flow_sort(f, streams_cmp);
+	for (size_t i = 0; i < f->n; i++) {
+		const stream_entry *e = (const stream_entry *)f->v[i];
 		size_t r = h->row_add(sec);
-		h->cell_text(sec, r, 0, e->label);
-		h->cell_text(sec, r, 1, e->closed == e->streams ? "closed" : "active");
-		h->cell_int(sec, r, 2, (int64_t)e->streams);
+		h->cell_text(sec, r, 0, e->f.label);
+		h->cell_text(sec, r, 1, e->f.closed == e->f.sites ? "closed" : "active");
+		h->cell_int(sec, r, 2, (int64_t)e->f.sites);
 		h->cell_int(sec, r, 3, (int64_t)e->items);
 		h->cell_real(sec, r, 4, secs > 0 ? (double)e->items / secs : 0.0);
 		if (e->items)
 			h->cell_int(sec, r, 5, (int64_t)e->last);
-		streams_log(st, e, sec, r);
+		streams_log(f, e, sec, r);
 	}
 	return 0;
-}
-
-static void streams_fini(void *state)
-{
-	streams_state *st = state;
-
-	if (st == NULL)
-		return;
-	if (st->log_cap)
-		st->host->want_text(0);
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->v[i]->log);
-		free(st->v[i]);
-	}
-	free(st->v);
-	free(st->by_site);
-	free(st);
 }
 
 /* collectors.streams.* (its logs follow collectors.channels.logs_limit) */
@@ -269,6 +182,6 @@ const hp_plugin_ops hpi_streams_plugin = {
 	.init = streams_init,
 	.on_event = streams_event,
 	.snapshot = streams_snapshot,
-	.fini = streams_fini,
+	.fini = hpi_flow_free,
 	.options = streams_options,
 };

@@ -10,17 +10,21 @@
  * It samples on the collector's HP_EV_TICK, so it needs no thread of its
  * own, and once more when a snapshot is taken.
  */
-#include "config.h"
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_CLOEXEC, clock_gettime, syscall when built alone */
+#endif
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "hpi.h"
-#include "registry.h"
+#include <hotpath/plugin.h> /* all it uses: it could be an external plugin */
 
 typedef struct thr {
 	uint64_t tid;
@@ -306,17 +310,17 @@ static bool threads_ours(const char *name)
 }
 
 typedef struct threads_alloc {
-	hpi_alloc_thread *v;
+	hp_alloc_thread *v;
 	size_t n, cap;
 } threads_alloc;
 
-static void threads_alloc_one(void *u, const hpi_alloc_thread *t)
+static void threads_alloc_one(void *u, const hp_alloc_thread *t)
 {
 	threads_alloc *a = u;
 
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
-		hpi_alloc_thread *v = realloc(a->v, cap * sizeof(*v));
+		hp_alloc_thread *v = realloc(a->v, cap * sizeof(*v));
 		if (v == NULL)
 			return;
 		a->v = v;
@@ -326,7 +330,7 @@ static void threads_alloc_one(void *u, const hpi_alloc_thread *t)
 }
 
 /* The allocation figures of thread tid, or NULL. */
-static const hpi_alloc_thread *threads_alloc_find(const threads_alloc *a, uint64_t tid)
+static const hp_alloc_thread *threads_alloc_find(const threads_alloc *a, uint64_t tid)
 {
 	for (size_t i = 0; i < a->n; i++)
 		if (a->v[i].tid == tid)
@@ -357,7 +361,7 @@ static void threads_rows(threads_state *st, hp_section *sec, const threads_alloc
 		h->cell_int(sec, r, c++, (int64_t)t->ivcsw);
 		h->cell_text(sec, r, c++, threads_ours(t->name) ? "yes" : "");
 		if (al != NULL) {
-			const hpi_alloc_thread *a = threads_alloc_find(al, t->tid);
+			const hp_alloc_thread *a = threads_alloc_find(al, t->tid);
 			h->cell_int(sec, r, c++, a ? (int64_t)a->bytes : 0);
 			h->cell_int(sec, r, c++, a ? (int64_t)a->freed_bytes : 0);
 			h->cell_int(sec, r, c++, a ? (int64_t)(a->bytes - a->freed_bytes) : 0);
@@ -407,7 +411,7 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	threads_state *st = state;
 	const hp_host *h = st->host;
 	hp_section *sec = h->section_add(snap, "threads", "Threads");
-	const hpi_alloc_ops *ops = hpi_alloc_tracking() ? hpi_alloc_ops_get() : NULL;
+	bool alloc = (h->alloc_status() & HP_ALLOC_TRACKED) != 0;
 	threads_alloc al = {0};
 	char lim[24];
 
@@ -416,14 +420,14 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	threads_sample(st, h->elapsed_ns(), true);
 	for (size_t i = 0; i < sizeof(threads_cols) / sizeof(threads_cols[0]); i++)
 		h->column_add(sec, threads_cols[i].key, threads_cols[i].title, threads_cols[i].unit);
-	if (ops != NULL) {
+	if (alloc) {
 		h->column_add(sec, "alloc_bytes", "Alloc", HP_UNIT_BYTES);
 		h->column_add(sec, "freed_bytes", "Freed", HP_UNIT_BYTES);
 		h->column_add(sec, "alloc_diff", "Alloc - freed", HP_UNIT_BYTES);
-		ops->threads(threads_alloc_one, &al);
+		h->alloc_threads(threads_alloc_one, &al);
 	}
 	h->meta_set(sec, "table.columns",
-		    ops ? "name,tid,state,cpu,cpu_percent,cpu_avg_percent,"
+		    alloc ? "name,tid,state,cpu,cpu_percent,cpu_avg_percent,"
 			  "alloc_bytes,freed_bytes,alloc_diff,hotpath"
 			: "name,tid,state,cpu,cpu_percent,cpu_max_percent,cpu_avg_percent,"
 			  "ctx_voluntary,ctx_involuntary,hotpath");
@@ -435,7 +439,7 @@ static int threads_snapshot(void *state, hp_snapshot *snap)
 	h->meta_set(sec, "compare.ids", "tid"); /* never diffed */
 	if (st->n > 1)
 		qsort(st->v, st->n, sizeof(*st->v), threads_cmp);
-	threads_rows(st, sec, ops ? &al : NULL);
+	threads_rows(st, sec, alloc ? &al : NULL);
 	free(al.v);
 	threads_process(st, snap);
 	return 0;
