@@ -7,6 +7,8 @@
  * the copied user stacks and named from /proc/PID/maps, and the cpu,
  * cpu_threads and cpu_stacks sections written when the time is up, the
  * process exits, or on Ctrl-C: a table on stdout, or JSON with -o.
+ * Meanwhile they are published like a profiled program's (publish.*,
+ * discovery), so `hotpath console` shows them live.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -27,6 +29,7 @@
 #include "registry.h"
 
 typedef struct attach_ctx {
+	hpi_cpu_perf *perf;
 	hpi_cpu_unwind *unwind;
 	hpi_cpu_profile *prof;
 	bool dwarf;
@@ -92,20 +95,68 @@ static void attach_comm(pid_t pid, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* Samples until the deadline (0: none), the process's end or a signal. */
-static void attach_loop(hpi_cpu_perf *perf, attach_ctx *c, pid_t pid, double duration)
+/* The sections, for the publisher (this thread's ticks only). */
+static int attach_snapshot(void *state, hp_snapshot *snap)
+{
+	attach_ctx *c = state;
+
+	hpi_cpu_profile_lost(c->prof, hpi_cpu_perf_lost(c->perf));
+	return hpi_cpu_profile_snapshot(c->prof, c->unwind, hpi_host(), snap);
+}
+
+/* What the publisher sees of attach: one plugin, its sections. */
+static const hp_plugin_ops attach_plugin = {
+	.abi = HP_PLUGIN_ABI,
+	.size = sizeof(hp_plugin_ops),
+	.name = "cpu",
+	.description = "hotpath attach: the CPU samples of another process",
+	.snapshot = attach_snapshot,
+};
+
+/* Publishes the sections as a profiled program would (publish.*: by
+ * default on per-pid endpoints in the discovery folder, under attach's
+ * own pid, named after the process), so that `hotpath console` and
+ * `hotpath dump` follow it live.  NULL when publishing is off or fails
+ * (said in one line). */
+static hpi_publisher *attach_publish(attach_ctx *c, pid_t pid, const char *comm,
+				     hpi_registry **reg)
+{
+	hpi_config cfg;
+	hpi_publisher *p = NULL;
+	struct timespec now;
+	char caller[64];
+
+	*reg = NULL;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (hpi_config_load(&cfg, NULL) != 0 || (*reg = hpi_registry_of(&attach_plugin, c)) == NULL) {
+		hpi_config_fini(&cfg);
+		return NULL;
+	}
+	snprintf(caller, sizeof(caller), "hotpath attach %d", (int)pid);
+	p = hpi_publish_start(&cfg, *reg, &(hpi_publish_info){
+	    .program = comm[0] ? comm : "?", .caller = caller, .pid = (long)getpid(),
+	    .unix0_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, .mono0_ns = c->mono0,
+	    .pcts = cfg.pcts, .npcts = cfg.npcts});
+	hpi_config_fini(&cfg);
+	return p;
+}
+
+/* Samples until the deadline (0: none), the process's end or a signal;
+ * publishes on every pass. */
+static void attach_loop(attach_ctx *c, hpi_publisher *pub, pid_t pid, double duration)
 {
 	uint64_t end = duration > 0 ? c->mono0 + (uint64_t)(duration * 1e9) : 0;
 	struct timespec tick = {0, 10000000};
 
 	while (!attach_stop && (end == 0 || hpi_mono_ns() < end)) {
 		nanosleep(&tick, NULL);
-		hpi_cpu_perf_drain(perf, attach_sample, c);
+		hpi_cpu_perf_drain(c->perf, attach_sample, c);
 		if (kill(pid, 0) != 0 && errno == ESRCH)
 			break;
-		hpi_cpu_perf_threads(perf);
+		hpi_cpu_perf_threads(c->perf);
+		hpi_publish_tick(pub);
 	}
-	hpi_cpu_perf_drain(perf, attach_sample, c);
+	hpi_cpu_perf_drain(c->perf, attach_sample, c);
 }
 
 /* The report of what was sampled, rendered in fmt to path (NULL: stdout). */
@@ -157,6 +208,8 @@ int hpc_cmd_attach(int argc, char **argv)
 	uint64_t freq = 999, limit = 20, pidv = 0;
 	hpi_cpu_perf_opts po = {0};
 	hpi_cpu_perf *perf;
+	hpi_publisher *pub;
+	hpi_registry *reg;
 	attach_ctx c = {0};
 	char *cause = NULL, what[64], comm[64];
 	int ch, err, rv;
@@ -206,6 +259,7 @@ int hpc_cmd_attach(int argc, char **argv)
 		return HPC_EXIT_FAIL;
 	}
 	c.mono0 = hpi_mono_ns();
+	c.perf = perf;
 	attach_comm(po.pid, comm, sizeof(comm)); /* while it still runs */
 	c.unwind = hpi_cpu_unwind_new(po.pid);
 	snprintf(what, sizeof(what), "perf %s %d Hz", hpi_cpu_perf_event(perf), (int)freq);
@@ -224,8 +278,13 @@ int hpc_cmd_attach(int argc, char **argv)
 	fprintf(stderr, "hotpath: sampling process %d (%zu threads) at %d Hz%s\n", (int)po.pid,
 		hpi_cpu_perf_threads(perf), (int)freq,
 		duration > 0 ? "" : " until it exits or Ctrl-C");
-	attach_loop(perf, &c, po.pid, duration);
+	pub = attach_publish(&c, po.pid, comm, &reg);
+	attach_loop(&c, pub, po.pid, duration);
+	hpi_publish_stop(pub);
+	hpi_registry_free(reg);
 	rv = attach_report(&c, po.pid, comm, fmt, path, (size_t)limit, hpi_cpu_perf_lost(perf));
+	if (pub != NULL)
+		hpi_publish_settle(1000);
 	hpi_cpu_perf_free(perf);
 	hpi_cpu_unwind_free(c.unwind);
 	hpi_cpu_profile_free(c.prof);

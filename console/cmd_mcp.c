@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <nng/nng.h>
@@ -222,6 +223,8 @@ static json_t *mcp_section_view(const json_t *sec, const char *sort, const char 
 	v = xcalloc(total ? total : 1, sizeof(*v));
 	json_array_foreach(json_object_get(sec, "rows"), i, row) {
 		const char *name = json_string_value(json_object_get(row, "name"));
+		if (name == NULL) /* the cpu sections name rows by function, label or stack */
+			name = json_string_value(json_object_get(row, "function"));
 		if (filter != NULL && (name == NULL || strstr(name, filter) == NULL))
 			continue;
 		v[n++] = (json_t *)row;
@@ -376,6 +379,75 @@ static json_t *tool_read_function(const json_t *args, mcp_err *e)
 		      "callees", calls ? mcp_edges(calls, name, false) : json_array());
 	json_decref(snap);
 	return r;
+}
+
+/* The cpu section of the program at url once its meta says the sampler
+ * is stopped: a query reads a snapshot at most publish.interval_ms old,
+ * so it is asked again (every 100 ms, for at most 5 s) until one taken
+ * after the stop comes.  NULL with e set. */
+static json_t *mcp_cpu_section(const char *url, mcp_err *e)
+{
+	for (int i = 0; i < 50; i++) {
+		json_t *rep = mcp_ask(url, json_pack("{s:s,s:s}", "cmd", "section", "section", "cpu"),
+				      e), *sec;
+		const char *st;
+		if (rep == NULL)
+			return NULL;
+		sec = json_array_get(json_object_get(json_object_get(rep, "report"), "sections"), 0);
+		st = json_string_value(json_object_get(json_object_get(sec, "meta"), "cpu.state"));
+		if (sec != NULL && (st == NULL || strcmp(st, "stopped") == 0)) {
+			json_incref(sec);
+			json_decref(rep);
+			return sec;
+		}
+		json_decref(rep);
+		nanosleep(&(struct timespec){0, 100000000}, NULL);
+	}
+	return mcp_fail(e, 0, "the program's cpu section still says the sampler runs after 5 s");
+}
+
+/* start_cpu_sampling and stop_cpu_sampling: the cpu_start / cpu_stop
+ * query; stopping also gives the functions sampled, most self first. */
+static json_t *mcp_cpu_toggle(const json_t *args, mcp_err *e, bool start)
+{
+	bool bad = false;
+	const char *prog = mcp_str(args, "program", false, e, &bad);
+	long limit = mcp_int(args, "limit", 20, 1, 100000, e, &bad);
+	char *url;
+	json_t *rep, *out, *sec, *view;
+
+	if (bad || (url = mcp_query_url(prog, e)) == NULL)
+		return NULL;
+	rep = mcp_ask(url, json_pack("{s:s}", "cmd", start ? "cpu_start" : "cpu_stop"), e);
+	if (rep == NULL) {
+		free(url);
+		return NULL;
+	}
+	out = json_pack("{s:O}", "cpu", json_object_get(rep, "cpu"));
+	json_decref(rep);
+	if (!start) {
+		sec = mcp_cpu_section(url, e);
+		view = sec ? mcp_section_view(sec, "self", NULL, limit, e) : NULL;
+		json_decref(sec);
+		if (view == NULL) {
+			free(url);
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, "functions", view);
+	}
+	free(url);
+	return out;
+}
+
+static json_t *tool_start_cpu(const json_t *args, mcp_err *e)
+{
+	return mcp_cpu_toggle(args, e, true);
+}
+
+static json_t *tool_stop_cpu(const json_t *args, mcp_err *e)
+{
+	return mcp_cpu_toggle(args, e, false);
 }
 
 /* A saved report, or NULL with e set. */
@@ -544,6 +616,24 @@ static const mcp_tool mcp_tools[] = {
 	 "(nothing is written without it)\"}},\"required\":[\"base\",\"head\"],"
 	 "\"additionalProperties\":false}",
 	 tool_compare_reports},
+	{"start_cpu_sampling", "Start CPU sampling",
+	 "Starts the statistical CPU profiler of a running program whose cpu collector is on "
+	 "(started with HOTPATH_CPU=1, or HOTPATH_CPU_PAUSED=1 to have it ready without "
+	 "sampling): where its CPU goes, by function, stack and thread, in code nobody marked "
+	 "too. Counting starts from zero; read it with read_section (cpu, cpu_stacks, "
+	 "cpu_threads) or stop_cpu_sampling. Already running: nothing changes (changed: false). "
+	 "Writes no file.",
+	 "{\"type\":\"object\",\"properties\":{" PROG_ARG "},\"additionalProperties\":false}",
+	 tool_start_cpu},
+	{"stop_cpu_sampling", "Stop CPU sampling",
+	 "Stops a running program's CPU sampler (its counts stay until the next start) and "
+	 "returns the functions sampled, most self samples first: self and total samples, "
+	 "their share, the CPU time they stand for (ns), the hottest source line. Writes no "
+	 "file.",
+	 "{\"type\":\"object\",\"properties\":{" PROG_ARG ",\"limit\":{\"type\":\"integer\","
+	 "\"minimum\":1,\"maximum\":100000,\"default\":20,\"description\":\"at most this many "
+	 "functions\"}},\"additionalProperties\":false}",
+	 tool_stop_cpu},
 };
 
 #define MCP_NTOOLS (sizeof(mcp_tools) / sizeof(mcp_tools[0]))
@@ -660,7 +750,8 @@ static void mcp_message(const char *line, size_t len)
 			PACKAGE_VERSION, "instructions",
 			"Reads what hotpath measures in running C programs and saved reports: "
 			"list_programs, then read_section (functions sorted by total or self_total) "
-			"and read_function. Times are nanoseconds."));
+			"and read_function; start_cpu_sampling and stop_cpu_sampling where the cpu "
+			"collector is on. Times are nanoseconds."));
 	} else if (strcmp(method, "ping") == 0) {
 		mcp_result(id, json_object());
 	} else if (strcmp(method, "tools/list") == 0) {
@@ -685,8 +776,9 @@ int hpc_cmd_mcp(int argc, char **argv)
 		      "\n"
 		      "A Model Context Protocol server (revision " MCP_PROTOCOL ") on stdin and\n"
 		      "stdout, one JSON-RPC 2.0 message a line, for assistants: tools to list\n"
-		      "the running profiled programs, read a section or a function of one, and\n"
-		      "read and compare saved reports.  It writes no file unless a tool's\n"
+		      "the running profiled programs, read a section or a function of one,\n"
+		      "start and stop its CPU sampler, and read and compare saved reports.\n"
+		      "It writes no file unless a tool's\n"
 		      "argument names one.  See docs/mcp.md.\n"
 		      "\n"
 		      "Options:\n"

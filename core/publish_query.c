@@ -17,6 +17,7 @@
 #include "collector.h"
 #include "metrics.h"
 #include "publish.h"
+#include "registry.h"
 
 /* Whether req asks for {"cmd":"metrics"}: its reply is the OpenMetrics
  * text itself, not JSON (docs/metrics.md, `hotpath exporter`). */
@@ -172,6 +173,8 @@ static bool publish_answer(hpi_publisher *p, hpi_pub_slot *sl, const hp_snapshot
 		hpi_pub_info_counts(p);
 		if (publish_is_metrics(nng_msg_body(req), nng_msg_len(req)))
 			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
+		else if (hpi_cpu_query(p->reg, nng_msg_body(req), nng_msg_len(req), &out))
+			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
 		else if (s != NULL)
 			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
 		else

@@ -742,6 +742,36 @@ void *hpi_registry_timing_direct(const hpi_registry *r)
 	return e->dl == NULL && e->ops.on_event == hpi_timing_plugin.on_event ? e->state : NULL;
 }
 
+hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state)
+{
+	hpi_registry *r = calloc(1, sizeof(*r));
+	registry_entry *e = calloc(1, sizeof(*e));
+
+	if (r == NULL || e == NULL || (r->plugins = calloc(1, sizeof(*r->plugins))) == NULL) {
+		free(r);
+		free(e);
+		return NULL;
+	}
+	memcpy(&e->ops, ops, ops->size < sizeof(e->ops) ? ops->size : sizeof(e->ops));
+	e->ops.size = sizeof(e->ops);
+	e->opts.vals = e->opts.own; /* no rows: nothing to free */
+	e->opts.prefix = e->ops.name;
+	e->opts.builtin = true;
+	e->state = state;
+	r->plugins[0] = e;
+	r->n = r->cap = 1;
+	registry_index(r);
+	return r;
+}
+
+void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops)
+{
+	for (size_t i = 0; r != NULL && i < r->n; i++)
+		if (r->plugins[i]->dl == NULL && r->plugins[i]->ops.init == ops->init)
+			return r->plugins[i]->state;
+	return NULL;
+}
+
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)
 {
 	for (size_t i = 0; i < r->n; i++) {

@@ -55,6 +55,18 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 /* Any other SCOPE event in that mode (recursive calls, long ones), with
  * its record's start tick, which orders it among the records' calls. */
 void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick);
+/* A registry of one plugin whose init the caller ran (state given): what
+ * `hotpath attach` publishes through.  hpi_registry_free calls its fini. */
+hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state);
+/* The state of built-in plugin ops when it runs, else NULL (collector
+ * thread: for queries that reach into one plugin, as cpu_start does). */
+void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops);
+/*
+ * The cpu plugin's queries ({"cmd":"cpu_start"}, "cpu_stop", "cpu_status":
+ * docs/wire.md): false when req is none of them, else the reply is in out.
+ * Collector thread, like every query.
+ */
+bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
 /* The configuration behind a built-in plugin's options (borrowed), or NULL

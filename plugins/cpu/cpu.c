@@ -9,6 +9,12 @@
  * measured call's HP_EV_SCOPE event when that call ended after the last
  * drain, so the samples inside a call are counted when its event arrives.
  * hotpath's own threads (hp-*, nng:*) are not sampled.
+ *
+ * Queries start and stop the sampler in a running program (cpu_start,
+ * cpu_stop, cpu_status: docs/wire.md; `hotpath mcp`'s start_cpu_sampling):
+ * stopping closes the events (or the timer) and keeps what was counted;
+ * starting again opens them anew and counts from zero.
+ * collectors.cpu.paused starts the program with the sampler stopped.
  */
 #include "config.h"
 
@@ -17,14 +23,27 @@
 #include <unistd.h>
 
 #include "cpu.h"
+#include "profile.h"
+#include "registry.h"
+
+/* The settings init reads (collectors.cpu.*). */
+typedef struct cpu_opts {
+	int frequency, stack_bytes;
+	long limit;
+	char method[16];
+	bool dwarf;
+} cpu_opts;
 
 typedef struct cpu_state {
 	const hp_host *host;
+	cpu_opts c;
 	hpi_cpu_perf *perf;
 	hpi_cpu_itimer *itimer;
 	hpi_cpu_unwind *unwind;
 	hpi_cpu_profile *prof;
-	bool dwarf;
+	bool dwarf;        /* this sampler's: false under the itimer fallback */
+	bool running;
+	uint64_t started;  /* guard ns when the sampler last started */
 	uint64_t mono0;    /* CLOCK_MONOTONIC at the guard's start (0: unknown) */
 	uint64_t drained;  /* guard ns up to which samples have been read */
 	uint64_t pcs[HPI_CPU_MAX_DEPTH];
@@ -58,13 +77,6 @@ static void cpu_drain(cpu_state *st)
 	st->drained = now - st->mono0;
 }
 
-/* The settings init reads (collectors.cpu.*). */
-typedef struct cpu_opts {
-	int frequency, stack_bytes;
-	long limit;
-	const char *method, *unwind;
-} cpu_opts;
-
 /* Starts the sampler that method asks for; the sampler's description in
  * what (for the sections' meta). */
 static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
@@ -72,11 +84,12 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 {
 	const char *m = c->method;
 	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->frequency,
-				.stack_bytes = st->dwarf ? (size_t)c->stack_bytes : 0,
+				.stack_bytes = c->dwarf ? (size_t)c->stack_bytes : 0,
 				.skip_hotpath = true};
 	char *why = NULL;
 	int err = 0;
 
+	st->dwarf = c->dwarf;
 	if (strcmp(m, "perf") == 0 || strcmp(m, "auto") == 0) {
 		if ((st->perf = hpi_cpu_perf_new(&po, &err, &why)) != NULL) {
 			snprintf(what, len, "perf %s %d Hz", hpi_cpu_perf_event(st->perf),
@@ -101,41 +114,87 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 	return 0;
 }
 
-static int cpu_init(const hp_host *host, const hp_options *opts, void **state, char **cause)
+/* The sampler as configured, and a profile counting from zero; 0, or an
+ * hp_err with *cause (caller frees).  Nothing changes on failure. */
+static int cpu_run(cpu_state *st, char **cause)
 {
-	cpu_opts c = {
-	    .frequency = (int)host->option_int(opts, "frequency", 999),
-	    .stack_bytes = (int)host->option_int(opts, "stack_bytes", 8192),
-	    .limit = (long)host->option_int(opts, "limit", 20),
-	    .method = host->option_text(opts, "method", "auto"),
-	    .unwind = host->option_text(opts, "unwind", "dwarf"),
-	};
-	cpu_state *st;
+	hpi_cpu_profile *prof;
 	char what[64];
 	int rv;
+
+	if ((rv = cpu_start(st, &st->c, what, sizeof(what), cause)) != 0)
+		return rv;
+	prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
+	    .period_ns = 1000000000u / (uint64_t)st->c.frequency,
+	    .limit = st->c.limit, .method = what, .unwind = st->dwarf ? "dwarf" : "fp",
+	    .pid = getpid()});
+	if (prof == NULL) {
+		hpi_cpu_perf_free(st->perf);
+		hpi_cpu_itimer_stop(st->itimer);
+		st->perf = NULL;
+		st->itimer = NULL;
+		return HP_ENOMEM;
+	}
+	hpi_cpu_profile_state(prof, "running");
+	hpi_cpu_profile_free(st->prof);
+	st->prof = prof;
+	st->running = true;
+	st->started = st->host->elapsed_ns();
+	st->drained = 0;
+	return 0;
+}
+
+/* Reads the last samples and closes the sampler; the counts stay. */
+static void cpu_halt(cpu_state *st)
+{
+	cpu_drain(st);
+	hpi_cpu_perf_free(st->perf);
+	hpi_cpu_itimer_stop(st->itimer);
+	st->perf = NULL;
+	st->itimer = NULL;
+	st->running = false;
+	hpi_cpu_profile_state(st->prof, "stopped");
+}
+
+static int cpu_init(const hp_host *host, const hp_options *opts, void **state, char **cause)
+{
+	cpu_state *st;
+	int rv = 0;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return HP_ENOMEM;
 	st->host = host;
+	st->c.frequency = (int)host->option_int(opts, "frequency", 999);
+	st->c.stack_bytes = (int)host->option_int(opts, "stack_bytes", 8192);
+	st->c.limit = (long)host->option_int(opts, "limit", 20);
+	snprintf(st->c.method, sizeof(st->c.method), "%s",
+		 host->option_text(opts, "method", "auto"));
 #ifdef HAVE_LIBDW
-	st->dwarf = strcmp(c.unwind, "dwarf") == 0;
+	st->c.dwarf = strcmp(host->option_text(opts, "unwind", "dwarf"), "dwarf") == 0;
 #endif
-	if ((rv = cpu_start(st, &c, what, sizeof(what), cause)) != 0) {
-		free(st);
-		return rv;
-	}
 	st->unwind = hpi_cpu_unwind_new(getpid());
-	st->prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
-	    .period_ns = 1000000000u / (uint64_t)c.frequency,
-	    .limit = c.limit, .method = what, .unwind = st->dwarf ? "dwarf" : "fp",
-	    .pid = getpid()});
-	if (st->unwind == NULL || st->prof == NULL) {
+	if (st->unwind != NULL)
+		hpi_cpu_unwind_debug_files(st->unwind, host->option_int(opts, "debug_files", 0) != 0);
+	if (st->unwind != NULL && host->option_int(opts, "paused", 0) != 0) {
+		/* ready, not sampling: an empty profile until cpu_start */
+		st->prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
+		    .period_ns = 1000000000u / (uint64_t)st->c.frequency, .limit = st->c.limit,
+		    .method = "none yet (paused)", .unwind = st->c.dwarf ? "dwarf" : "fp",
+		    .pid = getpid()});
+		if (st->prof != NULL)
+			hpi_cpu_profile_state(st->prof, "stopped");
+	} else if (st->unwind != NULL) {
+		rv = cpu_run(st, cause);
+	}
+	if (rv == 0 && (st->unwind == NULL || st->prof == NULL))
+		rv = HP_ENOMEM;
+	if (rv != 0) {
 		hpi_cpu_perf_free(st->perf);
 		hpi_cpu_itimer_stop(st->itimer);
 		hpi_cpu_unwind_free(st->unwind);
 		hpi_cpu_profile_free(st->prof);
 		free(st);
-		return HP_ENOMEM;
+		return rv;
 	}
 	*state = st;
 	return 0;
@@ -151,8 +210,8 @@ static void cpu_event(void *state, const hp_event *ev)
 		cpu_drain(st);
 		return;
 	}
-	if (ev->kind != HP_EV_SCOPE)
-		return;
+	if (ev->kind != HP_EV_SCOPE || !st->running)
+		return; /* a stopped sampler says nothing of the calls meanwhile */
 	if (ev->data != NULL && (*(const uint32_t *)ev->data & HP_SCOPE_RECURSIVE))
 		return;
 	if (ev->time_ns + ev->dur_ns >= st->drained)
@@ -181,6 +240,65 @@ static void cpu_fini(void *state)
 	free(st);
 }
 
+/* ---- queries: cpu_start, cpu_stop, cpu_status ----------------------------- */
+
+/* The reply: what the sampler does now, and whether the query changed it. */
+static void cpu_reply(hpi_buf *out, const char *cmd, cpu_state *st, bool changed)
+{
+	hpi_buf_printf(out, "{\"type\":\"hotpath_reply\",\"schema\":%d,\"cmd\":",
+		       HPI_WIRE_SCHEMA);
+	hpi_buf_json_str(out, cmd);
+	hpi_buf_printf(out, ",\"cpu\":{\"state\":\"%s\",\"changed\":%s,\"sampler\":",
+		       st->running ? "running" : "stopped", changed ? "true" : "false");
+	hpi_buf_json_str(out, st->prof->o.method);
+	hpi_buf_printf(out, ",\"unwind\":\"%s\",\"samples\":%llu,\"since_ns\":%llu}}",
+		       (st->running ? st->dwarf : st->c.dwarf) ? "dwarf" : "fp",
+		       (unsigned long long)hpi_cpu_profile_samples(st->prof),
+		       (unsigned long long)st->started);
+}
+
+bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out)
+{
+	hpi_query q;
+	const char *why;
+	cpu_state *st;
+	char *cause = NULL;
+	bool changed = false;
+	int rv;
+
+	if (len > HPI_QUERY_MAX)
+		return false; /* the usual too_large error */
+	if (hpi_query_parse(req, len, &q, &why) != 0 ||
+	    (strcmp(q.cmd, "cpu_start") != 0 && strcmp(q.cmd, "cpu_stop") != 0 &&
+	     strcmp(q.cmd, "cpu_status") != 0)) {
+		hpi_query_fini(&q);
+		return false; /* not ours: the usual answer, or error */
+	}
+	if ((st = hpi_registry_builtin_state(r, &hpi_cpu_plugin)) == NULL) {
+		hpi_wire_error(out, "no_collector",
+			       "the cpu collector is off in this program: start it with "
+			       "HOTPATH_CPU=1 (HOTPATH_CPU_PAUSED=1: stopped until cpu_start), "
+			       "or sample it from outside with hotpath attach PID");
+	} else if (strcmp(q.cmd, "cpu_start") == 0 && !st->running) {
+		if ((rv = cpu_run(st, &cause)) != 0) {
+			char *m = hpi_asprintf("cannot start the sampler: %s",
+					       cause ? cause : hp_strerror(rv));
+			hpi_wire_error(out, "cpu_refused", m ? m : "cannot start the sampler");
+			free(m);
+		} else {
+			changed = true;
+		}
+		free(cause);
+	} else if (strcmp(q.cmd, "cpu_stop") == 0 && st->running) {
+		cpu_halt(st);
+		changed = true;
+	}
+	if (st != NULL && out->len == 0)
+		cpu_reply(out, q.cmd, st, changed);
+	hpi_query_fini(&q);
+	return true;
+}
+
 /* collectors.cpu.* */
 static const hp_option cpu_options[] = {
 	{ .key = "enabled", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_CPU",
@@ -199,6 +317,16 @@ static const hp_option cpu_options[] = {
 		  "frame-pointer chain only." },
 	{ .key = "stack_bytes", .type = HP_OPT_INT, .min = 0, .max = 65528, .dflt = "8192",
 	  .help = "User stack copied per sample for `dwarf`; deeper frames are cut." },
+	{ .key = "debug_files", .type = HP_OPT_BOOL, .dflt = "false",
+	  .env = "HOTPATH_CPU_DEBUG_FILES",
+	  .help = "Source lines and inlined calls from separate debug files too "
+		  "(`/usr/lib/debug`: libc6-dbg, `-dbgsym` packages), not only from DWARF in "
+		  "the program and libraries themselves; names come from both either way. "
+		  "Reading libc's compressed DWARF costs about 50 ms at the report." },
+	{ .key = "paused", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_CPU_PAUSED",
+	  .help = "Start with the sampler stopped, ready for a query to start it "
+		  "(`hotpath query PID cpu_start`, `hotpath mcp`'s `start_cpu_sampling`): no "
+		  "sampling cost until then." },
 	{ .key = "limit", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "20",
 	  .help = "Functions in the static report, most self samples first; 0 uses "
 		  "`report.limit`." },

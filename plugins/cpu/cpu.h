@@ -102,6 +102,10 @@ typedef struct hpi_cpu_frame {
  * Caller frees with hpi_cpu_unwind_free(). */
 hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid);
 void hpi_cpu_unwind_free(hpi_cpu_unwind *u);
+/* Whether lines and inlined calls come from separate debug files
+ * (/usr/lib/debug) too, not only from DWARF in a module's own file;
+ * function names come from both either way.  Off at first. */
+void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on);
 /* Re-reads the process's maps (new libraries), at most once per call. */
 void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u);
 /*
@@ -115,6 +119,25 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
 /* The frames of pc, outermost first (inlined calls after the function
  * holding them); *n of them.  Borrowed until hpi_cpu_unwind_free(). */
 const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n);
+
+/* ---- cfi.c ------------------------------------------------------------------ */
+
+struct Dwfl;
+typedef struct hpi_cpu_cfi hpi_cpu_cfi;
+
+/* The cache of CFI rules by address.  Free with hpi_cpu_cfi_free(). */
+hpi_cpu_cfi *hpi_cpu_cfi_new(void);
+void hpi_cpu_cfi_free(hpi_cpu_cfi *c);
+/* Drops every rule (the process's modules were reported again). */
+void hpi_cpu_cfi_forget(hpi_cpu_cfi *c);
+/* The stack of s (registers and stack copy) from cached rules, leaf first
+ * as hpi_cpu_unwind_stack() gives it; 0 when a frame needs libdwfl. */
+size_t hpi_cpu_cfi_unwind(hpi_cpu_cfi *c, struct Dwfl *dwfl, const hpi_cpu_sample *s,
+			  uint64_t *pcs, size_t max);
+/* Samples unwound by the cache, and handed on to libdwfl. */
+void hpi_cpu_cfi_counts(const hpi_cpu_cfi *c, uint64_t *fast, uint64_t *slow);
+/* The frame-pointer chain inside s's stack copy, leaf first. */
+size_t hpi_cpu_fp_walk(const hpi_cpu_sample *s, uint64_t *pcs, size_t max);
 
 /* ---- profile.c -------------------------------------------------------------- */
 
@@ -138,6 +161,8 @@ void hpi_cpu_profile_add(hpi_cpu_profile *p, uint32_t tid, uint64_t time_ns,
  * the samples inside it.  Its samples must have been added already. */
 void hpi_cpu_profile_scope(hpi_cpu_profile *p, uint32_t site, uint64_t tid,
 			   uint64_t start_ns, uint64_t dur_ns);
+/* The sampler's state for the meta ("running", "stopped"; NULL: none). */
+void hpi_cpu_profile_state(hpi_cpu_profile *p, const char *state);
 /* Samples lost by the sampler, for the meta. */
 void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost);
 /* The sections; names come from u.  lab names scope sites (may be NULL

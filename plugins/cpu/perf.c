@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@
 
 #define PERF_RING_PAGES 32 /* data pages per thread with a stack copy (2^n) */
 #define PERF_RING_PAGES_FP 8 /* without */
+#define PERF_RESCAN_NS 500000000u /* /proc/PID/task read at least this often */
 
 /* The user registers asked for: what DWARF unwinding needs (unwind.c reads
  * them in this order). */
@@ -52,7 +54,7 @@
 
 typedef struct perf_thread {
 	pid_t tid;
-	int fd;
+	int fd;            /* -1: one of hotpath's threads, known and not sampled */
 	struct perf_event_mmap_page *meta;
 	size_t map_len, data_len;
 	bool seen;
@@ -71,11 +73,21 @@ struct hpi_cpu_perf {
 	long page;
 	bool warned_mmap;
 	long max_stack;     /* kernel.perf_event_max_stack, at most our depth */
+	int taskfd;         /* /proc/PID/task, kept open */
+	nlink_t nlink;      /* its link count at the last scan: 2 + the threads */
+	uint64_t scanned;   /* CLOCK_MONOTONIC ns of the last scan */
+	size_t nsampled;    /* threads with an event */
 };
 
 static long perf_open(struct perf_event_attr *a, pid_t tid)
 {
 	return syscall(SYS_perf_event_open, a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* Whether samples carry the user registers and a stack copy. */
+static bool perf_copies(const hpi_cpu_perf *p)
+{
+	return p->o.stack_bytes > 0 && PERF_REGS_MASK != 0;
 }
 
 /* The attributes of one thread's event. */
@@ -92,9 +104,13 @@ static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
 		a->freq = 1;
 		a->sample_freq = (uint64_t)p->o.frequency;
 	}
-	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			 PERF_SAMPLE_CALLCHAIN;
-	if (p->o.stack_bytes > 0 && PERF_REGS_MASK != 0) {
+	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
+	/* with a stack copy, the frame-pointer chain is walked in the copy
+	 * when DWARF fails (unwind.c): the kernel need not walk it in the
+	 * program's thread too */
+	if (!perf_copies(p))
+		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	else {
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		a->sample_regs_user = PERF_REGS_MASK;
 		a->sample_stack_user = (uint32_t)p->o.stack_bytes;
@@ -190,29 +206,29 @@ static perf_thread *perf_find(hpi_cpu_perf *p, pid_t tid)
 	return NULL;
 }
 
-/* Starts sampling tid; errno-style result (0 when skipped on purpose). */
+/* Starts sampling tid; errno-style result (0 when skipped on purpose).
+ * hotpath's own threads are kept too, without an event, so that their
+ * names are read once. */
 static int perf_add(hpi_cpu_perf *p, pid_t tid)
 {
-	perf_thread t = {.tid = tid, .seen = true};
+	perf_thread t = {.tid = tid, .fd = -1, .seen = true};
 
-	if (p->o.skip_hotpath && perf_is_hotpath(p->o.pid, tid))
-		return 0;
-	if ((t.fd = perf_open_tid(p, tid)) < 0)
-		return errno == ESRCH ? 0 : errno;
-	if (!perf_map(p, &t)) {
-		close(t.fd);
-		return 0;
-	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
 		perf_thread *v = realloc(p->v, cap * sizeof(*v));
-		if (v == NULL) {
-			munmap(t.meta, t.map_len);
-			close(t.fd);
+		if (v == NULL)
 			return ENOMEM;
-		}
 		p->v = v;
 		p->cap = cap;
+	}
+	if (!(p->o.skip_hotpath && perf_is_hotpath(p->o.pid, tid))) {
+		if ((t.fd = perf_open_tid(p, tid)) < 0)
+			return errno == ESRCH ? 0 : errno;
+		if (!perf_map(p, &t)) {
+			close(t.fd);
+			return 0;
+		}
+		p->nsampled++;
 	}
 	p->v[p->n++] = t;
 	return 0;
@@ -222,12 +238,15 @@ static int perf_add(hpi_cpu_perf *p, pid_t tid)
  * Returns the first error of a new thread, 0 if none. */
 static int perf_scan(hpi_cpu_perf *p)
 {
-	char path[64], buf[4096] __attribute__((aligned(8)));
-	int fd, first = 0, rv;
+	char buf[4096] __attribute__((aligned(8)));
+	int fd = p->taskfd, first = 0, rv;
+	struct stat st;
 	long n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)p->o.pid);
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (fstat(fd, &st) == 0)
+		p->nlink = st.st_nlink;
+	p->scanned = hpi_mono_ns();
+	if (lseek(fd, 0, SEEK_SET) != 0)
 		return errno;
 	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
@@ -247,7 +266,6 @@ static int perf_scan(hpi_cpu_perf *p)
 				first = rv;
 		}
 	}
-	close(fd);
 	return first;
 }
 
@@ -313,6 +331,7 @@ char *hpi_cpu_perf_refusal(int err, pid_t pid)
 hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **cause)
 {
 	hpi_cpu_perf *p = calloc(1, sizeof(*p));
+	char path[64];
 	int rv;
 
 	*cause = NULL;
@@ -325,8 +344,15 @@ hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **caus
 	p->o.stack_bytes &= ~(size_t)7; /* the kernel wants a multiple of 8 */
 	p->page = sysconf(_SC_PAGESIZE);
 	p->max_stack = perf_max_stack();
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)o->pid);
+	if ((p->taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		*err = errno;
+		*cause = hpi_cpu_perf_refusal(*err, o->pid);
+		free(p);
+		return NULL;
+	}
 	rv = perf_scan(p);
-	if (p->n == 0) {
+	if (p->nsampled == 0) {
 		*err = rv ? rv : ESRCH;
 		*cause = hpi_cpu_perf_refusal(*err, o->pid);
 		hpi_cpu_perf_free(p);
@@ -338,20 +364,31 @@ hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **caus
 /* Stops sampling thread i (gone): its last samples were drained. */
 static void perf_close(hpi_cpu_perf *p, size_t i)
 {
-	munmap(p->v[i].meta, p->v[i].map_len);
-	close(p->v[i].fd);
+	if (p->v[i].fd >= 0) {
+		munmap(p->v[i].meta, p->v[i].map_len);
+		close(p->v[i].fd);
+		p->nsampled--;
+	}
 	p->v[i] = p->v[--p->n];
 }
 
 size_t hpi_cpu_perf_threads(hpi_cpu_perf *p)
 {
+	struct stat st;
+
+	/* the task folder's link count is 2 + the threads: while it is the
+	 * same, no thread came or went, but for one that ended while another
+	 * started, which the scan every PERF_RESCAN_NS finds */
+	if (fstat(p->taskfd, &st) == 0 && st.st_nlink == p->nlink &&
+	    hpi_mono_ns() - p->scanned < PERF_RESCAN_NS)
+		return p->nsampled;
 	for (size_t i = 0; i < p->n; i++)
 		p->v[i].seen = false;
 	(void)perf_scan(p);
 	for (size_t i = p->n; i-- > 0;)
 		if (!p->v[i].seen)
 			perf_close(p, i);
-	return p->n;
+	return p->nsampled;
 }
 
 /* A 64-bit field at *q, advancing it; 0 past the end. */
@@ -379,7 +416,7 @@ static void perf_sample(hpi_cpu_perf *p, const uint8_t *rec, size_t len,
 	s.tid = (uint32_t)(pidtid >> 32);
 	s.time_ns = perf_u64(&q, end);
 	s.weight_ns = hpi_cpu_perf_period_ns(p);
-	nr = perf_u64(&q, end);
+	nr = perf_copies(p) ? 0 : perf_u64(&q, end);
 	s.ips = ips;
 	s.nips = 1;
 	for (uint64_t i = 0; i < nr && q < end; i++) {
@@ -391,7 +428,7 @@ static void perf_sample(hpi_cpu_perf *p, const uint8_t *rec, size_t len,
 		if (s.nips < HPI_CPU_MAX_DEPTH)
 			ips[s.nips++] = ip;
 	}
-	if (q < end && (p->o.stack_bytes > 0 && PERF_REGS_MASK != 0)) {
+	if (q < end && perf_copies(p)) {
 		abi = perf_u64(&q, end);
 		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
 			s.regs = (const uint64_t *)(const void *)q;
@@ -462,7 +499,8 @@ static void perf_drain_one(hpi_cpu_perf *p, perf_thread *t, hpi_cpu_sample_fn fn
 void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u)
 {
 	for (size_t i = 0; i < p->n; i++)
-		perf_drain_one(p, &p->v[i], fn, u);
+		if (p->v[i].fd >= 0)
+			perf_drain_one(p, &p->v[i], fn, u);
 }
 
 const char *hpi_cpu_perf_event(const hpi_cpu_perf *p)
@@ -486,6 +524,8 @@ void hpi_cpu_perf_free(hpi_cpu_perf *p)
 		return;
 	while (p->n > 0)
 		perf_close(p, p->n - 1);
+	if (p->taskfd >= 0)
+		close(p->taskfd);
 	free(p->v);
 	free(p->scratch);
 	free(p);

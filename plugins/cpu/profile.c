@@ -290,6 +290,11 @@ void hpi_cpu_profile_scope(hpi_cpu_profile *p, uint32_t site, uint64_t tid,
 	sc->cpu += cpu;
 }
 
+void hpi_cpu_profile_state(hpi_cpu_profile *p, const char *state)
+{
+	snprintf(p->state, sizeof(p->state), "%s", state ? state : "");
+}
+
 void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost)
 {
 	p->lost = lost;

@@ -35,6 +35,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #endif
 
 #include "cpu.h"
@@ -55,6 +56,8 @@ struct hpi_cpu_unwind {
 	size_t nstrings, capstrings;
 #ifdef HAVE_LIBDW
 	Dwfl *dwfl;
+	hpi_cpu_cfi *cfi;     /* the rules of addresses seen (cfi.c) */
+	bool debug_files;     /* lines and inlined calls from separate debug files too */
 	bool attached;
 	int refreshes;        /* maps re-read for unknown addresses */
 	const hpi_cpu_sample *cur; /* the sample being unwound */
@@ -217,8 +220,12 @@ static int unwind_frame(Dwfl_Frame *state, void *arg)
 static size_t unwind_dwarf(hpi_cpu_unwind *u, const hpi_cpu_sample *s, uint64_t *pcs,
 			   size_t max)
 {
+	size_t n;
+
 	if (u->dwfl == NULL || s->regs == NULL || s->stack == NULL)
 		return 0;
+	if ((n = hpi_cpu_cfi_unwind(u->cfi, u->dwfl, s, pcs, max)) > 0)
+		return n; /* every frame's rules were simple (nearly always) */
 	if (!u->attached) {
 		if (!dwfl_attach_state(u->dwfl, NULL, u->pid, &unwind_thread_callbacks, u))
 			return 0;
@@ -240,6 +247,7 @@ static void unwind_report(hpi_cpu_unwind *u)
 	dwfl_report_begin_add(u->dwfl);
 	(void)dwfl_linux_proc_report(u->dwfl, u->pid);
 	dwfl_report_end(u->dwfl, NULL, NULL);
+	hpi_cpu_cfi_forget(u->cfi); /* addresses without a module may have one now */
 }
 
 hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
@@ -249,6 +257,7 @@ hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
 	if (u == NULL)
 		return NULL;
 	u->pid = pid;
+	u->cfi = hpi_cpu_cfi_new();
 	if ((u->dwfl = dwfl_begin(&unwind_callbacks)) != NULL) {
 		dwfl_report_begin(u->dwfl);
 		(void)dwfl_linux_proc_report(u->dwfl, pid);
@@ -261,6 +270,11 @@ void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
 {
 	if (u->dwfl != NULL)
 		unwind_report(u);
+}
+
+void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
+{
+	u->debug_files = on;
 }
 
 /* The name of a DWARF scope (an inlined call's callee, a function). */
@@ -301,6 +315,36 @@ static char *unwind_pretty(const char *raw)
 	return s;
 }
 
+/* Whether mod's own file has DWARF (.debug_info), rather than only a
+ * separate debug file (/usr/lib/debug): remembered in the module's
+ * userdata (1 yes, 2 no). */
+static bool unwind_own_dwarf(Dwfl_Module *mod)
+{
+	void **ud = NULL;
+	Dwarf_Addr bias;
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstr;
+	bool yes = false;
+
+	(void)dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
+	if (ud != NULL && *ud != NULL)
+		return *ud == (void *)1;
+	if ((elf = dwfl_module_getelf(mod, &bias)) != NULL && elf_getshdrstrndx(elf, &shstr) == 0)
+		while (!yes && (scn = elf_nextscn(elf, scn)) != NULL) {
+			GElf_Shdr sh;
+			const char *name;
+			if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS)
+				continue;
+			name = elf_strptr(elf, shstr, sh.sh_name);
+			yes = name != NULL && (strcmp(name, ".debug_info") == 0 ||
+					       strcmp(name, ".zdebug_info") == 0);
+		}
+	if (ud != NULL)
+		*ud = yes ? (void *)1 : (void *)2;
+	return yes;
+}
+
 /* Fills f (at most NAME_MAX_FRAMES, outermost first) for pc in mod. */
 static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc,
 				hpi_cpu_frame *f)
@@ -308,7 +352,8 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	const char *raw, *file = NULL, *mbase = modname ? hpi_basename(modname) : NULL;
 	Dwarf_Addr start = 0, bias = 0, a;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias), *scopes = NULL;
+	bool lines = u->debug_files || unwind_own_dwarf(mod);
+	Dwarf_Die *cu = lines ? dwfl_module_addrdie(mod, pc, &bias) : NULL, *scopes = NULL;
 	Dwfl_Line *l;
 	GElf_Off off = 0;
 	GElf_Sym sym;
@@ -319,7 +364,7 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	/* libdwfl names the vDSO "[vdso: PID]" */
 	mbase = unwind_keep(u, strdup(mbase == NULL ? "?"
 				      : strncmp(mbase, "[vdso", 5) == 0 ? "[vdso]" : mbase));
-	if ((l = dwfl_module_getsrc(mod, pc)) != NULL)
+	if (lines && (l = dwfl_module_getsrc(mod, pc)) != NULL)
 		file = dwfl_lineinfo(l, &a, &line, NULL, NULL, NULL);
 	if (cu != NULL && (ns = dwarf_getscopes(cu, pc - bias, &scopes)) > 0)
 		for (int i = 0; i < ns && ninl < NAME_MAX_FRAMES - 1; i++)
@@ -369,6 +414,12 @@ void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
 	(void)u;
 }
 
+void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
+{
+	(void)u;
+	(void)on;
+}
+
 #endif /* HAVE_LIBDW */
 
 size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
@@ -383,7 +434,16 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
 	(void)u;
 	(void)dwarf;
 #endif
-	/* the chain when DWARF gave less (no copy, no CFI for the leaf) */
+	/* the frame-pointer chain when DWARF gave less (no CFI for the leaf):
+	 * the kernel's, or with a stack copy (no chain asked for), the copy's */
+	if (n < 2 && s->stack != NULL) {
+		uint64_t fp[HPI_CPU_MAX_DEPTH];
+		size_t k = hpi_cpu_fp_walk(s, fp, max < HPI_CPU_MAX_DEPTH ? max : HPI_CPU_MAX_DEPTH);
+		if (k > n) {
+			memcpy(pcs, fp, k * sizeof(*fp));
+			n = k;
+		}
+	}
 	if (n < 2 && s->nips > n) {
 		n = s->nips < max ? s->nips : max;
 		for (size_t i = 0; i < n; i++)
@@ -479,6 +539,7 @@ void hpi_cpu_unwind_free(hpi_cpu_unwind *u)
 #ifdef HAVE_LIBDW
 	if (u->dwfl != NULL)
 		dwfl_end(u->dwfl);
+	hpi_cpu_cfi_free(u->cfi);
 #endif
 	for (size_t i = 0; i < u->capnames; i++)
 		free(u->names[i].frames);

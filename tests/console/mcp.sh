@@ -59,16 +59,18 @@ check "initialize: exact result" jqt "$TMP/r1" \
 	 .protocolVersion == "2025-06-18" and .capabilities == {"tools":{"listChanged":false}} and
 	 .serverInfo.name == "hotpath" and (.serverInfo.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$"))'
 r 2 >"$TMP/r2"
-check "tools/list: the five tools" jqt "$TMP/r2" \
-	'[.result.tools[].name] == ["list_programs","read_section","read_function","read_report","compare_reports"]'
+check "tools/list: the seven tools" jqt "$TMP/r2" \
+	'[.result.tools[].name] == ["list_programs","read_section","read_function","read_report","compare_reports","start_cpu_sampling","stop_cpu_sampling"]'
 check "tools/list: each has name, title, description and an object inputSchema" jqt "$TMP/r2" \
 	'[.result.tools[] | (keys == ["description","inputSchema","name","title"]) and .inputSchema.type == "object" and (.inputSchema.properties | type == "object")] | all'
 check "tools/list: required arguments" jqt "$TMP/r2" \
-	'[.result.tools[] | .inputSchema.required // []] == [[],["section"],["name"],["path"],["base","head"]]'
+	'[.result.tools[] | .inputSchema.required // []] == [[],["section"],["name"],["path"],["base","head"],[],[]]'
 check "tools/list: compare_reports says when it writes" jqt "$TMP/r2" \
 	'[.result.tools[] | select(.name == "compare_reports") | .description | test("Writes a file only when `output` names one")][0]'
-check "tools/list: the others read only" jqt "$TMP/r2" \
-	'[.result.tools[] | select(.name != "compare_reports") | .description | test("Reads only")] | all'
+check "tools/list: the readers read only" jqt "$TMP/r2" \
+	'[.result.tools[] | select(.name | test("^(list|read)_")) | .description | test("Reads only")] | all'
+check "tools/list: the CPU sampler's tools write no file" jqt "$TMP/r2" \
+	'[.result.tools[] | select(.name | test("_cpu_sampling$")) | .description | test("Writes no file")] | all'
 r 3 >"$TMP/r3"
 check "a tool result: content text, structuredContent, isError false" jqt "$TMP/r3" \
 	'(.result | keys == ["content","isError","structuredContent"]) and .result.isError == false and
@@ -117,4 +119,44 @@ printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\
 check "compare_reports with output: written" jqt "$TMP/o2" ".result.structuredContent.written == \"$TMP/cmp.md\""
 "$H" compare --format markdown "$F/base.json" "$F/head.json" >"$TMP/expected.md"
 check "the file is hotpath compare's markdown" cmp -s "$TMP/cmp.md" "$TMP/expected.md"
+
+# start and stop CPU sampling: live has no cpu collector, so it says so;
+# cpu_burn (HOTPATH_CPU_PAUSED: the collector ready, not sampling) is
+# sampled for a second between the two calls: burn70 and burn30 (70/30 of
+# the burner's CPU) come first, in that order
+printf '%s\n' "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"start_cpu_sampling\",\"arguments\":{\"program\":\"$a\"}}}" |
+	"$H" mcp >"$TMP/o3"
+check "start_cpu_sampling without the collector: a tool error that says how" jqt "$TMP/o3" \
+	'.result.isError == true and (.result.content[0].text | test("^no_collector: the cpu collector is off in this program: start it with HOTPATH_CPU=1"))'
+HOTPATH_CPU=1 HOTPATH_CPU_PAUSED=1 "$top_builddir/examples/cpu_burn" 30 >/dev/null 2>&1 &
+b=$!
+trap 'kill $a $b 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while [ $i -lt 200 ]; do
+	"$H" query "$b" cpu_status >"$TMP/st" 2>/dev/null && break
+	sleep 0.1
+	i=$((i + 1))
+done
+check "cpu_burn starts paused" jqt "$TMP/st" '.cpu.state == "stopped" and .cpu.samples == 0'
+call() { printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"%s","arguments":{"program":"%s"%s}}}\n' "$@"; }
+{ call 1 start_cpu_sampling "$b" ""; call 2 start_cpu_sampling "$b" ""; sleep 1.5
+  call 3 stop_cpu_sampling "$b" ',"limit":2'; call 4 stop_cpu_sampling "$b" ',"limit":0'; } |
+	"$H" mcp >"$TMP/o4" 2>"$TMP/e4"
+jq -c 'select(.id == 1)' "$TMP/o4" >"$TMP/s1"
+check "start_cpu_sampling: running, changed" jqt "$TMP/s1" \
+	'.result.isError == false and (.result.structuredContent.cpu | .state == "running" and .changed == true and (.sampler | test("^(perf|itimer) ")))'
+jq -c 'select(.id == 2)' "$TMP/o4" >"$TMP/s2"
+check "start_cpu_sampling again: unchanged" jqt "$TMP/s2" \
+	'.result.structuredContent.cpu | .state == "running" and .changed == false'
+jq -c 'select(.id == 3)' "$TMP/o4" >"$TMP/s3"
+check "stop_cpu_sampling: stopped, with samples" jqt "$TMP/s3" \
+	'.result.structuredContent.cpu | .state == "stopped" and .changed == true and .samples > 0'
+check "stop_cpu_sampling: burn70 then burn30, most self samples first" jqt "$TMP/s3" \
+	'[.result.structuredContent.functions.rows[].function] == ["burn70","burn30"]'
+check "stop_cpu_sampling: a bad limit is -32602" jqt "$TMP/o4" \
+	'select(.id == 4) | .error == {"code":-32602,"message":"limit: expected an integer in 1..100000"}'
+"$H" query "$b" cpu_status >"$TMP/st2"
+check "the sampler stays stopped, its samples kept" jqt "$TMP/st2" \
+	"(.cpu.state == \"stopped\") and .cpu.samples == $(jq '.result.structuredContent.cpu.samples' "$TMP/s3")"
+kill $b
 finish

@@ -152,6 +152,31 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	common attach
 	check "attach: DWARF stacks of threads started after attaching" jqt "$TMP/attach.json" \
 		'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith("burner_main;burn70"))] | length == 1'
+	# live: attach publishes its sections like a profiled program, so
+	# hotpath dump (and the console) follow it while it samples
+	mkdir -m 700 "$TMP/run"
+	"$P" 30 1 >/dev/null &
+	pid=$!
+	XDG_RUNTIME_DIR="$TMP/run" env -u HOTPATH_PUB -u HOTPATH_QUERY \
+		"$H" attach "$pid" --duration 0 -o "$TMP/live.json" 2>/dev/null &
+	apid=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		XDG_RUNTIME_DIR="$TMP/run" "$H" dump "$apid" --topic cpu --count 1 --timeout 2000 \
+			>"$TMP/live.dump" 2>/dev/null &&
+			jqt "$TMP/live.dump" '[.report.sections[0].rows[].function] | index("burn70") != null' && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	check "attach, live: hotpath dump reads its cpu section while it samples" jqt "$TMP/live.dump" \
+		'.topic == "cpu" and ([.report.sections[0].rows[].function] | index("burn70") != null)'
+	XDG_RUNTIME_DIR="$TMP/run" "$H" ls >"$TMP/live.ls"
+	check "attach, live: listed under its own pid, named after the process" has_re "$TMP/live.ls" \
+		"^$apid +cpu_burn_plain "
+	kill "$pid"
+	wait "$apid"
+	check "attach, live: the report at the end all the same" jqt "$TMP/live.json" ".pid == $pid"
+	wait "$pid"
 	"$H" attach 0 2>"$TMP/nopid.err"
 	check "attach: PID 0 is a usage error" [ $? -eq 2 ]
 	"$H" attach 2147483646 2>"$TMP/nopid.err"
