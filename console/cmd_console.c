@@ -17,18 +17,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "console.h"
 #include "model.h"
 #include "net.h"
 #include "discover.h"
 #include "panel.h"
+#include "save.h"
 #include "view.h"
 
 #define CONSOLE_MAX_URLS 16
@@ -370,11 +373,131 @@ static void console_run_panels(console *c, uint64_t now)
 	c->dirty = true;
 }
 
+/* w: the current program's snapshot into a JSON report here; the message
+ * line says where. */
+static void console_save(console *c, uint64_t now)
+{
+	hpc_target *t = hpc_model_target(&c->m);
+	char *path = NULL, *msg;
+	size_t n;
+	int rv;
+
+	if (t == NULL || t->nsecs == 0) {
+		hpc_model_message(&c->m, "nothing to save yet", now);
+		return;
+	}
+	if ((rv = hpc_save_snapshot(t, ".", &path, &n)) != 0)
+		msg = xasprintf("cannot save the snapshot here: %s", strerror(rv));
+	else
+		msg = xasprintf("saved %s (%zu sections): hotpath report and compare read it",
+				path, n);
+	hpc_model_message(&c->m, msg, now);
+	free(msg);
+	free(path);
+}
+
+/* A key while the filter is typed (/): Enter keeps it, Esc clears it;
+ * the rows follow each key. */
+static void console_key_filter(console *c, wint_t k, bool fn)
+{
+	hpc_section *s = hpc_model_section(&c->m);
+	size_t len = strlen(c->v.input);
+
+	if ((fn && k == KEY_ENTER) || (!fn && (k == '\n' || k == '\r'))) {
+		c->v.typing = false;
+		return;
+	}
+	if (!fn && k == 27) {
+		c->v.typing = false;
+		c->v.input[0] = '\0';
+	} else if ((fn && k == KEY_BACKSPACE) || (!fn && (k == 127 || k == 8))) {
+		while (len > 0 && ((unsigned char)c->v.input[len - 1] & 0xc0) == 0x80)
+			len--; /* a whole UTF-8 character */
+		c->v.input[len ? len - 1 : 0] = '\0';
+	} else if (!fn && k == 21) { /* Ctrl-U */
+		c->v.input[0] = '\0';
+	} else if (!fn && k >= ' ' && k != 127) {
+		char mb[MB_LEN_MAX];
+		mbstate_t st;
+		size_t n;
+
+		memset(&st, 0, sizeof(st));
+		n = wcrtomb(mb, (wchar_t)k, &st);
+		if (n != (size_t)-1 && len + n < sizeof(c->v.input)) {
+			memcpy(c->v.input + len, mb, n);
+			c->v.input[len + n] = '\0';
+		}
+	}
+	if (s != NULL)
+		hpc_section_filter(s, c->v.input);
+}
+
+/* A key in the sort picker (O): up and down, Enter picks (numbers biggest
+ * first, names A to Z; the sort column again: the other way). */
+static void console_key_sort(console *c, wint_t k, bool fn)
+{
+	hpc_section *s = hpc_model_section(&c->m);
+	int col;
+
+	if (s == NULL) {
+		c->v.popup = HPC_POP_NONE;
+		return;
+	}
+	if ((fn && k == KEY_DOWN) || (!fn && k == 'j'))
+		c->v.pick += c->v.pick < s->nshow;
+	else if ((fn && k == KEY_UP) || (!fn && k == 'k'))
+		c->v.pick -= c->v.pick > 0;
+	else if ((fn && k == KEY_HOME) || (!fn && k == 'g'))
+		c->v.pick = 0;
+	else if ((fn && k == KEY_END) || (!fn && k == 'G'))
+		c->v.pick = s->nshow;
+	else if ((fn && k == KEY_ENTER) || (!fn && (k == '\n' || k == '\r'))) {
+		col = c->v.pick == 0 || c->v.pick > s->nshow ? -1 : (int)s->show[c->v.pick - 1];
+		hpc_model_sort_by(&c->m, col, col < 0 ? false : col == s->sort_col
+				  ? !s->sort_desc : s->cols[col].unit != HP_UNIT_TEXT);
+		c->v.popup = HPC_POP_NONE;
+	} else {
+		c->v.popup = HPC_POP_NONE; /* Esc, or any other key, closes it */
+		c->quit = !fn && (k == 'q' || k == 'Q');
+	}
+}
+
+/* O: opens the sort picker on the current sort. */
+static void console_sort_picker(console *c)
+{
+	hpc_section *s = hpc_model_section(&c->m);
+
+	if (s == NULL)
+		return;
+	c->v.pick = 0;
+	for (size_t k = 0; k < s->nshow; k++)
+		if ((int)s->show[k] == s->sort_col)
+			c->v.pick = k + 1;
+	c->v.popup = HPC_POP_SORT;
+}
+
+/* < and >: the columns one to the side. */
+static void console_scroll(console *c, int dir)
+{
+	hpc_section *s = hpc_model_section(&c->m);
+
+	if (s != NULL && (dir > 0 || s->hscroll > 0))
+		s->hscroll = dir > 0 ? s->hscroll + 1 : s->hscroll - 1; /* view.c clamps */
+}
+
 /* One key. */
 static void console_key(console *c, wint_t k, bool fn, uint64_t now)
 {
 	hpc_model *m = &c->m;
 
+	if (c->v.typing) {
+		console_key_filter(c, k, fn);
+		return;
+	}
+	if (c->v.popup == HPC_POP_SORT) {
+		console_key_sort(c, k, fn);
+		return;
+	}
 	if (c->v.popup != HPC_POP_NONE) {
 		/* a popup takes the next key: q still quits, any other closes it */
 		c->v.popup = HPC_POP_NONE;
@@ -391,6 +514,8 @@ static void console_key(console *c, wint_t k, bool fn, uint64_t now)
 		case KEY_END: hpc_model_home(m, true); break;
 		case KEY_RIGHT: hpc_model_tab_step(m, 1); break;
 		case KEY_LEFT: case KEY_BTAB: hpc_model_tab_step(m, -1); break;
+		case KEY_SRIGHT: console_scroll(c, 1); break;
+		case KEY_SLEFT: console_scroll(c, -1); break;
 		case KEY_ENTER: m->details = !m->details; break;
 		default: break;
 		}
@@ -412,6 +537,17 @@ static void console_key(console *c, wint_t k, bool fn, uint64_t now)
 	case 'i': c->v.popup = HPC_POP_INSPECT; break;
 	case '?': case 'h': c->v.popup = HPC_POP_HELP; break;
 	case 'a': hpc_model_merged_toggle(m, now); break;
+	case '/':
+		if (hpc_model_section(m) != NULL) {
+			const char *f = hpc_model_section(m)->filter;
+			snprintf(c->v.input, sizeof(c->v.input), "%s", f ? f : "");
+			c->v.typing = true;
+		}
+		break;
+	case 'O': console_sort_picker(c); break;
+	case '>': console_scroll(c, 1); break;
+	case '<': console_scroll(c, -1); break;
+	case 'w': console_save(c, now); break;
 	case 't': hpc_model_target_step(m, 1); break;
 	case 'T': hpc_model_target_step(m, -1); break;
 	case 12: clearok(curscr, TRUE); break; /* Ctrl-L */

@@ -747,13 +747,13 @@ void hpc_model_move(hpc_model *m, long delta)
 	hpc_section *s = hpc_model_section(m);
 	long sel;
 
-	if (s == NULL || s->nrows == 0)
+	if (s == NULL || hpc_section_rows(s) == 0)
 		return;
 	sel = (long)s->sel + delta;
 	if (sel < 0)
 		sel = 0;
-	if (sel >= (long)s->nrows)
-		sel = (long)s->nrows - 1;
+	if (sel >= (long)hpc_section_rows(s))
+		sel = (long)hpc_section_rows(s) - 1;
 	s->sel = (size_t)sel;
 	model_keep_sel(s);
 }
@@ -763,9 +763,9 @@ void hpc_model_home(hpc_model *m, bool end)
 {
 	hpc_section *s = hpc_model_section(m);
 
-	if (s == NULL || s->nrows == 0)
+	if (s == NULL || hpc_section_rows(s) == 0)
 		return;
-	s->sel = end ? s->nrows - 1 : 0;
+	s->sel = end ? hpc_section_rows(s) - 1 : 0;
 	model_keep_sel(s);
 }
 
@@ -787,6 +787,20 @@ void hpc_model_sort_next(hpc_model *m)
 		/* numbers: biggest first; names: A to Z */
 		s->sort_desc = s->cols[s->sort_col].unit != HP_UNIT_TEXT;
 	}
+	if (s->sel_name == NULL)
+		model_keep_sel(s);
+	hpc_section_sort(s);
+}
+
+/* Sorts by column col (-1: the program's order): the sort picker. */
+void hpc_model_sort_by(hpc_model *m, int col, bool desc)
+{
+	hpc_section *s = hpc_model_section(m);
+
+	if (s == NULL || col >= (int)s->ncols)
+		return;
+	s->sort_col = col < 0 ? -1 : col;
+	s->sort_desc = desc;
 	if (s->sel_name == NULL)
 		model_keep_sel(s);
 	hpc_section_sort(s);
@@ -819,11 +833,14 @@ char *hpc_model_log_request(hpc_model *m, uint64_t now)
 	/* not when closed, with nothing selected, paused, or on a panel */
 	if (!m->details || name == NULL || m->paused || t == NULL || t->tab >= t->nsecs)
 		return NULL;
-	if (l->section != NULL && strcmp(l->section, s->id) == 0 && l->row != NULL &&
-	    strcmp(l->row, name) == 0 && now - l->asked_ns < 1000000000ull)
+	if (l->target == t && l->section != NULL && strcmp(l->section, s->id) == 0 &&
+	    l->row != NULL && strcmp(l->row, name) == 0 && now - l->asked_ns < 1000000000ull)
 		return NULL;
-	if (l->section == NULL || strcmp(l->section, s->id) != 0 || strcmp(l->row, name) != 0) {
+	if (l->target != t || l->section == NULL || strcmp(l->section, s->id) != 0 ||
+	    strcmp(l->row, name) != 0) {
+		/* another row, or the same name in another program (t) */
 		model_log_clear(l);
+		l->target = t;
 		l->section = xstrdup(s->id);
 		l->row = xstrdup(name);
 		l->status = xstrdup("loading...");

@@ -66,6 +66,14 @@ typedef struct hpc_section {
 	bool has_data;      /* rows came (not just announced in hello) */
 	bool hidden;        /* meta "console.hide": no tab of its own */
 	int sampled_col;    /* "sampled" when meta "estimated" is set, else -1 */
+	char *filter;       /* / (cmd_console.c): only rows whose name holds it
+			     * (any case) are in the first nvis of order */
+	size_t nvis;        /* rows shown: see hpc_section_rows */
+	size_t hscroll;     /* < and >: shown columns but the name one skipped
+			     * from the left (view.c) */
+	char **meta;        /* the section's facts with a text value: key,
+			     * value, key, value... (a saved snapshot, w) */
+	size_t nmeta;
 	uint64_t updated_ns; /* when they came */
 } hpc_section;
 
@@ -128,6 +136,7 @@ typedef struct hpc_target {
 /* The details pane: the selected row's log, asked for on the query endpoint. */
 typedef struct hpc_log {
 	char *section, *row;  /* what was asked for, or NULL */
+	const hpc_target *target; /* of which program (never dereferenced) */
 	hpc_section *sec;     /* the reply's rows, or NULL */
 	char *status;         /* "loading", an error, or NULL when sec is set */
 	uint64_t asked_ns;
@@ -247,6 +256,9 @@ void hpc_model_home(hpc_model *m, bool end);
  * or the other direction. */
 void hpc_model_sort_next(hpc_model *m);
 void hpc_model_sort_flip(hpc_model *m);
+/* Sorts by column col (-1: the program's order), desc or not (the sort
+ * picker). */
+void hpc_model_sort_by(hpc_model *m, int col, bool desc);
 
 /* The log of the selected row: whether a new request is due (selection
  * changed or older than 1 s) and the request to send (caller frees). */
@@ -291,6 +303,13 @@ const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c);
 void hpc_section_widen(hpc_section *s, size_t from, size_t n);
 /* The selected row's name, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s);
+/* Rows shown (display positions 0 .. n-1): those passing the filter. */
+static inline size_t hpc_section_rows(const hpc_section *s)
+{
+	return s->filter != NULL ? s->nvis : s->nrows;
+}
+/* Filters the rows by name (NULL or "": all), keeping the order. */
+void hpc_section_filter(hpc_section *s, const char *text);
 /* Screen columns s takes (wcwidth; a byte that is no character counts 1). */
 size_t hpc_text_width(const char *s);
 /* Display text of a JSON value in a column of unit u into buf (>= 64

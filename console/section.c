@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "console.h"
@@ -231,6 +232,21 @@ static void section_estimated(hpc_section *s, const hpi_jv *meta)
 	}
 }
 
+/* The facts with a text value, kept for a saved snapshot (w). */
+static void section_meta(hpc_section *s, const hpi_jv *meta)
+{
+	if (!hpi_json_is(meta, HPI_JSON_OBJECT))
+		return;
+	HPI_JSON_FOREACH(meta, v) {
+		if (v->type != HPI_JSON_STRING)
+			continue;
+		s->meta = xreallocarray(s->meta, 2 * s->nmeta + 2, sizeof(*s->meta));
+		s->meta[2 * s->nmeta] = xstrdup(v->key);
+		s->meta[2 * s->nmeta + 1] = xstrdup(hpi_json_str(v));
+		s->nmeta++;
+	}
+}
+
 /* One value into cell c of row r. */
 static void section_cell(hpc_section *s, size_t r, size_t c, const hpi_jv *v)
 {
@@ -316,6 +332,7 @@ hpc_section *hpc_section_parse(const hpi_jv *j, const char **why)
 	}
 	section_show(s, meta);
 	section_estimated(s, meta);
+	section_meta(s, meta);
 	s->hidden = hpi_json_get(meta, "console.hide") != NULL;
 	s->nrows = hpi_json_size(rows);
 	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
@@ -365,6 +382,10 @@ void hpc_section_free(hpc_section *s)
 	free(s->sel_name);
 	free(s->id);
 	free(s->title);
+	free(s->filter);
+	for (size_t i = 0; i < 2 * s->nmeta; i++)
+		free(s->meta[i]);
+	free(s->meta);
 	free(s);
 }
 
@@ -406,7 +427,7 @@ void hpc_section_widen(hpc_section *s, size_t from, size_t n)
 /* The name of the selected row, or NULL. */
 const char *hpc_section_sel_name(const hpc_section *s)
 {
-	if (s == NULL || s->name_col < 0 || s->sel >= s->nrows)
+	if (s == NULL || s->name_col < 0 || s->sel >= hpc_section_rows(s))
 		return NULL;
 	return hpc_section_text(s, s->sel, (size_t)s->name_col);
 }
@@ -436,6 +457,53 @@ static int section_cmp(const void *a, const void *b)
 	return r != 0 ? r : ia < ib ? -1 : ia > ib;
 }
 
+/* True when hay holds needle, ASCII letters in any case. */
+static bool section_holds(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay != '\0'; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return n == 0;
+}
+
+/* Whether the row at index i passes the filter: its name column (else any
+ * text column) holds the filter text. */
+static bool section_passes(const hpc_section *s, size_t i)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		const hpc_cell *cell = &s->cells[i * s->ncols + c];
+
+		if ((s->name_col >= 0 ? (int)c == s->name_col : s->cols[c].unit == HP_UNIT_TEXT) &&
+		    cell->set && !cell->lazy && section_holds(s->pool.data + cell->text, s->filter))
+			return true;
+	}
+	return false;
+}
+
+/* With a filter: the rows that pass it first, in order (nvis of them),
+ * then the others. */
+static void section_filter_order(hpc_section *s)
+{
+	size_t i, n = 0, k;
+	size_t *rest;
+
+	s->nvis = s->nrows;
+	if (s->filter == NULL)
+		return;
+	rest = xcalloc(s->nrows + 1, sizeof(*rest));
+	for (i = 0, k = 0; i < s->nrows; i++) {
+		if (section_passes(s, s->order[i]))
+			s->order[n++] = s->order[i];
+		else
+			rest[k++] = s->order[i];
+	}
+	memcpy(s->order + n, rest, k * sizeof(*rest));
+	free(rest);
+	s->nvis = n;
+}
+
 /* Sorts and finds the selected row again by its name. */
 void hpc_section_sort(hpc_section *s)
 {
@@ -448,16 +516,25 @@ void hpc_section_sort(hpc_section *s)
 		qsort(s->order, s->nrows, sizeof(*s->order), section_cmp);
 		section_sorting = NULL;
 	}
+	section_filter_order(s);
 	if (s->sel_name != NULL && s->name_col >= 0) {
-		for (i = 0; i < s->nrows; i++) {
+		for (i = 0; i < hpc_section_rows(s); i++) {
 			if (strcmp(hpc_section_text(s, i, (size_t)s->name_col), s->sel_name) == 0) {
 				s->sel = i;
 				return;
 			}
 		}
 	}
-	if (s->sel >= s->nrows)
-		s->sel = s->nrows ? s->nrows - 1 : 0;
+	if (s->sel >= hpc_section_rows(s))
+		s->sel = hpc_section_rows(s) ? hpc_section_rows(s) - 1 : 0;
+}
+
+/* Sets the filter (/) and orders the rows again. */
+void hpc_section_filter(hpc_section *s, const char *text)
+{
+	free(s->filter);
+	s->filter = text != NULL && *text != '\0' ? xstrdup(text) : NULL;
+	hpc_section_sort(s);
 }
 
 /* Sort, selection and scroll of old, applied to its new rows. */
@@ -478,6 +555,9 @@ void hpc_section_carry(hpc_section *nw, const hpc_section *old)
 				nw->cols[c].width = old->cols[k].width;
 	nw->sel = old->sel;
 	nw->top = old->top;
+	nw->hscroll = old->hscroll;
+	free(nw->filter);
+	nw->filter = old->filter ? xstrdup(old->filter) : NULL;
 	free(nw->sel_name);
 	nw->sel_name = old->sel_name ? xstrdup(old->sel_name) : NULL;
 	hpc_section_sort(nw);

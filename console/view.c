@@ -120,40 +120,55 @@ static void view_rule(const hpc_view *v, int y, int width, const char *title)
 	wattroff(w, view_attr(v, C_HEAD));
 }
 
-/* Which of the shown columns fit in width, and how wide each is drawn
- * (cw[k] for s->show[k]): the name column gives up room first, then
- * columns from the right are left out. */
-static size_t view_layout(const hpc_section *s, int width, int *cw)
+/* The columns drawn in width: the shown ones, the name column kept and
+ * the hscroll (< >) first others skipped; the name column gives up room
+ * first, then columns on the right are left out.  col[k] is drawn cw[k]
+ * wide; *left and *right count the shown columns left out each side. */
+static size_t view_layout(hpc_section *s, int width, size_t *col, int *cw, size_t *left,
+			  size_t *right)
 {
-	size_t k, n = 0;
+	size_t k, n = 0, others = 0, skip;
 	int total = 0, nk = -1, rest = 0;
 
-	for (k = 0; k < s->nshow; k++) {
+	for (k = 0; k < s->nshow; k++)
+		others += (int)s->show[k] != s->name_col;
+	if (s->hscroll >= others)
+		s->hscroll = others ? others - 1 : 0;
+	for (k = 0, skip = s->hscroll; k < s->nshow; k++) {
 		size_t c = s->show[k];
 
-		cw[k] = (int)s->cols[c].width + (s->sort_col == (int)c ? 1 : 0);
+		if ((int)c != s->name_col && skip > 0) {
+			skip--;
+			continue;
+		}
+		col[n] = c;
+		cw[n] = (int)s->cols[c].width + (s->sort_col == (int)c ? 1 : 0);
 		if ((int)c == s->name_col)
-			nk = (int)k;
-		else if (s->cols[c].unit == HP_UNIT_TEXT && cw[k] > VIEW_TEXT_MAX)
-			cw[k] = VIEW_TEXT_MAX;
-		total += cw[k] + (k ? VIEW_GAP : 0);
+			nk = (int)n;
+		else if (s->cols[c].unit == HP_UNIT_TEXT && cw[n] > VIEW_TEXT_MAX)
+			cw[n] = VIEW_TEXT_MAX;
+		total += cw[n] + (n ? VIEW_GAP : 0);
+		n++;
 	}
 	if (total > width && nk >= 0) {
 		rest = total - cw[nk];
 		cw[nk] = width - rest > VIEW_NAME_MIN ? width - rest
 			 : cw[nk] < VIEW_NAME_MIN ? cw[nk] : VIEW_NAME_MIN;
 	}
-	for (total = 0, n = 0; n < s->nshow; n++) {
-		int need = cw[n] + (n ? VIEW_GAP : 0);
+	for (total = 0, k = 0; k < n; k++) {
+		int need = cw[k] + (k ? VIEW_GAP : 0);
 		if (total + need > width) {
-			if (n == 0)
-				cw[n] = width;
+			if (k == 0)
+				cw[k] = width;
 			else
 				break;
 		}
 		total += need;
 	}
-	return n ? n : s->nshow ? 1 : 0;
+	k = k ? k : n ? 1 : 0;
+	*left = s->hscroll;
+	*right = n - k;
+	return k;
 }
 
 /* One cell (or title) in its field: text left, numbers right; text that
@@ -173,12 +188,13 @@ static void view_cell(const hpc_view *v, int y, int x, const hpc_section *s, siz
 	}
 }
 
-/* A section's table in rows y .. y+h-1; sel: highlight the selection. */
+/* A section's table in rows y .. y+h-1; sel: highlight the selection.
+ * Columns left out either side are marked at the header's ends. */
 static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 {
 	WINDOW *w = v->win;
 	int width = getmaxx(w), *cw, x, rows = h - 1;
-	size_t ncols, k, r;
+	size_t ncols, k, r, *col, left, right, n = hpc_section_rows(s);
 	char title[256];
 
 	if (h <= 0)
@@ -193,15 +209,18 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			s->top = s->sel;
 		if (s->sel >= s->top + (size_t)rows)
 			s->top = s->sel - (size_t)rows + 1;
-		if (s->top + (size_t)rows > s->nrows)
-			s->top = s->nrows > (size_t)rows ? s->nrows - (size_t)rows : 0;
+		if (s->top + (size_t)rows > n)
+			s->top = n > (size_t)rows ? n - (size_t)rows : 0;
 	}
 	hpc_section_widen(s, s->top, rows > 0 ? (size_t)rows : 0);
 	cw = xcalloc(s->nshow + 1, sizeof(*cw));
-	ncols = view_layout(s, width - 1, cw);
+	col = xcalloc(s->nshow + 1, sizeof(*col));
+	ncols = view_layout(s, width - 1, col, cw, &left, &right);
+	if (right > 0) /* room for the › that says so */
+		ncols = view_layout(s, width - 2, col, cw, &left, &right);
 	wattron(w, view_attr(v, C_HEAD));
 	for (k = 0, x = 1; k < ncols; k++) {
-		size_t c = s->show[k];
+		size_t c = col[k];
 
 		snprintf(title, sizeof(title), "%s%s", s->cols[c].title,
 			 s->sort_col != (int)c ? "" : v->utf8 ? (s->sort_desc ? "▼" : "▲")
@@ -210,7 +229,13 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 		x += cw[k] + VIEW_GAP;
 	}
 	wattroff(w, view_attr(v, C_HEAD));
-	for (r = s->top; r < s->nrows && (int)(r - s->top) < rows; r++) {
+	wattron(w, A_BOLD);
+	if (left > 0) /* columns scrolled away on the left (<) */
+		view_put(w, y, 0, v->utf8 ? "‹" : "<", 1);
+	if (right > 0) /* and left out on the right (>) */
+		view_put(w, y, width - 1, v->utf8 ? "›" : ">", 1);
+	wattroff(w, A_BOLD);
+	for (r = s->top; r < n && (int)(r - s->top) < rows; r++) {
 		int yy = y + 1 + (int)(r - s->top);
 		bool on = sel && r == s->sel;
 
@@ -219,14 +244,31 @@ static void view_table(hpc_view *v, hpc_section *s, int y, int h, bool sel)
 			mvwhline(w, yy, 0, ' ', width);
 		}
 		for (k = 0, x = 1; k < ncols; k++) {
-			view_cell(v, yy, x, s, s->show[k], hpc_section_text(s, r, s->show[k]), cw[k]);
+			view_cell(v, yy, x, s, col[k], hpc_section_text(s, r, col[k]), cw[k]);
 			x += cw[k] + VIEW_GAP;
 		}
 		if (on)
 			wattroff(w, A_REVERSE);
 	}
-	if (s->nrows == 0)
-		view_put(w, y + 1, 1, "(no rows)", width - 1);
+	if (n == 0)
+		view_put(w, y + 1, 1, s->filter ? "(no row matches the filter; / changes it)"
+			 : "(no rows)", width - 1);
+	free(col);
+	free(cw);
+}
+
+/* Shown columns of s that the table leaves out at this width (for the
+ * status line): *left scrolled away, *right past the edge. */
+static void view_hidden(hpc_view *v, hpc_section *s, size_t *left, size_t *right)
+{
+	int *cw = xcalloc(s->nshow + 1, sizeof(*cw));
+	size_t *col = xcalloc(s->nshow + 1, sizeof(*col));
+
+	*left = *right = 0;
+	if (s->has_data && s->ncols > 0 &&
+	    (view_layout(s, getmaxx(v->win) - 1, col, cw, left, right), *right > 0))
+		view_layout(s, getmaxx(v->win) - 2, col, cw, left, right);
+	free(col);
 	free(cw);
 }
 
@@ -482,7 +524,8 @@ static void view_details(hpc_view *v, hpc_model *m, int y, int h)
 }
 
 /* The last line: state, freshness, program, pause, keys. */
-static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
+static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y, size_t left,
+			size_t right)
 {
 	WINDOW *w = v->win;
 	const hpc_target *t = hpc_model_target(m);
@@ -535,15 +578,30 @@ static void view_status(hpc_view *v, const hpc_model *m, uint64_t now, int y)
 		snprintf(buf, sizeof(buf), "%shello cut to %d sections", sep, HPC_MAX_SECTIONS);
 		x += view_put(w, y, x, buf, width - x);
 	}
-	if (s != NULL && s->nrows > 0 && s->total_rows > s->nrows)
+	if (s != NULL && s->filter != NULL)
+		/* / : the rows that match, of how many */
+		snprintf(buf, sizeof(buf), "%s/%s: row %zu/%zu of %zu", sep, s->filter,
+			 s->nvis ? s->sel + 1 : 0, s->nvis, s->nrows);
+	else if (s != NULL && s->nrows > 0 && s->total_rows > s->nrows)
 		/* a program that sends fewer rows than it has: say so */
 		snprintf(buf, sizeof(buf), "%srow %zu/%zu of %zu", sep, s->sel + 1, s->nrows,
 			 s->total_rows);
 	else if (s != NULL && s->nrows > 0)
 		snprintf(buf, sizeof(buf), "%srow %zu/%zu", sep, s->sel + 1, s->nrows);
-	if (s != NULL && s->nrows > 0)
+	if (s != NULL && (s->nrows > 0 || s->filter != NULL))
 		x += view_put(w, y, x, buf, width - x);
+	if (left > 0 || right > 0) { /* columns the table leaves out, each side */
+		if (left > 0 && right > 0)
+			snprintf(buf, sizeof(buf), "%s< %zu, %zu > columns", sep, left, right);
+		else if (left > 0)
+			snprintf(buf, sizeof(buf), "%s< %zu column%s", sep, left, left > 1 ? "s" : "");
+		else
+			snprintf(buf, sizeof(buf), "%s%zu column%s >", sep, right, right > 1 ? "s" : "");
+		x += view_put(w, y, x, buf, width - x);
+	}
 	snprintf(buf, sizeof(buf), "%s? help  q quit", sep);
+	if (x + (int)hpc_text_width(buf) > width) /* a full line: the short hint */
+		snprintf(buf, sizeof(buf), "%s? help", sep);
 	if (x + (int)hpc_text_width(buf) <= width)
 		view_put(w, y, width - (int)hpc_text_width(buf), buf, width);
 }
@@ -577,32 +635,76 @@ static void view_box(hpc_view *v, int *y, int *x, int *h, int *wd, const char *t
 	*x += 2;
 }
 
-static const char *const view_help[] = {
+const char *const hpc_view_help[] = {
 	"1-9, Tab, Shift-Tab   switch tabs (sections, then panels)",
-	"j/k, Up/Down          select a row",
-	"PgUp/PgDn, g/G        page up/down, first/last row",
-	"s / S                 sort by the next column / other direction",
+	"\xe2\x86\x90 \xe2\x86\x92, l                previous / next tab",
+	"j k, \xe2\x86\x93 \xe2\x86\x91             select a row",
+	"PgDn PgUp, Space      a page down / up",
+	"g G, Home End         first / last row",
+	"s / S                 sort by the next column / the other way",
+	"O                     sort picker: choose the column",
+	"/                     filter rows by name (Enter keeps, Esc clears)",
+	"< >, Shift-\xe2\x86\x90 Shift-\xe2\x86\x92  scroll the columns sideways (hidden columns)",
 	"Enter, o              details pane: the selected row's log",
 	"i                     inspect the selected row (long values)",
+	"w                     save the program's snapshot as a JSON report",
 	"p                     pause / resume updates",
-	"t / T                 next / previous target (several programs)",
+	"t T                   next / previous program (several programs)",
 	"a                     all processes of this program as one (merged)",
+	"Ctrl-L                redraw",
 	"?, h                  this help",
-	"q                     quit",
 	"Esc                   close a popup, then the details pane",
+	"q                     quit",
 	"",
 	"Status: Live (data coming), Stale (nothing for 3 s),",
 	"Connecting, Not listening, Unknown schema.",
 };
+const size_t hpc_view_nhelp = sizeof(hpc_view_help) / sizeof(hpc_view_help[0]);
 
 /* The help popup. */
 static void view_help_popup(hpc_view *v)
 {
-	int n = (int)(sizeof(view_help) / sizeof(view_help[0])), y, x, h = n, wd = 66, i;
+	int n = (int)hpc_view_nhelp, y, x, h = n, wd = 70, i;
 
 	view_box(v, &y, &x, &h, &wd, " hotpath console: keys ");
 	for (i = 0; i < n && i < h; i++)
-		view_put(v->win, y + i, x, view_help[i], wd);
+		view_put(v->win, y + i, x, hpc_view_help[i], wd);
+}
+
+/* The sort picker (O): the program's order, then each shown column; the
+ * current sort marked with its direction. */
+static void view_sort_popup(hpc_view *v, hpc_model *m)
+{
+	hpc_section *s = hpc_model_section(m);
+	int y, x, h, wd = 40, i, first;
+	char line[256];
+
+	if (s == NULL) {
+		v->popup = HPC_POP_NONE;
+		return;
+	}
+	h = (int)s->nshow + 2;
+	view_box(v, &y, &x, &h, &wd, " Sort by (Enter picks, Esc) ");
+	if (v->pick > s->nshow)
+		v->pick = s->nshow;
+	first = (int)v->pick >= h - 1 ? (int)v->pick - h + 2 : 0;
+	for (i = 0; i < h - 1 && first + i <= (int)s->nshow; i++) {
+		size_t k = (size_t)(first + i);
+		int c = k == 0 ? -1 : (int)s->show[k - 1];
+		const char *mark = s->sort_col != c ? "  "
+				   : c < 0 ? "* " : s->sort_desc ? (v->utf8 ? "▼ " : "v ")
+				   : (v->utf8 ? "▲ " : "^ ");
+
+		snprintf(line, sizeof(line), "%s%s", mark,
+			 c < 0 ? "(the program's order)" : s->cols[c].title);
+		if (k == v->pick)
+			wattron(v->win, A_REVERSE);
+		mvwhline(v->win, y + i, x, ' ', wd);
+		view_put(v->win, y + i, x, line, wd);
+		if (k == v->pick)
+			wattroff(v->win, A_REVERSE);
+	}
+	view_put(v->win, y + h - 1, x, "again on the sort column: other way", wd);
 }
 
 /* The inspect popup: every column of the selected row, values wrapped. */
@@ -613,7 +715,7 @@ static void view_inspect(hpc_view *v, hpc_model *m)
 	char *text;
 
 	view_box(v, &y, &x, &h, &wd, " Inspect (i or Esc closes) ");
-	if (s == NULL || s->nrows == 0) {
+	if (s == NULL || hpc_section_rows(s) == 0) {
 		view_put(v->win, y, x, "nothing selected", wd);
 		return;
 	}
@@ -628,9 +730,10 @@ static void view_inspect(hpc_view *v, hpc_model *m)
 void hpc_view_draw(hpc_view *v, hpc_model *m, uint64_t now)
 {
 	WINDOW *w = v->win;
-	int H = getmaxy(w), W = getmaxx(w), y = 0, body, det = 0;
+	int H = getmaxy(w), W = getmaxx(w), y = 0, body, det = 0, x;
 	hpc_target *t = hpc_model_target(m);
 	const char *msg = NULL;
+	size_t left = 0, right = 0;
 	char head[512];
 
 	werase(w);
@@ -679,9 +782,22 @@ void hpc_view_draw(hpc_view *v, hpc_model *m, uint64_t now)
 		view_put(w, H - 2, 0, msg, W);
 		wattroff(w, view_attr(v, C_BAD));
 	}
-	view_status(v, m, now, H - 1);
+	if (v->typing) { /* / : the filter being typed, on the status line */
+		snprintf(head, sizeof(head), "/%s_", v->input);
+		wattron(w, A_BOLD);
+		x = view_put(w, H - 1, 0, head, W);
+		wattroff(w, A_BOLD);
+		view_put(w, H - 1, x, "   filter rows by name: Enter keeps it, Esc clears it",
+			 W - x);
+	} else {
+		if (t != NULL && t->tab < t->nsecs)
+			view_hidden(v, t->secs[t->tab], &left, &right);
+		view_status(v, m, now, H - 1, left, right);
+	}
 	if (v->popup == HPC_POP_HELP)
 		view_help_popup(v);
 	else if (v->popup == HPC_POP_INSPECT)
 		view_inspect(v, m);
+	else if (v->popup == HPC_POP_SORT)
+		view_sort_popup(v, m);
 }

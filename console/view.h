@@ -15,7 +15,12 @@
 
 #include "model.h"
 
-typedef enum hpc_popup { HPC_POP_NONE, HPC_POP_HELP, HPC_POP_INSPECT } hpc_popup;
+typedef enum hpc_popup {
+	HPC_POP_NONE, HPC_POP_HELP, HPC_POP_INSPECT,
+	HPC_POP_SORT       /* the sort picker (O): pick is its selected line */
+} hpc_popup;
+
+#define HPC_INPUT_MAX 128
 
 typedef struct hpc_view {
 	WINDOW *win;
@@ -23,7 +28,15 @@ typedef struct hpc_view {
 	bool utf8;         /* the locale is UTF-8: block characters, arrows */
 	hpc_popup popup;
 	int page;          /* table rows on screen at the last draw */
+	size_t pick;       /* the sort picker's line: 0 the program's order,
+			    * k the section's k-th shown column */
+	bool typing;       /* / : the status line is the filter being typed */
+	char input[HPC_INPUT_MAX]; /* what was typed */
 } hpc_view;
+
+/* The keys, as the ? popup lists them (docs/console.md has the same). */
+extern const char *const hpc_view_help[];
+extern const size_t hpc_view_nhelp;
 
 /* Sets up colours (unless NO_COLOR is set) for drawing into w. */
 void hpc_view_init(hpc_view *v, WINDOW *w);

@@ -91,7 +91,9 @@ T resize-window -t main -x 80 -y 24
 check "resized: 24 lines" wait_for main '^● Live' && screen main &&
 	eq "$(wc -l <"$SCREEN" | tr -d ' ')" 24
 check "resized: the status line is the last line" \
-	eq "$(tail -n 1 "$SCREEN" | grep -c '? help  q quit')" 1
+	eq "$(tail -n 1 "$SCREEN" | grep -cE '^● Live .*│ \? help')" 1
+check "resized: the Functions table's hidden columns are said" \
+	eq "$(tail -n 1 "$SCREEN" | grep -cE '│ [0-9]+ columns? >')" 1
 check "resized: no line wider than 80" [ "$(LC_ALL=C.UTF-8 wc -L <"$SCREEN")" -le 80 ]
 check "resized: the rows are still there" grep -qE '^ live::tick ' "$SCREEN"
 

@@ -122,11 +122,71 @@ START_TEST(narrow_terminal)
 {
 	setup_screen(40, 10);
 	hpc_view_draw(&v, &m, 2000);
-	/* the name column gives up room first, then columns on the right go */
-	ck_assert_str_eq(line(2), " Function          Calls     Avg     P99");
-	ck_assert_str_eq(line(3), " live::a_rather_…    100  1.16ms  1.20ms");
+	/* the name column gives up room first, then columns on the right go,
+	 * and the header's last column says so (issue 20) */
+	ck_assert_str_eq(line(2), " Function          Calls     Avg       \xe2\x80\xba");
+	ck_assert_str_eq(line(3), " live::a_rather_…    100  1.16ms");
 	for (int y = 0; y < 10; y++)
 		ck_assert_uint_le(hpc_text_width(line(y)), 40);
+	teardown_screen();
+}
+END_TEST
+
+/* Issue 20: the filter (rows that match, the count on the status line),
+ * columns scrolled sideways (‹ ›; keys.sh reads the status line's count of
+ * hidden ones on a wider screen), and the sort picker. */
+START_TEST(filter_scroll_and_sort_picker)
+{
+	hpc_section *s;
+
+	setup_screen(80, 24);
+	s = hpc_model_section(&m);
+	hpc_section_filter(s, "B");
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert_uint_eq(hpc_section_rows(s), 1);
+	ck_assert_str_eq(line(3), " live::b                                    7    17ns    25ns     119ns"
+			 "    0.01%");
+	ck_assert_str_eq(line(4), "");
+	ck_assert_str_eq(line(23), "● Live │ refreshed 0s ago │ live pid 4242 │ /B: row 1/1 of 2"
+			 "    │ ? help  q quit");
+	hpc_model_move(&m, 5); /* the selection stays within the filtered rows */
+	ck_assert_uint_eq(s->sel, 0);
+	ck_assert_str_eq(hpc_section_sel_name(s), "live::b");
+	hpc_section_filter(s, "nothing");
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert_str_eq(line(3), " (no row matches the filter; / changes it)");
+	ck_assert_ptr_null(hpc_section_sel_name(s));
+	hpc_section_filter(s, "");
+	ck_assert_ptr_null(s->filter);
+	ck_assert_uint_eq(hpc_section_rows(s), 2);
+	teardown_screen();
+
+	setup_screen(50, 24);
+	s = hpc_model_section(&m);
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert_str_eq(line(2), " Function          Calls     Avg     P99         \xe2\x80\xba");
+	s->hscroll = 2; /* > > : Calls and Avg scrolled away, the name stays */
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert_str_eq(line(2), "\xe2\x80\xb9" "Function                   P99     Total  % Total");
+	s->hscroll = 99; /* clamped: one column besides the name stays */
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert_uint_eq(s->hscroll, 4);
+	teardown_screen();
+
+	setup_screen(80, 24);
+	v.popup = HPC_POP_SORT;
+	v.pick = 2;
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert(screen_has("Sort by (Enter picks, Esc)"));
+	ck_assert(screen_has(" * (the program's order)"));
+	ck_assert(screen_has("   % Total"));
+	hpc_model_sort_by(&m, 1, true);
+	hpc_view_draw(&v, &m, 2000);
+	ck_assert(screen_has(" ▼ Calls"));
+	ck_assert_str_eq(hpc_section_text(hpc_model_section(&m), 0, 0),
+			 "live::a_rather_long_function_name_indeed");
+	hpc_model_sort_by(&m, 1, false);
+	ck_assert_str_eq(hpc_section_text(hpc_model_section(&m), 0, 0), "live::b");
 	teardown_screen();
 }
 END_TEST
@@ -200,6 +260,7 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, layout_80x24);
 	tcase_add_test(tc, narrow_terminal);
 	tcase_add_test(tc, popups_and_details);
+	tcase_add_test(tc, filter_scroll_and_sort_picker);
 	tcase_add_test(tc, panel_error_and_states);
 	tcase_add_test(tc, too_small_and_no_color);
 	suite_add_tcase(s, tc);
