@@ -62,6 +62,8 @@ static void attach_usage(FILE *f)
 	      "  -f, --format FMT      table (default), json or json-pretty\n"
 	      "  -o, --output FILE     write the report to FILE (JSON unless --format says)\n"
 	      "  -n, --limit N         rows per section in a table (default 20; 0 = all)\n"
+	      "      --user            user time only (else time in the kernel too, as a\n"
+	      "                        [kernel] frame, where perf_event_paranoid allows)\n"
 	      "  -h, --help            this text\n"
 	      "\n"
 	      "Needs kernel.perf_event_paranoid <= 2 and a process of the same user, or\n"
@@ -200,11 +202,13 @@ int hpc_cmd_attach(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'},
 		{"limit", required_argument, NULL, 'n'},
+		{"user", no_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *fmt = NULL, *path = NULL, *unwind = "dwarf";
 	double duration = 10;
+	bool user_only = false;
 	uint64_t freq = 999, limit = 20, pidv = 0;
 	hpi_cpu_perf_opts po = {0};
 	hpi_cpu_perf *perf;
@@ -227,6 +231,7 @@ int hpc_cmd_attach(int argc, char **argv)
 				return hpc_usage_error("attach", "--frequency: 1..10000 Hz, got %s", optarg);
 			break;
 		case 'u': unwind = optarg; break;
+		case 'U': user_only = true; break;
 		case 'f': fmt = optarg; break;
 		case 'o': path = optarg; break;
 		case 'n':
@@ -253,6 +258,7 @@ int hpc_cmd_attach(int argc, char **argv)
 	po.frequency = (int)freq;
 	po.stack_bytes = c.dwarf ? 8192 : 0;
 	po.skip_hotpath = true;
+	po.kernel = !user_only;
 	if ((perf = hpi_cpu_perf_new(&po, &err, &cause)) == NULL) {
 		hpc_error("attach: %s", cause ? cause : strerror(err));
 		free(cause);
@@ -265,7 +271,8 @@ int hpc_cmd_attach(int argc, char **argv)
 	snprintf(what, sizeof(what), "perf %s %d Hz", hpi_cpu_perf_event(perf), (int)freq);
 	c.prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
 	    .period_ns = 1000000000u / freq, .limit = (long)limit, .method = what,
-	    .unwind = c.dwarf ? "dwarf" : "fp", .pid = po.pid});
+	    .unwind = c.dwarf ? "dwarf" : "fp", .kernel = hpi_cpu_perf_kernel_text(perf),
+	    .pid = po.pid});
 	if (c.unwind == NULL || c.prof == NULL) {
 		hpi_cpu_perf_free(perf);
 		hpi_cpu_unwind_free(c.unwind);

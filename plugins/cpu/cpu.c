@@ -32,6 +32,7 @@ typedef struct cpu_opts {
 	long limit;
 	char method[16];
 	bool dwarf;
+	bool kernel;       /* sample time in the kernel too, where allowed */
 } cpu_opts;
 
 typedef struct cpu_state {
@@ -85,7 +86,7 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 	const char *m = c->method;
 	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->frequency,
 				.stack_bytes = c->dwarf ? (size_t)c->stack_bytes : 0,
-				.skip_hotpath = true};
+				.skip_hotpath = true, .kernel = c->kernel};
 	char *why = NULL;
 	int err = 0;
 
@@ -127,6 +128,9 @@ static int cpu_run(cpu_state *st, char **cause)
 	prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
 	    .period_ns = 1000000000u / (uint64_t)st->c.frequency,
 	    .limit = st->c.limit, .method = what, .unwind = st->dwarf ? "dwarf" : "fp",
+	    .kernel = st->perf ? hpi_cpu_perf_kernel_text(st->perf)
+			       : "in the user stack it returns to (ITIMER_PROF's signal comes "
+				 "on the way back to user space)",
 	    .pid = getpid()});
 	if (prof == NULL) {
 		hpi_cpu_perf_free(st->perf);
@@ -167,6 +171,7 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 	st->c.frequency = (int)host->option_int(opts, "frequency", 999);
 	st->c.stack_bytes = (int)host->option_int(opts, "stack_bytes", 8192);
 	st->c.limit = (long)host->option_int(opts, "limit", 20);
+	st->c.kernel = host->option_int(opts, "kernel", 1) != 0;
 	snprintf(st->c.method, sizeof(st->c.method), "%s",
 		 host->option_text(opts, "method", "auto"));
 #ifdef HAVE_LIBDW
@@ -323,6 +328,11 @@ static const hp_option cpu_options[] = {
 		  "(`/usr/lib/debug`: libc6-dbg, `-dbgsym` packages), not only from DWARF in "
 		  "the program and libraries themselves; names come from both either way. "
 		  "Reading libc's compressed DWARF costs about 50 ms at the report." },
+	{ .key = "kernel", .type = HP_OPT_BOOL, .dflt = "true", .env = "HOTPATH_CPU_KERNEL",
+	  .help = "Sample time in the kernel too (system calls, page faults), as a `[kernel]` "
+		  "frame on top of the user stack, where `kernel.perf_event_paranoid` (1 or "
+		  "less) or `CAP_PERFMON` allows it; else user time only. The meta's `cpu.kernel` "
+		  "says which." },
 	{ .key = "paused", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_CPU_PAUSED",
 	  .help = "Start with the sampler stopped, ready for a query to start it "
 		  "(`hotpath query PID cpu_start`, `hotpath mcp`'s `start_cpu_sampling`): no "

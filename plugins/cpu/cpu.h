@@ -38,7 +38,12 @@ typedef struct hpi_cpu_sample {
 	size_t nregs;
 	const uint8_t *stack; /* a copy of the user stack from regs' sp, or NULL */
 	size_t stack_len;
+	bool kernel;          /* taken in the kernel: ips[0] is a kernel address,
+			       * the rest (and regs, stack) user space's */
 } hpi_cpu_sample;
+
+/* The leaf frame of a sample taken in the kernel: named "[kernel]". */
+#define HPI_CPU_KERNEL_PC (~UINT64_C(0) - 1)
 
 typedef void (*hpi_cpu_sample_fn)(void *u, const hpi_cpu_sample *s);
 
@@ -51,6 +56,7 @@ typedef struct hpi_cpu_perf_opts {
 	int frequency;      /* Hz */
 	size_t stack_bytes; /* 0: no stack copy (frame pointers only) */
 	bool skip_hotpath;  /* leave out threads named hp-* and nng:* */
+	bool kernel;        /* sample time in the kernel too, where allowed */
 } hpi_cpu_perf_opts;
 
 /*
@@ -70,6 +76,10 @@ void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u);
 const char *hpi_cpu_perf_event(const hpi_cpu_perf *p);
 uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p);
 uint64_t hpi_cpu_perf_lost(const hpi_cpu_perf *p);
+/* Whether time in the kernel is sampled (asked for, and allowed), and
+ * that said for the sections' meta (static text). */
+bool hpi_cpu_perf_kernel(const hpi_cpu_perf *p);
+const char *hpi_cpu_perf_kernel_text(const hpi_cpu_perf *p);
 /* The message for a refused perf_event_open (errno err); malloc'ed. */
 char *hpi_cpu_perf_refusal(int err, pid_t pid);
 
@@ -148,6 +158,7 @@ typedef struct hpi_cpu_profile_opts {
 	long limit;          /* rows of the cpu table in the static report */
 	const char *method;  /* for the sections' meta: "perf cpu-clock", ... */
 	const char *unwind;  /* "dwarf" or "fp" */
+	const char *kernel;  /* for the meta: whether kernel time is sampled, or NULL */
 	pid_t pid;           /* whose /proc/PID/task names threads */
 } hpi_cpu_profile_opts;
 

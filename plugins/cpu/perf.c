@@ -73,6 +73,7 @@ struct hpi_cpu_perf {
 	long page;
 	bool warned_mmap;
 	long max_stack;     /* kernel.perf_event_max_stack, at most our depth */
+	bool kernel;        /* samples in the kernel too (asked for, and allowed) */
 	int taskfd;         /* /proc/PID/task, kept open */
 	nlink_t nlink;      /* its link count at the last scan: 2 + the threads */
 	uint64_t scanned;   /* CLOCK_MONOTONIC ns of the last scan */
@@ -115,7 +116,7 @@ static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
 		a->sample_regs_user = PERF_REGS_MASK;
 		a->sample_stack_user = (uint32_t)p->o.stack_bytes;
 	}
-	a->exclude_kernel = 1;
+	a->exclude_kernel = !p->kernel;
 	a->exclude_hv = 1;
 	a->exclude_callchain_kernel = 1;
 	a->sample_max_stack = (uint16_t)p->max_stack;
@@ -126,14 +127,14 @@ static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
 							       : PERF_RING_PAGES_FP) / 2);
 }
 
-/* The event on tid; on the first thread the type is chosen: cycles, else
+/* The first thread's event, which chooses the type: cycles, else
  * cpu-clock.  -1 with errno. */
-static int perf_open_tid(hpi_cpu_perf *p, pid_t tid)
+static int perf_open_first(hpi_cpu_perf *p, pid_t tid)
 {
 	struct perf_event_attr a;
 	long fd;
 
-	if (!p->typed) {
+	{
 		p->type = PERF_TYPE_HARDWARE;
 		p->config = PERF_COUNT_HW_CPU_CYCLES;
 		perf_attr(p, &a);
@@ -150,8 +151,24 @@ static int perf_open_tid(hpi_cpu_perf *p, pid_t tid)
 			p->typed = true;
 		return (int)fd;
 	}
-	perf_attr(p, &a);
-	return (int)perf_open(&a, tid);
+}
+
+/* The event on tid (-1 with errno).  On the first thread, kernel time is
+ * given up when the kernel refuses it (perf_event_paranoid 2 without
+ * CAP_PERFMON allows a process's user space only). */
+static int perf_open_tid(hpi_cpu_perf *p, pid_t tid)
+{
+	struct perf_event_attr a;
+	int fd;
+
+	if (p->typed) {
+		perf_attr(p, &a);
+		return (int)perf_open(&a, tid);
+	}
+	while ((fd = perf_open_first(p, tid)) < 0 && p->kernel &&
+	       (errno == EACCES || errno == EPERM))
+		p->kernel = false;
+	return fd;
 }
 
 /* Maps the ring of fd, halving it while the locked-memory limit refuses. */
@@ -289,6 +306,16 @@ static long perf_max_stack(void)
 	return v < HPI_CPU_MAX_DEPTH - 1 ? v : HPI_CPU_MAX_DEPTH - 1;
 }
 
+const char *hpi_cpu_perf_kernel_text(const hpi_cpu_perf *p)
+{
+	if (p->kernel)
+		return "sampled: a sample in a system call or fault is [kernel] on top of its user stack";
+	if (!p->o.kernel)
+		return "not sampled (not asked for): CPU time is user time";
+	return "not sampled: CPU time is user time (kernel.perf_event_paranoid 1 or less, or "
+	       "CAP_PERFMON, would allow it)";
+}
+
 char *hpi_cpu_perf_refusal(int err, pid_t pid)
 {
 	char lvl[16] = "?";
@@ -342,6 +369,7 @@ hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **caus
 	}
 	p->o = *o;
 	p->o.stack_bytes &= ~(size_t)7; /* the kernel wants a multiple of 8 */
+	p->kernel = o->kernel;
 	p->page = sysconf(_SC_PAGESIZE);
 	p->max_stack = perf_max_stack();
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)o->pid);
@@ -409,6 +437,12 @@ static void perf_sample(hpi_cpu_perf *p, const uint8_t *rec, size_t len,
 	const uint8_t *q = rec + sizeof(struct perf_event_header), *end = rec + len;
 	uint64_t ips[HPI_CPU_MAX_DEPTH], pidtid, nr, abi, size;
 	hpi_cpu_sample s = {0};
+	struct perf_event_header h;
+
+	memcpy(&h, rec, sizeof(h));
+	/* in the kernel: ips[0] is the kernel's; the registers, the stack
+	 * copy and the chain's first entry are user space's at its entry */
+	s.kernel = (h.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
 
 	ips[0] = perf_u64(&q, end);
 	pidtid = perf_u64(&q, end);
@@ -511,6 +545,11 @@ const char *hpi_cpu_perf_event(const hpi_cpu_perf *p)
 uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p)
 {
 	return 1000000000u / (uint64_t)p->o.frequency;
+}
+
+bool hpi_cpu_perf_kernel(const hpi_cpu_perf *p)
+{
+	return p->kernel;
 }
 
 uint64_t hpi_cpu_perf_lost(const hpi_cpu_perf *p)

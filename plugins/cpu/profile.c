@@ -96,6 +96,8 @@ hpi_cpu_profile *hpi_cpu_profile_new(const hpi_cpu_profile_opts *o)
 	p->o = *o;
 	snprintf(p->method, sizeof(p->method), "%s", o->method ? o->method : "");
 	snprintf(p->unwind, sizeof(p->unwind), "%s", o->unwind ? o->unwind : "");
+	snprintf(p->kernel, sizeof(p->kernel), "%s", o->kernel ? o->kernel : "");
+	p->o.kernel = NULL;
 	p->o.method = p->method;
 	p->o.unwind = p->unwind;
 	return p;

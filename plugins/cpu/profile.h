@@ -42,7 +42,8 @@ struct hpi_cpu_profile {
 	prof_thread *last;   /* the thread of the last scope */
 	uint64_t samples, weight, lost, folded;
 	char method[64], unwind[16];
-	char state[16];      /* "running" or "stopped" (cpu_stop); "" to leave out */
+	char state[16];
+	char kernel[160];    /* cpu.kernel's text; "" to leave out */      /* "running" or "stopped" (cpu_stop); "" to leave out */
 };
 
 /* A string-keyed index: key -> row of the caller's array. */

@@ -204,6 +204,8 @@ static void sec_meta(const hpi_cpu_profile *p, const hp_host *h, hp_section *sec
 	char buf[96];
 
 	h->meta_set(sec, "cpu.sampler", p->o.method);
+	if (p->kernel[0] != '\0')
+		h->meta_set(sec, "cpu.kernel", p->kernel);
 	if (p->state[0] != '\0')
 		h->meta_set(sec, "cpu.state", p->state);
 	h->meta_set(sec, "cpu.unwind", p->o.unwind);

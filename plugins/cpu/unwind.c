@@ -425,8 +425,17 @@ void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
 size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
 			    uint64_t *pcs, size_t max)
 {
-	size_t n = 0;
+	/* a sample in the kernel: "[kernel]" on top of the user stack, which
+	 * the registers, the copy and the chain past ips[0] describe */
+	size_t n = 0, top = s->kernel && max > 1 ? 1 : 0;
+	const uint64_t *ips = s->ips + (s->kernel && s->nips > 0 ? 1 : 0);
+	size_t nips = s->kernel && s->nips > 0 ? s->nips - 1 : s->nips;
 
+	if (top) {
+		pcs[0] = HPI_CPU_KERNEL_PC;
+		pcs++;
+		max--;
+	}
 #ifdef HAVE_LIBDW
 	if (dwarf)
 		n = unwind_dwarf(u, s, pcs, max);
@@ -444,12 +453,12 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
 			n = k;
 		}
 	}
-	if (n < 2 && s->nips > n) {
-		n = s->nips < max ? s->nips : max;
+	if (n < 2 && nips > n) {
+		n = nips < max ? nips : max;
 		for (size_t i = 0; i < n; i++)
-			pcs[i] = i > 0 && s->ips[i] > 0 ? s->ips[i] - 1 : s->ips[i];
+			pcs[i] = i > 0 && ips[i] > 0 ? ips[i] - 1 : ips[i];
 	}
-	return n;
+	return n + top;
 }
 
 /* Slot of pc in the name table (its entry, or the empty slot for it). */
@@ -483,11 +492,14 @@ static bool unwind_grow(hpi_cpu_unwind *u)
 const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n)
 {
 	static const hpi_cpu_frame none = {.func = "?"};
+	static const hpi_cpu_frame kernel = {.func = "[kernel]", .module = "[kernel]"};
 	hpi_cpu_frame f[NAME_MAX_FRAMES];
 	name_entry *e;
 	size_t k = 0;
 
 	*n = 1;
+	if (pc == HPI_CPU_KERNEL_PC)
+		return &kernel; /* kernel addresses are not named (kallsyms) */
 	if (pc == 0)
 		pc = 1; /* 0 marks an empty slot */
 	if ((u->nnames + 1) * 2 > u->capnames && !unwind_grow(u))

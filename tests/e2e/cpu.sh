@@ -135,6 +135,40 @@ else
 		{ echo "# its stderr, less the report:"; grep -v '^{' "$TMP/linked.json" | sed 's/^/# /'
 		  jq -c '[.caller, [.sections[].id]]' "$TMP/linked.json" 2>&1 | sed 's/^/# /'; }
 
+	# time in the kernel: dd with 1-byte blocks spends most of its CPU in
+	# read and write; where the kernel lets it be sampled it is [kernel],
+	# always the leaf, above the call that entered it (dd closes stderr at
+	# exit: the report goes to a file)
+	HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd.json" "$H" run --cpu -- \
+		dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null
+	if jqt "$TMP/dd.json" '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | startswith("sampled")'; then
+		check "kernel: [kernel] has most of dd's samples" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]") | .self_percent][0] > 30'
+		check "kernel: [kernel] is only ever the leaf" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu_stacks") | .rows[].stack | select(contains("[kernel]"))] |
+			 length > 0 and all(endswith(";[kernel]") and (split("[kernel]") | length == 2))'
+		check "kernel: its biggest stack enters through read or write" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith(";[kernel]"))] |
+			 max_by(.samples).stack | test(";(read|__write|write|__libc_read|__libc_write);\\[kernel\\]$")'
+	else
+		echo "# time in the kernel is not sampled here: $(jq -r '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"]' "$TMP/dd.json")"
+		check "kernel: not sampled, no [kernel] frame" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]")] | length == 0'
+	fi
+	HOTPATH_CPU_KERNEL=0 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd0.json" "$H" run --cpu -- \
+		dd if=/dev/zero of=/dev/null bs=1 count=100000 2>/dev/null
+	check "kernel off: no [kernel] frame, and the meta says so" jqt "$TMP/dd0.json" \
+		'([.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]")] | length == 0) and
+		 ([.sections[] | select(.id == "cpu") | .meta["cpu.kernel"]][0] == "not sampled (not asked for): CPU time is user time")'
+	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 &&
+		[ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 2 ] &&
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- test -x "$P"; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- env HOTPATH_FORMAT=json \
+			"$H" run --cpu -- "$P" 0.3 >/dev/null 2>"$TMP/nobody.json"
+		check "kernel refused (paranoid 2, no CAP_PERFMON): user time only, said in the meta" jqt "$TMP/nobody.json" \
+			'.sections[] | select(.id == "cpu") | (.meta["cpu.kernel"] | startswith("not sampled: CPU time is user time (kernel.perf_event_paranoid 1 or less")) and (.meta["cpu.samples"] | tonumber > 0)'
+	fi
+
 fi
 
 # hotpath attach: from outside; the threads start 0.3 s after attaching
