@@ -17,8 +17,8 @@
 #include "merge.h"
 #include "model.h"
 
-/* A console section as a snapshot section: numbers as numbers, text as
- * text, the shown columns as "table.columns". */
+/* A console section as a snapshot section: a copy of its rows, the shown
+ * columns as "table.columns". */
 static void merged_section_in(hp_snapshot *snap, const hpc_section *s)
 {
 	hp_section *o = hpi_section_add(snap, s->id, s->title);
@@ -26,20 +26,20 @@ static void merged_section_in(hp_snapshot *snap, const hpc_section *s)
 
 	if (o == NULL)
 		fatal("out of memory");
-	for (size_t c = 0; c < s->ncols; c++)
-		hpi_column_add(o, s->cols[c].key, s->cols[c].title, s->cols[c].unit);
-	for (size_t r = 0; r < s->nrows; r++) {
+	for (size_t c = 0; s->data != NULL && c < s->ncols; c++)
+		hpi_column_add(o, s->cols[c].key, s->cols[c].title,
+			       hp_section_column_unit(s->data, c));
+	for (size_t r = 0; s->data != NULL && r < s->nrows; r++) {
 		size_t row = hpi_row_add(o);
 		for (size_t c = 0; c < s->ncols; c++) {
-			const hpc_cell *cell = &s->cells[r * s->ncols + c];
-			if (!cell->set)
+			if (!hpc_section_has(s, r, c))
 				continue;
-			if (s->cols[c].unit == HP_UNIT_TEXT)
-				hpi_cell_text(o, row, c, s->pool.data + cell->text);
-			else if (hpi_unit_is_int(s->cols[c].unit))
-				hpi_cell_int(o, row, c, (int64_t)cell->num);
+			if (hpc_section_str(s, r, c) != NULL)
+				hpi_cell_text(o, row, c, hpc_section_str(s, r, c));
+			else if (hpc_section_is_int(s, c))
+				hpi_cell_int(o, row, c, s->data->rows[r].cells[c].v.i);
 			else
-				hpi_cell_real(o, row, c, cell->num);
+				hpi_cell_real(o, row, c, hpc_section_num(s, r, c));
 		}
 	}
 	hpi_buf_init(&tc);

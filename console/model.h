@@ -34,24 +34,17 @@ typedef struct hpc_col {
 			 * cell is shown with "~" (docs/sampling.md) */
 } hpc_col;
 
-/* One cell: the text shown and the value sorted by. */
-typedef struct hpc_cell {
-	uint32_t text; /* not a number: offset of its text in the section's pool */
-	bool set;      /* false: the row has no value ("-") */
-	bool lazy;     /* a number: formatted by hpc_section_text when shown */
-	bool is_int;   /* it came as a JSON integer */
-	double num;    /* the number (sorted by) */
-} hpc_cell;
-
-/* A section as the console keeps it; also a row's log and a panel's table. */
+/* A section as the console keeps it; also a row's log and a panel's
+ * table.  The rows are the snapshot model's, loaded as `hotpath report`
+ * loads a report's; the rest is view state. */
 typedef struct hpc_section {
 	char *id, *title;
-	hpc_col *cols;
+	hpc_col *cols;      /* the data's columns as shown: the unit one of this
+			     * version does not know is shown as text */
 	size_t ncols;
-	hpc_cell *cells;    /* nrows * ncols */
+	hp_snapshot *snap;  /* holds data alone (owned); NULL before rows came */
+	hp_section *data;   /* the rows, read with hpc_section_str/num */
 	size_t nrows, total_rows;
-	hpi_buf pool;       /* every cell's text, NUL-separated */
-	uint32_t dash;      /* the pool's "-", the text of a cell with no value */
 	size_t *order;      /* row indexes in display order */
 	size_t *show;       /* the columns the table shows, in order: those of
 			     * meta "table.columns" (as the report's table), else
@@ -285,7 +278,9 @@ void hpc_target_free(hpc_target *t);
 /* ---- section.c: sections from JSON ---------------------------------------- */
 
 /* A section from its JSON object (docs/report-format.md): columns, rows,
- * total_rows.  NULL with *why (static text) when it is not one. */
+ * total_rows, read by the report loader (hpc_report_section).  NULL with
+ * *why when it is not one (static text, or the loader's message, valid
+ * until the next call on this thread). */
 hpc_section *hpc_section_parse(const hpi_jv *j, const char **why);
 /* The same from the JSON text of one section object ("not JSON" when it
  * is none). */
@@ -312,9 +307,17 @@ static inline size_t hpc_section_rows(const hpc_section *s)
 void hpc_section_filter(hpc_section *s, const char *text);
 /* Screen columns s takes (wcwidth; a byte that is no character counts 1). */
 size_t hpc_text_width(const char *s);
-/* Display text of a JSON value in a column of unit u into buf (>= 64
- * bytes); returns the text (maybe a borrowed string of v). */
-const char *hpc_format(const hpi_jv *v, hp_unit u, char *buf, size_t len);
+/* Cell (row, c) by the program's row order (not the display order):
+ * whether it has a value, its text (NULL when it is a number or has
+ * none), its number (-INFINITY when it is text or has none), and whether
+ * column c holds integers. */
+bool hpc_section_has(const hpc_section *s, size_t row, size_t c);
+const char *hpc_section_str(const hpc_section *s, size_t row, size_t c);
+double hpc_section_num(const hpc_section *s, size_t row, size_t c);
+/* The number as an integer (exact for a column of integers; 0 when it is
+ * text or has none). */
+int64_t hpc_section_int(const hpc_section *s, size_t row, size_t c);
+bool hpc_section_is_int(const hpc_section *s, size_t c);
 /* Unit by name ("count", "ns", ...); HP_UNIT_TEXT when unknown. */
 hp_unit hpc_unit_parse(const char *name);
 

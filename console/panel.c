@@ -248,16 +248,16 @@ static void panel_push_section(lua_State *L, const hpc_section *s)
 	for (size_t r = 0; r < s->nrows; r++) {
 		lua_createtable(L, 0, (int)s->ncols);
 		for (size_t c = 0; c < s->ncols; c++) {
-			const hpc_cell *cell = &s->cells[r * s->ncols + c];
+			double num = hpc_section_num(s, r, c);
 
-			if (!cell->set)
+			if (!hpc_section_has(s, r, c))
 				continue;
-			if (!cell->lazy)
-				lua_pushstring(L, s->pool.data + cell->text);
-			else if (cell->is_int && fabs(cell->num) < 9e15)
-				lua_pushinteger(L, (lua_Integer)cell->num);
+			if (hpc_section_str(s, r, c) != NULL)
+				lua_pushstring(L, hpc_section_str(s, r, c));
+			else if (hpc_section_is_int(s, c) && fabs(num) < 9e15)
+				lua_pushinteger(L, (lua_Integer)num);
 			else
-				lua_pushnumber(L, cell->num);
+				lua_pushnumber(L, num);
 			lua_setfield(L, -2, s->cols[c].key);
 		}
 		lua_rawseti(L, -2, (lua_Integer)r + 1);

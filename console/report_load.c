@@ -27,6 +27,7 @@
 #define LOAD_MAX_PAD (16u << 20)   /* placeholder rows per section, at most */
 #define LOAD_MAX_LOG_DEPTH 8       /* logs of log rows, as deep as this */
 #define LOAD_PATH_MAX 512
+#define LOAD_GUESS_ROWS 64         /* rows a live section's unknown unit is guessed from */
 
 typedef struct load_ctx {
 	hpc_report *r;
@@ -34,7 +35,21 @@ typedef struct load_ctx {
 	int rv;                    /* and its code; 0 while there is none */
 	char path[LOAD_PATH_MAX];  /* where we are: ".sections[0].rows[2]" */
 	size_t plen;
+	/* a live section (hpc_report_section): rows may be arrays (a value
+	 * per column in order) or missing, a value that does not fit its
+	 * column's unit is left out, as are facts and titles that are no
+	 * strings, and total_rows adds no placeholder rows */
+	bool live;
 } load_ctx;
+
+/* Column keys of a section by hash, for rows of up to LOAD_KEYS / 4
+ * columns (wider ones look keys up one by one): slot i + 1 for column i. */
+#define LOAD_KEYS 1024
+typedef struct load_keys {
+	const hp_section *sec;
+	bool on;
+	uint16_t slot[LOAD_KEYS];
+} load_keys;
 
 /* Records the first error as "NAME: PATH: msg" (PATH when inside the
  * document) and returns rv. */
@@ -116,6 +131,50 @@ static int load_wrong(load_ctx *x, const char *key, const char *what, const hpi_
 	return rv;
 }
 
+/* FNV-1a of a key. */
+static size_t load_hash(const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (LOAD_KEYS - 1);
+}
+
+/* Indexes the column keys of sec (a key twice: the first). */
+static void load_keys_init(load_keys *k, const hp_section *sec)
+{
+	size_t n = hp_section_ncolumns(sec), h;
+
+	k->sec = sec;
+	k->on = n <= LOAD_KEYS / 4;
+	if (!k->on)
+		return;
+	memset(k->slot, 0, sizeof(k->slot));
+	for (size_t c = 0; c < n; c++) {
+		for (h = load_hash(hp_section_column_key(sec, c)); k->slot[h] != 0;
+		     h = (h + 1) & (LOAD_KEYS - 1))
+			if (strcmp(hp_section_column_key(sec, k->slot[h] - 1),
+				   hp_section_column_key(sec, c)) == 0)
+				break;
+		if (k->slot[h] == 0)
+			k->slot[h] = (uint16_t)(c + 1);
+	}
+}
+
+/* The column of key, or -1; i: the member's position, the usual column. */
+static int load_key_col(const load_keys *k, const char *key, size_t i)
+{
+	if (i < hp_section_ncolumns(k->sec) && strcmp(hp_section_column_key(k->sec, i), key) == 0)
+		return (int)i;
+	if (!k->on)
+		return hpi_section_col(k->sec, key);
+	for (size_t h = load_hash(key); k->slot[h] != 0; h = (h + 1) & (LOAD_KEYS - 1))
+		if (strcmp(hp_section_column_key(k->sec, k->slot[h] - 1), key) == 0)
+			return k->slot[h] - 1;
+	return -1;
+}
+
 /* Writes one cell.  loose: a column of unknown unit, which takes any
  * number (read like count, as the format asks). */
 static int load_cell(load_ctx *x, hp_section *sec, size_t row, size_t col,
@@ -133,6 +192,8 @@ static int load_cell(load_ctx *x, hp_section *sec, size_t row, size_t col,
 		hpi_cell_real(sec, row, col, hpi_json_num(v));
 	} else if (u == HP_UNIT_TEXT && v->type == HPI_JSON_STRING) {
 		hpi_cell_text(sec, row, col, v->v.s);
+	} else if (x->live) {
+		return 0; /* shown as "-" */
 	} else {
 		snprintf(what, sizeof(what), "%s (unit %s)",
 			 u == HP_UNIT_TEXT ? "a string" :
@@ -151,7 +212,7 @@ static const hpi_jv *load_get(load_ctx *x, const hpi_jv *obj, const char *key,
 
 	if (v == NULL && need)
 		load_fail(x, HP_EINVAL, "no \"%s\"", key);
-	else if (v != NULL && v->type != t)
+	else if (v != NULL && v->type != t && (need || !x->live))
 		load_wrong(x, key, load_types[t], v);
 	return v != NULL && v->type == t ? v : NULL;
 }
@@ -211,20 +272,39 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entr
 /* One row object: a new row of sec, a cell per column, then its "log"
  * (unless a column has that key).  loose: NULL, or a flag per column. */
 static int load_row(load_ctx *x, hp_section *sec, const hpi_jv *row, const bool *loose,
-		    int depth)
+		    const load_keys *keys, int depth)
 {
-	const hpi_jv *log = hpi_json_get(row, "log");
-	size_t c, r;
-	int rv = 0;
+	const hpi_jv *log = NULL;
+	size_t r, i = 0;
+	int rv = 0, c;
 
-	if (!hpi_json_is(row, HPI_JSON_OBJECT))
+	if (x->live && hpi_json_is(row, HPI_JSON_ARRAY)) { /* a value per column */
+		if ((r = hpi_row_add(sec)) == (size_t)-1)
+			return load_fail(x, HP_ENOMEM, "out of memory");
+		HPI_JSON_FOREACH(row, v) {
+			if (i >= hp_section_ncolumns(sec))
+				break;
+			load_cell(x, sec, r, i, v, loose != NULL && loose[i]);
+			i++;
+		}
+		return 0;
+	}
+	if (!hpi_json_is(row, HPI_JSON_OBJECT) && !x->live)
 		return load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(row));
 	if ((r = hpi_row_add(sec)) == (size_t)-1)
 		return load_fail(x, HP_ENOMEM, "out of memory");
-	for (c = 0; rv == 0 && c < hp_section_ncolumns(sec); c++)
-		rv = load_cell(x, sec, r, c, hpi_json_get(row, hp_section_column_key(sec, c)),
-			       loose != NULL && loose[c]);
-	if (rv == 0 && log != NULL && log->type != HPI_JSON_NULL && hpi_section_col(sec, "log") < 0) {
+	if (!hpi_json_is(row, HPI_JSON_OBJECT))
+		return 0; /* live: a row of no values */
+	/* one walk over the members: the values come in column order */
+	HPI_JSON_FOREACH(row, v) {
+		if ((c = load_key_col(keys, v->key, i++)) >= 0)
+			rv = load_cell(x, sec, r, (size_t)c, v, loose != NULL && loose[c]);
+		else if (strcmp(v->key, "log") == 0)
+			log = v;
+		if (rv != 0)
+			return rv;
+	}
+	if (log != NULL && log->type != HPI_JSON_NULL) {
 		path_push(x, "log", 0);
 		rv = load_log(x, sec, r, log, depth + 1);
 	}
@@ -236,6 +316,7 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entr
 		    int depth)
 {
 	hp_section *log;
+	load_keys *keys;
 	size_t i = 0, old;
 	int rv;
 
@@ -249,23 +330,32 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entr
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	if ((rv = load_log_columns(x, log, entries)) != 0)
 		return rv;
+	keys = malloc(sizeof(*keys));
+	if (keys == NULL)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	load_keys_init(keys, log);
 	HPI_JSON_FOREACH(entries, e) {
 		old = path_push(x, NULL, i++);
-		if ((rv = load_row(x, log, e, NULL, depth)) != 0)
+		if ((rv = load_row(x, log, e, NULL, keys, depth)) != 0) {
+			free(keys);
 			return rv;
+		}
 		path_pop(x, old);
 	}
+	free(keys);
 	return 0;
 }
 
 /* Unit of a column whose unit this version does not know: text when its
  * first value is a string, else count. */
-static hp_unit load_guess_unit(const hpi_jv *rows, const char *key)
+static hp_unit load_guess_unit(const hpi_jv *rows, const char *key, size_t col, size_t limit)
 {
 	const hpi_jv *v;
 
 	HPI_JSON_FOREACH(rows, row) {
-		v = hpi_json_get(row, key);
+		if (limit-- == 0)
+			break;
+		v = hpi_json_is(row, HPI_JSON_ARRAY) ? hpi_json_at(row, col) : hpi_json_get(row, key);
 		if (v != NULL && v->type != HPI_JSON_NULL)
 			return v->type == HPI_JSON_STRING ? HP_UNIT_TEXT : HP_UNIT_COUNT;
 	}
@@ -291,7 +381,9 @@ static int load_column(load_ctx *x, hp_section *sec, const hpi_jv *col,
 			break;
 	if (unit == NULL || u < 0) { /* a unit this version does not know */
 		*loose = true;
-		u = (int)load_guess_unit(rows, key->v.s);
+		/* a live message is read in bounded time: its first rows */
+		u = (int)load_guess_unit(rows, key->v.s, hp_section_ncolumns(sec),
+					 x->live ? LOAD_GUESS_ROWS : SIZE_MAX);
 	}
 	c = hpi_column_add(sec, key->v.s, title ? title->v.s : NULL, (hp_unit)u);
 	if (c == HP_ENOMEM)
@@ -306,16 +398,23 @@ static int load_rows(load_ctx *x, hp_section *sec, const hpi_jv *rows,
 		     const bool *loose)
 {
 	size_t i = 0, old, o2;
+	load_keys *keys = malloc(sizeof(*keys));
 	int rv;
 
+	if (keys == NULL)
+		return load_fail(x, HP_ENOMEM, "out of memory");
+	load_keys_init(keys, sec);
 	old = path_push(x, "rows", 0);
 	HPI_JSON_FOREACH(rows, row) {
 		o2 = path_push(x, NULL, i++);
-		if ((rv = load_row(x, sec, row, loose, 0)) != 0)
+		if ((rv = load_row(x, sec, row, loose, keys, 0)) != 0) {
+			free(keys);
 			return rv;
+		}
 		path_pop(x, o2);
 	}
 	path_pop(x, old);
+	free(keys);
 	return 0;
 }
 
@@ -329,7 +428,7 @@ static int load_total(load_ctx *x, hp_section *sec, const hpi_jv *total, size_t 
 	int64_t t;
 
 	x->r->loaded[i] = n;
-	if (total == NULL)
+	if (total == NULL || x->live)
 		return 0;
 	t = total->v.i;
 	if (t < (int64_t)n || (n == 0 && t > 0) || (uint64_t)t - n > LOAD_MAX_PAD)
@@ -355,6 +454,8 @@ static int load_section_meta(load_ctx *x, hp_section *sec, const hpi_jv *meta)
 		return 0;
 	old = path_push(x, "meta", 0);
 	HPI_JSON_FOREACH(meta, v) {
+		if (v->type != HPI_JSON_STRING && x->live)
+			continue;
 		if (v->type != HPI_JSON_STRING) {
 			rv = load_wrong(x, v->key, "a string", v);
 			break;
@@ -379,7 +480,7 @@ static int load_section(load_ctx *x, const hpi_jv *js, size_t i)
 	id = load_get(x, js, "id", HPI_JSON_STRING, true);
 	title = load_get(x, js, "title", HPI_JSON_STRING, false);
 	cols = load_get(x, js, "columns", HPI_JSON_ARRAY, true);
-	rows = load_get(x, js, "rows", HPI_JSON_ARRAY, true);
+	rows = load_get(x, js, "rows", HPI_JSON_ARRAY, !x->live || hpi_json_get(js, "rows") != NULL);
 	total = load_get(x, js, "total_rows", HPI_JSON_INT, false);
 	meta = load_get(x, js, "meta", HPI_JSON_OBJECT, false);
 	if (x->rv != 0)
@@ -585,4 +686,28 @@ void hpc_report_free(hpc_report *r)
 	free(r->pcts);
 	free(r->loaded);
 	free(r);
+}
+
+/* Loads one live section into a snapshot of its own; see report_load.h. */
+int hpc_report_section(const hpi_jv *js, hp_snapshot **out, size_t *total_rows, char **cause)
+{
+	hpc_report r = {.name = (char *)"section"};
+	size_t loaded[1] = {0};
+	load_ctx x = {.r = &r, .live = true};
+	const hpi_jv *tot = hpi_json_get(js, "total_rows");
+	int rv;
+
+	*out = NULL;
+	*cause = NULL;
+	r.loaded = loaded;
+	if ((r.snap = hpi_snapshot_new()) == NULL)
+		return HP_ENOMEM;
+	if ((rv = load_section(&x, js, 0)) != 0) {
+		hpi_snapshot_free(r.snap);
+		*cause = x.cause;
+		return rv;
+	}
+	*out = r.snap;
+	*total_rows = hpi_json_is(tot, HPI_JSON_INT) && tot->v.i >= 0 ? (size_t)tot->v.i : loaded[0];
+	return 0;
 }

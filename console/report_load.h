@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "hpi.h"
+#include "json.h"
 
 /* The one report format version this hotpath reads. */
 #define HPC_REPORT_VERSION 1
@@ -45,6 +46,16 @@ int hpc_report_load(const char *path, hpc_report **out, char **cause);
 /* The same from len bytes at data; name (copied) is the file in messages. */
 int hpc_report_parse(const char *name, const char *data, size_t len,
 		     hpc_report **out, char **cause);
+/*
+ * One section object of a live message (the console's sections, log
+ * replies and panels), read by the same code as a report's sections, more
+ * leniently (report_load.c, "live"): rows may be arrays of values in
+ * column order, a value that does not fit its column is left out.  0 with
+ * a new snapshot holding just that section in *out (caller frees with
+ * hpi_snapshot_free) and its total_rows (its rows when it says none), or
+ * a negative hp_err with *cause (caller frees; may be NULL).
+ */
+int hpc_report_section(const hpi_jv *js, hp_snapshot **out, size_t *total_rows, char **cause);
 /* Frees r and its snapshot; NULL is a no-op. */
 void hpc_report_free(hpc_report *r);
 

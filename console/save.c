@@ -38,17 +38,17 @@ static void save_section(hp_snapshot *snap, const hpc_section *s)
 		size_t row = hpi_row_add(out);
 
 		for (c = 0; c < s->ncols; c++) {
-			const hpc_cell *cell = &s->cells[r * s->ncols + c];
+			const char *text = hpc_section_str(s, r, c);
 			hp_unit u = s->cols[c].unit;
 
-			if (!cell->set)
+			if (!hpc_section_has(s, r, c))
 				continue;
-			if (u == HP_UNIT_TEXT && !cell->lazy)
-				hpi_cell_text(out, row, c, s->pool.data + cell->text);
-			else if (cell->lazy && hpi_unit_is_int(u))
-				hpi_cell_int(out, row, c, (int64_t)llround(cell->num));
-			else if (cell->lazy && hpi_unit_is_real(u))
-				hpi_cell_real(out, row, c, cell->num);
+			if (u == HP_UNIT_TEXT && text != NULL)
+				hpi_cell_text(out, row, c, text);
+			else if (text == NULL && hpi_unit_is_int(u))
+				hpi_cell_int(out, row, c, hpc_section_int(s, r, c));
+			else if (text == NULL && hpi_unit_is_real(u))
+				hpi_cell_real(out, row, c, hpc_section_num(s, r, c));
 		}
 	}
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * section.c - one section of the console's model, read from its JSON
- * object (docs/report-format.md), as the library's JSON reader (core/json.c)
- * gives it: the column metadata, each cell's display text formatted once
- * (the report table's units) and its sort value, widths for the view, and
- * the display order.
+ * section.c - one section of the console's model: its rows loaded by the
+ * same code as `hotpath report` loads a report's (report_load.c, from the
+ * library's JSON reader, core/json.c) into the snapshot model, and what
+ * the console adds, which is view state only: the unit each column is
+ * shown in, widths, the shown columns, sort, selection and the display
+ * order.
  *
  * Nothing here knows any plugin: a third-party section is read the same
  * way as the built-in ones.
@@ -23,6 +24,7 @@
 
 #include "console.h"
 #include "model.h"
+#include "report_load.h"
 
 /* Unit by name; an unknown one is shown as text. */
 hp_unit hpc_unit_parse(const char *name)
@@ -80,116 +82,121 @@ static const char *section_fmt_num(double d, bool is_int, hp_unit u, char *buf, 
 	return hpi_unit_format(buf, len, u, is_int, is_int ? (int64_t)d : 0, d);
 }
 
-/* The table's look of a value (render.c): 1.25µs, 1.50KiB, 12.50%, 3.0/s. */
-const char *hpc_format(const hpi_jv *v, hp_unit u, char *buf, size_t len)
+/* The cell of row (the program's order) and column c, or NULL when it
+ * has no value. */
+static const hpi_cell *section_cell(const hpc_section *s, size_t row, size_t c)
 {
-	switch (hpi_json_typeof(v)) {
-	case HPI_JSON_NULL:
-		return "-";
-	case HPI_JSON_STRING:
-		return v->v.s;
-	case HPI_JSON_TRUE:
-		return "true";
-	case HPI_JSON_FALSE:
-		return "false";
-	case HPI_JSON_OBJECT:
-		return "{...}";
-	case HPI_JSON_ARRAY:
-		return "[...]";
-	case HPI_JSON_INT:
-		return section_fmt_num((double)v->v.i, true, u, buf, len);
-	default:
-		return section_fmt_num(v->v.d, false, u, buf, len);
-	}
+	const hpi_row *r;
+
+	if (s->data == NULL || row >= s->data->nrows || c >= s->data->ncols)
+		return NULL;
+	r = &s->data->rows[row];
+	return c < r->ncells && r->cells[c].set ? &r->cells[c] : NULL;
 }
 
-/* Appends text to the pool with control characters as spaces; returns
- * its offset. */
-static uint32_t section_intern(hpc_section *s, const char *text)
+/* Whether column c holds text (as loaded: a column of unknown unit holds
+ * numbers when its first value is one). */
+static bool section_is_text(const hpc_section *s, size_t c)
 {
-	size_t off = s->pool.len;
-
-	for (const char *p = text; *p != '\0'; p++)
-		hpi_buf_putc(&s->pool, (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
-	hpi_buf_putn(&s->pool, "", 1); /* the NUL is part of the pool */
-	if (s->pool.failed)
-		fatal("out of memory");
-	return (uint32_t)off;
+	return s->data != NULL && c < s->data->ncols && s->data->cols[c].unit == HP_UNIT_TEXT;
 }
 
-/* FNV-1a of a column key, for the key index. */
-static size_t section_hash(const char *key)
+bool hpc_section_has(const hpc_section *s, size_t row, size_t c)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h;
+	return section_cell(s, row, c) != NULL;
 }
 
-/* Reads the "columns" array; false when it is not one of {key, ...}. */
-static bool section_columns(hpc_section *s, const hpi_jv *cols)
+const char *hpc_section_str(const hpc_section *s, size_t row, size_t c)
 {
-	size_t i = 0;
+	const hpi_cell *cell = section_cell(s, row, c);
 
-	if (!hpi_json_is(cols, HPI_JSON_ARRAY) || hpi_json_size(cols) > HPC_MAX_COLUMNS)
-		return false;
-	s->ncols = hpi_json_size(cols);
-	s->cols = xcalloc(s->ncols, sizeof(*s->cols));
+	return cell != NULL && section_is_text(s, c) ? cell->v.s : NULL;
+}
+
+bool hpc_section_is_int(const hpc_section *s, size_t c)
+{
+	return s->data != NULL && c < s->data->ncols && hpi_unit_is_int(s->data->cols[c].unit);
+}
+
+int64_t hpc_section_int(const hpc_section *s, size_t row, size_t c)
+{
+	const hpi_cell *cell = section_cell(s, row, c);
+
+	if (cell == NULL || section_is_text(s, c))
+		return 0;
+	return hpc_section_is_int(s, c) ? cell->v.i : (int64_t)llround(cell->v.d);
+}
+
+double hpc_section_num(const hpc_section *s, size_t row, size_t c)
+{
+	const hpi_cell *cell = section_cell(s, row, c);
+
+	if (cell == NULL || section_is_text(s, c))
+		return -INFINITY;
+	return hpc_section_is_int(s, c) ? (double)cell->v.i : cell->v.d;
+}
+
+/* Reads the columns: titles, the unit as the console shows it (one this
+ * version does not know reads as text, whatever the loader guessed for
+ * the values), widths of the titles, and the column that names rows. */
+static void section_columns(hpc_section *s, const hpi_jv *cols)
+{
+	const hpi_jv *c = hpi_json_first(cols);
+
+	s->ncols = s->data->ncols;
+	s->cols = xcalloc(s->ncols + 1, sizeof(*s->cols));
 	s->name_col = -1;
-	HPI_JSON_FOREACH(cols, c) {
-		const char *key = hpi_json_str(hpi_json_get(c, "key"));
-		const char *title = hpi_json_str(hpi_json_get(c, "title"));
-
-		if (key == NULL)
-			return false;
-		s->cols[i].key = xstrdup(key);
-		s->cols[i].title = xstrdup(title ? title : key);
-		s->cols[i].unit = hpc_unit_parse(hpi_json_str(hpi_json_get(c, "unit")));
+	for (size_t i = 0; i < s->ncols; i++) {
+		s->cols[i].key = xstrdup(s->data->cols[i].key);
+		s->cols[i].title = xstrdup(s->data->cols[i].title);
+		s->cols[i].unit = cols == NULL ? s->data->cols[i].unit
+				  : hpc_unit_parse(hpi_json_str(hpi_json_get(c, "unit")));
 		s->cols[i].width = hpc_text_width(s->cols[i].title);
-		if (strcmp(key, "name") == 0)
+		if (strcmp(s->cols[i].key, "name") == 0)
 			s->name_col = (int)i;
-		i++;
+		if (c != NULL)
+			c = hpi_json_next(cols, c);
 	}
-	for (i = 0; s->name_col < 0 && i < s->ncols; i++)
+	for (size_t i = 0; s->name_col < 0 && i < s->ncols; i++)
 		if (s->cols[i].unit == HP_UNIT_TEXT)
 			s->name_col = (int)i;
-	return true;
 }
 
-/* The index of column keys: slot i + 1 for column i (a key twice: the
- * first), HPC_KEY_SLOTS slots, more than twice HPC_MAX_COLUMNS. */
-#define HPC_KEY_SLOTS 1024
-static void section_key_index(const hpc_section *s, uint16_t *slot)
+/* Text cells with control characters as spaces, and the widths of the
+ * text cells and of "-" where a cell has no value.  Numbers are formatted
+ * when shown (hpc_section_text): a frame formats the rows on screen, not
+ * 10,000 of them. */
+static void section_texts(hpc_section *s)
 {
-	memset(slot, 0, HPC_KEY_SLOTS * sizeof(*slot));
+	size_t w;
+
 	for (size_t c = 0; c < s->ncols; c++) {
-		size_t h = section_hash(s->cols[c].key) & (HPC_KEY_SLOTS - 1);
+		bool text = section_is_text(s, c), dash = false;
 
-		while (slot[h] != 0 && strcmp(s->cols[slot[h] - 1].key, s->cols[c].key) != 0)
-			h = (h + 1) & (HPC_KEY_SLOTS - 1);
-		if (slot[h] == 0)
-			slot[h] = (uint16_t)(c + 1);
+		for (size_t r = 0; r < s->nrows; r++) {
+			const hpi_cell *cell = section_cell(s, r, c);
+
+			if (cell == NULL) {
+				dash = true;
+				continue;
+			}
+			if (!text)
+				continue;
+			for (char *p = cell->v.s; *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = ' ';
+			if ((w = hpc_text_width(cell->v.s)) > s->cols[c].width)
+				s->cols[c].width = w;
+		}
+		if (dash && s->cols[c].width < 1)
+			s->cols[c].width = 1;
 	}
-}
-
-/* The column of key (k: the member's position, the usual column), or -1. */
-static int section_key_col(const hpc_section *s, const uint16_t *slot, const char *key, size_t k)
-{
-	size_t h;
-
-	if (k < s->ncols && strcmp(s->cols[k].key, key) == 0)
-		return (int)k;
-	for (h = section_hash(key) & (HPC_KEY_SLOTS - 1); slot[h] != 0; h = (h + 1) & (HPC_KEY_SLOTS - 1))
-		if (strcmp(s->cols[slot[h] - 1].key, key) == 0)
-			return slot[h] - 1;
-	return -1;
 }
 
 /* The shown columns: the keys of meta "table.columns" that exist, else all. */
-static void section_show(hpc_section *s, const hpi_jv *meta)
+static void section_show(hpc_section *s)
 {
-	const char *spec = hpi_json_str(hpi_json_get(meta, "table.columns")), *e;
+	const char *spec = hp_section_meta(s->data, "table.columns"), *e;
 
 	s->show = xcalloc(s->ncols + 1, sizeof(*s->show));
 	for (; spec != NULL && *spec != '\0'; spec = *e ? e + 1 : e) {
@@ -209,9 +216,9 @@ static void section_show(hpc_section *s, const hpi_jv *meta)
 
 /* Meta "estimated" (globs of column keys): which cells of a row with a
  * "sampled" cell are estimates. */
-static void section_estimated(hpc_section *s, const hpi_jv *meta)
+static void section_estimated(hpc_section *s)
 {
-	const char *spec = hpi_json_str(hpi_json_get(meta, "estimated")), *e;
+	const char *spec = hp_section_meta(s->data, "estimated"), *e;
 	char pat[64];
 
 	s->sampled_col = -1;
@@ -233,79 +240,55 @@ static void section_estimated(hpc_section *s, const hpi_jv *meta)
 }
 
 /* The facts with a text value, kept for a saved snapshot (w). */
-static void section_meta(hpc_section *s, const hpi_jv *meta)
+static void section_meta(hpc_section *s)
 {
-	if (!hpi_json_is(meta, HPI_JSON_OBJECT))
+	const hpi_kvs *kv = &s->data->meta;
+
+	if (kv->n == 0)
 		return;
-	HPI_JSON_FOREACH(meta, v) {
-		if (v->type != HPI_JSON_STRING)
-			continue;
-		s->meta = xreallocarray(s->meta, 2 * s->nmeta + 2, sizeof(*s->meta));
-		s->meta[2 * s->nmeta] = xstrdup(v->key);
-		s->meta[2 * s->nmeta + 1] = xstrdup(hpi_json_str(v));
-		s->nmeta++;
+	s->meta = xcalloc(2 * kv->n, sizeof(*s->meta));
+	for (size_t i = 0; i < kv->n; i++) {
+		s->meta[2 * i] = xstrdup(kv->v[i].key);
+		s->meta[2 * i + 1] = xstrdup(kv->v[i].value);
 	}
+	s->nmeta = kv->n;
 }
 
-/* One value into cell c of row r. */
-static void section_cell(hpc_section *s, size_t r, size_t c, const hpi_jv *v)
+/* The view of a loaded section (takes snap, which holds it alone). */
+static hpc_section *section_wrap(hp_snapshot *snap, size_t total_rows, const hpi_jv *cols)
 {
-	hpc_cell *cell = &s->cells[r * s->ncols + c];
-	char buf[64];
-	size_t w;
+	hpc_section *s = xcalloc(1, sizeof(*s));
 
-	if (v->type == HPI_JSON_NULL)
-		return; /* unset, "-" */
-	cell->set = true;
-	if (v->type == HPI_JSON_INT || v->type == HPI_JSON_REAL) {
-		cell->num = hpi_json_num(v);
-		cell->lazy = true;
-		cell->is_int = v->type == HPI_JSON_INT;
-		return;
-	}
-	cell->lazy = false;
-	cell->num = -INFINITY;
-	cell->text = section_intern(s, hpc_format(v, s->cols[c].unit, buf, sizeof(buf)));
-	if ((w = hpc_text_width(s->pool.data + cell->text)) > s->cols[c].width)
-		s->cols[c].width = w;
+	s->snap = snap;
+	s->data = snap->secs[0];
+	s->id = xstrdup(s->data->id);
+	s->title = xstrdup(s->data->title);
+	s->sort_col = -1;
+	s->nrows = s->data->nrows;
+	s->total_rows = total_rows;
+	section_columns(s, cols);
+	section_texts(s);
+	section_show(s);
+	section_estimated(s);
+	section_meta(s);
+	s->hidden = hp_section_meta(s->data, "console.hide") != NULL;
+	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));
+	for (size_t i = 0; i < s->nrows; i++)
+		s->order[i] = i;
+	s->has_data = true;
+	return s;
 }
 
-/* One row (an object by key, or an array by position) into row r of the
- * cells; cells it leaves out read "-".  Numbers are kept as numbers and
- * formatted when shown (hpc_section_text): a frame formats the rows on
- * screen, not 10,000 of them. */
-static void section_row(hpc_section *s, size_t r, const hpi_jv *row, const uint16_t *slot)
-{
-	size_t k = 0;
-	int c;
-
-	for (size_t i = 0; i < s->ncols; i++) {
-		s->cells[r * s->ncols + i].num = -INFINITY;
-		s->cells[r * s->ncols + i].text = s->dash;
-	}
-	if (row->type == HPI_JSON_ARRAY) {
-		HPI_JSON_FOREACH(row, v) {
-			if (k >= s->ncols)
-				break;
-			section_cell(s, r, k++, v);
-		}
-		return;
-	}
-	if (row->type != HPI_JSON_OBJECT)
-		return;
-	HPI_JSON_FOREACH(row, v) { /* a key twice: the last one, as jansson did */
-		if ((c = section_key_col(s, slot, v->key, k++)) >= 0)
-			section_cell(s, r, (size_t)c, v);
-	}
-}
-
-/* Reads a section object; see model.h. */
+/* Reads a section object with the report loader (report_load.c); see
+ * model.h.  The loader's message, if any, is kept per thread. */
 hpc_section *hpc_section_parse(const hpi_jv *j, const char **why)
 {
-	const hpi_jv *rows = hpi_json_get(j, "rows"), *tot, *meta = hpi_json_get(j, "meta");
-	uint16_t slot[HPC_KEY_SLOTS];
-	hpc_section *s;
-	size_t i = 0;
+	static __thread char msg[256];
+	const hpi_jv *rows = hpi_json_get(j, "rows"), *cols = hpi_json_get(j, "columns");
+	hp_snapshot *snap;
+	size_t total;
+	char *cause;
+	int rv;
 
 	if (!hpi_json_is(j, HPI_JSON_OBJECT) || !hpi_json_is(hpi_json_get(j, "id"), HPI_JSON_STRING)) {
 		*why = "a section without an id";
@@ -315,39 +298,22 @@ hpc_section *hpc_section_parse(const hpi_jv *j, const char **why)
 		*why = "rows is not an array";
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	s->sort_col = -1;
-	s->id = xstrdup(hpi_json_str(hpi_json_get(j, "id")));
-	s->title = xstrdup(hpi_json_str(hpi_json_get(j, "title")) ?: s->id);
-	if (!section_columns(s, hpi_json_get(j, "columns"))) {
+	if (!hpi_json_is(cols, HPI_JSON_ARRAY) || hpi_json_size(cols) > HPC_MAX_COLUMNS) {
 		*why = "columns is not an array of at most " HPC_STR(HPC_MAX_COLUMNS)
 		       " {key, title, unit}";
-		hpc_section_free(s);
 		return NULL;
 	}
 	if (hpi_json_size(rows) > HPC_MAX_ROWS) {
 		*why = "more than " HPC_STR(HPC_MAX_ROWS) " rows";
-		hpc_section_free(s);
 		return NULL;
 	}
-	section_show(s, meta);
-	section_estimated(s, meta);
-	section_meta(s, meta);
-	s->hidden = hpi_json_get(meta, "console.hide") != NULL;
-	s->nrows = hpi_json_size(rows);
-	s->cells = xcalloc(s->nrows * s->ncols + 1, sizeof(*s->cells));
-	s->order = xcalloc(s->nrows + 1, sizeof(*s->order));
-	s->dash = section_intern(s, "-");
-	section_key_index(s, slot);
-	HPI_JSON_FOREACH(rows, row) {
-		section_row(s, i, row, slot);
-		s->order[i] = i;
-		i++;
+	if ((rv = hpc_report_section(j, &snap, &total, &cause)) != 0) {
+		snprintf(msg, sizeof(msg), "%s", cause ? cause : hp_strerror(rv));
+		free(cause);
+		*why = msg;
+		return NULL;
 	}
-	tot = hpi_json_get(j, "total_rows");
-	s->total_rows = hpi_json_is(tot, HPI_JSON_INT) && tot->v.i >= 0 ? (size_t)tot->v.i : s->nrows;
-	s->has_data = true;
-	return s;
+	return section_wrap(snap, total, cols);
 }
 
 /* Reads a section from its JSON text; see model.h. */
@@ -376,9 +342,8 @@ void hpc_section_free(hpc_section *s)
 	}
 	free(s->cols);
 	free(s->show);
-	free(s->cells);
 	free(s->order);
-	hpi_buf_fini(&s->pool);
+	hpi_snapshot_free(s->snap);
 	free(s->sel_name);
 	free(s->id);
 	free(s->title);
@@ -394,23 +359,29 @@ const char *hpc_section_text(const hpc_section *s, size_t pos, size_t c)
 {
 	static __thread char ring[16][64];
 	static __thread unsigned next;
-	const hpc_cell *cell;
+	const hpi_cell *cell;
+	size_t row;
+	bool is_int;
+	double d;
 	char *buf;
 
 	if (pos >= s->nrows || c >= s->ncols)
 		return "";
-	cell = &s->cells[s->order[pos] * s->ncols + c];
-	if (!cell->lazy)
-		return s->pool.data + cell->text;
+	row = s->order[pos];
+	if ((cell = section_cell(s, row, c)) == NULL)
+		return "-";
+	if (section_is_text(s, c))
+		return cell->v.s;
+	is_int = hpc_section_is_int(s, c);
+	d = is_int ? (double)cell->v.i : cell->v.d;
 	buf = ring[next++ % 16];
 	if (s->cols[c].estimated && s->sampled_col >= 0 &&
-	    s->cells[s->order[pos] * s->ncols + (size_t)s->sampled_col].set) {
+	    section_cell(s, row, (size_t)s->sampled_col) != NULL) {
 		buf[0] = '~'; /* an estimate of a sampled row */
-		section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf + 1,
-				sizeof(ring[0]) - 1);
+		section_fmt_num(d, is_int, s->cols[c].unit, buf + 1, sizeof(ring[0]) - 1);
 		return buf;
 	}
-	return section_fmt_num(cell->num, cell->is_int, s->cols[c].unit, buf, sizeof(ring[0]));
+	return section_fmt_num(d, is_int, s->cols[c].unit, buf, sizeof(ring[0]));
 }
 
 /* Widens columns to the texts of rows on screen (widths only grow). */
@@ -432,29 +403,34 @@ const char *hpc_section_sel_name(const hpc_section *s)
 	return hpc_section_text(s, s->sel, (size_t)s->name_col);
 }
 
-/* qsort's context: the section being sorted (sorting is single-threaded). */
-static const hpc_section *section_sorting;
+/* A row's sort key: its value in the sort column, read once per sort. */
+typedef struct section_key {
+	size_t row;
+	const char *text; /* a text column's value */
+	double num;       /* a number column's */
+	bool set;
+} section_key;
+
+/* qsort's context: the direction (sorting is single-threaded). */
+static bool section_sorting_desc;
 
 /* Display order: the sort column, ties (and the program's order) by index. */
 static int section_cmp(const void *a, const void *b)
 {
-	const hpc_section *s = section_sorting;
-	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
-	const hpc_cell *ca = &s->cells[ia * s->ncols + (size_t)s->sort_col];
-	const hpc_cell *cb = &s->cells[ib * s->ncols + (size_t)s->sort_col];
+	const section_key *ka = a, *kb = b;
 	int r = 0;
 
-	if (ca->set != cb->set)
-		return ca->set ? -1 : 1; /* rows without a value last either way */
-	if (ca->lazy != cb->lazy)
-		r = ca->lazy ? -1 : 1; /* numbers before text */
-	else if (!ca->lazy)
-		r = strcmp(s->pool.data + ca->text, s->pool.data + cb->text);
+	if (ka->set != kb->set)
+		return ka->set ? -1 : 1; /* rows without a value last either way */
+	if (!ka->set)
+		r = 0;
+	else if (ka->text != NULL && kb->text != NULL)
+		r = strcmp(ka->text, kb->text);
 	else
-		r = ca->num < cb->num ? -1 : ca->num > cb->num;
-	if (s->sort_desc)
+		r = ka->num < kb->num ? -1 : ka->num > kb->num;
+	if (section_sorting_desc)
 		r = -r;
-	return r != 0 ? r : ia < ib ? -1 : ia > ib;
+	return r != 0 ? r : ka->row < kb->row ? -1 : ka->row > kb->row;
 }
 
 /* True when hay holds needle, ASCII letters in any case. */
@@ -473,10 +449,10 @@ static bool section_holds(const char *hay, const char *needle)
 static bool section_passes(const hpc_section *s, size_t i)
 {
 	for (size_t c = 0; c < s->ncols; c++) {
-		const hpc_cell *cell = &s->cells[i * s->ncols + c];
+		const char *text = hpc_section_str(s, i, c);
 
 		if ((s->name_col >= 0 ? (int)c == s->name_col : s->cols[c].unit == HP_UNIT_TEXT) &&
-		    cell->set && !cell->lazy && section_holds(s->pool.data + cell->text, s->filter))
+		    text != NULL && section_holds(text, s->filter))
 			return true;
 	}
 	return false;
@@ -512,9 +488,22 @@ void hpc_section_sort(hpc_section *s)
 	for (i = 0; i < s->nrows; i++)
 		s->order[i] = i;
 	if (s->sort_col >= 0 && (size_t)s->sort_col < s->ncols && s->nrows > 1) {
-		section_sorting = s;
-		qsort(s->order, s->nrows, sizeof(*s->order), section_cmp);
-		section_sorting = NULL;
+		size_t c = (size_t)s->sort_col;
+		section_key *k = xcalloc(s->nrows, sizeof(*k));
+
+		for (i = 0; i < s->nrows; i++) {
+			const hpi_cell *cell = section_cell(s, i, c);
+
+			k[i].row = i;
+			k[i].set = cell != NULL;
+			k[i].text = hpc_section_str(s, i, c);
+			k[i].num = hpc_section_num(s, i, c);
+		}
+		section_sorting_desc = s->sort_desc;
+		qsort(k, s->nrows, sizeof(*k), section_cmp);
+		for (i = 0; i < s->nrows; i++)
+			s->order[i] = k[i].row;
+		free(k);
 	}
 	section_filter_order(s);
 	if (s->sel_name != NULL && s->name_col >= 0) {

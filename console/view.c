@@ -456,7 +456,7 @@ static bool view_gauge_spark(hpc_view *v, const hpc_section *log, int y)
 	if (vc < 0 || log->nrows == 0 || (d.vals = calloc(log->nrows, sizeof(*d.vals))) == NULL)
 		return false;
 	for (size_t r = 0; r < log->nrows; r++) {
-		d.vals[r] = log->cells[r * log->ncols + (size_t)vc].num;
+		d.vals[r] = hpc_section_num(log, r, (size_t)vc);
 		if (r == 0 || d.vals[r] < mn)
 			mn = d.vals[r];
 	}

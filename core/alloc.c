@@ -228,7 +228,9 @@ unsigned hpi_alloc_status(void)
 		s |= HP_ALLOC_LOADED;
 	if ((s & HP_ALLOC_LOADED) && hpi_alloc_tracking())
 		s |= HP_ALLOC_TRACKED;
-	if ((s & HP_ALLOC_LOADED) && (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & HP__ON_ALLOC))
+	/* HP__ON_NOALLOC: the frames are kept for I/O only (core/io.c) */
+	if ((s & HP_ALLOC_LOADED) && (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) &
+				      (HP__ON_ALLOC | HP__ON_NOALLOC)) == HP__ON_ALLOC)
 		s |= HP_ALLOC_RUNNING;
 	return s;
 }

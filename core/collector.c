@@ -52,7 +52,8 @@ static int collector_asleep;
 
 /* Each kind's payload type, from the one event map (hotpath.h), which
  * also makes both the records' kinds and hp_event_kind. */
-enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES, PAY_VALUE, PAY_DATA, PAY_IO };
+enum { PAY_NONE, PAY_DUR, PAY_MSG, PAY_CALL, PAY_TEXT, PAY_BYTES, PAY_VALUE, PAY_DATA, PAY_IO,
+       PAY_WORDS };
 #define COLLECTOR_PAY(name, value, payload, doc) [value] = PAY_##payload,
 static const unsigned char collector_pay[HP_EV__COUNT] = { HP_EV_MAP(COLLECTOR_PAY) };
 #undef COLLECTOR_PAY
@@ -85,6 +86,7 @@ typedef struct drain_ctx {
 	uint64_t aux[DRAIN_BATCH]; /* HP_EV_ALLOC: the count data points to */
 	char dbg[HPI_DBG_MSG_MAX]; /* HP_EV_DEBUG's message, flushed at once */
 	hp_event_io io[DRAIN_BATCH]; /* HP_EV_IO: the call data points to */
+	hp_event_words words[DRAIN_BATCH]; /* WORDS kinds: what data points to */
 } drain_ctx;
 
 struct hpi_collector {
@@ -155,6 +157,9 @@ static void collector_payload(hp_event *ev, uint64_t pay)
 		break;
 	case PAY_IO: /* the call's ticks: collector_push_other converts */
 		ev->dur_ns = pay;
+		break;
+	case PAY_WORDS: /* collector_push_other fills data */
+		ev->dur_ns = 0;
 		break;
 	default: /* PAY_BYTES */
 		ev->bytes = pay;
@@ -228,6 +233,10 @@ static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__re
 		ev->dur_ns = collector_ns(ev->dur_ns, mult);
 		hpi_io_decode(&d->io[d->n], p->dt, p + 1 < end ? p[1].dt : 0);
 		ev->data = &d->io[d->n];
+	} else if (ev->kind < HP_EV__COUNT && collector_pay[ev->kind] == PAY_WORDS) {
+		d->words[d->n] = (hp_event_words){.w0 = p->dt, .w1 = p + 1 < end ? p[1].dt : 0,
+						  .pay = p + 1 < end ? p[1].t : 0};
+		ev->data = &d->words[d->n];
 	}
 	if (ev->kind == HP_EV_DEBUG && !collector_debug(d, ev, p, end))
 		return;

@@ -63,11 +63,20 @@ static void json_push(lua_State *L, const hpi_jv *v)
 	}
 }
 
+/* json_push in a protected call: Lua's memory errors must not leave the
+ * document behind. */
+static int json_push_protected(lua_State *L)
+{
+	json_push(L, lua_touserdata(L, 1));
+	return 1;
+}
+
 /* The value of a JSON text; see hpi.h. */
 bool hpi_lua_push_json(lua_State *L, const char *json, char *why, size_t len)
 {
 	hpi_json_err e;
 	hpi_json *doc = hpi_json_parse(json, strlen(json), HPI_JSON_LOOSE, JSON_MAX_DEPTH, &e);
+	int rc;
 
 	if (len > 0)
 		why[0] = '\0';
@@ -75,7 +84,14 @@ bool hpi_lua_push_json(lua_State *L, const char *json, char *why, size_t len)
 		snprintf(why, len, "%s", e.text);
 		return false;
 	}
-	json_push(L, hpi_json_root(doc));
+	lua_pushcfunction(L, json_push_protected);
+	lua_pushlightuserdata(L, (void *)hpi_json_root(doc));
+	rc = lua_pcall(L, 1, 1, 0);
 	hpi_json_free(doc);
+	if (rc != LUA_OK) {
+		snprintf(why, len, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "out of memory");
+		lua_pop(L, 1);
+		return false;
+	}
 	return true;
 }

@@ -121,7 +121,8 @@ enum hp_site_kind { HP_SITE_FUNCTION = 1, HP_SITE_BLOCK = 2, HP_SITE_LOCK = 3,
 		   HP_SITE_CHANNEL = 4, HP_SITE_STREAM = 5, HP_SITE_FUTURE = 6,
 		   HP_SITE_RWLOCK = 7 /* an hp_rwlock's probe */,
 		   HP_SITE_GAUGE = 8, HP_SITE_VALUE = 9 /* HP_GAUGE*, HP_VAL */,
-		   HP_SITE_DEBUG = 10 /* an HP_DBG call: its label is the format */ };
+		   HP_SITE_DEBUG = 10 /* an HP_DBG call: its label is the format */,
+		   HP_SITE_UV_LOOP = 11 /* a libuv loop watched by hp_uv_loop_watch */ };
 
 /* Channel types, for probes and hp_chan. */
 enum hp_chan_type { HP_CHAN_BOUNDED = 1, HP_CHAN_UNBOUNDED = 2, HP_CHAN_ONESHOT = 3 };
@@ -168,6 +169,7 @@ typedef struct hp_main_options {
  *   VALUE  value: an int64_t             }
  *   DATA   data: what the doc says (never a pair)
  *   IO     dur and data (hp_event_io)    }
+ *   WORDS  data (hp_event_words)         }
  * New kinds are only ever appended; a value never changes.
  */
 #define HP__EV_MAP(X)                                                                   \
@@ -209,7 +211,14 @@ typedef struct hp_main_options {
 	  "formatted on the collector")                                                  \
 	X(IO, 25, IO, "a read, write, send, recv or stdio call ended (libhotpath-io): " \
 	  "site = the innermost measured function open on the thread (0: none), "      \
-	  "time = start, dur = the call's time; data = (const hp_event_io *)")
+	  "time = start, dur = the call's time; data = (const hp_event_io *)")          \
+	X(UV_ITER, 26, WORDS, "a watched libuv loop ended an iteration (hotpath/uv.h): " \
+	  "site = the loop; data = (const hp_event_words *): w0 = events (~0: not "    \
+	  "known), pay = idle ns, w1 = the iteration's ns (bit 31: in us)")            \
+	X(UV_LAG, 27, WORDS, "a watched loop's lag probe fired: pay = how late, ns")   \
+	X(UV_HANDLES, 28, WORDS, "a watched loop's active handles of one type: w0 = "  \
+	  "uv_handle_type (255: the active requests), pay = how many, w1 = the "      \
+	  "sample's number")
 
 #ifdef HOTPATH
 
@@ -297,6 +306,7 @@ enum { HP__EV_MAP(HP__EV_ENUM) HP__EV_END };
 #define HP__EV_PAIR_VALUE 1
 #define HP__EV_PAIR_DATA 0
 #define HP__EV_PAIR_IO 1
+#define HP__EV_PAIR_WORDS 1
 #define HP__EV_PAIRBIT(name, value, payload, doc) \
 	| (HP__EV_PAIR_##payload ? UINT64_C(1) << (value) : 0)
 /* The kinds written in the payload form. */

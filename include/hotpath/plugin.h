@@ -130,11 +130,19 @@ typedef struct hp_event_io {
 	int32_t err;      /* errno of a failed call, 0 when it succeeded */
 } hp_event_io;
 
+/* HP_EV_UV_*'s data: the payload pair's free words as written. */
+typedef struct hp_event_words {
+	uint32_t w0;  /* the first record's third word */
+	uint32_t w1;  /* the second record's third word */
+	uint64_t pay; /* the second record's first word */
+} hp_event_words;
+
 /*
  * One bus event; borrowed for the duration of on_event.  What it carries
  * beyond site, tid and time depends on its kind's payload type (HP_EV_MAP):
  * DUR: dur_ns; MSG: msg; CALL: call; TEXT: text; BYTES: bytes and data;
- * VALUE: value; IO: dur_ns and data (hp_event_io).
+ * VALUE: value; IO: dur_ns and data (hp_event_io); WORDS: data
+ * (hp_event_words).
  * These share dur_ns's 8 bytes; on a little-endian machine dur_ns is what
  * ABI-1 plugins read, "seq | bytes << 32", "id | ticks << 32" or the text
  * low byte first, so the layout and the ABI are unchanged.

@@ -62,6 +62,7 @@ while [ $n -lt 60 ]; do
 done
 echo "# ten at once: all ten shown after $((n + 1)) presses of t"
 check "ten at once: t shows each of the ten" eq "$got" "$want"
+[ "$got" = "$want" ] || sed 's/^/# screen: /' "$SCREEN"
 kill $ten 2>/dev/null
 for p in $ten; do wait "$p" 2>/dev/null; done
 ten=
@@ -70,4 +71,6 @@ key main q
 i=0
 while [ $i -lt 100 ] && [ ! -s "$TMP/main.exit" ]; do sleep 0.1; i=$((i + 1)); done
 check "q: exit 0" eq "$(cat "$TMP/main.exit" 2>/dev/null)" 0
+# what the console said, for a failure's diagnosis (it says nothing when well)
+sed 's/^/# console stderr: /' "$TMP/main.err" 2>/dev/null | head -n 20
 finish

@@ -261,6 +261,58 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* A live section (the console's): array rows, values that do not fit
+ * left out, no rows, total_rows kept without placeholder rows; and the
+ * same errors as a report's for what is no section. */
+START_TEST(test_live_section)
+{
+	static const char text[] =
+		"{\"id\":\"s\",\"title\":\"S\",\"columns\":[{\"key\":\"name\",\"unit\":\"text\"},"
+		"{\"key\":\"calls\",\"unit\":\"count\"},{\"key\":\"odd\",\"unit\":\"furlongs\"}],"
+		"\"total_rows\":9,\"meta\":{\"k\":1,\"table.columns\":\"name\"},"
+		"\"rows\":[[\"a\",3,2.5,\"past the columns\"],{\"calls\":\"x\",\"name\":\"b\"},7]}";
+	hpi_json *doc = hpi_json_parse(text, strlen(text), 0, 0, NULL);
+	const hp_section *sec;
+	hp_snapshot *snap;
+	size_t total = 0;
+	char *cause = NULL;
+
+	ck_assert_int_eq(hpc_report_section(hpi_json_root(doc), &snap, &total, &cause), 0);
+	ck_assert_ptr_null(cause);
+	ck_assert_uint_eq(total, 9);
+	ck_assert_uint_eq(hp_snapshot_count(snap), 1);
+	sec = hp_snapshot_section(snap, 0);
+	ck_assert_uint_eq(hp_section_nrows(sec), 3);
+	ck_assert_str_eq(sec->rows[0].cells[0].v.s, "a");
+	ck_assert_int_eq(sec->rows[0].cells[1].v.i, 3);
+	ck_assert_int_eq(hp_section_column_unit(sec, 2), HP_UNIT_COUNT); /* guessed */
+	ck_assert_int_eq(sec->rows[0].cells[2].v.i, 2);
+	ck_assert_str_eq(sec->rows[1].cells[0].v.s, "b");
+	ck_assert(!sec->rows[1].cells[1].set); /* "x" in a count column */
+	ck_assert_uint_eq(sec->rows[2].ncells, 0);
+	ck_assert_str_eq(hp_section_meta(sec, "table.columns"), "name");
+	ck_assert_ptr_null(hp_section_meta(sec, "k"));
+	hpi_snapshot_free(snap);
+	hpi_json_free(doc);
+
+	doc = hpi_json_parse("{\"id\":\"s\",\"columns\":[]}", 23, 0, 0, NULL);
+	ck_assert_int_eq(hpc_report_section(hpi_json_root(doc), &snap, &total, &cause), 0);
+	ck_assert_uint_eq(hp_section_nrows(hp_snapshot_section(snap, 0)), 0);
+	ck_assert_uint_eq(total, 0);
+	hpi_snapshot_free(snap);
+	hpi_json_free(doc);
+
+	doc = hpi_json_parse("{\"id\":\"s\",\"columns\":[{\"key\":\"a\"},{\"key\":\"a\"}]}", 46, 0, 0,
+			     NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(hpc_report_section(hpi_json_root(doc), &snap, &total, &cause), HP_EINVAL);
+	ck_assert_ptr_null(snap);
+	ck_assert_str_eq(cause, "section: .columns[1]: duplicate column key \"a\"");
+	free(cause);
+	hpi_json_free(doc);
+}
+END_TEST
+
 START_TEST(test_load_file)
 {
 	hpc_report *r;
@@ -293,6 +345,7 @@ static Suite *report_load_suite(void)
 	tcase_add_test(tc, test_lenient);
 	tcase_add_test(tc, test_nested_log);
 	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_live_section);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

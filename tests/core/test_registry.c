@@ -478,15 +478,16 @@ START_TEST(event_map_names_values_and_payload_kinds)
 	ck_assert_str_eq(hpi_event_name(10), "TEXT_CHUNK");
 	ck_assert_str_eq(hpi_event_name(HP_EV_ALLOC), "ALLOC");
 	ck_assert_ptr_null(hpi_event_name(HP_EV__COUNT));
-	ck_assert_int_eq(HP_EV__COUNT, 26);
+	ck_assert_int_eq(HP_EV__COUNT, 29);
+	ck_assert_str_eq(hpi_event_name(HP_EV_UV_HANDLES), "UV_HANDLES");
 	ck_assert_str_eq(hpi_event_name(HP_EV_IO), "IO");
 	ck_assert_str_eq(hpi_event_name(HP_EV_DEBUG), "DEBUG");
 	ck_assert_str_eq(hpi_event_name(HP_EV_RLOCK_HOLD), "RLOCK_HOLD");
 	ck_assert_int_eq(HP_EV_CHAN_TEXT, HP_EV_TEXT_CHUNK);
 	ck_assert_int_eq(HP__EV_FUTURE_POLL, HP_EV_FUTURE_POLL);
-	/* CHAN_SEND, CHAN_RECV, TEXT_CHUNK, FUTURE_*, ALLOC, GAUGE_*, VALUE, IO */
+	/* CHAN_SEND, CHAN_RECV, TEXT_CHUNK, FUTURE_*, ALLOC, GAUGE_*, VALUE, IO, UV_* */
 	ck_assert_uint_eq(HP__EV_PAYLOAD_KINDS, (1u << 7) | (1u << 8) | (1u << 10) |
-						(0xfu << 13) | (1u << 17) | (7u << 21) | (1u << 25));
+						(0xfu << 13) | (1u << 17) | (7u << 21) | (0xfu << 25));
 	for (int k = 0; k < HP_EV__COUNT; k++)
 		ck_assert_ptr_nonnull(hpi_event_name((uint32_t)k));
 	/* the typed payloads share dur_ns's bytes (ABI 1's layout) */

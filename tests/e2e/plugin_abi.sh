@@ -9,7 +9,7 @@ CC=${CC:-cc}
 
 # plugins/flow.c is what channels, streams and futures share; they may
 # include its header, "../flow.h", and nothing else of the tree.
-for p in flow locks/locks streams/streams channels/channels futures/futures io/io \
+for p in flow locks/locks streams/streams channels/channels futures/futures io/io uv/uv \
 	alloc/alloc threads/threads; do
 	n=$(basename "$p")
 	$CC -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_uv.c - libuv loop metrics (hotpath/uv.h, plugins/uv/uv.c) on real
+ * loops: exact iterations and handles by type, timers firing N times,
+ * idle time under a known sleep and busy time under a known spin
+ * (generous bounds: the machine may be loaded), and the lag a blocking
+ * callback causes.  Built only when configure found libuv.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include <hotpath.h>
+#include <hotpath/uv.h>
+#include "../testlib.h"
+
+typedef struct loopcap {
+	int found, events_known;
+	int64_t iterations, events, idle, max, lag_max, lag_samples, handles, requests;
+	char by_type[256];
+	int handle_rows;
+} loopcap;
+
+static int64_t cell(const hp_section *s, size_t r, const char *key)
+{
+	for (size_t c = 0; c < hp_section_ncolumns(s); c++)
+		if (strcmp(hp_section_column_key(s, c), key) == 0)
+			return hp_section_has(s, r, c) ? hp_section_int(s, r, c) : -1;
+	return -2;
+}
+
+static int capture(const hp_snapshot *snap, void *data, char **cause)
+{
+	loopcap *w = data;
+	const hp_section *s = hp_snapshot_find(snap, "uv_loops");
+	const hp_section *hs = hp_snapshot_find(snap, "uv_handles");
+
+	(void)cause;
+	for (size_t r = 0; s && r < hp_section_nrows(s); r++) {
+		if (strcmp(hp_section_text(s, r, 0), "test") != 0)
+			continue;
+		w->found = 1;
+		w->iterations = cell(s, r, "iterations");
+		w->events = cell(s, r, "events");
+		w->idle = cell(s, r, "idle");
+		w->max = cell(s, r, "max");
+		w->lag_max = cell(s, r, "lag_max");
+		w->lag_samples = cell(s, r, "lag_samples");
+		w->handles = cell(s, r, "handles");
+		w->requests = cell(s, r, "requests");
+		for (size_t c = 0; c < hp_section_ncolumns(s); c++)
+			if (strcmp(hp_section_column_key(s, c), "by_type") == 0)
+				snprintf(w->by_type, sizeof(w->by_type), "%s", hp_section_text(s, r, c));
+	}
+	w->handle_rows = hs ? (int)hp_section_nrows(hs) : 0;
+	return 0;
+}
+
+static const hp_reporter capture_reporter = {"capture", capture};
+
+static hp_guard *start(loopcap *w)
+{
+	hp_guard_builder *b = hp_guard_builder_new("test_uv");
+
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUB", "off", 1);
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	hp_guard_builder_reporter(b, &capture_reporter, w);
+	return hp_guard_builder_build(b);
+}
+
+static void noop_timer(uv_timer_t *t)
+{
+	(void)t;
+}
+
+static void noop_idle(uv_idle_t *h)
+{
+	(void)h;
+}
+
+/* Closes every handle and the loop. */
+static void close_one(uv_handle_t *h, void *arg);
+static void finish(uv_loop_t *loop)
+{
+	uv_walk(loop, close_one, NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(loop), 0);
+}
+
+static void close_one(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+START_TEST(nowait_iterations_and_handles_exact)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_idle_t idle;
+	uv_timer_t t[3];
+	hp_uv_watch uw;
+	hp_guard *g;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	g = start(&w);
+	ck_assert_int_eq(hp_uv_loop_watch(&uw, &loop, "test", 0), 0);
+	uv_idle_init(&loop, &idle);
+	uv_idle_start(&idle, noop_idle); /* keeps every run one iteration, no wait */
+	for (int i = 0; i < 3; i++) {
+		uv_timer_init(&loop, &t[i]);
+		uv_timer_start(&t[i], noop_timer, 3600 * 1000, 0);
+	}
+	for (int i = 0; i < 1000; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	uv_walk(&loop, close_one, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	ck_assert_int_eq(w.found, 1);
+	ck_assert_int_eq(w.iterations, 1000);
+	ck_assert_str_eq(w.by_type, "idle 1, timer 3");
+	ck_assert_int_eq(w.handles, 4);
+	ck_assert_int_eq(w.requests, 0);
+	ck_assert_int_eq(w.handle_rows, 2); /* idle and timer; no requests row */
+	ck_assert_int_eq(w.lag_samples, 0);
+}
+END_TEST
+
+static int ticks;
+
+static void tick(uv_timer_t *t)
+{
+	if (++ticks == 25)
+		uv_timer_stop(t);
+}
+
+START_TEST(timer_fires_n_times)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_timer_t t;
+	hp_uv_watch uw;
+	hp_guard *g;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	g = start(&w);
+	hp_uv_loop_watch(&uw, &loop, "test", 0);
+	uv_timer_init(&loop, &t);
+	ticks = 0;
+	uv_timer_start(&t, tick, 2, 2);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	finish(&loop);
+	ck_assert_int_eq(ticks, 25);
+	/* a repeating timer fires at most once per iteration, and each wait
+	 * of 2 ms ends at most a few times early */
+	ck_assert_int_ge(w.iterations, 25);
+	ck_assert_int_le(w.iterations, 25 * 4);
+	ck_assert_str_eq(w.by_type, ""); /* nothing left active at the end */
+#if UV_VERSION_HEX >= 0x012d00
+	ck_assert_int_ge(w.events, 0);
+#else
+	ck_assert_int_eq(w.events, -1); /* libuv 1.44 cannot say: no cell */
+#endif
+}
+END_TEST
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+START_TEST(idle_time_under_a_known_wait)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_timer_t t;
+	hp_uv_watch uw;
+	hp_guard *g;
+	uint64_t t0, wall;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	g = start(&w);
+	hp_uv_loop_watch(&uw, &loop, "test", 0);
+	uv_timer_init(&loop, &t);
+	uv_timer_start(&t, noop_timer, 300, 0);
+	t0 = now_ns();
+	uv_run(&loop, UV_RUN_DEFAULT); /* waits 300 ms in the poll */
+	wall = now_ns() - t0;
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	finish(&loop);
+	ck_assert_int_ge(w.idle, 250 * 1000000LL);
+	ck_assert_int_le(w.idle, (int64_t)wall);
+}
+END_TEST
+
+static void busy(uv_timer_t *t)
+{
+	uint64_t end = now_ns() + 300 * 1000000u;
+
+	(void)t;
+	while (now_ns() < end)
+		;
+}
+
+START_TEST(busy_time_is_not_idle)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_timer_t t;
+	hp_uv_watch uw;
+	hp_guard *g;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	g = start(&w);
+	hp_uv_loop_watch(&uw, &loop, "test", 0);
+	uv_timer_init(&loop, &t);
+	uv_timer_start(&t, busy, 0, 0);
+	uv_run(&loop, UV_RUN_DEFAULT); /* spins 300 ms in a callback */
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	finish(&loop);
+	ck_assert_int_le(w.idle, 100 * 1000000LL);
+	ck_assert_int_ge(w.max, 300 * 1000000LL); /* the iteration with the spin */
+}
+END_TEST
+
+static void block(uv_timer_t *t)
+{
+	(void)t;
+	sleep_ms(300);
+}
+
+START_TEST(lag_of_a_blocking_callback)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_timer_t t, tail;
+	hp_uv_watch uw;
+	hp_guard *g;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	g = start(&w);
+	hp_uv_loop_watch(&uw, &loop, "test", 10);
+	uv_timer_init(&loop, &t);
+	uv_timer_init(&loop, &tail);
+	uv_timer_start(&t, block, 1, 0);       /* blocks 300 ms */
+	uv_timer_start(&tail, noop_timer, 400, 0); /* the probe fires after it */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	finish(&loop);
+	ck_assert_int_ge(w.lag_samples, 2);
+	ck_assert_int_ge(w.lag_max, 250 * 1000000LL);
+}
+END_TEST
+
+START_TEST(not_profiling_records_nothing)
+{
+	uv_loop_t loop;
+	uv_timer_t t;
+	hp_uv_watch uw;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	hp_uv_loop_watch(&uw, &loop, "test", 1);
+	uv_timer_init(&loop, &t);
+	uv_timer_start(&t, noop_timer, 5, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	hp_uv_loop_unwatch(&uw);
+	finish(&loop);
+	ck_assert_uint_eq(uw.site.id, 0); /* never registered, no warning at exit */
+}
+END_TEST
+
+static Suite *uv_suite(void)
+{
+	Suite *s = suite_create("uv");
+	TCase *tc = tcase_create("uv");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, nowait_iterations_and_handles_exact);
+	tcase_add_test(tc, timer_fires_n_times);
+	tcase_add_test(tc, idle_time_under_a_known_wait);
+	tcase_add_test(tc, busy_time_is_not_idle);
+	tcase_add_test(tc, lag_of_a_blocking_callback);
+	tcase_add_test(tc, not_profiling_records_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return hp_test_run(uv_suite());
+}
