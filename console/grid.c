@@ -85,32 +85,8 @@ void hpc_grid_box(const hpc_grid *g, hpi_buf *out)
 	hpi_box(out, g->nrows, g->ncols, grid_cell, g);
 }
 
-/* "| a | b |" for one markdown row. */
-static void grid_md_line(hpi_buf *out, const hpc_grid *g, size_t row)
-{
-	size_t c;
-
-	hpi_buf_putc(out, '|');
-	for (c = 0; c < g->ncols; c++) {
-		hpi_buf_putc(out, ' ');
-		hpi_buf_puts(out, g->cells[row * g->ncols + c]);
-		hpi_buf_puts(out, " |");
-	}
-	hpi_buf_putc(out, '\n');
-}
-
-/* Header, the alignment row, then the rows. */
+/* The markdown table: the library's writer (core/box.c), as markdown.lua's. */
 void hpc_grid_markdown(const hpc_grid *g, hpi_buf *out)
 {
-	size_t r, c;
-
-	if (g->nrows == 0 || g->ncols == 0)
-		return;
-	grid_md_line(out, g, 0);
-	hpi_buf_putc(out, '|');
-	for (c = 0; c < g->ncols; c++)
-		hpi_buf_puts(out, g->right[c] ? "---:|" : ":---|");
-	hpi_buf_putc(out, '\n');
-	for (r = 1; r < g->nrows; r++)
-		grid_md_line(out, g, r);
+	hpi_md_table(out, g->nrows, g->ncols, grid_cell, g, g->right);
 }

@@ -3,7 +3,9 @@
  * box.c - the box table, drawn in one place for every output that shows
  * one: the table report (render.c), Lua's hp.table (hotpath.lua) and
  * `hotpath compare` (console/grid.c).  The look is specified in
- * docs/report-format.md and pinned byte for byte by the tests.
+ * docs/report-format.md and pinned byte for byte by the tests.  The
+ * markdown table too: `hotpath compare --format markdown` and the
+ * markdown.lua reporter write their tables here.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -100,4 +102,37 @@ void hpi_box(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell, const 
 	if (nrows > 1)
 		box_rule(out, widths, ncols);
 	free(widths);
+}
+
+/* "| a | b |" for one markdown row, cells as they are. */
+static void md_line(hpi_buf *out, size_t row, size_t ncols, hpi_box_cell cell,
+		    const void *arg)
+{
+	char tmp[BOX_CELL_MAX];
+	size_t c;
+
+	hpi_buf_putc(out, '|');
+	for (c = 0; c < ncols; c++) {
+		hpi_buf_putc(out, ' ');
+		hpi_buf_puts(out, cell(arg, row, c, tmp, sizeof(tmp)));
+		hpi_buf_puts(out, " |");
+	}
+	hpi_buf_putc(out, '\n');
+}
+
+/* Header, the alignment row, then the rows. */
+void hpi_md_table(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell,
+		  const void *arg, const bool *right)
+{
+	size_t r, c;
+
+	if (nrows == 0 || ncols == 0)
+		return;
+	md_line(out, 0, ncols, cell, arg);
+	hpi_buf_putc(out, '|');
+	for (c = 0; c < ncols; c++)
+		hpi_buf_puts(out, right != NULL && right[c] ? "---:|" : ":---|");
+	hpi_buf_putc(out, '\n');
+	for (r = 1; r < nrows; r++)
+		md_line(out, r, ncols, cell, arg);
 }

@@ -308,6 +308,12 @@ typedef struct hpi_render_opts {
 typedef const char *(*hpi_box_cell)(const void *arg, size_t row, size_t col, char *tmp,
 				    size_t len);
 void hpi_box(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell, const void *arg);
+/* A GitHub-flavoured markdown table of the same cells: row 0 the header,
+ * the alignment row (right[c]: "---:", else ":---"; right may be NULL),
+ * then the rows, each "| a | b |"; cells are written as they are (the
+ * caller escapes them). */
+void hpi_md_table(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell,
+		  const void *arg, const bool *right);
 /* Width of s in the box: UTF-8 characters once made safe for the terminal. */
 size_t hpi_box_width(const char *s);
 /* Summary line, then one box table per section (docs/report-format.md).

@@ -368,6 +368,38 @@ static int core_box(lua_State *L)
 	return 1;
 }
 
+/* core.md_table(rows, ncols, right): the markdown table of rows (rows[1]
+ * the header, each a list of ncols strings, written as they are),
+ * right[i] true for a right-aligned column; by box.c, as compare's. */
+static int core_md_table(lua_State *L)
+{
+	lua_Integer ncols = luaL_checkinteger(L, 2);
+	size_t nrows;
+	bool *right;
+	hpi_buf b;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 3, LUA_TTABLE);
+	nrows = (size_t)lua_rawlen(L, 1);
+	luaL_argcheck(L, ncols >= 0 && ncols < 100000, 2, "out of range");
+	luaL_checkstack(L, 4, NULL);
+	right = lua_newuserdatauv(L, (size_t)ncols + 1, 0); /* freed by the GC */
+	for (lua_Integer c = 0; c < ncols; c++) {
+		lua_rawgeti(L, 3, c + 1);
+		right[c] = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
+	hpi_buf_init(&b);
+	hpi_md_table(&b, nrows, (size_t)ncols, core_box_cell, L, right);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return luaL_error(L, "out of memory");
+	}
+	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
+	hpi_buf_fini(&b);
+	return 1;
+}
+
 /* core.json_string(s): s as a JSON string literal, as the JSON report
  * writes strings (a NUL byte becomes \u0000). */
 static int core_json_string(lua_State *L)
@@ -459,6 +491,7 @@ int hpi_lua_open_core(lua_State *L)
 		{"bytes", core_bytes},
 		{"unit", core_unit},
 		{"box", core_box},
+		{"md_table", core_md_table},
 		{"json_string", core_json_string},
 		{"json_real", core_json_real},
 		{"json_decode", core_json_decode},

@@ -163,6 +163,13 @@ function M.table(section, opts)
 	return concat(out)
 end
 
+-- A markdown table: rows[1] the header, then the rows, each a list of
+-- cells written as they are (escape them first); right[i] true right-aligns
+-- column i.  The library's writer (core/box.c), as hotpath compare's.
+function M.md_table(rows, right)
+	return core.md_table(rows, rows[1] and #rows[1] or 0, right or {})
+end
+
 -- The whole table report: the summary line, each section, the drop count.
 function M.render(report)
 	local elapsed = report.elapsed_ns
