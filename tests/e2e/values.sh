@@ -18,7 +18,9 @@ check "queue_depth ends at 0" jqt json "[$G | select(.name == \"queue_depth\") |
 check "busy_consumers ends at 0" jqt json "[$G | select(.name == \"busy_consumers\") | .last][0] == 0"
 check "item_bytes: 2000 values" jqt json \
 	'[.sections[] | select(.id == "values") | .rows[] | select(.name == "item_bytes") | .updates][0] == 2000'
-check "two HP_DBG calls, in line order" jqt json "[$D | .name] == [\"examples/values.c:45\", \"examples/values.c:80\"]"
+# the location is __FILE__ as the compiler saw it: a VPATH build has ../examples/values.c
+check "two HP_DBG calls, in line order" jqt json \
+	"[$D | .name | test(\"(^|/)examples/values\\\\.c:(45|80)\$\")] == [true, true] and [$D | .name | endswith(\":45\")] == [true, false]"
 check "the consumers' message counted 2000 times" jqt json "[$D | .count] == [2000, 1]"
 check "the last message, formatted" jqt json "[$D | .last][1] == \"done: 2000 items, sum 231000\""
 check "50 messages kept by default" jqt json "[$D | .log | length] == [50, 1]"
