@@ -262,8 +262,9 @@ static hpc_status cmp_status(const hpc_cmp_sec *sc, const hpc_cmp_row *row,
 	return worse ? HPC_REGRESSION : better ? HPC_IMPROVEMENT : HPC_UNCHANGED;
 }
 
-/* Rows a report's section i holds (the rest are total_rows placeholders). */
-static size_t cmp_loaded(const hpc_report *r, const hp_section *sec)
+/* Rows a report's section holds: a section loaded from a file may say
+ * total_rows is more than the rows it carries. */
+size_t hpc_report_rows_held(const hpc_report *r, const hp_section *sec)
 {
 	size_t i;
 
@@ -290,7 +291,7 @@ static void cmp_spread(const hpc_cmp *c, const hpc_cmp_sec *sc, hpc_cmp_row *row
 
 	for (k = 0; n > 1 && k < n; k++) {
 		const hp_section *sec = hp_snapshot_find(runs[k]->snap, sc->id);
-		size_t rows = cmp_loaded(runs[k], sec);
+		size_t rows = hpc_report_rows_held(runs[k], sec);
 		int kc = cmp_key_col(sec);
 
 		if (sec == NULL)
@@ -387,8 +388,8 @@ static void cmp_section(hpc_cmp *c, const hp_section *base, const hp_section *he
 	sc->key_title = kc >= 0 ? hp_section_column_title(ref, (size_t)kc) : "Row";
 	sc->base = base;
 	sc->head = head;
-	sc->base_rows = cmp_loaded(c->base, base);
-	sc->head_rows = cmp_loaded(c->head, head);
+	sc->base_rows = hpc_report_rows_held(c->base, base);
+	sc->head_rows = hpc_report_rows_held(c->head, head);
 	sc->base_total = base ? hp_section_nrows(base) : 0;
 	sc->head_total = head ? hp_section_nrows(head) : 0;
 	cmp_columns(sc, &c->o);

@@ -108,6 +108,9 @@ void hpc_side_fini(hpc_side *s);
  * elapsed_ns the median too.  name: "median of A, B, C".  Never NULL
  * (out of memory is fatal); caller frees with hpc_report_free. */
 hpc_report *hpc_report_median(hpc_report *const *r, size_t n);
+/* Rows r's section sec holds (its total_rows may say more); 0 when sec is
+ * not one of r's. */
+size_t hpc_report_rows_held(const hpc_report *r, const hp_section *sec);
 
 typedef struct hpc_cmp {
 	const hpc_report *base, *head; /* a side's report, or its median */

@@ -50,15 +50,6 @@ static bool runs_same(const char *a, const char *b)
 	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Rows the run's section holds (the rest are total_rows placeholders). */
-static size_t runs_loaded(const hpc_report *r, const hp_section *sec)
-{
-	for (size_t i = 0; i < hp_snapshot_count(r->snap); i++)
-		if (hp_snapshot_section(r->snap, i) == sec)
-			return r->loaded[i];
-	return 0;
-}
-
 static int runs_cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -172,7 +163,7 @@ static size_t runs_section(hp_snapshot *snap, hpc_report *const *r, size_t n, co
 
 	for (k = 0; k < n; k++) {
 		secs[k] = hp_snapshot_find(r[k]->snap, id);
-		held[k] = secs[k] ? runs_loaded(r[k], secs[k]) : 0;
+		held[k] = secs[k] ? hpc_report_rows_held(r[k], secs[k]) : 0;
 		ref = ref ? ref : secs[k];
 	}
 	if ((out = hpi_section_add(snap, id, hp_section_title(ref))) == NULL)
