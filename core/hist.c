@@ -91,45 +91,74 @@ uint64_t hpi_hist_sum(const hpi_hist *h)
 
 /* ---- the report's compact form (docs/report-format.md, "hist") ----------- */
 
-/* An unsigned 128-bit number in decimal. */
-static void hist_put_u128(hpi_buf *out, unsigned __int128 v)
+/* An unsigned 128-bit number in decimal, then the character after (0:
+ * none), in one append. */
+static void hist_put_u128(hpi_buf *out, unsigned __int128 v, char after)
 {
-	char d[48];
-	size_t n = 0;
+	char d[48], *p = d + sizeof(d);
 
+	if (after != 0)
+		*--p = after;
 	do {
-		d[n++] = (char)('0' + (int)(v % 10));
+		*--p = (char)('0' + (int)(v % 10));
 		v /= 10;
 	} while (v != 0);
-	while (n > 0)
-		hpi_buf_printf(out, "%c", d[--n]);
+	hpi_buf_putn(out, p, (size_t)(d + sizeof(d) - p));
+}
+
+/* The same for 64 bits (no 128-bit division: a snapshot writes one per
+ * non-empty bucket of every function), after the character before (0:
+ * none). */
+static void hist_put_u64(hpi_buf *out, char before, uint64_t v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v != 0);
+	if (before != 0)
+		*--p = before;
+	hpi_buf_putn(out, p, (size_t)(d + sizeof(d) - p));
 }
 
 /* "1;COUNT;SUM;MIN;MAX;BUCKETS": BUCKETS lists every bucket from the first
  * to the last non-empty one, "+K" for K empty buckets in a row and the
- * count for a non-empty one, comma-separated. */
+ * count for a non-empty one, comma-separated.  Octaves never allocated
+ * are skipped whole: a snapshot encodes every function's histogram (issue
+ * 18: at 10,000 functions, a bucket-by-bucket walk of all 58 octaves with
+ * a printf per number was the collector's largest cost). */
 void hpi_hist_encode(const hpi_hist *h, hpi_buf *out)
 {
 	uint64_t gap = 0;
 	bool first = true;
 
-	hpi_buf_printf(out, "1;%llu;", (unsigned long long)h->count);
-	hist_put_u128(out, h->sum);
-	hpi_buf_printf(out, ";%llu;%llu;", (unsigned long long)(h->count ? h->min : 0),
-		       (unsigned long long)h->max);
+	hpi_buf_putc(out, '1');
+	hist_put_u64(out, ';', h->count);
+	hpi_buf_putc(out, ';');
+	hist_put_u128(out, h->sum, ';');
+	hist_put_u64(out, 0, h->count ? h->min : 0);
+	hist_put_u64(out, ';', h->max);
+	hpi_buf_putc(out, ';');
 	for (unsigned o = 0; o <= HPI_HIST_OCTAVES; o++) {
+		const uint64_t *oct = h->oct[o];
+		if (oct == NULL) {
+			gap += HPI_HIST_SUB;
+			continue;
+		}
 		for (unsigned s = 0; s < HPI_HIST_SUB; s++) {
-			uint64_t c = h->oct[o] ? h->oct[o][s] : 0;
+			uint64_t c = oct[s];
 			if (c == 0) {
 				gap++;
 				continue;
 			}
-			if (gap > 0 && !first)
-				hpi_buf_printf(out, ",+%llu", (unsigned long long)gap);
-			else if (gap > 0)
-				hpi_buf_printf(out, "+%llu", (unsigned long long)gap);
-			hpi_buf_printf(out, first && gap == 0 ? "%llu" : ",%llu",
-				       (unsigned long long)c);
+			if (gap > 0) {
+				if (!first)
+					hpi_buf_putc(out, ',');
+				hist_put_u64(out, '+', gap);
+				first = false;
+			}
+			hist_put_u64(out, first ? 0 : ',', c);
 			first = false;
 			gap = 0;
 		}
