@@ -708,10 +708,21 @@ void hpi_publish_atfork_child(void);
  * that published (nng's threads are not in the child). */
 bool hpi_publish_usable(void);
 
-/* Answers the queries waiting on p's query socket from snapshot s (instead
- * of the last one published), as a tick does: for tests and benchmarks with
- * no collector.  Collector thread only when p is a guard's. */
+/* Makes snapshot s what p's queries are answered from, fresh as of now
+ * (the caller keeps it until hpi_publish_stop), and answers the metrics
+ * queries, as a tick does: for tests and benchmarks with no collector.
+ * Collector thread only when p is a guard's. */
 void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s);
+
+/* What p's query thread did so far (docs/wire.md, "Queries"). */
+typedef struct hpi_query_stats {
+	uint64_t snapshots;         /* snapshots handed to the query thread */
+	uint64_t renders;           /* replies rendered from a snapshot */
+	uint64_t served;            /* replies sent by the query thread */
+	uint64_t refused;           /* refused: rate, or one in flight */
+	uint64_t collector_answers; /* metrics, cpu_*: rendered by the collector */
+} hpi_query_stats;
+void hpi_publish_query_stats(const hpi_publisher *p, hpi_query_stats *st);
 
 /* One client's token bucket (publish.query_rate): zeroed = full. */
 typedef struct hpi_rate {

@@ -7,7 +7,8 @@
  * Everything here runs on the collector thread (hpi_publish_tick after each
  * pass), the only thread that may touch plugin state, so snapshots need no
  * lock.  Sends never block: a message that cannot be queued is dropped and
- * counted.  The query socket is polled without blocking on every tick.
+ * counted.  Each snapshot taken is handed to the query thread
+ * (publish_query.c), which answers queries from it and frees it.
  * This file: the snapshot, the section and hello messages, the tick, start
  * and stop; the queries are in publish_query.c, the sockets in
  * publish_net.c (publish.h).
@@ -37,6 +38,18 @@ void hpi_pub_info_counts(hpi_publisher *p)
 	p->info.dropped = p->dropped +
 		(p->qs != NULL ? __atomic_load_n(&p->qs->lost, __ATOMIC_RELAXED) : 0);
 	p->info.refused = hpi_pub_refused(p);
+	if (p->qs != NULL)
+		p->info.refused_queries = __atomic_load_n(&p->qs->refused, __ATOMIC_RELAXED);
+}
+
+/* Snapshot s, taken at now, handed to the query thread (which frees it), or
+ * freed when no thread answers queries. */
+static void publish_keep(hpi_publisher *p, hp_snapshot *s, uint64_t now)
+{
+	hpi_pub_info_counts(p);
+	if (!hpi_pub_offer(p->qs, s, true, &p->info))
+		hpi_snapshot_free(s);
+	p->last_ns = now;
 }
 
 /* ---- the publisher ------------------------------------------------------- */
@@ -183,7 +196,7 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh)
 void hpi_publish_tick(hpi_publisher *p)
 {
 	uint64_t now;
-	bool hello, sections, refresh;
+	bool hello, sections, refresh, asked;
 	hp_snapshot *s;
 	size_t subs;
 
@@ -203,19 +216,20 @@ void hpi_publish_tick(hpi_publisher *p)
 	}
 	hello = now >= p->next_hello;
 	sections = subs > 0 && now >= p->next_pub;
-	if (subs == 0 && (hello || (hpi_pub_asked(p) &&
-				    (p->last == NULL || now - p->last_ns > p->interval_ns)))) {
+	/* a query found the last snapshot too old (publish_query.c) */
+	asked = subs == 0 && now >= p->next_asked && hpi_pub_asked(p);
+	if (subs == 0 && (hello || asked)) {
 		/* nobody listens: nothing rendered or sent.  A snapshot every
-		 * 5 s brings the description's sections up to date, and one
-		 * at most every interval serves the queries */
+		 * 5 s brings the description's sections up to date; queries
+		 * get one when theirs is older than a second (or the
+		 * interval), within a quarter of the collector's time */
 		if ((s = publish_snapshot(p)) != NULL) {
 			publish_describe(p, s);
-			hpi_snapshot_free(p->last);
-			p->last = s;
-			p->last_ns = now;
+			publish_keep(p, s, now);
 		}
 		if (hello)
 			p->next_hello = now + PUBLISH_DESCRIBE_NS;
+		p->next_asked = now + (hpi_mono_ns() - now) * 4;
 	} else if ((hello || sections) && (s = publish_snapshot(p)) != NULL) {
 		if (hello) {
 			hpi_buf b;
@@ -234,18 +248,16 @@ void hpi_publish_tick(hpi_publisher *p)
 			if (refresh)
 				p->next_refresh = now + PUBLISH_REFRESH_NS;
 			/* at most a quarter of the collector's time with the
-			 * queries answered since the last time: with very many
-			 * rows the interval stretches rather than the drain
-			 * falling behind */
+			 * queries answered here since the last time: with very
+			 * many rows the interval stretches rather than the
+			 * drain falling behind */
 			spent = hpi_mono_ns() - now + p->query_ns;
 			p->next_pub = now + (spent * 4 > p->interval_ns ? spent * 4 : p->interval_ns);
 			p->query_ns = 0;
 		}
-		hpi_snapshot_free(p->last); /* queries now read this one */
-		p->last = s;
-		p->last_ns = now;
+		publish_keep(p, s, now); /* queries now read this one */
 	}
-	hpi_publish_serve(p, p->last);
+	hpi_pub_serve_collector(p);
 }
 
 /* Whether an endpoint setting means "no socket". */
@@ -426,8 +438,11 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 		if (hpi_pub_listen(&p->rep, false, p->rep_url, &p->tls, p->caps[1], &p->lst[1],
 				   &why) == 0) {
 			p->have_rep = p->bound[1] = true;
-			if ((p->qs = hpi_pub_queries_new(p->rep)) == NULL)
-				hpi_warn("publish.query: out of memory; no queries answered");
+			uint64_t fresh = p->interval_ns > PUBLISH_QUERY_FRESH_NS ?
+					 p->interval_ns : PUBLISH_QUERY_FRESH_NS;
+			if ((p->qs = hpi_pub_queries_new(p->rep, p->query_rate, p->query_burst,
+							 fresh)) == NULL)
+				hpi_warn("publish.query: cannot start answering; no queries answered");
 		} else
 			hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
 				 p->rep_url, why);
@@ -455,8 +470,9 @@ void hpi_publish_stop(hpi_publisher *p)
 	 * nobody dials what is going away */
 	if (p->dir != NULL)
 		hpi_discover_remove(p->dir, p->info.pid);
+	/* nothing reads a snapshot (a test's too) once this returns */
+	hpi_pub_queries_stop(p->qs);
 	hpi_pub_close(p);
-	hpi_snapshot_free(p->last);
 	for (size_t i = 0; i < p->nseen; i++)
 		free(p->seen[i].id);
 	free(p->seen);

@@ -22,7 +22,11 @@
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
 #define PUBLISH_DESCRIBE_NS 5000000000ull /* no subscriber: the description's
 					   * sections checked this often */
-#define PUBLISH_QUERIES_PER_TICK 8
+#define PUBLISH_QUERIES_PER_TICK 8       /* metrics, cpu_*: the collector's */
+#define PUBLISH_QUERY_FRESH_NS 1000000000ull /* replies from a snapshot at most
+					  * this old (or publish.interval_ms) */
+#define PUBLISH_QUERY_WAIT_NS 1000000000ull /* ... or after waiting this long
+					  * for one, from the last */
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
 #define PUBLISH_SLOTS 64                 /* requests read at once (nng contexts):
 					  * more than publish.max_connections */
@@ -53,10 +57,13 @@ typedef struct hpi_pub_cap {
 
 /* One request at a time, from receipt to its reply sent: an nng context
  * of the REP socket.  state goes RECEIVING -> READY (nng's thread: a
- * request came) -> SENDING (collector: the reply is queued; nng holds it
+ * request came) -> SENDING (query thread, or the collector after
+ * COLLECTOR: the reply is queued; nng holds it
  * while the peer's connection is busy with an earlier reply) -> RECEIVING
  * (nng's thread), or CLOSED with the socket. */
-enum { SLOT_RECEIVING = 1, SLOT_READY, SLOT_SENDING, SLOT_CLOSED };
+enum { SLOT_RECEIVING = 1, SLOT_READY, SLOT_SENDING, SLOT_CLOSED,
+       SLOT_COLLECTOR /* admitted by the query thread: metrics or cpu_*, for
+		       * the collector to answer */ };
 typedef struct hpi_pub_queries hpi_pub_queries;
 typedef struct hpi_pub_slot {
 	nng_ctx ctx;
@@ -64,22 +71,57 @@ typedef struct hpi_pub_slot {
 	int state;               /* atomic */
 	uint32_t pipe;           /* whose reply is SENDING, or who waits */
 	bool waiting;            /* READY behind its client's reply in flight */
+	uint64_t stale_since;    /* READY, waiting for a fresher snapshot since */
 	hpi_pub_queries *qs;
 } hpi_pub_slot;
-
-/* The slots, allocated apart: nng's threads call back until the socket
- * is closed and the aios freed. */
-struct hpi_pub_queries {
-	hpi_pub_slot slots[PUBLISH_SLOTS];
-	size_t n;                /* slots set up */
-	uint64_t lost;           /* replies not delivered (atomic) */
-};
 
 /* A client's query budget, by nng pipe (one connection). */
 typedef struct hpi_pub_client {
 	uint32_t pipe;           /* 0: free */
 	hpi_rate rate;
 } hpi_pub_client;
+
+/* A reply kept for whoever asks the same of the same snapshot. */
+typedef struct hpi_pub_reply {
+	char *key;               /* "snapshot", "sections", "section <id>" */
+	char *data;
+	size_t len;
+} hpi_pub_reply;
+
+/* A snapshot the query thread serves from, with the replies rendered from
+ * it so far (freed with it, on the query thread). */
+typedef struct hpi_pub_held {
+	hp_snapshot *s;
+	bool owned;              /* freed with it (a test's is not) */
+	hpi_publish_info info;   /* the facts then (strings: the publisher's) */
+	hpi_pub_reply *replies;
+	size_t nreplies;
+	struct hpi_pub_held *next; /* offered: older ones, to be freed */
+} hpi_pub_held;
+
+/* The slots and the query thread, allocated apart: nng's threads call back
+ * until the socket is closed and the aios freed. */
+struct hpi_pub_queries {
+	hpi_pub_slot slots[PUBLISH_SLOTS];
+	size_t n;                /* slots set up */
+	uint64_t lost;           /* replies not delivered (atomic) */
+	pthread_mutex_t mu;      /* guards wake, stop, offered */
+	pthread_cond_t cv;
+	bool wake, stop;
+	int stop_now;            /* atomic: stop between two requests */
+	pthread_t th;
+	bool running;            /* the query thread is */
+	hpi_pub_held *offered;   /* newest first: the collector's, for the thread */
+	hpi_pub_held *cur;       /* query thread only: what replies come from */
+	uint64_t fresh_at;       /* atomic: when the newest was offered or confirmed */
+	uint64_t fresh_ns;       /* a request finding cur older waits for another */
+	int want;                /* atomic: a request waits for a fresher one */
+	hpi_pub_client clients[PUBLISH_CLIENTS]; /* query thread only */
+	int query_rate, query_burst;
+	size_t next_slot;        /* query thread: where the next pass starts */
+	bool stale_waits;        /* query thread: a request waits for a snapshot */
+	uint64_t refused, renders, served, collector_answers, snapshots; /* atomic */
+};
 
 struct hpi_publisher {
 	hpi_publish_info info;   /* strings owned */
@@ -94,11 +136,10 @@ struct hpi_publisher {
 	size_t nseen;
 	hpi_pub_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
 				  * call back until the sockets are closed */
-	hp_snapshot *last;       /* the last snapshot published: queries read it */
+	const hp_snapshot *offered_s; /* hpi_publish_serve's last (a test's) */
 	hpi_pub_queries *qs;     /* when have_rep */
-	size_t next_slot;        /* where the next pass starts looking */
-	hpi_pub_client clients[PUBLISH_CLIENTS];
 	int query_rate, query_burst;
+	uint64_t next_asked;     /* no snapshot for queries before (budget) */
 	int64_t credit;          /* ns the collector may still spend on queries */
 	uint64_t credit_at;      /* when credit was last given */
 	uint64_t query_ns;       /* spent on queries since the last sections */
@@ -107,7 +148,7 @@ struct hpi_publisher {
 	char *pub_url, *rep_url; /* the URLs bound (publish.endpoint "auto": ipc) */
 	uint64_t sections_hash;  /* of the section ids last described */
 	size_t subs;             /* subscribers at the last tick */
-	uint64_t last_ns;        /* when last was taken */
+	uint64_t last_ns;        /* when the last snapshot was taken */
 	uint64_t next_valve;     /* the next hpi_pub_fd_valve (once a second) */
 	hpi_pub_tls tls;
 	nng_listener lst[2];     /* PUB, REP */
@@ -123,13 +164,26 @@ void hpi_pub_info_counts(hpi_publisher *p);
 
 /* ---- publish_query.c ----------------------------------------------------- */
 
-/* The request slots of REP socket rep, each receiving; NULL when none
- * could be made (then no query is answered).  Freed with
- * hpi_pub_queries_free once the socket is closed (NULL is a no-op). */
-hpi_pub_queries *hpi_pub_queries_new(nng_socket rep);
+/* The request slots of REP socket rep, each receiving, and the query
+ * thread answering them (publish.query_rate rate and burst a client;
+ * replies from a snapshot at most fresh_ns old); NULL when they could not
+ * be made (then no query is answered).  The thread is stopped with
+ * hpi_pub_queries_stop before anything it reads goes; the slots freed
+ * with hpi_pub_queries_free once the socket is closed (NULL is a no-op). */
+hpi_pub_queries *hpi_pub_queries_new(nng_socket rep, int rate, int burst, uint64_t fresh_ns);
+void hpi_pub_queries_stop(hpi_pub_queries *qs);
 void hpi_pub_queries_free(hpi_pub_queries *qs);
-/* Whether a request waits for its answer. */
+/* Hands snapshot s (freed by the query thread when owned) and the facts
+ * info to the query thread: replies come from it from now on.  False when
+ * no thread runs (s is still the caller's). */
+bool hpi_pub_offer(hpi_pub_queries *qs, hp_snapshot *s, bool owned, const hpi_publish_info *info);
+/* The snapshot offered last is fresh as of now (a test's, unchanged). */
+void hpi_pub_fresh(hpi_pub_queries *qs);
+/* Whether a request waits for a fresher snapshot than the last offered. */
 bool hpi_pub_asked(const hpi_publisher *p);
+/* Collector: answers the metrics and cpu_* requests the query thread
+ * handed over, within the collector's eighth. */
+void hpi_pub_serve_collector(hpi_publisher *p);
 
 /* ---- publish_net.c ------------------------------------------------------- */
 

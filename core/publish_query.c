@@ -1,35 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * publish_query.c - the publisher's query socket (docs/wire.md): requests
- * read at once in nng contexts, each client's budget (publish.query_rate),
- * the replies rendered from the last snapshot within a share of the
- * collector's time, and a client that does not read its replies held to
- * one in flight.
+ * publish_query.c - the publisher's query socket (docs/wire.md, "Queries"):
+ * requests read at once in nng contexts and answered on a thread of their
+ * own ("hp-query"), never on the collector: from the last snapshot the
+ * collector published, each reply rendered once per snapshot and its bytes
+ * served again to every client that asks the same; each client's budget
+ * (publish.query_rate), and a client that does not read its replies held
+ * to one in flight.  Only the metrics and cpu_* commands, which read the
+ * plugins, are handed to the collector, within an eighth of its time.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <nng/nng.h>
 
+#include "alloc.h"
 #include "collector.h"
 #include "metrics.h"
 #include "publish.h"
 #include "registry.h"
-
-/* Whether req asks for {"cmd":"metrics"}: its reply is the OpenMetrics
- * text itself, not JSON (docs/metrics.md, `hotpath exporter`). */
-static bool publish_is_metrics(const char *req, size_t len)
-{
-	hpi_query q;
-	const char *why;
-	bool yes = hpi_query_parse(req, len, &q, &why) == 0 && strcmp(q.cmd, "metrics") == 0;
-
-	hpi_query_fini(&q);
-	return yes;
-}
 
 bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst)
 {
@@ -54,48 +51,96 @@ bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst)
 	return true;
 }
 
-/* The bucket of the client on pipe id: the one it had, else a free one,
- * else the one idle longest (its client starts anew). */
-static hpi_pub_client *publish_client_get(hpi_publisher *p, uint32_t id)
-{
-	hpi_pub_client *old = &p->clients[0];
+/* ---- what the query thread serves from ----------------------------------- */
 
-	for (size_t i = 0; i < PUBLISH_CLIENTS; i++) {
-		hpi_pub_client *c = &p->clients[i];
-		if (c->pipe == id)
-			return c;
-		if (c->pipe == 0 || c->rate.at < old->rate.at)
-			old = c;
+/* Frees a chain of snapshots held for queries (query thread, or the last
+ * owner once the thread is gone). */
+static void held_free(hpi_pub_held *h)
+{
+	while (h != NULL) {
+		hpi_pub_held *next = h->next;
+		for (size_t i = 0; i < h->nreplies; i++) {
+			free(h->replies[i].key);
+			free(h->replies[i].data);
+		}
+		free(h->replies);
+		if (h->owned)
+			hpi_snapshot_free(h->s);
+		free(h);
+		h = next;
 	}
-	memset(old, 0, sizeof(*old));
-	old->pipe = id;
-	return old;
 }
 
-/* Replies of pipe id queued behind one its connection is still writing (a
- * client with one gets no more: a REQ peer never has two requests out, so
- * one that sends without reading holds one slot, not all of them). */
+/* Wakes the query thread (any thread). */
+static void query_wake(hpi_pub_queries *qs)
+{
+	pthread_mutex_lock(&qs->mu);
+	qs->wake = true;
+	pthread_cond_signal(&qs->cv);
+	pthread_mutex_unlock(&qs->mu);
+}
+
+bool hpi_pub_offer(hpi_pub_queries *qs, hp_snapshot *s, bool owned, const hpi_publish_info *info)
+{
+	hpi_pub_held *h;
+
+	if (qs == NULL || !qs->running || (h = calloc(1, sizeof(*h))) == NULL)
+		return false;
+	h->s = s;
+	h->owned = owned;
+	h->info = *info;
+	h->info.pcts = h->info.pctbuf;
+	pthread_mutex_lock(&qs->mu);
+	h->next = qs->offered; /* the query thread takes the first, frees the rest */
+	qs->offered = h;
+	__atomic_store_n(&qs->fresh_at, hpi_mono_ns(), __ATOMIC_RELEASE);
+	__atomic_store_n(&qs->want, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&qs->snapshots, 1, __ATOMIC_RELAXED);
+	qs->wake = true;
+	pthread_cond_signal(&qs->cv);
+	pthread_mutex_unlock(&qs->mu);
+	return true;
+}
+
+void hpi_pub_fresh(hpi_pub_queries *qs)
+{
+	if (qs == NULL)
+		return;
+	__atomic_store_n(&qs->fresh_at, hpi_mono_ns(), __ATOMIC_RELEASE);
+	__atomic_store_n(&qs->want, 0, __ATOMIC_RELAXED);
+	query_wake(qs);
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* Replies of pipe id queued behind one its connection is still writing, or
+ * waiting for the collector (a client with one gets no more: a REQ peer
+ * never has two requests out, so one that sends without reading holds one
+ * slot, not all of them). */
 static int publish_in_flight(const hpi_pub_queries *qs, uint32_t id)
 {
 	int n = 0;
 
-	for (size_t i = 0; i < PUBLISH_SLOTS; i++)
-		if (__atomic_load_n(&qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_SENDING &&
-		    qs->slots[i].pipe == id)
+	for (size_t i = 0; i < PUBLISH_SLOTS; i++) {
+		int st = __atomic_load_n(&qs->slots[i].state, __ATOMIC_ACQUIRE);
+		if ((st == SLOT_SENDING || st == SLOT_COLLECTOR) && qs->slots[i].pipe == id)
 			n++;
+	}
 	return n;
 }
 
 /* Hands a slot back to receiving. */
 static void publish_slot_recv(hpi_pub_slot *sl)
 {
+	sl->stale_since = 0;
 	__atomic_store_n(&sl->state, SLOT_RECEIVING, __ATOMIC_RELEASE);
 	nng_aio_set_timeout(sl->aio, NNG_DURATION_INFINITE);
 	nng_ctx_recv(sl->ctx, sl->aio);
 }
 
 /* A slot's receive or send finished (nng's threads): a request is ready
- * for the collector, or the slot receives again. */
+ * for the query thread, or the slot receives again (and a request kept
+ * waiting behind this reply may go: the query thread looks again). */
 static void publish_slot_done(void *arg)
 {
 	hpi_pub_slot *sl = arg;
@@ -104,8 +149,7 @@ static void publish_slot_done(void *arg)
 	if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) == SLOT_RECEIVING) {
 		if (rv == 0) {
 			__atomic_store_n(&sl->state, SLOT_READY, __ATOMIC_RELEASE);
-			/* a sleeping collector answers within drain_interval_ms */
-			hpi_collector_nudge();
+			query_wake(sl->qs);
 			return;
 		}
 	} else if (rv != 0) {
@@ -120,6 +164,7 @@ static void publish_slot_done(void *arg)
 		return;
 	}
 	publish_slot_recv(sl);
+	query_wake(sl->qs);
 }
 
 /* Another request of client id waits in a slot other than sl. */
@@ -134,96 +179,300 @@ static bool publish_other_waits(const hpi_pub_queries *qs, const hpi_pub_slot *s
 	return false;
 }
 
-/* The reply to the request in slot sl, sent (true); or, while the client's
- * previous reply is in flight, its first request kept waiting (false: a
- * REQ client may ask again before nng's thread has seen that reply go)
- * and any more forgotten (a client that does not read its replies). */
-static bool publish_answer(hpi_publisher *p, hpi_pub_slot *sl, const hp_snapshot *s)
+/* The bucket of the client on pipe id: the one it had, else a free one,
+ * else the one idle longest (its client starts anew). */
+static hpi_pub_client *publish_client_get(hpi_pub_queries *qs, uint32_t id)
 {
-	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
-	uint32_t id = nng_pipe_id(nng_msg_get_pipe(req));
-	hpi_pub_client *c;
+	hpi_pub_client *old = &qs->clients[0];
+
+	for (size_t i = 0; i < PUBLISH_CLIENTS; i++) {
+		hpi_pub_client *c = &qs->clients[i];
+		if (c->pipe == id)
+			return c;
+		if (c->pipe == 0 || c->rate.at < old->rate.at)
+			old = c;
+	}
+	memset(old, 0, sizeof(*old));
+	old->pipe = id;
+	return old;
+}
+
+/* Sends data[0..len) as the reply in slot sl; a reply that cannot be made
+ * is counted as lost and the slot receives again. */
+static void publish_reply(hpi_pub_slot *sl, uint32_t id, const char *data, size_t len)
+{
+	nng_msg *rep = NULL;
+
+	if (data == NULL || nng_msg_alloc(&rep, len) != 0) {
+		__atomic_add_fetch(&sl->qs->lost, 1, __ATOMIC_RELAXED);
+		publish_slot_recv(sl);
+		return;
+	}
+	memcpy(nng_msg_body(rep), data, len);
+	sl->pipe = id;
+	nng_aio_set_msg(sl->aio, rep);
+	nng_aio_set_timeout(sl->aio, PUBLISH_SEND_MS);
+	__atomic_store_n(&sl->state, SLOT_SENDING, __ATOMIC_RELEASE);
+	nng_ctx_send(sl->ctx, sl->aio);
+}
+
+/* What a request asks of the query thread. */
+enum {
+	ASK_COLLECTOR, /* metrics, cpu_*: the plugins' state, on the collector */
+	ASK_KEPT,      /* section, snapshot, sections: rendered once a snapshot */
+	ASK_NOW        /* hello, log, anything else: rendered each time */
+};
+
+/* The kind of request req[0..len); for ASK_KEPT, *key (a new string) names
+ * its reply among those kept. */
+static int query_kind(const char *req, size_t len, char **key)
+{
+	hpi_query q;
+	const char *why;
+	int kind = ASK_NOW;
+
+	*key = NULL;
+	if (len > HPI_QUERY_MAX || hpi_query_parse(req, len, &q, &why) != 0)
+		return ASK_NOW; /* the error is rendered as ever */
+	if (strcmp(q.cmd, "metrics") == 0 || strncmp(q.cmd, "cpu_", 4) == 0) {
+		kind = ASK_COLLECTOR;
+	} else if (strcmp(q.cmd, "snapshot") == 0 || strcmp(q.cmd, "sections") == 0) {
+		kind = (*key = strdup(q.cmd)) != NULL ? ASK_KEPT : ASK_NOW;
+	} else if (strcmp(q.cmd, "section") == 0 && q.section != NULL) {
+		/* "section " + the id: no other key has a space */
+		kind = (*key = hpi_asprintf("section %s", q.section)) != NULL ? ASK_KEPT : ASK_NOW;
+	}
+	hpi_query_fini(&q);
+	return kind;
+}
+
+/* The reply kept for key in h, rendered first when it is not (or NULL when
+ * memory is short); *len its length. */
+static const char *query_kept(hpi_pub_queries *qs, hpi_pub_held *h, char **key, const char *req,
+			      size_t reqlen, size_t *len)
+{
+	hpi_pub_reply *r;
 	hpi_buf out;
 
-	if (publish_in_flight(p->qs, id) >= 1) {
-		if (sl->waiting || !publish_other_waits(p->qs, sl, id)) {
+	for (size_t i = 0; i < h->nreplies; i++)
+		if (strcmp(h->replies[i].key, *key) == 0) {
+			*len = h->replies[i].len;
+			return h->replies[i].data;
+		}
+	hpi_buf_init(&out);
+	hpi_query_answer(&out, h->s, &h->info, req, reqlen);
+	__atomic_add_fetch(&qs->renders, 1, __ATOMIC_RELAXED);
+	if (out.failed || out.data == NULL ||
+	    (r = realloc(h->replies, (h->nreplies + 1) * sizeof(*r))) == NULL) {
+		hpi_buf_fini(&out);
+		return NULL;
+	}
+	h->replies = r;
+	r = &h->replies[h->nreplies++];
+	r->key = *key;
+	*key = NULL;
+	r->data = out.data; /* the buffer's bytes, kept */
+	r->len = out.len;
+	*len = r->len;
+	return r->data;
+}
+
+/* The request in slot sl answered, refused, handed to the collector
+ * (true); or left waiting (false): behind its client's reply in flight (a
+ * REQ client may ask again before nng's thread has seen that reply go), or
+ * for a snapshot fresher than the one held.  A client's further requests
+ * while one is in flight are forgotten (a client that does not read its
+ * replies). */
+static bool query_handle(hpi_pub_queries *qs, hpi_pub_slot *sl, uint64_t now)
+{
+	nng_msg *req = nng_aio_get_msg(sl->aio);
+	uint32_t id = nng_pipe_id(nng_msg_get_pipe(req));
+	const char *body = nng_msg_body(req);
+	size_t blen = nng_msg_len(req), len = 0;
+	hpi_pub_client *c;
+	char *key = NULL;
+	const char *data;
+	hpi_buf out;
+	int kind;
+
+	if (publish_in_flight(qs, id) >= 1) {
+		if (sl->waiting || !publish_other_waits(qs, sl, id)) {
 			sl->waiting = true;
 			sl->pipe = id;
 			return false;
 		}
 		sl->waiting = false;
 		nng_aio_set_msg(sl->aio, NULL);
-		p->info.refused_queries++;
+		__atomic_add_fetch(&qs->refused, 1, __ATOMIC_RELAXED);
 		nng_msg_free(req);
 		publish_slot_recv(sl);
 		return true;
 	}
+	kind = query_kind(body, blen, &key);
+	if (kind != ASK_COLLECTOR &&
+	    now - __atomic_load_n(&qs->fresh_at, __ATOMIC_ACQUIRE) > qs->fresh_ns) {
+		/* older than promised: the collector takes one when its
+		 * budget allows, and wakes us; past PUBLISH_QUERY_WAIT_NS
+		 * the request has what there is */
+		if (!__atomic_exchange_n(&qs->want, 1, __ATOMIC_ACQ_REL))
+			hpi_collector_nudge();
+		if (sl->stale_since == 0)
+			sl->stale_since = now;
+		if (qs->cur == NULL || now - sl->stale_since < PUBLISH_QUERY_WAIT_NS) {
+			free(key);
+			sl->waiting = false;
+			sl->pipe = id;
+			qs->stale_waits = true;
+			return false;
+		}
+	}
 	sl->waiting = false;
-	nng_aio_set_msg(sl->aio, NULL);
-	c = publish_client_get(p, id);
+	sl->stale_since = 0;
+	c = publish_client_get(qs, id);
 	hpi_buf_init(&out);
-	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
-			   (unsigned)p->query_burst)) {
+	if (!hpi_rate_take(&c->rate, now, (unsigned)qs->query_rate, (unsigned)qs->query_burst)) {
 		char why[160];
-		p->info.refused_queries++;
+		__atomic_add_fetch(&qs->refused, 1, __ATOMIC_RELAXED);
 		snprintf(why, sizeof(why), "more than %d queries a second from this client "
-			 "(publish.query_rate); try again later", p->query_rate);
+			 "(publish.query_rate); try again later", qs->query_rate);
 		hpi_wire_error(&out, "rate_limited", why);
+		kind = ASK_NOW;
+	} else if (kind == ASK_COLLECTOR) {
+		free(key);
+		sl->pipe = id;
+		__atomic_store_n(&sl->state, SLOT_COLLECTOR, __ATOMIC_RELEASE);
+		hpi_collector_nudge();
+		return true;
+	} else if (kind == ASK_NOW) {
+		hpi_publish_info in = qs->cur->info;
+		in.pcts = qs->cur->info.pctbuf;
+		in.refused_queries = __atomic_load_n(&qs->refused, __ATOMIC_RELAXED);
+		in.dropped += __atomic_load_n(&qs->lost, __ATOMIC_RELAXED);
+		hpi_query_answer(&out, qs->cur->s, &in, body, blen);
+		__atomic_add_fetch(&qs->renders, 1, __ATOMIC_RELAXED);
+	}
+	nng_aio_set_msg(sl->aio, NULL);
+	if (kind == ASK_KEPT) {
+		data = query_kept(qs, qs->cur, &key, body, blen, &len);
 	} else {
-		hpi_pub_info_counts(p);
-		if (publish_is_metrics(nng_msg_body(req), nng_msg_len(req)))
-			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
-		else if (hpi_cpu_query(p->reg, nng_msg_body(req), nng_msg_len(req), &out))
-			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
-		else if (s != NULL)
-			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
-		else
-			hpi_wire_error(&out, "no_memory", "out of memory");
+		data = out.failed ? NULL : out.data;
+		len = out.len;
 	}
 	nng_msg_free(req);
-	if (out.data == NULL || out.failed || nng_msg_alloc(&rep, 0) != 0 ||
-	    nng_msg_append(rep, out.data, out.len) != 0) {
-		nng_msg_free(rep);
-		p->dropped++;
-		hpi_buf_fini(&out);
-		publish_slot_recv(sl);
-		return true;
-	}
+	__atomic_add_fetch(&qs->served, 1, __ATOMIC_RELAXED); /* before the client has it */
+	publish_reply(sl, id, data, len);
 	hpi_buf_fini(&out);
-	sl->pipe = id;
-	nng_aio_set_msg(sl->aio, rep);
-	nng_aio_set_timeout(sl->aio, PUBLISH_SEND_MS);
-	__atomic_store_n(&sl->state, SLOT_SENDING, __ATOMIC_RELEASE);
-	nng_ctx_send(sl->ctx, sl->aio);
+	free(key);
 	return true;
 }
 
-/* Answers the requests that arrived, from s, at most PUBLISH_QUERIES_PER_TICK
- * and while the queries' budget lasts: an eighth of the collector's time,
- * which also stretches the publishing interval (publishing and queries
- * together take at most a quarter).  A flood of queries costs the collector
- * the rendering of replies only, within that share, never a snapshot of the
- * plugins per query. */
-void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
+/* One look at every slot; whether a request was handled. */
+static bool query_pass(hpi_pub_queries *qs)
+{
+	bool any = false;
+
+	qs->stale_waits = false;
+	for (size_t k = 0; k < qs->n; k++) {
+		hpi_pub_slot *sl = &qs->slots[(qs->next_slot + k) % qs->n];
+		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
+			continue;
+		if (query_handle(qs, sl, hpi_mono_ns()))
+			any = true;
+		if (__atomic_load_n(&qs->stop_now, __ATOMIC_ACQUIRE))
+			break;
+	}
+	qs->next_slot = (qs->next_slot + 1) % qs->n; /* no slot first always */
+	return any;
+}
+
+/* The query thread: takes each snapshot offered (freeing the one before,
+ * here rather than on the collector), answers what it can, sleeps until a
+ * request, a reply sent or a snapshot wakes it. */
+static void *query_main(void *arg)
+{
+	hpi_pub_queries *qs = arg;
+
+	hpi_alloc_thread_internal();
+	pthread_setname_np(pthread_self(), "hp-query");
+	/* behind the collector and the program when the CPUs are busy */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+	pthread_mutex_lock(&qs->mu);
+	while (!qs->stop) {
+		hpi_pub_held *got = qs->offered, *old = NULL;
+		qs->offered = NULL;
+		qs->wake = false;
+		pthread_mutex_unlock(&qs->mu);
+		if (got != NULL) {
+			old = qs->cur;
+			qs->cur = got;
+			held_free(got->next);
+			got->next = NULL;
+			held_free(old);
+		}
+		query_pass(qs);
+		pthread_mutex_lock(&qs->mu);
+		if (!qs->wake && !qs->stop && qs->offered == NULL) {
+			struct timespec t;
+			clock_gettime(CLOCK_REALTIME, &t);
+			/* a request waiting for a fresher snapshot has the
+			 * last one after PUBLISH_QUERY_WAIT_NS; else a safety
+			 * net: every wake-up is signalled */
+			if (qs->stale_waits && (t.tv_nsec += 100000000) >= 1000000000) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000;
+			} else if (!qs->stale_waits) {
+				t.tv_sec += 1;
+			}
+			pthread_cond_timedwait(&qs->cv, &qs->mu, &t);
+		}
+	}
+	pthread_mutex_unlock(&qs->mu);
+	return NULL;
+}
+
+/* ---- the collector's part ------------------------------------------------ */
+
+/* Answers the request in slot sl (metrics or cpu_*, admitted by the query
+ * thread) on the collector. */
+static void publish_answer_collector(hpi_publisher *p, hpi_pub_slot *sl)
+{
+	nng_msg *req = nng_aio_get_msg(sl->aio);
+	const char *body = nng_msg_body(req);
+	size_t len = nng_msg_len(req);
+	hpi_buf out;
+
+	hpi_buf_init(&out);
+	hpi_pub_info_counts(p);
+	if (!hpi_cpu_query(p->reg, body, len, &out)) /* cpu_start, cpu_stop, cpu_status */
+		hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
+	__atomic_add_fetch(&p->qs->collector_answers, 1, __ATOMIC_RELAXED);
+	nng_aio_set_msg(sl->aio, NULL);
+	nng_msg_free(req);
+	publish_reply(sl, sl->pipe, out.failed ? NULL : out.data, out.len);
+	hpi_buf_fini(&out);
+}
+
+/* Answers the requests the query thread handed over, while the budget
+ * lasts: an eighth of the collector's time, which also stretches the
+ * publishing interval (publishing and these together take at most a
+ * quarter).  Every other request is the query thread's. */
+static void publish_serve_collector(hpi_publisher *p)
 {
 	uint64_t now = hpi_mono_ns(), t;
 	int served = 0;
 
-	if (p == NULL || p->qs == NULL)
-		return;
 	if (p->credit_at != 0) {
 		p->credit += (int64_t)((now - p->credit_at) / 8);
 		if (p->credit > PUBLISH_CREDIT_MAX)
 			p->credit = PUBLISH_CREDIT_MAX;
 	}
 	p->credit_at = now;
-	for (size_t k = 0; k < PUBLISH_SLOTS && served < PUBLISH_QUERIES_PER_TICK &&
-			   p->credit > 0; k++) {
-		hpi_pub_slot *sl = &p->qs->slots[(p->next_slot + k) % PUBLISH_SLOTS];
-		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
+	for (size_t k = 0; k < p->qs->n && served < PUBLISH_QUERIES_PER_TICK && p->credit > 0;
+	     k++) {
+		hpi_pub_slot *sl = &p->qs->slots[k];
+		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_COLLECTOR)
 			continue;
-		if (!publish_answer(p, sl, s))
-			continue; /* waits for its client's reply to go */
+		publish_answer_collector(p, sl);
 		served++;
 		t = hpi_mono_ns();
 		p->credit -= (int64_t)(t - now);
@@ -231,26 +480,62 @@ void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 		now = t;
 	}
 	p->credit_at = now;
-	p->next_slot = (p->next_slot + 1) % PUBLISH_SLOTS; /* no slot first always */
 }
 
-/* Whether a request waits for its answer. */
+void hpi_pub_serve_collector(hpi_publisher *p)
+{
+	if (p != NULL && p->qs != NULL)
+		publish_serve_collector(p);
+}
+
+/* For tests and benchmarks with no collector: s is what queries read (the
+ * caller keeps it until hpi_publish_stop), fresh as of now. */
+void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
+{
+	if (p == NULL || p->qs == NULL)
+		return;
+	if (s != NULL && s != p->offered_s) {
+		hpi_pub_info_counts(p);
+		if (hpi_pub_offer(p->qs, (hp_snapshot *)s, false, &p->info))
+			p->offered_s = s;
+	} else if (s != NULL) {
+		hpi_pub_fresh(p->qs);
+	}
+	publish_serve_collector(p);
+}
+
+void hpi_publish_query_stats(const hpi_publisher *p, hpi_query_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (p == NULL || p->qs == NULL)
+		return;
+	st->snapshots = __atomic_load_n(&p->qs->snapshots, __ATOMIC_RELAXED);
+	st->renders = __atomic_load_n(&p->qs->renders, __ATOMIC_RELAXED);
+	st->served = __atomic_load_n(&p->qs->served, __ATOMIC_RELAXED);
+	st->refused = __atomic_load_n(&p->qs->refused, __ATOMIC_RELAXED);
+	st->collector_answers = __atomic_load_n(&p->qs->collector_answers, __ATOMIC_RELAXED);
+}
+
+/* Whether a request waits for a fresher snapshot. */
 bool hpi_pub_asked(const hpi_publisher *p)
 {
-	for (size_t i = 0; p->qs != NULL && i < PUBLISH_SLOTS; i++)
-		if (__atomic_load_n(&p->qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_READY)
-			return true;
-	return false;
+	return p->qs != NULL && __atomic_load_n(&p->qs->want, __ATOMIC_ACQUIRE) != 0;
 }
 
-/* The request slots of REP socket rep, each receiving; NULL when none
- * could be made (then no query is answered). */
-hpi_pub_queries *hpi_pub_queries_new(nng_socket rep)
+/* ---- setting up and tearing down ----------------------------------------- */
+
+hpi_pub_queries *hpi_pub_queries_new(nng_socket rep, int rate, int burst, uint64_t fresh_ns)
 {
 	hpi_pub_queries *qs = calloc(1, sizeof(*qs));
+	sigset_t all, old;
 
 	if (qs == NULL)
 		return NULL;
+	pthread_mutex_init(&qs->mu, NULL);
+	pthread_cond_init(&qs->cv, NULL);
+	qs->query_rate = rate;
+	qs->query_burst = burst > 0 ? burst : 1;
+	qs->fresh_ns = fresh_ns;
 	for (; qs->n < PUBLISH_SLOTS; qs->n++) {
 		hpi_pub_slot *sl = &qs->slots[qs->n];
 		sl->qs = qs;
@@ -261,13 +546,40 @@ hpi_pub_queries *hpi_pub_queries_new(nng_socket rep)
 			break;
 		}
 	}
-	for (size_t i = 0; i < qs->n; i++)
-		publish_slot_recv(&qs->slots[i]);
-	if (qs->n == 0) {
+	/* the program's signals are not ours */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	qs->running = qs->n > 0 && pthread_create(&qs->th, NULL, query_main, qs) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!qs->running) {
+		for (size_t i = 0; i < qs->n; i++) {
+			nng_aio_free(qs->slots[i].aio);
+			nng_ctx_close(qs->slots[i].ctx);
+		}
+		pthread_mutex_destroy(&qs->mu);
+		pthread_cond_destroy(&qs->cv);
 		free(qs);
 		return NULL;
 	}
+	for (size_t i = 0; i < qs->n; i++)
+		publish_slot_recv(&qs->slots[i]);
 	return qs;
+}
+
+void hpi_pub_queries_stop(hpi_pub_queries *qs)
+{
+	if (qs == NULL || !qs->running)
+		return;
+	__atomic_store_n(&qs->stop_now, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&qs->mu);
+	qs->stop = true;
+	pthread_cond_signal(&qs->cv);
+	pthread_mutex_unlock(&qs->mu);
+	pthread_join(qs->th, NULL);
+	qs->running = false;
+	held_free(qs->cur);
+	held_free(qs->offered);
+	qs->cur = qs->offered = NULL;
 }
 
 /* Frees the slots once their socket is closed; NULL is a no-op. */
@@ -275,12 +587,17 @@ void hpi_pub_queries_free(hpi_pub_queries *qs)
 {
 	if (qs == NULL)
 		return;
+	hpi_pub_queries_stop(qs);
 	for (size_t i = 0; i < qs->n; i++) {
 		hpi_pub_slot *sl = &qs->slots[i];
+		int st;
 		nng_aio_stop(sl->aio);
-		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) == SLOT_READY)
+		st = __atomic_load_n(&sl->state, __ATOMIC_ACQUIRE);
+		if (st == SLOT_READY || st == SLOT_COLLECTOR)
 			nng_msg_free(nng_aio_get_msg(sl->aio)); /* a request never answered */
 		nng_aio_free(sl->aio);
 	}
+	pthread_mutex_destroy(&qs->mu);
+	pthread_cond_destroy(&qs->cv);
 	free(qs);
 }

@@ -662,6 +662,142 @@ START_TEST(test_unread_replies_capped)
 }
 END_TEST
 
+/* Issue 18's query flood, counted: clients asking the same section again
+ * and again get the reply rendered once from the snapshot held (the same
+ * bytes as hpi_query_answer's), from the query thread; the collector
+ * renders none of them.  (Before: every request was rendered again, on
+ * the collector.) */
+START_TEST(test_flood_rendered_once)
+{
+	static const char req[] = "{\"cmd\":\"section\",\"section\":\"functions\"}";
+	hpi_publish_info in = {.program = "t", .caller = "t::main", .pid = 7};
+	server sv;
+	nng_socket c[4];
+	hpi_query_stats st;
+	hpi_buf want;
+	char *r;
+
+	server_start(&sv, big_fixture(3000), 0, 1);
+	hpi_buf_init(&want);
+	hpi_query_answer(&want, sv.s, &in, req, sizeof(req) - 1);
+	ck_assert_uint_gt(want.len, 100000);
+	for (int i = 0; i < 4; i++)
+		c[i] = req_open(sv.q);
+	for (int k = 0; k < 25; k++)
+		for (int i = 0; i < 4; i++) {
+			ck_assert_ptr_nonnull(r = ask(c[i], req));
+			ck_assert_uint_eq(strlen(r), want.len);
+			ck_assert(memcmp(r, want.data, want.len) == 0);
+			free(r);
+		}
+	hpi_publish_query_stats(sv.p, &st);
+	ck_assert_uint_eq(st.renders, 1);
+	ck_assert_uint_eq(st.served, 100);
+	ck_assert_uint_eq(st.refused, 0);
+	ck_assert_uint_eq(st.collector_answers, 0);
+	/* another reply is rendered once too; hello each time (its counts
+	 * move) */
+	for (int k = 0; k < 3; k++) {
+		ck_assert_ptr_nonnull(r = ask(c[k], "{\"cmd\":\"snapshot\"}"));
+		ck_assert(strncmp(r, "{\"type\":\"hotpath_reply\",\"schema\":1,\"cmd\":\"snapshot\"",
+				  50) == 0);
+		free(r);
+		ck_assert_ptr_nonnull(r = ask(c[k], "{\"cmd\":\"hello\"}"));
+		ck_assert(strncmp(r, "{\"type\":\"hotpath_hello\"", 23) == 0);
+		free(r);
+	}
+	hpi_publish_query_stats(sv.p, &st);
+	ck_assert_uint_eq(st.renders, 1 + 1 + 3);
+	ck_assert_uint_eq(st.served, 106);
+	ck_assert_uint_eq(st.collector_answers, 0);
+	for (int i = 0; i < 4; i++)
+		nng_close(c[i]);
+	hpi_buf_fini(&want);
+	server_stop(&sv);
+}
+END_TEST
+
+/* The collector "thread" of test_flood_snapshots_bounded: ticks. */
+typedef struct ticker {
+	hpi_publisher *p;
+	pthread_t th;
+	volatile int stop;
+} ticker;
+
+static void *ticker_main(void *arg)
+{
+	ticker *t = arg;
+
+	while (!t->stop) {
+		hpi_publish_tick(t->p);
+		nanosleep(&(struct timespec){0, 1000000L}, NULL);
+	}
+	return NULL;
+}
+
+/* The tick's side of a flood: nobody subscribed, four clients asking
+ * without pause for 2.5 s.  The collector takes a snapshot for them only
+ * when the one held is over a second old (not every publish.interval_ms,
+ * not per query), renders no reply, and every reply comes from the query
+ * thread, each snapshot's rendered at most once. */
+START_TEST(test_flood_snapshots_bounded)
+{
+	hpi_publish_info in = {.program = "t", .caller = "t::main", .pid = 7};
+	hpi_config c;
+	char pub[108], q[108];
+	ticker t = {0};
+	nng_socket s[4];
+	hpi_query_stats st;
+	struct timespec t0, t1;
+	double secs = 0;
+	long asked = 0;
+	char *r;
+
+	hpi_config_defaults(&c);
+	snprintf(pub, sizeof(pub), "ipc:///tmp/hp_test_pf_%ld.pub", (long)getpid());
+	snprintf(q, sizeof(q), "ipc:///tmp/hp_test_pf_%ld.q", (long)getpid());
+	free(c.endpoint);
+	free(c.query);
+	c.endpoint = strdup(pub);
+	c.query = strdup(q);
+	c.publish_interval_ms = 250;
+	c.publish_query_rate = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_ptr_nonnull(t.p = hpi_publish_start(&c, NULL, &in));
+	ck_assert_int_eq(pthread_create(&t.th, NULL, ticker_main, &t), 0);
+	for (int i = 0; i < 4; i++)
+		s[i] = req_open(q);
+	while (secs < 2.5) { /* bounded: 2.5 s of asking */
+		ck_assert_ptr_nonnull(r = ask(s[asked % 4], "{\"cmd\":\"snapshot\"}"));
+		ck_assert_msg(strncmp(r, "{\"type\":\"hotpath_reply\",\"schema\":1,\"cmd\":\"snapshot\"",
+				      50) == 0, "%.80s", r);
+		free(r);
+		asked++;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	}
+	t.stop = 1;
+	pthread_join(t.th, NULL);
+	hpi_publish_query_stats(t.p, &st);
+	ck_assert_uint_eq(st.served, (uint64_t)asked);
+	ck_assert_uint_eq(st.refused, 0);
+	ck_assert_uint_eq(st.collector_answers, 0);
+	ck_assert_uint_ge(st.snapshots, 1);
+	/* the first (the hello's), then at most one a second */
+	ck_assert_msg(st.snapshots <= 2 + (uint64_t)secs, "%llu snapshots in %.2f s",
+		      (unsigned long long)st.snapshots, secs);
+	ck_assert_msg(st.renders <= st.snapshots, "%llu renders of %llu snapshots (%ld asked)",
+		      (unsigned long long)st.renders, (unsigned long long)st.snapshots, asked);
+	for (int i = 0; i < 4; i++)
+		nng_close(s[i]);
+	hpi_publish_stop(t.p);
+	hpi_publish_settle(2000);
+	hpi_config_fini(&c);
+	unlink(pub + 6);
+	unlink(q + 6);
+}
+END_TEST
+
 /* The publish suite. */
 static Suite *publish_suite(void)
 {
@@ -689,6 +825,8 @@ static Suite *publish_suite(void)
 	tcase_add_test(tc, test_rate_per_client);
 	tcase_add_test(tc, test_reply_behind_a_busy_pipe);
 	tcase_add_test(tc, test_unread_replies_capped);
+	tcase_add_test(tc, test_flood_rendered_once);
+	tcase_add_test(tc, test_flood_snapshots_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
