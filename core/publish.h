@@ -17,6 +17,7 @@
 #include <nng/nng.h>
 
 #include "hpi.h"
+#include "sp.h"
 
 #define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
@@ -137,6 +138,9 @@ struct hpi_publisher {
 	hpi_pub_cap *caps[2];    /* PUB, REP; allocated apart: nng's threads may
 				  * call back until the sockets are closed */
 	const hp_snapshot *offered_s; /* hpi_publish_serve's last (a test's) */
+	hp_snapshot *last;       /* own: the last snapshot, which queries read
+				  * (a fork child has no query thread) */
+	hpi_pub_client own_clients[PUBLISH_CLIENTS]; /* own: budgets */
 	hpi_pub_queries *qs;     /* when have_rep */
 	int query_rate, query_burst;
 	uint64_t next_asked;     /* no snapshot for queries before (budget) */
@@ -155,6 +159,9 @@ struct hpi_publisher {
 	bool bound[2];
 	uint64_t restarts;       /* listeners closed and opened again */
 	hpi_buf msg;             /* the section message being written, kept */
+	bool own;                /* a fork child of a process that used nng:
+				  * sp[] instead of nng's sockets (sp.h) */
+	hpi_sp *sp[2];           /* PUB, REP (NULL: no queries) when own */
 };
 
 /* ---- publish.c ----------------------------------------------------------- */

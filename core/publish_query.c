@@ -216,6 +216,18 @@ static void publish_reply(hpi_pub_slot *sl, uint32_t id, const char *data, size_
 	nng_ctx_send(sl->ctx, sl->aio);
 }
 
+/* Whether req asks for {"cmd":"metrics"}: its reply is the OpenMetrics
+ * text itself, not JSON (docs/metrics.md, `hotpath exporter`). */
+static bool query_is_metrics(const char *req, size_t len)
+{
+	hpi_query q;
+	const char *why;
+	bool yes = hpi_query_parse(req, len, &q, &why) == 0 && strcmp(q.cmd, "metrics") == 0;
+
+	hpi_query_fini(&q);
+	return yes;
+}
+
 /* What a request asks of the query thread. */
 enum {
 	ASK_COLLECTOR, /* metrics, cpu_*: the plugins' state, on the collector */
@@ -234,7 +246,8 @@ static int query_kind(const char *req, size_t len, char **key)
 	*key = NULL;
 	if (len > HPI_QUERY_MAX || hpi_query_parse(req, len, &q, &why) != 0)
 		return ASK_NOW; /* the error is rendered as ever */
-	if (strcmp(q.cmd, "metrics") == 0 || strncmp(q.cmd, "cpu_", 4) == 0) {
+	if (strcmp(q.cmd, "metrics") == 0 || strcmp(q.cmd, "cpu_start") == 0 ||
+	    strcmp(q.cmd, "cpu_stop") == 0 || strcmp(q.cmd, "cpu_status") == 0) {
 		kind = ASK_COLLECTOR;
 	} else if (strcmp(q.cmd, "snapshot") == 0 || strcmp(q.cmd, "sections") == 0) {
 		kind = (*key = strdup(q.cmd)) != NULL ? ASK_KEPT : ASK_NOW;
@@ -482,10 +495,87 @@ static void publish_serve_collector(hpi_publisher *p)
 	p->credit_at = now;
 }
 
+/* A fork child's request (sp.c), answered on the collector from the last
+ * snapshot: a fork child has no query thread (nng's are the parent's, and
+ * sp.c's own thread only moves bytes); false when none waits. */
+static bool publish_answer_own(hpi_publisher *p)
+{
+	uint64_t tok;
+	hpi_buf req, out;
+	hpi_pub_client *c = NULL;
+	uint32_t id;
+
+	hpi_buf_init(&req);
+	if (!hpi_sp_recv(p->sp[1], &tok, &req)) {
+		hpi_buf_fini(&req);
+		return false;
+	}
+	id = hpi_sp_tok_peer(tok);
+	for (size_t i = 0; i < PUBLISH_CLIENTS && c == NULL; i++)
+		if (p->own_clients[i].pipe == id)
+			c = &p->own_clients[i];
+	for (size_t i = 0; c == NULL && i < PUBLISH_CLIENTS; i++)
+		if (p->own_clients[i].pipe == 0 || i == PUBLISH_CLIENTS - 1) {
+			c = &p->own_clients[i]; /* the last is shared past them */
+			memset(c, 0, sizeof(*c));
+			c->pipe = id;
+		}
+	hpi_buf_init(&out);
+	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
+			   (unsigned)p->query_burst)) {
+		char why[160];
+		p->info.refused_queries++;
+		snprintf(why, sizeof(why), "more than %d queries a second from this client "
+			 "(publish.query_rate); try again later", p->query_rate);
+		hpi_wire_error(&out, "rate_limited", why);
+	} else {
+		const char *r = req.data ? req.data : "";
+		hpi_pub_info_counts(p);
+		if (hpi_cpu_query(p->reg, r, req.len, &out))
+			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
+		else if (query_is_metrics(r, req.len))
+			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
+		else if (p->last != NULL)
+			hpi_query_answer(&out, p->last, &p->info, r, req.len);
+		else
+			hpi_wire_error(&out, "no_memory", "out of memory");
+	}
+	if (req.failed || out.data == NULL || out.failed ||
+	    hpi_sp_reply(p->sp[1], tok, out.data, out.len) != 0)
+		p->dropped++;
+	hpi_buf_fini(&req);
+	hpi_buf_fini(&out);
+	return true;
+}
+
 void hpi_pub_serve_collector(hpi_publisher *p)
 {
-	if (p != NULL && p->qs != NULL)
+	uint64_t now, t;
+
+	if (p == NULL)
+		return;
+	if (p->qs != NULL) {
 		publish_serve_collector(p);
+		return;
+	}
+	if (!p->own || p->sp[1] == NULL)
+		return;
+	now = hpi_mono_ns();
+	if (p->credit_at != 0) {
+		p->credit += (int64_t)((now - p->credit_at) / 8);
+		if (p->credit > PUBLISH_CREDIT_MAX)
+			p->credit = PUBLISH_CREDIT_MAX;
+	}
+	p->credit_at = now;
+	for (int served = 0; served < PUBLISH_QUERIES_PER_TICK && p->credit > 0; served++) {
+		if (!publish_answer_own(p))
+			break;
+		t = hpi_mono_ns();
+		p->credit -= (int64_t)(t - now);
+		p->query_ns += t - now;
+		now = t;
+	}
+	p->credit_at = now;
 }
 
 /* For tests and benchmarks with no collector: s is what queries read (the
@@ -519,6 +609,9 @@ void hpi_publish_query_stats(const hpi_publisher *p, hpi_query_stats *st)
 /* Whether a request waits for a fresher snapshot. */
 bool hpi_pub_asked(const hpi_publisher *p)
 {
+	if (p->own) /* a fork child's: as fresh as the query thread's */
+		return p->sp[1] != NULL && hpi_sp_pending(p->sp[1]) &&
+		       (p->last == NULL || hpi_mono_ns() - p->last_ns > PUBLISH_QUERY_FRESH_NS);
 	return p->qs != NULL && __atomic_load_n(&p->qs->want, __ATOMIC_ACQUIRE) != 0;
 }
 
