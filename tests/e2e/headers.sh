@@ -15,6 +15,8 @@ for h in "$core"/*.h; do
 	b=${h##*/}
 	printf '#include "%s"\n#include "%s"\n' "$b" "$b" >"$TMP/one.c"
 	check "$b compiles alone (and twice)" $CC $FLAGS $INC "$TMP/one.c"
+	check "$b is in core/Makemodule.am (make dist)" \
+		grep -q "%reldir%/$b " "$core/Makemodule.am"
 done
 
 # header_of FILE.c: the header its module's names belong in: X.h for X.c
