@@ -18,6 +18,7 @@
 
 #include "config_impl.h"
 #include "snapshot.h"
+#include "sp.h"
 #include "strbuf.h"
 #include "wire.h"
 
@@ -41,6 +42,10 @@ void hpi_publish_stop(hpi_publisher *p);
 /* Waits up to max_ms for stopped publishers' sockets to finish closing
  * (they close on a thread of their own); called at exit. */
 void hpi_publish_settle(int max_ms);
+/* fork(): what the publisher holds is held across it (sp.c); in the
+ * child, the parent's sockets are not the child's. */
+void hpi_publish_atfork_prepare(void);
+void hpi_publish_atfork_parent(void);
 void hpi_publish_atfork_child(void);
 /* Whether this process may use nng: false in a fork child of a process
  * that published (nng's threads are not in the child). */
@@ -163,6 +168,9 @@ struct hpi_publisher {
 	bool bound[2];
 	uint64_t restarts;       /* listeners closed and opened again */
 	hpi_buf msg;             /* the section message being written, kept */
+	bool own;                /* a fork child of a process that used nng:
+				  * sp[] instead of nng's sockets (sp.h) */
+	hpi_sp *sp[2];           /* PUB, REP (NULL: no queries) when own */
 };
 
 /* ---- publish.c ----------------------------------------------------------- */
