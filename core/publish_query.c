@@ -23,6 +23,7 @@
 #include <nng/nng.h>
 
 #include "alloc.h"
+#include "hpi.h"
 #include "collector.h"
 #include "metrics.h"
 #include "publish.h"
