@@ -44,7 +44,7 @@ for i in $(seq "$RUNS"); do
 	cpu plain "$W" "$ROUNDS"
 	cpu plain1 "$W" 1
 	cpu dwarf1 "$H" run --cpu -- "$W" 1
-	[ -n "${BASE:-}" ] && cpu base "$BASE/hotpath" run --cpu -- "$W" "$ROUNDS"
+	[ -n "${BASE:-}" ] && LD_LIBRARY_PATH="$BASE/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cpu base "$BASE/hotpath" run --cpu -- "$W" "$ROUNDS"
 	cpu dwarf "$H" run --cpu -- "$W" "$ROUNDS"
 	HOTPATH_CPU_UNWIND=fp cpu fp "$H" run --cpu -- "$W" "$ROUNDS"
 	HOTPATH_CPU_METHOD=itimer cpu itimer "$H" run --cpu -- "$W" "$ROUNDS"

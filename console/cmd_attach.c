@@ -259,6 +259,7 @@ int hpc_cmd_attach(int argc, char **argv)
 	po.stack_bytes = c.dwarf ? 8192 : 0;
 	po.skip_hotpath = true;
 	po.kernel = !user_only;
+	po.kernel_names = true; /* kallsyms is read in this process, not the target */
 	if ((perf = hpi_cpu_perf_new(&po, &err, &cause)) == NULL) {
 		hpc_error("attach: %s", cause ? cause : strerror(err));
 		free(cause);
