@@ -336,6 +336,7 @@ static void guard_fork_prepare(void)
 	hpi_publish_settle(100);
 	pthread_mutex_lock(&guard_lock);
 	hpi_collector_atfork_prepare();
+	hpi_publish_atfork_prepare();
 	hpi_auto_atfork_prepare();
 	hpi_site_atfork_prepare();
 	hpi_sample_atfork_prepare();
@@ -348,6 +349,7 @@ static void guard_fork_parent(void)
 	hpi_sample_atfork_parent();
 	hpi_site_atfork_parent();
 	hpi_auto_atfork_parent();
+	hpi_publish_atfork_parent();
 	hpi_collector_atfork_parent();
 	pthread_mutex_unlock(&guard_lock);
 }
@@ -745,11 +747,13 @@ static void guard_publish(hp_guard *g)
 			       .pid = (long)g->pid, .unix0_ns = g->unix0, .mono0_ns = g->mono0,
 			       .pcts = g->cfg.pcts, .npcts = g->cfg.npcts};
 
-	if (g->root != NULL && !hpi_publish_usable())
-		return; /* a fork child of a process that published: nng's
-			 * threads are the parent's (docs/threads-and-fork.md) */
+	/* a fork child of a process that used nng publishes on sockets of
+	 * its own (sp.c), in the discovery folder */
 	g->pub = hpi_publish_start(&g->cfg, g->reg, &in);
 	hpi_collector_publish(g->col, g->pub);
+	if (!hpi_publish_usable())
+		return; /* publish.metrics is nng's HTTP server, and its port the
+			 * parent's (docs/threads-and-fork.md) */
 	g->met = hpi_metrics_start(&g->cfg, g->reg, &in);
 	hpi_collector_metrics(g->col, g->met);
 }

@@ -703,6 +703,10 @@ void hpi_publish_stop(hpi_publisher *p);
 /* Waits up to max_ms for stopped publishers' sockets to finish closing
  * (they close on a thread of their own); called at exit. */
 void hpi_publish_settle(int max_ms);
+/* fork(): what the publisher holds is held across it (sp.c); in the
+ * child, the parent's sockets are not the child's. */
+void hpi_publish_atfork_prepare(void);
+void hpi_publish_atfork_parent(void);
 void hpi_publish_atfork_child(void);
 /* Whether this process may use nng: false in a fork child of a process
  * that published (nng's threads are not in the child). */

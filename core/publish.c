@@ -88,7 +88,8 @@ static void publish_send(hpi_publisher *p, const char *topic, const hpi_buf *bod
 	memcpy(msg, topic, tl);
 	msg[tl] = ' ';
 	memcpy(msg + tl + 1, body->data, body->len);
-	if (nng_send(p->pub, msg, tl + 1 + body->len, NNG_FLAG_NONBLOCK) == 0)
+	if (p->own ? hpi_sp_send(p->sp[0], msg, tl + 1 + body->len) == 0
+		   : nng_send(p->pub, msg, tl + 1 + body->len, NNG_FLAG_NONBLOCK) == 0)
 		p->seq++;
 	else
 		p->dropped++;
@@ -120,6 +121,13 @@ static void publish_queue(hpi_publisher *p, const char *msg, size_t len)
 {
 	nng_msg *m;
 
+	if (p->own) {
+		if (hpi_sp_send(p->sp[0], msg, len) == 0)
+			p->seq++;
+		else
+			p->dropped++;
+		return;
+	}
 	if (nng_msg_alloc(&m, len) != 0) {
 		p->dropped++;
 		return;
@@ -374,6 +382,49 @@ static bool publish_urls(hpi_publisher *p, const hpi_config *c)
 	return true;
 }
 
+/* A fork child's endpoints: ipc sockets of its own in the discovery
+ * folder, whatever the parent's (its tcp port or TLS are the parent's). */
+static bool publish_own_urls(hpi_publisher *p, const hpi_config *c)
+{
+	char *cause = NULL;
+
+	if ((p->dir = hpi_discover_dir()) == NULL ||
+	    hpi_discover_prepare(p->dir, true, &cause) != 0) {
+		hpi_warn("publish: %s; running without publishing", cause ? cause : "out of memory");
+		free(cause);
+		return false;
+	}
+	p->pub_url = hpi_asprintf("ipc://%s/%ld.pub", p->dir, p->info.pid);
+	if (!publish_off(c->query))
+		p->rep_url = hpi_asprintf("ipc://%s/%ld.query", p->dir, p->info.pid);
+	if (p->pub_url == NULL || (!publish_off(c->query) && p->rep_url == NULL)) {
+		hpi_warn("out of memory; not publishing");
+		return false;
+	}
+	return true;
+}
+
+/* Listens on a fork child's own endpoints (sp.c); p->sp[0] stays NULL
+ * after one hpi_warn line when nothing can be published. */
+static void publish_own_listen(hpi_publisher *p, const hpi_config *c)
+{
+	size_t max = c->publish_max_connections > 0 ? (size_t)c->publish_max_connections : 32;
+	const char *why = NULL;
+
+	if ((p->sp[0] = hpi_sp_listen(p->pub_url, HPI_SP_PUB, max, &why)) == NULL) {
+		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
+			 p->pub_url, why);
+		return;
+	}
+	if (p->rep_url == NULL)
+		return;
+	if ((p->sp[1] = hpi_sp_listen(p->rep_url, HPI_SP_REP, max, &why)) != NULL)
+		p->have_rep = true;
+	else
+		hpi_warn("publish.query: cannot listen on \"%s\": %s; no queries answered",
+			 p->rep_url, why);
+}
+
 hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 				 const hpi_publish_info *info)
 {
@@ -383,19 +434,18 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 
 	if (publish_off(c->endpoint))
 		return NULL;
-	if (publish_nng_pid != 0 && publish_nng_pid != getpid()) {
-		hpi_warn("publish.endpoint: nng cannot be used in a child of a process that "
-			 "published (fork); running without publishing");
-		return NULL;
-	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->info.pid = info->pid;
-	if (!publish_urls(p, c)) {
+	/* a fork child of a process that used nng cannot (nng aborts): it
+	 * listens on sockets of its own in the discovery folder (sp.c) */
+	p->own = publish_nng_pid != 0 && publish_nng_pid != getpid();
+	if (!(p->own ? publish_own_urls(p, c) : publish_urls(p, c))) {
 		publish_free(p);
 		return NULL;
 	}
-	publish_nng_pid = getpid();
+	if (!p->own)
+		publish_nng_pid = getpid();
 	in.endpoint = p->pub_url;
 	in.query = p->rep_url;
 	in.interval_ms = c->publish_interval_ms;
@@ -415,6 +465,15 @@ hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
 	p->tls.tls_cert = c->tls_cert ? strdup(c->tls_cert) : NULL;
 	p->tls.tls_key = c->tls_key ? strdup(c->tls_key) : NULL;
 	p->tls.tls_ca = c->tls_ca ? strdup(c->tls_ca) : NULL;
+	if (p->own) {
+		publish_own_listen(p, c);
+		if (p->sp[0] == NULL) {
+			publish_free(p);
+			return NULL;
+		}
+		publish_describe(p, NULL);
+		return p;
+	}
 	if (hpi_pub_listen(&p->pub, true, p->pub_url, &p->tls, p->caps[0], &p->lst[0], &why) != 0) {
 		hpi_warn("publish.endpoint: cannot listen on \"%s\": %s; running without publishing",
 			 p->pub_url, why);

@@ -17,6 +17,7 @@
 #include <nng/nng.h>
 
 #include "hpi.h"
+#include "sp.h"
 
 #define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */
@@ -114,6 +115,9 @@ struct hpi_publisher {
 	bool bound[2];
 	uint64_t restarts;       /* listeners closed and opened again */
 	hpi_buf msg;             /* the section message being written, kept */
+	bool own;                /* a fork child of a process that used nng:
+				  * sp[] instead of nng's sockets (sp.h) */
+	hpi_sp *sp[2];           /* PUB, REP (NULL: no queries) when own */
 };
 
 /* ---- publish.c ----------------------------------------------------------- */

@@ -99,6 +99,8 @@ uint64_t hpi_pub_refused(hpi_publisher *p)
 	uint64_t n = 0;
 
 	for (int i = 0; i < 2; i++) {
+		if (p->own && p->sp[i] != NULL)
+			n += hpi_sp_refused(p->sp[i]);
 		if (p->caps[i] == NULL)
 			continue;
 		pthread_mutex_lock(&p->caps[i]->mu);
@@ -114,6 +116,8 @@ size_t hpi_pub_subscribers(hpi_publisher *p)
 {
 	size_t n;
 
+	if (p->own)
+		return hpi_sp_peers(p->sp[0]);
 	if (p->caps[0] == NULL)
 		return SIZE_MAX;
 	pthread_mutex_lock(&p->caps[0]->mu);
@@ -252,6 +256,8 @@ void hpi_pub_fd_valve(hpi_publisher *p)
 	struct rlimit rl;
 	long n;
 
+	if (p->own)
+		return; /* sp.c closes a connection that is not nng's at once */
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    (n = publish_fds()) < 0 || (rlim_t)n * 4 <= rl.rlim_cur * 3)
 		return;
@@ -313,6 +319,17 @@ void hpi_pub_close(hpi_publisher *p)
 	sigset_t all, old;
 	int rv = -1;
 
+	if (p->own) {
+		/* sp.c's threads never wait on a peer: closed here */
+		free(c);
+		hpi_sp_close(p->sp[0]);
+		hpi_sp_close(p->sp[1]);
+		p->sp[0] = p->sp[1] = NULL;
+		hpi_pub_cap_free(p->caps[0]);
+		hpi_pub_cap_free(p->caps[1]);
+		p->caps[0] = p->caps[1] = NULL;
+		return;
+	}
 	if (c != NULL) {
 		c->pub = p->pub;
 		c->rep = p->rep;
@@ -350,8 +367,19 @@ void hpi_publish_settle(int max_ms)
 		nanosleep(&(struct timespec){0, 1000000L}, NULL);
 }
 
+void hpi_publish_atfork_prepare(void)
+{
+	hpi_sp_atfork_prepare();
+}
+
+void hpi_publish_atfork_parent(void)
+{
+	hpi_sp_atfork_parent();
+}
+
 void hpi_publish_atfork_child(void)
 {
 	/* the closing threads are the parent's: none runs here */
 	__atomic_store_n(&publish_closing_n, 0, __ATOMIC_RELAXED);
+	hpi_sp_atfork_child();
 }

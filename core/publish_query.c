@@ -134,6 +134,33 @@ static bool publish_other_waits(const hpi_pub_queries *qs, const hpi_pub_slot *s
 	return false;
 }
 
+/* The reply to req[0..len) from client id (its connection), into *out:
+ * rate_limited past publish.query_rate, else the answer from s. */
+static void publish_reply(hpi_publisher *p, uint32_t id, const char *req, size_t len,
+			  const hp_snapshot *s, hpi_buf *out)
+{
+	hpi_pub_client *c = publish_client_get(p, id);
+
+	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
+			   (unsigned)p->query_burst)) {
+		char why[160];
+		p->info.refused_queries++;
+		snprintf(why, sizeof(why), "more than %d queries a second from this client "
+			 "(publish.query_rate); try again later", p->query_rate);
+		hpi_wire_error(out, "rate_limited", why);
+		return;
+	}
+	hpi_pub_info_counts(p);
+	if (publish_is_metrics(req, len))
+		hpi_metrics_answer(out, p->reg, &p->info); /* a snapshot of its own */
+	else if (hpi_cpu_query(p->reg, req, len, out))
+		; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
+	else if (s != NULL)
+		hpi_query_answer(out, s, &p->info, req, len);
+	else
+		hpi_wire_error(out, "no_memory", "out of memory");
+}
+
 /* The reply to the request in slot sl, sent (true); or, while the client's
  * previous reply is in flight, its first request kept waiting (false: a
  * REQ client may ask again before nng's thread has seen that reply go)
@@ -142,7 +169,6 @@ static bool publish_answer(hpi_publisher *p, hpi_pub_slot *sl, const hp_snapshot
 {
 	nng_msg *req = nng_aio_get_msg(sl->aio), *rep = NULL;
 	uint32_t id = nng_pipe_id(nng_msg_get_pipe(req));
-	hpi_pub_client *c;
 	hpi_buf out;
 
 	if (publish_in_flight(p->qs, id) >= 1) {
@@ -160,26 +186,8 @@ static bool publish_answer(hpi_publisher *p, hpi_pub_slot *sl, const hp_snapshot
 	}
 	sl->waiting = false;
 	nng_aio_set_msg(sl->aio, NULL);
-	c = publish_client_get(p, id);
 	hpi_buf_init(&out);
-	if (!hpi_rate_take(&c->rate, hpi_mono_ns(), (unsigned)p->query_rate,
-			   (unsigned)p->query_burst)) {
-		char why[160];
-		p->info.refused_queries++;
-		snprintf(why, sizeof(why), "more than %d queries a second from this client "
-			 "(publish.query_rate); try again later", p->query_rate);
-		hpi_wire_error(&out, "rate_limited", why);
-	} else {
-		hpi_pub_info_counts(p);
-		if (publish_is_metrics(nng_msg_body(req), nng_msg_len(req)))
-			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
-		else if (hpi_cpu_query(p->reg, nng_msg_body(req), nng_msg_len(req), &out))
-			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
-		else if (s != NULL)
-			hpi_query_answer(&out, s, &p->info, nng_msg_body(req), nng_msg_len(req));
-		else
-			hpi_wire_error(&out, "no_memory", "out of memory");
-	}
+	publish_reply(p, id, nng_msg_body(req), nng_msg_len(req), s, &out);
 	nng_msg_free(req);
 	if (out.data == NULL || out.failed || nng_msg_alloc(&rep, 0) != 0 ||
 	    nng_msg_append(rep, out.data, out.len) != 0) {
@@ -204,12 +212,33 @@ static bool publish_answer(hpi_publisher *p, hpi_pub_slot *sl, const hp_snapshot
  * together take at most a quarter).  A flood of queries costs the collector
  * the rendering of replies only, within that share, never a snapshot of the
  * plugins per query. */
+/* A fork child's requests (sp.c): one reply each, in turn. */
+static bool publish_answer_own(hpi_publisher *p, const hp_snapshot *s)
+{
+	uint64_t tok;
+	hpi_buf req, out;
+
+	hpi_buf_init(&req);
+	if (!hpi_sp_recv(p->sp[1], &tok, &req)) {
+		hpi_buf_fini(&req);
+		return false;
+	}
+	hpi_buf_init(&out);
+	publish_reply(p, hpi_sp_tok_peer(tok), req.data ? req.data : "", req.len, s, &out);
+	if (req.failed || out.data == NULL || out.failed ||
+	    hpi_sp_reply(p->sp[1], tok, out.data, out.len) != 0)
+		p->dropped++;
+	hpi_buf_fini(&req);
+	hpi_buf_fini(&out);
+	return true;
+}
+
 void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 {
 	uint64_t now = hpi_mono_ns(), t;
 	int served = 0;
 
-	if (p == NULL || p->qs == NULL)
+	if (p == NULL || (p->own ? p->sp[1] == NULL : p->qs == NULL))
 		return;
 	if (p->credit_at != 0) {
 		p->credit += (int64_t)((now - p->credit_at) / 8);
@@ -219,11 +248,16 @@ void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 	p->credit_at = now;
 	for (size_t k = 0; k < PUBLISH_SLOTS && served < PUBLISH_QUERIES_PER_TICK &&
 			   p->credit > 0; k++) {
-		hpi_pub_slot *sl = &p->qs->slots[(p->next_slot + k) % PUBLISH_SLOTS];
-		if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
-			continue;
-		if (!publish_answer(p, sl, s))
-			continue; /* waits for its client's reply to go */
+		if (p->own) {
+			if (!publish_answer_own(p, s))
+				break;
+		} else {
+			hpi_pub_slot *sl = &p->qs->slots[(p->next_slot + k) % PUBLISH_SLOTS];
+			if (__atomic_load_n(&sl->state, __ATOMIC_ACQUIRE) != SLOT_READY)
+				continue;
+			if (!publish_answer(p, sl, s))
+				continue; /* waits for its client's reply to go */
+		}
 		served++;
 		t = hpi_mono_ns();
 		p->credit -= (int64_t)(t - now);
@@ -237,6 +271,8 @@ void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s)
 /* Whether a request waits for its answer. */
 bool hpi_pub_asked(const hpi_publisher *p)
 {
+	if (p->own)
+		return p->sp[1] != NULL && hpi_sp_pending(p->sp[1]);
 	for (size_t i = 0; p->qs != NULL && i < PUBLISH_SLOTS; i++)
 		if (__atomic_load_n(&p->qs->slots[i].state, __ATOMIC_ACQUIRE) == SLOT_READY)
 			return true;

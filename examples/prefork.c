@@ -7,15 +7,18 @@
  * its own: the parent's counts prefork::dispatch, each worker's counts
  * prefork::handle (JOBS calls) and prefork::worker (1 call).
  *
- *   HOTPATH_FORK=child ./prefork [WORKERS] [JOBS]    (default 4 x 100)
+ *   HOTPATH_FORK=child ./prefork [WORKERS] [JOBS] [hold]   (default 4 x 100)
  *
- * Each worker prints "worker PID handled N jobs" on stdout.
+ * Each worker prints "worker PID handled N jobs" on stdout.  With "hold",
+ * the workers stay up after their jobs until the parent's stdin ends, so
+ * that `hotpath ls`, `query` and the console can watch them live.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +63,16 @@ static void worker(int fd, long jobs)
 	fflush(stdout);
 }
 
+/* Reads fd until its end. */
+static void wait_eof(int fd)
+{
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		;
+}
+
 /* The parent's half: one write per job. */
 static int dispatch(int fd, uint32_t job)
 {
@@ -71,14 +84,15 @@ int main(int argc, char **argv)
 {
 	int workers = argc > 1 ? atoi(argv[1]) : 4;
 	long jobs = argc > 2 ? atol(argv[2]) : 100;
-	int fds[2], failed = 0;
+	int hold = argc > 3 && strcmp(argv[3], "hold") == 0;
+	int fds[2], rel[2] = {-1, -1}, failed = 0;
 
 	if (workers < 1 || workers > 64 || jobs < 0 || jobs > 1000000) {
 		fprintf(stderr, "usage: prefork [WORKERS 1..64] [JOBS]\n");
 		return 2;
 	}
 	HP_MAIN(.percentiles = "50,99", .limit = 0);
-	if (pipe(fds) != 0) {
+	if (pipe(fds) != 0 || (hold && pipe(rel) != 0)) {
 		perror("pipe");
 		return 1;
 	}
@@ -91,6 +105,10 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			close(fds[1]);
 			worker(fds[0], jobs);
+			if (hold) { /* until the parent closes rel[1] */
+				close(rel[1]);
+				wait_eof(rel[0]);
+			}
 			exit(0); /* the worker's report, with report.fork: child */
 		}
 	}
@@ -99,6 +117,11 @@ int main(int argc, char **argv)
 		if (dispatch(fds[1], (uint32_t)j) != 0)
 			failed = 1;
 	close(fds[1]);
+	if (hold) {
+		close(rel[0]);
+		wait_eof(0);
+		close(rel[1]);
+	}
 	for (int i = 0; i < workers; i++) {
 		int st;
 		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)

@@ -137,5 +137,7 @@ live=
 gone() { [ -z "$(q "count(hotpath_function_calls_total{job=\"exporter\",program=\"live\"})")" ]; }
 wait_for gone
 check "exporter: live disappears once it ended" gone
+# (one scrape of a loaded machine may miss the service: polled, bounded)
+wait_for is "hotpath_function_calls_total{job=\"exporter\",program=\"service\",$fn}" 1000
 check "exporter: the service stays" is "hotpath_function_calls_total{job=\"exporter\",program=\"service\",$fn}" 1000
 finish
