@@ -104,6 +104,23 @@ typedef struct ct_call {
 
 enum { CT_M_NODE, CT_M_HOLDER, CT_M_FOLD, CT_M_DROP };
 
+/* A call of a simple batch (ctree_flush_simple): no level table, the
+ * caller found by depth. */
+typedef struct ct_scall {
+	uint32_t fn;     /* function */
+	uint32_t depth;  /* full depth (CT_BASE-relative) */
+	uint32_t absorb; /* holder of its callees from earlier batches, or 0 */
+	uint32_t pad;
+	uint64_t calls, total, self;
+} ct_scall;
+
+_Static_assert(sizeof(ct_scall) <= sizeof(ct_call), "a simple batch fits in the batch");
+
+/* Depths a simple batch may span (its path table's size). */
+#define CT_SPAN 1024u
+/* A path entry: level k's holder, made on first use. */
+#define CT_LVTAG 0x80000000u
+
 /* A level as the batch sees it. */
 typedef struct ct_li {
 	uint32_t owner;  /* 0 open, CT_ORPHAN, else the owning call's index + 1 */
@@ -128,9 +145,14 @@ struct hpi_ctree {
 	hpi_ct_thread *cache;
 	uint32_t done;     /* holder: the calls of threads that exited */
 	ct_call *calls;    /* the batch, of thread pend */
+	ct_scall *scalls;  /* the same memory, as a simple batch's */
 	ct_li *lis;
 	uint32_t ncalls, nli;
 	hpi_ct_thread *pend;
+	bool simple;       /* the batch is a simple one */
+	uint32_t dmin, dmax; /* a simple batch's depths */
+	uint32_t *path;    /* CT_SPAN + 1: by depth less dmin - 1, the
+			    * holder a call's callees are keyed by */
 	uint64_t gen;      /* the batch's number */
 	hpi_ct_stats st;
 };
@@ -158,9 +180,13 @@ static hpi_ctree *ctree_new_max(uint32_t max, bool batch)
 	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
 	if (batch) {
 		t->calls = malloc(CT_BATCH * sizeof(*t->calls));
+		t->scalls = (ct_scall *)t->calls;
 		t->lis = malloc(CT_BATCH * sizeof(*t->lis));
+		t->path = malloc((CT_SPAN + 1) * sizeof(*t->path));
+		t->simple = true;
 	}
-	if (t->bucket == NULL || (batch && (t->calls == NULL || t->lis == NULL))) {
+	if (t->bucket == NULL ||
+	    (batch && (t->calls == NULL || t->lis == NULL || t->path == NULL))) {
 		hpi_ctree_free(t);
 		return NULL;
 	}
@@ -191,6 +217,7 @@ void hpi_ctree_free(hpi_ctree *t)
 	free(t->bucket);
 	free(t->calls);
 	free(t->lis);
+	free(t->path);
 	free(t);
 }
 
@@ -673,100 +700,125 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 	return self;
 }
 
-/* Call i of the batch: a call of fn in level k, with no callee of an
- * earlier batch and no cut (the common case). */
-static inline void ctree_put(hpi_ctree *t, hpi_ct_thread *th, uint32_t i, uint32_t fn,
-			     uint32_t k, uint64_t dur, uint64_t self)
+/* Any call, when the simple batch cannot take it: the simple batch is
+ * placed, and the call goes into a batch of the general kind, placed
+ * before the next call. */
+static __attribute__((noinline)) uint64_t ctree_call_general(hpi_ctree *t, hpi_ct_thread *th,
+							     uint32_t fn, uint64_t start,
+							     uint64_t dur, unsigned depth)
 {
-	ct_call *c = &t->calls[i];
+	ctree_flush(t);
+	t->pend = th;
+	t->simple = false;
+	return ctree_call_any(t, th, fn, start, dur, depth);
+}
 
+/* hpi_ctree_call when the simple batch cannot take the call as it is: a
+ * new batch begins (then the call is taken as usual), or the call goes to
+ * ctree_call_general. */
+static __attribute__((noinline)) uint64_t ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th,
+							  uint32_t fn, uint64_t start,
+							  uint64_t dur, unsigned depth)
+{
+	if (th->n == 0 || fn == HPI_CT_NONE || th->n == th->cap)
+		return ctree_call_general(t, th, fn, start, dur, depth);
+	ctree_flush(t);
+	t->pend = th;
+	t->dmin = t->dmax = th->lv[th->n - 1].depth;
+	return hpi_ctree_call(t, th, fn, start, dur, depth);
+}
+
+/*
+ * A call into the simple batch: the common cases, decided as
+ * ctree_call_any decides them (a sibling of the top level, the first
+ * callee of a deeper level, the caller of the top level alone, whose
+ * callees of earlier batches it absorbs), with no depth error, no cut, no
+ * call left out, room for one more level and depths within CT_SPAN; the
+ * rest goes to ctree_call_general.  Nothing but the call is written: the
+ * backward pass finds its caller by depth.
+ */
+uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+			uint64_t dur, unsigned depth)
+{
+	uint32_t n = th->n, i = t->ncalls, full, absorb = 0;
+	ct_level *top;
+	ct_scall *c;
+	uint64_t self = dur;
+
+	if (__builtin_expect(t->pend != th || i >= ctree_batch || !t->simple || n == 0 ||
+			     n == th->cap || fn == HPI_CT_NONE, 0))
+		return ctree_call_slow(t, th, fn, start, dur, depth);
+	top = &th->lv[n - 1];
+	full = top->depth;
+	if (top->start < start) {
+		if (depth == (full & HP__DEPTH_MASK)) {
+			top->sum += dur;
+			top->height |= top->height == 0;
+		} else {
+			full += (depth - full) & HP__DEPTH_MASK;
+			if (full - t->dmin >= CT_SPAN)
+				return ctree_call_general(t, th, fn, start, dur, depth);
+			t->dmax = full > t->dmax ? full : t->dmax;
+			top++;
+			top->start = start;
+			top->sum = dur;
+			top->gen = 0;
+			top->depth = full;
+			top->height = 1;
+			top->holder = 0;
+			th->n = n + 1;
+		}
+	} else {
+		ct_level *below = top - 1;
+		uint32_t height = top->height + 1;
+
+		full--;
+		if ((full & HP__DEPTH_MASK) != depth || height > HPI_CT_MAX_HEIGHT ||
+		    (n > 1 && below->start >= start) || t->dmax - full >= CT_SPAN)
+			return ctree_call_general(t, th, fn, start, dur, depth);
+		self = dur > top->sum ? dur - top->sum : 0;
+		absorb = top->holder;
+		if (n > 1 && below->depth == full) {
+			below->sum += dur;
+			below->height = height > below->height ? height : below->height;
+			th->n = n - 1;
+		} else { /* the top level's place: its caller's level */
+			top->start = start;
+			top->sum = dur;
+			top->gen = 0;
+			top->depth = full;
+			top->height = height;
+			top->holder = 0;
+		}
+		t->dmin = full < t->dmin ? full : t->dmin;
+	}
+	c = &t->scalls[i];
 	c->fn = fn;
-	c->lv = th->lv[k].li;
-	c->absorb = 0;
-	c->cut = CT_ALL;
+	c->depth = full;
+	c->absorb = absorb;
 	c->calls = 1;
 	c->total = dur;
 	c->self = self;
 	t->ncalls = i + 1;
-}
-
-/* Level k of th, new in this batch: its first call starts at start. */
-static inline void ctree_open(hpi_ctree *t, hpi_ct_thread *th, uint32_t k, uint64_t start,
-			      uint32_t full, uint64_t sum, uint32_t height)
-{
-	ct_level *l = &th->lv[k];
-
-	l->start = start;
-	l->sum = sum;
-	l->gen = t->gen;
-	l->depth = full;
-	l->height = height;
-	l->holder = 0;
-	l->li = t->nli++;
-	t->lis[l->li].owner = 0;
-	t->lis[l->li].lvk = k;
-}
-
-/* The common cases, with every level involved made in this batch and no
- * cut: a sibling of the top level, the first callee of a new level, the
- * caller of the top level alone; the rest in ctree_call_any. */
-uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
-			uint64_t dur, unsigned depth)
-{
-	uint32_t n = th->n, i = t->ncalls;
-	ct_level *top, *below;
-
-	if (__builtin_expect(t->pend != th || i >= ctree_batch || n == 0 ||
-			     fn == HPI_CT_NONE, 0))
-		return ctree_call_any(t, th, fn, start, dur, depth);
-	top = &th->lv[n - 1];
-	if (top->gen != t->gen)
-		return ctree_call_any(t, th, fn, start, dur, depth);
-	if (top->start < start) {
-		if (depth == (top->depth & HP__DEPTH_MASK)) {
-			top->sum += dur;
-			if (top->height == 0)
-				top->height = 1;
-			ctree_put(t, th, i, fn, n - 1, dur, dur);
-			return dur;
-		}
-		if (n == th->cap)
-			return ctree_call_any(t, th, fn, start, dur, depth);
-		ctree_open(t, th, n, start, top->depth + ((depth - top->depth) & HP__DEPTH_MASK), dur, 1);
-		th->n = n + 1;
-		ctree_put(t, th, i, fn, n, dur, dur);
-		return dur;
-	}
-	below = n > 1 ? top - 1 : NULL;
-	if (top->holder != 0 || ((top->depth - 1) & HP__DEPTH_MASK) != depth ||
-	    top->height >= HPI_CT_MAX_HEIGHT || (below != NULL && below->start >= start) ||
-	    (below != NULL && below->depth >= top->depth - 1 &&
-	     (below->depth != top->depth - 1 || below->gen != t->gen)))
-		return ctree_call_any(t, th, fn, start, dur, depth);
-	{
-		uint64_t self = dur > top->sum ? dur - top->sum : 0;
-		uint32_t full = top->depth - 1, height = top->height + 1;
-
-		t->lis[top->li].owner = i + 1;
-		if (below != NULL && below->depth == full) {
-			below->sum += dur;
-			if (height > below->height)
-				below->height = height;
-			th->n = n - 1;
-			ctree_put(t, th, i, fn, n - 2, dur, self);
-		} else { /* the top level's place: its caller's level */
-			ctree_open(t, th, n - 1, start, full, dur, height);
-			ctree_put(t, th, i, fn, n - 1, dur, self);
-		}
-		return self;
-	}
+	return self;
 }
 
 void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
 {
 	ct_call *c;
 
-	if (t->pend != th || t->ncalls == 0 || (c = &t->calls[t->ncalls - 1])->fn == HPI_CT_NONE)
+	if (t->pend != th || t->ncalls == 0)
+		return;
+	if (t->simple) {
+		/* the call's level is the top one: no call came after it */
+		ct_scall *s = &t->scalls[t->ncalls - 1];
+		s->calls += n;
+		s->total += sum;
+		s->self += sum;
+		th->lv[th->n - 1].sum += sum;
+		return;
+	}
+	if ((c = &t->calls[t->ncalls - 1])->fn == HPI_CT_NONE)
 		return;
 	c->calls += n;
 	c->total += sum;
@@ -891,7 +943,7 @@ static inline void ctree_bump(hpi_ctree *t, ct_call *c, uint32_t n, uint32_t bud
 /* Places the batch, last call first.  The common case inline: a call with
  * no callee from an earlier batch and no cut, whose node exists, under a
  * caller placed in full or under an open level's holder. */
-static void ctree_flush(hpi_ctree *t)
+static void ctree_flush_general(hpi_ctree *t)
 {
 	hpi_ct_thread *th = t->pend;
 	ct_call *calls = t->calls;
@@ -923,10 +975,101 @@ static void ctree_flush(hpi_ctree *t)
 	any:
 		ctree_place(t, th, i);
 	}
+}
+
+
+/* Call c of a simple batch goes nowhere (the node limit): its calls, and
+ * those of its callees from earlier batches, are dropped. */
+static __attribute__((noinline)) void ctree_drop_simple(hpi_ctree *t, const ct_scall *c)
+{
+	t->st.dropped += c->calls;
+	if (c->absorb != 0)
+		t->st.dropped += ctree_free_kids(t, c->absorb);
+}
+
+/* The node of fn under holder h, made (with no call) when there is none:
+ * ctree_get, h being a node's callees' holder or a level's; 0 at the
+ * limit. */
+static __attribute__((noinline)) uint32_t ctree_get_simple(hpi_ctree *t, uint32_t h, uint32_t fn)
+{
+	if (N(t, h).fn < CT_DROP && N(t, h).kh == 0)
+		N(t, h).kh = h; /* a node, keyed by itself: its first callee */
+	return ctree_get(t, h, fn);
+}
+
+/* Places a simple batch, last call first: a call's caller is the last call
+ * placed one level up (every call after it, before its caller, is deeper),
+ * or, when its caller is still open, its level's holder; path[d - dmin + 1]
+ * is the holder the callees of the last call placed at depth d are keyed
+ * by (0: dropped; CT_LVTAG | k: level k's, made on first use). */
+static void ctree_flush_simple(hpi_ctree *t)
+{
+	hpi_ct_thread *th = t->pend;
+	const ct_scall *calls = t->scalls;
+	uint32_t *path = t->path, base = t->dmin - 1;
+	ct_node *nodes = t->nodes;
+	const uint32_t *bucket = t->bucket;
+	unsigned shift = t->shift;
+
+	for (uint32_t k = 0; k < th->n; k++) {
+		const ct_level *l = &th->lv[k];
+		if (l->depth >= t->dmin && l->depth <= t->dmax)
+			path[l->depth - 1 - base] = l->holder != 0 ? l->holder : CT_LVTAG | k;
+	}
+	for (uint32_t i = t->ncalls; i-- > 0;) {
+		const ct_scall *c = &calls[i];
+		uint32_t *up = &path[c->depth - 1 - base], h = *up, fn = c->fn, n;
+		ct_node *p;
+
+		/* the common case inline: ctree_find */
+		n = bucket[(((uint64_t)h << 32) | fn) * UINT64_C(0x9e3779b97f4a7c15) >> shift];
+		while (n != 0 && (nodes[n].fn != fn || nodes[n].owner != h))
+			n = nodes[n].hnext;
+		if (__builtin_expect(n == 0 || c->absorb != 0, 0)) {
+			/* h a level's holder yet to make, dropped, or n new:
+			 * nodes and buckets may move */
+			if (h & CT_LVTAG) {
+				if ((h = ctree_open_holder(t, &th->lv[h & ~CT_LVTAG].holder)) != 0)
+					*up = h;
+			}
+			if (h == 0 || (n == 0 && (n = ctree_get_simple(t, h, fn)) == 0)) {
+				ctree_drop_simple(t, c);
+				path[c->depth - base] = 0;
+			} else {
+				N(t, n).calls += c->calls;
+				N(t, n).total += c->total;
+				N(t, n).self += c->self;
+				if (c->absorb != 0)
+					ctree_give(t, &N(t, n).kh, c->absorb);
+				path[c->depth - base] = N(t, n).kh != 0 ? N(t, n).kh : n;
+			}
+			nodes = t->nodes;
+			bucket = t->bucket;
+			shift = t->shift;
+			continue;
+		}
+		p = &nodes[n];
+		p->calls += c->calls;
+		p->total += c->total;
+		p->self += c->self;
+		path[c->depth - base] = p->kh != 0 ? p->kh : n;
+	}
+}
+
+/* Places the batch of thread pend, if any; the next batch is a simple one. */
+static void ctree_flush(hpi_ctree *t)
+{
+	if (t->pend != NULL && t->ncalls != 0) {
+		if (t->simple)
+			ctree_flush_simple(t);
+		else
+			ctree_flush_general(t);
+	}
 	t->ncalls = 0;
 	t->nli = 0;
 	t->gen++;
 	t->pend = NULL;
+	t->simple = true;
 }
 
 hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t)
