@@ -25,6 +25,7 @@
 #include "collector.h"
 #include "cpu.h"
 #include "profile.h"
+#include "hpi.h"
 #include "registry.h"
 
 /* The settings init reads (collectors.cpu.*). */
