@@ -39,7 +39,7 @@ ways="plain dwarf fp itimer"
 KNAMES=
 if [ "$(head -c 16 /proc/kallsyms 2>/dev/null | tr -d 0)" != "" ]; then
 	KNAMES=1
-	ways="$ways knames"
+	ways=$(echo "$ways" | sed 's/dwarf/dwarf knames/')
 fi
 PERF=$(command -v perf || true)
 if [ -n "$PERF" ] && "$PERF" record -q -o "$T/probe.data" -- true >/dev/null 2>&1; then
