@@ -63,8 +63,9 @@ static void attach_usage(FILE *f)
 	      "  -f, --format FMT      table (default), json or json-pretty\n"
 	      "  -o, --output FILE     write the report to FILE (JSON unless --format says)\n"
 	      "  -n, --limit N         rows per section in a table (default 20; 0 = all)\n"
-	      "      --user            user time only (else time in the kernel too, as a\n"
-	      "                        [kernel] frame, where perf_event_paranoid allows)\n"
+	      "      --user            user time only (else time in the kernel too, its\n"
+	      "                        functions named from /proc/kallsyms or one [kernel]\n"
+	      "                        frame, where perf_event_paranoid allows)\n"
 	      "  -h, --help            this text\n"
 	      "\n"
 	      "Needs kernel.perf_event_paranoid <= 2 and a process of the same user, or\n"
@@ -260,6 +261,7 @@ int hpc_cmd_attach(int argc, char **argv)
 	po.stack_bytes = c.dwarf ? 8192 : 0;
 	po.skip_hotpath = true;
 	po.kernel = !user_only;
+	po.kernel_names = true; /* kallsyms is read in this process, not the target */
 	if ((perf = hpi_cpu_perf_new(&po, &err, &cause)) == NULL) {
 		hpc_error("attach: %s", cause ? cause : strerror(err));
 		free(cause);

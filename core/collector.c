@@ -46,6 +46,9 @@
 static int collector_wake_fd = -1;
 enum { COLLECTOR_AWAKE, COLLECTOR_ASLEEP, COLLECTOR_NUDGED };
 static int collector_asleep;
+/* A descriptor whose readiness nudges the collector too (the CPU
+ * sampler's epoll over its rings: hpi_collector_watch), or -1. */
+static int collector_watch_fd = -1;
 
 /* Events handed to the plugins at once: small enough that the batch stays
  * in L1 between its writing and its reading. */
@@ -404,22 +407,31 @@ void hpi_collector_nudge(void)
 static void collector_wait(hpi_collector *c, uint64_t deadline, uint64_t soonest)
 {
 	for (;;) {
-		struct pollfd pf = {.fd = c->efd, .events = POLLIN};
+		struct pollfd pf[2] = {{.fd = c->efd, .events = POLLIN},
+				       {.fd = __atomic_load_n(&collector_watch_fd, __ATOMIC_ACQUIRE),
+					.events = POLLIN}};
 		uint64_t now = hpi_mono_ns(), v;
 		int ms, was;
 		if (now >= deadline || __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
 			return;
 		ms = (int)((deadline - now + 999999) / 1000000);
 		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_ASLEEP, __ATOMIC_ACQ_REL);
-		if (was == COLLECTOR_NUDGED || poll(&pf, 1, ms) < 0)
-			pf.revents = 0;
+		if (was == COLLECTOR_NUDGED || poll(pf, pf[1].fd >= 0 ? 2 : 1, ms) < 0)
+			pf[0].revents = pf[1].revents = 0;
 		was = __atomic_exchange_n(&collector_asleep, COLLECTOR_AWAKE, __ATOMIC_ACQ_REL) ==
 			      COLLECTOR_NUDGED || was == COLLECTOR_NUDGED;
-		if (pf.revents & POLLIN)
+		if (pf[0].revents & POLLIN)
 			(void)!read(c->efd, &v, sizeof(v));
-		if ((was || (pf.revents & POLLIN)) && soonest < deadline)
+		/* the watched descriptor needs no reading: a perf ring's
+		 * readiness is cleared by the poll that reports it */
+		if ((was || ((pf[0].revents | pf[1].revents) & POLLIN)) && soonest < deadline)
 			deadline = soonest;
 	}
+}
+
+void hpi_collector_watch(int fd)
+{
+	__atomic_store_n(&collector_watch_fd, fd, __ATOMIC_RELEASE);
 }
 
 /* Held for the whole of a pass (and publish tick); see the atfork hooks. */
@@ -493,6 +505,7 @@ void hpi_collector_atfork_child(void)
 	/* the parent's collector is not ours to wake */
 	__atomic_store_n(&collector_wake_fd, -1, __ATOMIC_RELAXED);
 	__atomic_store_n(&collector_asleep, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&collector_watch_fd, -1, __ATOMIC_RELAXED); /* the parent's sampler's (its events are not inherited) */
 	pthread_mutex_init(&collector_pass_lock, NULL);
 }
 

@@ -26,6 +26,11 @@ hpi_collector *hpi_collector_start(hpi_registry *r, uint64_t t0_ticks,
  * HPI_NUDGE_CHUNKS chunks (tbuf.h).  Any thread; a system call only when
  * the collector sleeps; nothing when none runs. */
 void hpi_collector_nudge(void);
+/* Wakes the collector also when fd is readable (as a nudge: no sooner
+ * than interval_ms after the last pass), or no more (-1).  The CPU
+ * sampler's epoll over its rings; set and cleared on the collector's
+ * thread (a plugin's init, event or query) or before it starts. */
+void hpi_collector_watch(int fd);
 /* Stops the thread after a final drain and frees c.  NULL is a no-op. */
 void hpi_collector_stop(hpi_collector *c);
 /* Drains every buffer once on the calling thread (collector not running). */

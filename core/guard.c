@@ -731,13 +731,14 @@ static void guard_free(hp_guard *g)
 }
 
 /* The collector's longest sleep: 100 ms (10 wakeups a second while
- * nothing happens), but drain_interval_ms with the CPU sampler, whose
- * kernel rings must be read before they fill. */
+ * nothing happens), 50 ms with the CPU sampler, whose rings wake the
+ * collector as they fill (hpi_collector_watch), and whose new threads
+ * are found on a pass. */
 static int guard_idle_ms(hpi_config *c)
 {
 	const hpi_optval *cpu = hpi_config_opt(c, "cpu", "enabled");
 
-	return cpu != NULL && cpu->b ? c->drain_interval_ms : 100;
+	return cpu != NULL && cpu->b ? 50 : 100;
 }
 
 /* Starts publishing (publish.endpoint) through the running collector. */

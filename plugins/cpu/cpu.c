@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collector.h"
 #include "cpu.h"
 #include "profile.h"
 #include "hpi.h"
@@ -34,6 +35,7 @@ typedef struct cpu_opts {
 	char method[16];
 	bool dwarf;
 	bool kernel;       /* sample time in the kernel too, where allowed */
+	bool kernel_names; /* its functions named from kallsyms, where readable */
 } cpu_opts;
 
 typedef struct cpu_state {
@@ -87,7 +89,8 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 	const char *m = c->method;
 	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->frequency,
 				.stack_bytes = c->dwarf ? (size_t)c->stack_bytes : 0,
-				.skip_hotpath = true, .kernel = c->kernel};
+				.skip_hotpath = true, .kernel = c->kernel,
+				.kernel_names = c->kernel_names};
 	char *why = NULL;
 	int err = 0;
 
@@ -141,6 +144,8 @@ static int cpu_run(cpu_state *st, char **cause)
 		return HP_ENOMEM;
 	}
 	hpi_cpu_profile_state(prof, "running");
+	/* the collector wakes when a ring fills (3/4), besides its ticks */
+	hpi_collector_watch(hpi_cpu_perf_fd(st->perf));
 	hpi_cpu_profile_free(st->prof);
 	st->prof = prof;
 	st->running = true;
@@ -153,6 +158,7 @@ static int cpu_run(cpu_state *st, char **cause)
 static void cpu_halt(cpu_state *st)
 {
 	cpu_drain(st);
+	hpi_collector_watch(-1);
 	hpi_cpu_perf_free(st->perf);
 	hpi_cpu_itimer_stop(st->itimer);
 	st->perf = NULL;
@@ -173,6 +179,7 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 	st->c.stack_bytes = (int)host->option_int(opts, "stack_bytes", 8192);
 	st->c.limit = (long)host->option_int(opts, "limit", 20);
 	st->c.kernel = host->option_int(opts, "kernel", 1) != 0;
+	st->c.kernel_names = host->option_int(opts, "kernel_names", 1) != 0;
 	snprintf(st->c.method, sizeof(st->c.method), "%s",
 		 host->option_text(opts, "method", "auto"));
 #ifdef HAVE_LIBDW
@@ -195,6 +202,8 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 	if (rv == 0 && (st->unwind == NULL || st->prof == NULL))
 		rv = HP_ENOMEM;
 	if (rv != 0) {
+		if (st->perf != NULL)
+			hpi_collector_watch(-1);
 		hpi_cpu_perf_free(st->perf);
 		hpi_cpu_itimer_stop(st->itimer);
 		hpi_cpu_unwind_free(st->unwind);
@@ -239,6 +248,8 @@ static void cpu_fini(void *state)
 
 	if (st == NULL)
 		return;
+	if (st->perf != NULL)
+		hpi_collector_watch(-1);
 	hpi_cpu_perf_free(st->perf);
 	hpi_cpu_itimer_stop(st->itimer);
 	hpi_cpu_unwind_free(st->unwind);
@@ -330,10 +341,16 @@ static const hp_option cpu_options[] = {
 		  "the program and libraries themselves; names come from both either way. "
 		  "Reading libc's compressed DWARF costs about 50 ms at the report." },
 	{ .key = "kernel", .type = HP_OPT_BOOL, .dflt = "true", .env = "HOTPATH_CPU_KERNEL",
-	  .help = "Sample time in the kernel too (system calls, page faults), as a `[kernel]` "
-		  "frame on top of the user stack, where `kernel.perf_event_paranoid` (1 or "
-		  "less) or `CAP_PERFMON` allows it; else user time only. The meta's `cpu.kernel` "
-		  "says which." },
+	  .help = "Sample time in the kernel too (system calls, page faults), as its kernel "
+		  "functions (see `kernel_names`) on top of the user stack, where "
+		  "`kernel.perf_event_paranoid` (1 or less) or `CAP_PERFMON` allows it; else "
+		  "user time only. The meta's `cpu.kernel` says which." },
+	{ .key = "kernel_names", .type = HP_OPT_BOOL, .dflt = "true",
+	  .env = "HOTPATH_CPU_KERNEL_NAMES",
+	  .help = "Name the kernel's functions from `/proc/kallsyms` where it shows this user "
+		  "addresses (root, or `kernel.kptr_restrict` 0 with `perf_event_paranoid` 1 or "
+		  "less); else, or when false, one `[kernel]` frame. Reading kallsyms costs "
+		  "about 50 ms of CPU at the report." },
 	{ .key = "paused", .type = HP_OPT_BOOL, .dflt = "false", .env = "HOTPATH_CPU_PAUSED",
 	  .help = "Start with the sampler stopped, ready for a query to start it "
 		  "(`hotpath query PID cpu_start`, `hotpath mcp`'s `start_cpu_sampling`): no "

@@ -39,11 +39,17 @@ typedef struct hpi_cpu_sample {
 	const uint8_t *stack; /* a copy of the user stack from regs' sp, or NULL */
 	size_t stack_len;
 	bool kernel;          /* taken in the kernel: ips[0] is a kernel address,
-			       * the rest (and regs, stack) user space's */
+			       * regs and stack are user space's at its entry */
+	size_t nkernel;       /* with kernel: ips[0..nkernel) are the kernel's
+			       * call chain, leaf first, to be named; 0: one
+			       * "[kernel]" frame instead (ips[0] skipped) */
 } hpi_cpu_sample;
 
-/* The leaf frame of a sample taken in the kernel: named "[kernel]". */
+/* The leaf frame of a sample taken in the kernel whose functions are not
+ * named (no readable /proc/kallsyms): named "[kernel]". */
 #define HPI_CPU_KERNEL_PC (~UINT64_C(0) - 1)
+/* Whether pc is a kernel address (the upper half: x86-64 and aarch64). */
+#define HPI_CPU_IS_KERNEL(pc) ((int64_t)(pc) < 0)
 
 typedef void (*hpi_cpu_sample_fn)(void *u, const hpi_cpu_sample *s);
 
@@ -57,6 +63,8 @@ typedef struct hpi_cpu_perf_opts {
 	size_t stack_bytes; /* 0: no stack copy (frame pointers only) */
 	bool skip_hotpath;  /* leave out threads named hp-* and nng:* */
 	bool kernel;        /* sample time in the kernel too, where allowed */
+	bool kernel_names;  /* and its call chain, to be named from kallsyms
+			     * (where readable); else one [kernel] frame */
 } hpi_cpu_perf_opts;
 
 /*
@@ -72,6 +80,10 @@ void hpi_cpu_perf_free(hpi_cpu_perf *p);
 size_t hpi_cpu_perf_threads(hpi_cpu_perf *p);
 /* Hands every sample in the rings to fn, oldest first per thread. */
 void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u);
+/* An epoll descriptor over every thread's event: readable when a ring took
+ * another 3/4 of its size, so a poll() on it may sleep until then (-1:
+ * none).  The poll that reports it clears it. */
+int hpi_cpu_perf_fd(const hpi_cpu_perf *p);
 /* "cpu-clock" or "cycles"; the nominal ns per sample; samples lost. */
 const char *hpi_cpu_perf_event(const hpi_cpu_perf *p);
 uint64_t hpi_cpu_perf_period_ns(const hpi_cpu_perf *p);
@@ -127,8 +139,21 @@ void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u);
 size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
 			    uint64_t *pcs, size_t max);
 /* The frames of pc, outermost first (inlined calls after the function
- * holding them); *n of them.  Borrowed until hpi_cpu_unwind_free(). */
+ * holding them); *n of them.  Borrowed until hpi_cpu_unwind_free().  A
+ * kernel address is named only once hpi_cpu_unwind_kernel_names() had it;
+ * until then it is "[kernel]". */
 const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n);
+/* Names the kernel addresses among pcs (n of them, any order, repeats and
+ * user addresses allowed) from /proc/kallsyms, in one read of it: the
+ * function whose start is the nearest below, and its module ("[kernel]"
+ * for the kernel itself).  Reading kallsyms costs tens of ms of CPU, so
+ * after the first time it is read again for new addresses at most every
+ * HPI_CPU_KALLSYMS_EVERY_NS. */
+#define HPI_CPU_KALLSYMS_EVERY_NS 5000000000ull
+void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t n);
+/* Whether /proc/kallsyms shows this user the kernel's addresses (checked
+ * once per process); if not, *why says why (static text). */
+bool hpi_cpu_kallsyms_readable(const char **why);
 
 /* ---- cfi.c ------------------------------------------------------------------ */
 

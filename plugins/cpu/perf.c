@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -37,8 +38,21 @@
 
 #include "cpu.h"
 
-#define PERF_RING_PAGES 32 /* data pages per thread with a stack copy (2^n) */
-#define PERF_RING_PAGES_FP 8 /* without */
+/* Data pages per thread's ring (2^n).  The kernel wakes the collector
+ * (epoll, hpi_collector_watch) each time three quarters of a ring's size
+ * were written to it: with a stack copy (8 KiB a sample) a 512 KiB ring
+ * takes about 46 samples for that, 46 ms of a busy thread at 999 Hz, so
+ * the collector wakes some 22 times a second per busy thread (and every
+ * 50 ms at most otherwise) rather than every drain_interval_ms (10 ms).
+ * The first PERF_BIG_THREADS threads get that; the ones after, a quarter
+ * of it (memory: the rings are locked, counted against
+ * kernel.perf_event_mlock_kb and RLIMIT_MEMLOCK), so the collector wakes
+ * more often (at most every drain_interval_ms) for a program of many busy
+ * threads. */
+#define PERF_RING_PAGES 128 /* with a stack copy */
+#define PERF_RING_PAGES_SMALL 32 /* with a stack copy, past PERF_BIG_THREADS */
+#define PERF_RING_PAGES_FP 8 /* without: a sample is ~100 bytes */
+#define PERF_BIG_THREADS 8
 #define PERF_RESCAN_NS 500000000u /* /proc/PID/task read at least this often */
 
 /* The user registers asked for: what DWARF unwinding needs (unwind.c reads
@@ -78,6 +92,9 @@ struct hpi_cpu_perf {
 	nlink_t nlink;      /* its link count at the last scan: 2 + the threads */
 	uint64_t scanned;   /* CLOCK_MONOTONIC ns of the last scan */
 	size_t nsampled;    /* threads with an event */
+	size_t nbig;        /* of them, with a PERF_RING_PAGES ring */
+	int epfd;           /* epoll over every event: readable when a ring
+			     * took 3/4 of its size (-1: none) */
 };
 
 static long perf_open(struct perf_event_attr *a, pid_t tid)
@@ -91,8 +108,21 @@ static bool perf_copies(const hpi_cpu_perf *p)
 	return p->o.stack_bytes > 0 && PERF_REGS_MASK != 0;
 }
 
-/* The attributes of one thread's event. */
-static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
+/* Whether samples carry a call chain: the kernel's frame-pointer chain
+ * without a stack copy, and the kernel's own frames when it is sampled. */
+static bool perf_kchain(const hpi_cpu_perf *p)
+{
+	return p->kernel && p->o.kernel_names && hpi_cpu_kallsyms_readable(NULL);
+}
+
+static bool perf_chain(const hpi_cpu_perf *p)
+{
+	return !perf_copies(p) || perf_kchain(p);
+}
+
+/* The attributes of one thread's event, whose ring has pages data pages
+ * (0: not known yet, the first thread's probe). */
+static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a, size_t pages)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -108,28 +138,32 @@ static void perf_attr(const hpi_cpu_perf *p, struct perf_event_attr *a)
 	a->sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
 	/* with a stack copy, the frame-pointer chain is walked in the copy
 	 * when DWARF fails (unwind.c): the kernel need not walk it in the
-	 * program's thread too */
-	if (!perf_copies(p))
+	 * program's thread too; it walks only its own part (a sample taken in
+	 * user space has none), whose functions kallsyms names */
+	if (perf_chain(p))
 		a->sample_type |= PERF_SAMPLE_CALLCHAIN;
-	else {
+	if (perf_copies(p)) {
 		a->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		a->sample_regs_user = PERF_REGS_MASK;
 		a->sample_stack_user = (uint32_t)p->o.stack_bytes;
+		a->exclude_callchain_user = 1;
 	}
 	a->exclude_kernel = !p->kernel;
 	a->exclude_hv = 1;
-	a->exclude_callchain_kernel = 1;
+	a->exclude_callchain_kernel = !perf_kchain(p);
 	a->sample_max_stack = (uint16_t)p->max_stack;
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
-	a->watermark = 1; /* nobody waits: wake nobody until half full */
-	a->wakeup_watermark = (uint32_t)(p->page * (p->o.stack_bytes ? PERF_RING_PAGES
-							       : PERF_RING_PAGES_FP) / 2);
+	/* wake the poller (the collector's epoll) each time another three
+	 * quarters of the ring were written: it drains every ring then, and
+	 * sleeps meanwhile; the last quarter is the time it has to get there */
+	a->watermark = 1;
+	a->wakeup_watermark = (uint32_t)(pages * (size_t)p->page / 4 * 3);
 }
 
 /* The first thread's event, which chooses the type: cycles, else
  * cpu-clock.  -1 with errno. */
-static int perf_open_first(hpi_cpu_perf *p, pid_t tid)
+static int perf_open_first(hpi_cpu_perf *p, pid_t tid, size_t pages)
 {
 	struct perf_event_attr a;
 	long fd;
@@ -137,7 +171,7 @@ static int perf_open_first(hpi_cpu_perf *p, pid_t tid)
 	{
 		p->type = PERF_TYPE_HARDWARE;
 		p->config = PERF_COUNT_HW_CPU_CYCLES;
-		perf_attr(p, &a);
+		perf_attr(p, &a, pages);
 		if ((fd = perf_open(&a, tid)) >= 0) {
 			p->typed = true;
 			return (int)fd;
@@ -146,7 +180,7 @@ static int perf_open_first(hpi_cpu_perf *p, pid_t tid)
 			return -1;
 		p->type = PERF_TYPE_SOFTWARE;
 		p->config = PERF_COUNT_SW_CPU_CLOCK;
-		perf_attr(p, &a);
+		perf_attr(p, &a, pages);
 		if ((fd = perf_open(&a, tid)) >= 0)
 			p->typed = true;
 		return (int)fd;
@@ -156,35 +190,55 @@ static int perf_open_first(hpi_cpu_perf *p, pid_t tid)
 /* The event on tid (-1 with errno).  On the first thread, kernel time is
  * given up when the kernel refuses it (perf_event_paranoid 2 without
  * CAP_PERFMON allows a process's user space only). */
-static int perf_open_tid(hpi_cpu_perf *p, pid_t tid)
+static int perf_open_tid(hpi_cpu_perf *p, pid_t tid, size_t pages)
 {
 	struct perf_event_attr a;
 	int fd;
 
 	if (p->typed) {
-		perf_attr(p, &a);
+		perf_attr(p, &a, pages);
 		return (int)perf_open(&a, tid);
 	}
-	while ((fd = perf_open_first(p, tid)) < 0 && p->kernel &&
+	while ((fd = perf_open_first(p, tid, pages)) < 0 && p->kernel &&
 	       (errno == EACCES || errno == EPERM))
 		p->kernel = false;
 	return fd;
 }
 
-/* Maps the ring of fd, halving it while the locked-memory limit refuses. */
-static bool perf_map(hpi_cpu_perf *p, perf_thread *t)
+/* The data pages wanted for the next thread's ring. */
+static size_t perf_pages(const hpi_cpu_perf *p)
 {
-	size_t pages = p->o.stack_bytes ? PERF_RING_PAGES : PERF_RING_PAGES_FP;
+	if (!perf_copies(p))
+		return PERF_RING_PAGES_FP;
+	return p->nbig < PERF_BIG_THREADS ? PERF_RING_PAGES : PERF_RING_PAGES_SMALL;
+}
+
+/* Opens t's event and maps its ring, halving the ring while the
+ * locked-memory limit refuses it (the event is opened again each time:
+ * its wakeup watermark is 3/4 of its ring).  0, or an errno (ESRCH: the
+ * thread is gone; -1: no ring, said once). */
+static int perf_open_map(hpi_cpu_perf *p, perf_thread *t)
+{
+	size_t pages = perf_pages(p);
 	void *m;
 
 	for (; pages >= 2; pages /= 2) {
+		if ((t->fd = perf_open_tid(p, t->tid, pages)) < 0)
+			return errno;
 		t->map_len = (pages + 1) * (size_t)p->page;
 		m = mmap(NULL, t->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
 		if (m != MAP_FAILED) {
 			t->meta = m;
 			t->data_len = pages * (size_t)p->page;
-			return true;
+			if (pages == PERF_RING_PAGES && perf_copies(p))
+				p->nbig++;
+			if (p->epfd >= 0)
+				(void)epoll_ctl(p->epfd, EPOLL_CTL_ADD, t->fd,
+						&(struct epoll_event){.events = EPOLLIN});
+			return 0;
 		}
+		close(t->fd);
+		t->fd = -1;
 		if (errno != EPERM && errno != ENOMEM)
 			break;
 	}
@@ -194,7 +248,7 @@ static bool perf_map(hpi_cpu_perf *p, perf_thread *t)
 			 "kernel.perf_event_mlock_kb and ulimit -l): not sampled",
 			 (int)t->tid, strerror(errno));
 	}
-	return false;
+	return -1;
 }
 
 /* Whether tid is one of hotpath's own threads (or nng's). */
@@ -239,12 +293,9 @@ static int perf_add(hpi_cpu_perf *p, pid_t tid)
 		p->cap = cap;
 	}
 	if (!(p->o.skip_hotpath && perf_is_hotpath(p->o.pid, tid))) {
-		if ((t.fd = perf_open_tid(p, tid)) < 0)
-			return errno == ESRCH ? 0 : errno;
-		if (!perf_map(p, &t)) {
-			close(t.fd);
-			return 0;
-		}
+		int rv = perf_open_map(p, &t);
+		if (rv != 0)
+			return rv == ESRCH || rv == -1 ? 0 : rv;
 		p->nsampled++;
 	}
 	p->v[p->n++] = t;
@@ -308,8 +359,21 @@ static long perf_max_stack(void)
 
 const char *hpi_cpu_perf_kernel_text(const hpi_cpu_perf *p)
 {
-	if (p->kernel)
-		return "sampled: a sample in a system call or fault is [kernel] on top of its user stack";
+	static char text[320];
+	const char *why = NULL;
+
+	if (perf_kchain(p))
+		return "sampled: a sample in a system call or fault is its kernel functions "
+		       "(named from /proc/kallsyms) on top of its user stack";
+	if (p->kernel) {
+		if (p->o.kernel_names)
+			(void)hpi_cpu_kallsyms_readable(&why);
+		snprintf(text, sizeof(text),
+			 "sampled: a sample in a system call or fault is [kernel] on top of its "
+			 "user stack (kernel functions not named: %s)",
+			 why ? why : "not asked for");
+		return text;
+	}
 	if (!p->o.kernel)
 		return "not sampled (not asked for): CPU time is user time";
 	return "not sampled: CPU time is user time (kernel.perf_event_paranoid 1 or less, or "
@@ -372,10 +436,13 @@ hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **caus
 	p->kernel = o->kernel;
 	p->page = sysconf(_SC_PAGESIZE);
 	p->max_stack = perf_max_stack();
+	p->epfd = epoll_create1(EPOLL_CLOEXEC); /* -1: drained on the collector's ticks only */
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)o->pid);
 	if ((p->taskfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		*err = errno;
 		*cause = hpi_cpu_perf_refusal(*err, o->pid);
+		if (p->epfd >= 0)
+			close(p->epfd);
 		free(p);
 		return NULL;
 	}
@@ -393,6 +460,8 @@ hpi_cpu_perf *hpi_cpu_perf_new(const hpi_cpu_perf_opts *o, int *err, char **caus
 static void perf_close(hpi_cpu_perf *p, size_t i)
 {
 	if (p->v[i].fd >= 0) {
+		if (p->v[i].data_len == PERF_RING_PAGES * (size_t)p->page && perf_copies(p))
+			p->nbig--;
 		munmap(p->v[i].meta, p->v[i].map_len);
 		close(p->v[i].fd);
 		p->nsampled--;
@@ -450,17 +519,27 @@ static void perf_sample(hpi_cpu_perf *p, const uint8_t *rec, size_t len,
 	s.tid = (uint32_t)(pidtid >> 32);
 	s.time_ns = perf_u64(&q, end);
 	s.weight_ns = hpi_cpu_perf_period_ns(p);
-	nr = perf_copies(p) ? 0 : perf_u64(&q, end);
+	nr = perf_chain(p) ? perf_u64(&q, end) : 0;
 	s.ips = ips;
 	s.nips = 1;
-	for (uint64_t i = 0; i < nr && q < end; i++) {
+	s.nkernel = s.kernel && perf_kchain(p) ? 1 : 0;
+	for (uint64_t i = 0, ctx = 0; i < nr && q < end; i++) {
 		uint64_t ip = perf_u64(&q, end);
-		/* context markers (PERF_CONTEXT_USER, ...) are not frames; the
-		 * first user entry is the sampled ip itself */
-		if (ip >= (uint64_t)PERF_CONTEXT_MAX || (i <= 1 && ip == ips[0]))
+		/* context markers (PERF_CONTEXT_KERNEL, _USER) are not frames
+		 * but say whose the next ones are; the first entry is the
+		 * sampled ip itself */
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			ctx = ip;
 			continue;
-		if (s.nips < HPI_CPU_MAX_DEPTH)
+		}
+		if (i <= 1 && ip == ips[0])
+			continue;
+		if (s.nips < HPI_CPU_MAX_DEPTH) {
 			ips[s.nips++] = ip;
+			if (s.nkernel > 0 && ctx == (uint64_t)PERF_CONTEXT_KERNEL &&
+			    s.nkernel == s.nips - 1)
+				s.nkernel = s.nips;
+		}
 	}
 	if (q < end && perf_copies(p)) {
 		abi = perf_u64(&q, end);
@@ -537,6 +616,11 @@ void hpi_cpu_perf_drain(hpi_cpu_perf *p, hpi_cpu_sample_fn fn, void *u)
 			perf_drain_one(p, &p->v[i], fn, u);
 }
 
+int hpi_cpu_perf_fd(const hpi_cpu_perf *p)
+{
+	return p ? p->epfd : -1;
+}
+
 const char *hpi_cpu_perf_event(const hpi_cpu_perf *p)
 {
 	return p->type == PERF_TYPE_HARDWARE ? "cycles" : "cpu-clock";
@@ -565,6 +649,8 @@ void hpi_cpu_perf_free(hpi_cpu_perf *p)
 		perf_close(p, p->n - 1);
 	if (p->taskfd >= 0)
 		close(p->taskfd);
+	if (p->epfd >= 0)
+		close(p->epfd);
 	free(p->v);
 	free(p->scratch);
 	free(p);

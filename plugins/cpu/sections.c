@@ -357,12 +357,33 @@ static void sec_scopes(const hpi_cpu_profile *p, const hp_host *h, hp_snapshot *
 	}
 }
 
+/* Names the kernel frames of every stack in one read of kallsyms. */
+static void sec_kernel_names(const hpi_cpu_profile *p, hpi_cpu_unwind *u)
+{
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < p->capstacks; i++) {
+		const prof_stack *s = &p->stacks[i];
+		for (size_t k = 0; s->pcs != NULL && k < s->n && HPI_CPU_IS_KERNEL(s->pcs[k]); k++) {
+			if (!sec_room((void **)&v, n, &cap, sizeof(*v))) {
+				free(v);
+				return;
+			}
+			v[n++] = s->pcs[k];
+		}
+	}
+	hpi_cpu_unwind_kernel_names(u, v, n);
+	free(v);
+}
+
 int hpi_cpu_profile_snapshot(hpi_cpu_profile *p, hpi_cpu_unwind *u, const hp_host *h,
 			     hp_snapshot *snap)
 {
 	sec_work w = {.u = u};
 	size_t stamp = 0;
 
+	sec_kernel_names(p, u);
 	for (size_t i = 0; i < p->capstacks; i++)
 		if (p->stacks[i].pcs != NULL)
 			sec_stack(&w, &p->stacks[i], ++stamp);

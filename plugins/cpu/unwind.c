@@ -25,6 +25,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,7 @@ struct hpi_cpu_unwind {
 	size_t nnames, capnames;
 	char **strings;       /* every string the frames point to */
 	size_t nstrings, capstrings;
+	uint64_t kscanned;    /* CLOCK_MONOTONIC ns of the last kallsyms read (0: none) */
 #ifdef HAVE_LIBDW
 	Dwfl *dwfl;
 	hpi_cpu_cfi *cfi;     /* the rules of addresses seen (cfi.c) */
@@ -425,16 +428,24 @@ void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
 size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwarf,
 			    uint64_t *pcs, size_t max)
 {
-	/* a sample in the kernel: "[kernel]" on top of the user stack, which
-	 * the registers, the copy and the chain past ips[0] describe */
-	size_t n = 0, top = s->kernel && max > 1 ? 1 : 0;
-	const uint64_t *ips = s->ips + (s->kernel && s->nips > 0 ? 1 : 0);
-	size_t nips = s->kernel && s->nips > 0 ? s->nips - 1 : s->nips;
+	/* a sample in the kernel: its kernel call chain (named from
+	 * kallsyms), or where that is unreadable one "[kernel]" frame, on
+	 * top of the user stack, which the registers, the copy and the chain
+	 * past the kernel's part describe */
+	size_t n = 0, top = 0, nk = s->kernel ? (s->nkernel > 0 ? s->nkernel : 1) : 0;
+	const uint64_t *ips = s->ips + (nk < s->nips ? nk : s->nips);
+	size_t nips = nk < s->nips ? s->nips - nk : 0;
 
-	if (top) {
-		pcs[0] = HPI_CPU_KERNEL_PC;
-		pcs++;
-		max--;
+	if (s->kernel && max > 1) {
+		if (s->nkernel > 0 && s->nips > 0) {
+			for (top = 0; top < nk && top < s->nips && top < max - 1; top++)
+				pcs[top] = top > 0 && s->ips[top] > 0 ? s->ips[top] - 1 : s->ips[top];
+		} else {
+			pcs[0] = HPI_CPU_KERNEL_PC;
+			top = 1;
+		}
+		pcs += top;
+		max -= top;
 	}
 #ifdef HAVE_LIBDW
 	if (dwarf)
@@ -459,6 +470,244 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
 			pcs[i] = i > 0 && ips[i] > 0 ? ips[i] - 1 : ips[i];
 	}
 	return n + top;
+}
+
+/* ---- kernel functions: /proc/kallsyms ------------------------------------ */
+
+static name_entry *unwind_slot(hpi_cpu_unwind *u, uint64_t pc);
+static bool unwind_grow(hpi_cpu_unwind *u);
+
+bool hpi_cpu_kallsyms_readable(const char **why)
+{
+	/* 0 not checked, 1 readable, 2 not: the same for the whole process */
+	static int state;
+	static char text[200];
+	char buf[256], kr[16] = "?";
+	int fd, st = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+	ssize_t k;
+
+	if (st == 0) {
+		st = 2;
+		if ((fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC)) < 0) {
+			snprintf(text, sizeof(text), "/proc/kallsyms cannot be read (%s)",
+				 strerror(errno));
+		} else {
+			if ((k = read(fd, buf, sizeof(buf) - 1)) > 0) {
+				buf[k] = '\0';
+				st = strtoull(buf, NULL, 16) != 0 ? 1 : 2;
+			}
+			close(fd);
+			if ((fd = open("/proc/sys/kernel/kptr_restrict", O_RDONLY | O_CLOEXEC)) >= 0) {
+				if ((k = read(fd, kr, sizeof(kr) - 1)) > 0)
+					kr[k] = '\0';
+				kr[strcspn(kr, "\n")] = '\0';
+				close(fd);
+			}
+			snprintf(text, sizeof(text),
+				 "/proc/kallsyms shows this user no addresses (kernel.kptr_restrict "
+				 "is %s: 0 with kernel.perf_event_paranoid 1 or less, or "
+				 "CAP_SYSLOG, shows them)", kr);
+		}
+		__atomic_store_n(&state, st, __ATOMIC_RELEASE);
+	}
+	if (why != NULL)
+		*why = st == 1 ? NULL : text;
+	return st == 1;
+}
+
+/* One symbol of kallsyms. */
+typedef struct ksym {
+	uint64_t addr;
+	char name[128];
+	char module[64];
+} ksym;
+
+/* The best symbol so far of each wanted address (sorted, distinct). */
+typedef struct kwant {
+	uint64_t pc;
+	uint64_t addr;      /* the best symbol's start (0: none yet) */
+	char *name, *module;
+} kwant;
+
+static int unwind_u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first wanted address at or above a. */
+static size_t unwind_kfirst(const kwant *w, size_t n, uint64_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (w[mid].pc < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* sym is the best for the wanted addresses in [sym->addr, below) whose
+ * best starts lower (below: the next symbol's start, or UINT64_MAX). */
+static void unwind_kbest(kwant *w, size_t n, const ksym *sym, uint64_t below)
+{
+	for (size_t j = unwind_kfirst(w, n, sym->addr); j < n && w[j].pc < below; j++) {
+		if (w[j].addr > sym->addr || (w[j].addr == sym->addr && w[j].name != NULL))
+			break; /* a nearer one already (the bests rise with the addresses) */
+		free(w[j].name);
+		free(w[j].module);
+		w[j].addr = sym->addr;
+		w[j].name = strdup(sym->name);
+		w[j].module = strdup(sym->module);
+	}
+}
+
+/* Parses one line of kallsyms ("ffffffff81000000 T _stext\t[mod]"); false
+ * for a symbol not in text. */
+static bool unwind_kline(const char *l, ksym *sym)
+{
+	char *end;
+	const char *nm, *tab;
+	size_t len;
+
+	sym->addr = strtoull(l, &end, 16);
+	if (end == l || end[0] != ' ' || end[1] == '\0' || end[2] != ' ')
+		return false;
+	if (end[1] != 't' && end[1] != 'T' && end[1] != 'w' && end[1] != 'W')
+		return false;
+	nm = end + 3;
+	tab = strchr(nm, '\t');
+	len = tab ? (size_t)(tab - nm) : strlen(nm);
+	snprintf(sym->name, sizeof(sym->name), "%.*s", (int)len, nm);
+	if (tab != NULL && tab[1] == '[') {
+		len = strcspn(tab + 1, "]");
+		snprintf(sym->module, sizeof(sym->module), "%.*s]", (int)len, tab + 1);
+	} else {
+		snprintf(sym->module, sizeof(sym->module), "[kernel]");
+	}
+	return true;
+}
+
+/* Reads kallsyms once for the wanted addresses w (sorted, distinct). */
+static void unwind_kscan(kwant *w, size_t n)
+{
+	char buf[65536];
+	size_t have = 0;
+	ssize_t k;
+	ksym prev = {0}, cur;
+	bool any = false, sorted = true, tried = false;
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	while ((k = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		char *l = buf, *nl;
+		have += (size_t)k;
+		buf[have] = '\0';
+		while ((nl = strchr(l, '\n')) != NULL) {
+			*nl = '\0';
+			if (unwind_kline(l, &cur)) {
+				/* in the kernel's own part, kallsyms is sorted: prev
+				 * ends where cur starts */
+				if (any)
+					unwind_kbest(w, n, &prev, cur.addr >= prev.addr ? cur.addr
+											: UINT64_MAX);
+				if (any && cur.addr < prev.addr)
+					sorted = false;
+				/* sorted so far, past the last wanted address, each
+				 * one named: what follows (modules, above the kernel
+				 * on x86-64) cannot be nearer; this saves reading
+				 * the rest, which the kernel formats line by line */
+				if (sorted && !tried && cur.addr > w[n - 1].pc) {
+					bool all = true;
+					tried = true;
+					for (size_t j = 0; j < n && all; j++)
+						all = w[j].name != NULL;
+					if (all) {
+						close(fd);
+						return;
+					}
+				}
+				prev = cur;
+				any = true;
+			}
+			l = nl + 1;
+		}
+		have = (size_t)(buf + have - l);
+		memmove(buf, l, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer: dropped */
+	}
+	if (any)
+		unwind_kbest(w, n, &prev, UINT64_MAX);
+	close(fd);
+}
+
+void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t n)
+{
+	uint64_t *v = NULL, now;
+	kwant *w = NULL;
+	size_t nv = 0, nw = 0;
+
+	if (u == NULL || n == 0 || !hpi_cpu_kallsyms_readable(NULL))
+		return;
+	/* the kernel addresses not named yet */
+	for (size_t i = 0; i < n; i++) {
+		name_entry *e;
+		if (!HPI_CPU_IS_KERNEL(pcs[i]) || pcs[i] == HPI_CPU_KERNEL_PC)
+			continue;
+		if (u->capnames > 0 && (e = unwind_slot(u, pcs[i]))->pc == pcs[i])
+			continue;
+		if (v == NULL && (v = malloc(n * sizeof(*v))) == NULL)
+			return;
+		v[nv++] = pcs[i];
+	}
+	now = hpi_mono_ns();
+	if (nv == 0 || (u->kscanned != 0 && now - u->kscanned < HPI_CPU_KALLSYMS_EVERY_NS)) {
+		free(v);
+		return;
+	}
+	u->kscanned = now;
+	qsort(v, nv, sizeof(*v), unwind_u64_cmp);
+	if ((w = calloc(nv, sizeof(*w))) == NULL) {
+		free(v);
+		return;
+	}
+	for (size_t i = 0; i < nv; i++)
+		if (nw == 0 || w[nw - 1].pc != v[i])
+			w[nw++].pc = v[i];
+	free(v);
+	unwind_kscan(w, nw);
+	for (size_t i = 0; i < nw; i++) {
+		hpi_cpu_frame *f;
+		name_entry *e;
+		if ((u->nnames + 1) * 2 > u->capnames && !unwind_grow(u))
+			break;
+		e = unwind_slot(u, w[i].pc);
+		if (e->pc == w[i].pc || (f = calloc(1, sizeof(*f))) == NULL)
+			continue;
+		/* an address below every symbol: "[kernel]+0x..." */
+		f->func = w[i].name ? unwind_keep(u, w[i].name)
+				    : unwind_keep(u, hpi_asprintf("[kernel]+0x%" PRIx64, w[i].pc));
+		f->module = w[i].module ? unwind_keep(u, w[i].module)
+					: unwind_keep(u, strdup("[kernel]"));
+		w[i].name = w[i].module = NULL;
+		if (f->func == NULL)
+			f->func = "?";
+		e->pc = w[i].pc;
+		e->frames = f;
+		e->n = 1;
+		u->nnames++;
+	}
+	for (size_t i = 0; i < nw; i++) {
+		free(w[i].name);
+		free(w[i].module);
+	}
+	free(w);
 }
 
 /* Slot of pc in the name table (its entry, or the empty slot for it). */
@@ -499,7 +748,7 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
 
 	*n = 1;
 	if (pc == HPI_CPU_KERNEL_PC)
-		return &kernel; /* kernel addresses are not named (kallsyms) */
+		return &kernel; /* kernel functions not named (kallsyms unreadable) */
 	if (pc == 0)
 		pc = 1; /* 0 marks an empty slot */
 	if ((u->nnames + 1) * 2 > u->capnames && !unwind_grow(u))
@@ -509,6 +758,8 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
 		*n = e->n;
 		return e->frames;
 	}
+	if (HPI_CPU_IS_KERNEL(pc))
+		return &kernel; /* not named yet: hpi_cpu_unwind_kernel_names */
 	memset(f, 0, sizeof(f));
 #ifdef HAVE_LIBDW
 	{

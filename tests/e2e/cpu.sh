@@ -136,24 +136,54 @@ else
 		  jq -c '[.caller, [.sections[].id]]' "$TMP/linked.json" 2>&1 | sed 's/^/# /'; }
 
 	# time in the kernel: dd with 1-byte blocks spends most of its CPU in
-	# read and write; where the kernel lets it be sampled it is [kernel],
-	# always the leaf, above the call that entered it (dd closes stderr at
-	# exit: the report goes to a file)
-	HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd.json" "$H" run --cpu -- \
+	# read and write; where the kernel lets it be sampled, its functions
+	# are on top of the call that entered it, named from /proc/kallsyms
+	# where that shows addresses (root), else one [kernel] frame (dd
+	# closes stderr at exit: the report goes to a file)
+	HOTPATH_LIMIT=100000 HOTPATH_COLLECTORS_CPU_LIMIT=100000 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd.json" "$H" run --cpu -- \
 		dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null
-	if jqt "$TMP/dd.json" '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | startswith("sampled")'; then
-		check "kernel: [kernel] has most of dd's samples" jqt "$TMP/dd.json" \
+	HOTPATH_CPU_KERNEL_NAMES=0 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/ddk.json" "$H" run --cpu -- \
+		dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null
+	kernel_frame_checks() { # FILE: one [kernel] frame, always the leaf
+		check "kernel: [kernel] has most of dd's samples ($1)" jqt "$TMP/$1" \
 			'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]") | .self_percent][0] > 30'
-		check "kernel: [kernel] is only ever the leaf" jqt "$TMP/dd.json" \
+		check "kernel: [kernel] is only ever the leaf ($1)" jqt "$TMP/$1" \
 			'[.sections[] | select(.id == "cpu_stacks") | .rows[].stack | select(contains("[kernel]"))] |
 			 length > 0 and all(endswith(";[kernel]") and (split("[kernel]") | length == 2))'
-		check "kernel: its biggest stack enters through read or write" jqt "$TMP/dd.json" \
+		check "kernel: its biggest stack enters through read or write ($1)" jqt "$TMP/$1" \
 			'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith(";[kernel]"))] |
 			 max_by(.samples).stack | test(";(read|__write|write|__libc_read|__libc_write);\\[kernel\\]$")'
+	}
+	if jqt "$TMP/dd.json" '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | startswith("sampled: a sample in a system call or fault is its kernel functions (named from /proc/kallsyms)")'; then
+		# the kernel's functions, module [kernel]: most of the samples,
+		# vfs_read and vfs_write among them, only ever above user frames
+		check "kernel names: kernel functions have most of dd's samples" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu") | .rows[] | select(.module == "[kernel]") | .self_percent] | add > 30'
+		check "kernel names: vfs_read and vfs_write, in [kernel]" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu") | .rows[] | select(.module == "[kernel]") | .function] |
+			 index("vfs_read") != null and index("vfs_write") != null'
+		check "kernel names: no [kernel] frame left unnamed" jqt "$TMP/dd.json" \
+			'[.sections[] | select(.id == "cpu_stacks") | .rows[].stack | select(contains("[kernel]"))] | length == 0'
+		check "kernel names: kernel frames only on top of user ones, entered from read" jqt "$TMP/dd.json" \
+			'([.sections[] | select(.id == "cpu") | .rows[] | select(.module == "[kernel]") | .function]) as $k |
+			 [.sections[] | select(.id == "cpu_stacks") | .rows[] | .stack | split(";")] as $st |
+			 ($st | map(map(. as $f | $k | index($f) != null)) |
+			  all(. as $m | [range(1; $m | length)] | all($m[. - 1] <= $m[.]))) and
+			 ($st | map(select(index("vfs_read") != null)) | length > 0 and
+			  all(. as $fr | [range(0; $fr | length)] | map(select(. as $i | $k | index($fr[$i]) != null)) |
+			      .[0] as $first | $fr[$first - 1] | test("^(read|__libc_read)$")))'
+		kernel_frame_checks ddk.json
+		check "kernel names off: the meta says so" jqt "$TMP/ddk.json" \
+			'.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | endswith("(kernel functions not named: not asked for)")'
+	elif jqt "$TMP/dd.json" '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | startswith("sampled")'; then
+		echo "# kernel functions are not named here: $(jq -r '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"]' "$TMP/dd.json")"
+		kernel_frame_checks dd.json
+		check "kernel: the meta says why kernel functions are not named" jqt "$TMP/dd.json" \
+			'.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | test("kernel functions not named: /proc/kallsyms")'
 	else
 		echo "# time in the kernel is not sampled here: $(jq -r '.sections[] | select(.id == "cpu") | .meta["cpu.kernel"]' "$TMP/dd.json")"
 		check "kernel: not sampled, no [kernel] frame" jqt "$TMP/dd.json" \
-			'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]")] | length == 0'
+			'[.sections[] | select(.id == "cpu") | .rows[] | select(.function == "[kernel]" or .module == "[kernel]")] | length == 0'
 	fi
 	HOTPATH_CPU_KERNEL=0 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd0.json" "$H" run --cpu -- \
 		dd if=/dev/zero of=/dev/null bs=1 count=100000 2>/dev/null

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -295,6 +296,89 @@ START_TEST(itimer_samples_this_thread)
 }
 END_TEST
 
+/* The address of the text symbol name in /proc/kallsyms (0: none shown). */
+static uint64_t kallsyms_addr(const char *name)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[512], sym[256], type;
+	unsigned long long a;
+	uint64_t found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%llx %c %255s", &a, &type, sym) == 3 && (type == 'T' || type == 't') &&
+		    strcmp(sym, name) == 0)
+			found = a;
+	fclose(f);
+	return found;
+}
+
+START_TEST(kernel_functions_named_from_kallsyms)
+{
+	const char *why = NULL;
+	uint64_t vr = kallsyms_addr("vfs_read"), kw = kallsyms_addr("ksys_write");
+	/* a return address in each (named as the call: less one), a user
+	 * address and the unnamed kernel frame, which are left alone */
+	uint64_t pcs[] = {vr + 0x10, kw + 1, 0x401000, HPI_CPU_KERNEL_PC, vr + 0x10};
+	hpi_cpu_unwind *u;
+	const hpi_cpu_frame *f;
+	size_t n;
+	pid_t child;
+	int status;
+
+	/* as nobody first (root only), in a child that has not asked yet (the
+	 * answer is remembered per process): kallsyms shows it zeros, and the
+	 * reason says so */
+	if (getuid() == 0) {
+		if ((child = fork()) == 0) {
+			const char *w = NULL;
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			if (hpi_cpu_kallsyms_readable(&w))
+				_exit(4); /* kptr_restrict 0 and perf_event_paranoid 1 or less */
+			_exit(w != NULL && strncmp(w, "/proc/kallsyms shows this user no addresses "
+						     "(kernel.kptr_restrict is ", 69) == 0 ? 0 : 5);
+		}
+		ck_assert_int_gt(child, 0);
+		ck_assert_int_eq(waitpid(child, &status, 0), child);
+		ck_assert_msg(WIFEXITED(status), "status %d", status);
+		if (WEXITSTATUS(status) == 4)
+			fprintf(stderr, "# nobody reads kallsyms's addresses here (perf_event_paranoid <= 1)\n");
+		else
+			ck_assert_int_eq(WEXITSTATUS(status), 0);
+	}
+	if (!hpi_cpu_kallsyms_readable(&why)) {
+		/* not root here: why names kptr_restrict */
+		ck_assert_ptr_nonnull(why);
+		ck_assert_msg(strncmp(why, "/proc/kallsyms shows this user no addresses "
+				      "(kernel.kptr_restrict is ", 69) == 0, "%s", why);
+		fprintf(stderr, "# kallsyms not readable, names not tested: %s\n", why);
+		return;
+	}
+	ck_assert_ptr_null(why);
+	ck_assert_uint_ne(vr, 0);
+	ck_assert_uint_ne(kw, 0);
+	u = hpi_cpu_unwind_new(getpid());
+	ck_assert_ptr_nonnull(u);
+	/* not named before the one read of kallsyms */
+	f = hpi_cpu_unwind_name(u, vr + 0x10, &n);
+	ck_assert_str_eq(f[0].func, "[kernel]");
+	hpi_cpu_unwind_kernel_names(u, pcs, sizeof(pcs) / sizeof(pcs[0]));
+	f = hpi_cpu_unwind_name(u, vr + 0x10, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(f[0].func, "vfs_read");
+	ck_assert_str_eq(f[0].module, "[kernel]");
+	ck_assert_ptr_null(f[0].file);
+	f = hpi_cpu_unwind_name(u, kw + 1, &n);
+	ck_assert_str_eq(f[0].func, "ksys_write");
+	f = hpi_cpu_unwind_name(u, HPI_CPU_KERNEL_PC, &n);
+	ck_assert_str_eq(f[0].func, "[kernel]");
+	hpi_cpu_unwind_free(u);
+
+}
+END_TEST
+
 static Suite *cpu_suite(void)
 {
 	Suite *s = suite_create("cpu");
@@ -304,6 +388,7 @@ static Suite *cpu_suite(void)
 	tcase_add_test(tc, scopes_count_the_samples_inside);
 	tcase_add_test(tc, perf_samples_this_thread);
 	tcase_add_test(tc, itimer_samples_this_thread);
+	tcase_add_test(tc, kernel_functions_named_from_kallsyms);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
