@@ -52,17 +52,25 @@
 /* One open frame of the shadow stack. */
 typedef struct auto_frame {
 	uintptr_t fn;   /* the function */
-	uintptr_t sp;   /* the hook's frame address: one per activation */
+	uintptr_t sp;   /* the hook's canonical frame address: one per activation */
 	uint64_t t0;    /* entry tick */
-	uint32_t id;    /* site id, 0 = not measured */
+	uint32_t site;  /* the exit record's site word (id, depth tag, HP__SCOPE_REC),
+			 * 0 = not measured */
 	uint16_t alloc; /* allocation tracking's frame + 1, or 0 */
-	uint16_t rec;   /* 1: the function was already open on this thread */
+	uint16_t slow;  /* 1: entered by the general case, so is its exit (not
+			 * measured, allocations, or t0 from hp__now()) */
 } auto_frame;
+
+#define AUTO_ID(site) ((site) & ((1u << HP__KIND_SHIFT) - 1u))
+/* The hooks' frame address: the CFA needs no frame pointer, and both hooks
+ * see the same one when the exit is called from the function's body. */
+#define AUTO_SP() ((uintptr_t)__builtin_dwarf_cfa())
 
 /* A thread's shadow stack; written by its thread only. */
 struct auto_tls {
 	auto_frame *frames;
 	uint32_t depth, cap;
+	uint32_t lim;       /* cap while over is 0, else 0: the fast paths' one test */
 	uint32_t over;      /* frames past AUTO_STACK_MAX: entered, not kept */
 	uint32_t nactive;
 	uint32_t *active;   /* site id -> open activations on this thread */
@@ -74,6 +82,10 @@ typedef struct auto_slot {
 	uint32_t id;        /* site id | AUTO_OFF */
 	uint32_t unused;
 } auto_slot;
+
+/* A function's first slot (Fibonacci hashing: the modules' functions,
+ * laid out one after the other, spread over the whole table). */
+#define AUTO_SLOT(t, fn) ((size_t)(((uint64_t)(fn) * AUTO_HASH) >> (t)->shift))
 
 /* Function address -> site id.  Readers never lock; a full table is
  * copied into one twice its size, and the old one stays allocated (a
@@ -98,7 +110,7 @@ HP_API void __cyg_profile_func_exit(void *fn, void *call_site) AUTO_NOINST;
 /* The slot of fn's id in t, or NULL (lock-free). */
 static inline AUTO_NOINST uint32_t auto_find(const auto_table *t, uintptr_t fn)
 {
-	size_t h = (size_t)((fn * AUTO_HASH) >> t->shift);
+	size_t h = AUTO_SLOT(t, fn);
 
 	for (;;) {
 		uintptr_t k = __atomic_load_n(&t->slots[h].fn, __ATOMIC_ACQUIRE);
@@ -113,7 +125,7 @@ static inline AUTO_NOINST uint32_t auto_find(const auto_table *t, uintptr_t fn)
 /* Puts fn -> id into t (auto_lock held, room checked). */
 static AUTO_NOINST void auto_put(auto_table *t, uintptr_t fn, uint32_t id)
 {
-	size_t h = (size_t)((fn * AUTO_HASH) >> t->shift);
+	size_t h = AUTO_SLOT(t, fn);
 
 	while (t->slots[h].fn != 0)
 		h = (h + 1) & t->mask;
@@ -204,6 +216,7 @@ static AUTO_NOINST __attribute__((noinline)) bool auto_room(struct auto_tls *a)
 		return false;
 	if (a->cap >= AUTO_STACK_MAX || (f = realloc(a->frames, cap * sizeof(*f))) == NULL) {
 		a->over++;
+		a->lim = 0;
 		return false;
 	}
 	if (a->cap == 0) {
@@ -212,7 +225,7 @@ static AUTO_NOINST __attribute__((noinline)) bool auto_room(struct auto_tls *a)
 			pthread_setspecific(auto_key, a);
 	}
 	a->frames = f;
-	a->cap = cap;
+	a->cap = a->lim = cap;
 	return true;
 }
 
@@ -230,7 +243,8 @@ static AUTO_NOINST __attribute__((noinline)) bool auto_active_grow(struct auto_t
 }
 
 /* The entry hook's general case: a thread's first frame, a deeper stack,
- * profiling off, allocation tracking, a function not yet in the table. */
+ * profiling off, allocation tracking, no TSC, a function not yet in the
+ * table. */
 static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a, uintptr_t fn,
 							    uintptr_t sp)
 {
@@ -252,9 +266,9 @@ static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a,
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	f->fn = fn;
 	f->sp = sp;
-	f->id = 0;
+	f->site = 0;
 	f->alloc = 0;
-	f->rec = 0;
+	f->slow = 1;
 	on = __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED);
 	if (__builtin_expect(on == 0, 0))
 		return;
@@ -263,9 +277,8 @@ static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a,
 		return;
 	if (__builtin_expect(id >= a->nactive, 0) && !auto_active_grow(a, id))
 		return;
-	f->rec = a->active[id]++ != 0;
-	f->id = id;
-	hp__tls.depth++;
+	f->site = id | HP__DEPTH_TAG(hp__tls.depth++) |
+		  (a->active[id]++ != 0 ? HP__SCOPE_REC << HP__KIND_SHIFT : 0);
 	if (__builtin_expect(on & HP__ON_ALLOC, 0)) {
 		hp__scope sc = {.t0 = 0, .id = id, .alloc = 0};
 		hp__alloc_enter(&sc); /* before t0: not part of the time */
@@ -275,45 +288,46 @@ static AUTO_NOINST __attribute__((noinline)) void auto_enter(struct auto_tls *a,
 }
 
 /* The entry hook.  Its fast path (profiling with the TSC, room on the
- * stack, the function in the table's first probed slot) calls nothing, so
- * it saves no registers; everything else is auto_enter's. */
+ * stack, the function in the table's first probed slot) calls nothing and
+ * keeps everything in scratch registers; the rest is auto_enter's. */
 HP_API AUTO_NOINST void __cyg_profile_func_enter(void *fn, void *call_site)
 {
 	struct auto_tls *a = &auto_tls;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	uint32_t d = a->depth, id;
+	uint32_t d = a->depth, id, n, dep;
 	const auto_table *t = __atomic_load_n(&auto_tab, __ATOMIC_ACQUIRE);
 	const auto_slot *slot;
 	auto_frame *f;
 
+	uint64_t t0;
+
 	(void)call_site;
-	if (__builtin_expect(d >= a->cap || a->over != 0 || t == NULL ||
+	if (__builtin_expect(d >= a->lim || t == NULL ||
 			     (__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED) & ~HP__ON_SAMPLE) != HP__ON ||
-			     !hp__rt.tsc, 0)) {
-		auto_enter(a, (uintptr_t)fn, sp);
-		return;
-	}
-	slot = &t->slots[((uintptr_t)fn * AUTO_HASH) >> t->shift];
-	if (__builtin_expect(__atomic_load_n(&slot->fn, __ATOMIC_ACQUIRE) != (uintptr_t)fn, 0)) {
-		auto_enter(a, (uintptr_t)fn, sp);
-		return;
-	}
+			     !hp__rt.tsc, 0))
+		goto slow;
+	/* the tick first: the stores below then need not be done before it */
+	t0 = AUTO_TICK();
+	slot = &t->slots[AUTO_SLOT(t, (uintptr_t)fn)];
+	if (__builtin_expect(__atomic_load_n(&slot->fn, __ATOMIC_ACQUIRE) != (uintptr_t)fn, 0))
+		goto slow;
 	/* AUTO_OFF ids are never below nactive */
 	id = __atomic_load_n(&slot->id, __ATOMIC_RELAXED);
-	if (__builtin_expect(id >= a->nactive, 0)) {
-		auto_enter(a, (uintptr_t)fn, sp);
-		return;
-	}
+	if (__builtin_expect(id >= a->nactive, 0))
+		goto slow;
+	n = a->active[id]++;
+	dep = hp__tls.depth++;
 	f = &a->frames[d];
 	a->depth = d + 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	f->fn = (uintptr_t)fn;
-	f->sp = sp;
-	f->id = id;
+	f->sp = AUTO_SP();
+	f->site = id | HP__DEPTH_TAG(dep) | (n != 0 ? HP__SCOPE_REC << HP__KIND_SHIFT : 0);
 	f->alloc = 0;
-	f->rec = a->active[id]++ != 0;
-	hp__tls.depth++;
-	f->t0 = AUTO_TICK();
+	f->slow = 0; /* site != 0, alloc == 0 */
+	f->t0 = t0;
+	return;
+slow:
+	auto_enter(a, (uintptr_t)fn, AUTO_SP());
 }
 
 /* The frame an exit of fn at frame address sp closes when it is not simply
@@ -340,25 +354,27 @@ static AUTO_NOINST __attribute__((noinline)) auto_frame *auto_unwind(struct auto
 			return NULL;
 	}
 	for (j = i + 1; j < a->depth; j++)
-		if (a->frames[j].id != 0) {
-			a->active[a->frames[j].id]--;
+		if (a->frames[j].site != 0) {
+			a->active[AUTO_ID(a->frames[j].site)]--;
 			hp__tls.depth--; /* the call tree's depth: never closed */
 		}
 	return &a->frames[i];
 }
 
 /* The exit hook's general case: frames left by longjmp, frames not
- * measured, allocation tracking, no TSC. */
+ * measured, allocation tracking, no TSC, a full chunk.  tick: the TSC read
+ * at the hook's start (used when the frame's t0 is a TSC tick too). */
 static AUTO_NOINST __attribute__((noinline)) void auto_exit_hook(struct auto_tls *a,
 								uintptr_t fn, uintptr_t sp,
-								bool tail)
+								bool tail, uint64_t tick)
 {
 	uint32_t d = a->depth;
 	auto_frame *f;
 	bool top;
 
 	if (__builtin_expect(a->over != 0, 0)) {
-		a->over--;
+		if (--a->over == 0)
+			a->lim = a->cap;
 		return;
 	}
 	if (__builtin_expect(d == 0, 0))
@@ -370,56 +386,57 @@ static AUTO_NOINST __attribute__((noinline)) void auto_exit_hook(struct auto_tls
 		top = f->fn == fn && f->sp == sp;
 	if (!top && (f = auto_unwind(a, fn, sp, tail)) == NULL)
 		return;
-	if (__builtin_expect(f->id != 0, 1)) {
-		uint64_t t1 = hp__now();
-		uint32_t tag = f->id | HP__DEPTH_TAG(--hp__tls.depth);
-		a->active[f->id]--;
-		if (__builtin_expect(f->rec, 0))
-			tag |= HP__SCOPE_REC << HP__KIND_SHIFT;
-		hp__record(tag, f->t0, t1);
+	if (__builtin_expect(f->site != 0, 1)) {
+		uint64_t t1 = f->slow ? hp__now() : tick;
+		a->active[AUTO_ID(f->site)]--;
+		hp__tls.depth--;
+		hp__record(f->site, f->t0, t1);
 		if (__builtin_expect(f->alloc != 0, 0)) {
-			hp__scope sc = {.t0 = f->t0, .id = f->id, .alloc = f->alloc};
+			hp__scope sc = {.t0 = f->t0, .id = AUTO_ID(f->site), .alloc = f->alloc};
 			hp__alloc_leave(&sc, t1);
 		}
 	}
 	a->depth = (uint32_t)(f - a->frames);
 }
 
-/* The exit hook.  Its fast path (the top frame closes, measured, with the
- * TSC, the record fits the chunk) calls nothing; everything else is
- * auto_exit_hook's. */
+/* The exit hook.  It reads the clock first (the call's end, before the
+ * hook's own work); its fast path (the top frame closes, measured, with
+ * the TSC, the record fits the chunk) calls nothing and keeps everything
+ * in scratch registers; the rest is auto_exit_hook's. */
 HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 {
+	uint64_t t1 = AUTO_TICK();
 	struct auto_tls *a = &auto_tls;
-	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
-	/* jumped to after the epilogue (-O2) rather than called from the body */
-	bool tail = __builtin_return_address(0) == call_site;
-	uint32_t d = a->depth;
+	uint32_t d = a->depth - 1;
 	struct hp__rec *p;
 	auto_frame *f;
-	uint64_t t1;
+	uintptr_t sp;
 
-	if (__builtin_expect(d == 0 || a->over != 0 || !hp__rt.tsc, 0))
+	/* d wraps when the stack is empty; lim is 0 while frames are over */
+	if (__builtin_expect(d >= a->lim, 0))
 		goto slow;
-	f = &a->frames[d - 1];
-	if (__builtin_expect(f->fn != (uintptr_t)fn || f->id == 0 || f->alloc != 0, 0))
+	f = &a->frames[d];
+	if (__builtin_expect(f->fn != (uintptr_t)fn || f->slow != 0, 0))
 		goto slow;
-	if (tail ? f->sp >= sp || (d > 1 && f[-1].sp < sp) : f->sp != sp)
+	/* called from the body: the entry's frame address; jumped to after
+	 * the epilogue (-O2): above it, and below the caller's frame */
+	sp = AUTO_SP();
+	if (f->sp != sp && (__builtin_return_address(0) != call_site || f->sp >= sp ||
+			    (d > 0 && f[-1].sp < sp)))
 		goto slow;
-	t1 = AUTO_TICK();
 	p = hp__tls.pos;
-	if (__builtin_expect(p == hp__tls.end || t1 - f->t0 >= 0xffffffffu, 0))
+	if (__builtin_expect(p == hp__tls.end || (t1 - f->t0) >> 32 != 0, 0))
 		goto slow;
-	a->active[f->id]--;
-	a->depth = d - 1;
+	a->active[AUTO_ID(f->site)]--;
+	a->depth = d;
+	hp__tls.depth--;
 	p->t = f->t0;
-	p->site = f->id | HP__DEPTH_TAG(--hp__tls.depth) |
-		  ((uint32_t)f->rec * (HP__SCOPE_REC << HP__KIND_SHIFT));
+	p->site = f->site;
 	p->dt = (uint32_t)(t1 - f->t0);
 	__atomic_store_n(&hp__tls.pos, p + 1, __ATOMIC_RELEASE);
 	return;
 slow:
-	auto_exit_hook(a, (uintptr_t)fn, sp, tail);
+	auto_exit_hook(a, (uintptr_t)fn, AUTO_SP(), __builtin_return_address(0) == call_site, t1);
 }
 
 void hpi_auto_site_off(uint32_t id)
@@ -432,7 +449,7 @@ void hpi_auto_site_off(uint32_t id)
 		return;
 	pthread_mutex_lock(&auto_lock);
 	if ((t = auto_tab) != NULL) {
-		for (h = (size_t)((fn * AUTO_HASH) >> t->shift); t->slots[h].fn != 0;
+		for (h = AUTO_SLOT(t, fn); t->slots[h].fn != 0;
 		     h = (h + 1) & t->mask) {
 			if (t->slots[h].fn == fn) {
 				__atomic_store_n(&t->slots[h].id, id | AUTO_OFF, __ATOMIC_RELAXED);

@@ -204,6 +204,10 @@ START_TEST(idle_time_under_a_known_wait)
 	g = start(&w);
 	hp_uv_loop_watch(&uw, &loop, "test", 0);
 	uv_timer_init(&loop, &t);
+	/* the loop's clock was read at uv_loop_init: on a busy machine the
+	 * guard's start may have taken a while since, and the timer would be
+	 * due that much sooner */
+	uv_update_time(&loop);
 	uv_timer_start(&t, noop_timer, 300, 0);
 	t0 = now_ns();
 	uv_run(&loop, UV_RUN_DEFAULT); /* waits 300 ms in the poll */
@@ -266,6 +270,7 @@ START_TEST(lag_of_a_blocking_callback)
 	hp_uv_loop_watch(&uw, &loop, "test", 10);
 	uv_timer_init(&loop, &t);
 	uv_timer_init(&loop, &tail);
+	uv_update_time(&loop); /* as above: the clock of uv_loop_init may be old */
 	uv_timer_start(&t, block, 1, 0);       /* blocks 300 ms */
 	uv_timer_start(&tail, noop_timer, 400, 0); /* the probe fires after it */
 	uv_run(&loop, UV_RUN_DEFAULT);
