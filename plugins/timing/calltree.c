@@ -32,6 +32,17 @@
  * node's callees (or, when the node has callees already, is merged into
  * them: once per open level per batch, not per call).
  *
+ * Batches come in two kinds.  A simple batch (the common case: a sibling
+ * of the top level, the first callee of a deeper level, the caller of the
+ * top level alone) holds only the calls, filled by hpi_ctree_call inline
+ * in the timing plugin's record loop; backward, a call's caller is the
+ * last call placed one level up (the calls in between are all deeper), or
+ * its level's holder when its caller is still open, so one table indexed
+ * by depth (t->path) replaces the levels' owners.  Any other call ends the
+ * simple batch and goes into a general batch (ct_call, with a table of the
+ * levels it involves and their owners), placed before the next call.
+ * Every batching gives the same tree, so the kinds mix freely.
+ *
  * Memory grows with distinct call paths, never with calls: the thousands
  * of calls a long-running main makes are one node each per distinct path.
  * Bounds: subtrees deeper than HPI_CT_MAX_HEIGHT are folded into the frame
@@ -61,14 +72,22 @@
 #define CT_ORPHAN UINT32_MAX       /* a level owner: the caller never returned */
 
 typedef struct ct_node {
-	uint32_t fn;     /* function index, CT_HOLDER or CT_FREE */
-	uint32_t owner;  /* the holder it is a callee of: with fn, its key */
+	uint32_t fn;     /* function index, CT_HOLDER or CT_FREE; first, then */
+	uint32_t owner;  /* the holder it is a callee of: with fn, its key
+			  * (read as one word: CT_KEY) */
 	uint32_t kh;     /* its callees' holder: 0 none, itself, or a holder */
 	uint32_t kids;   /* as a holder: its first callee */
 	uint32_t next;   /* the next callee of the same holder; the free list */
 	uint32_t hnext;  /* the next node of the same hash bucket */
 	uint64_t calls, total, self;
 } ct_node;
+
+/* fn and owner as the word they make in memory */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define CT_KEY(owner, fn) (((uint64_t)(fn) << 32) | (owner))
+#else
+#define CT_KEY(owner, fn) (((uint64_t)(owner) << 32) | (fn))
+#endif
 
 
 /* A call of the batch. */
@@ -913,9 +932,11 @@ static void ctree_flush_simple(hpi_ctree *t)
 		uint32_t *up = &path[c->depth - 1 - base], h = *up, fn = c->fn, n;
 		ct_node *p;
 
-		/* the common case inline: ctree_find */
+		/* the common case inline: ctree_find, fn and owner compared
+		 * as one word (their order in ct_node) */
+		uint64_t key = CT_KEY(h, fn), k;
 		n = bucket[(((uint64_t)h << 32) | fn) * UINT64_C(0x9e3779b97f4a7c15) >> shift];
-		while (n != 0 && (nodes[n].fn != fn || nodes[n].owner != h))
+		while (n != 0 && (memcpy(&k, &nodes[n], sizeof(k)), k != key))
 			n = nodes[n].hnext;
 		if (__builtin_expect(n == 0 || c->absorb != 0, 0)) {
 			/* h a level's holder yet to make, dropped, or n new:
