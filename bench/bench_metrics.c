@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "hpi.h"
 #include "metrics.h"
 
 #define MAXF 10000

@@ -26,6 +26,7 @@
 
 #include "console.h"
 #include "cpu.h"
+#include "hpi.h"
 #include "registry.h"
 
 typedef struct attach_ctx {

@@ -26,6 +26,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "console.h"
+#include "hpi.h"
 #include "discover.h"
 #include "metrics.h"
 

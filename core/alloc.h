@@ -111,6 +111,16 @@ int hpi_alloc_live(void (*fn)(void *u, const uint32_t *sites, uint32_t n, uint64
 int hpi_alloc_threads(void (*fn)(void *u, const hp_alloc_thread *t), void *u);
 /* Marks the calling thread as hotpath's own for good. */
 void hpi_alloc_thread_internal(void);
-void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1);
+
+/* ---- core/alloc.c, for the rest of libhotpath ---- */
+
+struct hpi_config;
+/* Turns collectors.alloc on when libhotpath-alloc is loaded (unless
+ * HOTPATH_ALLOC says otherwise); warns when it is on and the library is not. */
+void hpi_alloc_configure(struct hpi_config *c);
+/* Starts counting for a new guard: HP__ON_ALLOC, or 0 when not tracking. */
+int hpi_alloc_start(const struct hpi_config *c);
+/* The current (or last) guard tracks allocations. */
+bool hpi_alloc_tracking(void);
 
 #endif

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "debug.h"
 #include "io.h"

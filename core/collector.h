@@ -8,8 +8,13 @@
 
 #include "registry.h"
 #include "metrics.h"
+#include "publish.h"
 
 typedef struct hpi_collector hpi_collector;
+
+/* HP_EV_SCOPE's flags (HP_SCOPE_*) for a record's kind byte, which is
+ * HP__SCOPE_KIND or more. */
+extern const uint32_t hpi_scope_flags[128];
 
 /* Starts the "hp-collector" thread; NULL with a malloc'ed *cause on
  * failure.  interval_ms: the sleep while records keep coming (and the

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "config_impl.h"
 
 /* Schema tables, leaves first.  B/I/S/L: bool, int (min..max), string,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpi.h"
 #include "config_impl.h"
 
 /* The schema key of option row r, whose value is vals[i] when the keys'

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hpi.h"
 #include "config_impl.h"
 
 static const char *const config_formats[] = {

@@ -15,6 +15,7 @@
 
 #include <yaml.h>
 
+#include "hpi.h"
 #include "config_impl.h"
 
 /* Builds the tree from events; containers are open on a bounded stack. */

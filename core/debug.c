@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hpi.h"
 #include "debug.h"
 #include "tbuf.h"
 

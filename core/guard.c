@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "tbuf.h"
 
@@ -55,7 +56,7 @@ struct hp_guard {
 	hpi_registry *reg;
 	hpi_collector *col;
 	hpi_publisher *pub;     /* live metrics (publish.c), or NULL */
-	hpi_metrics *met;       /* publish.metrics (mserver.c), or NULL */
+	hpi_metrics *met;       /* publish.metrics (metrics_server.c), or NULL */
 	pid_t pid;
 	uint64_t t0;            /* start tick */
 	uint64_t mono0;         /* start, CLOCK_MONOTONIC ns */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpi.h"
 #include "alloc.h"
 #include "registry.h"
 

@@ -48,4 +48,14 @@ const char *hpi_io_name_get(uint32_t id);
 /* Decodes a pair's figures into io (the collector). */
 void hpi_io_decode(hp_event_io *io, uint32_t dt0, uint32_t dt1);
 
+/* ---- core/io.c, for the rest of libhotpath ---- */
+
+struct hpi_config;
+/* Turns collectors.io on when libhotpath-io is loaded (unless HOTPATH_IO
+ * says otherwise); warns when it is on and the library is not. */
+void hpi_io_configure(struct hpi_config *c);
+/* hp__rt.on for a new guard: on, with HP__ON_IO (and the frames it needs)
+ * when I/O is tracked. */
+int hpi_io_start(const struct hpi_config *c, int on);
+
 #endif

@@ -4,13 +4,14 @@
  * family per measure, labels program, pid and the row's (function,
  * channel, lock, thread), names in Prometheus' rules (_total, _seconds,
  * _bytes).  The text is rendered on the collector thread, from one
- * snapshot, only when a scrape asks for it; mserver.c serves it.
+ * snapshot, only when a scrape asks for it; metrics_server.c serves it.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "hpi.h"
 #include "metrics.h"
 #include "registry.h"
 #include "tbuf.h"

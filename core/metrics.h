@@ -7,7 +7,11 @@
 #ifndef HPI_METRICS_H
 #define HPI_METRICS_H
 
-#include "hpi.h"
+#include "config_impl.h"
+#include "snapshot.h"
+#include "strbuf.h"
+#include "warn.h"
+#include "wire.h"
 
 struct hpi_registry;
 

@@ -21,6 +21,7 @@
 
 #include <nng/nng.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "discover.h"
 #include "metrics.h"

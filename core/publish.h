@@ -16,8 +16,61 @@
 
 #include <nng/nng.h>
 
-#include "hpi.h"
+#include "config_impl.h"
+#include "snapshot.h"
 #include "sp.h"
+#include "strbuf.h"
+#include "wire.h"
+
+/* ---- for the rest of libhotpath ------------------------------------------ */
+
+typedef struct hpi_publisher hpi_publisher;
+struct hpi_registry;
+
+/* Binds publish.endpoint (PUB) and publish.query (REP).  NULL when the
+ * endpoint is "off", or after one hpi_warn line when it cannot be bound (the
+ * program runs on without publishing).  Free with hpi_publish_stop. */
+hpi_publisher *hpi_publish_start(const hpi_config *c, struct hpi_registry *r,
+				 const hpi_publish_info *info);
+/* Collector thread only, after a pass: answers waiting queries, sends the
+ * sections that changed when publish.interval_ms has passed and a hello
+ * every second.  Never blocks.  NULL is a no-op. */
+void hpi_publish_tick(hpi_publisher *p);
+/* Closes the sockets and frees p (once the collector has stopped).  NULL is
+ * a no-op. */
+void hpi_publish_stop(hpi_publisher *p);
+/* Waits up to max_ms for stopped publishers' sockets to finish closing
+ * (they close on a thread of their own); called at exit. */
+void hpi_publish_settle(int max_ms);
+/* fork(): what the publisher holds is held across it (sp.c); in the
+ * child, the parent's sockets are not the child's. */
+void hpi_publish_atfork_prepare(void);
+void hpi_publish_atfork_parent(void);
+void hpi_publish_atfork_child(void);
+/* Whether this process may use nng: false in a fork child of a process
+ * that published (nng's threads are not in the child). */
+bool hpi_publish_usable(void);
+
+/* Answers the queries waiting on p's query socket from snapshot s (instead
+ * of the last one published), as a tick does: for tests and benchmarks with
+ * no collector.  Collector thread only when p is a guard's. */
+void hpi_publish_serve(hpi_publisher *p, const hp_snapshot *s);
+
+/* One client's token bucket (publish.query_rate): zeroed = full. */
+typedef struct hpi_rate {
+	uint64_t at;      /* CLOCK_MONOTONIC ns of the last refill; 0 = never */
+	uint64_t credit;  /* queries left, times 1e9 */
+} hpi_rate;
+/* Whether one more query may be answered at now (ns): burst at once, then
+ * rate a second; rate 0 = always.  Takes it when so. */
+bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst);
+
+/* The section messages of one tick: one per section of s that changed since
+ * it was last sent (every section when refresh).  Collector thread (or a
+ * benchmark with no collector). */
+void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh);
+
+/* ---- the publisher's own files -------------------------------------------- */
 
 #define PUBLISH_HELLO_NS 1000000000ull   /* a hello every second */
 #define PUBLISH_REFRESH_NS 5000000000ull /* unchanged sections resent */

@@ -23,6 +23,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "hpi.h"
 #include "publish.h"
 
 /* Sockets being closed by publish_close_main: a new publisher on the same

@@ -14,6 +14,7 @@
 
 #include <nng/nng.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "metrics.h"
 #include "publish.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "registry.h"
 
 #ifndef HP_PLUGINDIR

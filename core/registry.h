@@ -1,32 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * registry.h - plugins: the built-in table, the loader for external .so
- * plugins, the host services they get (core/host.c), and the event bus
- * that feeds them.
+ * plugins and the event bus that feeds them (registry.c; the host
+ * services they get are in host.h).
  */
 #ifndef HPI_REGISTRY_H
 #define HPI_REGISTRY_H
 
-#include "hpi.h"
+#include "config_impl.h"
+#include "snapshot.h"
+#include "strbuf.h"
 
 /* Built-in plugins, registered through the same ops table as external
- * ones: hpi_<name>_plugin for every line of hp_builtins.h (hpi.h). */
+ * ones: hpi_<name>_plugin for every line of hp_builtins.h (config_impl.h). */
 #define HPI_BUILTIN(name) extern const hp_plugin_ops hpi_##name##_plugin;
 #include "hp_builtins.h"
 #undef HPI_BUILTIN
 
 typedef struct hpi_registry hpi_registry;
 
-/* A plugin's options as the host's option services read them (core/host.c). */
-struct hp_options {
-	const hpi_config *config;
-	const char *prefix;   /* the plugin's name */
-	const hp_option *rows; /* its option rows, or NULL */
-	const hpi_optval *vals; /* rows' values: the config's for a built-in,
-				 * own for an external plugin */
-	hpi_optval own[HPI_MAX_OPTIONS];
-	bool builtin;
-};
+/* The built-in collectors' ops tables, in registration order (registry.c). */
+extern const hp_plugin_ops *const hpi_builtins[HPI_NBUILTINS];
+
+/* Index of built-in collector name in hpi_builtins, or -1. */
+int hpi_builtin_find(const char *name);
+
 
 /*
  * Loads the built-in plugins enabled in c (those without an "enabled"
@@ -81,22 +79,4 @@ void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops
 bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
-/* The configuration behind a built-in plugin's options (borrowed), or NULL
- * for an external plugin: for keys outside collectors.<name> (trace reads
- * report.trace_output). */
-const hpi_config *hpi_options_config(const hp_options *o);
-/* A LIST option's items with their origins (borrowed, valid as long as
- * the configuration), or NULL when key has no LIST row. */
-const hpi_strv *hpi_options_strv(const hp_options *o, const char *key);
-/* The name of an event kind ("CHAN_SEND"), or NULL for an unknown one. */
-const char *hpi_event_name(uint32_t kind);
-/* The host table handed to plugins. */
-const hp_host *hpi_host(void);
-/* Percentiles and elapsed time the host table reports. */
-void hpi_host_set_report(const double *pcts, size_t n, uint64_t start_mono_ns);
-/* Freezes elapsed_ns() at the final report's wall time. */
-void hpi_host_freeze(uint64_t elapsed_ns);
-/* Whether the snapshot being taken is the final report's (frozen). */
-bool hpi_host_final(void);
-
 #endif

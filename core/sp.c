@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "alloc.h"
 #include "collector.h"
 #include "sp.h"

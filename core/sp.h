@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hpi.h"
+#include "strbuf.h"
 
 enum { HPI_SP_PUB = 0x20, HPI_SP_SUB = 0x21, HPI_SP_REQ = 0x30, HPI_SP_REP = 0x31 };
 

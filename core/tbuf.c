@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "tbuf.h"
 

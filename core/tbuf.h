@@ -6,7 +6,12 @@
 #ifndef HPI_TBUF_H
 #define HPI_TBUF_H
 
-#include "hpi.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hotpath.h>
+#include <hotpath/plugin.h>
 
 #define HPI_CHUNK_BYTES 65536
 #define HPI_CHUNK_RECS ((HPI_CHUNK_BYTES - 64) / sizeof(struct hp__rec))
@@ -71,9 +76,6 @@ static inline bool hpi_rec_plain(const struct hp__rec *p, uint64_t t0)
 	       p->dt != HPI_DT_EXT && p->t >= t0;
 }
 
-/* HP_EV_SCOPE's flags (HP_SCOPE_*) for a record's kind byte, which is
- * HP__SCOPE_KIND or more. */
-extern const uint32_t hpi_scope_flags[128];
 
 /* Sets the per-thread cap (MiB) for threads registered from now on. */
 void hpi_tbuf_set_max_mb(int mb);
@@ -102,5 +104,8 @@ void hpi_tbuf_atfork_child(void);
 /* A payload pair of records: {t0, site, dt0} then {payload, 0, 0}
  * (core/alloc.c's HP_EV_ALLOC keeps the call's allocation count in dt0). */
 void hpi_emit_pair(uint32_t site, uint64_t t0, uint64_t payload, uint32_t dt0);
+/* A payload pair whose first record carries dt0 and second dt1 (io.c,
+ * uvloop.c). */
+void hpi_emit_pair2(uint32_t site, uint64_t t0, uint32_t dt0, uint64_t payload, uint32_t dt1);
 
 #endif

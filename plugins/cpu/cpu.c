@@ -24,6 +24,7 @@
 
 #include "cpu.h"
 #include "profile.h"
+#include "hpi.h"
 #include "registry.h"
 
 /* The settings init reads (collectors.cpu.*). */

@@ -22,6 +22,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "hpi.h"
 #include "sp.h"
 
 static char dir[64], url[160], path[128];

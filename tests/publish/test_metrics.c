@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "hpi.h"
 #include "metrics.h"
 
 /* A snapshot with a lock and a channel, facts with characters to escape. */

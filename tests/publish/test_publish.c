@@ -19,6 +19,7 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "hpi.h"
 #include "registry.h"
 
 /* A snapshot like the timing plugin's: functions with a log on row 0. */

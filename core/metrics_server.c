@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mserver.c - the HTTP endpoint of publish.metrics (docs/metrics.md) on
+ * metrics_server.c - the HTTP endpoint of publish.metrics (docs/metrics.md) on
  * nng's own HTTP server, and the guard's half: render on the collector.
  *
  * A scrape runs on one of nng's threads: it raises "wanted" and waits (up
@@ -25,6 +25,7 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include "hpi.h"
 #include "collector.h"
 #include "metrics.h"
 #include "registry.h"

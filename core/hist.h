@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hist.h - log-linear histogram, < 0.4 % relative error (hist.c).
+ */
+#ifndef HPI_HIST_H
+#define HPI_HIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strbuf.h"
+
+#define HPI_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
+#define HPI_HIST_SUB (1u << HPI_HIST_SUB_BITS)
+#define HPI_HIST_OCTAVES (64 - HPI_HIST_SUB_BITS)
+
+typedef struct hpi_hist {
+	uint64_t count;
+	uint64_t min, max;
+	unsigned __int128 sum;   /* never overflows */
+	uint64_t *oct[HPI_HIST_OCTAVES + 1]; /* oct[0]: values < SUB; lazily allocated */
+	bool oom; /* an octave could not be allocated; its values are counted in min/max/sum only */
+} hpi_hist;
+
+void hpi_hist_init(hpi_hist *h);
+void hpi_hist_fini(hpi_hist *h);
+/* Allocates the octave of a first value (the slow half of hpi_hist_add). */
+void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub);
+/* The octave and sub-bucket of v. */
+static inline void hpi_hist_index(uint64_t v, unsigned *oct, unsigned *sub)
+{
+	unsigned e;
+
+	if (v < HPI_HIST_SUB) {
+		*oct = 0;
+		*sub = (unsigned)v;
+	} else {
+		e = 63u - (unsigned)__builtin_clzll(v);
+		*oct = e - HPI_HIST_SUB_BITS + 1;
+		*sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
+	}
+}
+
+/* Counts v in its bucket only (count, sum, min and max are the caller's). */
+static inline void hpi_hist_bump(hpi_hist *h, uint64_t v)
+{
+	unsigned o, sub;
+
+	hpi_hist_index(v, &o, &sub);
+	if (__builtin_expect(h->oct[o] != NULL, 1))
+		h->oct[o][sub]++;
+	else
+		hpi_hist_add_slow(h, o, sub);
+}
+
+/* Records one value. */
+static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
+{
+	h->count++;
+	h->sum += v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	hpi_hist_bump(h, v);
+}
+
+/* Value at percentile p (0..100): 0 gives the exact min, 100 the exact max. */
+uint64_t hpi_hist_percentile(const hpi_hist *h, double p);
+/* Sum as a double and truncated to uint64 (saturating). */
+uint64_t hpi_hist_sum(const hpi_hist *h);
+/* The report's compact text form "1;COUNT;SUM;MIN;MAX;BUCKETS" (the "hist"
+ * column, docs/report-format.md), appended to out. */
+void hpi_hist_encode(const hpi_hist *h, hpi_buf *out);
+/* Parses that form into h (initialised here; free with hpi_hist_fini):
+ * 0, HP_ESYNTAX (malformed, or buckets that do not add up to the count) or
+ * HP_ENOMEM. */
+int hpi_hist_decode(hpi_hist *h, const char *s);
+/* dst += src (buckets, count, sum; min and max).  0 or HP_ENOMEM. */
+int hpi_hist_merge(hpi_hist *dst, const hpi_hist *src);
+/* The values at or below each of n ascending bounds into out (n counts),
+ * to within a bucket: a bucket whose lower edge is at or below a bound
+ * counts there whole (values up to 0.8 % above it).  For OpenMetrics
+ * histograms (core/metrics.c). */
+#define HPI_METRICS_MAX_BOUNDS 64
+void hpi_hist_cumulative(const hpi_hist *h, const uint64_t *bounds, size_t n, uint64_t *out);
+
+#endif
