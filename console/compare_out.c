@@ -149,65 +149,10 @@ static void out_status(char *buf, size_t len, const hpc_cmp *c, hpc_status st, b
 	}
 }
 
-/* Appends s as a markdown code span, whatever it holds: made safe for a
- * terminal first (term.c: a newline or control shows as "\x0a", so no value
- * can end a table row or a line), fenced with one backtick more than its
- * longest run of them, and with | escaped in a table cell.  Inside a code
- * span "**", "<!--" and the like are literal text. */
-static void out_md_code_in(hpi_buf *b, const char *s, bool cell)
-{
-	size_t run = 0, max = 0, i, n;
-	const char *p;
-	hpi_buf t;
-
-	hpi_buf_init(&t);
-	hpi_buf_term(&t, s, strlen(s), 0);
-	p = t.data != NULL ? t.data : "";
-	n = t.data != NULL ? t.len : 0;
-	for (i = 0; i < n; i++) {
-		run = p[i] == '`' ? run + 1 : 0;
-		if (run > max)
-			max = run;
-	}
-	for (i = 0; i <= max; i++)
-		hpi_buf_putc(b, '`');
-	if (max > 0 || n == 0)
-		hpi_buf_putc(b, ' ');
-	for (i = 0; i < n; i++) {
-		if (p[i] == '|' && cell)
-			hpi_buf_puts(b, "\\|");
-		else
-			hpi_buf_putc(b, p[i]);
-	}
-	if (max > 0 || n == 0)
-		hpi_buf_putc(b, ' ');
-	for (i = 0; i <= max; i++)
-		hpi_buf_putc(b, '`');
-	hpi_buf_fini(&t);
-}
-
 /* A value from a report in a markdown table cell. */
 static void out_md_code(hpi_buf *b, const char *s)
 {
-	out_md_code_in(b, s, true);
-}
-
-/* A title or key from a report in markdown, shown as plain text: made safe
- * for a terminal (term.c), then every ASCII punctuation character that
- * markdown could read as syntax escaped with a backslash, so that no value
- * can start a heading, an HTML comment, emphasis or a new table cell. */
-static void out_md_text(hpi_buf *b, const char *s)
-{
-	hpi_buf t;
-
-	hpi_buf_init(&t);
-	hpi_buf_term(&t, s, strlen(s), 0);
-	for (size_t i = 0; t.data != NULL && i < t.len; i++) {
-		if (t.data[i] != '\0' && strchr("\\`*_{}[]()#+-.!|<>~&:\"'=", t.data[i]) != NULL)
-			hpi_buf_putc(b, '\\');
-		hpi_buf_putc(b, t.data[i]);
-	}
-	hpi_buf_fini(&t);
+	hpi_md_code(b, s, true);
 }
 
 /* A title or key from a report in running text: escaped in markdown, else
@@ -215,7 +160,7 @@ static void out_md_text(hpi_buf *b, const char *s)
 static void out_text(hpi_buf *b, const char *s, bool md)
 {
 	if (md)
-		out_md_text(b, s);
+		hpi_md_text(b, s);
 	else
 		hpi_buf_term(b, s, strlen(s), 0);
 }
@@ -225,7 +170,7 @@ static void out_text(hpi_buf *b, const char *s, bool md)
 static void out_name(hpi_buf *b, const char *s, bool md)
 {
 	if (md)
-		out_md_code_in(b, s, false);
+		hpi_md_code(b, s, false);
 	else
 		hpi_buf_term(b, s, strlen(s), 0);
 }
@@ -259,7 +204,7 @@ static void out_grid_head(hpc_grid *g, size_t col, const char *title, bool md)
 		return;
 	}
 	hpi_buf_init(&b);
-	out_md_text(&b, title ? title : "");
+	hpi_md_text(&b, title ? title : "");
 	hpc_grid_set(g, 0, col, b.data);
 	hpi_buf_fini(&b);
 }
@@ -494,7 +439,7 @@ static void out_md_raw(hpi_buf *out, const hpc_cmp_sec *sc)
 			hpc_grid_set(&g, row, 0, key.data);
 			hpi_buf_fini(&key);
 			hpi_buf_init(&key);
-			out_md_text(&key, sc->cols[k].key);
+			hpi_md_text(&key, sc->cols[k].key);
 			hpc_grid_set(&g, row, 1, key.data);
 			hpi_buf_fini(&key);
 			out_raw_runs(b, sizeof(b), sc->cols[k].unit, &cell->before);

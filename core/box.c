@@ -136,3 +136,58 @@ void hpi_md_table(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell,
 	for (r = 1; r < nrows; r++)
 		md_line(out, r, ncols, cell, arg);
 }
+
+/* Appends s as a markdown code span, whatever it holds: made safe for a
+ * terminal first (term.c: a newline or control shows as "\x0a", so no value
+ * can end a table row or a line), fenced with one backtick more than its
+ * longest run of them, and with | escaped in a table cell.  Inside a code
+ * span "**", "<!--" and the like are literal text. */
+void hpi_md_code(hpi_buf *b, const char *s, bool cell)
+{
+	size_t run = 0, max = 0, i, n;
+	const char *p;
+	hpi_buf t;
+
+	hpi_buf_init(&t);
+	hpi_buf_term(&t, s, s != NULL ? strlen(s) : 0, 0);
+	p = t.data != NULL ? t.data : "";
+	n = t.data != NULL ? t.len : 0;
+	for (i = 0; i < n; i++) {
+		run = p[i] == '`' ? run + 1 : 0;
+		if (run > max)
+			max = run;
+	}
+	for (i = 0; i <= max; i++)
+		hpi_buf_putc(b, '`');
+	if (max > 0 || n == 0)
+		hpi_buf_putc(b, ' ');
+	for (i = 0; i < n; i++) {
+		if (p[i] == '|' && cell)
+			hpi_buf_puts(b, "\\|");
+		else
+			hpi_buf_putc(b, p[i]);
+	}
+	if (max > 0 || n == 0)
+		hpi_buf_putc(b, ' ');
+	for (i = 0; i <= max; i++)
+		hpi_buf_putc(b, '`');
+	hpi_buf_fini(&t);
+}
+
+/* A title or key from a report in markdown, shown as plain text: made safe
+ * for a terminal (term.c), then every ASCII punctuation character that
+ * markdown could read as syntax escaped with a backslash, so that no value
+ * can start a heading, an HTML comment, emphasis or a new table cell. */
+void hpi_md_text(hpi_buf *b, const char *s)
+{
+	hpi_buf t;
+
+	hpi_buf_init(&t);
+	hpi_buf_term(&t, s, s != NULL ? strlen(s) : 0, 0);
+	for (size_t i = 0; t.data != NULL && i < t.len; i++) {
+		if (t.data[i] != '\0' && strchr("\\`*_{}[]()#+-.!|<>~&:\"'=", t.data[i]) != NULL)
+			hpi_buf_putc(b, '\\');
+		hpi_buf_putc(b, t.data[i]);
+	}
+	hpi_buf_fini(&t);
+}

@@ -25,6 +25,16 @@ void hpi_box(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell, const 
  * caller escapes them). */
 void hpi_md_table(hpi_buf *out, size_t nrows, size_t ncols, hpi_box_cell cell,
 		  const void *arg, const bool *right);
+/* Appends s as a markdown code span, whatever it holds (docs/ci.md: values
+ * taken from a report): made safe for a terminal first (term.c: a newline
+ * shows as "\x0a"), fenced with one backtick more than its longest run of
+ * them, | escaped when cell (a table cell).  NULL is the empty span. */
+void hpi_md_code(hpi_buf *b, const char *s, bool cell);
+/* Appends s as markdown text (titles): made safe for a terminal, then every
+ * ASCII punctuation character markdown could read as syntax escaped with a
+ * backslash, so no value starts a heading, an HTML comment, emphasis or a
+ * table cell.  NULL appends nothing. */
+void hpi_md_text(hpi_buf *b, const char *s);
 /* Width of s in the box: UTF-8 characters once made safe for the terminal. */
 size_t hpi_box_width(const char *s);
 

@@ -368,6 +368,41 @@ static int core_box(lua_State *L)
 	return 1;
 }
 
+/* core.md_text(s): s as markdown text, punctuation escaped (box.c). */
+static int core_md_text(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1);
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	hpi_md_text(&b, s);
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return luaL_error(L, "out of memory");
+	}
+	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
+	hpi_buf_fini(&b);
+	return 1;
+}
+
+/* core.md_code(s, cell): s as a markdown code span, | escaped when cell
+ * (box.c). */
+static int core_md_code(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1);
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	hpi_md_code(&b, s, lua_toboolean(L, 2));
+	if (b.failed) {
+		hpi_buf_fini(&b);
+		return luaL_error(L, "out of memory");
+	}
+	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
+	hpi_buf_fini(&b);
+	return 1;
+}
+
 /* core.md_table(rows, ncols, right): the markdown table of rows (rows[1]
  * the header, each a list of ncols strings, written as they are),
  * right[i] true for a right-aligned column; by box.c, as compare's. */
@@ -492,6 +527,8 @@ int hpi_lua_open_core(lua_State *L)
 		{"unit", core_unit},
 		{"box", core_box},
 		{"md_table", core_md_table},
+		{"md_text", core_md_text},
+		{"md_code", core_md_code},
 		{"json_string", core_json_string},
 		{"json_real", core_json_real},
 		{"json_decode", core_json_decode},

@@ -248,6 +248,22 @@ static void query_log(hpi_buf *b, const hp_snapshot *s, const hpi_query *q,
 	hpi_buf_putc(b, '}');
 }
 
+#define WIRE_CMD_NAME(name, who) #name,
+static const char *const wire_cmds[] = {HPI_WIRE_CMDS(WIRE_CMD_NAME)};
+#undef WIRE_CMD_NAME
+
+/* The unknown_cmd error: every command of HPI_WIRE_CMDS. */
+static void wire_unknown_cmd(hpi_buf *b)
+{
+	char msg[256];
+	size_t n = (size_t)snprintf(msg, sizeof(msg), "cmd is one of");
+
+	for (size_t i = 0; i < sizeof(wire_cmds) / sizeof(wire_cmds[0]) && n < sizeof(msg); i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s %s", i ? "," : "",
+				      wire_cmds[i]);
+	hpi_wire_error(b, "unknown_cmd", msg);
+}
+
 void hpi_query_answer(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *in,
 		      const char *req, size_t len)
 {
@@ -285,8 +301,7 @@ void hpi_query_answer(hpi_buf *b, const hp_snapshot *s, const hpi_publish_info *
 	} else if (strcmp(q.cmd, "log") == 0) {
 		query_log(b, s, &q, in);
 	} else {
-		hpi_wire_error(b, "unknown_cmd",
-			  "cmd is one of hello, sections, snapshot, section, log");
+		wire_unknown_cmd(b);
 	}
 	hpi_query_fini(&q);
 	if (b->failed)

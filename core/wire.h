@@ -17,6 +17,20 @@
 #define HPI_WIRE_SCHEMA 1   /* "schema" of every message and reply */
 #define HPI_QUERY_MAX 4096  /* bytes in a request; longer ones get an error */
 
+/* Every "cmd" the query socket answers (docs/wire.md), in the order the
+ * unknown_cmd error lists them: X(name, who answers it).  Add a command
+ * here and where it is answered; the error message follows. */
+#define HPI_WIRE_CMDS(X)                                   \
+	X(hello, "wire.c")                                 \
+	X(sections, "wire.c")                              \
+	X(snapshot, "wire.c")                              \
+	X(section, "wire.c")                               \
+	X(log, "wire.c")                                   \
+	X(metrics, "metrics_server.c, publish_query.c")    \
+	X(cpu_start, "the cpu collector (hpi_cpu_query)")  \
+	X(cpu_stop, "the cpu collector (hpi_cpu_query)")   \
+	X(cpu_status, "the cpu collector (hpi_cpu_query)")
+
 /* Facts about the profiled program that every message carries.  Strings
  * are borrowed by hpi_publish_start, which copies them. */
 typedef struct hpi_publish_info {

@@ -170,6 +170,19 @@ function M.md_table(rows, right)
 	return core.md_table(rows, rows[1] and #rows[1] or 0, right or {})
 end
 
+-- Markdown text: s with every punctuation character markdown could read
+-- as syntax backslash-escaped, controls shown as \x0a (for titles).  The
+-- escaper hotpath compare uses (core/box.c).
+function M.md_text(s)
+	return core.md_text(tostring(s))
+end
+
+-- A markdown code span of s, whatever it holds (for values taken from a
+-- report, docs/ci.md); cell: | escaped for a table cell.  As compare's.
+function M.md_code(s, cell)
+	return core.md_code(tostring(s), cell or false)
+end
+
 -- The whole table report: the summary line, each section, the drop count.
 function M.render(report)
 	local elapsed = report.elapsed_ns

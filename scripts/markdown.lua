@@ -12,10 +12,18 @@ local hp = require "hotpath"
 
 local numeric = { count = true, ns = true, bytes = true, percent = true, rate = true }
 
--- Text safe in a table cell: Markdown punctuation escaped, no line breaks.
-local function escape(s)
-	s = tostring(s):gsub("[\0-\31\127]", " ")
-	return (s:gsub("[\\`*_%[%]<>|~]", "\\%0"))
+-- As hotpath compare --format markdown writes them (docs/ci.md): titles as
+-- text with markdown punctuation escaped, values taken from the report as
+-- code spans, numbers as hotpath formats them.
+local text, code = hp.md_text, hp.md_code
+
+-- One cell: a number as formatted, "-" when unset, anything else (text,
+-- or what a hand-made report put in a numeric column) as a code span.
+local function cell(v, unit)
+	if v == nil or (numeric[unit] and type(v) == "number") then
+		return hp.format(v, unit)
+	end
+	return code(hp.format(v, unit), true)
 end
 
 -- One section's table, and a note when report.limit left rows out.
@@ -23,14 +31,14 @@ local function section(sec, all)
 	local cols = all and sec.columns or hp.columns(sec)
 	local head, right, rows = {}, {}, {}
 	for i, col in ipairs(cols) do
-		head[i] = escape(col.title)
+		head[i] = text(col.title)
 		right[i] = numeric[col.unit] or false
 	end
 	rows[1] = head
 	for row in hp.rows(sec) do
 		local cells = {}
 		for i, col in ipairs(cols) do
-			cells[i] = escape(hp.format(row[col.key], col.unit))
+			cells[i] = cell(row[col.key], col.unit)
 		end
 		rows[#rows + 1] = cells
 	end
@@ -46,15 +54,15 @@ end
 return function(report, options)
 	local elapsed = math.type(report.elapsed_ns) == "integer" and report.elapsed_ns or 0
 	local out = {
-		string.format("### %s: %s", escape(options.title or "hotpath"),
-			escape(report.caller or report.program or "unknown")),
+		string.format("### %s: %s", text(options.title or "hotpath"),
+			code(report.caller or report.program or "unknown")),
 		"",
 		"Total time: **" .. hp.ns(elapsed) .. "**",
 	}
 	for sec in hp.sections(report) do
 		-- meta "table.hide": the call tree's stacks, too wide for a comment
 		if #sec.columns > 0 and not (sec.meta and sec.meta["table.hide"]) then
-			out[#out + 1] = "\n#### " .. escape(sec.title) .. "\n"
+			out[#out + 1] = "\n#### " .. text(sec.title) .. "\n"
 			out[#out + 1] = section(sec, options.columns == "all")
 		end
 	end

@@ -11,7 +11,7 @@ check "a saved report to work on" jqt "$TMP/r.json" '.type == "hotpath_report"'
 
 "$H" report --script markdown "$TMP/r.json" >"$TMP/md" 2>"$TMP/err"
 check "markdown script: exit 0" [ $? -eq 0 ]
-check "markdown script: its heading on stdout" has_line "$TMP/md" "### hotpath: basic::main"
+check "markdown script: its heading on stdout" has_line "$TMP/md" '### hotpath: `basic::main`'
 check "markdown script: no table unless asked" eq "$(grep -c '^+--' "$TMP/md")" 0
 check "markdown script: stderr quiet" [ ! -s "$TMP/err" ]
 

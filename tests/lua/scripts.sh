@@ -19,13 +19,13 @@ HOTPATH_SCRIPTS=markdown "$B" >"$TMP/out" 2>"$TMP/err"
 check "markdown: exits 0" [ $? -eq 0 ]
 check "markdown: nothing on stdout" [ ! -s "$TMP/out" ]
 check "markdown: the built-in table first" has_re "$TMP/err" '^\| basic::sync_function +\| 100 +\|'
-check "markdown: then the script's heading" has_line "$TMP/err" "### hotpath: basic::main"
-check "markdown: and its table" has_re "$TMP/err" '^\| basic::sync\\_function \| 100 \| [0-9.]+(ns|µs|ms) \|'
+check "markdown: then the script's heading" has_line "$TMP/err" '### hotpath: `basic::main`'
+check "markdown: and its table" has_re "$TMP/err" '^\| `basic::sync_function` \| 100 \| [0-9.]+(ns|µs|ms) \|'
 check "markdown: after the table" [ "$(grep -n '^| basic::sync_function ' "$TMP/err" | cut -d: -f1)" -lt \
 	"$(grep -n '^### hotpath' "$TMP/err" | cut -d: -f1)" ]
 
 HOTPATH_REPORT_OUTPUT=stdout HOTPATH_SCRIPTS=markdown "$B" >"$TMP/out" 2>"$TMP/err"
-check "report.output stdout: print goes there too" has_line "$TMP/out" "### hotpath: basic::main"
+check "report.output stdout: print goes there too" has_line "$TMP/out" '### hotpath: `basic::main`'
 
 # A script that fails at run time: one message, the traceback, exit status kept.
 HOTPATH_SCRIPTS=runtime.lua "$B" >"$TMP/out" 2>"$TMP/err"
@@ -38,7 +38,7 @@ check "runtime error: the traceback" has_line "$TMP/err" "[hotpath]   runtime.lu
 HOTPATH_SCRIPTS=nosuch.lua,markdown "$B" >"$TMP/out" 2>"$TMP/err"
 check "missing script: exits 0" [ $? -eq 0 ]
 check "missing script: says so" has_re "$TMP/err" '^\[hotpath\] nosuch.lua: not found: searched as given, in .* and in \$HOTPATH_SCRIPT_PATH$'
-check "missing script: the next one still runs" has_line "$TMP/err" "### hotpath: basic::main"
+check "missing script: the next one still runs" has_line "$TMP/err" '### hotpath: `basic::main`'
 
 HOTPATH_SCRIPTS=loop.lua HOTPATH_REPORT_SCRIPT_INSTRUCTIONS=100000 "$B" 2>"$TMP/err"
 check "runaway script: exits 0" [ $? -eq 0 ]

@@ -166,8 +166,8 @@ START_TEST(markdown)
 	free(got);
 	free(out);
 	out = ok("markdown", 2, "{\"title\": \"PR #12\", \"columns\": \"all\"}");
-	ck_assert_ptr_nonnull(strstr(out, "### PR #12: demo::main\n"));
-	ck_assert_ptr_nonnull(strstr(out, "| Function | Calls | Avg | Min | Max | P50 | P99.9 |"
+	ck_assert_ptr_nonnull(strstr(out, "### PR \\#12: `demo::main`\n"));
+	ck_assert_ptr_nonnull(strstr(out, "| Function | Calls | Avg | Min | Max | P50 | P99\\.9 |"
 				     " Total | % Total |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "\n\n_2 of 3 rows._\n"));
 	free(out);

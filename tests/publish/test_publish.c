@@ -116,7 +116,8 @@ START_TEST(test_replies_exact)
 	free(r);
 	r = ANSWER(s, "{\"cmd\":\"nope\"}");
 	ck_assert_str_eq(r, "{\"type\":\"hotpath_error\",\"schema\":1,\"error\":\"unknown_cmd\","
-		"\"message\":\"cmd is one of hello, sections, snapshot, section, log\"}");
+		"\"message\":\"cmd is one of hello, sections, snapshot, section, log, metrics, "
+		"cpu_start, cpu_stop, cpu_status\"}");
 	free(r);
 	r = ANSWER(s, "{\"cmd\":\"log\",\"section\":\"functions\",\"row\":\"basic::main\"}");
 	ck_assert_str_eq(r, "{\"type\":\"hotpath_reply\",\"schema\":1,\"cmd\":\"log\","
