@@ -95,6 +95,20 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Whether this program is position-independent: its ELF type is ET_DYN. */
+static int is_pie(void)
+{
+	unsigned char h[18];
+	FILE *f = fopen("/proc/self/exe", "rb");
+	int pie = 0;
+
+	if (f != NULL) {
+		pie = fread(h, 1, sizeof(h), f) == sizeof(h) && h[16] == 3 && h[17] == 0;
+		fclose(f);
+	}
+	return pie;
+}
+
 static double loadavg(void)
 {
 	double l = -1;
@@ -210,7 +224,8 @@ int main(int argc, char **argv)
 	printf("bench_auto: best of %ld batches of %ld calls per variant, interleaved (load average %.2f, then %.2f)\n",
 	       rounds, batch, load0, load1);
 	if (dladdr((void *)__cyg_profile_func_enter, &dli) != 0 && dli.dli_fname != NULL)
-		printf("  a PIE; the hooks are in %s\n", dli.dli_fname);
+		printf("  %s; the hooks are in %s\n", is_pie() ? "a PIE" : "not a PIE",
+		       dli.dli_fname);
 	printf("                                  best     added    x floor   median x floor\n");
 	printf("  baseline (built plain)       %7.2f ns\n", best[V_PLAIN]);
 	static const char *const names[NV] = {

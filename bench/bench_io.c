@@ -3,9 +3,12 @@
  * bench_io.c - what I/O tracking (libhotpath-io) adds to a call, against
  * the same call made straight to glibc, and against the floor: a wrapper
  * function that reads the clock twice around glibc's call, all side by
- * side in one run, best
- * of interleaved batches (the fastest batch of each, so a busy machine's
- * interruptions drop out).  fputc to a buffered stream makes no system
+ * side in one run, interleaved batches: the fastest batch of each (so a
+ * busy machine's interruptions drop out), and the median over rounds of
+ * what each variant added to glibc's own call in the same round (a system
+ * call's time moves by more than the 20-30 ns compared, and the fastest
+ * batches of two variants are seldom from the same moment: paired
+ * differences are steadier).  fputc to a buffered stream makes no system
  * call, so what tracking adds to it is the wrapper's own cost: the figure
  * that the 1.2x target is about; write(2) of 1 byte to /dev/null and send
  * of 1 byte on a socketpair show the same around real system calls.
@@ -109,8 +112,25 @@ static void drain(void)
 		;
 }
 
-/* Prints one call's figures: the variants' best batches, in ns per call. */
-static void report(const char *what, const double best[NVAR])
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of v[0..n), sorted in place. */
+static double median(double *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Prints one call's figures: the variants' best batches, in ns per call,
+ * and the medians of what the floor and tracking added in each round. */
+static void report(const char *what, const double best[NVAR], double med_floor, double med_added)
 {
 	double floor = best[FLOOR] - best[PLAIN], added = best[TRACKED] - best[PLAIN];
 
@@ -124,13 +144,17 @@ static void report(const char *what, const double best[NVAR])
 	else
 		printf("    tracked (libhotpath-io)  %8.2f ns/call   added %6.2f ns  (the floor was lost "
 		       "in this run's noise)\n", best[TRACKED], added);
+	if (med_floor > 0)
+		printf("    median of the rounds: the floor added %6.2f ns, tracking %6.2f ns (%.2fx; "
+		       "target <= 1.2x)\n", med_floor, med_added, med_added / med_floor);
 }
 
 int main(int argc, char **argv)
 {
 	long batches = argc > 1 ? atol(argv[1]) : 20000L;
 	uint64_t best[NCALLS][NVAR];
-	double ns[NCALLS][NVAR], t_ns;
+	double ns[NCALLS][NVAR], t_ns, *dfloor[NCALLS], *dadded[NCALLS];
+	size_t nr[NCALLS] = {0};
 	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 	hp_guard_builder *b;
 	hp_guard *g;
@@ -156,9 +180,14 @@ int main(int argc, char **argv)
 	hp_guard_builder_format(b, HP_FORMAT_NONE);
 	if ((g = hp_guard_builder_build(b)) == NULL)
 		return 1;
-	for (int k = 0; k < NCALLS; k++)
+	for (int k = 0; k < NCALLS; k++) {
 		for (int v = 0; v < NVAR; v++)
 			best[k][v] = UINT64_MAX;
+		dfloor[k] = calloc((size_t)batches, sizeof(double));
+		dadded[k] = calloc((size_t)batches, sizeof(double));
+		if (dfloor[k] == NULL || dadded[k] == NULL)
+			return 1;
+	}
 	{
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -171,12 +200,15 @@ int main(int argc, char **argv)
 		for (int k = 0; k < NCALLS; k++) {
 			if (k != FPUTC && i % 8 != 0)
 				continue; /* system calls: fewer batches, each is long */
+			uint64_t t[NVAR];
 			for (int v = 0; v < NVAR; v++) {
-				uint64_t t = batch(k, v);
-				best[k][v] = t < best[k][v] ? t : best[k][v];
+				if (k == SEND)
+					drain(); /* each variant sends to an empty socket */
+				t[v] = batch(k, v);
+				best[k][v] = t[v] < best[k][v] ? t[v] : best[k][v];
 			}
-			if (k == SEND)
-				drain();
+			dfloor[k][nr[k]] = (double)t[FLOOR] - (double)t[PLAIN];
+			dadded[k][nr[k]++] = (double)t[TRACKED] - (double)t[PLAIN];
 		}
 	}
 	{
@@ -192,8 +224,19 @@ int main(int argc, char **argv)
 			ns[k][v] = (double)best[k][v] * t_ns / BATCH;
 	printf("bench_io: I/O tracking, fastest of %ld batches of %d calls (1 in 8 for system calls)\n",
 	       batches, BATCH);
-	report("fputc to a buffered stream (no system call: the wrapper's own cost)", ns[FPUTC]);
-	report("write(2) of 1 byte to /dev/null", ns[WRITE]);
-	report("send of 1 byte on a socketpair", ns[SEND]);
+	{
+		static const char *const what[NCALLS] = {
+			"fputc to a buffered stream (no system call: the wrapper's own cost)",
+			"write(2) of 1 byte to /dev/null",
+			"send of 1 byte on a socketpair",
+		};
+		double per = t_ns / BATCH;
+		for (int k = 0; k < NCALLS; k++) {
+			report(what[k], ns[k], median(dfloor[k], nr[k]) * per,
+			       median(dadded[k], nr[k]) * per);
+			free(dfloor[k]);
+			free(dadded[k]);
+		}
+	}
 	return 0;
 }

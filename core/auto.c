@@ -401,8 +401,8 @@ static AUTO_NOINST __attribute__((noinline)) void auto_exit_hook(struct auto_tls
 
 /* The exit hook.  It reads the clock first (the call's end, before the
  * hook's own work); its fast path (the top frame closes, measured, with
- * the TSC, the record fits the chunk) calls nothing and keeps everything
- * in scratch registers; the rest is auto_exit_hook's. */
+ * the TSC, the record fits the chunk) calls nothing (GCC 12 saves one
+ * register); the rest is auto_exit_hook's. */
 HP_API AUTO_NOINST void __cyg_profile_func_exit(void *fn, void *call_site)
 {
 	uint64_t t1 = AUTO_TICK();

@@ -24,6 +24,7 @@
 #define IO_BLOCKS ((HPI_IO_NAME_MAX + IO_BLOCK) / IO_BLOCK)
 
 static bool io_attached;
+int hp__io_stdio = 1;
 static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **io_blocks[IO_BLOCKS]; /* id -> name, published with release */
 static uint32_t io_count = 1;       /* io_lock: ids [1, io_count) are used */
@@ -174,9 +175,11 @@ void hpi_io_configure(hpi_config *c)
 int hpi_io_start(const hpi_config *c, int on)
 {
 	const hpi_optval *io = hpi_config_opt(c, "io", "enabled");
+	const hpi_optval *stdio = hpi_config_opt(c, "io", "stdio");
 
 	if (io == NULL || !io->b || !__atomic_load_n(&io_attached, __ATOMIC_ACQUIRE))
 		return on;
+	__atomic_store_n(&hp__io_stdio, stdio == NULL || stdio->b, __ATOMIC_RELAXED);
 	/* the open frames name the function a call is made in */
 	return on | HP__ON_IO | HP__ON_ALLOC | (on & HP__ON_ALLOC ? 0 : HP__ON_NOALLOC);
 }

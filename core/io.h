@@ -32,6 +32,9 @@
 	 ((failed) ? HPI_IO_FAILED : 0) | (uint32_t)((bytes_hi) & 7) << 29)
 #define HPI_IO_BYTES_MAX ((UINT64_C(1) << 35) - 1) /* more is counted as this */
 
+/* collectors.io.stdio: 1 while stdio calls are recorded (set at each
+ * guard's start). */
+HP_API extern int hp__io_stdio;
 /* libhotpath-io's constructor: I/O can be tracked. */
 HP_API void hp__io_attach(void);
 /* The id of a descriptor's name, 1..HPI_IO_NAME_MAX (interned once per

@@ -45,6 +45,9 @@
 #define IO_FDS 65536            /* descriptors cached; others are looked at each call */
 #define IO_VALID 0x80000000u    /* a cache entry: IO_VALID | kind << 25 | name id */
 #define IO_KIND(k) ((uint32_t)(k) << 25)
+#define IO_DGRAM 0x10000000u    /* a datagram socket: rows per peer address */
+#define IO_NAME 0x000fffffu     /* the name id bits, of an entry and of dt0 */
+#define IO_PEERS 32             /* peer addresses cached per thread */
 
 /* Makes -DHOTPATH_IO programs fail to link without this library. */
 IO_API const int hp_io_linked = 1;
@@ -182,8 +185,9 @@ static bool io_addr(const struct sockaddr_storage *ss, socklen_t len, const char
 	return false;
 }
 
-/* A socket's name: its peer, else its own address, else "unix socket:[N]". */
-static void io_sockname(int fd, char *buf, size_t n)
+/* A socket's name: its peer, else its own address, else "unix socket:[N]".
+ * Returns its type (SOCK_STREAM, SOCK_DGRAM, ...). */
+static int io_sockname(int fd, char *buf, size_t n)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss), tl = sizeof(int);
@@ -197,7 +201,7 @@ static void io_sockname(int fd, char *buf, size_t n)
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
 	    io_addr(&ss, len, ss.ss_family == AF_UNIX ? "unix" : proto, buf, n))
-		return;
+		return type;
 	len = sizeof(ss);
 	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family != AF_UNIX &&
@@ -205,7 +209,7 @@ static void io_sockname(int fd, char *buf, size_t n)
 		    buf, n)) {
 		size_t l = strlen(buf);
 		snprintf(buf + l, n - l, " (local)");
-		return;
+		return type;
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	if ((k = readlink(link, buf + 5, n - 6)) > 0) {
@@ -213,6 +217,7 @@ static void io_sockname(int fd, char *buf, size_t n)
 		buf[5 + k] = '\0';
 	} else
 		snprintf(buf, n, "socket");
+	return type;
 }
 
 /* What descriptor fd is, looked at once (fstat, and its name): a cache
@@ -222,7 +227,7 @@ static __attribute__((noinline)) uint32_t io_classify(int fd)
 	struct stat st;
 	char name[PATH_MAX + 16], link[64];
 	unsigned kind = HP_IO_KIND_OTHER;
-	uint32_t v;
+	uint32_t v, dgram = 0;
 	ssize_t k;
 	int e = errno;
 
@@ -239,7 +244,7 @@ static __attribute__((noinline)) uint32_t io_classify(int fd)
 	else if (S_ISCHR(st.st_mode) && isatty(fd))
 		kind = HP_IO_KIND_TTY;
 	if (kind == HP_IO_KIND_SOCKET) {
-		io_sockname(fd, name, sizeof(name));
+		dgram = io_sockname(fd, name, sizeof(name)) == SOCK_DGRAM ? IO_DGRAM : 0;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		if ((k = readlink(link, name, sizeof(name) - 1)) > 0)
@@ -247,7 +252,7 @@ static __attribute__((noinline)) uint32_t io_classify(int fd)
 		else
 			snprintf(name, sizeof(name), "fd %d", fd);
 	}
-	v = IO_VALID | IO_KIND(kind) | hp__io_name(name);
+	v = IO_VALID | IO_KIND(kind) | dgram | hp__io_name(name);
 	if ((unsigned)fd < IO_FDS)
 		__atomic_store_n(&io_fds[fd], v, __ATOMIC_RELAXED);
 	errno = e;
@@ -274,6 +279,14 @@ static inline void io_forget(int fd)
 
 /* ---- recording -------------------------------------------------------------- */
 
+/* The clock the fast path reads itself (hp__rt.tsc checked once, before
+ * the call). */
+#if defined(__x86_64__) || defined(__i386__)
+#define IO_TICK() __builtin_ia32_rdtsc()
+#else
+#define IO_TICK() hp__now()
+#endif
+
 /* Whether this call is recorded: a guard tracks I/O and the thread is
  * not doing hotpath's own work. */
 static inline bool io_on(void)
@@ -282,55 +295,51 @@ static inline bool io_on(void)
 	       __builtin_expect(hp__atls.internal == 0, 1);
 }
 
-/* What a recorded call knows before it is made: its record's tag and
- * first word, and its start. */
-typedef struct io_pre {
-	uint32_t tag, dt0;
-	uint64_t t0;
-} io_pre;
-
-/* Before the call: all the work that does not need its result, so that
- * little is left for after the system call. */
-static inline io_pre io_begin(uint32_t v, unsigned op)
+/* What a recorded call knows before it is made: its record's tag (high
+ * half) and first word (low half), in one register across the call. */
+static inline uint64_t io_begin(uint32_t v, unsigned op)
 {
 	const struct hp__atls *a = &hp__atls;
 	uint32_t site = a->depth ? a->frames[a->depth - 1].site : 0;
-	io_pre c;
 
-	c.tag = site | (uint32_t)HP__EV_IO << HP__KIND_SHIFT;
-	c.dt0 = (v & ~IO_VALID) | (uint32_t)op << 20;
-	c.t0 = hp__now();
-	return c;
+	return (uint64_t)(site | (uint32_t)HP__EV_IO << HP__KIND_SHIFT) << 32 |
+	       ((v & ~(IO_VALID | IO_DGRAM)) | (uint32_t)op << 20);
 }
 
-/* After the call: one payload pair (core/io.h).  r < 0: it failed with
- * errno, which is left as it is. */
-static inline void io_end(const io_pre *c, int64_t r)
+/* The pair when the chunk is full or the clock is not the TSC; errno kept
+ * (the slow path may allocate). */
+static __attribute__((noinline)) void io_end_slow(uint64_t pre, uint64_t t0, uint64_t ticks,
+						  uint32_t dt0, uint32_t dt1)
 {
-	uint64_t ticks = hp__now() - c->t0;
+	int e = errno;
+
+	hp__io_emit_slow((uint32_t)(pre >> 32), t0, dt0, ticks, dt1);
+	errno = e;
+}
+
+/* After the call, which began at t0 and ended at t1: one payload pair
+ * (core/io.h).  r < 0: it failed with errno, which is left as it is.
+ * Few branches: after a system call little is in the predictors. */
+static inline void io_end(uint64_t pre, uint64_t t0, uint64_t t1, int64_t r)
+{
+	uint64_t ticks = (int64_t)(t1 - t0) < 0 ? 0 : t1 - t0; /* another core's clock */
 	uint64_t b = r > 0 ? (uint64_t)r : 0;
-	uint32_t dt0 = c->dt0, dt1;
+	uint32_t dt0, dt1;
 	struct hp__rec *p = hp__tls.pos;
 
-	if ((int64_t)ticks < 0)
-		ticks = 0; /* the end read on another core, before the start */
-	if (__builtin_expect(b > HPI_IO_BYTES_MAX, 0))
-		b = HPI_IO_BYTES_MAX;
-	if (r < 0) {
+	b = b > HPI_IO_BYTES_MAX ? HPI_IO_BYTES_MAX : b;
+	dt0 = (uint32_t)pre | (uint32_t)(b >> 32) << 29;
+	dt1 = (uint32_t)b;
+	if (__builtin_expect(r < 0, 0)) {
 		dt0 |= HPI_IO_FAILED;
 		dt1 = (uint32_t)errno;
-	} else {
-		dt0 |= (uint32_t)(b >> 32) << 29;
-		dt1 = (uint32_t)b;
 	}
 	if (__builtin_expect(hp__tls.end - p < 2, 0)) {
-		int e = errno; /* the slow path may allocate */
-		hp__io_emit_slow(c->tag, c->t0, dt0, ticks, dt1);
-		errno = e;
+		io_end_slow(pre, t0, ticks, dt0, dt1);
 		return;
 	}
-	p[0].t = c->t0;
-	p[0].site = c->tag;
+	p[0].t = t0;
+	p[0].site = (uint32_t)(pre >> 32);
 	p[0].dt = dt0;
 	p[1].t = ticks;
 	p[1].site = 0;
@@ -338,18 +347,126 @@ static inline void io_end(const io_pre *c, int64_t r)
 	__atomic_store_n(&hp__tls.pos, p + 2, __ATOMIC_RELEASE);
 }
 
-/* The body of a descriptor call: call is the real call's expression. */
-#define IO_CALL(op, fd, call)                                           \
-	do {                                                            \
-		io_pre c_;                                              \
-		ssize_t r_;                                             \
-		if (!io_on())                                           \
-			return call;                                    \
-		c_ = io_begin(io_fd(fd), op);                           \
-		r_ = call;                                              \
-		io_end(&c_, r_);                                        \
-		return r_;                                              \
+/* The body of a call on fd that returns r_ (type), result is r_'s count
+ * of bytes or -1 when it failed; call is the real call's expression, fix a
+ * statement run after it (v_: fd's cache entry, pre_: the record's words).
+ * The clock is the TSC when hp__rt.tsc says so (the common case: no test
+ * after the call), else hp__now(). */
+#define IO_BODY_FIX(type, on, op, fd, call, result, fix)                        \
+	do {                                                                     \
+		uint64_t pre_, t0_, t1_;                                         \
+		uint32_t v_;                                                     \
+		type r_;                                                         \
+		if (!(on))                                                       \
+			return call;                                             \
+		v_ = io_fd(fd);                                                  \
+		pre_ = io_begin(v_, op);                                         \
+		if (__builtin_expect(hp__rt.tsc != 0, 1)) {                      \
+			t0_ = IO_TICK();                                         \
+			r_ = call;                                               \
+			t1_ = IO_TICK();                                         \
+		} else {                                                         \
+			t0_ = hp__now();                                         \
+			r_ = call;                                               \
+			t1_ = hp__now();                                         \
+		}                                                                \
+		fix;                                                             \
+		io_end(pre_, t0_, t1_, result);                                  \
+		return r_;                                                       \
 	} while (0)
+#define IO_BODY(type, on, op, fd, call, result) \
+	IO_BODY_FIX(type, on, op, fd, call, result, (void)v_)
+
+/* ---- datagram peers ---------------------------------------------------------- */
+
+/* A peer address seen by this thread, and its name's id. */
+typedef struct io_peer {
+	uint64_t k0, k1, k2; /* family and port, address (a unix path's hashes) */
+	uint32_t id;
+} io_peer;
+
+static __thread io_peer io_peers[IO_PEERS] __attribute__((tls_model("initial-exec")));
+
+/* FNV-1a of n bytes from seed. */
+static uint64_t io_fnv(const void *p, size_t n, uint64_t seed)
+{
+	const unsigned char *c = p;
+	uint64_t h = seed;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3u;
+	return h;
+}
+
+/* First sight of a peer on this thread: its name, interned. */
+static __attribute__((noinline)) uint32_t io_peer_new(io_peer *e, const struct sockaddr *sa,
+						      socklen_t len, const uint64_t k[3])
+{
+	struct sockaddr_storage ss;
+	char name[sizeof(ss) + 32];
+	int er = errno;
+	uint32_t id = 0;
+
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
+	if (io_addr(&ss, len < sizeof(ss) ? len : sizeof(ss),
+		    sa->sa_family == AF_UNIX ? "unix" : "udp", name, sizeof(name)))
+		id = hp__io_name(name);
+	if (id != 0) {
+		e->k0 = k[0];
+		e->k1 = k[1];
+		e->k2 = k[2];
+		e->id = id;
+	}
+	errno = er;
+	return id;
+}
+
+/* The name id of the datagram peer at sa (len bytes), or 0: keep the
+ * socket's own name (no address, or one that names nothing). */
+static uint32_t io_peer_id(const struct sockaddr *sa, socklen_t len)
+{
+	uint64_t k[3] = {0, 0, 0};
+	io_peer *e;
+
+	if (sa == NULL || len < sizeof(sa_family_t))
+		return 0;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *s = (const void *)sa;
+		k[0] = AF_INET | (uint64_t)s->sin_port << 16;
+		memcpy(&k[1], &s->sin_addr, sizeof(s->sin_addr));
+	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *s = (const void *)sa;
+		k[0] = AF_INET6 | (uint64_t)s->sin6_port << 16;
+		memcpy(k + 1, &s->sin6_addr, sizeof(s->sin6_addr));
+	} else if (sa->sa_family == AF_UNIX && len > offsetof(struct sockaddr_un, sun_path) + 1) {
+		const struct sockaddr_un *s = (const void *)sa;
+		size_t n = len - offsetof(struct sockaddr_un, sun_path);
+		if (n > sizeof(s->sun_path))
+			n = sizeof(s->sun_path);
+		k[0] = AF_UNIX | (uint64_t)n << 16;
+		k[1] = io_fnv(s->sun_path, n, 0xcbf29ce484222325u);
+		k[2] = io_fnv(s->sun_path, n, 0x84222325cbf29ce4u);
+	} else
+		return 0;
+	e = &io_peers[((k[0] ^ k[1] ^ k[2]) * 0x9e3779b97f4a7c15u) >> 59];
+	if (e->id != 0 && e->k0 == k[0] && e->k1 == k[1] && e->k2 == k[2])
+		return e->id;
+	return io_peer_new(e, sa, len, k);
+}
+
+/* A datagram socket's call names the peer at sa: its row is that peer's. */
+static inline void io_peer_set(uint64_t *pre, uint32_t v, const struct sockaddr *sa,
+			       socklen_t len)
+{
+	uint32_t id;
+
+	if ((v & IO_DGRAM) && sa != NULL && (id = io_peer_id(sa, len)) != 0)
+		*pre = (*pre & ~(uint64_t)IO_NAME) | id;
+}
+
+/* The body of a descriptor call: call is the real call's expression. */
+#define IO_CALL(op, fd, call) IO_BODY(ssize_t, io_on(), op, fd, call, r_)
 
 IO_API ssize_t read(int fd, void *buf, size_t n)
 {
@@ -401,26 +518,44 @@ IO_API ssize_t recv(int fd, void *buf, size_t n, int flags)
 	IO_CALL(HP_IO_RECV, fd, REAL(recv)(fd, buf, n, flags));
 }
 
+/* Whether a receive filled in an address, and its length (at most what
+ * there was room for). */
+#define IO_FROM(r, from, fromlen) ((r) >= 0 && (from) != NULL && (fromlen) != NULL && *(fromlen) > 0)
+#define IO_FROMLEN(fromlen, room) (*(fromlen) < (room) ? *(fromlen) : (room))
+
 IO_API ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
 		      socklen_t tolen)
 {
-	IO_CALL(HP_IO_SENDTO, fd, REAL(sendto)(fd, buf, n, flags, to, tolen));
+	IO_BODY_FIX(ssize_t, io_on(), HP_IO_SENDTO, fd, REAL(sendto)(fd, buf, n, flags, to, tolen),
+		    r_, if (r_ >= 0) io_peer_set(&pre_, v_, to, tolen));
 }
 
 IO_API ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *from,
 			socklen_t *fromlen)
 {
-	IO_CALL(HP_IO_RECVFROM, fd, REAL(recvfrom)(fd, buf, n, flags, from, fromlen));
+	socklen_t room = fromlen != NULL ? *fromlen : 0;
+
+	IO_BODY_FIX(ssize_t, io_on(), HP_IO_RECVFROM, fd,
+		    REAL(recvfrom)(fd, buf, n, flags, from, fromlen), r_,
+		    if (IO_FROM(r_, from, fromlen))
+			    io_peer_set(&pre_, v_, from, IO_FROMLEN(fromlen, room)));
 }
 
 IO_API ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
-	IO_CALL(HP_IO_SENDMSG, fd, REAL(sendmsg)(fd, m, flags));
+	IO_BODY_FIX(ssize_t, io_on(), HP_IO_SENDMSG, fd, REAL(sendmsg)(fd, m, flags), r_,
+		    if (r_ >= 0 && m != NULL)
+			    io_peer_set(&pre_, v_, m->msg_name, m->msg_namelen));
 }
 
 IO_API ssize_t recvmsg(int fd, struct msghdr *m, int flags)
 {
-	IO_CALL(HP_IO_RECVMSG, fd, REAL(recvmsg)(fd, m, flags));
+	socklen_t room = m != NULL ? m->msg_namelen : 0;
+
+	IO_BODY_FIX(ssize_t, io_on(), HP_IO_RECVMSG, fd, REAL(recvmsg)(fd, m, flags), r_,
+		    if (r_ >= 0 && m != NULL && m->msg_namelen > 0)
+			    io_peer_set(&pre_, v_, m->msg_name,
+					m->msg_namelen < room ? m->msg_namelen : room));
 }
 
 /* -D_FORTIFY_SOURCE's checked forms of the reads. */
@@ -447,7 +582,12 @@ IO_API ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 IO_API ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
 			      struct sockaddr *from, socklen_t *fromlen)
 {
-	IO_CALL(HP_IO_RECVFROM, fd, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, from, fromlen));
+	socklen_t room = fromlen != NULL ? *fromlen : 0;
+
+	IO_BODY_FIX(ssize_t, io_on(), HP_IO_RECVFROM, fd,
+		    REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, from, fromlen), r_,
+		    if (IO_FROM(r_, from, fromlen))
+			    io_peer_set(&pre_, v_, from, IO_FROMLEN(fromlen, room)));
 }
 
 /* ---- calls that close or make descriptors: the cache forgets ------------------ */
@@ -634,18 +774,11 @@ IO_API int fclose(FILE *f)
 /* ---- stdio: counted where the program calls it ------------------------------ */
 
 /* The body of a stdio call on stream f: call is the real call, bytes the
- * bytes it moved given its result r_, failed whether it failed. */
-#define IO_STDIO(type, op, f, call, bytes, failed)                      \
-	do {                                                            \
-		io_pre c_;                                              \
-		type r_;                                                \
-		if (!io_on())                                           \
-			return call;                                    \
-		c_ = io_begin(io_fd(io_fileno(f)), op);                 \
-		r_ = call;                                              \
-		io_end(&c_, (failed) ? -1 : (int64_t)(bytes));          \
-		return r_;                                              \
-	} while (0)
+ * bytes it moved given its result r_, failed whether it failed.  Not
+ * recorded with collectors.io.stdio off. */
+#define IO_STDIO(type, op, f, call, bytes, failed)                                 \
+	IO_BODY(type, io_on() && __atomic_load_n(&hp__io_stdio, __ATOMIC_RELAXED), op, \
+		io_fileno(f), call, (failed) ? -1 : (int64_t)(bytes))
 
 /* A stream's error flag: a short result is a failure only with it. */
 #define IO_FERR(f) ((f) != NULL && ferror_unlocked(f))

@@ -464,6 +464,9 @@ static const hp_option io_options[] = {
 		  "needs libhotpath-io, and loading it turns this on." },
 	{ .key = "top", .type = HP_OPT_INT, .min = 0, .max = 100000, .dflt = "10",
 	  .help = "Files and peers listed in the I/O by file or peer table, most bytes first." },
+	{ .key = "stdio", .type = HP_OPT_BOOL, .dflt = "true",
+	  .help = "Record the stdio calls (fwrite, fputs, printf, fgets, ...); false: only the "
+		  "descriptor calls (read, write, send, ...)." },
 	{ .key = NULL },
 };
 

@@ -3,7 +3,8 @@
  * test_io.c - I/O tracking through the real interposer (libhotpath-io):
  * exact calls and bytes per function and kind of descriptor on eight
  * threads at once, the innermost measured function, descriptors whose
- * numbers are reused (close, dup2), errors by errno, stdio, and I/O
+ * numbers are reused (close, dup2), errors by errno, stdio (and
+ * collectors.io.stdio off), UDP datagrams per peer address, and I/O
  * tracking turned off.
  */
 #include "config.h"
@@ -16,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <hotpath.h>
@@ -30,9 +34,16 @@ typedef struct iorow {
 	int64_t calls, read, written, errors;
 } iorow;
 
+typedef struct iofile {
+	char name[128];
+	int64_t calls, read, written;
+} iofile;
+
 typedef struct iocap {
 	iorow rows[8];
 	size_t n;
+	iofile files[32]; /* the io_files section */
+	size_t nfiles;
 	int has_io;
 	char errs[512]; /* "function call error count;" for each row of io_errors */
 } iocap;
@@ -50,8 +61,16 @@ static int capture(const hp_snapshot *snap, void *data, char **cause)
 	iocap *w = data;
 	const hp_section *s = hp_snapshot_find(snap, "io");
 	const hp_section *e = hp_snapshot_find(snap, "io_errors");
+	const hp_section *fs = hp_snapshot_find(snap, "io_files");
 
 	(void)cause;
+	for (size_t r = 0; fs && r < hp_section_nrows(fs) && w->nfiles < 32; r++) {
+		iofile *f = &w->files[w->nfiles++];
+		snprintf(f->name, sizeof(f->name), "%s", hp_section_text(fs, r, 0));
+		f->calls = cell(fs, r, "calls");
+		f->read = cell(fs, r, "read");
+		f->written = cell(fs, r, "written");
+	}
 	w->has_io = s != NULL;
 	for (size_t i = 0; i < w->n; i++) {
 		iorow *a = &w->rows[i];
@@ -89,6 +108,24 @@ static void want(iocap *w, const char *label, const char *kind)
 		snprintf(a->label, sizeof(a->label), "test_io::%s", label);
 	snprintf(a->kind, sizeof(a->kind), "%s", kind);
 }
+
+/* The io_files row of name, or NULL. */
+static const iofile *file(const iocap *w, const char *name)
+{
+	for (size_t i = 0; i < w->nfiles; i++)
+		if (strcmp(w->files[i].name, name) == 0)
+			return &w->files[i];
+	return NULL;
+}
+
+#define FILE_IS(w, name, calls_, read_, written_)                               \
+	do {                                                                    \
+		const iofile *f_ = file(w, name);                               \
+		ck_assert_msg(f_ != NULL, "no row for %s", name);               \
+		ck_assert_int_eq(f_->calls, calls_);                            \
+		ck_assert_int_eq(f_->read, read_);                              \
+		ck_assert_int_eq(f_->written, written_);                        \
+	} while (0)
 
 static hp_guard *start(iocap *w)
 {
@@ -318,6 +355,119 @@ START_TEST(stdio_counted)
 }
 END_TEST
 
+/* stdio and a write(2) on one file. */
+static void mixed(FILE *f)
+{
+	HP_MEASURE();
+
+	bad += fwrite("0123456789", 1, 10, f) != 10;
+	bad += fprintf(f, "%d\n", 42) != 3;
+	bad += fflush(f) != 0;
+	bad += write(fileno(f), "abcdefg", 7) != 7;
+}
+
+START_TEST(stdio_left_out)
+{
+	iocap w = {0}, on = {0};
+	hp_guard *g;
+	FILE *f = tmpfile();
+
+	ck_assert_ptr_nonnull(f);
+	want(&w, "mixed", "file");
+	setenv("HOTPATH_COLLECTORS_IO_STDIO", "false", 1);
+	g = start(&w);
+	mixed(f);
+	hp_guard_end(g);
+	unsetenv("HOTPATH_COLLECTORS_IO_STDIO");
+	/* only the write(2): glibc's own write behind fflush is never seen */
+	ROW_IS(&w, 0, 1, 0, 7, 0);
+	/* the next guard, with the default: all three */
+	want(&on, "mixed", "file");
+	g = start(&on);
+	mixed(f);
+	hp_guard_end(g);
+	fclose(f);
+	ck_assert_int_eq(bad, 0);
+	ROW_IS(&on, 0, 3, 0, 10 + 3 + 7, 0);
+}
+END_TEST
+
+/* A UDP socket on 127.0.0.1, any port; its port in *port. */
+static int udp(unsigned *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+/* Unconnected UDP sockets: a and b send to r (sendto and sendmsg), r
+ * receives them all (recvfrom and recvmsg); every datagram is on
+ * 127.0.0.1, so none is lost. */
+static void datagrams(int a, int b, int r, unsigned rport)
+{
+	HP_MEASURE();
+	struct sockaddr_in to = {.sin_family = AF_INET}, from;
+	char buf[256] = {0};
+	struct iovec iov = {.iov_base = buf, .iov_len = 30};
+	struct msghdr m = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
+			   .msg_iovlen = 1};
+	socklen_t len;
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons((uint16_t)rport);
+	for (int i = 0; i < 5; i++)
+		bad += sendto(a, buf, 100, 0, (struct sockaddr *)&to, sizeof(to)) != 100;
+	for (int i = 0; i < 3; i++)
+		bad += sendto(b, buf, 40, 0, (struct sockaddr *)&to, sizeof(to)) != 40;
+	for (int i = 0; i < 2; i++)
+		bad += sendmsg(a, &m, 0) != 30;
+	for (int i = 0; i < 8; i++) {
+		len = sizeof(from);
+		bad += recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len) <= 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		struct iovec in = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr rm = {.msg_name = &from, .msg_namelen = sizeof(from),
+				    .msg_iov = &in, .msg_iovlen = 1};
+		bad += recvmsg(r, &rm, 0) != 30;
+	}
+}
+
+START_TEST(datagrams_per_peer)
+{
+	iocap w = {0};
+	hp_guard *g;
+	unsigned pa, pb, pr;
+	int a = udp(&pa), b = udp(&pb), r = udp(&pr);
+	char na[64], nb[64], nr[64];
+
+	want(&w, "datagrams", "socket");
+	g = start(&w);
+	datagrams(a, b, r, pr);
+	hp_guard_end(g);
+	close(a);
+	close(b);
+	close(r);
+	ck_assert_int_eq(bad, 0);
+	/* 5 + 3 + 2 sends, 8 + 2 receives */
+	ROW_IS(&w, 0, 20, 5 * 100 + 3 * 40 + 2 * 30, 5 * 100 + 3 * 40 + 2 * 30, 0);
+	snprintf(na, sizeof(na), "udp 127.0.0.1:%u", pa);
+	snprintf(nb, sizeof(nb), "udp 127.0.0.1:%u", pb);
+	snprintf(nr, sizeof(nr), "udp 127.0.0.1:%u", pr);
+	/* sent to r by a and b; received from a (5 + 2) and from b (3) */
+	FILE_IS(&w, nr, 10, 0, 5 * 100 + 3 * 40 + 2 * 30);
+	FILE_IS(&w, na, 7, 5 * 100 + 2 * 30, 0);
+	FILE_IS(&w, nb, 3, 3 * 40, 0);
+}
+END_TEST
+
 START_TEST(turned_off)
 {
 	iocap w = {0};
@@ -348,6 +498,8 @@ static Suite *io_suite(void)
 	tcase_add_test(tc, reused_descriptors);
 	tcase_add_test(tc, errors_by_errno);
 	tcase_add_test(tc, stdio_counted);
+	tcase_add_test(tc, stdio_left_out);
+	tcase_add_test(tc, datagrams_per_peer);
 	tcase_add_test(tc, turned_off);
 	suite_add_tcase(s, tc);
 	return s;
