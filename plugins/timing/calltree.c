@@ -32,6 +32,17 @@
  * node's callees (or, when the node has callees already, is merged into
  * them: once per open level per batch, not per call).
  *
+ * Batches come in two kinds.  A simple batch (the common case: a sibling
+ * of the top level, the first callee of a deeper level, the caller of the
+ * top level alone) holds only the calls, filled by hpi_ctree_call inline
+ * in the timing plugin's record loop; backward, a call's caller is the
+ * last call placed one level up (the calls in between are all deeper), or
+ * its level's holder when its caller is still open, so one table indexed
+ * by depth (t->path) replaces the levels' owners.  Any other call ends the
+ * simple batch and goes into a general batch (ct_call, with a table of the
+ * levels it involves and their owners), placed before the next call.
+ * Every batching gives the same tree, so the kinds mix freely.
+ *
  * Memory grows with distinct call paths, never with calls: the thousands
  * of calls a long-running main makes are one node each per distinct path.
  * Bounds: subtrees deeper than HPI_CT_MAX_HEIGHT are folded into the frame
@@ -61,8 +72,9 @@
 #define CT_ORPHAN UINT32_MAX       /* a level owner: the caller never returned */
 
 typedef struct ct_node {
-	uint32_t fn;     /* function index, CT_HOLDER or CT_FREE */
-	uint32_t owner;  /* the holder it is a callee of: with fn, its key */
+	uint32_t fn;     /* function index, CT_HOLDER or CT_FREE; first, then */
+	uint32_t owner;  /* the holder it is a callee of: with fn, its key
+			  * (read as one word: CT_KEY) */
 	uint32_t kh;     /* its callees' holder: 0 none, itself, or a holder */
 	uint32_t kids;   /* as a holder: its first callee */
 	uint32_t next;   /* the next callee of the same holder; the free list */
@@ -70,16 +82,13 @@ typedef struct ct_node {
 	uint64_t calls, total, self;
 } ct_node;
 
-/* Siblings: the ended calls of one open caller. */
-typedef struct ct_level {
-	uint64_t start;  /* of its first call */
-	uint64_t sum;    /* ns: its calls' durations, its caller's callee time */
-	uint64_t gen;    /* the batch its li belongs to */
-	uint32_t depth;  /* full depth (CT_BASE-relative) */
-	uint32_t height; /* of the highest subtree among its calls */
-	uint32_t holder; /* its calls of earlier batches, placed; 0 none */
-	uint32_t li;     /* its entry in the batch's level table */
-} ct_level;
+/* fn and owner as the word they make in memory */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define CT_KEY(owner, fn) (((uint64_t)(fn) << 32) | (owner))
+#else
+#define CT_KEY(owner, fn) (((uint64_t)(owner) << 32) | (fn))
+#endif
+
 
 /* A call of the batch. */
 typedef struct ct_call {
@@ -104,20 +113,9 @@ typedef struct ct_call {
 
 enum { CT_M_NODE, CT_M_HOLDER, CT_M_FOLD, CT_M_DROP };
 
-/* A call of a simple batch (ctree_flush_simple): no level table, the
- * caller found by depth. */
-typedef struct ct_scall {
-	uint32_t fn;     /* function */
-	uint32_t depth;  /* full depth (CT_BASE-relative) */
-	uint32_t absorb; /* holder of its callees from earlier batches, or 0 */
-	uint32_t pad;
-	uint64_t calls, total, self;
-} ct_scall;
 
-_Static_assert(sizeof(ct_scall) <= sizeof(ct_call), "a simple batch fits in the batch");
+_Static_assert(sizeof(hpi_ct_scall) <= sizeof(ct_call), "a simple batch fits in the batch");
 
-/* Depths a simple batch may span (its path table's size). */
-#define CT_SPAN 1024u
 /* A path entry: level k's holder, made on first use. */
 #define CT_LVTAG 0x80000000u
 
@@ -127,14 +125,9 @@ typedef struct ct_li {
 	uint32_t lvk;    /* its index in the thread's level stack */
 } ct_li;
 
-struct hpi_ct_thread {
-	uint64_t tid;
-	ct_level *lv;
-	uint32_t n, cap;
-	uint32_t orphans;  /* holder: calls whose caller never returned */
-};
 
 struct hpi_ctree {
+	hpi_ct_batch b;    /* first: the inline path's */
 	ct_node *nodes;    /* [0] unused: index 0 is "none" */
 	uint32_t used, cap, freelist, max;
 	uint32_t *bucket;  /* hash of (owner, fn) -> node chain */
@@ -144,20 +137,16 @@ struct hpi_ctree {
 	size_t thcap, thused;
 	hpi_ct_thread *cache;
 	uint32_t done;     /* holder: the calls of threads that exited */
-	ct_call *calls;    /* the batch, of thread pend */
-	ct_scall *scalls;  /* the same memory, as a simple batch's */
+	ct_call *calls;    /* the batch, of thread b.pend (b.scalls's memory) */
 	ct_li *lis;
-	uint32_t ncalls, nli;
-	hpi_ct_thread *pend;
-	bool simple;       /* the batch is a simple one */
-	uint32_t dmin, dmax; /* a simple batch's depths */
-	uint32_t *path;    /* CT_SPAN + 1: by depth less dmin - 1, the
+	uint32_t nli;
+	uint32_t *path;    /* HPI_CT_SPAN + 1: by depth less dmin - 1, the
 			    * holder a call's callees are keyed by */
 	uint64_t gen;      /* the batch's number */
 	hpi_ct_stats st;
 };
 
-static uint32_t ctree_batch = CT_BATCH; /* tests: smaller batches */
+static uint32_t ctree_batch = CT_BATCH; /* tests: smaller batches, for trees made after */
 
 void hpi_ctree_test_batch(uint32_t n)
 {
@@ -180,11 +169,11 @@ static hpi_ctree *ctree_new_max(uint32_t max, bool batch)
 	t->bucket = calloc(t->nbucket, sizeof(*t->bucket));
 	if (batch) {
 		t->calls = malloc(CT_BATCH * sizeof(*t->calls));
-		t->scalls = (ct_scall *)t->calls;
+		t->b.scalls = (hpi_ct_scall *)t->calls;
 		t->lis = malloc(CT_BATCH * sizeof(*t->lis));
-		t->path = malloc((CT_SPAN + 1) * sizeof(*t->path));
-		t->simple = true;
+		t->path = malloc((HPI_CT_SPAN + 1) * sizeof(*t->path));
 	}
+	t->b.limit = ctree_batch;
 	if (t->bucket == NULL ||
 	    (batch && (t->calls == NULL || t->lis == NULL || t->path == NULL))) {
 		hpi_ctree_free(t);
@@ -552,7 +541,7 @@ void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid)
 	h = ctree_slot(t, tid, false);
 	if ((th = t->th[h]) == NULL)
 		return;
-	if (t->pend == th)
+	if (t->b.pend == th)
 		ctree_flush(t);
 	/* its open callers' calls and its orphans: roots */
 	for (uint32_t i = 0; i < th->n; i++)
@@ -570,7 +559,7 @@ void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid)
 static bool ctree_level_room(hpi_ct_thread *th)
 {
 	uint32_t cap = th->cap ? th->cap * 2 : 16;
-	ct_level *p;
+	hpi_ct_level *p;
 
 	if (th->n < th->cap)
 		return true;
@@ -585,7 +574,7 @@ static bool ctree_level_room(hpi_ct_thread *th)
 
 /* Level l, popped: owned by call i of the batch (or CT_ORPHAN - 1); its
  * holder (calls of earlier batches) joins *absorb. */
-static void ctree_own(hpi_ctree *t, ct_level *l, uint32_t i, uint32_t *absorb)
+static void ctree_own(hpi_ctree *t, hpi_ct_level *l, uint32_t i, uint32_t *absorb)
 {
 	if (l->gen == t->gen)
 		t->lis[l->li].owner = i + 1;
@@ -599,7 +588,7 @@ static void ctree_own(hpi_ctree *t, ct_level *l, uint32_t i, uint32_t *absorb)
 static void ctree_orphans(hpi_ctree *t, hpi_ct_thread *th, uint32_t full)
 {
 	while (th->n > 0 && th->lv[th->n - 1].depth > full) {
-		ct_level *l = &th->lv[--th->n];
+		hpi_ct_level *l = &th->lv[--th->n];
 		/* its calls of earlier batches now; this batch's when placed */
 		if (l->holder != 0)
 			for (uint32_t k = N(t, l->holder).kids; k != 0; k = N(t, k).next)
@@ -611,7 +600,7 @@ static void ctree_orphans(hpi_ctree *t, hpi_ct_thread *th, uint32_t full)
 /* The batch's entry of level k of th, made on first use in the batch. */
 static inline uint32_t ctree_li(hpi_ctree *t, hpi_ct_thread *th, uint32_t k)
 {
-	ct_level *l = &th->lv[k];
+	hpi_ct_level *l = &th->lv[k];
 
 	if (l->gen != t->gen) {
 		l->gen = t->gen;
@@ -627,16 +616,16 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 							 uint32_t fn, uint64_t start,
 							 uint64_t dur, unsigned depth)
 {
-	ct_level *top;
+	hpi_ct_level *top;
 	ct_call *c;
 	uint64_t csum = 0, self;
 	uint32_t h = 0, full, absorb = 0, i, height, cut = CT_ALL;
 
-	if (t->pend != th || t->ncalls >= ctree_batch) {
+	if (t->b.pend != th || t->b.ncalls >= t->b.limit) {
 		ctree_flush(t);
-		t->pend = th;
+		t->b.pend = th;
 	}
-	i = t->ncalls;
+	i = t->b.ncalls;
 	top = th->n ? &th->lv[th->n - 1] : NULL;
 	if (top != NULL && top->start >= start) {
 		/* the top level began within this call: its direct callees */
@@ -676,7 +665,7 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 		if (height > HPI_CT_MAX_HEIGHT)
 			height = cut = HPI_CT_MAX_HEIGHT / 2;
 	}
-	c = &t->calls[t->ncalls++];
+	c = &t->calls[t->b.ncalls++];
 	c->absorb = absorb;
 	c->cut = cut;
 	c->calls = fn == HPI_CT_NONE ? 0 : 1;
@@ -703,122 +692,44 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 /* Any call, when the simple batch cannot take it: the simple batch is
  * placed, and the call goes into a batch of the general kind, placed
  * before the next call. */
-static __attribute__((noinline)) uint64_t ctree_call_general(hpi_ctree *t, hpi_ct_thread *th,
-							     uint32_t fn, uint64_t start,
-							     uint64_t dur, unsigned depth)
+uint64_t hpi_ctree_call_general(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+				uint64_t dur, unsigned depth)
 {
 	ctree_flush(t);
-	t->pend = th;
-	t->simple = false;
+	t->b.pend = th; /* not spend: a general batch */
 	return ctree_call_any(t, th, fn, start, dur, depth);
 }
 
 /* hpi_ctree_call when the simple batch cannot take the call as it is: a
  * new batch begins (then the call is taken as usual), or the call goes to
  * ctree_call_general. */
-static __attribute__((noinline)) uint64_t ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th,
-							  uint32_t fn, uint64_t start,
-							  uint64_t dur, unsigned depth)
+uint64_t hpi_ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+			     uint64_t dur, unsigned depth)
 {
 	if (th->n == 0 || fn == HPI_CT_NONE || th->n == th->cap)
-		return ctree_call_general(t, th, fn, start, dur, depth);
+		return hpi_ctree_call_general(t, th, fn, start, dur, depth);
 	ctree_flush(t);
-	t->pend = th;
-	t->dmin = t->dmax = th->lv[th->n - 1].depth;
+	t->b.pend = t->b.spend = th;
+	t->b.dmin = t->b.dmax = th->lv[th->n - 1].depth;
 	return hpi_ctree_call(t, th, fn, start, dur, depth);
-}
-
-/*
- * A call into the simple batch: the common cases, decided as
- * ctree_call_any decides them (a sibling of the top level, the first
- * callee of a deeper level, the caller of the top level alone, whose
- * callees of earlier batches it absorbs), with no depth error, no cut, no
- * call left out, room for one more level and depths within CT_SPAN; the
- * rest goes to ctree_call_general.  Nothing but the call is written: the
- * backward pass finds its caller by depth.
- */
-uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
-			uint64_t dur, unsigned depth)
-{
-	uint32_t n = th->n, i = t->ncalls, full, absorb = 0;
-	ct_level *top;
-	ct_scall *c;
-	uint64_t self = dur;
-
-	if (__builtin_expect(t->pend != th || i >= ctree_batch || !t->simple || n == 0 ||
-			     n == th->cap || fn == HPI_CT_NONE, 0))
-		return ctree_call_slow(t, th, fn, start, dur, depth);
-	top = &th->lv[n - 1];
-	full = top->depth;
-	if (top->start < start) {
-		if (depth == (full & HP__DEPTH_MASK)) {
-			top->sum += dur;
-			top->height |= top->height == 0;
-		} else {
-			full += (depth - full) & HP__DEPTH_MASK;
-			if (full - t->dmin >= CT_SPAN)
-				return ctree_call_general(t, th, fn, start, dur, depth);
-			t->dmax = full > t->dmax ? full : t->dmax;
-			top++;
-			top->start = start;
-			top->sum = dur;
-			top->gen = 0;
-			top->depth = full;
-			top->height = 1;
-			top->holder = 0;
-			th->n = n + 1;
-		}
-	} else {
-		ct_level *below = top - 1;
-		uint32_t height = top->height + 1;
-
-		full--;
-		if ((full & HP__DEPTH_MASK) != depth || height > HPI_CT_MAX_HEIGHT ||
-		    (n > 1 && below->start >= start) || t->dmax - full >= CT_SPAN)
-			return ctree_call_general(t, th, fn, start, dur, depth);
-		self = dur > top->sum ? dur - top->sum : 0;
-		absorb = top->holder;
-		if (n > 1 && below->depth == full) {
-			below->sum += dur;
-			below->height = height > below->height ? height : below->height;
-			th->n = n - 1;
-		} else { /* the top level's place: its caller's level */
-			top->start = start;
-			top->sum = dur;
-			top->gen = 0;
-			top->depth = full;
-			top->height = height;
-			top->holder = 0;
-		}
-		t->dmin = full < t->dmin ? full : t->dmin;
-	}
-	c = &t->scalls[i];
-	c->fn = fn;
-	c->depth = full;
-	c->absorb = absorb;
-	c->calls = 1;
-	c->total = dur;
-	c->self = self;
-	t->ncalls = i + 1;
-	return self;
 }
 
 void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
 {
 	ct_call *c;
 
-	if (t->pend != th || t->ncalls == 0)
+	if (t->b.pend != th || t->b.ncalls == 0)
 		return;
-	if (t->simple) {
+	if (t->b.spend == th) {
 		/* the call's level is the top one: no call came after it */
-		ct_scall *s = &t->scalls[t->ncalls - 1];
+		hpi_ct_scall *s = &t->b.scalls[t->b.ncalls - 1];
 		s->calls += n;
 		s->total += sum;
 		s->self += sum;
 		th->lv[th->n - 1].sum += sum;
 		return;
 	}
-	if ((c = &t->calls[t->ncalls - 1])->fn == HPI_CT_NONE)
+	if ((c = &t->calls[t->b.ncalls - 1])->fn == HPI_CT_NONE)
 		return;
 	c->calls += n;
 	c->total += sum;
@@ -945,10 +856,10 @@ static inline void ctree_bump(hpi_ctree *t, ct_call *c, uint32_t n, uint32_t bud
  * caller placed in full or under an open level's holder. */
 static void ctree_flush_general(hpi_ctree *t)
 {
-	hpi_ct_thread *th = t->pend;
+	hpi_ct_thread *th = t->b.pend;
 	ct_call *calls = t->calls;
 
-	for (uint32_t i = t->ncalls; th != NULL && i-- > 0;) {
+	for (uint32_t i = t->b.ncalls; th != NULL && i-- > 0;) {
 		ct_call *c = &calls[i];
 		uint32_t owner, h, n;
 
@@ -980,7 +891,7 @@ static void ctree_flush_general(hpi_ctree *t)
 
 /* Call c of a simple batch goes nowhere (the node limit): its calls, and
  * those of its callees from earlier batches, are dropped. */
-static __attribute__((noinline)) void ctree_drop_simple(hpi_ctree *t, const ct_scall *c)
+static __attribute__((noinline)) void ctree_drop_simple(hpi_ctree *t, const hpi_ct_scall *c)
 {
 	t->st.dropped += c->calls;
 	if (c->absorb != 0)
@@ -1004,26 +915,28 @@ static __attribute__((noinline)) uint32_t ctree_get_simple(hpi_ctree *t, uint32_
  * by (0: dropped; CT_LVTAG | k: level k's, made on first use). */
 static void ctree_flush_simple(hpi_ctree *t)
 {
-	hpi_ct_thread *th = t->pend;
-	const ct_scall *calls = t->scalls;
-	uint32_t *path = t->path, base = t->dmin - 1;
+	hpi_ct_thread *th = t->b.pend;
+	const hpi_ct_scall *calls = t->b.scalls;
+	uint32_t *path = t->path, base = t->b.dmin - 1;
 	ct_node *nodes = t->nodes;
 	const uint32_t *bucket = t->bucket;
 	unsigned shift = t->shift;
 
 	for (uint32_t k = 0; k < th->n; k++) {
-		const ct_level *l = &th->lv[k];
-		if (l->depth >= t->dmin && l->depth <= t->dmax)
+		const hpi_ct_level *l = &th->lv[k];
+		if (l->depth >= t->b.dmin && l->depth <= t->b.dmax)
 			path[l->depth - 1 - base] = l->holder != 0 ? l->holder : CT_LVTAG | k;
 	}
-	for (uint32_t i = t->ncalls; i-- > 0;) {
-		const ct_scall *c = &calls[i];
+	for (uint32_t i = t->b.ncalls; i-- > 0;) {
+		const hpi_ct_scall *c = &calls[i];
 		uint32_t *up = &path[c->depth - 1 - base], h = *up, fn = c->fn, n;
 		ct_node *p;
 
-		/* the common case inline: ctree_find */
+		/* the common case inline: ctree_find, fn and owner compared
+		 * as one word (their order in ct_node) */
+		uint64_t key = CT_KEY(h, fn), k;
 		n = bucket[(((uint64_t)h << 32) | fn) * UINT64_C(0x9e3779b97f4a7c15) >> shift];
-		while (n != 0 && (nodes[n].fn != fn || nodes[n].owner != h))
+		while (n != 0 && (memcpy(&k, &nodes[n], sizeof(k)), k != key))
 			n = nodes[n].hnext;
 		if (__builtin_expect(n == 0 || c->absorb != 0, 0)) {
 			/* h a level's holder yet to make, dropped, or n new:
@@ -1059,17 +972,17 @@ static void ctree_flush_simple(hpi_ctree *t)
 /* Places the batch of thread pend, if any; the next batch is a simple one. */
 static void ctree_flush(hpi_ctree *t)
 {
-	if (t->pend != NULL && t->ncalls != 0) {
-		if (t->simple)
+	if (t->b.pend != NULL && t->b.ncalls != 0) {
+		if (t->b.spend != NULL)
 			ctree_flush_simple(t);
 		else
 			ctree_flush_general(t);
 	}
-	t->ncalls = 0;
+	t->b.ncalls = 0;
 	t->nli = 0;
 	t->gen++;
-	t->pend = NULL;
-	t->simple = true;
+	t->b.pend = NULL;
+	t->b.spend = NULL;
 }
 
 hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t)

@@ -41,16 +41,6 @@ void hpi_ctree_free(hpi_ctree *t);
 /* The state of thread tid, created on first use; NULL when out of memory. */
 hpi_ct_thread *hpi_ctree_thread(hpi_ctree *t, uint64_t tid);
 
-/*
- * One measured call of thread th, in the order the calls ended: function
- * fn (a dense index, or HPI_CT_NONE), start in any unit that only grows on
- * the thread (ticks or ns), dur in ns, depth the record's 6-bit nesting
- * depth.  Returns the call's self time in ns: dur less the durations of
- * the measured calls directly inside it.
- */
-uint64_t hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
-			uint64_t dur, unsigned depth);
-
 /* n more calls of the function of the last hpi_ctree_call on th, right
  * after it and at its depth, with no call inside them (a run of the same
  * record tag): sum is their durations in ns, and their self time. */
@@ -68,7 +58,141 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t);
 
 /* Tests: calls are placed in batches of n (1 to 4096; 0 restores 4096), so
- * that a few calls cross batches as a long run's do. */
+ * that a few calls cross batches as a long run's do; for trees made after. */
 void hpi_ctree_test_batch(uint32_t n);
+
+/* Depths a simple batch may span (its path table's size). */
+#define HPI_CT_SPAN 1024u
+
+/* ---- what hpi_ctree_call, inline, reads and writes ----------------------- */
+
+/* Siblings: the ended calls of one open caller. */
+typedef struct hpi_ct_level {
+	uint64_t start;  /* of its first call */
+	uint64_t sum;    /* ns: its calls' durations, its caller's callee time */
+	uint64_t gen;    /* the general batch its li belongs to (0: none) */
+	uint32_t depth;  /* full depth (1 << 24-relative) */
+	uint32_t height; /* of the highest subtree among its calls */
+	uint32_t holder; /* its calls of earlier batches, placed; 0 none */
+	uint32_t li;     /* its entry in the general batch's level table */
+} hpi_ct_level;
+
+/* A thread's open levels, the deepest last. */
+struct hpi_ct_thread {
+	uint64_t tid;
+	hpi_ct_level *lv;
+	uint32_t n, cap;
+	uint32_t orphans;  /* holder: calls whose caller never returned */
+};
+
+/* A call of a simple batch: no level table, its caller found by depth. */
+typedef struct hpi_ct_scall {
+	uint32_t fn;     /* function */
+	uint32_t depth;  /* full depth */
+	uint32_t absorb; /* holder of its callees from earlier batches, or 0 */
+	uint32_t pad;
+	uint64_t calls, total, self;
+} hpi_ct_scall;
+
+/* The batch being filled: the first member of hpi_ctree. */
+typedef struct hpi_ct_batch {
+	hpi_ct_thread *pend;   /* its thread, NULL: none */
+	hpi_ct_thread *spend;  /* pend when it is a simple batch, else NULL */
+	hpi_ct_scall *scalls;  /* as a simple batch */
+	uint32_t ncalls, limit;
+	uint32_t dmin, dmax;   /* a simple batch's depths */
+} hpi_ct_batch;
+
+/* hpi_ctree_call's other cases: a new batch, or a call the simple batch
+ * cannot take (placed through the general batch). */
+uint64_t hpi_ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+			     uint64_t dur, unsigned depth);
+uint64_t hpi_ctree_call_general(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
+				uint64_t dur, unsigned depth);
+
+/*
+ * One measured call of thread th, in the order the calls ended: function
+ * fn (a dense index, or HPI_CT_NONE), start in any unit that only grows on
+ * the thread (ticks or ns), dur in ns, depth the record's 6-bit nesting
+ * depth.  Returns the call's self time in ns: dur less the durations of
+ * the measured calls directly inside it.
+ *
+ * Inline, into the simple batch: the common cases, decided as
+ * ctree_call_any decides them (a sibling of the top level, the first
+ * callee of a deeper level, the caller of the top level alone, whose
+ * callees of earlier batches it absorbs), with no depth error, no cut, no
+ * call left out, room for one more level and depths within HPI_CT_SPAN; the
+ * rest goes to hpi_ctree_call_general.  Nothing but the call is written: the
+ * backward pass finds its caller by depth.
+ */
+static inline __attribute__((always_inline)) uint64_t
+hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
+				      uint64_t start, uint64_t dur, unsigned depth)
+{
+	hpi_ct_batch *b = (hpi_ct_batch *)t;
+	uint32_t n = th->n, i = b->ncalls, full, absorb = 0;
+	hpi_ct_level *top;
+	hpi_ct_scall *c;
+	uint64_t self = dur;
+
+	/* n - 1 >= cap - 1: no level yet, or no room for one more */
+	if (__builtin_expect(b->spend != th || i >= b->limit || n - 1 >= th->cap - 1 ||
+			     fn == HPI_CT_NONE, 0))
+		return hpi_ctree_call_slow(t, th, fn, start, dur, depth);
+	top = &th->lv[n - 1];
+	full = top->depth;
+	if (top->start < start) {
+		if (depth == (full & HP__DEPTH_MASK)) {
+			top->sum += dur;
+			top->height |= top->height == 0;
+		} else {
+			full += (depth - full) & HP__DEPTH_MASK;
+			if (full - b->dmin >= HPI_CT_SPAN)
+				return hpi_ctree_call_general(t, th, fn, start, dur, depth);
+			b->dmax = full > b->dmax ? full : b->dmax;
+			top++;
+			top->start = start;
+			top->sum = dur;
+			top->gen = 0;
+			top->depth = full;
+			top->height = 1;
+			top->holder = 0;
+			th->n = n + 1;
+		}
+	} else {
+		hpi_ct_level *below = top - 1;
+		uint32_t height = top->height + 1;
+
+		full--;
+		if ((full & HP__DEPTH_MASK) != depth || height > HPI_CT_MAX_HEIGHT ||
+		    (n > 1 && below->start >= start) || b->dmax - full >= HPI_CT_SPAN)
+			return hpi_ctree_call_general(t, th, fn, start, dur, depth);
+		self = dur > top->sum ? dur - top->sum : 0;
+		absorb = top->holder;
+		if (n > 1 && below->depth == full) {
+			below->sum += dur;
+			below->height = height > below->height ? height : below->height;
+			th->n = n - 1;
+		} else { /* the top level's place: its caller's level */
+			top->start = start;
+			top->sum = dur;
+			top->gen = 0;
+			top->depth = full;
+			top->height = height;
+			top->holder = 0;
+		}
+		b->dmin = full < b->dmin ? full : b->dmin;
+	}
+	c = &b->scalls[i];
+	c->fn = fn;
+	c->depth = full;
+	c->absorb = absorb;
+	c->calls = 1;
+	c->total = dur;
+	c->self = self;
+	b->ncalls = i + 1;
+	return self;
+}
+
 
 #endif
