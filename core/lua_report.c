@@ -345,6 +345,19 @@ static const char *core_box_cell(const void *arg, size_t row, size_t col, char *
 	return s;
 }
 
+/* Pushes b's bytes as one Lua string and frees b; an error (out of
+ * memory) when b failed to grow. */
+static int core_push_buf(lua_State *L, hpi_buf *b)
+{
+	if (b->failed) {
+		hpi_buf_fini(b);
+		return luaL_error(L, "out of memory");
+	}
+	lua_pushlstring(L, b->data != NULL ? b->data : "", b->data != NULL ? b->len : 0);
+	hpi_buf_fini(b);
+	return 1;
+}
+
 /* core.box(rows, ncols): the box table of rows (rows[1] the header, each
  * a list of ncols strings), drawn by box.c as the table report draws. */
 static int core_box(lua_State *L)
@@ -359,13 +372,7 @@ static int core_box(lua_State *L)
 	luaL_checkstack(L, 4, NULL);
 	hpi_buf_init(&b);
 	hpi_box(&b, nrows, (size_t)ncols, core_box_cell, L);
-	if (b.failed) {
-		hpi_buf_fini(&b);
-		return luaL_error(L, "out of memory");
-	}
-	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
-	hpi_buf_fini(&b);
-	return 1;
+	return core_push_buf(L, &b);
 }
 
 /* core.md_text(s): s as markdown text, punctuation escaped (box.c). */
@@ -376,13 +383,7 @@ static int core_md_text(lua_State *L)
 
 	hpi_buf_init(&b);
 	hpi_md_text(&b, s);
-	if (b.failed) {
-		hpi_buf_fini(&b);
-		return luaL_error(L, "out of memory");
-	}
-	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
-	hpi_buf_fini(&b);
-	return 1;
+	return core_push_buf(L, &b);
 }
 
 /* core.md_code(s, cell): s as a markdown code span, | escaped when cell
@@ -394,13 +395,7 @@ static int core_md_code(lua_State *L)
 
 	hpi_buf_init(&b);
 	hpi_md_code(&b, s, lua_toboolean(L, 2));
-	if (b.failed) {
-		hpi_buf_fini(&b);
-		return luaL_error(L, "out of memory");
-	}
-	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
-	hpi_buf_fini(&b);
-	return 1;
+	return core_push_buf(L, &b);
 }
 
 /* core.md_table(rows, ncols, right): the markdown table of rows (rows[1]
@@ -426,13 +421,7 @@ static int core_md_table(lua_State *L)
 	}
 	hpi_buf_init(&b);
 	hpi_md_table(&b, nrows, (size_t)ncols, core_box_cell, L, right);
-	if (b.failed) {
-		hpi_buf_fini(&b);
-		return luaL_error(L, "out of memory");
-	}
-	lua_pushlstring(L, b.data != NULL ? b.data : "", b.data != NULL ? b.len : 0);
-	hpi_buf_fini(&b);
-	return 1;
+	return core_push_buf(L, &b);
 }
 
 /* core.json_string(s): s as a JSON string literal, as the JSON report
