@@ -457,8 +457,16 @@ static Suite *guard_suite(void)
 	tcase_add_test(tc, report_at_exit);
 	tcase_add_test(tc, timeout_reports_then_exits_zero);
 	tcase_add_test(tc, signal_reports_when_asked);
+#ifndef __SANITIZE_ADDRESS__
+	/* fork() while the collector, nng's and a fork child's publishing
+	 * threads run: GCC 12's AddressSanitizer keeps its allocator's locks
+	 * across fork(), so a child can wait for ever on a lock one of those
+	 * threads held (CI's sanitizer stage timed out here once fork children
+	 * started publishing); glibc's malloc is fork-safe, and the plain and
+	 * valgrind runs keep both tests, as fork.sh and fork_live.sh do */
 	tcase_add_test(tc, fork_child_is_inert);
 	tcase_add_test(tc, fork_child_reports_its_own);
+#endif
 	tcase_add_test(tc, pid_path);
 	tcase_add_test(tc, builder_checks_its_arguments);
 	tcase_add_test(tc, exit_inside_the_report_does_not_hang);
