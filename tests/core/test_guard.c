@@ -214,6 +214,7 @@ START_TEST(signal_reports_when_asked)
 }
 END_TEST
 
+#ifndef __SANITIZE_ADDRESS__
 /* The child of a fork profiles and reports nothing; the parent counts only
  * its own calls, and nobody deadlocks. */
 START_TEST(fork_child_is_inert)
@@ -288,6 +289,7 @@ START_TEST(fork_child_reports_its_own)
 	unsetenv("HOTPATH_FORK");
 }
 END_TEST
+#endif /* __SANITIZE_ADDRESS__: see the suite */
 
 /* ".<pid>" goes before the extension of the file name, not of a folder. */
 START_TEST(pid_path)
