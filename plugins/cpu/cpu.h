@@ -151,6 +151,11 @@ const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t 
  * HPI_CPU_KALLSYMS_EVERY_NS. */
 #define HPI_CPU_KALLSYMS_EVERY_NS 5000000000ull
 void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t n);
+/* Whether mod's own file has DWARF (.debug_info or .debug_frame), not only
+ * a separate debug file, whose DWARF libdw would decompress whole (tens of
+ * ms for libc's) on first use.  Remembered per module. */
+struct Dwfl_Module;
+bool hpi_cpu_unwind_own_dwarf(struct Dwfl_Module *mod);
 /* Whether /proc/kallsyms shows this user the kernel's addresses (checked
  * once per process); if not, *why says why (static text). */
 bool hpi_cpu_kallsyms_readable(const char **why);
@@ -163,6 +168,10 @@ typedef struct hpi_cpu_cfi hpi_cpu_cfi;
 /* The cache of CFI rules by address.  Free with hpi_cpu_cfi_free(). */
 hpi_cpu_cfi *hpi_cpu_cfi_new(void);
 void hpi_cpu_cfi_free(hpi_cpu_cfi *c);
+/* Whether an address without .eh_frame rules may be looked up in a
+ * separate debug file's .debug_frame too (hpi_cpu_unwind_debug_files): off
+ * at first, and then only a module's own DWARF is read for it. */
+void hpi_cpu_cfi_debug_files(hpi_cpu_cfi *c, bool on);
 /* Drops every rule (the process's modules were reported again). */
 void hpi_cpu_cfi_forget(hpi_cpu_cfi *c);
 /* The stack of s (registers and stack copy) from cached rules, leaf first

@@ -278,6 +278,7 @@ void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
 void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
 {
 	u->debug_files = on;
+	hpi_cpu_cfi_debug_files(u->cfi, on);
 }
 
 /* The name of a DWARF scope (an inlined call's callee, a function). */
@@ -318,10 +319,10 @@ static char *unwind_pretty(const char *raw)
 	return s;
 }
 
-/* Whether mod's own file has DWARF (.debug_info), rather than only a
- * separate debug file (/usr/lib/debug): remembered in the module's
- * userdata (1 yes, 2 no). */
-static bool unwind_own_dwarf(Dwfl_Module *mod)
+/* Whether mod's own file has DWARF (.debug_info or .debug_frame), rather
+ * than only a separate debug file (/usr/lib/debug): remembered in the
+ * module's userdata (1 yes, 2 no). */
+bool hpi_cpu_unwind_own_dwarf(struct Dwfl_Module *mod)
 {
 	void **ud = NULL;
 	Dwarf_Addr bias;
@@ -341,7 +342,9 @@ static bool unwind_own_dwarf(Dwfl_Module *mod)
 				continue;
 			name = elf_strptr(elf, shstr, sh.sh_name);
 			yes = name != NULL && (strcmp(name, ".debug_info") == 0 ||
-					       strcmp(name, ".zdebug_info") == 0);
+					       strcmp(name, ".zdebug_info") == 0 ||
+					       strcmp(name, ".debug_frame") == 0 ||
+					       strcmp(name, ".zdebug_frame") == 0);
 		}
 	if (ud != NULL)
 		*ud = yes ? (void *)1 : (void *)2;
@@ -355,7 +358,7 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	const char *raw, *file = NULL, *mbase = modname ? hpi_basename(modname) : NULL;
 	Dwarf_Addr start = 0, bias = 0, a;
-	bool lines = u->debug_files || unwind_own_dwarf(mod);
+	bool lines = u->debug_files || hpi_cpu_unwind_own_dwarf(mod);
 	Dwarf_Die *cu = lines ? dwfl_module_addrdie(mod, pc, &bias) : NULL, *scopes = NULL;
 	Dwfl_Line *l;
 	GElf_Off off = 0;
