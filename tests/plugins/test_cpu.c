@@ -287,10 +287,16 @@ START_TEST(itimer_samples_this_thread)
 	t = hpi_cpu_itimer_start(999, &cause);
 	ck_assert_msg(t != NULL, "%s", cause ? cause : "");
 	g.u = hpi_cpu_unwind_new(getpid(), hpi_host());
+	/* the kernel's tick (100 to 1000 Hz): at least 20 signals in 300 ms
+	 * of CPU, or (a machine so loaded that the thread rarely runs at a
+	 * tick) in up to 3 s of it */
 	spin_cpu(300, NULL, &g);
 	hpi_cpu_itimer_drain(t, on_sample, &g);
+	for (int more = 0; g.samples < 20 && more < 27; more++) {
+		spin_cpu(100, NULL, &g);
+		hpi_cpu_itimer_drain(t, on_sample, &g);
+	}
 	hpi_cpu_itimer_stop(t);
-	/* the kernel's tick (100 to 1000 Hz): at least 20 signals in 300 ms */
 	ck_assert_uint_ge(g.samples, 20);
 	ck_assert_uint_ge(g.in_c, g.samples / 2);
 	ck_assert_uint_eq(hpi_cpu_itimer_lost(NULL), 0);
