@@ -409,11 +409,8 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 		hpi_ct_thread *th = timing_ct_thread(st, tid);
 		uint64_t v0 = hpi_ticks32_ns(p->dt, mh, ml);
 
-		if (th != NULL) {
-			e->self += hpi_ctree_call(st->tree, th, e->idx, p->t, v0, depth) + (sum - v0);
-			if (n > 1)
-				hpi_ctree_leaves(st->tree, th, n - 1, sum - v0);
-		}
+		if (th != NULL)
+			e->self += hpi_ctree_run(st->tree, th, site, e->idx, p->t, v0, depth, n, sum);
 	}
 	if (timing_sampled(st, id)) {
 		e->s_timed += n;
