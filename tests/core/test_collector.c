@@ -895,7 +895,6 @@ START_TEST(random_trees_are_the_same_across_batches)
 					    "depth_errors"};
 	hpi_config ca, cb;
 	hpi_registry *ra, *rb;
-	void *st;
 	hp_snapshot *sa, *sb;
 	const hp_section *fn, *stacks;
 	int64_t self = 0, fself = 0;
