@@ -73,6 +73,9 @@ int hpc_tls_check(const char *cmd, const hpc_tls *t);
  * tls+ URLs check the program's certificate and its name (t may be NULL
  * for plain URLs).  0 or an nng error. */
 int hpc_dial(nng_socket s, const char *url, const hpc_tls *t);
+/* hpc_dial that also gives the dialer in *out (out may be NULL), for a
+ * caller that stops dialing before it closes s. */
+int hpc_dialer_start(nng_socket s, const char *url, const hpc_tls *t, nng_dialer *out);
 /* One connection attempt to url, the TLS handshake included, bounded by
  * timeout_ms: 0 when it got through, NNG_ETIMEDOUT when it could not tell,
  * else an nng error and in *why (caller frees) what failed in words:

@@ -149,7 +149,7 @@ static int dial_tls_config(nng_tls_config **out, const char *url, const hpc_tls 
 	return 0;
 }
 
-int hpc_dial(nng_socket s, const char *url, const hpc_tls *t)
+int hpc_dialer_start(nng_socket s, const char *url, const hpc_tls *t, nng_dialer *out)
 {
 	static const hpc_tls none = {0};
 	nng_tls_config *c = NULL;
@@ -157,7 +157,7 @@ int hpc_dial(nng_socket s, const char *url, const hpc_tls *t)
 	int rv;
 
 	if (!hpc_is_tls(url))
-		return nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
+		return nng_dial(s, url, out, NNG_FLAG_NONBLOCK);
 	if ((rv = dial_tls_config(&c, url, t ? t : &none, true)) != 0)
 		return rv;
 	if ((rv = nng_dialer_create(&d, s, url)) == 0) {
@@ -165,9 +165,16 @@ int hpc_dial(nng_socket s, const char *url, const hpc_tls *t)
 			rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK);
 		if (rv != 0)
 			nng_dialer_close(d);
+		else if (out != NULL)
+			*out = d;
 	}
 	nng_tls_config_free(c); /* the dialer holds its own reference */
 	return rv;
+}
+
+int hpc_dial(nng_socket s, const char *url, const hpc_tls *t)
+{
+	return hpc_dialer_start(s, url, t, NULL);
 }
 
 /* One connection to url, its TLS handshake included: 0 when the peer

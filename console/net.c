@@ -40,7 +40,9 @@ struct hpc_conn {
 	size_t nq;
 	hpc_tls tls;               /* its paths borrowed from argv */
 	nng_socket sub;
-	int pipes;                 /* pipes up; written by nng's threads */
+	nng_dialer dialer;         /* closed by hpc_conn_free: no redialing a program gone */
+	int *pipes;                /* pipes up; written by nng's threads: outlives the
+	                            * connection (see hpc_conn_free) */
 	uint64_t bad;              /* messages that were not JSON (reader thread) */
 	nng_stream_dialer *probe;  /* NULL for tls+ URLs: checked by tls_thr */
 	pthread_t tls_thr;         /* tls+ URLs: hpc_dial_check, in the background */
@@ -75,10 +77,10 @@ static bool net_take_done(int *done)
 /* Pipe events of the SUB socket: counts the pipes up. */
 static void net_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	hpc_conn *c = arg;
+	int *pipes = arg;
 
 	(void)p;
-	__atomic_add_fetch(&c->pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(pipes, ev == NNG_PIPE_EV_ADD_POST ? 1 : -1, __ATOMIC_RELAXED);
 }
 
 /* Queues d for the loop.  A section message replaces one of its topic
@@ -158,6 +160,7 @@ hpc_conn *hpc_conn_open(const char *url, const hpc_tls *tls, char **err)
 	int rv;
 
 	c->url = xstrdup(url);
+	c->pipes = xcalloc(1, sizeof(*c->pipes));
 	if (tls != NULL)
 		c->tls = *tls;
 	if ((rv = nng_sub0_open(&c->sub)) == 0 &&
@@ -166,12 +169,13 @@ hpc_conn *hpc_conn_open(const char *url, const hpc_tls *tls, char **err)
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECONNMAXT, 1000)) == 0 &&
 	    (rv = nng_socket_set_ms(c->sub, NNG_OPT_RECVTIMEO, NET_RECV_MS)) == 0 &&
 	    (rv = nng_socket_set_size(c->sub, NNG_OPT_RECVMAXSZ, HPC_MAX_MESSAGE)) == 0 &&
-	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, net_pipe_event, c)) == 0 &&
-	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_REM_POST, net_pipe_event, c)) == 0)
-		rv = hpc_dial(c->sub, url, &c->tls);
+	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_ADD_POST, net_pipe_event, c->pipes)) == 0 &&
+	    (rv = nng_pipe_notify(c->sub, NNG_PIPE_EV_REM_POST, net_pipe_event, c->pipes)) == 0)
+		rv = hpc_dialer_start(c->sub, url, &c->tls, &c->dialer);
 	if (rv != 0) {
 		*err = xasprintf("%s: %s", url, nng_strerror(rv));
 		nng_close(c->sub);
+		free(c->pipes);
 		free(c->url);
 		free(c);
 		return NULL;
@@ -208,7 +212,14 @@ void hpc_conn_free(hpc_conn *c)
 		pthread_mutex_destroy(&c->mu);
 	}
 	/* Sockets are left to the process's end: nng 1.5's close can wait
-	 * for a busy pipe (as in `hotpath dump`).  The aios are stopped. */
+	 * for a busy pipe (as in `hotpath dump`).  Its dialer is closed, so
+	 * a program that ended is not redialed every second for as long as
+	 * the console runs; that closes the pipe, whose event nng may call
+	 * after this returns: the pipe count is left allocated for it (an
+	 * int per connection dropped, held by the socket like the socket
+	 * itself).  The aios are stopped. */
+	if (c->started)
+		nng_dialer_close(c->dialer);
 	if (c->tls_state != 0)
 		pthread_join(c->tls_thr, NULL); /* bounded: NET_TLS_CHECK_MS, twice */
 	free(c->tls_why);
@@ -249,7 +260,7 @@ hpc_msg *hpc_conn_recv(hpc_conn *c)
 /* Whether a pipe to the publisher is up now. */
 bool hpc_conn_connected(const hpc_conn *c)
 {
-	return __atomic_load_n(&c->pipes, __ATOMIC_RELAXED) > 0;
+	return __atomic_load_n(c->pipes, __ATOMIC_RELAXED) > 0;
 }
 
 /* hpc_conn_problem for a tls+ URL: the last check's finding, a new check
