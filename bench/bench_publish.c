@@ -25,6 +25,7 @@
  *   bench_publish tick   the second part only; bench_publish flood   the third.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,47 @@ static void flood_work(long *calls, double *ns, uint64_t *dropped)
 	*dropped = hpi_tbuf_dropped() - d0;
 }
 
+/* CPU ns so far of this process's threads named name (/proc schedstat). */
+static double thread_cpu_ns(const char *name)
+{
+	char path[64], comm[32];
+	long tids[256];
+	int n = 0;
+	double sum = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)getpid());
+	{
+		DIR *d = opendir(path);
+		struct dirent *e;
+		while (d != NULL && (e = readdir(d)) != NULL && n < 256)
+			if (e->d_name[0] != '.')
+				tids[n++] = atol(e->d_name);
+		if (d != NULL)
+			closedir(d);
+	}
+	for (int i = 0; i < n; i++) {
+		unsigned long long ns;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/comm", (long)getpid(), tids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		comm[0] = '\0';
+		if (fgets(comm, sizeof(comm), f) == NULL)
+			comm[0] = '\0';
+		fclose(f);
+		comm[strcspn(comm, "\n")] = '\0';
+		if (strcmp(comm, name) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%ld/schedstat", (long)getpid(), tids[i]);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%llu", &ns) == 1)
+			sum += (double)ns;
+		fclose(f);
+	}
+	return sum;
+}
+
 /* One line of the table: the work with nclients flooding. */
 static void flood_phase(const char *what, int nclients)
 {
@@ -389,10 +431,14 @@ static void flood_phase(const char *what, int nclients)
 	double ns;
 	uint64_t dropped;
 
+	double col0 = thread_cpu_ns("hp-collector"), q0 = thread_cpu_ns("hp-query");
+
 	memset(f, 0, sizeof(f));
 	for (int i = 0; i < nclients; i++)
 		pthread_create(&f[i].th, NULL, flooder_main, &f[i]);
 	flood_work(&calls, &ns, &dropped);
+	col0 = thread_cpu_ns("hp-collector") - col0;
+	q0 = thread_cpu_ns("hp-query") - q0;
 	for (int i = 0; i < nclients; i++) {
 		f[i].stop = 1;
 		pthread_join(f[i].th, NULL);
@@ -400,8 +446,9 @@ static void flood_phase(const char *what, int nclients)
 		refused += f[i].refused;
 		failed += f[i].failed;
 	}
-	printf("  %-22s %7.1f CPU ns/call  %5.2f%% of %ld events dropped", what, ns,
-	       100.0 * (double)dropped / (double)calls, calls);
+	printf("  %-22s %7.1f CPU ns/call  %5.2f%% of %ld events dropped  collector %4.0f ms "
+	       "CPU, query thread %4.0f ms", what, ns, 100.0 * (double)dropped / (double)calls,
+	       calls, col0 / 1e6, q0 / 1e6);
 	if (nclients > 0)
 		printf("  queries: %ld answered, %ld refused, %ld timed out (5 s)", answered, refused,
 		       failed);

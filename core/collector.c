@@ -84,7 +84,11 @@ typedef struct drain_ctx {
 				    * stamped with the pass, so passes stay
 				    * drain_interval_ms apart */
 	uint64_t kinds;            /* HP_EV_BIT()s of the waiting events */
-	void *timing;              /* hpi_registry_timing_direct(), or NULL */
+	void *direct;              /* hpi_registry_direct()'s plugin state, */
+	/* and its ops (NULL: none, events for every plugin) */
+	size_t (*on_records)(void *state, const hp_record *p, const hp_record *end,
+			     uint64_t tid, uint64_t t0, uint64_t mult);
+	void (*on_scope)(void *state, const hp_event *ev, uint64_t tick);
 	size_t n;                  /* events waiting in evs */
 	hp_event evs[DRAIN_BATCH];
 	uint64_t aux[DRAIN_BATCH]; /* HP_EV_ALLOC: the count data points to */
@@ -216,7 +220,7 @@ static bool collector_debug(drain_ctx *d, hp_event *ev, const struct hp__rec *p,
 }
 
 /* Queues any record but a plain measured call (p is neither padding nor
- * older than t0).  With the timing plugin fed directly, a SCOPE event goes
+ * older than t0).  With a plugin fed records directly, a SCOPE event goes
  * to it at once, so its recent log keeps the order of the calls. */
 static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__rec *p,
 				 const struct hp__rec *end, uint64_t mult)
@@ -225,8 +229,8 @@ static void collector_push_other(drain_ctx *d, uint64_t tid, const struct hp__re
 
 	collector_other(d, ev, p, end, mult);
 	ev->tid = tid;
-	if (ev->kind == HP_EV_SCOPE && d->timing != NULL) {
-		hpi_timing_scope(d->timing, ev, p->t);
+	if (ev->kind == HP_EV_SCOPE && d->on_records != NULL) {
+		d->on_scope(d->direct, ev, p->t);
 		d->records++;
 		return;
 	}
@@ -304,17 +308,32 @@ static void collector_records(drain_ctx *d, hpi_thread *t, const struct hp__rec 
 	d->kinds = kinds;
 }
 
-/* The same with the timing plugin fed directly (hpi_registry_timing_direct):
+/* on_records' hp_record (hotpath/plugin.h) is the program's struct hp__rec. */
+_Static_assert(sizeof(hp_record) == sizeof(struct hp__rec) &&
+		       offsetof(hp_record, t) == offsetof(struct hp__rec, t) &&
+		       offsetof(hp_record, site) == offsetof(struct hp__rec, site) &&
+		       offsetof(hp_record, dt) == offsetof(struct hp__rec, dt),
+	       "hp_record is struct hp__rec");
+_Static_assert(HP_REC_KIND_SHIFT == HP__KIND_SHIFT && HP_REC_SCOPE_KIND == HP__SCOPE_KIND &&
+		       HP_REC_SCOPE_REC == HP__SCOPE_REC && HP_REC_DEPTH_MASK == HP__DEPTH_MASK &&
+		       HP_REC_DT_EXT == HPI_DT_EXT,
+	       "hp_record's constants are the record format's");
+
+/* The same with a plugin fed records directly (hpi_registry_direct):
  * runs of measured calls go to it as records, with no event built. */
 static void collector_records_direct(drain_ctx *d, hpi_thread *t, const struct hp__rec *p,
 				     const struct hp__rec *end)
 {
 	uint64_t t0 = d->t0, tid = t->tid;
 	uint64_t mult = __atomic_load_n(&hpi_clock_mult, __ATOMIC_RELAXED);
+	size_t (*on_records)(void *, const hp_record *, const hp_record *, uint64_t, uint64_t,
+			     uint64_t) = d->on_records;
+	void *state = d->direct;
 
 	while (p < end) {
 		if (__builtin_expect(hpi_rec_plain(p, t0), 1)) {
-			size_t k = hpi_timing_records(d->timing, p, end, tid, t0, mult);
+			size_t k = on_records(state, (const hp_record *)p, (const hp_record *)end,
+					      tid, t0, mult);
 
 			d->records += k;
 			p += k;
@@ -343,7 +362,7 @@ static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 		bool here = lim >= c->recs && lim <= end;
 		struct hp__rec *stop = here ? lim : end;
 
-		if (d->timing != NULL)
+		if (d->on_records != NULL)
 			collector_records_direct(d, t, t->rd, stop);
 		else
 			collector_records(d, t, t->rd, stop);
@@ -379,6 +398,15 @@ static void collector_pass(drain_ctx *d)
 	hpi_registry_dispatch(d->reg, &tick);
 }
 
+/* Whether a plugin takes measured calls as records (hpi_registry_direct). */
+static void collector_direct(drain_ctx *d, const hpi_registry *r)
+{
+	const hp_plugin_ops *ops = hpi_registry_direct(r, &d->direct);
+
+	d->on_records = ops != NULL ? ops->on_records : NULL;
+	d->on_scope = ops != NULL ? ops->on_scope : NULL;
+}
+
 void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
 {
 	drain_ctx *d = calloc(1, sizeof(*d));
@@ -386,7 +414,7 @@ void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks)
 	if (d == NULL)
 		return;
 	d->reg = r;
-	d->timing = hpi_registry_timing_direct(r);
+	collector_direct(d, r);
 	d->t0 = t0_ticks;
 	collector_pass(d);
 	free(d);
@@ -451,7 +479,7 @@ static void *collector_main(void *arg)
 	hpi_alloc_thread_internal();
 
 	d->reg = c->reg;
-	d->timing = hpi_registry_timing_direct(c->reg);
+	collector_direct(d, c->reg);
 	d->t0 = c->t0;
 
 	pthread_mutex_lock(&c->lock);

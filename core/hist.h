@@ -11,17 +11,14 @@
 
 #include "strbuf.h"
 
-#define HPI_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
-#define HPI_HIST_SUB (1u << HPI_HIST_SUB_BITS)
-#define HPI_HIST_OCTAVES (64 - HPI_HIST_SUB_BITS)
+#include <hotpath/plugin.h>
 
-typedef struct hpi_hist {
-	uint64_t count;
-	uint64_t min, max;
-	unsigned __int128 sum;   /* never overflows */
-	uint64_t *oct[HPI_HIST_OCTAVES + 1]; /* oct[0]: values < SUB; lazily allocated */
-	bool oom; /* an octave could not be allocated; its values are counted in min/max/sum only */
-} hpi_hist;
+/* The layout is the plugin ABI's (hp_hist in hotpath/plugin.h): the
+ * timing plugin and third-party ones embed it and add values inline. */
+#define HPI_HIST_SUB_BITS HP_HIST_SUB_BITS /* 128 sub-buckets per power of two */
+#define HPI_HIST_SUB HP_HIST_SUB
+#define HPI_HIST_OCTAVES HP_HIST_OCTAVES
+typedef hp_hist hpi_hist;
 
 void hpi_hist_init(hpi_hist *h);
 void hpi_hist_fini(hpi_hist *h);
@@ -83,7 +80,7 @@ int hpi_hist_merge(hpi_hist *dst, const hpi_hist *src);
  * to within a bucket: a bucket whose lower edge is at or below a bound
  * counts there whole (values up to 0.8 % above it).  For OpenMetrics
  * histograms (core/metrics.c). */
-#define HPI_METRICS_MAX_BOUNDS 64
+#define HPI_METRICS_MAX_BOUNDS HP_HIST_MAX_BOUNDS
 void hpi_hist_cumulative(const hpi_hist *h, const uint64_t *bounds, size_t n, uint64_t *out);
 
 #endif

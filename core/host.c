@@ -182,46 +182,89 @@ static uint64_t host_ticks_ns(uint64_t ticks)
 	return hpi_ticks_to_ns(ticks);
 }
 
-/* The host's histogram: core/hist.c's. */
-struct hp_hist {
-	hpi_hist h;
-};
-
+/* The host's histogram: core/hist.c's (hpi_hist is hp_hist). */
 static hp_hist *host_hist_new(void)
 {
 	hp_hist *h = malloc(sizeof(*h));
 
 	if (h != NULL)
-		hpi_hist_init(&h->h);
+		hpi_hist_init(h);
 	return h;
 }
 
 static void host_hist_add(hp_hist *h, uint64_t v)
 {
-	hpi_hist_add(&h->h, v);
+	hpi_hist_add(h, v);
 }
 
 static uint64_t host_hist_count(const hp_hist *h)
 {
-	return h->h.count;
+	return h->count;
 }
 
 static uint64_t host_hist_sum(const hp_hist *h)
 {
-	return hpi_hist_sum(&h->h);
+	return hpi_hist_sum(h);
 }
 
 static uint64_t host_hist_percentile(const hp_hist *h, double p)
 {
-	return hpi_hist_percentile(&h->h, p);
+	return hpi_hist_percentile(h, p);
 }
 
 static void host_hist_free(hp_hist *h)
 {
 	if (h == NULL)
 		return;
-	hpi_hist_fini(&h->h);
+	hpi_hist_fini(h);
 	free(h);
+}
+
+static void host_hist_init(hp_hist *h)
+{
+	hpi_hist_init(h);
+}
+
+static void host_hist_fini(hp_hist *h)
+{
+	hpi_hist_fini(h);
+}
+
+/* hp_hist_add's slow half: the value's octave has no buckets yet. */
+static void host_hist_bump(hp_hist *h, uint64_t v)
+{
+	hpi_hist_bump(h, v);
+}
+
+static void host_hist_cumulative(const hp_hist *h, const uint64_t *bounds, size_t n,
+				 uint64_t *out)
+{
+	hpi_hist_cumulative(h, bounds, n < HP_HIST_MAX_BOUNDS ? n : HP_HIST_MAX_BOUNDS, out);
+}
+
+static uint32_t host_sample_rate(uint32_t id)
+{
+	return hpi_sample_rate(id);
+}
+
+static uint64_t host_sample_calls(uint32_t id)
+{
+	return hpi_tbuf_samp_calls(id);
+}
+
+static uint32_t host_sample_nsites(void)
+{
+	return hpi_sample_nsites();
+}
+
+static void host_site_off(uint32_t id)
+{
+	hpi_auto_site_off(id);
+}
+
+static const char *host_snapshot_get(const hp_snapshot *snap, const char *key)
+{
+	return hp_snapshot_meta(snap, key);
 }
 
 /* A filter from two LIST options of o; messages name the options' path. */
@@ -284,10 +327,10 @@ static void host_cell_hist(hp_section *sec, size_t row, size_t col, const hp_his
 {
 	hpi_buf b;
 
-	if (h == NULL || h->h.oom)
+	if (h == NULL || h->oom)
 		return;
 	hpi_buf_init(&b);
-	hpi_hist_encode(&h->h, &b);
+	hpi_hist_encode(h, &b);
 	if (!b.failed)
 		hpi_cell_text(sec, row, col, b.data);
 	hpi_buf_fini(&b);
@@ -374,6 +417,15 @@ static const hp_host host_table = {
 	.setting = host_setting,
 	.clock_name = host_clock_name,
 	.json_str = host_json_str,
+	.hist_init = host_hist_init,
+	.hist_fini = host_hist_fini,
+	.hist_bump = host_hist_bump,
+	.hist_cumulative = host_hist_cumulative,
+	.sample_rate = host_sample_rate,
+	.sample_calls = host_sample_calls,
+	.sample_nsites = host_sample_nsites,
+	.site_off = host_site_off,
+	.snapshot_get = host_snapshot_get,
 };
 
 const hp_host *hpi_host(void)

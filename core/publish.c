@@ -241,8 +241,9 @@ void hpi_publish_tick(hpi_publisher *p)
 			publish_describe(p, s);
 			publish_keep(p, s, now);
 		}
-		if (hello)
-			p->next_hello = now + PUBLISH_DESCRIBE_NS;
+		/* one for queries stands for the 5-s one too: a flood adds
+		 * none while snapshots take long (4x their time apart) */
+		p->next_hello = now + PUBLISH_DESCRIBE_NS;
 		p->next_asked = now + (hpi_mono_ns() - now) * 4;
 	} else if ((hello || sections) && (s = publish_snapshot(p)) != NULL) {
 		if (hello) {

@@ -64,6 +64,7 @@ typedef struct hpi_query_stats {
 	uint64_t served;            /* replies sent by the query thread */
 	uint64_t refused;           /* refused: rate, or one in flight */
 	uint64_t collector_answers; /* metrics, cpu_*: rendered by the collector */
+	uint64_t paused_ns;         /* waited for its CPU budget */
 } hpi_query_stats;
 void hpi_publish_query_stats(const hpi_publisher *p, hpi_query_stats *st);
 
@@ -75,6 +76,16 @@ typedef struct hpi_rate {
 /* Whether one more query may be answered at now (ns): burst at once, then
  * rate a second; rate 0 = always.  Takes it when so. */
 bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst);
+
+/* The query thread's CPU budget: a window of wall and thread-CPU time.
+ * zeroed = not started. */
+typedef struct hpi_budget {
+	uint64_t wall0, cpu0;     /* the window's start (ns) */
+} hpi_budget;
+/* How long (ns) to pause at wall/cpu (ns now) so that the thread's CPU
+ * in the window stays within 1/share of the wall time: 0 when within;
+ * a window over a second long, and within, starts again at now. */
+uint64_t hpi_budget_pause(hpi_budget *b, uint64_t wall, uint64_t cpu, unsigned share);
 
 /* The section messages of one tick: one per section of s that changed since
  * it was last sent (every section when refresh).  Collector thread (or a
@@ -92,6 +103,8 @@ void hpi_publish_sections(hpi_publisher *p, const hp_snapshot *s, bool refresh);
 					  * this old (or publish.interval_ms) */
 #define PUBLISH_QUERY_WAIT_NS 1000000000ull /* ... or after waiting this long
 					  * for one, from the last */
+#define PUBLISH_QUERY_SHARE 4            /* the query thread: a quarter of a
+					  * CPU at most, as publishing */
 #define PUBLISH_RECV_MAX (64 * 1024)     /* nng drops bigger messages */
 #define PUBLISH_SLOTS 64                 /* requests read at once (nng contexts):
 					  * more than publish.max_connections */
@@ -185,6 +198,8 @@ struct hpi_pub_queries {
 	int query_rate, query_burst;
 	size_t next_slot;        /* query thread: where the next pass starts */
 	bool stale_waits;        /* query thread: a request waits for a snapshot */
+	hpi_budget budget;       /* query thread: its quarter of a CPU */
+	uint64_t paused_ns;      /* atomic: what the budget made it wait */
 	uint64_t refused, renders, served, collector_answers, snapshots; /* atomic */
 };
 

@@ -52,6 +52,36 @@ bool hpi_rate_take(hpi_rate *b, uint64_t now, unsigned rate, unsigned burst)
 	return true;
 }
 
+uint64_t hpi_budget_pause(hpi_budget *b, uint64_t wall, uint64_t cpu, unsigned share)
+{
+	uint64_t used, spent;
+
+	if (b->wall0 == 0 || wall < b->wall0 || cpu < b->cpu0) {
+		b->wall0 = wall;
+		b->cpu0 = cpu;
+		return 0;
+	}
+	used = (cpu - b->cpu0) * share;
+	spent = wall - b->wall0;
+	if (used > spent)
+		return used - spent;
+	if (spent > 1000000000u) {
+		b->wall0 = wall;
+		b->cpu0 = cpu;
+	}
+	return 0;
+}
+
+/* This thread's CPU time (ns). */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0)
+		return 0;
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* ---- what the query thread serves from ----------------------------------- */
 
 /* Frees a chain of snapshots held for queries (query thread, or the last
@@ -405,6 +435,7 @@ static bool query_pass(hpi_pub_queries *qs)
 static void *query_main(void *arg)
 {
 	hpi_pub_queries *qs = arg;
+	uint64_t pause;
 
 	hpi_alloc_thread_internal();
 	pthread_setname_np(pthread_self(), "hp-query");
@@ -423,7 +454,27 @@ static void *query_main(void *arg)
 			got->next = NULL;
 			held_free(old);
 		}
-		query_pass(qs);
+		if (query_pass(qs) &&
+		    (pause = hpi_budget_pause(&qs->budget, hpi_mono_ns(), thread_cpu_ns(),
+					      PUBLISH_QUERY_SHARE)) > 0) {
+			/* past its share of a CPU: requests wait in nng's
+			 * contexts (none is lost), snapshots offered meanwhile
+			 * are taken after */
+			struct timespec t;
+			if (pause > 1000000000u)
+				pause = 1000000000u;
+			__atomic_add_fetch(&qs->paused_ns, pause, __ATOMIC_RELAXED);
+			pthread_mutex_lock(&qs->mu);
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_sec += (time_t)(pause / 1000000000u);
+			if ((t.tv_nsec += (long)(pause % 1000000000u)) >= 1000000000) {
+				t.tv_sec++;
+				t.tv_nsec -= 1000000000;
+			}
+			while (!qs->stop && pthread_cond_timedwait(&qs->cv, &qs->mu, &t) == 0)
+				;
+			continue;
+		}
 		pthread_mutex_lock(&qs->mu);
 		if (!qs->wake && !qs->stop && qs->offered == NULL) {
 			struct timespec t;
@@ -605,6 +656,7 @@ void hpi_publish_query_stats(const hpi_publisher *p, hpi_query_stats *st)
 	st->served = __atomic_load_n(&p->qs->served, __ATOMIC_RELAXED);
 	st->refused = __atomic_load_n(&p->qs->refused, __ATOMIC_RELAXED);
 	st->collector_answers = __atomic_load_n(&p->qs->collector_answers, __ATOMIC_RELAXED);
+	st->paused_ns = __atomic_load_n(&p->qs->paused_ns, __ATOMIC_RELAXED);
 }
 
 /* Whether a request waits for a fresher snapshot. */

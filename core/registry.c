@@ -402,14 +402,18 @@ bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind)
 	return r->nsubs[kind] != 0;
 }
 
-void *hpi_registry_timing_direct(const hpi_registry *r)
+const hp_plugin_ops *hpi_registry_direct(const hpi_registry *r, void **state)
 {
 	registry_entry *e;
 
+	*state = NULL;
 	if (r->nsubs[HP_EV_SCOPE] != 1)
 		return NULL;
 	e = r->subs[HP_EV_SCOPE][0];
-	return e->dl == NULL && e->ops.on_event == hpi_timing_plugin.on_event ? e->state : NULL;
+	if (e->ops.on_records == NULL || e->ops.on_scope == NULL) /* 0 past its size */
+		return NULL;
+	*state = e->state;
+	return &e->ops;
 }
 
 hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state)

@@ -47,24 +47,14 @@ void hpi_registry_dispatch_batch(hpi_registry *r, const hp_event *evs, size_t n,
 /* Whether any plugin wants this kind. */
 bool hpi_registry_wants(const hpi_registry *r, hp_event_kind kind);
 /*
- * The built-in timing plugin's state when it is the only plugin that wants
- * HP_EV_SCOPE, else NULL.  The collector then hands it measured-call
- * records as they are (hpi_timing_records) and its other SCOPE events one
- * at a time through its on_event, in their order: the same results without
- * building an event per call.
+ * The plugin fed measured calls as records (hp_plugin_ops.on_records and
+ * on_scope, the timing plugin's way) when it is the only plugin that wants
+ * HP_EV_SCOPE and has both ops, else NULL; its state in *state.  The
+ * collector then hands it runs of plain measured-call records as they are
+ * and its other SCOPE events one at a time through on_scope, in their
+ * order: the same results without building an event per call.
  */
-void *hpi_registry_timing_direct(const hpi_registry *r);
-/*
- * The timing plugin's side of it: the run of plain measured-call records
- * of p's site that starts at p (p itself is one), from thread tid, times
- * relative to tick t0 converted with the 32.32 multiplier mult.  Returns
- * the number of records taken, at least 1.
- */
-size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
-			  uint64_t tid, uint64_t t0, uint64_t mult);
-/* Any other SCOPE event in that mode (recursive calls, long ones), with
- * its record's start tick, which orders it among the records' calls. */
-void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick);
+const hp_plugin_ops *hpi_registry_direct(const hpi_registry *r, void **state);
 /* A registry of one plugin whose init the caller ran (state given): what
  * `hotpath attach` publishes through.  hpi_registry_free calls its fini. */
 hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state);

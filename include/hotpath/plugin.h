@@ -23,8 +23,10 @@
 #ifndef HOTPATH_PLUGIN_H
 #define HOTPATH_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +80,12 @@ typedef enum hp_event_kind {
 #define HP__ANON_UNION __extension__
 #else
 #define HP__ANON_UNION
+#endif
+
+#if defined(__GNUC__)
+#define HP__EXTENSION __extension__
+#else
+#define HP__EXTENSION
 #endif
 
 /* HP_EV_CHAN_SEND, HP_EV_CHAN_RECV. */
@@ -185,9 +193,30 @@ typedef struct hp_options hp_options;
 /* A histogram of non-negative values (hp_host.hist_*): values below 128 are
  * exact, above that each power of two has 128 buckets, so a percentile
  * other than 0 and 100 is within HP_HIST_ERROR of the true value,
- * relatively; 0 and 100 are the exact min and max. */
-typedef struct hp_hist hp_hist;
+ * relatively; 0 and 100 are the exact min and max.
+ *
+ * Either the host allocates it (hist_new, hist_free) or the plugin embeds
+ * one in its own struct (hist_init, hist_fini): its layout is part of the
+ * ABI so that hp_hist_add, inline below, counts a value without a call.
+ * Read it through the host's functions; count, min and max may be read
+ * directly (min is UINT64_MAX while count is 0). */
+#define HP_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
+#define HP_HIST_SUB (1u << HP_HIST_SUB_BITS)
+#define HP_HIST_OCTAVES (64 - HP_HIST_SUB_BITS)
+typedef struct hp_hist {
+	uint64_t count;
+	uint64_t min, max;
+	HP__EXTENSION unsigned __int128 sum; /* never overflows */
+	/* oct[0]: the values below HP_HIST_SUB, oct[k]: those of bit length
+	 * k + HP_HIST_SUB_BITS - 1, HP_HIST_SUB counts each; allocated by the
+	 * host on an octave's first value */
+	uint64_t *oct[HP_HIST_OCTAVES + 1];
+	unsigned char oom; /* an octave could not be allocated: its values are
+			    * in count, sum, min and max only */
+} hp_hist;
 #define HP_HIST_ERROR 0.004
+/* The most bounds hp_host.hist_cumulative takes. */
+#define HP_HIST_MAX_BOUNDS 64
 /* Label patterns (hp_host.filter_*): globs and /regular expressions/. */
 typedef struct hp_filter hp_filter;
 
@@ -363,7 +392,120 @@ typedef struct hp_host {
 	 * contract: returns the length it needs, the NUL left out, and writes
 	 * at most cap bytes; dst may be NULL when cap is 0. */
 	size_t (*json_str)(char *dst, size_t cap, const char *s);
+
+	/* A histogram embedded in the plugin's own memory (hp_hist): init
+	 * before the first value, fini frees its buckets (not h).  hist_bump
+	 * counts v in its bucket only (count, sum, min and max are the
+	 * caller's): hp_hist_add's slow half, when v's octave has no buckets
+	 * yet.  hist_cumulative writes, for each of n ascending bounds (n <=
+	 * HP_HIST_MAX_BOUNDS), the values at or below it into out[i], to within
+	 * a bucket: a bucket whose lower edge is at or below a bound counts
+	 * there whole (OpenMetrics histograms, as the timing plugin's "buckets"
+	 * column). */
+	void (*hist_init)(hp_hist *h);
+	void (*hist_fini)(hp_hist *h);
+	void (*hist_bump)(hp_hist *h, uint64_t v);
+	void (*hist_cumulative)(const hp_hist *h, const uint64_t *bounds, size_t n,
+				uint64_t *out);
+
+	/* Sampled timing (docs/sampling.md).  sample_rate: site id's rate this
+	 * guard plus 1: 0 when every call is timed (or the site has not been
+	 * called), 1 when its calls are counted without timing, N + 1 when 1
+	 * in N is timed; timed calls come as HP_EV_SCOPE events as any other.
+	 * sample_calls: every call of a sampled site so far, counted on the
+	 * program's threads.  Site ids below sample_nsites() may be sampled. */
+	uint32_t (*sample_rate)(uint32_t id);
+	uint64_t (*sample_calls)(uint32_t id);
+	uint32_t (*sample_nsites)(void);
+	/* Stops measuring site id when it is an auto-instrumented function
+	 * (docs/auto.md): for a site the plugin's filter leaves out, whose
+	 * calls would cost the program for nothing.  Every plugin that wants
+	 * HP_EV_SCOPE then stops seeing its calls; a no-op for other sites. */
+	void (*site_off)(uint32_t id);
+	/* A fact of the report set before the plugins' snapshots (borrowed,
+	 * valid during snapshot), or NULL: "metrics.buckets", the ascending
+	 * bounds in ns an OpenMetrics scrape wants, comma separated. */
+	const char *(*snapshot_get)(const hp_snapshot *snap, const char *key);
 } hp_host;
+
+/* Counts v in h without a call (the host's only for an octave's first
+ * value); host is the plugin's hp_host, new enough for hist_bump. */
+static inline void hp_hist_bump(const hp_host *host, hp_hist *h, uint64_t v)
+{
+	unsigned o, sub;
+
+	if (v < HP_HIST_SUB) {
+		o = 0;
+		sub = (unsigned)v;
+	} else {
+		unsigned e = 63;
+#if defined(__GNUC__)
+		e = 63u - (unsigned)__builtin_clzll(v);
+#else
+		while (!(v >> e))
+			e--;
+#endif
+		o = e - HP_HIST_SUB_BITS + 1;
+		sub = (unsigned)(v >> (e - HP_HIST_SUB_BITS)) - HP_HIST_SUB;
+	}
+	if (h->oct[o] != NULL)
+		h->oct[o][sub]++;
+	else
+		host->hist_bump(h, v);
+}
+
+/* hp_host.hist_add inline: count, sum, min, max and the bucket. */
+static inline void hp_hist_add(const hp_host *host, hp_hist *h, uint64_t v)
+{
+	h->count++;
+	h->sum += v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	hp_hist_bump(host, h, v);
+}
+
+/*
+ * A measured call as the program's thread wrote it (hp_plugin_ops.on_records):
+ * t, its start in clock ticks; site, the site id in the low 24 bits
+ * (HP_REC_SITE) and in the top 8 the kind, here a measured call's with its
+ * nesting depth (HP_REC_DEPTH, as HP_SCOPE_DEPTH); dt, its duration in
+ * ticks (HP_REC_DT_EXT: longer, never in a run).
+ */
+typedef struct hp_record {
+	uint64_t t;    /* start tick */
+	uint32_t site; /* site id in the low 24 bits, kind in the top 8 */
+	uint32_t dt;   /* duration in ticks */
+} hp_record;
+#define HP_REC_KIND_SHIFT 24
+#define HP_REC_SCOPE_KIND 0x80u /* a measured call's kind bit */
+#define HP_REC_SCOPE_REC 0x40u  /* a recursive call's (never plain) */
+#define HP_REC_DEPTH_MASK 0x3fu /* the kind's low bits: the depth */
+#define HP_REC_DT_EXT UINT32_MAX
+#define HP_REC_SITE(r) ((r)->site & ((1u << HP_REC_KIND_SHIFT) - 1))
+#define HP_REC_DEPTH(r) (((r)->site >> HP_REC_KIND_SHIFT) & HP_REC_DEPTH_MASK)
+/* Whether r is a plain measured call begun since tick t0 (what on_records
+ * takes): a measured call's kind with its depth, not recursive, a site,
+ * a 32-bit duration. */
+#define HP_REC_PLAIN(r, t0)                                                          \
+	(((r)->site ^ (HP_REC_SCOPE_KIND << HP_REC_KIND_SHIFT)) - 1 <                \
+		 (HP_REC_SCOPE_REC << HP_REC_KIND_SHIFT) - 1 &&                      \
+	 (r)->dt != HP_REC_DT_EXT && (r)->t >= (t0))
+
+/* Ticks to ns with the clock's 32.32 multiplier (on_records' mult). */
+static inline uint64_t hp_ticks_ns(uint64_t ticks, uint64_t mult)
+{
+	return (uint64_t)(HP__EXTENSION((unsigned __int128)ticks * mult) >> 32);
+}
+
+/* The same for 32 bits of ticks with mult split in halves, mh = mult >> 32
+ * and ml = (uint32_t)mult: two 64-bit products, exact, where a 128-bit one
+ * costs a double shift (mh is 0 for a clock of 1 GHz or more). */
+static inline uint64_t hp_ticks32_ns(uint32_t ticks, uint64_t mh, uint64_t ml)
+{
+	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
+}
 
 /*
  * The ops table.  Which thread calls each operation:
@@ -402,6 +544,29 @@ typedef struct hp_plugin_ops {
 	 * by a NULL key (hp_option).  Read by the host before init; a plugin
 	 * with rows gets a warning for every key that has no row. */
 	const hp_option *options;
+
+	/* ---- added after the first ABI-1 hotpath (the host checks size) ---- */
+
+	/* Optional, collector thread, both or neither: measured calls as the
+	 * program's threads wrote them (hp_record), with no event built for
+	 * each: the timing plugin's way, 2-3 times cheaper per call than
+	 * on_events.  The host uses them only while this plugin is the only
+	 * one that wants HP_EV_SCOPE (else every plugin gets events).
+	 *
+	 * on_records: p is a plain measured call of thread tid (HP_REC_PLAIN);
+	 * the plugin takes the run of records from p on, before end, that are
+	 * plain calls of the same site word (p->site), and returns how many it
+	 * took, at least 1 (it may take fewer: the host calls again from
+	 * there).  A call's duration is hp_ticks_ns(r->dt, mult), its start
+	 * in ns since the guard began hp_ticks_ns(r->t - t0, mult); r->t alone
+	 * orders the thread's calls.
+	 *
+	 * on_scope: any other HP_EV_SCOPE event of a thread in that mode (a
+	 * recursive call, one too long for 32 bits of ticks), in its place
+	 * among the records' calls; tick is its r->t, for that order. */
+	size_t (*on_records)(void *state, const hp_record *p, const hp_record *end,
+			     uint64_t tid, uint64_t t0, uint64_t mult);
+	void (*on_scope)(void *state, const hp_event *ev, uint64_t tick);
 } hp_plugin_ops;
 
 /*
@@ -460,6 +625,77 @@ static inline int hp_plugin_push(void ***v, size_t *n, size_t *cap, void *e)
 	}
 	(*v)[(*n)++] = e;
 	return 1;
+}
+
+/* A growing text, NUL-terminated whenever data is not NULL: start from
+ * `hp_text t = {0};`, end with hp_text_free.  Once an allocation fails,
+ * failed is set and further text is dropped. */
+typedef struct hp_text {
+	char *data;
+	size_t len, cap;
+	int failed;
+} hp_text;
+
+/* Appends n bytes of s. */
+static inline void hp_text_putn(hp_text *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 64;
+		char *p;
+
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		if ((p = (char *)realloc(t->data, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->data = p;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+static inline void hp_text_puts(hp_text *t, const char *s)
+{
+	hp_text_putn(t, s, strlen(s));
+}
+
+static inline void hp_text_putc(hp_text *t, char c)
+{
+	if (t->len + 2 <= t->cap && !t->failed) {
+		t->data[t->len++] = c;
+		t->data[t->len] = '\0';
+	} else
+		hp_text_putn(t, &c, 1);
+}
+
+/* Appends printf's output (at most 255 bytes per call). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline void hp_text_printf(hp_text *t, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		hp_text_putn(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static inline void hp_text_free(hp_text *t)
+{
+	free(t->data);
+	t->data = NULL;
+	t->len = t->cap = 0;
+	t->failed = 0;
 }
 
 /* The one symbol an external plugin exports. */

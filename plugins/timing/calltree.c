@@ -51,13 +51,11 @@
  * out of the tree (counted as dropped).  The Functions table's self times
  * never depend on either.
  */
-#include "config.h"
-
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdlib.h>
 #include <string.h>
 
-#include "calltree.h"
-#include "hpi.h"
+#include "calltree.h" /* hotpath/plugin.h: all it uses of hotpath */
 
 /* Full depths are kept relative to this, so that a thread's first call,
  * whatever its depth, leaves room below it for its callers. */
@@ -630,7 +628,7 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 	if (top != NULL && top->start >= start) {
 		/* the top level began within this call: its direct callees */
 		full = top->depth - 1;
-		if ((full & HP__DEPTH_MASK) != depth)
+		if ((full & HP_REC_DEPTH_MASK) != depth)
 			t->st.depth_errors++;
 		for (;;) {
 			ctree_own(t, top, i, &absorb);
@@ -646,7 +644,7 @@ static __attribute__((noinline)) uint64_t ctree_call_any(hpi_ctree *t, hpi_ct_th
 		}
 		top = th->n ? &th->lv[th->n - 1] : NULL;
 	} else {
-		full = top ? top->depth + ((depth - top->depth) & HP__DEPTH_MASK)
+		full = top ? top->depth + ((depth - top->depth) & HP_REC_DEPTH_MASK)
 			   : CT_BASE + depth;
 	}
 	self = dur > csum ? dur - csum : 0;
@@ -1032,15 +1030,15 @@ typedef struct ct_out {
 	size_t ecap, en;
 	ct_stack *stacks;
 	size_t sn, scap;
-	hpi_buf text;       /* the current path's text */
+	hp_text text;       /* the current path's text */
 	bool failed;
 } ct_out;
 
 /* A label as a stack frame (';' would split it). */
-static void ctree_frame(hpi_buf *b, const char *label)
+static void ctree_frame(hp_text *b, const char *label)
 {
 	for (const char *c = label; *c; c++)
-		hpi_buf_putc(b, *c == ';' ? ':' : *c);
+		hp_text_putc(b, *c == ';' ? ':' : *c);
 }
 
 /* The edge (caller, callee), created empty on first use. */
@@ -1097,9 +1095,9 @@ static void ctree_walk(ct_out *w, const hpi_ctree *o, uint32_t hd, uint32_t d)
 		if (n->fn >= w->nlabels)
 			continue;
 		if (d > 0)
-			hpi_buf_putc(&w->text, ';');
+			hp_text_putc(&w->text, ';');
 		ctree_frame(&w->text, w->labels[n->fn]);
-		if (w->sn == w->scap && !hpi_grow(&w->stacks, &w->scap, sizeof(*w->stacks), w->sn)) {
+		if (w->sn == w->scap && !hp_plugin_grow(&w->stacks, &w->scap, sizeof(*w->stacks), (uint32_t)w->sn)) {
 			w->failed = true;
 			return;
 		}
@@ -1249,7 +1247,6 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 		if (ok && th->orphans != 0)
 			ok = ctree_copy(o, roots, t, th->orphans);
 	}
-	hpi_buf_init(&w.text);
 	w.path = calloc(HPI_CT_MAX_HEIGHT + 2, sizeof(*w.path));
 	if (ok && w.path != NULL) {
 		ctree_walk(&w, o, roots, 0);
@@ -1261,7 +1258,7 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 	free(w.stacks);
 	free(w.edges);
 	free(w.path);
-	hpi_buf_fini(&w.text);
+	hp_text_free(&w.text);
 	hpi_ctree_free(o);
 	return rv;
 }

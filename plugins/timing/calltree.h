@@ -142,11 +142,11 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 	top = &th->lv[n - 1];
 	full = top->depth;
 	if (top->start < start) {
-		if (depth == (full & HP__DEPTH_MASK)) {
+		if (depth == (full & HP_REC_DEPTH_MASK)) {
 			top->sum += dur;
 			top->height |= top->height == 0;
 		} else {
-			full += (depth - full) & HP__DEPTH_MASK;
+			full += (depth - full) & HP_REC_DEPTH_MASK;
 			if (full - b->dmin >= HPI_CT_SPAN)
 				return hpi_ctree_call_general(t, th, fn, start, dur, depth);
 			b->dmax = full > b->dmax ? full : b->dmax;
@@ -164,7 +164,7 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 		uint32_t height = top->height + 1;
 
 		full--;
-		if ((full & HP__DEPTH_MASK) != depth || height > HPI_CT_MAX_HEIGHT ||
+		if ((full & HP_REC_DEPTH_MASK) != depth || height > HPI_CT_MAX_HEIGHT ||
 		    (n > 1 && below->start >= start) || b->dmax - full >= HPI_CT_SPAN)
 			return hpi_ctree_call_general(t, th, fn, start, dur, depth);
 		self = dur > top->sum ? dur - top->sum : 0;

@@ -2,9 +2,11 @@
 /*
  * timing.c - the built-in timing plugin: per label, calls, avg, min, max,
  * total, share of the guard's wall time, percentiles, and a log of the most
- * recent calls.  It is registered through the same ops table an external
- * plugin uses; being built in, it also uses libhotpath's histogram and
- * filter (collectors.timing.include / exclude, checked once per site).
+ * recent calls.  It uses only hotpath/plugin.h, as an external plugin
+ * would: the host's histogram (embedded, values added inline) and filter
+ * (collectors.timing.include / exclude, checked once per site), and
+ * measured calls as records (hp_plugin_ops.on_records) when it is the only
+ * plugin that wants them.
  *
  * A recursive auto-instrumented call (HP_SCOPE_RECURSIVE) counts as a call
  * with its own duration in avg, min, max and the percentiles, but its time
@@ -13,19 +15,18 @@
  * Self time and the call tree (calltree.c) are rebuilt from every thread's
  * calls in the order they ended: the "calls" and "stacks" sections.
  *
- * A sampled site (core/sample.c, docs/sampling.md) times 1 in N calls and
+ * A sampled site (hp_host.sample_rate, docs/sampling.md) times 1 in N calls and
  * counts them all: its timed calls go to the histogram and the log as any
  * other, and are also summed apart, so that at snapshot time its total and
  * self time are scaled by calls / timed calls; the count is exact.
  */
-#include "config.h"
-
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hpi.h"
-#include "registry.h"
-#include "tbuf.h"
+#include <hotpath/plugin.h> /* all it uses of hotpath */
 #include "calltree.h"
 
 typedef struct timing_call {
@@ -36,7 +37,7 @@ typedef struct timing_entry {
 	const char *label;   /* borrowed from the site registry */
 	const char *file;    /* of the first site with this label (borrowed) */
 	int line;
-	hpi_hist hist;
+	hp_hist hist;
 	uint64_t nested;     /* ns of recursive calls: in hist, not in Total */
 	uint64_t self;       /* ns: the calls' time less their measured callees' */
 	uint64_t s_timed;    /* of the above, calls of sampled sites: count, */
@@ -67,7 +68,7 @@ typedef struct timing_state {
 	uint64_t ct_tid;
 	bool sort_self;          /* report.sort: self */
 	bool cols_sampled;       /* this snapshot has the sampled, timed columns */
-	uint64_t bounds[HPI_METRICS_MAX_BOUNDS]; /* the snapshot's "metrics.buckets" */
+	uint64_t bounds[HP_HIST_MAX_BOUNDS]; /* the snapshot's "metrics.buckets" */
 	size_t nbounds;          /* 0: no buckets column */
 } timing_state;
 
@@ -135,7 +136,7 @@ static timing_entry *timing_entry_get(timing_state *st, const hp_site_info *info
 	e->idx = (uint32_t)st->n;
 	e->file = info->file;
 	e->line = info->line;
-	hpi_hist_init(&e->hist);
+	st->host->hist_init(&e->hist);
 	st->entries[st->n++] = e;
 	st->table[h] = e;
 	return e;
@@ -145,23 +146,23 @@ static timing_entry *timing_entry_get(timing_state *st, const hp_site_info *info
 static timing_entry *timing_site(timing_state *st, uint32_t id)
 {
 	const hp_site_info *info;
-	void **slot = hpi_sitemap_slot(&st->by_site, &st->nsites, id);
+	void **slot = hp_plugin_site_slot(&st->by_site, &st->nsites, id);
 
 	if (slot == NULL)
 		return NULL;
 	if (*slot == NULL && (info = st->host->site(id)) != NULL) {
 		if (st->host->filter_pass(st->filter, info->label)) {
-			uint32_t r = hpi_sample_rate(id);
+			uint32_t r = st->host->sample_rate(id);
 			*slot = timing_entry_get(st, info);
 			if (*slot != NULL && r != 0 && r != 2 &&
-			    hpi_grow(&st->ssamp, &st->nssamp, 1, id)) {
+			    hp_plugin_grow(&st->ssamp, &st->nssamp, 1, id)) {
 				st->ssamp[id] = 1;
 				((timing_entry *)*slot)->sampled = true;
 				((timing_entry *)*slot)->s_rate = r - 1;
 			}
 		} else {
 			*slot = &timing_skip;
-			hpi_auto_site_off(id); /* an auto site: no longer measured */
+			st->host->site_off(id); /* an auto site: no longer measured */
 		}
 	}
 	return *slot;
@@ -178,9 +179,13 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 {
 	timing_state *st = calloc(1, sizeof(*st));
 	long long cap = host->option_int(opts, "recent_logs", 50);
-	const hpi_config *c = hpi_options_config(opts);
+	const char *sort;
 
-	(void)cause;
+	if (host->size < offsetof(hp_host, snapshot_get) + sizeof(host->snapshot_get)) {
+		free(st);
+		*cause = strdup("the host is older than the plugin (no inline histograms)");
+		return HP_EINVAL;
+	}
 	if (st == NULL)
 		return HP_ENOMEM;
 	st->host = host;
@@ -190,12 +195,12 @@ static int timing_init(const hp_host *host, const hp_options *opts, void **state
 		free(st);
 		return HP_ENOMEM;
 	}
-	if (c != NULL && c->report_sort != NULL) {
-		if (strcmp(c->report_sort, "self") == 0)
+	if ((sort = host->setting(opts, "report.sort")) != NULL) {
+		if (strcmp(sort, "self") == 0)
 			st->sort_self = st->tree != NULL;
-		else if (strcmp(c->report_sort, "total") != 0)
+		else if (strcmp(sort, "total") != 0)
 			host->warn("timing", "report.sort: \"%s\" is neither total nor self; "
-				   "sorting by total", c->report_sort);
+				   "sorting by total", sort);
 	}
 	st->log_cap = cap > 0 ? (size_t)cap : 0;
 	*state = st;
@@ -253,7 +258,7 @@ static inline void timing_one(timing_state *st, const hp_event *ev, uint64_t sta
 	timing_tree(st, e, ev->tid, start, ev->dur_ns, timing_depth(ev));
 	if (e == NULL || e == &timing_skip)
 		return;
-	hpi_hist_add(&e->hist, ev->dur_ns);
+	hp_hist_add(st->host, &e->hist, ev->dur_ns);
 	if (timing_sampled(st, ev->site)) {
 		e->s_timed++;
 		e->s_sum += ev->dur_ns;
@@ -286,7 +291,8 @@ static void timing_event(void *state, const hp_event *ev)
 	}
 }
 
-void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick)
+/* on_scope: a SCOPE event among on_records' calls, tick its start. */
+static void timing_scope(void *state, const hp_event *ev, uint64_t tick)
 {
 	timing_one(state, ev, tick);
 }
@@ -296,7 +302,7 @@ void hpi_timing_scope(void *state, const hp_event *ev, uint64_t tick)
  * Returns the run's length. */
 static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
 {
-	hpi_hist *h = &e->hist;
+	hp_hist *h = &e->hist;
 	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0, self0 = e->self;
 	uint32_t site = evs[0].site;
 	size_t i;
@@ -313,7 +319,7 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 		if (__builtin_expect(evs[i].data != NULL, 0) &&
 		    (*(const uint32_t *)evs[i].data & HP_SCOPE_RECURSIVE))
 			nested += v;
-		hpi_hist_bump(h, v);
+		hp_hist_bump(st->host, h, v);
 	}
 	n = i;
 	h->count += n;
@@ -345,7 +351,7 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
  * mh is the multiplier's high half, a constant 0 for a clock of 1 GHz or
  * more.  Returns the run's length. */
 static inline __attribute__((always_inline)) size_t
-timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
+timing_recs_hist(const hp_host *host, hp_hist *h, const hp_record *p, size_t n, uint64_t t0,
 		 uint64_t mh, uint64_t ml, uint64_t *sump)
 {
 	uint64_t mn = h->min, mx = h->max, sum = 0;
@@ -355,13 +361,13 @@ timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
 	for (i = 0; i < n; i++) {
 		uint64_t v;
 
-		if (p[i].site != site || p[i].dt == HPI_DT_EXT || p[i].t < t0)
+		if (p[i].site != site || p[i].dt == HP_REC_DT_EXT || p[i].t < t0)
 			break;
-		v = hpi_ticks32_ns(p[i].dt, mh, ml);
+		v = hp_ticks32_ns(p[i].dt, mh, ml);
 		sum += v;
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
-		hpi_hist_bump(h, v);
+		hp_hist_bump(host, h, v);
 	}
 	h->count += i;
 	h->sum += sum;
@@ -371,12 +377,15 @@ timing_recs_hist(hpi_hist *h, const struct hp__rec *p, size_t n, uint64_t t0,
 	return i;
 }
 
-size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp__rec *end,
-			  uint64_t tid, uint64_t t0, uint64_t mult)
+/* on_records: the run of plain records of p's site from p (the collector
+ * hands them over as they are when timing is the only plugin that wants
+ * HP_EV_SCOPE). */
+static size_t timing_records(void *state, const hp_record *p, const hp_record *end,
+			     uint64_t tid, uint64_t t0, uint64_t mult)
 {
 	timing_state *st = state;
-	uint32_t site = p->site, id = site & HPI_SITE_MASK;
-	unsigned depth = (site >> HP__KIND_SHIFT) & HP__DEPTH_MASK;
+	uint32_t site = p->site, id = HP_REC_SITE(p);
+	unsigned depth = HP_REC_DEPTH(p);
 	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum;
 	size_t n = (size_t)(end - p);
 	timing_entry *e;
@@ -392,22 +401,22 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 
 		/* the tree sees the first (its callees become its caller's);
 		 * the others have no callee and nothing to give */
-		timing_tree(st, NULL, tid, p->t, hpi_ticks32_ns(p->dt, mh, ml), depth);
-		while (i < n && p[i].site == site && p[i].dt != HPI_DT_EXT && p[i].t >= t0)
+		timing_tree(st, NULL, tid, p->t, hp_ticks32_ns(p->dt, mh, ml), depth);
+		while (i < n && p[i].site == site && p[i].dt != HP_REC_DT_EXT && p[i].t >= t0)
 			i++;
 		return i;
 	}
 	uint64_t self0 = e->self;
 
 	if (mh == 0)
-		n = timing_recs_hist(&e->hist, p, n, t0, 0, ml, &sum);
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum);
 	else
-		n = timing_recs_hist(&e->hist, p, n, t0, mh, ml, &sum);
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum);
 	if (st->tree != NULL) {
 		/* only the run's first call can have callees (theirs would
 		 * come between): the others are leaves of the same level */
 		hpi_ct_thread *th = timing_ct_thread(st, tid);
-		uint64_t v0 = hpi_ticks32_ns(p->dt, mh, ml);
+		uint64_t v0 = hp_ticks32_ns(p->dt, mh, ml);
 
 		if (th != NULL) {
 			e->self += hpi_ctree_call(st->tree, th, e->idx, p->t, v0, depth) + (sum - v0);
@@ -423,9 +432,9 @@ size_t hpi_timing_records(void *state, const struct hp__rec *p, const struct hp_
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
 		timing_call *c = &e->log[e->log_head];
-		c->dur = hpi_ticks32_ns(p[i].dt, mh, ml);
+		c->dur = hp_ticks32_ns(p[i].dt, mh, ml);
 		c->tid = tid;
-		c->time = (uint64_t)(((unsigned __int128)(p[i].t - t0) * mult) >> 32);
+		c->time = hp_ticks_ns(p[i].t - t0, mult);
 		if (++e->log_head == st->log_cap)
 			e->log_head = 0;
 		if (e->log_n < st->log_cap)
@@ -479,10 +488,16 @@ typedef struct timing_est {
 	bool timed;     /* some call was timed: time figures exist */
 } timing_est;
 
+/* The histogram's sum, saturated at UINT64_MAX (hp_host.hist_sum's). */
+static uint64_t timing_sum(const hp_hist *h)
+{
+	return h->sum > UINT64_MAX ? UINT64_MAX : (uint64_t)h->sum;
+}
+
 static timing_est timing_estimate(const timing_entry *e)
 {
 	timing_est x;
-	uint64_t sum = hpi_hist_sum(&e->hist);
+	uint64_t sum = timing_sum(&e->hist);
 
 	x.calls = e->hist.count - e->s_timed + e->s_calls;
 	x.sum = sum;
@@ -560,31 +575,28 @@ static void timing_log(timing_state *st, const timing_entry *e, hp_section *sec,
 static void timing_buckets(timing_state *st, const timing_entry *e, hp_section *sec,
 			   size_t r, size_t c)
 {
-	uint64_t cum[HPI_METRICS_MAX_BOUNDS];
-	hpi_buf b;
+	uint64_t cum[HP_HIST_MAX_BOUNDS];
+	hp_text b = {0};
 
-	hpi_hist_cumulative(&e->hist, st->bounds, st->nbounds, cum);
-	hpi_buf_init(&b);
-	hpi_buf_i64(&b, (int64_t)hpi_hist_sum(&e->hist));
-	hpi_buf_putc(&b, ' ');
-	hpi_buf_i64(&b, (int64_t)e->hist.count);
-	for (size_t i = 0; i < st->nbounds; i++) {
-		hpi_buf_putc(&b, ' ');
-		hpi_buf_i64(&b, (int64_t)cum[i]);
-	}
-	st->host->cell_text(sec, r, c, b.data);
-	hpi_buf_fini(&b);
+	st->host->hist_cumulative(&e->hist, st->bounds, st->nbounds, cum);
+	hp_text_printf(&b, "%lld %lld", (long long)timing_sum(&e->hist),
+		       (long long)e->hist.count);
+	for (size_t i = 0; i < st->nbounds; i++)
+		hp_text_printf(&b, " %lld", (long long)cum[i]);
+	if (!b.failed)
+		st->host->cell_text(sec, r, c, b.data);
+	hp_text_free(&b);
 }
 
 /* Reads the snapshot's "metrics.buckets" (ascending bounds in ns, comma
  * separated) into st->bounds; none when absent or malformed. */
 static void timing_bounds(timing_state *st, const hp_snapshot *snap)
 {
-	const char *v = hp_snapshot_meta(snap, "metrics.buckets");
+	const char *v = st->host->snapshot_get(snap, "metrics.buckets");
 	char *end;
 
 	st->nbounds = 0;
-	while (v != NULL && *v != '\0' && st->nbounds < HPI_METRICS_MAX_BOUNDS) {
+	while (v != NULL && *v != '\0' && st->nbounds < HP_HIST_MAX_BOUNDS) {
 		unsigned long long b = strtoull(v, &end, 10);
 		if (end == v || (st->nbounds > 0 && b <= st->bounds[st->nbounds - 1])) {
 			st->nbounds = 0;
@@ -615,7 +627,7 @@ static void timing_row(timing_state *st, const timing_entry *e, hp_section *sec,
 	h->cell_int(sec, r, c++, (int64_t)e->hist.min);
 	h->cell_int(sec, r, c++, (int64_t)e->hist.max);
 	for (size_t i = 0; i < np; i++)
-		h->cell_int(sec, r, c++, (int64_t)hpi_hist_percentile(&e->hist, p[i]));
+		h->cell_int(sec, r, c++, (int64_t)h->hist_percentile(&e->hist, p[i]));
 	h->cell_int(sec, r, c++, (int64_t)total);
 	h->cell_real(sec, r, c++, elapsed ? 100.0 * (double)total / (double)elapsed : 0.0);
 	if (st->tree != NULL) {
@@ -634,14 +646,8 @@ where:
 	}
 	if (st->cols_sampled)
 		c += 2;
-	if (!e->hist.oom && st->nbounds == 0) { /* hotpath merge adds these up (metrics: not read) */
-		hpi_buf hb;
-		hpi_buf_init(&hb);
-		hpi_hist_encode(&e->hist, &hb);
-		if (!hb.failed)
-			h->cell_text(sec, r, c, hb.data);
-		hpi_buf_fini(&hb);
-	}
+	if (st->nbounds == 0) /* hotpath merge adds these up (metrics: not read) */
+		h->cell_hist(sec, r, c, &e->hist); /* none when it lost values */
 	c++;
 	if (st->nbounds > 0)
 		timing_buckets(st, e, sec, r, c); /* metrics read no logs */
@@ -689,13 +695,13 @@ static int timing_rows(timing_state *st, hp_snapshot *snap, hp_section *sec,
  * entries of sites counted but never timed made. */
 static bool timing_counts(timing_state *st)
 {
-	uint32_t n = hpi_sample_nsites();
+	uint32_t n = st->host->sample_nsites();
 	bool any = false;
 
 	for (size_t i = 0; i < st->n; i++)
 		st->entries[i]->s_calls = 0;
 	for (uint32_t id = 1; id < n; id++) {
-		uint32_t r = hpi_sample_rate(id);
+		uint32_t r = st->host->sample_rate(id);
 		timing_entry *e;
 
 		if (r == 0 || r == 2)
@@ -706,7 +712,7 @@ static bool timing_counts(timing_state *st)
 			e = timing_site(st, id);
 		if (e == NULL || e == &timing_skip)
 			continue;
-		e->s_calls += hpi_tbuf_samp_calls(id);
+		e->s_calls += st->host->sample_calls(id);
 		any = true;
 	}
 	for (size_t i = 0; i < st->n && !any; i++)
@@ -722,7 +728,7 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	size_t np;
 	const double *p = h->percentiles(&np);
 	hp_section *sec = h->section_add(snap, "functions", "Functions");
-	hpi_buf cols;
+	hp_text cols = {0};
 	char key[32], title[32];
 
 	if (sec == NULL)
@@ -732,20 +738,19 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "avg", "Avg", HP_UNIT_NS);
 	h->column_add(sec, "min", "Min", HP_UNIT_NS);
 	h->column_add(sec, "max", "Max", HP_UNIT_NS);
-	hpi_buf_init(&cols);
 	/* a sampled row says its rate; its estimates are marked (docs/sampling.md) */
-	hpi_buf_puts(&cols, sampled ? "name,calls,sampled,avg" : "name,calls,avg");
+	hp_text_puts(&cols, sampled ? "name,calls,sampled,avg" : "name,calls,avg");
 	for (size_t i = 0; i < np; i++) {
 		timing_pkey(key, sizeof(key), p[i], false);
 		timing_pkey(title, sizeof(title), p[i], true);
 		h->column_add(sec, key, title, HP_UNIT_NS);
-		hpi_buf_printf(&cols, ",%s", key);
+		hp_text_printf(&cols, ",%s", key);
 	}
-	hpi_buf_puts(&cols, ",total,percent_total");
+	hp_text_puts(&cols, ",total,percent_total");
 	h->column_add(sec, "total", "Total", HP_UNIT_NS);
 	h->column_add(sec, "percent_total", "% Total", HP_UNIT_PERCENT);
 	if (st->tree != NULL) {
-		hpi_buf_puts(&cols, ",self_total,percent_self");
+		hp_text_puts(&cols, ",self_total,percent_self");
 		h->column_add(sec, "self_total", "Self", HP_UNIT_NS);
 		h->column_add(sec, "self_avg", "Self Avg", HP_UNIT_NS);
 		h->column_add(sec, "percent_self", "% Self", HP_UNIT_PERCENT);
@@ -767,8 +772,8 @@ static int timing_snapshot(void *state, hp_snapshot *snap)
 	timing_bounds(st, snap);
 	if (st->nbounds > 0)
 		h->column_add(sec, "buckets", "Buckets", HP_UNIT_TEXT);
-	h->meta_set(sec, "table.columns", cols.data ? cols.data : "");
-	hpi_buf_fini(&cols);
+	h->meta_set(sec, "table.columns", cols.data && !cols.failed ? cols.data : "");
+	hp_text_free(&cols);
 	return timing_rows(st, snap, sec, p, np);
 }
 
@@ -779,7 +784,7 @@ static void timing_fini(void *state)
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
-		hpi_hist_fini(&st->entries[i]->hist);
+		st->host->hist_fini(&st->entries[i]->hist);
 		free(st->entries[i]->log);
 		free(st->entries[i]);
 	}
@@ -834,4 +839,6 @@ const hp_plugin_ops hpi_timing_plugin = {
 	.fini = timing_fini,
 	.on_events = timing_events,
 	.options = timing_options,
+	.on_records = timing_records,
+	.on_scope = timing_scope,
 };

@@ -10,6 +10,7 @@
  * (two past 32 bits); a message, one record plus one per argument
  * (include/hotpath.h).
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -29,7 +29,7 @@
 #define CHUNK HPI_CHUNK_RECS
 #define NLABELS 6
 #define NSCOPE 6               /* sites[0..NSCOPE) take measured calls */
-#define RUN_MAX 1024           /* hpi_timing_records' longest run */
+#define RUN_MAX 1024           /* the timing plugin's on_records' longest run */
 
 /* Two sites share label a; "old" only ever starts before t0; "chan" only
  * writes records of other kinds. */
@@ -589,6 +589,7 @@ static void run_both(const variant *v, const char *exclude)
 {
 	hpi_config ca, cb;
 	hpi_registry *ra, *rb;
+	void *st;
 	hp_snapshot *sa, *sb;
 	const hp_section *fa, *fb, *slow;
 	gen g;
@@ -601,8 +602,10 @@ static void run_both(const variant *v, const char *exclude)
 	model_covers(&m, &g);
 	ra = reg_new(&ca, false, v->logs, exclude);
 	rb = reg_new(&cb, true, v->logs, exclude);
-	ck_assert_ptr_nonnull(hpi_registry_timing_direct(ra));
-	ck_assert_ptr_null(hpi_registry_timing_direct(rb));
+	ck_assert_ptr_eq(hpi_registry_direct(ra, &st)->on_records, hpi_timing_plugin.on_records);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_ptr_null(hpi_registry_direct(rb, &st));
+	ck_assert_ptr_null(st);
 	write_ops(&g);
 	hpi_collector_drain_now(ra, T0);
 	write_ops(&g);
@@ -892,6 +895,7 @@ START_TEST(random_trees_are_the_same_across_batches)
 					    "depth_errors"};
 	hpi_config ca, cb;
 	hpi_registry *ra, *rb;
+	void *st;
 	hp_snapshot *sa, *sb;
 	const hp_section *fn, *stacks;
 	int64_t self = 0, fself = 0;

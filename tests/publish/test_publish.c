@@ -310,6 +310,34 @@ END_TEST
 
 /* ---- query limits and replies that must not be lost ------------------------ */
 
+/* The query thread's CPU budget: a quarter of the wall time. */
+START_TEST(test_query_budget)
+{
+	const uint64_t ms = 1000000;
+	hpi_budget b = {0};
+
+	/* the first look starts the window */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 1000 * ms, 50 * ms, 4), 0);
+	/* 100 ms of wall, 20 ms of CPU: 80 ms of its 25 % used, within */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 1100 * ms, 70 * ms, 4), 0);
+	/* 200 ms of wall, 80 ms of CPU (320 ms at a quarter): 120 ms pause */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 1200 * ms, 130 * ms, 4), 120 * ms);
+	/* after the pause, within again; the window stays */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 1320 * ms, 130 * ms, 4), 0);
+	ck_assert_uint_eq(b.wall0, 1000 * ms);
+	/* a window past a second and within starts again */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 2100 * ms, 140 * ms, 4), 0);
+	ck_assert_uint_eq(b.wall0, 2100 * ms);
+	ck_assert_uint_eq(b.cpu0, 140 * ms);
+	/* but not while it is over: a flood that keeps it busy pays in full */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 3200 * ms, 540 * ms, 4), 500 * ms);
+	ck_assert_uint_eq(b.wall0, 2100 * ms);
+	/* a clock that went back starts again, with no pause */
+	ck_assert_uint_eq(hpi_budget_pause(&b, 5 * ms, 540 * ms, 4), 0);
+	ck_assert_uint_eq(b.wall0, 5 * ms);
+}
+END_TEST
+
 START_TEST(test_rate_bucket)
 {
 	hpi_rate b = {0};
@@ -844,6 +872,7 @@ static Suite *publish_suite(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_rate_bucket);
+	tcase_add_test(tc, test_query_budget);
 	tcase_add_test(tc, test_rate_per_client);
 	tcase_add_test(tc, test_reply_behind_a_busy_pipe);
 	tcase_add_test(tc, test_unread_replies_capped);
