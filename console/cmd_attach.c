@@ -262,6 +262,7 @@ int hpc_cmd_attach(int argc, char **argv)
 	po.skip_hotpath = true;
 	po.kernel = !user_only;
 	po.kernel_names = true; /* kallsyms is read in this process, not the target */
+	po.host = hpi_host();
 	if ((perf = hpi_cpu_perf_new(&po, &err, &cause)) == NULL) {
 		hpc_error("attach: %s", cause ? cause : strerror(err));
 		free(cause);
@@ -270,7 +271,7 @@ int hpc_cmd_attach(int argc, char **argv)
 	c.mono0 = hpi_mono_ns();
 	c.perf = perf;
 	attach_comm(po.pid, comm, sizeof(comm)); /* while it still runs */
-	c.unwind = hpi_cpu_unwind_new(po.pid);
+	c.unwind = hpi_cpu_unwind_new(po.pid, hpi_host());
 	snprintf(what, sizeof(what), "perf %s %d Hz", hpi_cpu_perf_event(perf), (int)freq);
 	c.prof = hpi_cpu_profile_new(&(hpi_cpu_profile_opts){
 	    .period_ns = 1000000000u / freq, .limit = (long)limit, .method = what,

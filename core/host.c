@@ -14,6 +14,7 @@
 
 #include "hpi.h"
 #include "alloc.h"
+#include "collector.h"
 #include "registry.h"
 
 static const double *host_pcts;
@@ -267,6 +268,16 @@ static const char *host_snapshot_get(const hp_snapshot *snap, const char *key)
 	return hp_snapshot_meta(snap, key);
 }
 
+static void host_watch_fd(int fd)
+{
+	hpi_collector_watch(fd);
+}
+
+static char *host_symbol_name(const char *raw)
+{
+	return raw != NULL ? hpi_symbol_pretty(raw) : NULL;
+}
+
 /* A filter from two LIST options of o; messages name the options' path. */
 static hp_filter *host_filter_new(const hp_options *o, const char *ikey, const char *ekey)
 {
@@ -426,6 +437,8 @@ static const hp_host host_table = {
 	.sample_nsites = host_sample_nsites,
 	.site_off = host_site_off,
 	.snapshot_get = host_snapshot_get,
+	.watch_fd = host_watch_fd,
+	.symbol_name = host_symbol_name,
 };
 
 const hp_host *hpi_host(void)

@@ -508,7 +508,7 @@ static void publish_answer_collector(hpi_publisher *p, hpi_pub_slot *sl)
 
 	hpi_buf_init(&out);
 	hpi_pub_info_counts(p);
-	if (!hpi_cpu_query(p->reg, body, len, &out)) /* cpu_start, cpu_stop, cpu_status */
+	if (!hpi_registry_query(p->reg, body, len, &out)) /* cpu_start, cpu_stop, cpu_status */
 		hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */
 	__atomic_add_fetch(&p->qs->collector_answers, 1, __ATOMIC_RELAXED);
 	nng_aio_set_msg(sl->aio, NULL);
@@ -583,7 +583,7 @@ static bool publish_answer_own(hpi_publisher *p)
 	} else {
 		const char *r = req.data ? req.data : "";
 		hpi_pub_info_counts(p);
-		if (hpi_cpu_query(p->reg, r, req.len, &out))
+		if (hpi_registry_query(p->reg, r, req.len, &out))
 			; /* cpu_start, cpu_stop, cpu_status: the cpu collector's */
 		else if (query_is_metrics(r, req.len))
 			hpi_metrics_answer(&out, p->reg, &p->info); /* a snapshot of its own */

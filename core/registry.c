@@ -438,12 +438,72 @@ hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state)
 	return r;
 }
 
-void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops)
+/* Whether cmd is in ops' list of queries. */
+static bool registry_answers(const hp_plugin_ops *ops, const char *cmd)
 {
-	for (size_t i = 0; r != NULL && i < r->n; i++)
-		if (r->plugins[i]->dl == NULL && r->plugins[i]->ops.init == ops->init)
-			return r->plugins[i]->state;
-	return NULL;
+	const char *const *q = ops->size >= offsetof(hp_plugin_ops, query) + sizeof(ops->query)
+				       ? ops->queries : NULL;
+
+	for (; q != NULL && *q != NULL; q++)
+		if (strcmp(*q, cmd) == 0)
+			return true;
+	return false;
+}
+
+/* The plugin's answer as a reply (or an error) into out. */
+static void registry_reply(registry_entry *e, const char *cmd, const char *req, size_t len,
+			   hpi_buf *out)
+{
+	hp_text t = {0};
+	const char *code = NULL;
+	int rv = e->ops.query != NULL ? e->ops.query(e->state, cmd, req, len, &t, &code)
+				      : HP_EINVAL;
+
+	if (rv != 0 || t.failed) {
+		hpi_wire_error(out, rv != 0 && code != NULL ? code : "no_memory",
+			       rv != 0 && t.data != NULL && !t.failed ? t.data
+			       : rv != 0 && rv != HP_ENOMEM ? hp_strerror(rv) : "out of memory");
+	} else {
+		hpi_buf_printf(out, "{\"type\":\"hotpath_reply\",\"schema\":%d,\"cmd\":",
+			       HPI_WIRE_SCHEMA);
+		hpi_buf_json_str(out, cmd);
+		if (t.len > 0)
+			hpi_buf_putc(out, ',');
+		hpi_buf_putn(out, t.data ? t.data : "", t.len);
+		hpi_buf_putc(out, '}');
+	}
+	hp_text_free(&t);
+}
+
+bool hpi_registry_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out)
+{
+	hpi_query q;
+	const char *why;
+	bool mine = false;
+
+	if (len > HPI_QUERY_MAX)
+		return false; /* the usual too_large error */
+	if (hpi_query_parse(req, len, &q, &why) != 0 || q.cmd == NULL) {
+		hpi_query_fini(&q);
+		return false; /* not a plugin's: the usual answer, or error */
+	}
+	for (size_t i = 0; r != NULL && i < r->n && !mine; i++) {
+		if (registry_answers(&r->plugins[i]->ops, q.cmd)) {
+			registry_reply(r->plugins[i], q.cmd, req, len, out);
+			mine = true;
+		}
+	}
+	for (size_t i = 0; i < HPI_NBUILTINS && !mine; i++) {
+		if (registry_answers(hpi_builtins[i], q.cmd)) {
+			hpi_wire_error(out, "no_collector",
+				       hpi_builtins[i]->query_off != NULL
+					       ? hpi_builtins[i]->query_off
+					       : "that collector is off in this program");
+			mine = true;
+		}
+	}
+	hpi_query_fini(&q);
+	return mine;
 }
 
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap)

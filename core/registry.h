@@ -58,15 +58,14 @@ const hp_plugin_ops *hpi_registry_direct(const hpi_registry *r, void **state);
 /* A registry of one plugin whose init the caller ran (state given): what
  * `hotpath attach` publishes through.  hpi_registry_free calls its fini. */
 hpi_registry *hpi_registry_of(const hp_plugin_ops *ops, void *state);
-/* The state of built-in plugin ops when it runs, else NULL (collector
- * thread: for queries that reach into one plugin, as cpu_start does). */
-void *hpi_registry_builtin_state(const hpi_registry *r, const hp_plugin_ops *ops);
 /*
- * The cpu plugin's queries ({"cmd":"cpu_start"}, "cpu_stop", "cpu_status":
- * docs/wire.md): false when req is none of them, else the reply is in out.
- * Collector thread, like every query.
+ * A query some plugin answers (hp_plugin_ops.queries: cpu_start, cpu_stop,
+ * cpu_status, docs/wire.md): false when req's cmd is none of them, else
+ * the reply is in out (which must start empty): the plugin's, or the
+ * no_collector error of a built-in plugin that is off.  Collector thread,
+ * like every query.
  */
-bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out);
+bool hpi_registry_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out);
 /* Every plugin adds its sections to snap. */
 void hpi_registry_snapshot(hpi_registry *r, hp_snapshot *snap);
 #endif

@@ -27,9 +27,9 @@
 	X(section, "wire.c")                               \
 	X(log, "wire.c")                                   \
 	X(metrics, "metrics_server.c, publish_query.c")    \
-	X(cpu_start, "the cpu collector (hpi_cpu_query)")  \
-	X(cpu_stop, "the cpu collector (hpi_cpu_query)")   \
-	X(cpu_status, "the cpu collector (hpi_cpu_query)")
+	X(cpu_start, "the cpu collector (hpi_registry_query)")  \
+	X(cpu_stop, "the cpu collector (hpi_registry_query)")   \
+	X(cpu_status, "the cpu collector (hpi_registry_query)")
 
 /* Facts about the profiled program that every message carries.  Strings
  * are borrowed by hpi_publish_start, which copies them. */

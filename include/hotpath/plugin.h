@@ -426,6 +426,15 @@ typedef struct hp_host {
 	 * valid during snapshot), or NULL: "metrics.buckets", the ascending
 	 * bounds in ns an OpenMetrics scrape wants, comma separated. */
 	const char *(*snapshot_get)(const hp_snapshot *snap, const char *key);
+	/* A descriptor whose readiness wakes the collector thread besides its
+	 * ticks (e.g. an epoll set over ring buffers that fill), so that a
+	 * plugin reading them on HP_EV_TICK is called early; -1 forgets it.
+	 * One for the whole process: the last call wins. */
+	void (*watch_fd)(int fd);
+	/* A function's symbol as a user writes it: C++ demangled, without
+	 * GCC's clone suffixes (".constprop.0", ".cold"); malloc'ed (the
+	 * plugin frees), NULL when out of memory. */
+	char *(*symbol_name)(const char *raw);
 } hp_host;
 
 /* Counts v in h without a call (the host's only for an octave's first
@@ -464,6 +473,77 @@ static inline void hp_hist_add(const hp_host *host, hp_hist *h, uint64_t v)
 	if (v > h->max)
 		h->max = v;
 	hp_hist_bump(host, h, v);
+}
+
+/* A growing text, NUL-terminated whenever data is not NULL: start from
+ * `hp_text t = {0};`, end with hp_text_free.  Once an allocation fails,
+ * failed is set and further text is dropped. */
+typedef struct hp_text {
+	char *data;
+	size_t len, cap;
+	int failed;
+} hp_text;
+
+/* Appends n bytes of s. */
+static inline void hp_text_putn(hp_text *t, const char *s, size_t n)
+{
+	if (t->failed)
+		return;
+	if (t->len + n + 1 > t->cap) {
+		size_t cap = t->cap ? t->cap : 64;
+		char *p;
+
+		while (cap < t->len + n + 1)
+			cap *= 2;
+		if ((p = (char *)realloc(t->data, cap)) == NULL) {
+			t->failed = 1;
+			return;
+		}
+		t->data = p;
+		t->cap = cap;
+	}
+	memcpy(t->data + t->len, s, n);
+	t->len += n;
+	t->data[t->len] = '\0';
+}
+
+static inline void hp_text_puts(hp_text *t, const char *s)
+{
+	hp_text_putn(t, s, strlen(s));
+}
+
+static inline void hp_text_putc(hp_text *t, char c)
+{
+	if (t->len + 2 <= t->cap && !t->failed) {
+		t->data[t->len++] = c;
+		t->data[t->len] = '\0';
+	} else
+		hp_text_putn(t, &c, 1);
+}
+
+/* Appends printf's output (at most 255 bytes per call). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline void hp_text_printf(hp_text *t, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		hp_text_putn(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+static inline void hp_text_free(hp_text *t)
+{
+	free(t->data);
+	t->data = NULL;
+	t->len = t->cap = 0;
+	t->failed = 0;
 }
 
 /*
@@ -567,6 +647,23 @@ typedef struct hp_plugin_ops {
 	size_t (*on_records)(void *state, const hp_record *p, const hp_record *end,
 			     uint64_t tid, uint64_t t0, uint64_t mult);
 	void (*on_scope)(void *state, const hp_event *ev, uint64_t tick);
+
+	/* Optional: requests the plugin answers on hotpath's query socket
+	 * (docs/wire.md), a NULL-ended list of "cmd" values, e.g.
+	 * {"cpu_start", "cpu_stop", NULL}; they must not be hotpath's own.
+	 * query, on the collector thread, gets one whose cmd is in the list
+	 * (req: the whole request, JSON, len bytes) and either writes into
+	 * out the reply's members after "cmd" ("\"cpu\":{...}": the host
+	 * adds {"type":"hotpath_reply","schema":1,"cmd":...,} around them) and
+	 * returns 0, or returns a negative hp_err with a static error code in
+	 * *code ("cpu_refused") and the message in out (a "hotpath_error"
+	 * reply).  query_off: a built-in plugin's message when a query of its
+	 * list comes while it is off (error "no_collector"), how to turn it
+	 * on. */
+	const char *const *queries;
+	const char *query_off;
+	int (*query)(void *state, const char *cmd, const char *req, size_t len, hp_text *out,
+		     const char **code);
 } hp_plugin_ops;
 
 /*
@@ -625,77 +722,6 @@ static inline int hp_plugin_push(void ***v, size_t *n, size_t *cap, void *e)
 	}
 	(*v)[(*n)++] = e;
 	return 1;
-}
-
-/* A growing text, NUL-terminated whenever data is not NULL: start from
- * `hp_text t = {0};`, end with hp_text_free.  Once an allocation fails,
- * failed is set and further text is dropped. */
-typedef struct hp_text {
-	char *data;
-	size_t len, cap;
-	int failed;
-} hp_text;
-
-/* Appends n bytes of s. */
-static inline void hp_text_putn(hp_text *t, const char *s, size_t n)
-{
-	if (t->failed)
-		return;
-	if (t->len + n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 64;
-		char *p;
-
-		while (cap < t->len + n + 1)
-			cap *= 2;
-		if ((p = (char *)realloc(t->data, cap)) == NULL) {
-			t->failed = 1;
-			return;
-		}
-		t->data = p;
-		t->cap = cap;
-	}
-	memcpy(t->data + t->len, s, n);
-	t->len += n;
-	t->data[t->len] = '\0';
-}
-
-static inline void hp_text_puts(hp_text *t, const char *s)
-{
-	hp_text_putn(t, s, strlen(s));
-}
-
-static inline void hp_text_putc(hp_text *t, char c)
-{
-	if (t->len + 2 <= t->cap && !t->failed) {
-		t->data[t->len++] = c;
-		t->data[t->len] = '\0';
-	} else
-		hp_text_putn(t, &c, 1);
-}
-
-/* Appends printf's output (at most 255 bytes per call). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static inline void hp_text_printf(hp_text *t, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		hp_text_putn(t, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-}
-
-static inline void hp_text_free(hp_text *t)
-{
-	free(t->data);
-	t->data = NULL;
-	t->len = t->cap = 0;
-	t->failed = 0;
 }
 
 /* The one symbol an external plugin exports. */

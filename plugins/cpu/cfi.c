@@ -25,7 +25,10 @@
  * x86-64 only: elsewhere hpi_cpu_cfi_unwind returns 0 (libdwfl does it
  * all), and hpi_cpu_fp_walk knows aarch64's frame records too.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <stdlib.h>
 #include <string.h>

@@ -16,17 +16,17 @@
  * starting again opens them anew and counts from zero.
  * collectors.cpu.paused starts the program with the sampler stopped.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "collector.h"
-#include "cpu.h"
+#include "cpu.h" /* hotpath/plugin.h: all it uses of hotpath */
 #include "profile.h"
-#include "hpi.h"
-#include "registry.h"
 
 /* The settings init reads (collectors.cpu.*). */
 typedef struct cpu_opts {
@@ -66,7 +66,7 @@ static void cpu_sample(void *arg, const hpi_cpu_sample *s)
 /* Reads every sample taken so far. */
 static void cpu_drain(cpu_state *st)
 {
-	uint64_t now = hpi_mono_ns();
+	uint64_t now = hpi_cpu_mono_ns();
 
 	if (st->mono0 == 0)
 		st->mono0 = now - st->host->elapsed_ns();
@@ -89,7 +89,7 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 	const char *m = c->method;
 	hpi_cpu_perf_opts po = {.pid = getpid(), .frequency = c->frequency,
 				.stack_bytes = c->dwarf ? (size_t)c->stack_bytes : 0,
-				.skip_hotpath = true, .kernel = c->kernel,
+				.skip_hotpath = true, .kernel = c->kernel, .host = st->host,
 				.kernel_names = c->kernel_names};
 	char *why = NULL;
 	int err = 0;
@@ -105,12 +105,12 @@ static int cpu_start(cpu_state *st, const cpu_opts *c, char *what, size_t len,
 			*cause = why;
 			return HP_EINVAL;
 		}
-		hpi_warn("cpu: %s; sampling with ITIMER_PROF/SIGPROF instead "
-			 "(frame-pointer stacks only)", why);
+		st->host->warn("cpu", "%s; sampling with ITIMER_PROF/SIGPROF instead "
+			       "(frame-pointer stacks only)", why);
 		free(why);
 	}
 	if ((st->itimer = hpi_cpu_itimer_start(c->frequency, &why)) == NULL) {
-		*cause = hpi_asprintf("cannot sample with ITIMER_PROF: %s", why);
+		*cause = hpi_cpu_asprintf("cannot sample with ITIMER_PROF: %s", why);
 		free(why);
 		return HP_EINVAL;
 	}
@@ -145,7 +145,7 @@ static int cpu_run(cpu_state *st, char **cause)
 	}
 	hpi_cpu_profile_state(prof, "running");
 	/* the collector wakes when a ring fills (3/4), besides its ticks */
-	hpi_collector_watch(hpi_cpu_perf_fd(st->perf));
+	st->host->watch_fd(hpi_cpu_perf_fd(st->perf));
 	hpi_cpu_profile_free(st->prof);
 	st->prof = prof;
 	st->running = true;
@@ -158,7 +158,7 @@ static int cpu_run(cpu_state *st, char **cause)
 static void cpu_halt(cpu_state *st)
 {
 	cpu_drain(st);
-	hpi_collector_watch(-1);
+	st->host->watch_fd(-1);
 	hpi_cpu_perf_free(st->perf);
 	hpi_cpu_itimer_stop(st->itimer);
 	st->perf = NULL;
@@ -172,6 +172,10 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 	cpu_state *st;
 	int rv = 0;
 
+	if (host->size < offsetof(hp_host, watch_fd) + sizeof(host->watch_fd)) {
+		*cause = hpi_cpu_asprintf("the host is older than the plugin (no watch_fd)");
+		return HP_EINVAL;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return HP_ENOMEM;
 	st->host = host;
@@ -185,7 +189,7 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 #ifdef HAVE_LIBDW
 	st->c.dwarf = strcmp(host->option_text(opts, "unwind", "dwarf"), "dwarf") == 0;
 #endif
-	st->unwind = hpi_cpu_unwind_new(getpid());
+	st->unwind = hpi_cpu_unwind_new(getpid(), host);
 	if (st->unwind != NULL)
 		hpi_cpu_unwind_debug_files(st->unwind, host->option_int(opts, "debug_files", 0) != 0);
 	if (st->unwind != NULL && host->option_int(opts, "paused", 0) != 0) {
@@ -203,7 +207,7 @@ static int cpu_init(const hp_host *host, const hp_options *opts, void **state, c
 		rv = HP_ENOMEM;
 	if (rv != 0) {
 		if (st->perf != NULL)
-			hpi_collector_watch(-1);
+			host->watch_fd(-1);
 		hpi_cpu_perf_free(st->perf);
 		hpi_cpu_itimer_stop(st->itimer);
 		hpi_cpu_unwind_free(st->unwind);
@@ -249,7 +253,7 @@ static void cpu_fini(void *state)
 	if (st == NULL)
 		return;
 	if (st->perf != NULL)
-		hpi_collector_watch(-1);
+		st->host->watch_fd(-1);
 	hpi_cpu_perf_free(st->perf);
 	hpi_cpu_itimer_stop(st->itimer);
 	hpi_cpu_unwind_free(st->unwind);
@@ -259,62 +263,66 @@ static void cpu_fini(void *state)
 
 /* ---- queries: cpu_start, cpu_stop, cpu_status ----------------------------- */
 
-/* The reply: what the sampler does now, and whether the query changed it. */
-static void cpu_reply(hpi_buf *out, const char *cmd, cpu_state *st, bool changed)
+/* s as a JSON string (the host's escaping) appended to out. */
+static void cpu_json_str(const hp_host *h, hp_text *out, const char *s)
 {
-	hpi_buf_printf(out, "{\"type\":\"hotpath_reply\",\"schema\":%d,\"cmd\":",
-		       HPI_WIRE_SCHEMA);
-	hpi_buf_json_str(out, cmd);
-	hpi_buf_printf(out, ",\"cpu\":{\"state\":\"%s\",\"changed\":%s,\"sampler\":",
+	char buf[256];
+	size_t n = h->json_str(buf, sizeof(buf), s);
+	char *big;
+
+	if (n < sizeof(buf)) {
+		hp_text_putn(out, buf, n);
+	} else if ((big = malloc(n + 1)) != NULL) {
+		h->json_str(big, n + 1, s);
+		hp_text_putn(out, big, n);
+		free(big);
+	} else {
+		out->failed = 1;
+	}
+}
+
+/* The reply's members: what the sampler does now, and whether the query
+ * changed it. */
+static void cpu_reply(hp_text *out, cpu_state *st, bool changed)
+{
+	hp_text_printf(out, "\"cpu\":{\"state\":\"%s\",\"changed\":%s,\"sampler\":",
 		       st->running ? "running" : "stopped", changed ? "true" : "false");
-	hpi_buf_json_str(out, st->prof->o.method);
-	hpi_buf_printf(out, ",\"unwind\":\"%s\",\"samples\":%llu,\"since_ns\":%llu}}",
+	cpu_json_str(st->host, out, st->prof->o.method);
+	hp_text_printf(out, ",\"unwind\":\"%s\",\"samples\":%llu,\"since_ns\":%llu}",
 		       (st->running ? st->dwarf : st->c.dwarf) ? "dwarf" : "fp",
 		       (unsigned long long)hpi_cpu_profile_samples(st->prof),
 		       (unsigned long long)st->started);
 }
 
-bool hpi_cpu_query(hpi_registry *r, const char *req, size_t len, hpi_buf *out)
+/* The queries it answers (docs/wire.md): cpu_start, cpu_stop, cpu_status. */
+static int cpu_query(void *state, const char *cmd, const char *req, size_t len,
+		     hp_text *out, const char **code)
 {
-	hpi_query q;
-	const char *why;
-	cpu_state *st;
+	cpu_state *st = state;
 	char *cause = NULL;
 	bool changed = false;
 	int rv;
 
-	if (len > HPI_QUERY_MAX)
-		return false; /* the usual too_large error */
-	if (hpi_query_parse(req, len, &q, &why) != 0 ||
-	    (strcmp(q.cmd, "cpu_start") != 0 && strcmp(q.cmd, "cpu_stop") != 0 &&
-	     strcmp(q.cmd, "cpu_status") != 0)) {
-		hpi_query_fini(&q);
-		return false; /* not ours: the usual answer, or error */
-	}
-	if ((st = hpi_registry_builtin_state(r, &hpi_cpu_plugin)) == NULL) {
-		hpi_wire_error(out, "no_collector",
-			       "the cpu collector is off in this program: start it with "
-			       "HOTPATH_CPU=1 (HOTPATH_CPU_PAUSED=1: stopped until cpu_start), "
-			       "or sample it from outside with hotpath attach PID");
-	} else if (strcmp(q.cmd, "cpu_start") == 0 && !st->running) {
+	(void)req; /* nothing but cmd is read */
+	(void)len;
+	if (strcmp(cmd, "cpu_start") == 0 && !st->running) {
 		if ((rv = cpu_run(st, &cause)) != 0) {
-			char *m = hpi_asprintf("cannot start the sampler: %s",
-					       cause ? cause : hp_strerror(rv));
-			hpi_wire_error(out, "cpu_refused", m ? m : "cannot start the sampler");
-			free(m);
-		} else {
-			changed = true;
+			*code = "cpu_refused";
+			hp_text_puts(out, "cannot start the sampler: ");
+			hp_text_puts(out, cause ? cause : "out of memory");
+			free(cause);
+			return rv;
 		}
-		free(cause);
-	} else if (strcmp(q.cmd, "cpu_stop") == 0 && st->running) {
+		changed = true;
+	} else if (strcmp(cmd, "cpu_stop") == 0 && st->running) {
 		cpu_halt(st);
 		changed = true;
 	}
-	if (st != NULL && out->len == 0)
-		cpu_reply(out, q.cmd, st, changed);
-	hpi_query_fini(&q);
-	return true;
+	cpu_reply(out, st, changed);
+	return 0;
 }
+
+static const char *const cpu_queries[] = {"cpu_start", "cpu_stop", "cpu_status", NULL};
 
 /* collectors.cpu.* */
 static const hp_option cpu_options[] = {
@@ -373,4 +381,9 @@ const hp_plugin_ops hpi_cpu_plugin = {
 	.snapshot = cpu_snapshot,
 	.fini = cpu_fini,
 	.options = cpu_options,
+	.queries = cpu_queries,
+	.query_off = "the cpu collector is off in this program: start it with "
+		     "HOTPATH_CPU=1 (HOTPATH_CPU_PAUSED=1: stopped until cpu_start), "
+		     "or sample it from outside with hotpath attach PID",
+	.query = cpu_query,
 };

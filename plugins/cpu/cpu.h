@@ -21,10 +21,37 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
-#include "hpi.h"
+#include <hotpath/plugin.h> /* all the cpu plugin uses of hotpath */
 
 #define HPI_CPU_MAX_DEPTH 128
+
+/* ---- the plugin's own helpers (profile.c) ---------------------------------- */
+
+/* printf into a malloc'ed string; NULL when out of memory. */
+char *hpi_cpu_asprintf(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* CLOCK_MONOTONIC in ns. */
+static inline uint64_t hpi_cpu_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The part of path after its last '/'. */
+static inline const char *hpi_cpu_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
 
 /* One sample as read from a ring.  Borrowed for the callback's duration. */
 typedef struct hpi_cpu_sample {
@@ -65,6 +92,7 @@ typedef struct hpi_cpu_perf_opts {
 	bool kernel;        /* sample time in the kernel too, where allowed */
 	bool kernel_names;  /* and its call chain, to be named from kallsyms
 			     * (where readable); else one [kernel] frame */
+	const hp_host *host; /* its warn, for trouble met later (one line) */
 } hpi_cpu_perf_opts;
 
 /*
@@ -122,7 +150,7 @@ typedef struct hpi_cpu_frame {
 
 /* The process whose addresses are unwound and named (maps read now).
  * Caller frees with hpi_cpu_unwind_free(). */
-hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid);
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid, const hp_host *host);
 void hpi_cpu_unwind_free(hpi_cpu_unwind *u);
 /* Whether lines and inlined calls come from separate debug files
  * (/usr/lib/debug) too, not only from DWARF in a module's own file;

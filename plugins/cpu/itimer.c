@@ -17,7 +17,10 @@
  * the kernel checks CPU timers at its tick and may deliver one signal for
  * several periods.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <errno.h>
 #include <signal.h>
@@ -183,18 +186,18 @@ hpi_cpu_itimer *hpi_cpu_itimer_start(int hz, char **cause)
 
 	*cause = NULL;
 	if (sigaction(SIGPROF, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL) {
-		*cause = hpi_asprintf("the program handles SIGPROF itself");
+		*cause = hpi_cpu_asprintf("the program handles SIGPROF itself");
 		return NULL;
 	}
 	if (getitimer(ITIMER_PROF, &cur) == 0 &&
 	    (cur.it_value.tv_sec != 0 || cur.it_value.tv_usec != 0)) {
-		*cause = hpi_asprintf("an ITIMER_PROF timer is running already");
+		*cause = hpi_cpu_asprintf("an ITIMER_PROF timer is running already");
 		return NULL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL ||
 	    (t->slots = calloc(IT_SLOTS, sizeof(it_slot))) == NULL) {
 		free(t);
-		*cause = hpi_asprintf("out of memory");
+		*cause = hpi_cpu_asprintf("out of memory");
 		return NULL;
 	}
 	for (uint64_t i = 0; i < IT_SLOTS; i++)
@@ -215,7 +218,7 @@ hpi_cpu_itimer *hpi_cpu_itimer_start(int hz, char **cause)
 	iv.it_interval.tv_usec = usec % 1000000L;
 	iv.it_value = iv.it_interval;
 	if (setitimer(ITIMER_PROF, &iv, NULL) != 0) {
-		*cause = hpi_asprintf("setitimer: %s", strerror(errno));
+		*cause = hpi_cpu_asprintf("setitimer: %s", strerror(errno));
 		sigaction(SIGPROF, &t->old, NULL);
 		__atomic_store_n(&it_slots, NULL, __ATOMIC_RELEASE);
 		free(t->slots);

@@ -19,7 +19,10 @@
  *
  * Only the draining thread touches this state.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <dirent.h>
 #include <errno.h>
@@ -244,9 +247,9 @@ static int perf_open_map(hpi_cpu_perf *p, perf_thread *t)
 	}
 	if (!p->warned_mmap) {
 		p->warned_mmap = true;
-		hpi_warn("cpu: thread %d: cannot map a sample buffer (%s; the limit is "
-			 "kernel.perf_event_mlock_kb and ulimit -l): not sampled",
-			 (int)t->tid, strerror(errno));
+		p->o.host->warn("cpu", "thread %d: cannot map a sample buffer (%s; the limit is "
+				"kernel.perf_event_mlock_kb and ulimit -l): not sampled",
+				(int)t->tid, strerror(errno));
 	}
 	return -1;
 }
@@ -313,7 +316,7 @@ static int perf_scan(hpi_cpu_perf *p)
 
 	if (fstat(fd, &st) == 0)
 		p->nlink = st.st_nlink;
-	p->scanned = hpi_mono_ns();
+	p->scanned = hpi_cpu_mono_ns();
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return errno;
 	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
@@ -393,29 +396,29 @@ char *hpi_cpu_perf_refusal(int err, pid_t pid)
 		close(fd);
 	}
 	if ((err == EACCES || err == EPERM) && (lvl[0] == '?' || atoi(lvl) > 2))
-		return hpi_asprintf(
+		return hpi_cpu_asprintf(
 		    "perf_event_open refused for process %d (%s): kernel.perf_event_paranoid "
 		    "is %s; sampling user space needs it at 2 or less (sysctl -w "
 		    "kernel.perf_event_paranoid=2) or CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)",
 		    (int)pid, strerror(err), lvl);
 	if ((err == EACCES || err == EPERM) && pid != getpid())
-		return hpi_asprintf(
+		return hpi_cpu_asprintf(
 		    "perf_event_open refused for process %d (%s): it is another user's, or "
 		    "ptrace is restricted (kernel.yama.ptrace_scope); sampling it needs "
 		    "CAP_PERFMON and CAP_SYS_PTRACE (kernel.perf_event_paranoid is %s)",
 		    (int)pid, strerror(err), lvl);
 	if (err == EACCES || err == EPERM)
-		return hpi_asprintf(
+		return hpi_cpu_asprintf(
 		    "perf_event_open refused (%s) although kernel.perf_event_paranoid is %s: "
 		    "a seccomp filter or a container; CAP_PERFMON would allow it",
 		    strerror(err), lvl);
 	if (err == ENOSYS)
-		return hpi_asprintf("perf_event_open is not available (%s): a kernel "
+		return hpi_cpu_asprintf("perf_event_open is not available (%s): a kernel "
 				    "without CONFIG_PERF_EVENTS, or a seccomp filter",
 				    strerror(err));
 	if (err == ESRCH || err == ENOENT)
-		return hpi_asprintf("no process %d", (int)pid);
-	return hpi_asprintf("perf_event_open failed for process %d: %s", (int)pid,
+		return hpi_cpu_asprintf("no process %d", (int)pid);
+	return hpi_cpu_asprintf("perf_event_open failed for process %d: %s", (int)pid,
 			    strerror(err));
 }
 
@@ -477,7 +480,7 @@ size_t hpi_cpu_perf_threads(hpi_cpu_perf *p)
 	 * same, no thread came or went, but for one that ended while another
 	 * started, which the scan every PERF_RESCAN_NS finds */
 	if (fstat(p->taskfd, &st) == 0 && st.st_nlink == p->nlink &&
-	    hpi_mono_ns() - p->scanned < PERF_RESCAN_NS)
+	    hpi_cpu_mono_ns() - p->scanned < PERF_RESCAN_NS)
 		return p->nsampled;
 	for (size_t i = 0; i < p->n; i++)
 		p->v[i].seen = false;

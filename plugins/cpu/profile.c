@@ -18,9 +18,13 @@
  * the scope match (a call longer than that many of its thread's samples
  * counts only the latest).
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,23 @@
 
 #include "cpu.h"
 #include "profile.h"
+
+char *hpi_cpu_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
 
 /* ---- a string-keyed index, for the snapshot's functions and stacks ----- */
 

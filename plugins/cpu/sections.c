@@ -6,7 +6,10 @@
  * several frames (inlined calls), and stacks that name the same frames are
  * one row of cpu_stacks.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +69,7 @@ static bool sec_room(void **v, size_t n, size_t *cap, size_t sz)
 /* The function row of frame f. */
 static fn_row *sec_fn(sec_work *w, const hpi_cpu_frame *f, size_t *row)
 {
-	char *key = hpi_asprintf("%s\x1f%s", f->func, f->module ? f->module : "");
+	char *key = hpi_cpu_asprintf("%s\x1f%s", f->func, f->module ? f->module : "");
 	bool added;
 	size_t r;
 
@@ -97,7 +100,7 @@ static void sec_line(sec_work *w, size_t fn, const hpi_cpu_frame *f, uint64_t sa
 
 	if (f->file == NULL)
 		return;
-	key = hpi_asprintf("%zu\x1f%s:%d", fn, f->file, f->line);
+	key = hpi_cpu_asprintf("%zu\x1f%s:%d", fn, f->file, f->line);
 	if (key == NULL || !sec_room((void **)&w->lns, w->nlns, &w->caplns, sizeof(ln_row))) {
 		free(key);
 		return;
@@ -115,28 +118,27 @@ static void sec_line(sec_work *w, size_t fn, const hpi_cpu_frame *f, uint64_t sa
 
 /* A frame's name in a folded stack: ';' separates frames, so one inside
  * a name (a C++ template argument, say) becomes ':'. */
-static void sec_frame_text(hpi_buf *b, const char *func)
+static void sec_frame_text(hp_text *b, const char *func)
 {
 	for (const char *p = func; *p; p++)
-		hpi_buf_putc(b, *p == ';' ? ':' : *p);
+		hp_text_putc(b, *p == ';' ? ':' : *p);
 }
 
 /* One stack: its frames named, root first, into the three tables. */
 static void sec_stack(sec_work *w, const prof_stack *s, size_t stamp)
 {
-	hpi_buf text;
+	hp_text text = {0};
 	const hpi_cpu_frame *leaf = NULL;
 	size_t leaf_row = 0, r;
 	bool added;
 
-	hpi_buf_init(&text);
 	for (size_t i = s->n; i-- > 0;) {
 		size_t nf;
 		const hpi_cpu_frame *f = hpi_cpu_unwind_name(w->u, s->pcs[i], &nf);
 		for (size_t k = 0; k < nf; k++) {
 			fn_row *fr = sec_fn(w, &f[k], &r);
 			if (text.len > 0)
-				hpi_buf_putc(&text, ';');
+				hp_text_putc(&text, ';');
 			sec_frame_text(&text, f[k].func);
 			if (fr == NULL)
 				continue;
@@ -156,7 +158,7 @@ static void sec_stack(sec_work *w, const prof_stack *s, size_t stamp)
 	}
 	if (text.data == NULL || text.failed ||
 	    !sec_room((void **)&w->sts, w->nsts, &w->capsts, sizeof(st_row))) {
-		hpi_buf_fini(&text);
+		hp_text_free(&text);
 		w->oom = true;
 		return;
 	}
@@ -170,7 +172,7 @@ static void sec_stack(sec_work *w, const prof_stack *s, size_t stamp)
 		w->sts[r].samples += s->samples;
 		w->sts[r].weight += s->weight;
 	}
-	hpi_buf_fini(&text);
+	hp_text_free(&text);
 }
 
 static int sec_fn_cmp(const void *a, const void *b)
@@ -257,7 +259,7 @@ static void sec_functions(const hpi_cpu_profile *p, sec_work *w, const hp_host *
 		char loc[512] = "";
 
 		if (f->file != NULL)
-			snprintf(loc, sizeof(loc), "%s:%d", hpi_basename(f->file), f->line);
+			snprintf(loc, sizeof(loc), "%s:%d", hpi_cpu_basename(f->file), f->line);
 		h->cell_text(sec, r, 0, f->func);
 		h->cell_int(sec, r, 1, (int64_t)f->self);
 		h->cell_real(sec, r, 2, sec_pct(f->self, p->samples));

@@ -23,7 +23,10 @@
  * Built without libdw: frame-pointer chains only, and every frame is
  * "module+0xoffset" from /proc/PID/maps.
  */
-#include "config.h"
+#define _GNU_SOURCE 1 /* as the build's config.h: POSIX and Linux calls */
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* the build's HAVE_LIBDW; none outside the tree */
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +55,7 @@ typedef struct name_entry {
 
 struct hpi_cpu_unwind {
 	pid_t pid;
+	const hp_host *host;
 	name_entry *names;    /* open addressing, power of two */
 	size_t nnames, capnames;
 	char **strings;       /* every string the frames point to */
@@ -106,13 +110,13 @@ static char *unwind_maps_name(pid_t pid, uint64_t pc)
 				continue;
 			line[strcspn(line, "\n")] = '\0';
 			if (pos > 0 && line[pos] != '\0')
-				name = hpi_asprintf("%s+0x%" PRIx64, hpi_basename(line + pos),
+				name = hpi_cpu_asprintf("%s+0x%" PRIx64, hpi_cpu_basename(line + pos),
 						    (uint64_t)(pc - lo + off));
 			break;
 		}
 		fclose(f);
 	}
-	return name ? name : hpi_asprintf("[unknown]+0x%" PRIx64, pc);
+	return name ? name : hpi_cpu_asprintf("[unknown]+0x%" PRIx64, pc);
 }
 
 #ifdef HAVE_LIBDW
@@ -253,13 +257,14 @@ static void unwind_report(hpi_cpu_unwind *u)
 	hpi_cpu_cfi_forget(u->cfi); /* addresses without a module may have one now */
 }
 
-hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid, const hp_host *host)
 {
 	hpi_cpu_unwind *u = calloc(1, sizeof(*u));
 
 	if (u == NULL)
 		return NULL;
 	u->pid = pid;
+	u->host = host;
 	u->cfi = hpi_cpu_cfi_new();
 	if ((u->dwfl = dwfl_begin(&unwind_callbacks)) != NULL) {
 		dwfl_report_begin(u->dwfl);
@@ -309,9 +314,9 @@ static const char *unwind_call_site(Dwarf_Die *cu, Dwarf_Die *inl, int *line)
 }
 
 /* A symbol as a user writes it, without its version ("@GLIBC_2.2.5"). */
-static char *unwind_pretty(const char *raw)
+static char *unwind_pretty(const hpi_cpu_unwind *u, const char *raw)
 {
-	char *s = hpi_symbol_pretty(raw), *at;
+	char *s = u->host->symbol_name(raw), *at;
 
 	if (s != NULL && (at = strchr(s, '@')) != NULL && at != s)
 		*at = '\0';
@@ -353,7 +358,7 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 				hpi_cpu_frame *f)
 {
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	const char *raw, *file = NULL, *mbase = modname ? hpi_basename(modname) : NULL;
+	const char *raw, *file = NULL, *mbase = modname ? hpi_cpu_basename(modname) : NULL;
 	Dwarf_Addr start = 0, bias = 0, a;
 	bool lines = u->debug_files || unwind_own_dwarf(mod);
 	Dwarf_Die *cu = lines ? dwfl_module_addrdie(mod, pc, &bias) : NULL, *scopes = NULL;
@@ -379,8 +384,8 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 		for (int i = ns - 1; i >= 0 && raw == NULL; i--)
 			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
 				raw = unwind_die_name(&scopes[i]);
-	f[n].func = raw ? unwind_keep(u, unwind_pretty(raw))
-			: unwind_keep(u, hpi_asprintf("%s+0x%" PRIx64, mbase, pc - start));
+	f[n].func = raw ? unwind_keep(u, unwind_pretty(u, raw))
+			: unwind_keep(u, hpi_cpu_asprintf("%s+0x%" PRIx64, mbase, pc - start));
 	f[n].module = mbase;
 	/* outermost first: the function, then each inlined call; a frame's
 	 * line is the call site of the next one in, the innermost's is pc's */
@@ -389,7 +394,7 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 		f[n].file = cf ? unwind_keep(u, strdup(cf)) : NULL;
 		n++;
 		raw = unwind_die_name(&scopes[idx[k]]);
-		f[n].func = unwind_keep(u, unwind_pretty(raw ? raw : "?"));
+		f[n].func = unwind_keep(u, unwind_pretty(u, raw ? raw : "?"));
 		f[n].module = mbase;
 	}
 	f[n].file = file ? unwind_keep(u, strdup(file)) : NULL;
@@ -403,12 +408,14 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 
 #else /* !HAVE_LIBDW */
 
-hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid)
+hpi_cpu_unwind *hpi_cpu_unwind_new(pid_t pid, const hp_host *host)
 {
 	hpi_cpu_unwind *u = calloc(1, sizeof(*u));
 
-	if (u != NULL)
+	if (u != NULL) {
 		u->pid = pid;
+		u->host = host;
+	}
 	return u;
 }
 
@@ -666,7 +673,7 @@ void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t 
 			return;
 		v[nv++] = pcs[i];
 	}
-	now = hpi_mono_ns();
+	now = hpi_cpu_mono_ns();
 	if (nv == 0 || (u->kscanned != 0 && now - u->kscanned < HPI_CPU_KALLSYMS_EVERY_NS)) {
 		free(v);
 		return;
@@ -692,7 +699,7 @@ void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t 
 			continue;
 		/* an address below every symbol: "[kernel]+0x..." */
 		f->func = w[i].name ? unwind_keep(u, w[i].name)
-				    : unwind_keep(u, hpi_asprintf("[kernel]+0x%" PRIx64, w[i].pc));
+				    : unwind_keep(u, hpi_cpu_asprintf("[kernel]+0x%" PRIx64, w[i].pc));
 		f->module = w[i].module ? unwind_keep(u, w[i].module)
 					: unwind_keep(u, strdup("[kernel]"));
 		w[i].name = w[i].module = NULL;

@@ -201,10 +201,21 @@ else
 
 fi
 
-# hotpath attach: from outside; the threads start 0.3 s after attaching
+# hotpath attach: from outside; the threads start 0.3 s after attaching.
+# A background job is the shell's fork until it execs: attaching before
+# that reads the shell's name and maps (on a loaded machine, it happened),
+# so wait (bounded) for the program's own name first.
+wait_exec() {
+	n=0
+	while [ $n -lt 200 ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" != cpu_burn_plain ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+}
 if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
 	"$P" "$SECS" 1 >"$TMP/attach.out" &
 	pid=$!
+	wait_exec "$pid"
 	"$H" attach "$pid" --duration 0 -o "$TMP/attach.json" 2>"$TMP/attach.err"
 	check "attach: exits 0 when the process ends" [ $? -eq 0 ]
 	wait "$pid"
@@ -221,6 +232,7 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	mkdir -m 700 "$TMP/run"
 	"$P" 30 1 >/dev/null &
 	pid=$!
+	wait_exec "$pid"
 	XDG_RUNTIME_DIR="$TMP/run" env -u HOTPATH_PUB -u HOTPATH_QUERY \
 		"$H" attach "$pid" --duration 0 -o "$TMP/live.json" 2>/dev/null &
 	apid=$!

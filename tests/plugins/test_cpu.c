@@ -78,7 +78,7 @@ static hpi_cpu_profile *new_profile(void)
 START_TEST(sections_are_exact)
 {
 	hpi_cpu_profile *p = new_profile();
-	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid());
+	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid(), hpi_host());
 	hp_snapshot *snap = hpi_snapshot_new();
 	uint64_t abc[] = {PC(cpu_fn_c), PC(cpu_fn_b), PC(cpu_fn_a)};
 	uint64_t ab[] = {PC(cpu_fn_b), PC(cpu_fn_a)};
@@ -146,7 +146,7 @@ END_TEST
 START_TEST(scopes_count_the_samples_inside)
 {
 	hpi_cpu_profile *p = new_profile();
-	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid());
+	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid(), hpi_host());
 	hp_snapshot *snap = hpi_snapshot_new();
 	uint64_t a[] = {PC(cpu_fn_a)};
 	const hp_section *sc;
@@ -244,7 +244,8 @@ static void spin_cpu(int ms, hpi_cpu_perf *p, got *g)
 
 START_TEST(perf_samples_this_thread)
 {
-	hpi_cpu_perf_opts o = {.pid = getpid(), .frequency = 999, .stack_bytes = 8192};
+	hpi_cpu_perf_opts o = {.pid = getpid(), .frequency = 999, .stack_bytes = 8192,
+			      .host = hpi_host()};
 	got g = {.tid = (pid_t)gettid()};
 	hpi_cpu_perf *p;
 	char *cause = NULL;
@@ -257,7 +258,7 @@ START_TEST(perf_samples_this_thread)
 		free(cause);
 		return;
 	}
-	g.u = hpi_cpu_unwind_new(getpid());
+	g.u = hpi_cpu_unwind_new(getpid(), hpi_host());
 	spin_cpu(300, p, &g);
 	hpi_cpu_perf_drain(p, on_sample, &g);
 	/* 300 ms of CPU at 999 Hz: about 300 samples, most in cpu_fn_c (a
@@ -284,7 +285,7 @@ START_TEST(itimer_samples_this_thread)
 		return;
 	t = hpi_cpu_itimer_start(999, &cause);
 	ck_assert_msg(t != NULL, "%s", cause ? cause : "");
-	g.u = hpi_cpu_unwind_new(getpid());
+	g.u = hpi_cpu_unwind_new(getpid(), hpi_host());
 	spin_cpu(300, NULL, &g);
 	hpi_cpu_itimer_drain(t, on_sample, &g);
 	hpi_cpu_itimer_stop(t);
@@ -359,7 +360,7 @@ START_TEST(kernel_functions_named_from_kallsyms)
 	ck_assert_ptr_null(why);
 	ck_assert_uint_ne(vr, 0);
 	ck_assert_uint_ne(kw, 0);
-	u = hpi_cpu_unwind_new(getpid());
+	u = hpi_cpu_unwind_new(getpid(), hpi_host());
 	ck_assert_ptr_nonnull(u);
 	/* not named before the one read of kallsyms */
 	f = hpi_cpu_unwind_name(u, vr + 0x10, &n);
