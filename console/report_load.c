@@ -603,7 +603,7 @@ static int load_top(load_ctx *x, const hpi_jv *root)
 }
 
 /* Parses the bytes; syntax errors name the line and column, in the
- * words jansson used (hpi_json_err_context). */
+ * words jansson, the reader before it, used (hpi_json_err_context). */
 static int load_json(load_ctx *x, const char *data, size_t len)
 {
 	hpi_json_err e;
