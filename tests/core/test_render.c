@@ -317,6 +317,9 @@ START_TEST(test_json_basic)
 		"\"log\":[{\"duration\":1200000,\"tid\":4242,\"time\":5000}]},"
 		"{\"name\":\"custom_block\",\"calls\":100,\"avg\":17,\"p99\":25,"
 		"\"total\":1700,\"percent_total\":0.0013}],"
+		"\"log_columns\":[{\"key\":\"duration\",\"title\":\"Duration\",\"unit\":\"ns\"},"
+		"{\"key\":\"tid\",\"title\":\"Thread\",\"unit\":\"count\"},"
+		"{\"key\":\"time\",\"title\":\"Time\",\"unit\":\"ns\"}],"
 		"\"meta\":{\"table.columns\":\"name,calls,avg,p99,total,percent_total\"}}"
 		"]}\n");
 	free(j);
@@ -430,6 +433,13 @@ START_TEST(test_json_pretty)
 		"        },\n"
 		"        {\n"
 		"          \"n\": null\n"
+		"        }\n"
+		"      ],\n"
+		"      \"log_columns\": [\n"
+		"        {\n"
+		"          \"key\": \"d\",\n"
+		"          \"title\": \"D\",\n"
+		"          \"unit\": \"ns\"\n"
 		"        }\n"
 		"      ],\n"
 		"      \"meta\": {\n"
