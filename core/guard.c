@@ -14,6 +14,8 @@
  * handler only notes the fork (its time, the parent's guard); the child's
  * own guard is built from the parent's settings by the child's first
  * record (tbuf.c), its exit() or its hp_guard_end, on the program's thread.
+ *
+ * Its settings are guard_builder.c's, its report guard_report.c's (guard.h).
  */
 #include "config.h"
 
@@ -30,50 +32,6 @@
 #include "hpi.h"
 #include "collector.h"
 #include "tbuf.h"
-
-typedef struct guard_reporter {
-	const hp_reporter *r;
-	void *data;
-} guard_reporter;
-
-struct hp_guard_builder {
-	char *caller;
-	double pcts[HPI_MAX_PCTS];
-	size_t npcts;           /* 0 = not set */
-	hp_format format;       /* DEFAULT = not set */
-	long limit;             /* -1 = not set */
-	char *output;           /* NULL = not set */
-	guard_reporter *reps;
-	size_t nreps;
-	char **scripts;         /* Lua reporters (hp_guard_builder_script) */
-	size_t nscripts;
-	int rec_format;         /* the program's HP__REC_FORMAT */
-};
-
-struct hp_guard {
-	hp_guard_builder *b;    /* the settings it was built with */
-	hpi_config cfg;
-	hpi_registry *reg;
-	hpi_collector *col;
-	hpi_publisher *pub;     /* live metrics (publish.c), or NULL */
-	hpi_metrics *met;       /* publish.metrics (metrics_server.c), or NULL */
-	pid_t pid;
-	uint64_t t0;            /* start tick */
-	uint64_t mono0;         /* start, CLOCK_MONOTONIC ns */
-	uint64_t unix0;         /* start, CLOCK_REALTIME ns */
-	pthread_mutex_t finish_lock;
-	bool finished;
-	/* watcher: timeout and signals */
-	bool watching;
-	pthread_t watcher;
-	bool stopping;
-	uint64_t deadline;      /* CLOCK_MONOTONIC ns, 0 = none */
-	struct sigaction old_int, old_term;
-	bool hooked_int, hooked_term;
-	/* report.fork: child: the guard the program holds (its own, or the
-	 * first ancestor's), which hp_guard_end in this child names */
-	hp_guard *root;
-};
 
 /* A fork child's start: the moment of the fork, and whose guard it was. */
 typedef struct guard_start {
@@ -96,216 +54,6 @@ static pthread_mutex_t guard_fork_lock = PTHREAD_MUTEX_INITIALIZER;
 static void guard_finish(hp_guard *g);
 static hp_guard *guard_build(hp_guard_builder *b, unsigned long timeout_ms,
 			     const guard_start *at);
-
-/* ---- builder ------------------------------------------------------------- */
-
-/* A program built before the stamp existed wrote format 1. */
-hp_guard_builder *(hp_guard_builder_new)(const char *caller)
-{
-	return hp__guard_builder_new_fmt(caller, 1);
-}
-
-hp_guard_builder *hp__guard_builder_new_fmt(const char *caller, int rec_format)
-{
-	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	hp_guard_builder *b = calloc(1, sizeof(*b));
-
-	if (b == NULL)
-		return NULL;
-	b->rec_format = rec_format;
-	b->limit = -1;
-	b->caller = strdup(caller && *caller ? caller : "main");
-	if (b->caller == NULL) {
-		free(b);
-		return NULL;
-	}
-	return b;
-}
-
-void hp_guard_builder_free(hp_guard_builder *b)
-{
-	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	if (b == NULL)
-		return;
-	free(b->caller);
-	free(b->output);
-	free(b->reps);
-	for (size_t i = 0; i < b->nscripts; i++)
-		free(b->scripts[i]);
-	free(b->scripts);
-	free(b);
-}
-
-int hp_guard_builder_percentiles(hp_guard_builder *b, const double *p, size_t n)
-{
-	if (b == NULL || (p == NULL && n > 0))
-		return HP_EINVAL;
-	if (n > HPI_MAX_PCTS) {
-		hpi_warn("hp_guard_builder_percentiles: at most %d percentiles; ignored", HPI_MAX_PCTS);
-		return HP_EINVAL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!(p[i] >= 0.0 && p[i] <= 100.0)) {
-			hpi_warn("hp_guard_builder_percentiles: %g is outside 0..100; ignored", p[i]);
-			return HP_ERANGE;
-		}
-	}
-	memcpy(b->pcts, p, n * sizeof(*p));
-	b->npcts = n;
-	return 0;
-}
-
-int hp_guard_builder_format(hp_guard_builder *b, hp_format fmt)
-{
-	if (b == NULL || fmt < HP_FORMAT_DEFAULT || fmt > HP_FORMAT_HTML)
-		return HP_EINVAL;
-	b->format = fmt;
-	return 0;
-}
-
-int hp_guard_builder_limit(hp_guard_builder *b, size_t limit)
-{
-	if (b == NULL)
-		return HP_EINVAL;
-	b->limit = (long)limit;
-	return 0;
-}
-
-int hp_guard_builder_output(hp_guard_builder *b, const char *path)
-{
-	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	char *p;
-
-	if (b == NULL || path == NULL || *path == '\0')
-		return HP_EINVAL;
-	if ((p = strdup(path)) == NULL)
-		return HP_ENOMEM;
-	free(b->output);
-	b->output = p;
-	return 0;
-}
-
-int hp_guard_builder_reporter(hp_guard_builder *b, const hp_reporter *r, void *data)
-{
-	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	guard_reporter *p;
-
-	if (b == NULL || r == NULL || r->report == NULL)
-		return HP_EINVAL;
-	if ((p = realloc(b->reps, (b->nreps + 1) * sizeof(*p))) == NULL)
-		return HP_ENOMEM;
-	b->reps = p;
-	b->reps[b->nreps].r = r;
-	b->reps[b->nreps++].data = data;
-	return 0;
-}
-
-int hp_guard_builder_script(hp_guard_builder *b, const char *path)
-{
-	HPI_INTERNAL(); /* hotpath's own allocations are not counted */
-	char **p, *copy;
-
-	if (b == NULL || path == NULL || *path == '\0')
-		return HP_EINVAL;
-	if ((p = realloc(b->scripts, (b->nscripts + 1) * sizeof(*p))) == NULL)
-		return HP_ENOMEM;
-	b->scripts = p;
-	if ((copy = strdup(path)) == NULL)
-		return HP_ENOMEM;
-	b->scripts[b->nscripts++] = copy;
-	return 0;
-}
-
-/* A copy of b's settings (a fork child's guard is built from its parent's);
- * NULL when memory runs out.  C reporters are shared, not copied. */
-static hp_guard_builder *guard_builder_copy(const hp_guard_builder *o)
-{
-	hp_guard_builder *b = hp__guard_builder_new_fmt(o->caller, o->rec_format);
-
-	if (b == NULL)
-		return NULL;
-	memcpy(b->pcts, o->pcts, sizeof(b->pcts));
-	b->npcts = o->npcts;
-	b->format = o->format;
-	b->limit = o->limit;
-	if (o->output != NULL && hp_guard_builder_output(b, o->output) != 0)
-		goto fail;
-	for (size_t i = 0; i < o->nreps; i++)
-		if (hp_guard_builder_reporter(b, o->reps[i].r, o->reps[i].data) != 0)
-			goto fail;
-	for (size_t i = 0; i < o->nscripts; i++)
-		if (hp_guard_builder_script(b, o->scripts[i]) != 0)
-			goto fail;
-	return b;
-fail:
-	hp_guard_builder_free(b);
-	return NULL;
-}
-
-/* ---- settings ------------------------------------------------------------ */
-
-/* Whether the user set either name of a variable (empty counts as unset,
- * as in config.c). */
-static bool guard_env(const char *alias, const char *canonical)
-{
-	const char *a = hpi_getenv(alias), *c = hpi_getenv(canonical);
-
-	return (a != NULL && *a != '\0') || (c != NULL && *c != '\0');
-}
-
-/* The program's settings go over hotpath.yaml, under HOTPATH_* variables. */
-static void guard_apply_builder(hpi_config *c, const hp_guard_builder *b)
-{
-	if (b->npcts && !guard_env("HOTPATH_PERCENTILES", "HOTPATH_REPORT_PERCENTILES")) {
-		memcpy(c->pcts, b->pcts, b->npcts * sizeof(double));
-		c->npcts = b->npcts;
-	}
-	if (b->format != HP_FORMAT_DEFAULT && !guard_env("HOTPATH_FORMAT", "HOTPATH_REPORT_FORMAT"))
-		c->format = b->format;
-	if (b->limit >= 0 && !guard_env("HOTPATH_LIMIT", "HOTPATH_REPORT_LIMIT"))
-		c->limit = b->limit;
-	if (b->output && !guard_env("HOTPATH_OUTPUT", "HOTPATH_REPORT_OUTPUT")) {
-		char *o = strdup(b->output);
-		if (o != NULL) {
-			free(c->output);
-			c->output = o;
-		}
-	}
-}
-
-/* path with ".<pid>" before its extension ("out/report.json" ->
- * "out/report.1234.json", "report" -> "report.1234"); a new string, or
- * NULL when memory runs out. */
-char *hpi_guard_pid_path(const char *path, long pid)
-{
-	const char *base = strrchr(path, '/'), *dot;
-	size_t stem;
-	char *r;
-
-	base = base ? base + 1 : path;
-	dot = strrchr(base, '.');
-	stem = dot != NULL && dot != base ? (size_t)(dot - path) : strlen(path);
-	if ((r = malloc(strlen(path) + 24)) == NULL)
-		return NULL;
-	sprintf(r, "%.*s.%ld%s", (int)stem, path, pid, path + stem);
-	return r;
-}
-
-/* A fork child's report (and trace) go to files of their own. */
-static void guard_apply_fork(hpi_config *c, long pid)
-{
-	char **paths[] = {&c->output, &c->trace_output};
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char *p = *paths[i], *q;
-		if (p == NULL || strcmp(p, "stderr") == 0 || strcmp(p, "stdout") == 0)
-			continue;
-		if ((q = hpi_guard_pid_path(p, pid)) != NULL) {
-			free(p);
-			*paths[i] = q;
-		}
-	}
-}
 
 /* ---- process hooks ------------------------------------------------------- */
 
@@ -415,7 +163,7 @@ void hpi_guard_fork_start(void)
 		return;
 	}
 	at = guard_fork_at;
-	if ((b = guard_builder_copy(at.from->b)) == NULL ||
+	if ((b = hpi_guard_builder_copy(at.from->b)) == NULL ||
 	    guard_build(b, 0, &at) == NULL) {
 		/* said why; the child runs unprofiled */
 		__atomic_store_n(&hp__rt.on, 0, __ATOMIC_RELAXED);
@@ -543,149 +291,7 @@ static int guard_watch_stop(hp_guard *g)
 	return guard_signal;
 }
 
-/* ---- report -------------------------------------------------------------- */
-
-/* The program's short name, without libtool's "lt-". */
-static const char *guard_program(void)
-{
-	const char *p = program_invocation_short_name;
-
-	return strncmp(p, "lt-", 3) == 0 ? p + 3 : p;
-}
-
-/* Writes all of p[0..n) to fd; false with errno on failure. */
-static bool guard_write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return false;
-		}
-		if (w == 0) {
-			errno = EIO;
-			return false;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-/* Writes the rendered report where report.output says.  Never blocks on a
- * FIFO, and never loses it: when the file cannot be opened or written, the
- * whole report goes to stderr. */
-static void guard_write(const hpi_config *c, const hpi_buf *out)
-{
-	char name[160];
-	bool is_null;
-	int fd, err;
-
-	if (out->data == NULL || out->len == 0)
-		return;
-	if (c->output == NULL || strcmp(c->output, "stderr") == 0) {
-		guard_write_all(STDERR_FILENO, out->data, out->len);
-		return;
-	}
-	if (strcmp(c->output, "stdout") == 0) {
-		/* through stdio, so that it follows what the program printed */
-		if (fwrite(out->data, 1, out->len, stdout) == out->len && fflush(stdout) == 0)
-			return;
-		hpi_warn("report.output: writing stdout failed: %s; the report goes to stderr",
-			 strerror(errno));
-		clearerr(stdout);
-		guard_write_all(STDERR_FILENO, out->data, out->len);
-		return;
-	}
-	hpi_term_str(name, sizeof name, c->output);
-	if ((fd = hpi_open_regular(c->output, O_WRONLY | O_CREAT | O_TRUNC, &is_null)) < 0) {
-		hpi_warn("report.output: cannot write \"%s\": %s; the report goes to stderr", name,
-			 errno == EINVAL ? "not a regular file (a FIFO or socket would block)" :
-			 strerror(errno));
-		guard_write_all(STDERR_FILENO, out->data, out->len);
-		return;
-	}
-	if (!guard_write_all(fd, out->data, out->len)) {
-		err = errno;
-		close(fd);
-	} else if (close(fd) != 0) {
-		err = errno;
-	} else {
-		return;
-	}
-	hpi_warn("report.output: writing \"%s\" failed: %s; the whole report goes to stderr",
-		 name, strerror(err));
-	guard_write_all(STDERR_FILENO, out->data, out->len);
-}
-
-/* Sets the report-wide facts of a snapshot. */
-static void guard_meta(hp_guard *g, hp_snapshot *s, uint64_t elapsed)
-{
-	hpi_facts f = {.caller = g->b->caller, .program = guard_program(),
-		       .pid = (long)g->pid, .start_unix_ns = g->unix0, .elapsed_ns = elapsed};
-
-	hpi_snapshot_facts(s, &f);
-}
-
-/* Renders the built-in format into out.  Memory running out mid-way gives
- * a smaller report (no logs) or none, never a truncated one, and says so. */
-static void guard_render(const hpi_config *c, const hp_snapshot *s, hpi_render_opts *o,
-			 hpi_buf *out)
-{
-	for (int tries = 0; tries < 2; tries++) {
-		hpi_buf_init(out);
-		if (c->format == HP_FORMAT_TABLE)
-			hpi_render_table(out, s, o);
-		else if (c->format == HP_FORMAT_JSON || c->format == HP_FORMAT_JSON_PRETTY)
-			hpi_render_json(out, s, o, c->format == HP_FORMAT_JSON_PRETTY);
-		else if (c->format == HP_FORMAT_HTML)
-			hpi_render_html(out, s, o);
-		if (!out->failed)
-			return;
-		hpi_buf_fini(out);
-		if (tries == 0 && c->format != HP_FORMAT_TABLE) {
-			hpi_warn("out of memory while rendering the report: writing it without "
-				 "the rows' logs");
-			o->no_logs = true;
-			continue;
-		}
-		hpi_warn("out of memory while rendering the report: no report written");
-		return;
-	}
-}
-
-/* Final snapshot, built-in format, every C reporter, then the Lua ones. */
-static void guard_report(hp_guard *g, uint64_t elapsed)
-{
-	hp_snapshot *s = hpi_snapshot_new();
-	hpi_render_opts o = {.limit = (size_t)g->cfg.limit, .pcts = g->cfg.pcts,
-			     .npcts = g->cfg.npcts};
-	hpi_buf out;
-
-	if (s == NULL) {
-		hpi_warn("out of memory: no report");
-		return;
-	}
-	guard_meta(g, s, elapsed);
-	hpi_registry_snapshot(g->reg, s);
-	guard_render(&g->cfg, s, &o, &out);
-	guard_write(&g->cfg, &out);
-	hpi_buf_fini(&out);
-	o.no_logs = false;
-	for (size_t i = 0; i < g->b->nreps; i++) {
-		char *cause = NULL;
-		const hp_reporter *r = g->b->reps[i].r;
-		int rv = r->report(s, g->b->reps[i].data, &cause);
-		if (rv != 0)
-			hpi_warn("reporter \"%s\" failed: %s", r->name ? r->name : "?",
-				 cause ? cause : hp_strerror(rv));
-		free(cause);
-	}
-	hpi_lua_run_scripts(s, &o, &g->cfg, g->b->scripts, g->b->nscripts);
-	hpi_snapshot_free(s);
-}
+/* ---- finish -------------------------------------------------------------- */
 
 /* Stops profiling and reports, once, whoever asks first. */
 static void guard_finish(hp_guard *g)
@@ -710,7 +316,7 @@ static void guard_finish(hp_guard *g)
 	hpi_tbuf_trim();
 	hpi_host_set_report(g->cfg.pcts, g->cfg.npcts, g->mono0);
 	hpi_host_freeze(elapsed);
-	guard_report(g, elapsed);
+	hpi_guard_report(g, elapsed);
 	g->finished = true;
 	guard_busy--;
 	pthread_mutex_unlock(&g->finish_lock);
@@ -744,7 +350,7 @@ static int guard_idle_ms(hpi_config *c)
 /* Starts publishing (publish.endpoint) through the running collector. */
 static void guard_publish(hp_guard *g)
 {
-	hpi_publish_info in = {.program = guard_program(), .caller = g->b->caller,
+	hpi_publish_info in = {.program = hpi_guard_program(), .caller = g->b->caller,
 			       .pid = (long)g->pid, .unix0_ns = g->unix0, .mono0_ns = g->mono0,
 			       .pcts = g->cfg.pcts, .npcts = g->cfg.npcts};
 
@@ -768,9 +374,9 @@ static bool guard_setup(hp_guard *g)
 		hpi_warn("strict: the configuration has errors; profiling not started");
 		return false;
 	}
-	guard_apply_builder(&g->cfg, g->b);
+	hpi_guard_apply_builder(&g->cfg, g->b);
 	if (g->root != NULL)
-		guard_apply_fork(&g->cfg, (long)g->pid);
+		hpi_guard_apply_fork(&g->cfg, (long)g->pid);
 	hpi_alloc_configure(&g->cfg);
 	hpi_io_configure(&g->cfg);
 	hpi_tbuf_set_max_mb(g->cfg.buffer_max_mb);
