@@ -567,7 +567,8 @@ typedef struct hp_record {
 #define HP_REC_DEPTH(r) (((r)->site >> HP_REC_KIND_SHIFT) & HP_REC_DEPTH_MASK)
 /* Whether r is a plain measured call begun since tick t0 (what on_records
  * takes): a measured call's kind with its depth, not recursive, a site,
- * a 32-bit duration. */
+ * a 32-bit duration.  The xor maps exactly those site words to
+ * 1 .. 2^30 - 1: one compare. */
 #define HP_REC_PLAIN(r, t0)                                                          \
 	(((r)->site ^ (HP_REC_SCOPE_KIND << HP_REC_KIND_SHIFT)) - 1 <                \
 		 (HP_REC_SCOPE_REC << HP_REC_KIND_SHIFT) - 1 &&                      \
