@@ -4,14 +4,17 @@
  * TICKS times 5 ms apart, then one callback blocks the loop for 200 ms
  * (the lag probe, every 10 ms, sees it) and a last timer fires 30 ms
  * later, while two timers that never fire, a pipe and a signal handler
- * stay active (unreferenced: they do not keep the loop running).
+ * stay active (unreferenced: they do not keep the loop running).  Each
+ * tick also stats the current folder (uv_fs_stat) and hands the
+ * threadpool a small job (uv_queue_work): requests, counted by type.
  *
  *   ./uv_loop [TICKS]         (default 50)
  *
  * The report's "libuv loops" table has the loop "main": TICKS + 2 timer
  * callbacks ran, each in an iteration of its own, so at least TICKS + 2
  * iterations; a lag of 200 ms or more at most; and, sampled when the
- * watch ends, the handles "pipe 1, timer 2, signal 1".
+ * watch ends, the handles "pipe 1, timer 2, signal 1"; and in "libuv
+ * requests", fs and work each started and completed TICKS times.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -57,8 +60,32 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	(void)s, (void)n, (void)buf;
 }
 
+static void on_stat(uv_fs_t *req)
+{
+	uv_fs_req_cleanup(req);
+	free(req);
+}
+
+static void on_job(uv_work_t *req)
+{
+	(void)req; /* on a threadpool thread */
+}
+
+static void on_job_done(uv_work_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
 static void on_tick(uv_timer_t *t)
 {
+	uv_fs_t *stat = malloc(sizeof(*stat));
+	uv_work_t *job = malloc(sizeof(*job));
+
+	if (stat != NULL && uv_fs_stat(t->loop, stat, ".", on_stat) != 0)
+		free(stat);
+	if (job != NULL && uv_queue_work(t->loop, job, on_job, on_job_done) != 0)
+		free(job);
 	if (++fired == ticks) {
 		uv_timer_stop(t);
 		uv_timer_start(&block, on_block, 5, 0);

@@ -217,8 +217,9 @@ typedef struct hp_main_options {
 	  "known), pay = idle ns, w1 = the iteration's ns (bit 31: in us)")            \
 	X(UV_LAG, 27, WORDS, "a watched loop's lag probe fired: pay = how late, ns")   \
 	X(UV_HANDLES, 28, WORDS, "a watched loop's active handles of one type: w0 = "  \
-	  "uv_handle_type (255: the active requests), pay = how many, w1 = the "      \
-	  "sample's number")
+	  "uv_handle_type (255: the active requests; 0x100, 0x200, 0x300 + "          \
+	  "uv_req_type: that type's requests active, started and completed), pay = " \
+	  "how many, w1 = the sample's number")
 
 #ifdef HOTPATH
 

@@ -21,7 +21,9 @@
  * Loop metrics (docs/uv.md): a watched loop reports its iterations, events
  * (libuv 1.45 and later), idle time (uv_metrics_idle_time), time per
  * iteration, its active handles by type and requests, and its lag, in the
- * report's uv_loops section:
+ * report's uv_loops section, and its requests by type (counted by the
+ * wrappers below: the program's uv_fs_*, uv_write, ... calls in the files
+ * that include this header) in uv_requests:
  *
  *   static hp_uv_watch w;                       (storage of the program's)
  *   hp_uv_loop_watch(&w, loop, "main", 100);    before uv_run; lag probed
@@ -46,6 +48,352 @@ extern "C" {
 #endif
 
 #ifdef HOTPATH
+
+/* ---- requests by type ------------------------------------------------------
+ *
+ * With -DHOTPATH, a file that includes this header has libuv's
+ * request-starting calls (uv_fs_*, uv_write, uv_write2, uv_tcp_connect,
+ * uv_pipe_connect, uv_shutdown, uv_udp_send, uv_getaddrinfo,
+ * uv_getnameinfo, uv_queue_work, uv_random) counted per loop and type
+ * (docs/uv.md): while profiling, a call with a callback is started with
+ * the adapter's callback, which counts its completion and calls the
+ * program's (kept in libhotpath's table, not in the request); a call
+ * without one (libuv's synchronous form) counts as started and completed.
+ * Nothing else of the request changes (->data stays the program's).  Not
+ * profiling: the plain call after one load and a test.  Define
+ * HOTPATH_UV_NO_REQUESTS before including it to leave the calls alone;
+ * (uv_write)(...) in parentheses is the plain call.
+ */
+
+#define HP__UV_REQ_TYPES 16u /* uv_req_type values counted (core/uvloop.c UVL_TYPES) */
+
+typedef void (*hp__uv_fn)(void);
+HP_API int hp__uv_req_begin(const void *loop, void *req, uint32_t type, hp__uv_fn cb);
+HP_API void hp__uv_req_forget(void *req);
+HP_API hp__uv_fn hp__uv_req_end(void *req);
+HP_API void hp__uv_req_sync(const void *loop, uint32_t type);
+HP_API void hp__uv_reqs(const void *loop, uint64_t *started, uint64_t *completed, unsigned n);
+
+#define HP__UV_ON() __atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED)
+
+/* The adapter's callbacks: the completion counted, then the program's. */
+static HP_SKIP void hp__uv_fs_done(uv_fs_t *req)
+{
+	uv_fs_cb cb = (uv_fs_cb)hp__uv_req_end(req);
+
+	if (cb != NULL)
+		cb(req);
+}
+
+#define HP__UV_DONE(name, req_t, cb_t)                                \
+	static HP_SKIP void hp__uv_##name##_done(req_t *req, int status) \
+	{                                                                \
+		cb_t cb = (cb_t)hp__uv_req_end(req);                     \
+		if (cb != NULL)                                          \
+			cb(req, status);                                 \
+	}
+HP__UV_DONE(write, uv_write_t, uv_write_cb)
+HP__UV_DONE(connect, uv_connect_t, uv_connect_cb)
+HP__UV_DONE(shutdown, uv_shutdown_t, uv_shutdown_cb)
+HP__UV_DONE(udp_send, uv_udp_send_t, uv_udp_send_cb)
+HP__UV_DONE(work, uv_work_t, uv_after_work_cb)
+#undef HP__UV_DONE
+
+static HP_SKIP void hp__uv_getaddrinfo_done(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	uv_getaddrinfo_cb cb = (uv_getaddrinfo_cb)hp__uv_req_end(req);
+
+	if (cb != NULL)
+		cb(req, status, res);
+}
+
+static HP_SKIP void hp__uv_getnameinfo_done(uv_getnameinfo_t *req, int status, const char *host,
+					    const char *service)
+{
+	uv_getnameinfo_cb cb = (uv_getnameinfo_cb)hp__uv_req_end(req);
+
+	if (cb != NULL)
+		cb(req, status, host, service);
+}
+
+/* The uv_fs_* calls: X(op, the parameters between req and cb, their names). */
+#define HP__UV_PARAMS(...) __VA_ARGS__
+#define HP__UV_FS_MAP(X)                                                                     \
+	X(close, (uv_file file), (file))                                                     \
+	X(open, (const char *path, int flags, int mode), (path, flags, mode))                \
+	X(read, (uv_file file, const uv_buf_t bufs[], unsigned int nbufs, int64_t offset),   \
+	  (file, bufs, nbufs, offset))                                                       \
+	X(unlink, (const char *path), (path))                                                \
+	X(write, (uv_file file, const uv_buf_t bufs[], unsigned int nbufs, int64_t offset),  \
+	  (file, bufs, nbufs, offset))                                                       \
+	X(mkdir, (const char *path, int mode), (path, mode))                                 \
+	X(mkdtemp, (const char *tpl), (tpl))                                                 \
+	X(rmdir, (const char *path), (path))                                                 \
+	X(scandir, (const char *path, int flags), (path, flags))                             \
+	X(stat, (const char *path), (path))                                                  \
+	X(fstat, (uv_file file), (file))                                                     \
+	X(lstat, (const char *path), (path))                                                 \
+	X(rename, (const char *path, const char *new_path), (path, new_path))                \
+	X(fsync, (uv_file file), (file))                                                     \
+	X(fdatasync, (uv_file file), (file))                                                 \
+	X(ftruncate, (uv_file file, int64_t offset), (file, offset))                         \
+	X(sendfile, (uv_file out_fd, uv_file in_fd, int64_t in_offset, size_t length),       \
+	  (out_fd, in_fd, in_offset, length))                                                \
+	X(access, (const char *path, int mode), (path, mode))                                \
+	X(chmod, (const char *path, int mode), (path, mode))                                 \
+	X(fchmod, (uv_file file, int mode), (file, mode))                                    \
+	X(utime, (const char *path, double atime, double mtime), (path, atime, mtime))       \
+	X(futime, (uv_file file, double atime, double mtime), (file, atime, mtime))          \
+	X(link, (const char *path, const char *new_path), (path, new_path))                  \
+	X(symlink, (const char *path, const char *new_path, int flags), (path, new_path, flags)) \
+	X(readlink, (const char *path), (path))                                              \
+	X(realpath, (const char *path), (path))                                              \
+	X(chown, (const char *path, uv_uid_t uid, uv_gid_t gid), (path, uid, gid))           \
+	X(fchown, (uv_file file, uv_uid_t uid, uv_gid_t gid), (file, uid, gid))              \
+	X(copyfile, (const char *path, const char *new_path, int flags), (path, new_path, flags)) \
+	X(lchown, (const char *path, uv_uid_t uid, uv_gid_t gid), (path, uid, gid))
+/* Those of later libuv versions. */
+#if UV_VERSION_HEX >= 0x011c00 /* 1.28 */
+#define HP__UV_FS_MAP_1_28(X)                                \
+	X(opendir, (const char *path), (path))               \
+	X(readdir, (uv_dir_t *dir), (dir))                   \
+	X(closedir, (uv_dir_t *dir), (dir))
+#else
+#define HP__UV_FS_MAP_1_28(X)
+#endif
+#if UV_VERSION_HEX >= 0x011f00 /* 1.31 */
+#define HP__UV_FS_MAP_1_31(X) X(statfs, (const char *path), (path))
+#else
+#define HP__UV_FS_MAP_1_31(X)
+#endif
+#if UV_VERSION_HEX >= 0x012200 /* 1.34 */
+#define HP__UV_FS_MAP_1_34(X) X(mkstemp, (const char *tpl), (tpl))
+#else
+#define HP__UV_FS_MAP_1_34(X)
+#endif
+#if UV_VERSION_HEX >= 0x012400 /* 1.36 */
+#define HP__UV_FS_MAP_1_36(X) \
+	X(lutime, (const char *path, double atime, double mtime), (path, atime, mtime))
+#else
+#define HP__UV_FS_MAP_1_36(X)
+#endif
+#define HP__UV_FS_ALL(X) \
+	HP__UV_FS_MAP(X) HP__UV_FS_MAP_1_28(X) HP__UV_FS_MAP_1_31(X) HP__UV_FS_MAP_1_34(X) HP__UV_FS_MAP_1_36(X)
+
+/* hp__uv_fs_<op>: uv_fs_<op>, counted. */
+#define HP__UV_FS_WRAP(op, params, args)                                                      \
+	static inline HP_SKIP int hp__uv_fs_##op(uv_loop_t *loop, uv_fs_t *req,                 \
+						 HP__UV_PARAMS params, uv_fs_cb cb)            \
+	{                                                                                       \
+		int rv;                                                                         \
+		if (!HP__UV_ON())                                                               \
+			return uv_fs_##op(loop, req, HP__UV_PARAMS args, cb);                   \
+		if (cb == NULL) {                                                               \
+			rv = uv_fs_##op(loop, req, HP__UV_PARAMS args, NULL);                   \
+			hp__uv_req_sync(loop, UV_FS);                                           \
+			return rv;                                                              \
+		}                                                                               \
+		if (!hp__uv_req_begin(loop, req, UV_FS, (hp__uv_fn)cb))                         \
+			return uv_fs_##op(loop, req, HP__UV_PARAMS args, cb);                   \
+		if ((rv = uv_fs_##op(loop, req, HP__UV_PARAMS args, hp__uv_fs_done)) < 0)       \
+			hp__uv_req_forget(req);                                                 \
+		return rv;                                                                      \
+	}
+HP__UV_FS_ALL(HP__UV_FS_WRAP)
+#undef HP__UV_FS_WRAP
+
+/* A request started by call with the adapter's callback done in place of
+ * the program's cb, counted as type on loop; rv the call's result. */
+#define HP__UV_START(loop, req, type, cb, done, call)                                   \
+	do {                                                                            \
+		if (!HP__UV_ON() || !hp__uv_req_begin((loop), (req), (type), (hp__uv_fn)(cb))) \
+			return call(cb);                                                \
+		if ((rv = call(done)) < 0)                                              \
+			hp__uv_req_forget(req);                                         \
+		return rv;                                                              \
+	} while (0)
+
+static inline HP_SKIP int hp__uv_write(uv_write_t *req, uv_stream_t *handle, const uv_buf_t bufs[],
+				       unsigned int nbufs, uv_write_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_write(req, handle, bufs, nbufs, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_WRITE, cb, hp__uv_write_done, HP__CALL);
+#undef HP__CALL
+}
+
+static inline HP_SKIP int hp__uv_write2(uv_write_t *req, uv_stream_t *handle, const uv_buf_t bufs[],
+					unsigned int nbufs, uv_stream_t *send_handle, uv_write_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_write2(req, handle, bufs, nbufs, send_handle, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_WRITE, cb, hp__uv_write_done, HP__CALL);
+#undef HP__CALL
+}
+
+static inline HP_SKIP int hp__uv_tcp_connect(uv_connect_t *req, uv_tcp_t *handle,
+					     const struct sockaddr *addr, uv_connect_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_tcp_connect(req, handle, addr, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_CONNECT, cb, hp__uv_connect_done, HP__CALL);
+#undef HP__CALL
+}
+
+/* uv_pipe_connect reports every failure through its callback. */
+static inline HP_SKIP void hp__uv_pipe_connect(uv_connect_t *req, uv_pipe_t *handle, const char *name,
+					       uv_connect_cb cb)
+{
+	if (HP__UV_ON() && hp__uv_req_begin(handle ? handle->loop : NULL, req, UV_CONNECT, (hp__uv_fn)cb))
+		uv_pipe_connect(req, handle, name, hp__uv_connect_done);
+	else
+		uv_pipe_connect(req, handle, name, cb);
+}
+
+static inline HP_SKIP int hp__uv_shutdown(uv_shutdown_t *req, uv_stream_t *handle, uv_shutdown_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_shutdown(req, handle, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_SHUTDOWN, cb, hp__uv_shutdown_done, HP__CALL);
+#undef HP__CALL
+}
+
+static inline HP_SKIP int hp__uv_udp_send(uv_udp_send_t *req, uv_udp_t *handle, const uv_buf_t bufs[],
+					  unsigned int nbufs, const struct sockaddr *addr,
+					  uv_udp_send_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_udp_send(req, handle, bufs, nbufs, addr, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_UDP_SEND, cb, hp__uv_udp_send_done, HP__CALL);
+#undef HP__CALL
+}
+
+static inline HP_SKIP int hp__uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work,
+					    uv_after_work_cb after)
+{
+	int rv;
+#define HP__CALL(c) uv_queue_work(loop, req, work, c)
+	HP__UV_START(loop, req, UV_WORK, after, hp__uv_work_done, HP__CALL);
+#undef HP__CALL
+}
+
+/* The next three run at once without a callback: started and completed. */
+#define HP__UV_SYNC(loop, type, call)                             \
+	do {                                                      \
+		rv = call(NULL);                                  \
+		if (HP__UV_ON())                                  \
+			hp__uv_req_sync((loop), (type));          \
+		return rv;                                        \
+	} while (0)
+
+static inline HP_SKIP int hp__uv_getaddrinfo(uv_loop_t *loop, uv_getaddrinfo_t *req, uv_getaddrinfo_cb cb,
+					     const char *node, const char *service,
+					     const struct addrinfo *hints)
+{
+	int rv;
+#define HP__CALL(c) uv_getaddrinfo(loop, req, c, node, service, hints)
+	if (cb == NULL)
+		HP__UV_SYNC(loop, UV_GETADDRINFO, HP__CALL);
+	HP__UV_START(loop, req, UV_GETADDRINFO, cb, hp__uv_getaddrinfo_done, HP__CALL);
+#undef HP__CALL
+}
+
+static inline HP_SKIP int hp__uv_getnameinfo(uv_loop_t *loop, uv_getnameinfo_t *req, uv_getnameinfo_cb cb,
+					     const struct sockaddr *addr, int flags)
+{
+	int rv;
+#define HP__CALL(c) uv_getnameinfo(loop, req, c, addr, flags)
+	if (cb == NULL)
+		HP__UV_SYNC(loop, UV_GETNAMEINFO, HP__CALL);
+	HP__UV_START(loop, req, UV_GETNAMEINFO, cb, hp__uv_getnameinfo_done, HP__CALL);
+#undef HP__CALL
+}
+
+#if UV_VERSION_HEX >= 0x012100 /* 1.33 */
+static HP_SKIP void hp__uv_random_done(uv_random_t *req, int status, void *buf, size_t buflen)
+{
+	uv_random_cb cb = (uv_random_cb)hp__uv_req_end(req);
+
+	if (cb != NULL)
+		cb(req, status, buf, buflen);
+}
+
+static inline HP_SKIP int hp__uv_random(uv_loop_t *loop, uv_random_t *req, void *buf, size_t buflen,
+					unsigned flags, uv_random_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_random(loop, req, buf, buflen, flags, c)
+	if (cb == NULL)
+		HP__UV_SYNC(loop, UV_RANDOM, HP__CALL);
+	HP__UV_START(loop, req, UV_RANDOM, cb, hp__uv_random_done, HP__CALL);
+#undef HP__CALL
+}
+#endif
+#undef HP__UV_START
+#undef HP__UV_SYNC
+
+/* The program's calls, counted. */
+#ifndef HOTPATH_UV_NO_REQUESTS
+#define uv_fs_close(...) hp__uv_fs_close(__VA_ARGS__)
+#define uv_fs_open(...) hp__uv_fs_open(__VA_ARGS__)
+#define uv_fs_read(...) hp__uv_fs_read(__VA_ARGS__)
+#define uv_fs_unlink(...) hp__uv_fs_unlink(__VA_ARGS__)
+#define uv_fs_write(...) hp__uv_fs_write(__VA_ARGS__)
+#define uv_fs_mkdir(...) hp__uv_fs_mkdir(__VA_ARGS__)
+#define uv_fs_mkdtemp(...) hp__uv_fs_mkdtemp(__VA_ARGS__)
+#define uv_fs_rmdir(...) hp__uv_fs_rmdir(__VA_ARGS__)
+#define uv_fs_scandir(...) hp__uv_fs_scandir(__VA_ARGS__)
+#define uv_fs_stat(...) hp__uv_fs_stat(__VA_ARGS__)
+#define uv_fs_fstat(...) hp__uv_fs_fstat(__VA_ARGS__)
+#define uv_fs_lstat(...) hp__uv_fs_lstat(__VA_ARGS__)
+#define uv_fs_rename(...) hp__uv_fs_rename(__VA_ARGS__)
+#define uv_fs_fsync(...) hp__uv_fs_fsync(__VA_ARGS__)
+#define uv_fs_fdatasync(...) hp__uv_fs_fdatasync(__VA_ARGS__)
+#define uv_fs_ftruncate(...) hp__uv_fs_ftruncate(__VA_ARGS__)
+#define uv_fs_sendfile(...) hp__uv_fs_sendfile(__VA_ARGS__)
+#define uv_fs_access(...) hp__uv_fs_access(__VA_ARGS__)
+#define uv_fs_chmod(...) hp__uv_fs_chmod(__VA_ARGS__)
+#define uv_fs_fchmod(...) hp__uv_fs_fchmod(__VA_ARGS__)
+#define uv_fs_utime(...) hp__uv_fs_utime(__VA_ARGS__)
+#define uv_fs_futime(...) hp__uv_fs_futime(__VA_ARGS__)
+#define uv_fs_link(...) hp__uv_fs_link(__VA_ARGS__)
+#define uv_fs_symlink(...) hp__uv_fs_symlink(__VA_ARGS__)
+#define uv_fs_readlink(...) hp__uv_fs_readlink(__VA_ARGS__)
+#define uv_fs_realpath(...) hp__uv_fs_realpath(__VA_ARGS__)
+#define uv_fs_chown(...) hp__uv_fs_chown(__VA_ARGS__)
+#define uv_fs_fchown(...) hp__uv_fs_fchown(__VA_ARGS__)
+#define uv_fs_copyfile(...) hp__uv_fs_copyfile(__VA_ARGS__)
+#define uv_fs_lchown(...) hp__uv_fs_lchown(__VA_ARGS__)
+#if UV_VERSION_HEX >= 0x011c00
+#define uv_fs_opendir(...) hp__uv_fs_opendir(__VA_ARGS__)
+#define uv_fs_readdir(...) hp__uv_fs_readdir(__VA_ARGS__)
+#define uv_fs_closedir(...) hp__uv_fs_closedir(__VA_ARGS__)
+#endif
+#if UV_VERSION_HEX >= 0x011f00
+#define uv_fs_statfs(...) hp__uv_fs_statfs(__VA_ARGS__)
+#endif
+#if UV_VERSION_HEX >= 0x012200
+#define uv_fs_mkstemp(...) hp__uv_fs_mkstemp(__VA_ARGS__)
+#endif
+#if UV_VERSION_HEX >= 0x012400
+#define uv_fs_lutime(...) hp__uv_fs_lutime(__VA_ARGS__)
+#endif
+#define uv_write(...) hp__uv_write(__VA_ARGS__)
+#define uv_write2(...) hp__uv_write2(__VA_ARGS__)
+#define uv_tcp_connect(...) hp__uv_tcp_connect(__VA_ARGS__)
+#define uv_pipe_connect(...) hp__uv_pipe_connect(__VA_ARGS__)
+#define uv_shutdown(...) hp__uv_shutdown(__VA_ARGS__)
+#define uv_udp_send(...) hp__uv_udp_send(__VA_ARGS__)
+#define uv_getaddrinfo(...) hp__uv_getaddrinfo(__VA_ARGS__)
+#define uv_getnameinfo(...) hp__uv_getnameinfo(__VA_ARGS__)
+#define uv_queue_work(...) hp__uv_queue_work(__VA_ARGS__)
+#if UV_VERSION_HEX >= 0x012100
+#define uv_random(...) hp__uv_random(__VA_ARGS__)
+#endif
+#endif /* HOTPATH_UV_NO_REQUESTS */
+
+
+/* ---- futures ------------------------------------------------------------- */
 
 typedef struct hp__uv_rec {
 	void *cb;          /* uv_work_cb or uv_timer_cb */
@@ -98,7 +446,7 @@ static inline HP_SKIP int hp_uv_queue_work(hp_future_probe *p, uv_loop_t *loop, 
 	r->data = req->data;
 	r->f = hp_future_begin(p);
 	req->data = r;
-	if ((rv = uv_queue_work(loop, req, hp__uv_work, hp__uv_after)) != 0) {
+	if ((rv = hp__uv_queue_work(loop, req, hp__uv_work, hp__uv_after)) != 0) {
 		req->data = r->data;
 		hp_future_cancelled(&r->f);
 		free(r);
@@ -174,11 +522,17 @@ typedef struct hp_uv_watch {
 	uint64_t lag_at;       /* uv_hrtime() when the probe was started */
 	uint32_t samples;      /* handle samples taken */
 	unsigned lag_ms;
+	/* the loop's requests by type when the watch began (hp__uv_reqs) */
+	uint64_t req_started[HP__UV_REQ_TYPES], req_completed[HP__UV_REQ_TYPES];
 } hp_uv_watch;
 
 /* Handles sampled at most this often (ns), and at unwatch. */
 #define HP__UV_WALK_NS 100000000u
 #define HP__UV_REQS 255u /* the w0 of the active requests' record */
+/* The w0 of a request type's records: + uv_req_type (plugins/uv/uv.c). */
+#define HP__UV_REQ_ACTIVE 0x100u    /* started and not completed */
+#define HP__UV_REQ_STARTED 0x200u   /* since the watch began */
+#define HP__UV_REQ_COMPLETED 0x300u /* since the watch began */
 
 HP_API void hp__uv_record(uint32_t site, uint32_t kind, uint32_t w0, uint64_t pay, uint32_t w1);
 
@@ -211,6 +565,7 @@ static void hp__uv_sample(hp_uv_watch *w, uint64_t now)
 {
 	hp__uv_count c;
 	uint32_t site, seq;
+	uint64_t st[HP__UV_REQ_TYPES], done[HP__UV_REQ_TYPES];
 
 	if (!__atomic_load_n(&hp__rt.on, __ATOMIC_RELAXED))
 		return;
@@ -224,6 +579,13 @@ static void hp__uv_sample(hp_uv_watch *w, uint64_t now)
 		if (c.n[t] != 0)
 			hp__uv_record(site, HP__EV_UV_HANDLES, t, c.n[t], seq);
 	hp__uv_record(site, HP__EV_UV_HANDLES, HP__UV_REQS, w->loop->active_reqs.count, seq);
+	hp__uv_reqs(w->loop, st, done, HP__UV_REQ_TYPES);
+	for (unsigned t = 0; t < HP__UV_REQ_TYPES; t++) {
+		uint64_t v[3] = {st[t] - done[t], st[t] - w->req_started[t], done[t] - w->req_completed[t]};
+		for (unsigned k = 0; k < 3; k++)
+			if (v[k] != 0)
+				hp__uv_record(site, HP__EV_UV_HANDLES, HP__UV_REQ_ACTIVE * (k + 1) + t, v[k], seq);
+	}
 }
 
 /* The loop's events so far, or ~0 when libuv cannot say (before 1.45). */
@@ -302,6 +664,7 @@ static inline HP_SKIP int hp__uv_loop_watch(hp_uv_watch *w, uv_loop_t *loop, con
 	w->idle = uv_metrics_idle_time(loop);
 	w->events = hp__uv_events(loop);
 	w->walked = w->last;
+	hp__uv_reqs(loop, w->req_started, w->req_completed, HP__UV_REQ_TYPES);
 	if (lag_ms > 0) {
 		w->lag_at = w->last;
 		uv_timer_start(&w->lag, hp__uv_lag, lag_ms, 0);

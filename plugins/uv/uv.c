@@ -19,6 +19,20 @@ static const char *const uv_types[] = {
 };
 #define UV_NTYPES (sizeof(uv_types) / sizeof(uv_types[0]))
 #define UV_REQS 255u /* hotpath/uv.h HP__UV_REQS */
+/* libuv's uv_req_type values (UV_REQ_TYPE_MAP: stable in libuv 1.x). */
+static const char *const uv_req_types[] = {
+	"unknown", "req", "connect", "write", "shutdown", "udp_send",
+	"fs", "work", "getaddrinfo", "getnameinfo", "random",
+};
+#define UV_NREQTYPES 16u /* hotpath/uv.h HP__UV_REQ_TYPES */
+#define UV_REQ_ACTIVE 0x100u /* hotpath/uv.h HP__UV_REQ_*: + uv_req_type */
+#define UV_REQ_STARTED 0x200u
+#define UV_REQ_COMPLETED 0x300u
+
+static const char *uv_req_name(size_t t)
+{
+	return t < sizeof(uv_req_types) / sizeof(uv_req_types[0]) ? uv_req_types[t] : "other";
+}
 
 /* One watched loop (all watches of one name). */
 typedef struct uv_entry {
@@ -29,6 +43,10 @@ typedef struct uv_entry {
 	uint64_t lag_max, iter_max;
 	uint32_t seq;              /* the handle sample being filled */
 	uint64_t handles[UV_NTYPES], reqs;
+	/* requests by type (hotpath/uv.h's wrappers): active now, started
+	 * and completed while watched */
+	uint64_t req_active[UV_NREQTYPES], req_started[UV_NREQTYPES], req_completed[UV_NREQTYPES];
+	int any_req;               /* some type's counts are not all 0 */
 } uv_entry;
 
 typedef struct uv_state {
@@ -112,17 +130,40 @@ static void uv_event(void *state, const hp_event *ev)
 	case HP_EV_UV_HANDLES:
 		if (w->w1 != e->seq) { /* a new sample */
 			memset(e->handles, 0, sizeof(e->handles));
+			memset(e->req_active, 0, sizeof(e->req_active));
+			memset(e->req_started, 0, sizeof(e->req_started));
+			memset(e->req_completed, 0, sizeof(e->req_completed));
 			e->reqs = 0;
+			e->any_req = 0;
 			e->seq = w->w1;
 		}
 		if (w->w0 == UV_REQS)
 			e->reqs = w->pay;
 		else if (w->w0 < UV_NTYPES)
 			e->handles[w->w0] = w->pay;
+		else if (w->w0 >= UV_REQ_ACTIVE && w->w0 < UV_REQ_COMPLETED + UV_NREQTYPES &&
+			 (w->w0 & 0xffu) < UV_NREQTYPES) {
+			uint64_t *v = w->w0 < UV_REQ_STARTED ? e->req_active
+				      : w->w0 < UV_REQ_COMPLETED ? e->req_started : e->req_completed;
+			v[w->w0 & 0xffu] = w->pay;
+			e->any_req = 1;
+		}
 		break;
 	default:
 		break;
 	}
+}
+
+/* "fs 3, write 2": the sample's active requests by type. */
+static void uv_reqs_by_type(const uv_entry *e, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t t = 0; t < UV_NREQTYPES; t++)
+		if (e->req_active[t] != 0 && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s %llu", len ? ", " : "",
+						uv_req_name(t), (unsigned long long)e->req_active[t]);
 }
 
 /* "tcp 3, timer 2": the sample's active handles by type. */
@@ -149,7 +190,8 @@ static int uv_snapshot(void *state, hp_snapshot *snap)
 	size_t np, len;
 	const double *p = h->percentiles(&np);
 	hp_section *sec, *hs;
-	char key[32], title[40], cols[512], types[512];
+	char key[32], title[40], cols[512], types[512], reqs[512];
+	int any_req = 0;
 
 	if (st->n == 0)
 		return 0; /* a program without a watched loop gets no empty table */
@@ -176,9 +218,10 @@ static int uv_snapshot(void *state, hp_snapshot *snap)
 	h->column_add(sec, "handles", "Handles", HP_UNIT_COUNT);
 	h->column_add(sec, "requests", "Requests", HP_UNIT_COUNT);
 	h->column_add(sec, "by_type", "Handles by type", HP_UNIT_TEXT);
+	h->column_add(sec, "requests_by_type", "Requests by type", HP_UNIT_TEXT);
 	if (len < sizeof(cols))
 		snprintf(cols + len, sizeof(cols) - len,
-			 ",max,lag_avg,lag_max,handles,requests,by_type");
+			 ",max,lag_avg,lag_max,handles,requests,by_type,requests_by_type");
 	h->meta_set(sec, "table.columns", cols);
 	for (size_t i = 0; i < st->n; i++) {
 		const uv_entry *e = st->v[i];
@@ -186,6 +229,8 @@ static int uv_snapshot(void *state, hp_snapshot *snap)
 		size_t r = h->row_add(sec), c = 0;
 
 		uv_by_type(e, types, sizeof(types), &total);
+		uv_reqs_by_type(e, reqs, sizeof(reqs));
+		any_req |= e->any_req;
 		h->cell_text(sec, r, c++, e->label);
 		h->cell_int(sec, r, c++, (int64_t)e->iterations);
 		if (e->events_known)
@@ -206,6 +251,7 @@ static int uv_snapshot(void *state, hp_snapshot *snap)
 		h->cell_int(sec, r, c++, (int64_t)total);
 		h->cell_int(sec, r, c++, (int64_t)e->reqs);
 		h->cell_text(sec, r, c++, types);
+		h->cell_text(sec, r, c++, reqs);
 	}
 	/* the same handles, a row per loop and type */
 	if ((hs = h->section_add(snap, "uv_handles", "libuv handles")) == NULL)
@@ -224,6 +270,30 @@ static int uv_snapshot(void *state, hp_snapshot *snap)
 			h->cell_text(hs, r, 0, e->label);
 			h->cell_text(hs, r, 1, t == UV_NTYPES ? "requests" : uv_types[t]);
 			h->cell_int(hs, r, 2, (int64_t)v);
+		}
+	}
+	if (!any_req)
+		return 0; /* no request was started through hotpath/uv.h's wrappers */
+	/* requests by type: a row per loop and type */
+	if ((hs = h->section_add(snap, "uv_requests", "libuv requests")) == NULL)
+		return HP_ENOMEM;
+	h->column_add(hs, "name", "Loop", HP_UNIT_TEXT);
+	h->column_add(hs, "type", "Type", HP_UNIT_TEXT);
+	h->column_add(hs, "active", "Active", HP_UNIT_COUNT);
+	h->column_add(hs, "started", "Started", HP_UNIT_COUNT);
+	h->column_add(hs, "completed", "Completed", HP_UNIT_COUNT);
+	for (size_t i = 0; i < st->n; i++) {
+		const uv_entry *e = st->v[i];
+		for (size_t t = 0; t < UV_NREQTYPES; t++) {
+			size_t r;
+			if (e->req_active[t] == 0 && e->req_started[t] == 0 && e->req_completed[t] == 0)
+				continue;
+			r = h->row_add(hs);
+			h->cell_text(hs, r, 0, e->label);
+			h->cell_text(hs, r, 1, uv_req_name(t));
+			h->cell_int(hs, r, 2, (int64_t)e->req_active[t]);
+			h->cell_int(hs, r, 3, (int64_t)e->req_started[t]);
+			h->cell_int(hs, r, 4, (int64_t)e->req_completed[t]);
 		}
 	}
 	return 0;
@@ -254,7 +324,7 @@ const hp_plugin_ops hpi_uv_plugin = {
 	.abi = HP_PLUGIN_ABI,
 	.size = sizeof(hp_plugin_ops),
 	.name = "uv",
-	.description = "libuv loops: iterations, idle time, time per iteration, lag, handles",
+	.description = "libuv loops: iterations, idle time, time per iteration, lag, handles, requests",
 	.events = HP_EV_BIT(HP_EV_UV_ITER) | HP_EV_BIT(HP_EV_UV_LAG) | HP_EV_BIT(HP_EV_UV_HANDLES),
 	.init = uv_init,
 	.on_event = uv_event,

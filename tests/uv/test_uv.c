@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <hotpath.h>
@@ -23,8 +24,9 @@
 typedef struct loopcap {
 	int found, events_known;
 	int64_t iterations, events, idle, max, lag_max, lag_samples, handles, requests;
-	char by_type[256];
+	char by_type[256], reqs_by_type[256];
 	int handle_rows;
+	char req_rows[512]; /* uv_requests: "type active/started/completed;" per row */
 } loopcap;
 
 static int64_t cell(const hp_section *s, size_t r, const char *key)
@@ -40,6 +42,7 @@ static int capture(const hp_snapshot *snap, void *data, char **cause)
 	loopcap *w = data;
 	const hp_section *s = hp_snapshot_find(snap, "uv_loops");
 	const hp_section *hs = hp_snapshot_find(snap, "uv_handles");
+	const hp_section *rs = hp_snapshot_find(snap, "uv_requests");
 
 	(void)cause;
 	for (size_t r = 0; s && r < hp_section_nrows(s); r++) {
@@ -57,8 +60,20 @@ static int capture(const hp_snapshot *snap, void *data, char **cause)
 		for (size_t c = 0; c < hp_section_ncolumns(s); c++)
 			if (strcmp(hp_section_column_key(s, c), "by_type") == 0)
 				snprintf(w->by_type, sizeof(w->by_type), "%s", hp_section_text(s, r, c));
+			else if (strcmp(hp_section_column_key(s, c), "requests_by_type") == 0)
+				snprintf(w->reqs_by_type, sizeof(w->reqs_by_type), "%s",
+					 hp_section_text(s, r, c));
 	}
 	w->handle_rows = hs ? (int)hp_section_nrows(hs) : 0;
+	w->req_rows[0] = '\0';
+	for (size_t r = 0; rs && r < hp_section_nrows(rs); r++) {
+		size_t len = strlen(w->req_rows);
+		if (strcmp(hp_section_text(rs, r, 0), "test") != 0)
+			continue;
+		snprintf(w->req_rows + len, sizeof(w->req_rows) - len, "%s %lld/%lld/%lld;",
+			 hp_section_text(rs, r, 1), (long long)cell(rs, r, "active"),
+			 (long long)cell(rs, r, "started"), (long long)cell(rs, r, "completed"));
+	}
 	return 0;
 }
 
@@ -299,6 +314,212 @@ START_TEST(not_profiling_records_nothing)
 }
 END_TEST
 
+/* The requests of the requests_* tests, on one loop: 3 fs reads of a
+ * file, 2 writes on a pipe, 1 getaddrinfo of localhost, 4 work requests;
+ * each request's ->data is set to it and its callback checks it is still
+ * so.  Callbacks run after the guard ended too (the request started
+ * while profiling). */
+typedef struct reqset {
+	char path[64];
+	int fd, pfd[2];
+	uv_pipe_t pipe;
+	uv_fs_t fs[3];
+	char fsbuf[3][4];
+	uv_buf_t fsb[3];
+	uv_write_t wr[2];
+	uv_buf_t wb[2];
+	uv_getaddrinfo_t gai;
+	uv_work_t work[4];
+} reqset;
+
+static int fs_done, wr_done, gai_done, work_done, data_kept, work_ran;
+
+static void on_fs(uv_fs_t *req)
+{
+	static const char *const want[] = {"abcd", "efgh", "ijkl"};
+	reqset *s = req->data;
+	int i = (int)(req - s->fs);
+
+	data_kept += s->fs <= req && req < s->fs + 3;
+	if (req->result == 4 && memcmp(s->fsbuf[i], want[i], 4) == 0)
+		fs_done++;
+	uv_fs_req_cleanup(req);
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+	reqset *s = req->data;
+
+	data_kept += s->wr <= req && req < s->wr + 2;
+	wr_done += status == 0;
+}
+
+static void on_gai(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	reqset *s = req->data;
+
+	data_kept += &s->gai == req;
+	gai_done += status == 0 && res != NULL;
+	uv_freeaddrinfo(res);
+}
+
+static void on_work(uv_work_t *req)
+{
+	(void)req;
+	__atomic_add_fetch(&work_ran, 1, __ATOMIC_RELAXED);
+}
+
+static void on_after(uv_work_t *req, int status)
+{
+	reqset *s = req->data;
+
+	data_kept += s->work <= req && req < s->work + 4;
+	work_done += status == 0;
+}
+
+static void reqs_setup(reqset *s, uv_loop_t *loop)
+{
+	memset(s, 0, sizeof(*s));
+	fs_done = wr_done = gai_done = work_done = data_kept = work_ran = 0;
+	snprintf(s->path, sizeof(s->path), "/tmp/test_uv_XXXXXX");
+	ck_assert_int_ge(s->fd = mkstemp(s->path), 0);
+	ck_assert_int_eq(write(s->fd, "abcdefghijkl", 12), 12);
+	ck_assert_int_eq(pipe(s->pfd), 0);
+	ck_assert_int_eq(uv_pipe_init(loop, &s->pipe, 0), 0);
+	ck_assert_int_eq(uv_pipe_open(&s->pipe, s->pfd[1]), 0);
+}
+
+/* Starts the ten requests (hotpath/uv.h's wrappers: plain uv_* calls). */
+static void reqs_start(reqset *s, uv_loop_t *loop)
+{
+	static char hello[] = "hello", world[] = "world!";
+	struct addrinfo hints;
+
+	for (int i = 0; i < 3; i++) {
+		s->fs[i].data = s;
+		s->fsb[i] = uv_buf_init(s->fsbuf[i], 4);
+		ck_assert_int_eq(uv_fs_read(loop, &s->fs[i], s->fd, &s->fsb[i], 1, 4 * i, on_fs), 0);
+	}
+	s->wb[0] = uv_buf_init(hello, 5);
+	s->wb[1] = uv_buf_init(world, 6);
+	for (int i = 0; i < 2; i++) {
+		s->wr[i].data = s;
+		ck_assert_int_eq(uv_write(&s->wr[i], (uv_stream_t *)&s->pipe, &s->wb[i], 1, on_write), 0);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	s->gai.data = s;
+	ck_assert_int_eq(uv_getaddrinfo(loop, &s->gai, on_gai, "localhost", NULL, &hints), 0);
+	for (int i = 0; i < 4; i++) {
+		s->work[i].data = s;
+		ck_assert_int_eq(uv_queue_work(loop, &s->work[i], on_work, on_after), 0);
+	}
+}
+
+/* Every callback ran once, as the program asked; the pipe got both writes. */
+static void reqs_check_and_close(reqset *s, uv_loop_t *loop)
+{
+	char got[32] = {0};
+
+	ck_assert_int_eq(fs_done, 3);
+	ck_assert_int_eq(wr_done, 2);
+	ck_assert_int_eq(gai_done, 1);
+	ck_assert_int_eq(__atomic_load_n(&work_ran, __ATOMIC_RELAXED), 4);
+	ck_assert_int_eq(work_done, 4);
+	ck_assert_int_eq(data_kept, 10);
+	ck_assert_int_eq(read(s->pfd[0], got, sizeof(got) - 1), 11);
+	ck_assert_str_eq(got, "helloworld!");
+	close(s->pfd[0]);
+	close(s->fd);
+	unlink(s->path);
+	finish(loop); /* closes the pipe (and its descriptor) */
+}
+
+START_TEST(requests_by_type_while_active)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	hp_uv_watch uw;
+	hp_guard *g;
+	reqset s;
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	reqs_setup(&s, &loop);
+	g = start(&w);
+	ck_assert_int_eq(hp_uv_loop_watch(&uw, &loop, "test", 0), 0);
+	reqs_start(&s, &loop);
+	hp_uv_loop_unwatch(&uw); /* the sample: all ten still active */
+	hp_guard_end(g);
+	uv_run(&loop, UV_RUN_DEFAULT); /* they complete after the guard */
+	ck_assert_int_eq(w.found, 1);
+	ck_assert_int_eq(w.requests, 10); /* libuv's own count */
+	ck_assert_str_eq(w.reqs_by_type, "write 2, fs 3, work 4, getaddrinfo 1");
+	ck_assert_str_eq(w.req_rows, "write 2/2/0;fs 3/3/0;work 4/4/0;getaddrinfo 1/1/0;");
+	reqs_check_and_close(&s, &loop);
+}
+END_TEST
+
+START_TEST(requests_by_type_completed)
+{
+	loopcap w = {0};
+	uv_loop_t loop;
+	uv_work_t before, refused;
+	uv_fs_t sync;
+	hp_uv_watch uw;
+	hp_guard *g;
+	reqset s;
+	uint64_t st[HP__UV_REQ_TYPES], done[HP__UV_REQ_TYPES];
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	reqs_setup(&s, &loop);
+	/* started before profiling: not counted, its callback runs as asked */
+	before.data = &s;
+	ck_assert_int_eq(uv_queue_work(&loop, &before, on_work, on_after), 0);
+	g = start(&w);
+	ck_assert_int_eq(hp_uv_loop_watch(&uw, &loop, "test", 0), 0);
+	reqs_start(&s, &loop);
+	/* a synchronous call (no callback): started and completed at once */
+	ck_assert_int_eq(uv_fs_fstat(&loop, &sync, s.fd, NULL), 0);
+	ck_assert_int_eq(sync.statbuf.st_size, 12);
+	uv_fs_req_cleanup(&sync);
+	/* a request libuv refuses: neither */
+	ck_assert_int_eq(uv_queue_work(&loop, &refused, NULL, on_after), UV_EINVAL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	hp_uv_loop_unwatch(&uw);
+	hp_guard_end(g);
+	ck_assert_int_eq(w.found, 1);
+	ck_assert_int_eq(w.requests, 0);
+	ck_assert_str_eq(w.reqs_by_type, "");
+	ck_assert_str_eq(w.req_rows, "write 0/2/2;fs 0/4/4;work 0/4/4;getaddrinfo 0/1/1;");
+	/* the untracked one ran too: one more work callback and after callback */
+	ck_assert_int_eq(__atomic_load_n(&work_ran, __ATOMIC_RELAXED), 5);
+	work_ran = 4, work_done--; /* (its ->data check is not one of the ten) */
+	hp__uv_reqs(&loop, st, done, HP__UV_REQ_TYPES);
+	ck_assert_uint_eq(st[UV_WORK], done[UV_WORK]);
+	reqs_check_and_close(&s, &loop);
+}
+END_TEST
+
+START_TEST(requests_not_profiling_untouched)
+{
+	uv_loop_t loop;
+	reqset s;
+	uint64_t st[HP__UV_REQ_TYPES], done[HP__UV_REQ_TYPES];
+
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	reqs_setup(&s, &loop);
+	reqs_start(&s, &loop);
+	ck_assert_ptr_eq(s.fs[0].cb, on_fs); /* libuv holds the program's own callbacks */
+	ck_assert_ptr_eq(s.wr[0].cb, on_write);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	hp__uv_reqs(&loop, st, done, HP__UV_REQ_TYPES);
+	for (unsigned t = 0; t < HP__UV_REQ_TYPES; t++)
+		ck_assert_uint_eq(st[t], 0);
+	reqs_check_and_close(&s, &loop);
+}
+END_TEST
+
 static Suite *uv_suite(void)
 {
 	Suite *s = suite_create("uv");
@@ -311,6 +532,9 @@ static Suite *uv_suite(void)
 	tcase_add_test(tc, busy_time_is_not_idle);
 	tcase_add_test(tc, lag_of_a_blocking_callback);
 	tcase_add_test(tc, not_profiling_records_nothing);
+	tcase_add_test(tc, requests_by_type_while_active);
+	tcase_add_test(tc, requests_by_type_completed);
+	tcase_add_test(tc, requests_not_profiling_untouched);
 	suite_add_tcase(s, tc);
 	return s;
 }
