@@ -61,6 +61,15 @@ hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t);
  * that a few calls cross batches as a long run's do; for trees made after. */
 void hpi_ctree_test_batch(uint32_t n);
 
+/* Tests: replay (hpi_ctree_run) on (the default) or off, for trees made
+ * after. */
+void hpi_ctree_test_replay(bool on);
+
+/* Tests: since the start, out[0] patterns learnt, out[1] times round a
+ * pattern (roots of its last step replayed), out[2] replays stopped in
+ * the middle of a root's subtree (its records undone), out[3] misses. */
+void hpi_ctree_test_counts(uint64_t out[4]);
+
 /* Depths a simple batch may span (its path table's size). */
 #define HPI_CT_SPAN 1024u
 
@@ -77,12 +86,77 @@ typedef struct hpi_ct_level {
 	uint32_t li;     /* its entry in the general batch's level table */
 } hpi_ct_level;
 
+/* A node of the tree: one call path's calls. */
+typedef struct hpi_ct_node {
+	uint32_t fn;     /* function index, or a marker (holder, free); first, then */
+	uint32_t owner;  /* the holder it is a callee of: with fn, its key */
+	uint32_t kh;     /* its callees' holder: 0 none, itself, or a holder */
+	uint32_t kids;   /* as a holder: its first callee */
+	uint32_t next;   /* the next callee of the same holder; the free list */
+	uint32_t hnext;  /* the next node of the same hash bucket */
+	uint64_t calls, total, self;
+} hpi_ct_node;
+
+/* Replay (calltree.c, "Replay"): most records in a pattern, and most
+ * levels it spans (its slots; HPI_CT_RZ is a level that is always empty
+ * and began at the end of time, HPI_CT_RSPARE a slot never read). */
+#define HPI_CT_RSTEPS 64u
+#define HPI_CT_RSLOTS 32u
+#define HPI_CT_RZ HPI_CT_RSLOTS
+#define HPI_CT_RSPARE (HPI_CT_RSLOTS + 1)
+
+/* A record replayed since the pattern's last root, kept to undo it. */
+typedef struct hpi_ct_rec {
+	uint64_t start, v0, n, sum;
+} hpi_ct_rec;
+
+/* One record of a pattern: what the replay reads, then the rest. */
+typedef struct hpi_ct_step {
+	uint32_t key;      /* the record's key (it determines fn and depth) */
+	uint32_t fn;
+	const uint64_t *a, *b; /* the times agree: *a < its start <= *b */
+	uint64_t *in;      /* its callees' level's summed durations */
+	uint64_t *acc;     /* its own level's */
+	uint64_t *st;      /* where its start goes */
+	hpi_ct_node *np;   /* the node its calls go to */
+	hpi_ct_rec *c;     /* where it is kept */
+	const struct hpi_ct_step *next;
+	uint32_t node;     /* np's index */
+	uint8_t r;         /* its level's slot: its depth less the anchor's */
+	uint8_t in_slot;   /* its callees' slot, HPI_CT_RZ: none */
+	uint8_t root;      /* it is a call of the anchor level: a cycle ends */
+	uint8_t depth;     /* the record's depth (mod 64) */
+} hpi_ct_step;
+
+/* A thread's pattern: the records from a call of its anchor level (the
+ * lowest level its calls join) to the next (or the next few), which went
+ * into known nodes and left that level alone on top. */
+typedef struct hpi_ct_replay {
+	uint64_t acc[HPI_CT_RSLOTS + 2];   /* open levels' summed durations */
+	uint64_t start[HPI_CT_RSLOTS + 2]; /* and their first calls' starts */
+	hpi_ct_step step[HPI_CT_RSTEPS];
+	hpi_ct_rec cur[HPI_CT_RSTEPS];
+	uint32_t nsteps;
+	uint64_t good;     /* the last root's node's calls when learnt */
+	/* learning a pattern */
+	uint32_t learning, lcount, lroots, lwant, fails;
+	uint32_t watch;    /* records to watch for the lowest level first */
+	uint32_t lw;       /* the fewest levels seen meanwhile */
+	uint32_t armwait;  /* records since, waiting to be back there */
+	uint32_t n0;       /* the anchor: the thread's level n0 - 1 */
+	uint32_t ldepth;   /* the anchor level's full depth */
+	uint64_t lstart;   /* and its start */
+} hpi_ct_replay;
+
 /* A thread's open levels, the deepest last. */
 struct hpi_ct_thread {
 	uint64_t tid;
 	hpi_ct_level *lv;
 	uint32_t n, cap;
 	uint32_t orphans;  /* holder: calls whose caller never returned */
+	uint32_t rwait;    /* records before the next try at a pattern */
+	const hpi_ct_step *rs; /* replaying: the next step, else NULL */
+	hpi_ct_replay *rp; /* its pattern, NULL: none yet */
 };
 
 /* A call of a simple batch: no level table, its caller found by depth. */
@@ -96,6 +170,7 @@ typedef struct hpi_ct_scall {
 
 /* The batch being filled: the first member of hpi_ctree. */
 typedef struct hpi_ct_batch {
+	hpi_ct_node *nodes;    /* the tree's nodes ([0] unused: "none") */
 	hpi_ct_thread *pend;   /* its thread, NULL: none */
 	hpi_ct_thread *spend;  /* pend when it is a simple batch, else NULL */
 	hpi_ct_scall *scalls;  /* as a simple batch */
@@ -107,6 +182,8 @@ typedef struct hpi_ct_batch {
  * cannot take (placed through the general batch). */
 uint64_t hpi_ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 			     uint64_t dur, unsigned depth);
+uint64_t hpi_ctree_run_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn,
+			    uint64_t start, uint64_t v0, unsigned depth, uint64_t n, uint64_t sum);
 uint64_t hpi_ctree_call_general(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 				uint64_t dur, unsigned depth);
 
@@ -194,5 +271,58 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 	return self;
 }
 
+/*
+ * A run of n calls of one function (n >= 1), all at one depth, the first
+ * call as hpi_ctree_call's (v0 its duration) and the others without
+ * callees; sum is the run's durations.  key identifies fn and depth (the
+ * record's site word).  Returns the run's self time: hpi_ctree_call's and
+ * hpi_ctree_leaves' in one.
+ *
+ * Inline, the replay of a pattern: when the thread's records repeat the
+ * pattern learnt from it (calltree.c, "Replay"), each goes straight to
+ * the node it went to before: its key and its start against the pattern's
+ * levels are checked, its self time taken from its callees' summed
+ * durations, its node's counters added to and the record kept until the
+ * pattern's next root (to undo it when a record disagrees).  Anything
+ * else goes to hpi_ctree_run_slow.
+ */
+static inline __attribute__((always_inline)) uint64_t
+hpi_ctree_run(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn, uint64_t start,
+	      uint64_t v0, unsigned depth, uint64_t n, uint64_t sum)
+{
+	const hpi_ct_step *s = th->rs;
+
+	if (__builtin_expect(s != NULL, 1)) {
+		if (__builtin_expect(s->key == key && *s->a < start && *s->b >= start, 1)) {
+			hpi_ct_node *nd = s->np;
+			hpi_ct_rec *c = s->c;
+			uint64_t x = *s->in;
+			uint64_t self = (v0 > x ? v0 - x : 0) + (sum - v0);
+
+			*s->in = 0;
+			*s->acc += sum;
+			*s->st = start;
+			nd->calls += n;
+			nd->total += sum;
+			nd->self += self;
+			c->start = start;
+			c->v0 = v0;
+			c->n = n;
+			c->sum = sum;
+			th->rs = s->next;
+			return self;
+		}
+	} else if (__builtin_expect(th->rwait != 0, 1)) {
+		uint64_t self = hpi_ctree_call(t, th, fn, start, v0, depth);
+
+		th->rwait--;
+		if (n > 1) {
+			hpi_ctree_leaves(t, th, n - 1, sum - v0);
+			self += sum - v0;
+		}
+		return self;
+	}
+	return hpi_ctree_run_slow(t, th, key, fn, start, v0, depth, n, sum);
+}
 
 #endif

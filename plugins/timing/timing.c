@@ -418,11 +418,8 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 		hpi_ct_thread *th = timing_ct_thread(st, tid);
 		uint64_t v0 = hp_ticks32_ns(p->dt, mh, ml);
 
-		if (th != NULL) {
-			e->self += hpi_ctree_call(st->tree, th, e->idx, p->t, v0, depth) + (sum - v0);
-			if (n > 1)
-				hpi_ctree_leaves(st->tree, th, n - 1, sum - v0);
-		}
+		if (th != NULL)
+			e->self += hpi_ctree_run(st->tree, th, site, e->idx, p->t, v0, depth, n, sum);
 	}
 	if (timing_sampled(st, id)) {
 		e->s_timed += n;

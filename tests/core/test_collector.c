@@ -895,7 +895,6 @@ START_TEST(random_trees_are_the_same_across_batches)
 					    "depth_errors"};
 	hpi_config ca, cb;
 	hpi_registry *ra, *rb;
-	void *st;
 	hp_snapshot *sa, *sb;
 	const hp_section *fn, *stacks;
 	int64_t self = 0, fself = 0;
@@ -931,6 +930,199 @@ START_TEST(random_trees_are_the_same_across_batches)
 }
 END_TEST
 
+/* A repeated call pattern and its variations, for the replay of patterns
+ * (calltree.c, "Replay"): shape seeds give the calls' functions and
+ * nesting, tm the times. */
+typedef struct pat {
+	uint64_t tm, now;
+	unsigned mutate;  /* the call of the cycle whose site changes, 0: none */
+	unsigned stop;    /* records of the cycle written, then none (a longjmp), 0: all */
+	unsigned root;    /* with stop: the depth of the one call written after, +1 */
+	unsigned early;   /* the call of the cycle that says it began 40 ticks
+			   * earlier (its times and depth disagree), 0: none */
+	unsigned seen, written;
+} pat;
+
+/* One call at depth d of shape *sh with its callees (0 to 3, 1 to 4 at
+ * depth 0 and 1, up to 4 deep, a leaf repeated 1 to 3 times in a row; a
+ * chain of chain calls first if chain), in the order the calls end. */
+static void pat_call(pat *p, uint64_t *sh, unsigned d, unsigned chain)
+{
+	uint64_t start = p->now++;
+	int s = (int)(rnd(sh) % 6); /* 5: coll::excluded, left out */
+	unsigned kids = chain ? 1 : d < 4 ? (unsigned)(rnd(sh) % 4) + (d < 2) : 0;
+	unsigned reps = kids == 0 && rnd(sh) % 3 == 0 ? 1 + (unsigned)(rnd(&p->tm) % 3) : 1;
+
+	if (s == 5 && rnd(sh) % 16 != 0)
+		s = 1;
+	if (s == 4) /* label a's other site: which file a shows would depend
+		     * on which thread the drain takes first */
+		s = 0;
+	for (unsigned k = 0; k < kids; k++) {
+		p->now += rnd(&p->tm) % 3;
+		pat_call(p, sh, d + 1, chain ? chain - 1 : 0);
+	}
+	for (unsigned i = 0; i < reps; i++) {
+		if (i > 0)
+			start = p->now++;
+		p->now += rnd(&p->tm) % 5;
+		if (++p->seen == p->mutate)
+			s = (s + 1) % 4;
+		if (p->stop == 0 || p->seen <= p->stop || d + 1 == p->root) {
+			uint64_t e = p->seen == p->early ? 40 : 0;
+			rec_call(s, d, false, start - e, p->now - start + e);
+			p->written++;
+		}
+		p->now++;
+	}
+}
+
+/* The stream of cycles of one seed: mostly one shape again and again,
+ * sometimes another shape, a changed call, a longjmp out of the middle, the
+ * roots' caller's end, a call whose start disagrees with its depth; first a chain 300 deep (cut and folded); when
+ * mid, a drain and snapshot in the middle of a cycle (*mid). */
+static void pat_stream(uint64_t seed, hpi_registry *r, hp_snapshot **mid, unsigned cycles)
+{
+	uint64_t rng = seed, shapes[4];
+	unsigned cur = 0;
+	pat p = {.tm = seed ^ 0x9e3779b97f4a7c15u, .now = 1000};
+	uint64_t outer = 999; /* the roots' caller's start */
+
+	for (unsigned i = 0; i < 4; i++)
+		shapes[i] = rnd(&rng) | 1;
+	for (unsigned c = 0; c < cycles; c++) {
+		unsigned m = (unsigned)(rnd(&rng) % 100), d0 = 1;
+		uint64_t sh;
+
+		if (m < 4)
+			cur = (unsigned)(rnd(&rng) % 4);
+		sh = shapes[cur];
+		p.seen = p.written = 0;
+		p.mutate = m >= 4 && m < 7 ? 1 + (unsigned)(rnd(&rng) % 12) : 0;
+		p.stop = (m >= 7 && m < 9) || c == 100 ? 1 + (unsigned)(rnd(&rng) % 8) : 0;
+		/* the longjmp lands in the root; once, out of it */
+		p.root = c == 100 ? 0 : d0 + 1;
+		p.early = m == 10 ? 1 + (unsigned)(rnd(&rng) % 12) : 0;
+		if (m == 9) {
+			/* the roots' caller ends: a new one begins */
+			rec_call(0, 0, false, outer, p.now - outer);
+			outer = ++p.now;
+			p.now++;
+		}
+		if (mid != NULL && c == cycles / 2) {
+			/* the first few records of a cycle, then a snapshot */
+			p.stop = 3;
+			p.root = 0;
+			pat_call(&p, &sh, d0, 0);
+			hpi_collector_drain_now(r, T0);
+			ck_assert_ptr_nonnull(*mid = hpi_snapshot_new());
+			hpi_registry_snapshot(r, *mid);
+			continue;
+		}
+		pat_call(&p, &sh, d0, c == 0 ? 300 : 0);
+		p.now += 1 + rnd(&p.tm) % 4;
+		if (c % 97 == 0)
+			hpi_collector_drain_now(r, T0);
+	}
+	hpi_collector_drain_now(r, T0);
+}
+
+typedef struct pat_thread_arg {
+	uint64_t seed;
+	hpi_registry *r;
+} pat_thread_arg;
+
+/* A second thread: its own stream, ending in the middle of a cycle. */
+static void *pat_thread(void *arg)
+{
+	pat_thread_arg *a = arg;
+	uint64_t sh = a->seed | 1;
+	pat p = {.tm = a->seed, .now = 500};
+
+	for (unsigned c = 0; c < 300; c++) {
+		uint64_t s = sh;
+		p.stop = c == 299 ? 4 : 0;
+		p.seen = 0;
+		pat_call(&p, &s, 2, 0);
+	}
+	return NULL;
+}
+
+/* The snapshots of one seed's streams (the mid one and the last). */
+static void pat_run(uint64_t seed, bool replay, uint32_t batch, hp_snapshot **mid,
+		    hp_snapshot **last)
+{
+	hpi_config c;
+	hpi_registry *r;
+	pthread_t th;
+	pat_thread_arg a = {seed * 3 + 1, NULL};
+
+	hpi_ctree_test_replay(replay);
+	hpi_ctree_test_batch(batch);
+	a.r = r = reg_new(&c, false, 0, "coll::excluded");
+	/* the thread's records, then its exit, come first in the first drain
+	 * (the snapshot in the middle must not depend on when it ran) */
+	ck_assert_int_eq(pthread_create(&th, NULL, pat_thread, &a), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	pat_stream(seed, r, mid, 1500);
+	hpi_collector_drain_now(r, T0);
+	ck_assert_ptr_nonnull(*last = hpi_snapshot_new());
+	hpi_registry_snapshot(r, *last);
+	hpi_ctree_test_replay(true);
+	hpi_ctree_test_batch(0);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
+}
+
+/* Two snapshots alike: functions, calls, stacks and what was not placed. */
+static void tree_snap_eq(const hp_snapshot *a, const hp_snapshot *b)
+{
+	static const char *const metas[] = {"folded_calls", "dropped_calls", "orphan_calls",
+					    "depth_errors"};
+	const hp_section *sa = hp_snapshot_find(a, "stacks"), *sb = hp_snapshot_find(b, "stacks");
+
+	section_eq(hp_snapshot_find(a, "functions"), hp_snapshot_find(b, "functions"));
+	section_eq(hp_snapshot_find(a, "calls"), hp_snapshot_find(b, "calls"));
+	ck_assert_ptr_nonnull(sa);
+	ck_assert_ptr_nonnull(sb);
+	section_eq(sa, sb);
+	for (size_t m = 0; m < 4; m++)
+		ck_assert_str_eq(hp_section_meta(sa, metas[m]), hp_section_meta(sb, metas[m]));
+}
+
+/* Replayed patterns give exactly the usual path's figures, whatever
+ * changes in the middle of a pattern: another call, a longjmp, a depth
+ * more than 64 levels away, a snapshot, the thread's exit; in any
+ * batches. */
+START_TEST(replayed_patterns_are_the_usual_paths_tree)
+{
+	static const uint32_t sizes[] = {0, 1, 7};
+	uint64_t seed = UINT64_C(0x1234567) + (uint64_t)_i * 7919u, before[4], after[4];
+	hp_snapshot *ma = NULL, *la, *mb = NULL, *lb;
+
+	__atomic_store_n(&hpi_clock_mult, UINT64_C(1) << 32, __ATOMIC_RELAXED);
+	pat_run(seed, false, 0, &ma, &la);
+	/* the longjmps, and the chain */
+	ck_assert_str_ne(hp_section_meta(hp_snapshot_find(la, "stacks"), "depth_errors"), "0");
+	ck_assert_str_ne(hp_section_meta(hp_snapshot_find(la, "stacks"), "folded_calls"), "0");
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		hpi_ctree_test_counts(before);
+		pat_run(seed, true, sizes[k], &mb, &lb);
+		hpi_ctree_test_counts(after);
+		tree_snap_eq(ma, mb);
+		tree_snap_eq(la, lb);
+		/* patterns were learnt, replayed, and left in their middle */
+		ck_assert_uint_ge(after[0] - before[0], 10);
+		ck_assert_uint_ge(after[1] - before[1], 50);
+		ck_assert_uint_ge(after[2] - before[2], 5);
+		hpi_snapshot_free(mb);
+		hpi_snapshot_free(lb);
+	}
+	hpi_snapshot_free(ma);
+	hpi_snapshot_free(la);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("collector");
@@ -950,6 +1142,7 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, call_tree_is_the_same_across_batches, 0,
 			    (int)(2 * sizeof(batches) / sizeof(batches[0])));
 	tcase_add_loop_test(tc, random_trees_are_the_same_across_batches, 0, 2);
+	tcase_add_loop_test(tc, replayed_patterns_are_the_usual_paths_tree, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;
 }
