@@ -198,8 +198,8 @@ typedef struct hp_options hp_options;
  * Either the host allocates it (hist_new, hist_free) or the plugin embeds
  * one in its own struct (hist_init, hist_fini): its layout is part of the
  * ABI so that hp_hist_add, inline below, counts a value without a call.
- * Read it through the host's functions; count, min and max may be read
- * directly (min is UINT64_MAX while count is 0). */
+ * Read it through the host's functions; count, sum, min and max may be
+ * read directly (min is UINT64_MAX while count is 0). */
 #define HP_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define HP_HIST_SUB (1u << HP_HIST_SUB_BITS)
 #define HP_HIST_OCTAVES (64 - HP_HIST_SUB_BITS)
