@@ -67,7 +67,7 @@ static const hpc_cmd *main_find(const char *name)
 static int main_unknown(const char *name)
 {
 #ifndef HPC_CONSOLE
-	/* ./configure --disable-console: these need ncurses and jansson. */
+	/* ./configure --disable-console: these need ncurses. */
 	if (strcmp(name, "console") == 0 || strcmp(name, "report") == 0 ||
 	    strcmp(name, "compare") == 0) {
 		fprintf(stderr, "hotpath: '%s' was left out of this build "

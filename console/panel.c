@@ -23,12 +23,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 
 #include "console.h"
+#include "json.h"
 #include "panel.h"
 
 #define PANEL_MEMORY (32u << 20)       /* bytes one panel's state may hold */
@@ -334,66 +334,170 @@ static void panel_push_ui(lua_State *L, panel *p)
 
 /* ---- returned tables --------------------------------------------------------------- */
 
-/* The Lua value at idx as JSON (strings, numbers, booleans; tables with
- * a first element as arrays, other tables as objects); depth-capped. */
-static json_t *panel_json(lua_State *L, int idx, int depth)
+/* Whether the table at idx is written as a list: it has a first element
+ * (an empty table is a map). */
+static bool panel_is_list(lua_State *L, int idx)
 {
-	json_t *j;
+	bool list = lua_rawgeti(L, idx, 1) != LUA_TNIL;
 
+	lua_pop(L, 1);
+	return list;
+}
+
+/* Writes the Lua value at idx as JSON (strings, numbers, booleans; tables
+ * with a first element as lists, other tables as maps of their string
+ * keys; anything else, tables nested deeper than 8 and those the Lua
+ * stack has no room for, as null). */
+static void panel_json(hpi_jw *w, lua_State *L, int idx, int depth)
+{
 	idx = lua_absindex(L, idx);
 	switch (lua_type(L, idx)) {
 	case LUA_TNUMBER:
 		if (lua_isinteger(L, idx))
-			return json_integer(lua_tointeger(L, idx));
-		return json_real(lua_tonumber(L, idx));
+			hpi_jw_int(w, lua_tointeger(L, idx));
+		else
+			hpi_jw_real(w, lua_tonumber(L, idx));
+		break;
 	case LUA_TSTRING:
-		return json_string(lua_tostring(L, idx)) ?: json_string("?");
+		hpi_jw_str(w, lua_tostring(L, idx));
+		break;
 	case LUA_TBOOLEAN:
-		return json_boolean(lua_toboolean(L, idx));
+		hpi_jw_bool(w, lua_toboolean(L, idx));
+		break;
 	case LUA_TTABLE:
-		if (depth > 8)
-			return json_null();
-		if (lua_rawgeti(L, idx, 1) != LUA_TNIL) {
-			lua_pop(L, 1);
-			j = json_array();
+		if (depth > 8 || !lua_checkstack(L, 4)) {
+			hpi_jw_null(w);
+		} else if (panel_is_list(L, idx)) {
+			hpi_jw_open(w, '[');
 			for (lua_Integer i = 1; lua_rawgeti(L, idx, i) != LUA_TNIL; i++) {
-				json_array_append_new(j, panel_json(L, -1, depth + 1));
+				panel_json(w, L, -1, depth + 1);
 				lua_pop(L, 1);
 			}
 			lua_pop(L, 1);
-			return j;
+			hpi_jw_close(w, ']');
+		} else {
+			hpi_jw_open(w, '{');
+			lua_pushnil(L);
+			while (lua_next(L, idx) != 0) {
+				if (lua_type(L, -2) == LUA_TSTRING) {
+					hpi_jw_key(w, lua_tostring(L, -2));
+					panel_json(w, L, -1, depth + 1);
+				}
+				lua_pop(L, 1);
+			}
+			hpi_jw_close(w, '}');
 		}
-		lua_pop(L, 1);
-		j = json_object();
-		lua_pushnil(L);
-		while (lua_next(L, idx) != 0) {
-			if (lua_type(L, -2) == LUA_TSTRING)
-				json_object_set_new(j, lua_tostring(L, -2), panel_json(L, -1, depth + 1));
-			lua_pop(L, 1);
-		}
-		return j;
+		break;
 	default:
-		return json_null();
+		hpi_jw_null(w);
 	}
 }
 
-/* Columns given as plain keys become {key, title = key, unit} with the
- * unit guessed from the first row: numbers count, anything else text. */
-static void panel_fix_columns(json_t *sec)
+/* Whether column col (0-based), whose key is the string at key_idx, holds
+ * a number in the first row of the list rows at idx (its member key, or
+ * its element col + 1).  Pushes no new string: the state may be at its
+ * memory cap, and this runs outside a protected call. */
+static bool panel_first_is_number(lua_State *L, int idx, int key_idx, lua_Integer col)
 {
-	json_t *cols = json_object_get(sec, "columns"), *c;
-	json_t *row0 = json_array_get(json_object_get(sec, "rows"), 0);
-	size_t i;
+	bool num = false;
 
-	json_array_foreach(cols, i, c) {
-		if (!json_is_string(c))
-			continue;
-		const char *key = json_string_value(c);
-		json_t *v = json_is_object(row0) ? json_object_get(row0, key) : json_array_get(row0, i);
+	if (lua_rawgeti(L, idx, 1) == LUA_TTABLE) {
+		int row = lua_gettop(L);
 
-		json_array_set_new(cols, i, json_pack("{s:s, s:s, s:s}", "key", key, "title", key,
-						      "unit", json_is_number(v) ? "count" : "text"));
+		if (!panel_is_list(L, row)) {
+			lua_pushvalue(L, key_idx);
+			num = lua_rawget(L, row) == LUA_TNUMBER;
+			lua_pop(L, 1);
+		} else {
+			/* the list as written stops at its first nil */
+			for (lua_Integer i = 1; i <= col + 1; i++) {
+				int t = lua_rawgeti(L, row, i);
+
+				lua_pop(L, 1);
+				if (t == LUA_TNIL)
+					break;
+				num = i == col + 1 && t == LUA_TNUMBER;
+			}
+		}
 	}
+	lua_pop(L, 1);
+	return num;
+}
+
+/* Writes the list of columns at idx: plain keys become {key, title =
+ * key, unit} with the unit guessed from the first row of the list rows
+ * at rows_idx (0: none): numbers count, anything else text. */
+static void panel_columns(hpi_jw *w, lua_State *L, int idx, int rows_idx)
+{
+	if (!lua_checkstack(L, 6)) {
+		hpi_jw_null(w);
+		return;
+	}
+	hpi_jw_open(w, '[');
+	for (lua_Integer i = 1; lua_rawgeti(L, idx, i) != LUA_TNIL; i++) {
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			const char *key = lua_tostring(L, -1);
+			bool num = rows_idx != 0 &&
+				   panel_first_is_number(L, rows_idx, lua_gettop(L), i - 1);
+
+			hpi_jw_open(w, '{');
+			hpi_jw_kstr(w, "key", key);
+			hpi_jw_kstr(w, "title", key);
+			hpi_jw_kstr(w, "unit", num ? "count" : "text");
+			hpi_jw_close(w, '}');
+		} else {
+			panel_json(w, L, -1, 2);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	hpi_jw_close(w, ']');
+}
+
+/* Writes the table update returned (at idx, a map) as a section: id
+ * "panel", its title or the view's, columns and rows as lists (an empty
+ * Lua table reads as a map: no rows is an empty list). */
+static void panel_table_json(hpi_jw *w, lua_State *L, int idx, const char *title)
+{
+	int rows_idx = 0;
+	bool titled = false;
+
+	if (!lua_checkstack(L, 6)) {
+		hpi_jw_null(w);
+		return;
+	}
+	lua_pushliteral(L, "rows");
+	if (lua_rawget(L, idx) == LUA_TTABLE && panel_is_list(L, -1))
+		rows_idx = lua_gettop(L);
+	hpi_jw_open(w, '{');
+	hpi_jw_kstr(w, "id", "panel");
+	lua_pushnil(L);
+	while (lua_next(L, idx) != 0) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		bool list = lua_type(L, -1) == LUA_TTABLE && panel_is_list(L, -1);
+
+		if (k == NULL || strcmp(k, "id") == 0 ||
+		    (strcmp(k, "title") == 0 && lua_type(L, -1) != LUA_TSTRING)) {
+			lua_pop(L, 1);
+			continue;
+		}
+		titled |= strcmp(k, "title") == 0;
+		hpi_jw_key(w, k);
+		if ((strcmp(k, "rows") == 0 || strcmp(k, "columns") == 0) &&
+		    lua_type(L, -1) == LUA_TTABLE && !list) {
+			hpi_jw_open(w, '[');
+			hpi_jw_close(w, ']');
+		} else if (strcmp(k, "columns") == 0 && list) {
+			panel_columns(w, L, lua_gettop(L), rows_idx);
+		} else {
+			panel_json(w, L, -1, 1);
+		}
+		lua_pop(L, 1);
+	}
+	if (!titled && title != NULL)
+		hpi_jw_kstr(w, "title", title);
+	hpi_jw_close(w, '}');
+	lua_pop(L, 1); /* rows */
 }
 
 /* What update returned, at the top of the stack: a table of rows and
@@ -401,8 +505,8 @@ static void panel_fix_columns(json_t *sec)
 static void panel_result(lua_State *L, panel *p, hpc_panel_view *v)
 {
 	const char *why;
-	char *text;
-	json_t *j;
+	hpi_buf text;
+	hpi_jw w;
 
 	if (lua_isnoneornil(L, -1))
 		return;
@@ -420,27 +524,19 @@ static void panel_result(lua_State *L, panel *p, hpc_panel_view *v)
 		return;
 	}
 	lua_pop(L, 2);
-	j = panel_json(L, -1, 0);
-	if (!json_is_object(j) || json_object_set_new(j, "id", json_string("panel")) != 0) {
-		json_decref(j);
+	if (panel_is_list(L, -1)) {
 		v->error = xasprintf("%s: update returned a table of rows that is not a map", p->name);
 		return;
 	}
-	if (!json_is_string(json_object_get(j, "title")))
-		json_object_set_new(j, "title", json_string(v->title));
-	/* an empty Lua table reads as an object: no rows is an empty list */
-	if (json_is_object(json_object_get(j, "rows")))
-		json_object_set_new(j, "rows", json_array());
-	if (json_is_object(json_object_get(j, "columns")))
-		json_object_set_new(j, "columns", json_array());
-	panel_fix_columns(j);
-	/* read back as the console reads every section (core/json.c) */
-	if ((text = json_dumps(j, JSON_COMPACT)) == NULL)
+	hpi_buf_init(&text);
+	w = hpi_jw_make(&text, 0);
+	panel_table_json(&w, L, lua_gettop(L), v->title);
+	if (text.failed)
 		fatal("out of memory");
-	if ((v->table = hpc_section_parse_text(text, strlen(text), &why)) == NULL)
+	/* read back as the console reads every section (core/json.c) */
+	if ((v->table = hpc_section_parse_text(text.data, text.len, &why)) == NULL)
 		v->error = xasprintf("%s: bad table: %s", p->name, why);
-	free(text);
-	json_decref(j);
+	hpi_buf_fini(&text);
 }
 
 /* Runs p's update on t into view v. */

@@ -5,7 +5,8 @@
  *
  * Rebuilt so that the library's renderers write the same bytes again:
  * facts in file order, columns and units, cells typed by unit, row logs
- * (their columns are the union of the entries' keys), and empty rows up to
+ * (their columns are the union of the entries' keys, titled and typed by
+ * the section's "log_columns" when it has them), and empty rows up to
  * total_rows where a row limit cut a section.  What does not fit
  * docs/report-format.md is an error naming the file and, jq-style, the key
  * (".sections[0].rows[2].calls"); unknown keys are ignored.
@@ -40,6 +41,7 @@ typedef struct load_ctx {
 	 * column's unit is left out, as are facts and titles that are no
 	 * strings, and total_rows adds no placeholder rows */
 	bool live;
+	const hpi_jv *log_cols;    /* the section's "log_columns", or NULL */
 } load_ctx;
 
 /* Column keys of a section by hash, for rows of up to LOAD_KEYS / 4
@@ -104,8 +106,8 @@ static const char *const load_types[] = {
 	[HPI_JSON_FALSE] = "false", [HPI_JSON_NULL] = "null",
 };
 
-/* The log columns of the timing plugin, whose titles and units the JSON
- * does not keep. */
+/* The log columns of the timing plugin, for reports written before the
+ * JSON kept the titles and units of log columns ("log_columns"). */
 static const struct load_known {
 	const char *key, *title;
 	hp_unit unit;
@@ -217,16 +219,46 @@ static const hpi_jv *load_get(load_ctx *x, const hpi_jv *obj, const char *key,
 	return v != NULL && v->type == t ? v : NULL;
 }
 
-/* Column of a log, whose unit and title the JSON does not keep: text for
- * strings, a real unit for fractions, else the timing plugin's unit for
- * its keys and count for the rest; the timing plugin's titles. */
-static int load_log_column(hp_section *log, const hpi_jv *entries, const char *key)
+/* The unit named name, or -1 for a name this version does not know. */
+static int load_unit(const char *name)
 {
+	int u;
+
+	for (u = HP_UNIT_TEXT; name != NULL && u >= 0; u--)
+		if (strcmp(name, hpi_unit_name((hp_unit)u)) == 0)
+			return u;
+	return -1;
+}
+
+/* The entry of the section's "log_columns" with key (and a unit this
+ * version knows), or NULL. */
+static const hpi_jv *load_log_meta(const load_ctx *x, const char *key)
+{
+	HPI_JSON_FOREACH(x->log_cols, c) {
+		const char *k = hpi_json_str(hpi_json_get(c, "key"));
+
+		if (k != NULL && strcmp(k, key) == 0)
+			return load_unit(hpi_json_str(hpi_json_get(c, "unit"))) >= 0 ? c : NULL;
+	}
+	return NULL;
+}
+
+/* Column of a log: its title and unit from the section's "log_columns";
+ * a key it does not describe (or a report written before it) is text
+ * for strings, a real unit for fractions, else the timing plugin's unit
+ * for its keys and count for the rest, with the timing plugin's titles. */
+static int load_log_column(const load_ctx *x, hp_section *log, const hpi_jv *entries,
+			   const char *key)
+{
+	const hpi_jv *meta = load_log_meta(x, key);
 	const char *title = key;
 	hp_unit unit = HP_UNIT_COUNT;
 	bool real = false;
 	const hpi_jv *v;
 
+	if (meta != NULL)
+		return hpi_column_add(log, key, hpi_json_str(hpi_json_get(meta, "title")) ?: key,
+				      (hp_unit)load_unit(hpi_json_str(hpi_json_get(meta, "unit"))));
 	for (size_t i = 0; i < sizeof(load_known) / sizeof(load_known[0]); i++)
 		if (strcmp(key, load_known[i].key) == 0) {
 			title = load_known[i].title;
@@ -248,6 +280,15 @@ static int load_log_columns(load_ctx *x, hp_section *log, const hpi_jv *entries)
 {
 	size_t i = 0;
 
+	/* an empty log has the columns "log_columns" lists, so that it is
+	 * written back the same */
+	HPI_JSON_FOREACH(hpi_json_size(entries) == 0 ? x->log_cols : NULL, c) {
+		const char *k = hpi_json_str(hpi_json_get(c, "key"));
+
+		if (k != NULL && load_log_meta(x, k) != NULL && load_log_column(x, log, entries, k) < 0)
+			return load_fail(x, HP_ENOMEM, "out of memory");
+	}
+
 	HPI_JSON_FOREACH(entries, e) {
 		if (e->type != HPI_JSON_OBJECT) {
 			path_push(x, NULL, i);
@@ -258,7 +299,7 @@ static int load_log_columns(load_ctx *x, hp_section *log, const hpi_jv *entries)
 			if ((strcmp(v->key, "log") == 0 && v->type == HPI_JSON_ARRAY) ||
 			    hpi_section_col(log, v->key) >= 0)
 				continue;
-			if (load_log_column(log, entries, v->key) < 0)
+			if (load_log_column(x, log, entries, v->key) < 0)
 				return load_fail(x, HP_ENOMEM, "out of memory");
 		}
 		i++;
@@ -315,6 +356,7 @@ static int load_row(load_ctx *x, hp_section *sec, const hpi_jv *row, const bool 
 static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entries,
 		    int depth)
 {
+	const hpi_jv *meta;
 	hp_section *log;
 	load_keys *keys;
 	size_t i = 0, old;
@@ -328,7 +370,14 @@ static int load_log(load_ctx *x, hp_section *sec, size_t row, const hpi_jv *entr
 				 LOAD_MAX_LOG_DEPTH);
 	if ((log = hpi_row_log(sec, row)) == NULL)
 		return load_fail(x, HP_ENOMEM, "out of memory");
-	if ((rv = load_log_columns(x, log, entries)) != 0)
+	/* "log_columns" describes the section's rows' logs, not the logs of
+	 * their log rows */
+	meta = x->log_cols;
+	if (depth > 1)
+		x->log_cols = NULL;
+	rv = load_log_columns(x, log, entries);
+	x->log_cols = meta;
+	if (rv != 0)
 		return rv;
 	keys = malloc(sizeof(*keys));
 	if (keys == NULL)
@@ -376,10 +425,7 @@ static int load_column(load_ctx *x, hp_section *sec, const hpi_jv *col,
 	unit = load_get(x, col, "unit", HPI_JSON_STRING, false);
 	if (x->rv != 0)
 		return x->rv;
-	for (u = HP_UNIT_TEXT; unit != NULL && u >= 0; u--)
-		if (strcmp(unit->v.s, hpi_unit_name((hp_unit)u)) == 0)
-			break;
-	if (unit == NULL || u < 0) { /* a unit this version does not know */
+	if ((u = load_unit(unit ? unit->v.s : NULL)) < 0) { /* a unit this version does not know */
 		*loose = true;
 		/* a live message is read in bounded time: its first rows */
 		u = (int)load_guess_unit(rows, key->v.s, hp_section_ncolumns(sec),
@@ -390,6 +436,30 @@ static int load_column(load_ctx *x, hp_section *sec, const hpi_jv *col,
 		return load_fail(x, HP_ENOMEM, "out of memory");
 	if (c < 0)
 		return load_fail(x, HP_EINVAL, "duplicate column key \"%s\"", key->v.s);
+	return 0;
+}
+
+/* The section's "log_columns" (docs/report-format.md): checked in a saved
+ * report, then kept for its rows' logs. */
+static int load_log_columns_meta(load_ctx *x, const hpi_jv *lc)
+{
+	size_t i = 0, old;
+
+	x->log_cols = lc;
+	HPI_JSON_FOREACH(x->live ? NULL : lc, c) {
+		old = path_push(x, "log_columns", 0);
+		path_push(x, NULL, i++);
+		if (!hpi_json_is(c, HPI_JSON_OBJECT)) {
+			load_fail(x, HP_ETYPE, "expected an object, got %s", load_type(c));
+		} else {
+			load_get(x, c, "key", HPI_JSON_STRING, true);
+			load_get(x, c, "title", HPI_JSON_STRING, false);
+			load_get(x, c, "unit", HPI_JSON_STRING, false);
+		}
+		path_pop(x, old); /* the message, if any, is made already */
+		if (x->rv != 0)
+			return x->rv;
+	}
 	return 0;
 }
 
@@ -469,7 +539,7 @@ static int load_section_meta(load_ctx *x, hp_section *sec, const hpi_jv *meta)
 /* One section object. */
 static int load_section(load_ctx *x, const hpi_jv *js, size_t i)
 {
-	const hpi_jv *id, *title, *cols, *rows, *total, *meta;
+	const hpi_jv *id, *title, *cols, *rows, *total, *meta, *logc;
 	hp_section *sec;
 	bool *loose;
 	size_t c = 0, old;
@@ -483,6 +553,7 @@ static int load_section(load_ctx *x, const hpi_jv *js, size_t i)
 	rows = load_get(x, js, "rows", HPI_JSON_ARRAY, !x->live || hpi_json_get(js, "rows") != NULL);
 	total = load_get(x, js, "total_rows", HPI_JSON_INT, false);
 	meta = load_get(x, js, "meta", HPI_JSON_OBJECT, false);
+	logc = load_get(x, js, "log_columns", HPI_JSON_ARRAY, false);
 	if (x->rv != 0)
 		return x->rv;
 	sec = hpi_section_add(x->r->snap, id->v.s, title ? title->v.s : NULL);
@@ -500,9 +571,11 @@ static int load_section(load_ctx *x, const hpi_jv *js, size_t i)
 		if (rv != 0)
 			break;
 	}
-	if (rv == 0 && (rv = load_rows(x, sec, rows, loose)) == 0 &&
+	if (rv == 0 && (rv = load_log_columns_meta(x, logc)) == 0 &&
+	    (rv = load_rows(x, sec, rows, loose)) == 0 &&
 	    (rv = load_section_meta(x, sec, meta)) == 0)
 		rv = load_total(x, sec, total, i);
+	x->log_cols = NULL;
 	free(loose);
 	return rv;
 }
@@ -603,7 +676,7 @@ static int load_top(load_ctx *x, const hpi_jv *root)
 }
 
 /* Parses the bytes; syntax errors name the line and column, in the
- * words jansson used (hpi_json_err_context). */
+ * words jansson, the reader before it, used (hpi_json_err_context). */
 static int load_json(load_ctx *x, const char *data, size_t len)
 {
 	hpi_json_err e;

@@ -10,6 +10,9 @@
  * block of decoded, NUL-terminated strings.  Reading is bounded (nesting
  * depth, number length, text size) and never recursive, since the text
  * may come from the network.  RFC 8259, UTF-8 checked.
+ *
+ * json_write.c writes JSON back: a value read here, or one built piece by
+ * piece (hpi_jw_*).
  */
 #ifndef HPI_JSON_H
 #define HPI_JSON_H
@@ -17,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "strbuf.h"
 
 typedef enum hpi_json_type {
 	HPI_JSON_NULL,
@@ -185,6 +190,64 @@ static inline double hpi_json_num(const hpi_jv *v)
 static inline size_t hpi_json_size(const hpi_jv *v)
 {
 	return v != NULL && (v->type == HPI_JSON_ARRAY || v->type == HPI_JSON_OBJECT) ? v->n : 0;
+}
+
+/* ---- writing (json_write.c) ----------------------------------------------
+ *
+ * The one JSON writer for messages built piece by piece (the console's MCP
+ * server, Lua panels' tables): compact, RFC 8259, strings escaped as
+ * hpi_buf_json_str does.  The reports have their own layout (render.c,
+ * pretty or one line, the same escapes).  The writer keeps no stack: a
+ * comma goes before a value unless it opens its container or follows its
+ * key. */
+
+typedef struct hpi_jw {
+	hpi_buf *out;  /* borrowed */
+	int prec;      /* significant digits of a real (%.*g); 0 for 17 */
+	bool first;    /* nothing yet in the open container */
+	bool keyed;    /* a key was written, its value not yet */
+} hpi_jw;
+
+/* A writer appending to out; prec as hpi_jw.prec. */
+static inline hpi_jw hpi_jw_make(hpi_buf *out, int prec)
+{
+	return (hpi_jw){.out = out, .prec = prec, .first = true};
+}
+
+void hpi_jw_open(hpi_jw *w, char c);   /* '{' or '[' */
+void hpi_jw_close(hpi_jw *w, char c);  /* '}' or ']' */
+void hpi_jw_key(hpi_jw *w, const char *key);
+void hpi_jw_str(hpi_jw *w, const char *s); /* NULL writes null */
+void hpi_jw_int(hpi_jw *w, int64_t i);
+/* A real as jansson wrote it: %.*g with a ".0" when it reads as an
+ * integer, exponents without '+' or leading zeros; null when not finite. */
+void hpi_jw_real(hpi_jw *w, double d);
+void hpi_jw_bool(hpi_jw *w, bool b);
+void hpi_jw_null(hpi_jw *w);
+/* n bytes of JSON text written as they are (a value the caller wrote). */
+void hpi_jw_raw(hpi_jw *w, const char *json, size_t n);
+/* A value read by hpi_json_parse, in document order; NULL writes null.
+ * When v is an object, its own members whose key is in omit (NULL-ended,
+ * or NULL) are left out. */
+void hpi_jw_value(hpi_jw *w, const hpi_jv *v, const char *const *omit);
+
+/* A member of the open object: its key, then its value. */
+static inline void hpi_jw_kstr(hpi_jw *w, const char *key, const char *s)
+{
+	hpi_jw_key(w, key);
+	hpi_jw_str(w, s);
+}
+
+static inline void hpi_jw_kint(hpi_jw *w, const char *key, int64_t i)
+{
+	hpi_jw_key(w, key);
+	hpi_jw_int(w, i);
+}
+
+static inline void hpi_jw_kvalue(hpi_jw *w, const char *key, const hpi_jv *v)
+{
+	hpi_jw_key(w, key);
+	hpi_jw_value(w, v, NULL);
 }
 
 #endif /* HPI_JSON_H */

@@ -129,21 +129,52 @@ static void report_rows(lua_State *L, const hp_section *sec, size_t shown, int o
 	lua_remove(L, keys);
 }
 
-/* Pushes a section's columns: {key, title, unit} each. */
-static void report_columns(lua_State *L, const hp_section *sec, int order, int keys)
+/* Pushes a list of columns: {key, title, unit} each. */
+static void report_column_list(lua_State *L, const hpi_col *const *cols, size_t n, int order,
+			       int keys)
 {
-	lua_createtable(L, (int)hp_section_ncolumns(sec), 0);
-	for (size_t c = 0; c < hp_section_ncolumns(sec); c++) {
+	lua_createtable(L, (int)n, 0);
+	for (size_t c = 0; c < n; c++) {
 		lua_createtable(L, 0, 3);
-		lua_pushstring(L, hp_section_column_key(sec, c));
+		lua_pushstring(L, cols[c]->key);
 		lua_setfield(L, -2, "key");
-		lua_pushstring(L, hp_section_column_title(sec, c));
+		lua_pushstring(L, cols[c]->title);
 		lua_setfield(L, -2, "title");
-		lua_pushstring(L, hpi_unit_name(hp_section_column_unit(sec, c)));
+		lua_pushstring(L, hpi_unit_name(cols[c]->unit));
 		lua_setfield(L, -2, "unit");
 		report_order(L, order, -1, keys);
 		lua_rawseti(L, -2, (lua_Integer)c + 1);
 	}
+}
+
+/* Pushes a section's columns. */
+static void report_columns(lua_State *L, const hp_section *sec, int order, int keys)
+{
+	const hpi_col **cols = malloc((sec->ncols + 1) * sizeof(*cols));
+
+	if (cols == NULL)
+		luaL_error(L, "out of memory");
+	for (size_t c = 0; c < sec->ncols; c++)
+		cols[c] = &sec->cols[c];
+	report_column_list(L, cols, sec->ncols, order, keys);
+	free(cols);
+}
+
+/* Sets the section's "log_columns" (the table at the top), as the JSON
+ * has it: the columns of its shown rows' logs, when they have any. */
+static void report_log_columns(lua_State *L, const hp_section *sec, size_t shown, int order,
+			       int keys)
+{
+	const hpi_col **cols;
+	size_t n = hpi_render_log_columns(sec, shown, &cols);
+
+	if (n == (size_t)-1)
+		luaL_error(L, "out of memory");
+	if (n > 0) {
+		report_column_list(L, cols, n, order, keys);
+		lua_setfield(L, -2, "log_columns");
+	}
+	free(cols);
 }
 
 /* Pushes a string map in insertion order. */
@@ -166,8 +197,9 @@ static void report_section(lua_State *L, const hp_section *sec, size_t limit, in
 			   int seckeys, int colkeys)
 {
 	size_t total = hp_section_nrows(sec);
+	size_t shown = limit != 0 && limit < total ? limit : total;
 
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 7);
 	lua_pushstring(L, hp_section_id(sec));
 	lua_setfield(L, -2, "id");
 	lua_pushstring(L, hp_section_title(sec));
@@ -176,8 +208,9 @@ static void report_section(lua_State *L, const hp_section *sec, size_t limit, in
 	lua_setfield(L, -2, "columns");
 	lua_pushinteger(L, (lua_Integer)total);
 	lua_setfield(L, -2, "total_rows");
-	report_rows(L, sec, limit != 0 && limit < total ? limit : total, order, 5);
+	report_rows(L, sec, shown, order, 5);
 	lua_setfield(L, -2, "rows");
+	report_log_columns(L, sec, shown, order, colkeys);
 	if (sec->meta.n > 0) {
 		report_kvs(L, &sec->meta, order);
 		lua_setfield(L, -2, "meta");
@@ -228,7 +261,7 @@ static void report_pcts(lua_State *L, const hpi_render_opts *o)
 void hpi_lua_push_report(lua_State *L, const hp_snapshot *s, const hpi_render_opts *o)
 {
 	static const char *const sec_keys[] = {"id", "title", "columns", "total_rows", "rows",
-					       "meta"};
+					       "log_columns", "meta"};
 	static const char *const col_keys[] = {"key", "title", "unit"};
 	static const char *const head[] = {"type", "version", "generator"};
 	int order, seckeys, colkeys, keys;
@@ -238,7 +271,7 @@ void hpi_lua_push_report(lua_State *L, const hp_snapshot *s, const hpi_render_op
 	luaL_checkstack(L, 16, NULL);
 	report_order_table(L);
 	order = lua_gettop(L);
-	report_keys(L, sec_keys, 6, 0);
+	report_keys(L, sec_keys, 7, 0);
 	seckeys = lua_gettop(L);
 	report_keys(L, col_keys, 3, 0);
 	colkeys = lua_gettop(L);

@@ -459,30 +459,98 @@ static void json_kvs(json_w *w, const hpi_kvs *kvs)
 	json_close(w, '}');
 }
 
+/* One {"key", "title", "unit"} object. */
+static void json_column(json_w *w, const hpi_col *col)
+{
+	json_sep(w);
+	json_open(w, '{');
+	json_key(w, "key");
+	hpi_buf_json_str(w->out, col->key);
+	json_key(w, "title");
+	hpi_buf_json_str(w->out, col->title);
+	json_key(w, "unit");
+	hpi_buf_json_str(w->out, hpi_unit_name(col->unit));
+	json_close(w, '}');
+}
+
 /* The "columns" array of a section. */
 static void json_columns(json_w *w, const hp_section *sec)
 {
 	size_t c;
 
 	json_open(w, '[');
-	for (c = 0; c < hp_section_ncolumns(sec); c++) {
-		json_sep(w);
-		json_open(w, '{');
-		json_key(w, "key");
-		hpi_buf_json_str(w->out, hp_section_column_key(sec, c));
-		json_key(w, "title");
-		hpi_buf_json_str(w->out, hp_section_column_title(sec, c));
-		json_key(w, "unit");
-		hpi_buf_json_str(w->out, hpi_unit_name(hp_section_column_unit(sec, c)));
-		json_close(w, '}');
-	}
+	for (c = 0; c < sec->ncols; c++)
+		json_column(w, &sec->cols[c]);
 	json_close(w, ']');
+}
+
+/* See render.h. */
+size_t hpi_render_log_columns(const hp_section *sec, size_t shown, const hpi_col ***cols)
+{
+	const hpi_col **seen = NULL, **grown;
+	size_t n = 0, cap = 0, k;
+
+	*cols = NULL;
+	if (hpi_section_col(sec, "log") >= 0)
+		return 0; /* a column took the key: no log is written */
+	for (size_t r = 0; r < shown && r < sec->nrows; r++) {
+		const hp_section *log = sec->rows[r].log;
+
+		for (size_t c = 0; log != NULL && c < log->ncols; c++) {
+			const hpi_col *col = &log->cols[c];
+
+			/* most logs of a section have the same columns: the
+			 * same position matches at once */
+			if (c < n && strcmp(seen[c]->key, col->key) == 0)
+				continue;
+			for (k = 0; k < n && strcmp(seen[k]->key, col->key) != 0; k++)
+				;
+			if (k < n)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				if ((grown = realloc(seen, cap * sizeof(*seen))) == NULL) {
+					free(seen);
+					return (size_t)-1;
+				}
+				seen = grown;
+			}
+			seen[n++] = col;
+		}
+	}
+	*cols = seen;
+	return n;
+}
+
+/* The "log_columns" array of a section whose first shown rows have logs
+ * (docs/report-format.md): left out when they have none, or when logs are
+ * not written. */
+static void json_log_columns(json_w *w, const hp_section *sec, size_t shown)
+{
+	const hpi_col **cols;
+	size_t n;
+
+	if (w->no_logs)
+		return;
+	if ((n = hpi_render_log_columns(sec, shown, &cols)) == (size_t)-1) {
+		w->out->failed = true; /* a report cut short says so */
+		return;
+	}
+	if (n > 0) {
+		json_key(w, "log_columns");
+		json_open(w, '[');
+		for (size_t i = 0; i < n; i++)
+			json_column(w, cols[i]);
+		json_close(w, ']');
+	}
+	free(cols);
 }
 
 /* One section object. */
 static void json_section(json_w *w, const hp_section *sec, size_t limit)
 {
 	size_t total = hp_section_nrows(sec);
+	size_t shown = limit != 0 && limit < total ? limit : total;
 
 	json_open(w, '{');
 	json_key(w, "id");
@@ -494,7 +562,8 @@ static void json_section(json_w *w, const hp_section *sec, size_t limit)
 	json_key(w, "total_rows");
 	hpi_buf_printf(w->out, "%zu", total);
 	json_key(w, "rows");
-	json_rows(w, sec, limit != 0 && limit < total ? limit : total);
+	json_rows(w, sec, shown);
+	json_log_columns(w, sec, shown);
 	if (sec->meta.n > 0) {
 		json_key(w, "meta");
 		json_kvs(w, &sec->meta);

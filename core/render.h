@@ -40,6 +40,12 @@ bool hpi_render_fact(const char *key, const char *value, long long *v, bool *is_
  * zeros stripped) into buf (>= 400 bytes); false when d is not finite
  * (written as null). */
 bool hpi_render_real(char *buf, size_t len, double d);
+/* The columns of the logs of sec's first shown rows, as the JSON's
+ * "log_columns" lists them: each key once, in order of first use, with the
+ * first log's title and unit (borrowed from sec).  Returns how many, with
+ * the list in *cols (caller frees; NULL when none), or (size_t)-1 when out
+ * of memory.  None when a column of sec has the key "log". */
+size_t hpi_render_log_columns(const hp_section *sec, size_t shown, const hpi_col ***cols);
 /* Text of a cell as the table shows it ("1.25ms", "3.40%", "-" when
  * unset): tmp (len >= 64) or a string borrowed from sec. */
 const char *hpi_render_cell(const hp_section *sec, size_t row, size_t col, char *tmp,

@@ -53,7 +53,7 @@ extern "C" {
  *
  * With -DHOTPATH, a file that includes this header has libuv's
  * request-starting calls (uv_fs_*, uv_write, uv_write2, uv_tcp_connect,
- * uv_pipe_connect, uv_shutdown, uv_udp_send, uv_getaddrinfo,
+ * uv_pipe_connect, uv_pipe_connect2 (1.46+), uv_shutdown, uv_udp_send, uv_getaddrinfo,
  * uv_getnameinfo, uv_queue_work, uv_random) counted per loop and type
  * (docs/uv.md): while profiling, a call with a callback is started with
  * the adapter's callback, which counts its completion and calls the
@@ -250,6 +250,17 @@ static inline HP_SKIP void hp__uv_pipe_connect(uv_connect_t *req, uv_pipe_t *han
 		uv_pipe_connect(req, handle, name, cb);
 }
 
+#if UV_VERSION_HEX >= 0x012e00 /* 1.46 */
+static inline HP_SKIP int hp__uv_pipe_connect2(uv_connect_t *req, uv_pipe_t *handle, const char *name,
+					       size_t namelen, unsigned int flags, uv_connect_cb cb)
+{
+	int rv;
+#define HP__CALL(c) uv_pipe_connect2(req, handle, name, namelen, flags, c)
+	HP__UV_START(handle ? handle->loop : NULL, req, UV_CONNECT, cb, hp__uv_connect_done, HP__CALL);
+#undef HP__CALL
+}
+#endif
+
 static inline HP_SKIP int hp__uv_shutdown(uv_shutdown_t *req, uv_stream_t *handle, uv_shutdown_cb cb)
 {
 	int rv;
@@ -389,6 +400,9 @@ static inline HP_SKIP int hp__uv_random(uv_loop_t *loop, uv_random_t *req, void 
 #define uv_queue_work(...) hp__uv_queue_work(__VA_ARGS__)
 #if UV_VERSION_HEX >= 0x012100
 #define uv_random(...) hp__uv_random(__VA_ARGS__)
+#endif
+#if UV_VERSION_HEX >= 0x012e00
+#define uv_pipe_connect2(...) hp__uv_pipe_connect2(__VA_ARGS__)
 #endif
 #endif /* HOTPATH_UV_NO_REQUESTS */
 

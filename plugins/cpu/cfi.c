@@ -49,6 +49,8 @@ enum {
 	CFI_SIMPLE,  /* constant offsets: unwound here */
 	CFI_END,     /* the return address is undefined: the outermost frame */
 	CFI_OTHER,   /* an expression, a signal frame, no CFI: libdwfl's */
+	CFI_NONE,    /* no CFI in the module's own file: the stack ends here
+		      * (below two frames, unwind.c walks the frame pointers) */
 };
 
 /* How the caller's rbp is found. */
@@ -67,6 +69,7 @@ struct hpi_cpu_cfi {
 	size_t n, cap;
 	cfi_rule spill;   /* the last rule read when the table is full */
 	uint64_t fast, slow; /* samples unwound here, and handed to libdwfl */
+	bool debug_files; /* .debug_frame of separate debug files too */
 };
 
 /* A 64-bit word of the sample's stack copy at addr; false outside it. */
@@ -147,6 +150,12 @@ void hpi_cpu_cfi_free(hpi_cpu_cfi *c)
 		return;
 	free(c->v);
 	free(c);
+}
+
+void hpi_cpu_cfi_debug_files(hpi_cpu_cfi *c, bool on)
+{
+	if (c != NULL)
+		c->debug_files = on;
 }
 
 void hpi_cpu_cfi_forget(hpi_cpu_cfi *c)
@@ -270,16 +279,27 @@ static const cfi_rule *cfi_rule_of(hpi_cpu_cfi *c, Dwfl *dwfl, uint64_t pc)
 		if (r->kind != CFI_EMPTY)
 			return r;
 	}
+	/* .debug_frame only where the module's own file has DWARF (or
+	 * debug_files): libc's is in /usr/lib/debug, compressed, and libdw
+	 * decompresses all of its DWARF on first use, ~100 ms of the program's
+	 * CPU, for an address that has no rules there either (the new
+	 * thread's first instruction after clone3's syscall, outside every
+	 * FDE) */
 	if ((mod = dwfl_addrmodule(dwfl, pc)) == NULL)
 		tmp.kind = CFI_OTHER; /* JIT code, a library loaded since: libdwfl's */
 	else if (((cfi = dwfl_module_eh_cfi(mod, &bias)) != NULL &&
 		  dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0) ||
-		 ((cfi = dwfl_module_dwarf_cfi(mod, &bias)) != NULL &&
+		 ((c->debug_files || hpi_cpu_unwind_own_dwarf(mod)) &&
+		  (cfi = dwfl_module_dwarf_cfi(mod, &bias)) != NULL &&
 		  dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0)) {
 		cfi_read(fr, &tmp);
 		free(fr);
-	} else {
+	} else if (c->debug_files || hpi_cpu_unwind_own_dwarf(mod)) {
 		tmp.kind = CFI_OTHER; /* no CFI: libdwfl tries the frame pointer */
+	} else {
+		/* no CFI, and libdwfl would read the separate debug file's for
+		 * it: the frame-pointer walk in the copy instead (unwind.c) */
+		tmp.kind = CFI_NONE;
 	}
 	if ((c->n + 1) * 2 > c->cap && !cfi_grow(c)) {
 		c->spill = tmp; /* full: read again next time */
@@ -307,7 +327,7 @@ size_t hpi_cpu_cfi_unwind(hpi_cpu_cfi *c, struct Dwfl *dwfl, const hpi_cpu_sampl
 	while (n < max) {
 		const cfi_rule *r = cfi_rule_of(c, dwfl, lookup);
 
-		if (r->kind == CFI_END)
+		if (r->kind == CFI_END || r->kind == CFI_NONE)
 			break;
 		if (r->kind != CFI_SIMPLE || (r->cfa_bp && !bp_ok)) {
 			c->slow++;

@@ -172,13 +172,36 @@ size_t hpi_cpu_unwind_stack(hpi_cpu_unwind *u, const hpi_cpu_sample *s, bool dwa
  * until then it is "[kernel]". */
 const hpi_cpu_frame *hpi_cpu_unwind_name(hpi_cpu_unwind *u, uint64_t pc, size_t *n);
 /* Names the kernel addresses among pcs (n of them, any order, repeats and
- * user addresses allowed) from /proc/kallsyms, in one read of it: the
- * function whose start is the nearest below, and its module ("[kernel]"
- * for the kernel itself).  Reading kallsyms costs tens of ms of CPU, so
- * after the first time it is read again for new addresses at most every
+ * user addresses allowed): the function whose start is the nearest below,
+ * and its module ("[kernel]" for the kernel itself), from this boot's
+ * kallsyms cache (kallsyms.c), else from one read of /proc/kallsyms.
+ * Reading kallsyms costs tens of ms of CPU, so after the first time it is
+ * read again for addresses the cache does not cover at most every
  * HPI_CPU_KALLSYMS_EVERY_NS. */
 #define HPI_CPU_KALLSYMS_EVERY_NS 5000000000ull
 void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t n);
+/* ---- kallsyms.c ---------------------------------------------------------------- */
+
+typedef struct hpi_cpu_ksyms hpi_cpu_ksyms;
+
+/* The kernel's text symbols of this boot from the cache file
+ * ($XDG_CACHE_HOME/hotpath/kallsyms-BOOTID, else ~/.cache/hotpath/),
+ * written first from /proc/kallsyms when missing or stale.  NULL where no
+ * cache can be had: the caller reads kallsyms itself.  Only for a user to
+ * whom kallsyms shows addresses.  Close with hpi_cpu_ksyms_close(). */
+hpi_cpu_ksyms *hpi_cpu_ksyms_open(void);
+void hpi_cpu_ksyms_close(hpi_cpu_ksyms *k);
+/* The function whose start is the nearest at or below pc and its module
+ * ("[kernel]", "[ext4]"), borrowed until the close; false when pc is not
+ * in the kernel's or a module's text as the cache knows it. */
+bool hpi_cpu_ksyms_find(const hpi_cpu_ksyms *k, uint64_t pc, const char **name,
+			const char **module);
+
+/* Whether mod's own file has DWARF (.debug_info or .debug_frame), not only
+ * a separate debug file, whose DWARF libdw would decompress whole (tens of
+ * ms for libc's) on first use.  Remembered per module. */
+struct Dwfl_Module;
+bool hpi_cpu_unwind_own_dwarf(struct Dwfl_Module *mod);
 /* Whether /proc/kallsyms shows this user the kernel's addresses (checked
  * once per process); if not, *why says why (static text). */
 bool hpi_cpu_kallsyms_readable(const char **why);
@@ -191,6 +214,10 @@ typedef struct hpi_cpu_cfi hpi_cpu_cfi;
 /* The cache of CFI rules by address.  Free with hpi_cpu_cfi_free(). */
 hpi_cpu_cfi *hpi_cpu_cfi_new(void);
 void hpi_cpu_cfi_free(hpi_cpu_cfi *c);
+/* Whether an address without .eh_frame rules may be looked up in a
+ * separate debug file's .debug_frame too (hpi_cpu_unwind_debug_files): off
+ * at first, and then only a module's own DWARF is read for it. */
+void hpi_cpu_cfi_debug_files(hpi_cpu_cfi *c, bool on);
 /* Drops every rule (the process's modules were reported again). */
 void hpi_cpu_cfi_forget(hpi_cpu_cfi *c);
 /* The stack of s (registers and stack copy) from cached rules, leaf first

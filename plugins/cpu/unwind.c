@@ -61,6 +61,8 @@ struct hpi_cpu_unwind {
 	char **strings;       /* every string the frames point to */
 	size_t nstrings, capstrings;
 	uint64_t kscanned;    /* CLOCK_MONOTONIC ns of the last kallsyms read (0: none) */
+	hpi_cpu_ksyms *ksyms; /* the kallsyms cache (kallsyms.c), once tried */
+	bool ksyms_tried;
 #ifdef HAVE_LIBDW
 	Dwfl *dwfl;
 	hpi_cpu_cfi *cfi;     /* the rules of addresses seen (cfi.c) */
@@ -283,6 +285,7 @@ void hpi_cpu_unwind_refresh(hpi_cpu_unwind *u)
 void hpi_cpu_unwind_debug_files(hpi_cpu_unwind *u, bool on)
 {
 	u->debug_files = on;
+	hpi_cpu_cfi_debug_files(u->cfi, on);
 }
 
 /* The name of a DWARF scope (an inlined call's callee, a function). */
@@ -323,10 +326,10 @@ static char *unwind_pretty(const hpi_cpu_unwind *u, const char *raw)
 	return s;
 }
 
-/* Whether mod's own file has DWARF (.debug_info), rather than only a
- * separate debug file (/usr/lib/debug): remembered in the module's
- * userdata (1 yes, 2 no). */
-static bool unwind_own_dwarf(Dwfl_Module *mod)
+/* Whether mod's own file has DWARF (.debug_info or .debug_frame), rather
+ * than only a separate debug file (/usr/lib/debug): remembered in the
+ * module's userdata (1 yes, 2 no). */
+bool hpi_cpu_unwind_own_dwarf(struct Dwfl_Module *mod)
 {
 	void **ud = NULL;
 	Dwarf_Addr bias;
@@ -346,7 +349,9 @@ static bool unwind_own_dwarf(Dwfl_Module *mod)
 				continue;
 			name = elf_strptr(elf, shstr, sh.sh_name);
 			yes = name != NULL && (strcmp(name, ".debug_info") == 0 ||
-					       strcmp(name, ".zdebug_info") == 0);
+					       strcmp(name, ".zdebug_info") == 0 ||
+					       strcmp(name, ".debug_frame") == 0 ||
+					       strcmp(name, ".zdebug_frame") == 0);
 		}
 	if (ud != NULL)
 		*ud = yes ? (void *)1 : (void *)2;
@@ -360,7 +365,7 @@ static size_t unwind_name_dwarf(hpi_cpu_unwind *u, Dwfl_Module *mod, uint64_t pc
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	const char *raw, *file = NULL, *mbase = modname ? hpi_cpu_basename(modname) : NULL;
 	Dwarf_Addr start = 0, bias = 0, a;
-	bool lines = u->debug_files || unwind_own_dwarf(mod);
+	bool lines = u->debug_files || hpi_cpu_unwind_own_dwarf(mod);
 	Dwarf_Die *cu = lines ? dwfl_module_addrdie(mod, pc, &bias) : NULL, *scopes = NULL;
 	Dwfl_Line *l;
 	GElf_Off off = 0;
@@ -658,7 +663,7 @@ void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t 
 {
 	uint64_t *v = NULL, now;
 	kwant *w = NULL;
-	size_t nv = 0, nw = 0;
+	size_t nv = 0, nw = 0, left = 0;
 
 	if (u == NULL || n == 0 || !hpi_cpu_kallsyms_readable(NULL))
 		return;
@@ -673,12 +678,8 @@ void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t 
 			return;
 		v[nv++] = pcs[i];
 	}
-	now = hpi_cpu_mono_ns();
-	if (nv == 0 || (u->kscanned != 0 && now - u->kscanned < HPI_CPU_KALLSYMS_EVERY_NS)) {
-		free(v);
+	if (nv == 0)
 		return;
-	}
-	u->kscanned = now;
 	qsort(v, nv, sizeof(*v), unwind_u64_cmp);
 	if ((w = calloc(nv, sizeof(*w))) == NULL) {
 		free(v);
@@ -688,10 +689,47 @@ void hpi_cpu_unwind_kernel_names(hpi_cpu_unwind *u, const uint64_t *pcs, size_t 
 		if (nw == 0 || w[nw - 1].pc != v[i])
 			w[nw++].pc = v[i];
 	free(v);
-	unwind_kscan(w, nw);
+	/* from the cache of this boot's kallsyms (a read of the file the
+	 * first time in the boot), and what it does not cover (BPF, modules
+	 * loaded since) from kallsyms itself, at most every
+	 * HPI_CPU_KALLSYMS_EVERY_NS */
+	if (!u->ksyms_tried) {
+		u->ksyms_tried = true;
+		u->ksyms = hpi_cpu_ksyms_open();
+	}
+	for (size_t i = 0; i < nw; i++) {
+		const char *name, *module;
+		if (hpi_cpu_ksyms_find(u->ksyms, w[i].pc, &name, &module)) {
+			w[i].name = strdup(name);
+			w[i].module = strdup(module);
+		} else
+			left++;
+	}
+	now = hpi_cpu_mono_ns();
+	if (left > 0 && (u->kscanned == 0 || now - u->kscanned >= HPI_CPU_KALLSYMS_EVERY_NS)) {
+		/* the scan wants its addresses sorted with nothing named yet */
+		kwant *rest = calloc(left, sizeof(*rest));
+		u->kscanned = now;
+		if (rest != NULL) {
+			for (size_t i = 0, j = 0; i < nw && j < left; i++)
+				if (w[i].name == NULL)
+					rest[j++].pc = w[i].pc;
+			unwind_kscan(rest, left);
+			for (size_t i = 0, j = 0; i < nw && j < left; i++)
+				if (w[i].name == NULL && w[i].pc == rest[j].pc) {
+					w[i].name = rest[j].name;
+					w[i].module = rest[j].module;
+					j++;
+				}
+			free(rest);
+		}
+		left = 0;
+	}
 	for (size_t i = 0; i < nw; i++) {
 		hpi_cpu_frame *f;
 		name_entry *e;
+		if (left > 0 && w[i].name == NULL)
+			continue; /* not read yet: [kernel] until the next read */
 		if ((u->nnames + 1) * 2 > u->capnames && !unwind_grow(u))
 			break;
 		e = unwind_slot(u, w[i].pc);
@@ -811,6 +849,7 @@ void hpi_cpu_unwind_free(hpi_cpu_unwind *u)
 		dwfl_end(u->dwfl);
 	hpi_cpu_cfi_free(u->cfi);
 #endif
+	hpi_cpu_ksyms_close(u->ksyms);
 	for (size_t i = 0; i < u->capnames; i++)
 		free(u->names[i].frames);
 	free(u->names);

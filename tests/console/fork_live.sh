@@ -29,6 +29,9 @@ fi
 trap 'exec 3>&-; [ $have_tmux = yes ] && tmux_kill; rm -rf "$TMP"' EXIT
 
 mkfifo "$TMP/hold"
+# made first: the shell opens it only after the fifo, which the wait below
+# may reach before (grep on a missing file ended the wait at once)
+: >"$TMP/out"
 HOTPATH_FORK=child HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/r.json" HOTPATH_CONFIG=/dev/null \
 	"$P" 4 100 hold <"$TMP/hold" >"$TMP/out" 2>"$TMP/err" &
 parent=$!

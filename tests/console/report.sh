@@ -45,6 +45,42 @@ check "plugin report has its section" jqt "$TMP/s.json" 'any(.sections[]; .id ==
 run report -f json "$TMP/s.json"
 check "plugin section and percentiles 0,50,99.9: byte for byte" cmp -s "$TMP/out" "$TMP/s.json"
 
+# ---- a plugin's own log columns (the channels plugin's): their titles and
+# units are in the section's "log_columns", so a saved report read back
+# has them (the Lua reporter reads the loaded report), and writes them again
+HOTPATH_CONFIG=/dev/null HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/c.json" \
+	"$top_builddir/examples/pipeline" 200 >/dev/null 2>&1
+check "channels: log_columns in the saved report" eq \
+	"$(jq -c '.sections[] | select(.id == "channels") | .log_columns' "$TMP/c.json")" \
+	'[{"key":"seq","title":"Seq","unit":"count"},{"key":"time","title":"Time","unit":"ns"},{"key":"tid","title":"Thread","unit":"count"},{"key":"bytes","title":"Bytes","unit":"bytes"},{"key":"delay","title":"Delay","unit":"ns"},{"key":"message","title":"Message","unit":"text"}]'
+run report -f json "$TMP/c.json"
+check "channels: byte for byte" cmp -s "$TMP/out" "$TMP/c.json"
+cat >"$TMP/logcols.lua" <<'EOL'
+return function(report)
+	for _, s in ipairs(report.sections) do
+		for _, c in ipairs(s.log_columns or {}) do
+			print(s.id .. " " .. c.key .. " " .. c.title .. " " .. c.unit)
+		end
+	end
+end
+EOL
+run report -s "$TMP/logcols.lua" "$TMP/c.json"
+check "channels: the loaded report's log columns, from the metadata" eq "$(cat "$TMP/out")" \
+"channels seq Seq count
+channels time Time ns
+channels tid Thread count
+channels bytes Bytes bytes
+channels delay Delay ns
+channels message Message text"
+# a report written before "log_columns": titled by key (the timing
+# plugin's keys by their titles), unit by value, as it always was
+jq -c 'del(.sections[].log_columns)' "$TMP/c.json" >"$TMP/old.json"
+run report -s "$TMP/logcols.lua" "$TMP/old.json"
+check "without log_columns: loads, keys as titles" eq "$rc $(grep -c '' "$TMP/out")" "0 6"
+check "without log_columns: the timing plugin's titles, counts" eq \
+	"$(grep -E ' (time|tid|bytes) ' "$TMP/out" | tr '\n' '|')" \
+	"channels time Time ns|channels tid Thread count|channels bytes bytes count|"
+
 # ---- the table of a fixed report
 run report "$F/base.json"
 T="$TMP/out"

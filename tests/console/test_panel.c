@@ -201,6 +201,66 @@ static const hpc_panel_view *run_one(hpc_model *m, hpc_panels **p, const char *n
 	return &m->panels[0];
 }
 
+/* A table of plain keys: each becomes {key, title = key, unit} with the
+ * unit guessed from the first row (a number counts, anything else is
+ * text; a first row as a list is read by position); an empty Lua table
+ * is no rows; reals, booleans, a title of the panel's own. */
+START_TEST(plain_key_columns)
+{
+	static const char *const text =
+		"return function()\n"
+		"  return {title = 'Mine', columns = {'name', 'n', 'share', 'ok'},\n"
+		"          rows = {{name = 'a', n = 3, share = 0.25, ok = true},\n"
+		"                  {name = 'b\\t\\\"', n = -7, share = 1e300, ok = false}}}\n"
+		"end";
+	hpc_model m;
+	hpc_panels *p;
+	const hpc_panel_view *v = run_one(&m, &p, "plain.lua", text);
+	const hpc_section *t = v->table;
+
+	ck_assert_msg(v->error == NULL, "%s", v->error);
+	ck_assert_ptr_nonnull(t);
+	ck_assert_str_eq(t->title, "Mine");
+	ck_assert_uint_eq(t->ncols, 4);
+	ck_assert_str_eq(t->cols[0].key, "name");
+	ck_assert_str_eq(t->cols[0].title, "name");
+	ck_assert_int_eq(t->cols[0].unit, HP_UNIT_TEXT);
+	ck_assert_str_eq(t->cols[1].title, "n");
+	ck_assert_int_eq(t->cols[1].unit, HP_UNIT_COUNT);
+	ck_assert_int_eq(t->cols[2].unit, HP_UNIT_COUNT);
+	ck_assert_int_eq(t->cols[3].unit, HP_UNIT_TEXT);
+	ck_assert_uint_eq(t->nrows, 2);
+	ck_assert_str_eq(hpc_section_text(t, 0, 0), "a");
+	ck_assert_str_eq(hpc_section_text(t, 0, 1), "3");
+	ck_assert_str_eq(hpc_section_text(t, 1, 0), "b \""); /* a tab shows as a space */
+	ck_assert_str_eq(hpc_section_text(t, 1, 1), "-7");
+	hpc_panels_free(p);
+	hpc_model_fini(&m);
+
+	v = run_one(&m, &p, "list.lua", "return function() return {columns = {'x', 'y'}, "
+		    "rows = {{'one', 2}}} end");
+	ck_assert_msg(v->error == NULL, "%s", v->error);
+	ck_assert_int_eq(v->table->cols[0].unit, HP_UNIT_TEXT);
+	ck_assert_int_eq(v->table->cols[1].unit, HP_UNIT_COUNT);
+	ck_assert_str_eq(v->table->title, v->title);
+	hpc_panels_free(p);
+	hpc_model_fini(&m);
+
+	v = run_one(&m, &p, "empty.lua", "return function() return {columns = {}, rows = {}} end");
+	ck_assert_msg(v->error == NULL, "%s", v->error);
+	ck_assert_uint_eq(v->table->ncols, 0);
+	ck_assert_uint_eq(v->table->nrows, 0);
+	hpc_panels_free(p);
+	hpc_model_fini(&m);
+
+	v = run_one(&m, &p, "list_top.lua", "return function() return {{1}, columns = {}} end");
+	ck_assert_str_eq(v->error, "list_top.lua: update returned a table of rows that is not "
+			 "a map");
+	hpc_panels_free(p);
+	hpc_model_fini(&m);
+}
+END_TEST
+
 START_TEST(errors_inside_the_panel)
 {
 	static const struct {
@@ -324,6 +384,7 @@ static Suite *panel_suite(void)
 	tcase_add_test(tc, top_alloc_table);
 	tcase_add_test(tc, top_alloc_without_data);
 	tcase_add_test(tc, channel_backlog_history);
+	tcase_add_test(tc, plain_key_columns);
 	tcase_add_test(tc, errors_inside_the_panel);
 	tcase_add_test(tc, error_then_recovers);
 	tcase_add_test(tc, snapshot_table);

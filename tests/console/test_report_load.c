@@ -31,6 +31,9 @@ static const char report_json[] =
 	"{\"duration\":1200000,\"tid\":4242,\"time\":5000},"
 	"{\"duration\":17,\"tid\":4243,\"time\":9000}]},"
 	"{\"name\":\"custom_block\",\"calls\":100,\"avg\":17,\"p99.9\":null,\"percent_total\":0.0013}],"
+	"\"log_columns\":[{\"key\":\"duration\",\"title\":\"Duration\",\"unit\":\"ns\"},"
+	"{\"key\":\"tid\",\"title\":\"Thread\",\"unit\":\"count\"},"
+	"{\"key\":\"time\",\"title\":\"Time\",\"unit\":\"ns\"}],"
 	"\"meta\":{\"table.columns\":\"name,calls,avg,p99.9,percent_total\"}},"
 	"{\"id\":\"alloc\",\"title\":\"Allocations\",\"columns\":["
 	"{\"key\":\"bytes\",\"title\":\"Bytes\",\"unit\":\"bytes\"},"
@@ -183,6 +186,73 @@ START_TEST(test_nested_log)
 }
 END_TEST
 
+/* A plugin's own log columns (the channels plugin's kind: count, bytes,
+ * ns, percent, text) come back from "log_columns" with their titles and
+ * units, an empty log keeps them, and the JSON is written again byte for
+ * byte; a report without "log_columns" reads them as before (the timing
+ * plugin's titles for its keys, count or text or rate by value). */
+#define LOGCOLS "\"log_columns\":[{\"key\":\"seq\",\"title\":\"Seq\",\"unit\":\"count\"}," \
+	"{\"key\":\"bytes\",\"title\":\"Bytes\",\"unit\":\"bytes\"}," \
+	"{\"key\":\"delay\",\"title\":\"Delay\",\"unit\":\"ns\"}," \
+	"{\"key\":\"share\",\"title\":\"% Share\",\"unit\":\"percent\"}," \
+	"{\"key\":\"message\",\"title\":\"Message\",\"unit\":\"text\"}]"
+#define LOGROWS "\"total_rows\":2,\"rows\":[{\"name\":\"a\",\"n\":1,\"log\":[" \
+	"{\"seq\":7,\"bytes\":1536,\"delay\":2500,\"share\":12.5,\"message\":\"hi\"}]}," \
+	"{\"name\":\"b\",\"n\":2,\"log\":[]}]"
+
+START_TEST(test_log_columns)
+{
+	static const char *const keys[] = {"seq", "bytes", "delay", "share", "message"};
+	static const char *const titles[] = {"Seq", "Bytes", "Delay", "% Share", "Message"};
+	static const hp_unit units[] = {HP_UNIT_COUNT, HP_UNIT_BYTES, HP_UNIT_NS,
+					HP_UNIT_PERCENT, HP_UNIT_TEXT};
+	static const char json[] = HEAD "\"generator\":\"hotpath " HP_VERSION_STRING "\","
+		"\"percentiles\":[],\"sections\":[{\"id\":\"s\",\"title\":\"S\","
+		"\"columns\":[{\"key\":\"name\",\"title\":\"Name\",\"unit\":\"text\"},"
+		"{\"key\":\"n\",\"title\":\"N\",\"unit\":\"count\"}]," LOGROWS "," LOGCOLS "}]}\n";
+	hpc_report *r = parse_ok(json);
+	const hp_section *sec = hp_snapshot_section(r->snap, 0);
+	const hp_section *log = hpi_section_log(sec, 0), *empty = hpi_section_log(sec, 1);
+	char tmp[64], *j = render(r, false);
+
+	ck_assert_uint_eq(hp_section_ncolumns(log), 5);
+	ck_assert_uint_eq(hp_section_ncolumns(empty), 5);
+	for (size_t c = 0; c < 5; c++) {
+		ck_assert_str_eq(hp_section_column_key(log, c), keys[c]);
+		ck_assert_str_eq(hp_section_column_title(log, c), titles[c]);
+		ck_assert_int_eq(hp_section_column_unit(log, c), units[c]);
+		ck_assert_str_eq(hp_section_column_title(empty, c), titles[c]);
+	}
+	ck_assert_str_eq(hpi_render_cell(log, 0, 1, tmp, sizeof(tmp)), "1.50KiB");
+	ck_assert_str_eq(hpi_render_cell(log, 0, 2, tmp, sizeof(tmp)), "2.50µs");
+	ck_assert_str_eq(hpi_render_cell(log, 0, 3, tmp, sizeof(tmp)), "12.50%");
+	ck_assert_str_eq(j, json);
+	free(j);
+	hpc_report_free(r);
+
+	/* written before "log_columns": the values decide, keys are titles */
+	r = parse_ok(HEAD "\"sections\":[{\"id\":\"s\"," COLS "," LOGROWS "}]}");
+	log = hpi_section_log(hp_snapshot_section(r->snap, 0), 0);
+	ck_assert_str_eq(hp_section_column_title(log, 1), "bytes");
+	ck_assert_int_eq(hp_section_column_unit(log, 1), HP_UNIT_COUNT);
+	ck_assert_int_eq(hp_section_column_unit(log, 3), HP_UNIT_RATE);
+	ck_assert_int_eq(hp_section_column_unit(log, 4), HP_UNIT_TEXT);
+	ck_assert_uint_eq(hp_section_ncolumns(hpi_section_log(hp_snapshot_section(r->snap, 0), 1)), 0);
+	hpc_report_free(r);
+
+	/* a unit this version does not know, a key it does not list: as before */
+	r = parse_ok(HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[{\"name\":\"a\",\"log\":["
+		     "{\"duration\":5,\"lat\":7}]}],\"log_columns\":[{\"key\":\"lat\",\"title\":\"Latency\","
+		     "\"unit\":\"fortnights\"}]}]}");
+	log = hpi_section_log(hp_snapshot_section(r->snap, 0), 0);
+	ck_assert_str_eq(hp_section_column_title(log, 0), "Duration");
+	ck_assert_int_eq(hp_section_column_unit(log, 0), HP_UNIT_NS);
+	ck_assert_str_eq(hp_section_column_title(log, 1), "lat");
+	ck_assert_int_eq(hp_section_column_unit(log, 1), HP_UNIT_COUNT);
+	hpc_report_free(r);
+}
+END_TEST
+
 /* One bad document, what parse returns and the exact message. */
 static const struct bad_case {
 	const char *json;
@@ -244,6 +314,15 @@ static const struct bad_case {
 	 "t.json: .sections[0].rows[0].log[1]: expected an object, got an integer"},
 	{HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[{\"log\":[{\"d\":1},{\"d\":\"x\"}]}]}]}", HP_ETYPE,
 	 "t.json: .sections[0].rows[0].log[0].d: expected a string (unit text), got an integer"},
+	{HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[],\"log_columns\":{}}]}", HP_ETYPE,
+	 "t.json: .sections[0].log_columns: expected an array, got an object"},
+	{HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[],\"log_columns\":[{\"key\":\"d\"},"
+	 "{\"title\":\"D\"}]}]}", HP_EINVAL, "t.json: .sections[0].log_columns[1]: no \"key\""},
+	{HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[],\"log_columns\":[{\"key\":\"d\","
+	 "\"unit\":1}]}]}", HP_ETYPE, "t.json: .sections[0].log_columns[0].unit: expected a string, got an integer"},
+	{HEAD "\"sections\":[{\"id\":\"s\"," COLS ",\"rows\":[{\"log\":[{\"d\":\"x\"}]}],"
+	 "\"log_columns\":[{\"key\":\"d\",\"unit\":\"ns\"}]}]}", HP_ETYPE,
+	 "t.json: .sections[0].rows[0].log[0].d: expected an integer (unit ns), got a string"},
 };
 
 START_TEST(test_bad)
@@ -344,6 +423,7 @@ static Suite *report_load_suite(void)
 	tcase_add_test(tc, test_total_rows);
 	tcase_add_test(tc, test_lenient);
 	tcase_add_test(tc, test_nested_log);
+	tcase_add_test(tc, test_log_columns);
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_live_section);
 	suite_add_tcase(s, tc);

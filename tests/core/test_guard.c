@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <check.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -99,27 +98,39 @@ static void __attribute__((noinline)) work(void)
 	__asm__ __volatile__("" ::: "memory");
 }
 
+/* The JSON file at path read with the library's reader, or NULL. */
+static hpi_json *json_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[1 << 16];
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+
+	if (f != NULL)
+		fclose(f);
+	return n > 0 && n < sizeof(buf) ? hpi_json_parse(buf, n, HPI_JSON_TOP_CONTAINER, 0, NULL)
+					: NULL;
+}
+
 /* calls of guard::work in the JSON report at path, -1 if absent, -2 if no
  * report. */
 static long long report_calls_at(const char *path)
 {
-	json_error_t err;
-	json_t *root = json_load_file(path, 0, &err), *secs, *sec, *row;
-	size_t i, j;
+	hpi_json *doc = json_file(path);
 	long long calls = -1;
 
-	if (root == NULL)
+	if (doc == NULL)
 		return -2;
-	secs = json_object_get(root, "sections");
-	json_array_foreach(secs, i, sec) {
-		if (strcmp(json_string_value(json_object_get(sec, "id")), "functions") != 0)
+	HPI_JSON_FOREACH(hpi_json_get(hpi_json_root(doc), "sections"), sec) {
+		if (strcmp(hpi_json_str(hpi_json_get(sec, "id")), "functions") != 0)
 			continue;
-		json_array_foreach(json_object_get(sec, "rows"), j, row) {
-			if (strcmp(json_string_value(json_object_get(row, "name")), "guard::work") == 0)
-				calls = json_integer_value(json_object_get(row, "calls"));
+		HPI_JSON_FOREACH(hpi_json_get(sec, "rows"), row) {
+			const hpi_jv *c = hpi_json_get(row, "calls");
+
+			if (strcmp(hpi_json_str(hpi_json_get(row, "name")), "guard::work") == 0)
+				calls = hpi_json_is(c, HPI_JSON_INT) ? c->v.i : 0;
 		}
 	}
-	json_decref(root);
+	hpi_json_free(doc);
 	return calls;
 }
 
@@ -431,20 +442,23 @@ START_TEST(main_options_and_env_precedence)
 {
 	hp_main_options o = {.percentiles = "50,99.9", .format = HP_FORMAT_TABLE, .limit = 0};
 	hp_guard *g;
-	json_t *root;
-	json_error_t err;
+	hpi_json *doc;
+	const hpi_jv *root, *pcts;
 
 	g = hp__main_start(&o, "dir/prog.c", "main");
 	ck_assert_ptr_nonnull(g);
 	work();
 	hp__main_end(&g);
 	ck_assert_ptr_null(g);
-	root = json_load_file(outpath, 0, &err); /* HOTPATH_FORMAT=json won */
-	ck_assert_ptr_nonnull(root);
-	ck_assert_str_eq(json_string_value(json_object_get(root, "caller")), "prog::main");
-	ck_assert_int_eq(json_array_size(json_object_get(root, "percentiles")), 2);
-	ck_assert(json_real_value(json_array_get(json_object_get(root, "percentiles"), 1)) == 99.9);
-	json_decref(root);
+	doc = json_file(outpath); /* HOTPATH_FORMAT=json won */
+	ck_assert_ptr_nonnull(doc);
+	root = hpi_json_root(doc);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(root, "caller")), "prog::main");
+	pcts = hpi_json_get(root, "percentiles");
+	ck_assert_int_eq(hpi_json_size(pcts), 2);
+	ck_assert(hpi_json_is(hpi_json_at(pcts, 1), HPI_JSON_REAL));
+	ck_assert(hpi_json_at(pcts, 1)->v.d == 99.9);
+	hpi_json_free(doc);
 }
 END_TEST
 

@@ -410,6 +410,111 @@ START_TEST(prefixes)
 }
 END_TEST
 
+/* ---- writing (json_write.c) ------------------------------------------- */
+
+/* text read and written back compactly (omit: the root's members left out). */
+static char *rewrite(const char *text, int prec, const char *const *omit)
+{
+	hpi_json *d = parse_ok(text, 0);
+	hpi_buf b;
+	hpi_jw w = hpi_jw_make(&b, prec);
+	char *out;
+
+	hpi_buf_init(&b);
+	hpi_jw_value(&w, hpi_json_root(d), omit);
+	ck_assert(!b.failed);
+	out = strdup(b.data ? b.data : "");
+	hpi_buf_fini(&b);
+	hpi_json_free(d);
+	return out;
+}
+
+#define REWRITES(text, prec, want)                          \
+	do {                                                \
+		char *got_ = rewrite((text), (prec), NULL); \
+		ck_assert_str_eq(got_, (want));             \
+		free(got_);                                 \
+	} while (0)
+
+/* Values read come back in document order, compact, with the escapes of
+ * hpi_buf_json_str and reals as jansson wrote them (hotpath mcp's replies
+ * kept their bytes when it moved off jansson). */
+START_TEST(write_back)
+{
+	static const char *const omit[] = {"hist", "log", NULL};
+	char *got;
+
+	REWRITES("{ \"b\" : [1, -2, {}, [], [[]], {\"x\": null}], \"a\": true, \"c\": false }", 0,
+		 "{\"b\":[1,-2,{},[],[[]],{\"x\":null}],\"a\":true,\"c\":false}");
+	REWRITES("[\"q\\\"b\\\\s\\/\\n\\u0001\\u00e9\\ud83d\\ude00\"]", 0,
+		 "[\"q\\\"b\\\\s/\\n\\u0001\xc3\xa9\xf0\x9f\x98\x80\"]");
+	/* reals: a ".0" when they read as an integer, no '+' nor leading
+	 * zeros in exponents; 17 digits by default, fewer when asked */
+	REWRITES("[1.0, 0.5, -2.5e-7, 1e20, 1.5e300, 0.1, 123456789.123]", 0,
+		 "[1.0,0.5,-2.4999999999999999e-7,1e20,1.5000000000000001e300,0.10000000000000001,"
+		 "123456789.123]");
+	REWRITES("[1.0, 0.1, 2.5e-7, 1e20, 123456789012.5, 99.9]", 10,
+		 "[1.0,0.1,2.5e-7,1e20,1.23456789e11,99.9]");
+	REWRITES("[9223372036854775807, -9223372036854775808]", 0,
+		 "[9223372036854775807,-9223372036854775808]");
+	/* the root's own members left out, not those of nested objects */
+	got = rewrite("{\"hist\":[1],\"name\":\"f\",\"log\":{\"hist\":2},\"row\":{\"log\":[]}}", 0,
+		      omit);
+	ck_assert_str_eq(got, "{\"name\":\"f\",\"row\":{\"log\":[]}}");
+	free(got);
+}
+END_TEST
+
+/* Pieces: commas go between values and members only, keys take theirs;
+ * NULL strings and values are null, and so are reals that are not finite. */
+START_TEST(write_pieces)
+{
+	hpi_buf b;
+	hpi_jw w = hpi_jw_make(&b, 10);
+
+	hpi_buf_init(&b);
+	hpi_jw_open(&w, '{');
+	hpi_jw_kstr(&w, "s", "x");
+	hpi_jw_kint(&w, "i", -7);
+	hpi_jw_key(&w, "a");
+	hpi_jw_open(&w, '[');
+	hpi_jw_real(&w, NAN);
+	hpi_jw_real(&w, INFINITY);
+	hpi_jw_real(&w, 2.0);
+	hpi_jw_str(&w, NULL);
+	hpi_jw_bool(&w, true);
+	hpi_jw_open(&w, '{');
+	hpi_jw_close(&w, '}');
+	hpi_jw_raw(&w, "[1]", 3);
+	hpi_jw_close(&w, ']');
+	hpi_jw_kvalue(&w, "v", NULL);
+	hpi_jw_key(&w, "e");
+	hpi_jw_open(&w, '[');
+	hpi_jw_close(&w, ']');
+	hpi_jw_close(&w, '}');
+	ck_assert_str_eq(b.data, "{\"s\":\"x\",\"i\":-7,\"a\":[null,null,2.0,null,true,{},[1]],"
+			 "\"v\":null,\"e\":[]}");
+	hpi_buf_fini(&b);
+}
+END_TEST
+
+/* As deep as the reader goes, written back without recursion. */
+START_TEST(write_deep)
+{
+	size_t n = HPI_JSON_MAX_DEPTH;
+	char *text = malloc(2 * n + 1), *got;
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '[', n);
+	memset(text + n, ']', n);
+	text[2 * n] = '\0';
+	got = rewrite(text, 0, NULL);
+	ck_assert_str_eq(got, text);
+	free(got);
+	free(text);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -425,6 +530,12 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, depth);
 	tcase_add_test(tc, big);
 	tcase_add_test(tc, prefixes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("write");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, write_back);
+	tcase_add_test(tc, write_pieces);
+	tcase_add_test(tc, write_deep);
 	suite_add_tcase(s, tc);
 	return s;
 }

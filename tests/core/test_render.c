@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_render.c - the table and JSON formats, byte for byte, on small fixed
- * snapshots; and the JSON read back by jansson for strings that need every
+ * snapshots; and the JSON read back by the library's reader (core/json.c,
+ * tested on its own in test_json.c) for strings that need every
  * kind of escape.
  */
 #include <check.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +317,9 @@ START_TEST(test_json_basic)
 		"\"log\":[{\"duration\":1200000,\"tid\":4242,\"time\":5000}]},"
 		"{\"name\":\"custom_block\",\"calls\":100,\"avg\":17,\"p99\":25,"
 		"\"total\":1700,\"percent_total\":0.0013}],"
+		"\"log_columns\":[{\"key\":\"duration\",\"title\":\"Duration\",\"unit\":\"ns\"},"
+		"{\"key\":\"tid\",\"title\":\"Thread\",\"unit\":\"count\"},"
+		"{\"key\":\"time\",\"title\":\"Time\",\"unit\":\"ns\"}],"
 		"\"meta\":{\"table.columns\":\"name,calls,avg,p99,total,percent_total\"}}"
 		"]}\n");
 	free(j);
@@ -432,6 +435,13 @@ START_TEST(test_json_pretty)
 		"          \"n\": null\n"
 		"        }\n"
 		"      ],\n"
+		"      \"log_columns\": [\n"
+		"        {\n"
+		"          \"key\": \"d\",\n"
+		"          \"title\": \"D\",\n"
+		"          \"unit\": \"ns\"\n"
+		"        }\n"
+		"      ],\n"
 		"      \"meta\": {\n"
 		"        \"k\": \"v\"\n"
 		"      }\n"
@@ -505,37 +515,40 @@ static hp_snapshot *fixture_nasty(void)
 	return s;
 }
 
-/* Checks the nasty report read back by jansson. */
+/* The JSON text read with the library's reader (duplicate keys are an
+ * error), failing the test with the reader's message when it is not. */
+static hpi_json *read_json(const char *text)
+{
+	hpi_json_err err;
+	hpi_json *doc = hpi_json_parse(text, strlen(text),
+				       HPI_JSON_TOP_CONTAINER | HPI_JSON_NO_DUP_KEYS, 0, &err);
+
+	ck_assert_msg(doc != NULL, "JSON: %s", err.text);
+	return doc;
+}
+
+/* Checks the nasty report read back. */
 static void check_nasty(const char *text)
 {
-	json_error_t err;
-	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-	json_t *sec, *row, *meta, *col;
+	hpi_json *doc = read_json(text);
+	const hpi_jv *root = hpi_json_root(doc), *sec, *row, *meta, *col;
 	size_t i;
 
-	ck_assert_msg(root != NULL, "jansson: %s at %d:%d", err.text, err.line,
-		      err.column);
-	ck_assert_str_eq(json_string_value(json_object_get(root, "caller")),
-			 nasty[0][1]);
-	sec = json_array_get(json_object_get(root, "sections"), 0);
-	ck_assert_str_eq(json_string_value(json_object_get(sec, "id")), nasty[1][1]);
-	ck_assert_str_eq(json_string_value(json_object_get(sec, "title")), nasty[2][1]);
-	row = json_array_get(json_object_get(sec, "rows"), 0);
-	meta = json_object_get(sec, "meta");
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(root, "caller")), nasty[0][1]);
+	sec = hpi_json_at(hpi_json_get(root, "sections"), 0);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(sec, "id")), nasty[1][1]);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(sec, "title")), nasty[2][1]);
+	row = hpi_json_at(hpi_json_get(sec, "rows"), 0);
+	meta = hpi_json_get(sec, "meta");
 	for (i = 0; i < NNASTY; i++) {
-		col = json_array_get(json_object_get(sec, "columns"), i);
-		ck_assert_str_eq(json_string_value(json_object_get(col, "key")),
-				 nasty[i][1]);
-		ck_assert_str_eq(json_string_value(json_object_get(col, "title")),
-				 nasty[i][1]);
-		ck_assert_str_eq(json_string_value(json_object_get(row, nasty[i][1])),
-				 nasty[i][1]);
-		ck_assert_str_eq(json_string_value(json_object_get(meta, nasty[i][1])),
-				 nasty[i][1]);
-		ck_assert_str_eq(json_string_value(json_object_get(root,
-				 nasty[i][1])), nasty[i][1]);
+		col = hpi_json_at(hpi_json_get(sec, "columns"), i);
+		ck_assert_str_eq(hpi_json_str(hpi_json_get(col, "key")), nasty[i][1]);
+		ck_assert_str_eq(hpi_json_str(hpi_json_get(col, "title")), nasty[i][1]);
+		ck_assert_str_eq(hpi_json_str(hpi_json_get(row, nasty[i][1])), nasty[i][1]);
+		ck_assert_str_eq(hpi_json_str(hpi_json_get(meta, nasty[i][1])), nasty[i][1]);
+		ck_assert_str_eq(hpi_json_str(hpi_json_get(root, nasty[i][1])), nasty[i][1]);
 	}
-	json_decref(root);
+	hpi_json_free(doc);
 }
 
 START_TEST(test_json_nasty_roundtrip)
@@ -558,20 +571,18 @@ START_TEST(test_json_types_roundtrip)
 {
 	hp_snapshot *s = fixture_basic();
 	char *j = json_of(s, 0, true);
-	json_t *root = json_loads(j, JSON_REJECT_DUPLICATES, NULL);
-	json_t *row;
+	hpi_json *doc = read_json(j);
+	const hpi_jv *root = hpi_json_root(doc), *row, *el;
 
-	ck_assert_ptr_nonnull(root);
-	ck_assert(json_is_integer(json_object_get(root, "pid")));
-	ck_assert_int_eq(json_integer_value(json_object_get(root, "elapsed_ns")),
-			 126860000);
-	row = json_array_get(json_object_get(json_array_get(
-		json_object_get(root, "sections"), 0), "rows"), 0);
-	ck_assert(json_is_real(json_object_get(row, "percent_total")));
-	ck_assert_double_eq(json_real_value(json_object_get(row, "percent_total")),
-			    91.46);
-	ck_assert_int_eq(json_array_size(json_object_get(row, "log")), 1);
-	json_decref(root);
+	ck_assert(hpi_json_is(hpi_json_get(root, "pid"), HPI_JSON_INT));
+	el = hpi_json_get(root, "elapsed_ns");
+	ck_assert(hpi_json_is(el, HPI_JSON_INT));
+	ck_assert_int_eq(el->v.i, 126860000);
+	row = hpi_json_at(hpi_json_get(hpi_json_at(hpi_json_get(root, "sections"), 0), "rows"), 0);
+	ck_assert(hpi_json_is(hpi_json_get(row, "percent_total"), HPI_JSON_REAL));
+	ck_assert_double_eq(hpi_json_num(hpi_json_get(row, "percent_total")), 91.46);
+	ck_assert_int_eq(hpi_json_size(hpi_json_get(row, "log")), 1);
+	hpi_json_free(doc);
 	free(j);
 	hpi_snapshot_free(s);
 }

@@ -140,8 +140,15 @@ else
 	# are on top of the call that entered it, named from /proc/kallsyms
 	# where that shows addresses (root), else one [kernel] frame (dd
 	# closes stderr at exit: the report goes to a file)
+	# (kallsyms is cached per boot in $XDG_CACHE_HOME/hotpath: the first
+	# run writes the cache, the second reads it)
+	mkdir "$TMP/cache"
+	XDG_CACHE_HOME="$TMP/cache"
+	export XDG_CACHE_HOME
 	HOTPATH_LIMIT=100000 HOTPATH_COLLECTORS_CPU_LIMIT=100000 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd.json" "$H" run --cpu -- \
 		dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null
+	HOTPATH_LIMIT=100000 HOTPATH_COLLECTORS_CPU_LIMIT=100000 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/dd2.json" "$H" run --cpu -- \
+		dd if=/dev/zero of=/dev/null bs=1 count=100000 2>/dev/null
 	HOTPATH_CPU_KERNEL_NAMES=0 HOTPATH_FORMAT=json HOTPATH_OUTPUT="$TMP/ddk.json" "$H" run --cpu -- \
 		dd if=/dev/zero of=/dev/null bs=1 count=300000 2>/dev/null
 	kernel_frame_checks() { # FILE: one [kernel] frame, always the leaf
@@ -172,6 +179,12 @@ else
 			 ($st | map(select(index("vfs_read") != null)) | length > 0 and
 			  all(. as $fr | [range(0; $fr | length)] | map(select(. as $i | $k | index($fr[$i]) != null)) |
 			      .[0] as $first | $fr[$first - 1] | test("^(read|__libc_read)$")))'
+		check "kernel names: kallsyms cached for this boot, 0600" \
+			test "$(stat -c %a "$TMP/cache/hotpath/kallsyms-$(cat /proc/sys/kernel/random/boot_id)")" = 600
+		check "kernel names from the cache: vfs_read and vfs_write, none left unnamed" jqt "$TMP/dd2.json" \
+			'([.sections[] | select(.id == "cpu") | .rows[] | select(.module == "[kernel]") | .function] |
+			  index("vfs_read") != null and index("vfs_write") != null) and
+			 ([.sections[] | select(.id == "cpu_stacks") | .rows[].stack | select(contains("[kernel]"))] | length == 0)'
 		kernel_frame_checks ddk.json
 		check "kernel names off: the meta says so" jqt "$TMP/ddk.json" \
 			'.sections[] | select(.id == "cpu") | .meta["cpu.kernel"] | endswith("(kernel functions not named: not asked for)")'

@@ -59,4 +59,28 @@ $CC -std=gnu11 -O2 -DHOTPATH -I"$top_srcdir/include" -c "$TMP/reqs.c" -o "$TMP/o
 check "-DHOTPATH: the requests go through hotpath's table" [ "$(nm "$TMP/on.o" | grep -c ' U hp__uv_req_begin$')" -eq 1 ]
 $CC -std=gnu11 -O2 -DHOTPATH -DHOTPATH_UV_NO_REQUESTS -I"$top_srcdir/include" -c "$TMP/reqs.c" -o "$TMP/none.o"
 check "HOTPATH_UV_NO_REQUESTS: left alone" [ "$(nm "$TMP/none.o" | grep -c ' U hp__uv_req_begin$')" -eq 0 ]
+# What only a newer libuv compiles (Debian 12 has 1.44): the events column
+# (uv_metrics_info, 1.45) and uv_pipe_connect2 (1.46), against libuv's
+# declarations of them, the version said to be 1.46.
+cat >"$TMP/v146.c" <<'EOC'
+#include <stdint.h>
+#include <uv.h>
+#undef UV_VERSION_HEX
+#define UV_VERSION_HEX 0x012e00
+typedef struct { uint64_t loop_count, events, events_waiting; uint64_t *reserved[13]; } uv_metrics_t;
+int uv_metrics_info(uv_loop_t *loop, uv_metrics_t *metrics);
+int uv_pipe_connect2(uv_connect_t *req, uv_pipe_t *handle, const char *name, size_t namelen,
+		     unsigned int flags, uv_connect_cb cb);
+#include <hotpath/uv.h>
+static void on_c(uv_connect_t *r, int s) { (void)r, (void)s; }
+int f(uv_connect_t *r, uv_pipe_t *p, uv_loop_t *l);
+int f(uv_connect_t *r, uv_pipe_t *p, uv_loop_t *l)
+{
+	static hp_uv_watch w;
+	return hp_uv_loop_watch(&w, l, "x", 0) + uv_pipe_connect2(r, p, "x", 1, 0, on_c);
+}
+EOC
+$CC -std=gnu11 -Wall -Wextra -Werror -O2 -DHOTPATH -I"$top_srcdir/include" -c "$TMP/v146.c" -o "$TMP/v146.o"
+check "libuv 1.46: events read with uv_metrics_info, uv_pipe_connect2 counted" eq \
+	"$(nm "$TMP/v146.o" | grep -cE ' U (uv_metrics_info|hp__uv_req_begin)$')" 2
 finish

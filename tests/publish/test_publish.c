@@ -6,7 +6,6 @@
  * endpoint in use is one warning.
  */
 #include <check.h>
-#include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -131,18 +130,34 @@ START_TEST(test_replies_exact)
 }
 END_TEST
 
+/* A reply read with the library's JSON reader (an object or an array),
+ * or NULL. */
+static hpi_json *reply_json(const char *r)
+{
+	return r != NULL ? hpi_json_parse(r, strlen(r), HPI_JSON_TOP_CONTAINER, 0, NULL) : NULL;
+}
+
+/* The integer member key of obj (0 when it is not one). */
+static long long reply_int(const hpi_jv *obj, const char *key)
+{
+	const hpi_jv *v = hpi_json_get(obj, key);
+
+	return hpi_json_is(v, HPI_JSON_INT) ? (long long)v->v.i : 0;
+}
+
 /* The error code of the reply to req. */
 static void assert_error(const hp_snapshot *s, const char *req, size_t len, const char *code)
 {
 	char *r = answer(s, req, len);
-	json_t *j = json_loads(r, 0, NULL);
+	hpi_json *doc = reply_json(r);
+	const hpi_jv *j = hpi_json_root(doc);
 
-	ck_assert_msg(j != NULL, "not JSON: %s", r);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "hotpath_error");
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "schema")), 1);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "error")), code);
-	ck_assert(json_is_string(json_object_get(j, "message")));
-	json_decref(j);
+	ck_assert_msg(doc != NULL, "not JSON: %s", r);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "type")), "hotpath_error");
+	ck_assert_int_eq(reply_int(j, "schema"), 1);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "error")), code);
+	ck_assert(hpi_json_is(hpi_json_get(j, "message"), HPI_JSON_STRING));
+	hpi_json_free(doc);
 	free(r);
 }
 
@@ -171,33 +186,36 @@ START_TEST(test_snapshot_and_hello)
 {
 	hp_snapshot *s = fixture();
 	char *r = ANSWER(s, "{\"cmd\":\"snapshot\"}");
-	json_t *j = json_loads(r, 0, NULL);
+	hpi_json *doc = reply_json(r);
+	const hpi_jv *j = hpi_json_root(doc);
 
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "cmd")), "snapshot");
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "report"), "type")),
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "cmd")), "snapshot");
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(hpi_json_get(j, "report"), "type")),
 			 "hotpath_report");
-	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(j, "report"), "sections")), 2);
-	json_decref(j);
+	ck_assert_uint_eq(hpi_json_size(hpi_json_get(hpi_json_get(j, "report"), "sections")), 2);
+	hpi_json_free(doc);
 	free(r);
 	r = ANSWER(s, "{\"cmd\":\"hello\"}");
-	j = json_loads(r, 0, NULL);
-	ck_assert_ptr_nonnull(j);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "type")), "hotpath_hello");
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "pid")), 42);
-	ck_assert_str_eq(json_string_value(json_object_get(j, "host")), "box");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "program")), "basic");
-	ck_assert(json_is_null(json_object_get(j, "query")));
-	ck_assert_uint_eq(json_array_size(json_object_get(j, "sections")), 2);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "events_dropped")), 0);
-	json_decref(j);
+	doc = reply_json(r);
+	j = hpi_json_root(doc);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "type")), "hotpath_hello");
+	ck_assert_int_eq(reply_int(j, "pid"), 42);
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "host")), "box");
+	ck_assert_str_eq(hpi_json_str(hpi_json_get(j, "program")), "basic");
+	ck_assert(hpi_json_is(hpi_json_get(j, "query"), HPI_JSON_NULL));
+	ck_assert_uint_eq(hpi_json_size(hpi_json_get(j, "sections")), 2);
+	ck_assert(hpi_json_is(hpi_json_get(j, "events_dropped"), HPI_JSON_INT));
+	ck_assert_int_eq(reply_int(j, "events_dropped"), 0);
+	hpi_json_free(doc);
 	free(r);
 	/* the snapshot's "dropped" fact: events lost in per-thread buffers */
 	hpi_snapshot_meta_set(s, "dropped", "17");
 	r = ANSWER(s, "{\"cmd\":\"hello\"}");
-	j = json_loads(r, 0, NULL);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "events_dropped")), 17);
-	json_decref(j);
+	doc = reply_json(r);
+	ck_assert_int_eq(reply_int(hpi_json_root(doc), "events_dropped"), 17);
+	hpi_json_free(doc);
 	free(r);
 	hpi_snapshot_free(s);
 }
@@ -226,9 +244,9 @@ START_TEST(test_any_bytes)
 		if (i % 7 == 0)
 			n = (seed >> 4) % (n + 1);
 		char *r = answer(s, buf, n);
-		json_t *j = json_loads(r, 0, NULL);
-		ck_assert_msg(j != NULL && json_is_object(j), "bad reply %s", r);
-		json_decref(j);
+		hpi_json *j = reply_json(r);
+		ck_assert_msg(hpi_json_is(hpi_json_root(j), HPI_JSON_OBJECT), "bad reply %s", r);
+		hpi_json_free(j);
 		free(r);
 	}
 	hpi_snapshot_free(s);
@@ -469,7 +487,7 @@ START_TEST(test_rate_per_client)
 	struct timespec t0, t1;
 	double secs;
 	char *r, *hello;
-	json_t *j;
+	hpi_json *j;
 
 	server_start(&sv, fixture(), 1, 5);
 	a = req_open(sv.q);
@@ -502,10 +520,11 @@ START_TEST(test_rate_per_client)
 	/* hello counts the refusals, exactly (it is client c's first query) */
 	c = req_open(sv.q);
 	ck_assert_ptr_nonnull(hello = ask(c, "{\"cmd\":\"hello\"}"));
-	ck_assert_ptr_nonnull(j = json_loads(hello, 0, NULL));
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "refused_queries")), refused);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "dropped")), 0);
-	json_decref(j);
+	ck_assert_ptr_nonnull(j = reply_json(hello));
+	ck_assert_int_eq(reply_int(hpi_json_root(j), "refused_queries"), refused);
+	ck_assert(hpi_json_is(hpi_json_get(hpi_json_root(j), "dropped"), HPI_JSON_INT));
+	ck_assert_int_eq(reply_int(hpi_json_root(j), "dropped"), 0);
+	hpi_json_free(j);
 	free(hello);
 	nng_close(a);
 	nng_close(b);
@@ -606,7 +625,7 @@ START_TEST(test_reply_behind_a_busy_pipe)
 	uint32_t id;
 	char *r1, *r2, *hello;
 	nng_socket c;
-	json_t *j;
+	hpi_json *j;
 
 	server_start(&sv, big_fixture(20000), 0, 1);
 	fd = raw_dial(sv.q);
@@ -628,10 +647,11 @@ START_TEST(test_reply_behind_a_busy_pipe)
 	close(fd);
 	c = req_open(sv.q);
 	ck_assert_ptr_nonnull(hello = ask(c, "{\"cmd\":\"hello\"}"));
-	ck_assert_ptr_nonnull(j = json_loads(hello, 0, NULL));
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "dropped")), 0);
-	ck_assert_int_eq(json_integer_value(json_object_get(j, "refused_queries")), 0);
-	json_decref(j);
+	ck_assert_ptr_nonnull(j = reply_json(hello));
+	ck_assert(hpi_json_is(hpi_json_get(hpi_json_root(j), "dropped"), HPI_JSON_INT));
+	ck_assert_int_eq(reply_int(hpi_json_root(j), "dropped"), 0);
+	ck_assert_int_eq(reply_int(hpi_json_root(j), "refused_queries"), 0);
+	hpi_json_free(j);
 	free(hello);
 	nng_close(c);
 	server_stop(&sv);
@@ -645,10 +665,10 @@ static long refused_queries(nng_socket c)
 
 	for (int i = 0; i < 50; i++) {
 		char *hello = ask(c, "{\"cmd\":\"hello\"}");
-		json_t *j = hello ? json_loads(hello, 0, NULL) : NULL;
+		hpi_json *j = reply_json(hello);
 		ck_assert_ptr_nonnull(j);
-		now = (long)json_integer_value(json_object_get(j, "refused_queries"));
-		json_decref(j);
+		now = (long)reply_int(hpi_json_root(j), "refused_queries");
+		hpi_json_free(j);
 		free(hello);
 		if (now == last && now > 0)
 			return now;
