@@ -291,6 +291,20 @@ typedef struct publish_closing {
 	hpi_pub_queries *qs;     /* likewise */
 } publish_closing;
 
+/* Closes the sockets, frees what their callbacks used (the query slots,
+ * the pipe caps) once nothing calls them, and notes when: the closing
+ * thread's work, and hpi_pub_close's when no thread can start. */
+static void publish_teardown(const publish_closing *c)
+{
+	nng_close(c->pub);
+	if (c->have_rep)
+		nng_close(c->rep);
+	hpi_pub_queries_free(c->qs);
+	hpi_pub_cap_free(c->caps[0]);
+	hpi_pub_cap_free(c->caps[1]);
+	__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
+}
+
 /* Closes the sockets.  nng 1.5's nng_close can wait for a busy peer's
  * pipe (fixed upstream after 1.5.2), so it runs on a thread of its own:
  * the program never waits for a subscriber. */
@@ -299,14 +313,8 @@ static void *publish_close_main(void *arg)
 	publish_closing *c = arg;
 
 	hpi_alloc_thread_internal();
-	nng_close(c->pub);
-	if (c->have_rep)
-		nng_close(c->rep);
-	hpi_pub_queries_free(c->qs);
-	hpi_pub_cap_free(c->caps[0]);
-	hpi_pub_cap_free(c->caps[1]);
+	publish_teardown(c);
 	free(c);
-	__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&publish_closing_n, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -315,6 +323,8 @@ static void *publish_close_main(void *arg)
 void hpi_pub_close(hpi_publisher *p)
 {
 	publish_closing *c = malloc(sizeof(*c));
+	const publish_closing d = {.pub = p->pub, .rep = p->rep, .have_rep = p->have_rep,
+				   .caps = {p->caps[0], p->caps[1]}, .qs = p->qs};
 	pthread_attr_t a;
 	pthread_t t;
 	sigset_t all, old;
@@ -332,12 +342,7 @@ void hpi_pub_close(hpi_publisher *p)
 		return;
 	}
 	if (c != NULL) {
-		c->pub = p->pub;
-		c->rep = p->rep;
-		c->have_rep = p->have_rep;
-		c->caps[0] = p->caps[0];
-		c->caps[1] = p->caps[1];
-		c->qs = p->qs;
+		*c = d;
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		pthread_attr_init(&a);
@@ -351,13 +356,7 @@ void hpi_pub_close(hpi_publisher *p)
 	}
 	if (rv != 0) {
 		free(c);
-		nng_close(p->pub);
-		if (p->have_rep)
-			nng_close(p->rep);
-		hpi_pub_queries_free(p->qs);
-		hpi_pub_cap_free(p->caps[0]);
-		hpi_pub_cap_free(p->caps[1]);
-		__atomic_store_n(&publish_closed_ns, hpi_mono_ns(), __ATOMIC_RELEASE);
+		publish_teardown(&d);
 	}
 }
 

@@ -757,10 +757,12 @@ void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
  * the same open callers (a loop's body).  When they do, every record goes
  * to the node it went to last time round, and its self time is its
  * duration less its callees', which came just before it.  So, at the
- * thread's bottom level (its outermost open level, the anchor), the
- * records from one of its calls (a root) to the next (or the next few) are
- * learnt as a pattern: they go through the usual path, then through a
- * backward pass, and their nodes are looked up.  From then on each record
+ * lowest level the thread's calls join (the anchor: after a while spent
+ * watching, the fewest levels seen when a call joins a level that was
+ * there before it, not one it begins), the records from one of its calls
+ * (a root) to the next (or the next few) are learnt as a pattern: they go
+ * through the usual path, then through a backward pass, and their nodes
+ * are looked up.  From then on each record
  * is checked against the pattern's next step (hpi_ctree_run, inline): the
  * same key (site word: function and depth mod 64), and a start that puts it
  * where the usual path would (after the first call of the level it joins
@@ -781,14 +783,16 @@ void hpi_ctree_leaves(hpi_ctree *t, hpi_ct_thread *th, uint64_t n, uint64_t sum)
  * since the last root are taken out of their nodes and go through the
  * usual path, as if never replayed, before that record.  A thread whose
  * patterns keep failing tries less often (rwait: 64 records doubling to
- * 4,096), and one that alternates between roots learns 2, 4, 8 of them
- * at a time.  Memory: one pattern per thread, HPI_CT_RSTEPS records.
+ * 16,384), and one that alternates between roots learns 2, 4, 8 of them
+ * at a time.  Memory: one pattern per thread (HPI_CT_RSTEPS records, up to
+ * HPI_CT_RSLOTS levels deep; longer or deeper ones are not learnt), about
+ * 8 KiB, made on the thread's first try.
  */
 
 /* Records to wait before trying again after fails failures. */
 static uint32_t ctree_rwait(uint32_t fails)
 {
-	return fails >= 6 ? 4096u : 64u << fails;
+	return fails >= 8 ? 16384u : 64u << fails;
 }
 
 /* The next try: after wait records, it watches the thread's levels for a
@@ -912,7 +916,7 @@ static void ctree_learn(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t 
 		bool joined = th->n + 1 == nb || (th->n == nb && th->lv[th->n - 1].start != start);
 
 		if (!joined) {
-			if (r->watch == 0 && ++r->armwait > 1024)
+			if (r->watch == 0 && ++r->armwait > 256)
 				ctree_learn_later(th, r, 0);
 		} else if (r->watch != 0) {
 			r->watch--;
@@ -923,7 +927,7 @@ static void ctree_learn(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t 
 			r->n0 = th->n;
 			r->ldepth = full;
 			r->lstart = th->lv[th->n - 1].start;
-		} else if (th->n < r->lw || ++r->armwait > 1024) {
+		} else if (th->n < r->lw || ++r->armwait > 256) {
 			ctree_learn_later(th, r, 0);
 		}
 		return;

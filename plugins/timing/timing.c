@@ -349,16 +349,20 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
  * at p (at most n long): buckets, count, sum, min and max in one pass over
  * the records.  p is a plain record, so the same tag is a plain call's tag.
  * mh is the multiplier's high half, a constant 0 for a clock of 1 GHz or
- * more.  Returns the run's length. */
+ * more.  *v0p is the first call's duration.  Returns the run's length. */
 static inline __attribute__((always_inline)) size_t
 timing_recs_hist(const hp_host *host, hp_hist *h, const hp_record *p, size_t n, uint64_t t0,
-		 uint64_t mh, uint64_t ml, uint64_t *sump)
+		 uint64_t mh, uint64_t ml, uint64_t *sump, uint64_t *v0p)
 {
-	uint64_t mn = h->min, mx = h->max, sum = 0;
+	uint64_t v0 = hp_ticks32_ns(p->dt, mh, ml);
+	uint64_t mn = v0 < h->min ? v0 : h->min, mx = v0 > h->max ? v0 : h->max, sum = v0;
 	uint32_t site = p->site;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	/* the first is plain (n >= 1): its duration is the call tree's too */
+	hp_hist_bump(host, h, v0);
+	*v0p = v0;
+	for (i = 1; i < n; i++) {
 		uint64_t v;
 
 		if (p[i].site != site || p[i].dt == HP_REC_DT_EXT || p[i].t < t0)
@@ -386,7 +390,7 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 	timing_state *st = state;
 	uint32_t site = p->site, id = HP_REC_SITE(p);
 	unsigned depth = HP_REC_DEPTH(p);
-	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum;
+	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum, v0;
 	size_t n = (size_t)(end - p);
 	timing_entry *e;
 
@@ -409,14 +413,13 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 	uint64_t self0 = e->self;
 
 	if (mh == 0)
-		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum);
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
 	else
-		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum);
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum, &v0);
 	if (st->tree != NULL) {
 		/* only the run's first call can have callees (theirs would
 		 * come between): the others are leaves of the same level */
 		hpi_ct_thread *th = timing_ct_thread(st, tid);
-		uint64_t v0 = hp_ticks32_ns(p->dt, mh, ml);
 
 		if (th != NULL)
 			e->self += hpi_ctree_run(st->tree, th, site, e->idx, p->t, v0, depth, n, sum);
