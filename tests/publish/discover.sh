@@ -32,11 +32,12 @@ start() {
 	done
 }
 
-# wait_listed N: polls hotpath ls --json (up to 20 s) until it lists N
-# programs; the last listing in $TMP/ls.json
+# wait_listed N: polls hotpath ls --json (600 tries, a minute or more:
+# ten programs starting at once under a load of 25 took over 20 s) until
+# it lists N programs; the last listing in $TMP/ls.json
 wait_listed() {
 	i=0
-	while [ "$i" -lt 200 ]; do
+	while [ "$i" -lt 600 ]; do
 		"$H" ls --json >"$TMP/ls.json" 2>"$TMP/ls.err"
 		[ "$(jq length "$TMP/ls.json" 2>/dev/null)" = "$1" ] && return 0
 		sleep 0.1

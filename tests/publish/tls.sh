@@ -46,7 +46,7 @@ start_live() {
 		"$L" 60000 >/dev/null 2>"$TMP/live.err" &
 	live=$!
 	i=0
-	while [ $i -lt 100 ]; do # up to 10 s for its endpoints
+	while [ $i -lt 300 ]; do # 30 s or more for its endpoints (a loaded machine)
 		grep -q "cannot listen" "$TMP/live.err" && return 1
 		"$H" query --timeout 500 -k --cert "$C/client.pem" --key "$C/client.key" \
 			"$Q" hello >/dev/null 2>&1 && return 0
@@ -115,7 +115,7 @@ if start_live localhost "$C/ca.pem"; then
 		T new-session -d -s nocert -x 200 -y 30 \
 			"LC_ALL=C.UTF-8 HOTPATH_CONFIG=/dev/null \"$H\" console --timeout 4000 --cacert \"$C/ca.pem\" \"$L_P\" 2>\"$TMP/nocert.err\"; echo \$? >\"$TMP/nocert.exit\"; sleep 60"
 		i=0
-		while [ $i -lt 100 ]; do
+		while [ $i -lt 300 ]; do
 			T capture-pane -p -t ok >"$TMP/screen" 2>/dev/null
 			grep -q "live::tick" "$TMP/screen" && break
 			sleep 0.1
@@ -123,7 +123,7 @@ if start_live localhost "$C/ca.pem"; then
 		done
 		check "console --cert --key: the program's functions" grep -q "live::tick" "$TMP/screen"
 		i=0
-		while [ $i -lt 100 ]; do
+		while [ $i -lt 300 ]; do
 			T capture-pane -p -t nocert >"$TMP/screen2" 2>/dev/null
 			grep -q "TLS: " "$TMP/screen2" && break
 			sleep 0.1
