@@ -54,28 +54,26 @@ typedef struct hpi_thread {
 /* Writes n records that stay together in one chunk (core/tbuf.c). */
 void hpi_emit_group(const struct hp__rec *recs, size_t n);
 
-/* Marks an extended record: the next record's t holds the duration. */
-#define HPI_DT_EXT UINT32_MAX
+/* Marks an extended record: the next record's t holds the duration.
+ * The record format's helpers are plugin.h's (hp_record, for on_records):
+ * one definition for the collector and the plugins. */
+#define HPI_DT_EXT HP_REC_DT_EXT
 #define HPI_SITE_MASK ((1u << HP__KIND_SHIFT) - 1)
 
 /* 32-bit ticks to ns with the 32.32 multiplier split in halves (mh =
- * mult >> 32, ml = its low 32 bits): two 64-bit products, exact, where a
- * 128-bit one costs a double shift. */
+ * mult >> 32, ml = its low 32 bits): hp_ticks32_ns. */
 static inline uint64_t hpi_ticks32_ns(uint32_t ticks, uint64_t mh, uint64_t ml)
 {
-	return (uint64_t)ticks * mh + (((uint64_t)ticks * ml) >> 32);
+	return hp_ticks32_ns(ticks, mh, ml);
 }
 
 /* A plain measured call (HP__SCOPE_KIND with its depth, not recursive, a
- * site, a 32-bit duration) begun since tick t0: most records.  The xor
- * maps exactly those tags to 1 .. 2^30 - 1. */
+ * site, a 32-bit duration) begun since tick t0: most records
+ * (HP_REC_PLAIN: the xor maps exactly those tags to 1 .. 2^30 - 1). */
 static inline bool hpi_rec_plain(const struct hp__rec *p, uint64_t t0)
 {
-	return (p->site ^ (HP__SCOPE_KIND << HP__KIND_SHIFT)) - 1 <
-		       (HP__SCOPE_REC << HP__KIND_SHIFT) - 1 &&
-	       p->dt != HPI_DT_EXT && p->t >= t0;
+	return HP_REC_PLAIN(p, t0);
 }
-
 
 /* Sets the per-thread cap (MiB) for threads registered from now on. */
 void hpi_tbuf_set_max_mb(int mb);

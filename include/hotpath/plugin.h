@@ -198,8 +198,8 @@ typedef struct hp_options hp_options;
  * Either the host allocates it (hist_new, hist_free) or the plugin embeds
  * one in its own struct (hist_init, hist_fini): its layout is part of the
  * ABI so that hp_hist_add, inline below, counts a value without a call.
- * Read it through the host's functions; count, min and max may be read
- * directly (min is UINT64_MAX while count is 0). */
+ * Read it through the host's functions; count, sum, min and max may be
+ * read directly (min is UINT64_MAX while count is 0). */
 #define HP_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define HP_HIST_SUB (1u << HP_HIST_SUB_BITS)
 #define HP_HIST_OCTAVES (64 - HP_HIST_SUB_BITS)
@@ -567,7 +567,8 @@ typedef struct hp_record {
 #define HP_REC_DEPTH(r) (((r)->site >> HP_REC_KIND_SHIFT) & HP_REC_DEPTH_MASK)
 /* Whether r is a plain measured call begun since tick t0 (what on_records
  * takes): a measured call's kind with its depth, not recursive, a site,
- * a 32-bit duration. */
+ * a 32-bit duration.  The xor maps exactly those site words to
+ * 1 .. 2^30 - 1: one compare. */
 #define HP_REC_PLAIN(r, t0)                                                          \
 	(((r)->site ^ (HP_REC_SCOPE_KIND << HP_REC_KIND_SHIFT)) - 1 <                \
 		 (HP_REC_SCOPE_REC << HP_REC_KIND_SHIFT) - 1 &&                      \
