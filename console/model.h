@@ -3,8 +3,9 @@
  * model.h - what `hotpath console` shows, without a terminal: the
  * programs it watches (targets), their sections keyed by id with rows read
  * from the publisher's JSON (core/json.c), sorting, selection, the details
- * pane's log, pause and staleness.  The ncurses view (view.c) only reads
- * it; the Check tests in tests/console/test_model.c drive it directly.
+ * pane's log, pause and staleness (model.c; the messages: model_msg.c).
+ * The ncurses view (view.c) only reads it; the Check tests in
+ * tests/console/test_model.c drive it directly.
  *
  * Times are CLOCK_MONOTONIC nanoseconds passed in by the caller, so tests
  * can play with the clock.

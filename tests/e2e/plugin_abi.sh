@@ -61,6 +61,7 @@ for f in $files; do
 done
 # a plugin moved or renamed must not drop out of the test unseen
 for f in plugins/timing/timing.c plugins/timing/calltree.c plugins/flow.c \
+	plugins/timing/ctree_nodes.c plugins/timing/ctree_replay.c plugins/timing/ctree_snap.c \
 	plugins/values/values.c plugins/uv/uv.c plugins/cpu/cpu.c plugins/cpu/perf.c \
 	plugins/cpu/unwind.c plugins/cpu/cfi.c plugins/cpu/itimer.c plugins/cpu/profile.c \
 	plugins/cpu/sections.c plugins/cpu/kallsyms.c; do
