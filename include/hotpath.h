@@ -12,6 +12,14 @@
  *   int main(void) { HP_MAIN(.percentiles = "50,95,99"); work(); }
  *
  * The header is C99, C11 and C++11 clean (-Wall -Wextra -pedantic).
+ *
+ * Where things are: the error codes and the types every build sees first;
+ * then, under `#ifdef HOTPATH`, each API in a part of its own (the guard,
+ * snapshot reading, the hot path's internals, locks, channels, streams and
+ * futures, values and gauges, debug messages, the measuring macros).  The
+ * disabled twins of them all, what each macro and hp_ function is without
+ * -DHOTPATH, are together at the end, in the part that starts at the
+ * line "#else" marked "!HOTPATH: everything vanishes".
  */
 #ifndef HOTPATH_H
 #define HOTPATH_H
