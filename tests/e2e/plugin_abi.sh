@@ -7,9 +7,9 @@
 # hotpath/plugin.h, for third-party plugins too (issue 16).
 #
 # Not plugins: the libraries preloaded into a program, plugins/*/interpose.c
-# (libhotpath-alloc, libhotpath-io) and plugins/cpu/preload.c
-# (libhotpath-cpu), are libhotpath's own, next to the plugin that reads
-# what they record.
+# (libhotpath-alloc, libhotpath-io, with plugins/io/interpose_net.c and
+# interpose.h) and plugins/cpu/preload.c (libhotpath-cpu), are
+# libhotpath's own, next to the plugin that reads what they record.
 . "$top_srcdir/tests/e2e/lib.sh"
 CC=${CC:-cc}
 # The cpu plugin's DWARF unwinding needs libdw (HAVE_LIBDW, from the
@@ -23,7 +23,7 @@ compiled=
 cc_ok() { [ "$1" -eq 0 ] && [ ! -s "$2" ]; }
 for f in $files; do
 	case $f in
-	*/interpose.c | plugins/cpu/preload.c) continue ;;
+	*/interpose.c | plugins/io/interpose.h | plugins/io/interpose_net.c | plugins/cpu/preload.c) continue ;;
 	esac
 	dir=$(dirname "$f")
 	# every "quoted" include names a file of plugins/ (the same folder or flow.h)
