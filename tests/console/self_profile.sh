@@ -35,10 +35,10 @@ check "self: its sections" wait_for '^ 1 Functions +2 Allocated bytes +3 Allocat
 # as the only tab; the view stays on the section it shows, so ask for 1
 sleep 0.5
 T send-keys -t self 1
-check "self: its own functions" wait_for '^ model::hpc_msg_decode +[0-9]+ '
+check "self: its own functions" wait_for '^ model_msg::hpc_msg_decode +[0-9]+ '
 check "self: drawing frames" wait_for '^ cmd_console::console_draw +[0-9]+ '
 T send-keys -t self 2
-check "self: its allocations" wait_for '^ model::hpc_msg_decode +[0-9]+ +[0-9.]+(B|KiB|MiB) '
+check "self: its allocations" wait_for '^ model_msg::hpc_msg_decode +[0-9]+ +[0-9.]+(B|KiB|MiB) '
 T send-keys -t self 4
 check "self: its threads" wait_for '^ hotpath +[0-9]+ '
 check "self: a reader thread" wait_for '^ console-reader '
