@@ -438,15 +438,12 @@ typedef struct hp_host {
 	char *(*symbol_name)(const char *raw);
 } hp_host;
 
-/* Counts v in h without a call (the host's only for an octave's first
- * value); host is the plugin's hp_host, new enough for hist_bump. */
-static inline void hp_hist_bump(const hp_host *host, hp_hist *h, uint64_t v)
+/* v's octave (h->oct's index) and sub-bucket in it. */
+static inline void hp_hist_index(uint64_t v, unsigned *oct, unsigned *sub)
 {
-	unsigned o, sub;
-
 	if (v < HP_HIST_SUB) {
-		o = 0;
-		sub = (unsigned)v;
+		*oct = 0;
+		*sub = (unsigned)v;
 	} else {
 		unsigned e = 63;
 #if defined(__GNUC__)
@@ -455,9 +452,29 @@ static inline void hp_hist_bump(const hp_host *host, hp_hist *h, uint64_t v)
 		while (!(v >> e))
 			e--;
 #endif
-		o = e - HP_HIST_SUB_BITS + 1;
-		sub = (unsigned)(v >> (e - HP_HIST_SUB_BITS)) - HP_HIST_SUB;
+		*oct = e - HP_HIST_SUB_BITS + 1;
+		*sub = (unsigned)(v >> (e - HP_HIST_SUB_BITS)) - HP_HIST_SUB;
 	}
+}
+
+/* Counts v in count, sum, min and max only (not in a bucket). */
+static inline void hp_hist_note(hp_hist *h, uint64_t v)
+{
+	h->count++;
+	h->sum += v;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+/* Counts v in h's bucket without a call (the host's only for an octave's
+ * first value); host is the plugin's hp_host, new enough for hist_bump. */
+static inline void hp_hist_bump(const hp_host *host, hp_hist *h, uint64_t v)
+{
+	unsigned o, sub;
+
+	hp_hist_index(v, &o, &sub);
 	if (h->oct[o] != NULL)
 		h->oct[o][sub]++;
 	else
@@ -467,12 +484,7 @@ static inline void hp_hist_bump(const hp_host *host, hp_hist *h, uint64_t v)
 /* hp_host.hist_add inline: count, sum, min, max and the bucket. */
 static inline void hp_hist_add(const hp_host *host, hp_hist *h, uint64_t v)
 {
-	h->count++;
-	h->sum += v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
+	hp_hist_note(h, v);
 	hp_hist_bump(host, h, v);
 }
 
