@@ -119,8 +119,9 @@ typedef struct hpi_ct_step {
 	uint8_t root;          /* it is a call of the anchor level: a round ends */
 	uint8_t depth;         /* the record's depth (mod 64) */
 	uint8_t pad;
-	const uint64_t *a, *b; /* the times agree: *a < its start <= *b */
-	const uint64_t *in;    /* its callees' summed durations (a zero: none) */
+	const uint64_t *a, *b; /* the times agree: *a < its start <= *b (b
+				* NULL: no callee; a caller's last callee
+				* is the step before it) */
 	const uint64_t *prev;  /* its level's before it (a zero: it begins it) */
 	struct hpi_ct_step *next;
 	uint64_t start;        /* this round's start */
@@ -141,8 +142,7 @@ typedef struct hpi_ct_step {
 typedef struct hpi_ct_replay {
 	hpi_ct_step step[HPI_CT_RSTEPS];
 	uint64_t start0;   /* the anchor level's first start */
-	uint64_t zero;     /* 0: no callees, or a level's first call */
-	uint64_t inf;      /* the end of time */
+	uint64_t zero;     /* 0: a level's first call's *prev */
 	uint32_t nsteps;
 	uint64_t good;     /* its last step's calls since learnt, committed */
 	/* learning a pattern */
@@ -310,17 +310,17 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *s
 	hpi_ct_step *s = b->rs;
 
 	if (__builtin_expect(b->rtid == tid, 1)) {
-		if (__builtin_expect(s->key == key && *s->a < start && *s->b >= start, 1)) {
-			uint64_t x = *s->in;
-
+		if (__builtin_expect(s->key == key && *s->a < start &&
+				     (s->b == NULL || *s->b >= start), 1)) {
+			/* a caller's last callee is the step before it */
+			if (s->b != NULL && __builtin_expect(s[-1].cum > v0, 0))
+				s->fix += s[-1].cum - v0;
 			s->cum = *s->prev + sum;
 			s->start = start;
 			s->v0 = v0;
 			s->n = n;
 			s->calls += n;
 			s->total += sum;
-			if (__builtin_expect(x > v0, 0))
-				s->fix += x - v0;
 			b->rs = s->next;
 			return 0;
 		}

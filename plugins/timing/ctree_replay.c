@@ -97,13 +97,13 @@ static void ctree_learn_end(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_replay *r)
 				goto fail;
 			open &= ~(UINT64_C(1) << (rr + 1));
 			s->b = &r->step[opener[rr + 1]].start;
-			s->in = &r->step[last[rr + 1]].cum;
+			if (last[rr + 1] != j - 1) /* cannot be: rr + 1 was on top */
+				goto fail;
 			q = ctree_top(open & ((UINT64_C(2) << rr) - 1));
 		} else {
 			if (top > rr) /* a deeper level left open: not a pattern */
 				goto fail;
-			s->b = &r->inf;
-			s->in = &r->zero;
+			s->b = NULL;
 			q = top;
 		}
 		s->a = q == 0 ? &r->start0 : &r->step[opener[q]].start;
@@ -144,7 +144,6 @@ static void ctree_learn_end(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_replay *r)
 	}
 	r->start0 = th->lv[r->n0 - 1].start;
 	r->zero = 0;
-	r->inf = UINT64_MAX;
 	r->nsteps = ns;
 	r->good = 0;
 	r->learning = 0;
@@ -229,7 +228,7 @@ static inline uint64_t ctree_step_sum(const hpi_ct_step *s)
 
 static inline uint64_t ctree_step_fix(const hpi_ct_step *s)
 {
-	uint64_t x = *s->in;
+	uint64_t x = s->b != NULL ? s[-1].cum : 0;
 
 	return x > s->v0 ? x - s->v0 : 0;
 }
