@@ -110,9 +110,10 @@ typedef struct hpi_ct_node {
 
 /* One record of a pattern: what the replay reads and writes, then the
  * rest.  Its counters are its node's since the last commit (its self time
- * then derived: ctree_replay.c); its round's record (start, v0, n and its
- * sum, cum less *prev) is kept until the pattern's next root, to undo it
- * when a record disagrees. */
+ * then derived: ctree_replay.c); its round's record (start, n, its sum,
+ * cum less *prev, and a caller's v0) is kept until the pattern's next
+ * root, to undo it when a record disagrees (a leaf's v0 does not matter:
+ * only its run's sum does). */
 typedef struct hpi_ct_step {
 	uint32_t key;          /* the record's key (it determines fn and depth) */
 	uint8_t r;             /* its level: its depth less the anchor's */
@@ -123,11 +124,15 @@ typedef struct hpi_ct_step {
 				* NULL: no callee; a caller's last callee
 				* is the step before it) */
 	const uint64_t *prev;  /* its level's before it (a zero: it begins it) */
-	struct hpi_ct_step *next;
 	uint64_t start;        /* this round's start */
+	struct hpi_ct_step *next;
 	uint64_t cum;          /* *prev + this round's durations: its level's sum */
-	uint64_t v0, n;        /* this round's first duration and calls */
-	uint64_t calls, total; /* not yet in its node */
+	uint64_t calls;        /* not yet in its node, */
+	uint64_t n;            /* this round's calls, */
+	uint64_t total;        /* not yet in its node, */
+	uint64_t v0;           /* a caller's first call's duration this round
+				* (fields that are written, apart: stored
+				* one by one, not merged into one vector) */
 	uint64_t fix;          /* what its callees' sums exceeded its first
 				* call's duration by (its self time is not
 				* negative), not yet in its node */
@@ -312,12 +317,14 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *s
 	if (__builtin_expect(b->rtid == tid, 1)) {
 		if (__builtin_expect(s->key == key && *s->a < start &&
 				     (s->b == NULL || *s->b >= start), 1)) {
-			/* a caller's last callee is the step before it */
-			if (s->b != NULL && __builtin_expect(s[-1].cum > v0, 0))
-				s->fix += s[-1].cum - v0;
+			if (s->b != NULL) {
+				/* a caller: its last callee is the step before it */
+				s->v0 = v0;
+				if (__builtin_expect(s[-1].cum > v0, 0))
+					s->fix += s[-1].cum - v0;
+			}
 			s->cum = *s->prev + sum;
 			s->start = start;
-			s->v0 = v0;
 			s->n = n;
 			s->calls += n;
 			s->total += sum;

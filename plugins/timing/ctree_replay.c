@@ -230,7 +230,8 @@ static inline uint64_t ctree_step_fix(const hpi_ct_step *s)
 {
 	uint64_t x = s->b != NULL ? s[-1].cum : 0;
 
-	return x > s->v0 ? x - s->v0 : 0;
+	/* a leaf's x is 0: its v0 is not kept */
+	return s->b != NULL && x > s->v0 ? x - s->v0 : 0;
 }
 
 /*
@@ -312,10 +313,14 @@ void ctree_replay_stop(hpi_ctree *t, hpi_ct_thread *th, bool missed)
 		const hpi_ct_step *s = &r->step[j];
 		uint64_t sum = ctree_step_sum(s);
 
-		*s->selfp += hpi_ctree_call(t, th, s->fn, s->start, s->v0, s->depth);
+		/* a run of leaves: as a call of sum and n - 1 of none (the
+		 * same self times, total and level's sum) */
+		uint64_t v0 = s->b != NULL ? s->v0 : sum;
+
+		*s->selfp += hpi_ctree_call(t, th, s->fn, s->start, v0, s->depth);
 		if (s->n > 1) {
-			hpi_ctree_leaves(t, th, s->n - 1, sum - s->v0);
-			*s->selfp += sum - s->v0;
+			hpi_ctree_leaves(t, th, s->n - 1, sum - v0);
+			*s->selfp += sum - v0;
 		}
 	}
 }
