@@ -24,27 +24,13 @@ void hpi_hist_init(hpi_hist *h);
 void hpi_hist_fini(hpi_hist *h);
 /* Allocates the octave of a first value (the slow half of hpi_hist_add). */
 void hpi_hist_add_slow(hpi_hist *h, unsigned oct, unsigned sub);
-/* The octave and sub-bucket of v. */
-static inline void hpi_hist_index(uint64_t v, unsigned *oct, unsigned *sub)
-{
-	unsigned e;
-
-	if (v < HPI_HIST_SUB) {
-		*oct = 0;
-		*sub = (unsigned)v;
-	} else {
-		e = 63u - (unsigned)__builtin_clzll(v);
-		*oct = e - HPI_HIST_SUB_BITS + 1;
-		*sub = (unsigned)(v >> (e - HPI_HIST_SUB_BITS)) - HPI_HIST_SUB;
-	}
-}
-
-/* Counts v in its bucket only (count, sum, min and max are the caller's). */
+/* Counts v in its bucket only (count, sum, min and max are the caller's):
+ * plugin.h's hp_hist_bump with the slow half called directly. */
 static inline void hpi_hist_bump(hpi_hist *h, uint64_t v)
 {
 	unsigned o, sub;
 
-	hpi_hist_index(v, &o, &sub);
+	hp_hist_index(v, &o, &sub);
 	if (__builtin_expect(h->oct[o] != NULL, 1))
 		h->oct[o][sub]++;
 	else
@@ -54,12 +40,7 @@ static inline void hpi_hist_bump(hpi_hist *h, uint64_t v)
 /* Records one value. */
 static inline void hpi_hist_add(hpi_hist *h, uint64_t v)
 {
-	h->count++;
-	h->sum += v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
+	hp_hist_note(h, v);
 	hpi_hist_bump(h, v);
 }
 

@@ -32,7 +32,7 @@ static void flow_entry_free(hpi_flow *f, hpi_flow_entry *e)
 {
 	if (f->kind->entry_free != NULL)
 		f->kind->entry_free(f->host, e);
-	free(e->log);
+	hp_ring_free(&e->log);
 	free(e);
 }
 
@@ -62,7 +62,7 @@ static hpi_flow_entry *flow_label(hpi_flow *f, const hp_site_info *info)
 		return e;
 	if ((e = calloc(1, k->entry_size)) == NULL)
 		return NULL;
-	if (f->log_cap > 0 && (e->log = calloc(f->log_cap, k->rec_size)) == NULL) {
+	if (hp_ring_init(&e->log, f->log_cap, k->rec_size) != 0) {
 		free(e);
 		return NULL;
 	}
@@ -103,26 +103,13 @@ void hpi_flow_close(hpi_flow_site *s)
 void *hpi_flow_log_add(hpi_flow *f, hpi_flow_entry *e)
 {
 	size_t size = f->kind->rec_size;
-	char *r;
+	char *r = hp_ring_push(&e->log, size);
 
-	if (f->log_cap == 0)
+	if (r == NULL)
 		return NULL;
-	r = e->log + e->log_head * size;
 	hpi_flow_text_forget(e, r, size);
 	memset(r, 0, size);
-	if (++e->log_head == f->log_cap)
-		e->log_head = 0;
-	if (e->log_n < f->log_cap)
-		e->log_n++;
 	return r;
-}
-
-/* Record i of e's ring, 0 the newest. */
-void *hpi_flow_log_at(const hpi_flow *f, const hpi_flow_entry *e, size_t i)
-{
-	size_t k = (e->log_head + f->log_cap - 1 - i) % f->log_cap;
-
-	return e->log + k * f->kind->rec_size;
 }
 
 /* The thread's text goes to `to`: its own slot, else the next one. */
@@ -180,19 +167,6 @@ void hpi_flow_sort(hpi_flow *f, int (*cmp)(const void *, const void *))
 {
 	if (f->n > 1)
 		qsort(f->v, f->n, sizeof(*f->v), cmp);
-}
-
-/* e's row log with its columns, or NULL when e has none. */
-hp_section *hpi_flow_log_section(const hpi_flow *f, const hpi_flow_entry *e, hp_section *sec,
-				 size_t row, const hpi_flow_col *cols)
-{
-	hp_section *log;
-
-	if (e->log_n == 0 || (log = f->host->row_log(sec, row)) == NULL)
-		return NULL;
-	for (const hpi_flow_col *c = cols; c->key != NULL; c++)
-		f->host->column_add(log, c->key, c->title, c->unit);
-	return log;
 }
 
 /* A histogram's columns: avg, each percentile, max. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * flow.h - what the channels, streams and futures plugins share: an entry
- * per label found from the site id, a ring of each label's last records,
+ * per label found from the site id, a ring of each label's last records
+ * (hp_ring),
  * the formatter's text put back together from HP_EV_TEXT_CHUNK events,
  * the row logs and the histogram columns of their sections, and fini.
  * Like the plugins, it uses only the plugin ABI (hotpath/plugin.h).
@@ -32,8 +33,7 @@ typedef struct hpi_flow_entry {
 	const char *label;      /* borrowed from the site registry; first, for
 				 * hp_plugin_label_find */
 	uint64_t sites, closed; /* sites of the label seen, those closed */
-	char *log;              /* ring of log_cap records of rec_size bytes */
-	size_t log_head, log_n;
+	hp_ring log;            /* the last log_cap records of rec_size bytes */
 	hpi_flow_text text[HPI_FLOW_TEXT_WAIT];
 	unsigned text_next;     /* round robin over the kind's text_wait */
 } hpi_flow_entry;
@@ -70,12 +70,6 @@ typedef struct hpi_flow {
 	size_t n, cap;
 } hpi_flow;
 
-/* A column of a row log. */
-typedef struct hpi_flow_col {
-	const char *key, *title;
-	hp_unit unit;
-} hpi_flow_col;
-
 /* The init of a flow plugin: the state in *state (free with
  * hpi_flow_free); asks for the formatters' text when logs are kept.
  * 0 or HP_ENOMEM. */
@@ -93,10 +87,9 @@ void hpi_flow_close(hpi_flow_site *s);
 
 /* The next record of e's log, zeroed (the oldest one is reused when the
  * log is full, and texts still awaited for it are forgotten); NULL when
- * no logs are kept. */
+ * no logs are kept.  Read the log with hp_ring_at, write it with
+ * hp_ring_log (rec_size bytes a record). */
 void *hpi_flow_log_add(hpi_flow *f, hpi_flow_entry *e);
-/* Record i of e's log, 0 the newest; i < e->log_n. */
-void *hpi_flow_log_at(const hpi_flow *f, const hpi_flow_entry *e, size_t i);
 
 /* The thread's next TEXT_CHUNK bytes go to `to` (see hpi_flow_text). */
 void hpi_flow_text_wait(hpi_flow *f, hpi_flow_entry *e, uint64_t tid, char *to);
@@ -110,10 +103,6 @@ void hpi_flow_text_move(hpi_flow_entry *e, const char *from, char *to);
 
 /* Sorts the labels with cmp (which compares two entry pointers). */
 void hpi_flow_sort(hpi_flow *f, int (*cmp)(const void *, const void *));
-/* e's row log in section sec, with the columns cols (ended by a NULL key);
- * NULL when e has logged nothing. */
-hp_section *hpi_flow_log_section(const hpi_flow *f, const hpi_flow_entry *e, hp_section *sec,
-				 size_t row, const hpi_flow_col *cols);
 
 /* Columns <key>_avg, <key>_p<P> for each percentile, <key>_max, titled
  * "<title> avg", "<title> P<P>", "<title> max"; ",<key>_avg,<key>_p<P>..."

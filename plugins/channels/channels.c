@@ -124,7 +124,7 @@ static void channels_delivered(hpi_flow *f, chan_entry *e, uint32_t log,
 
 	f->host->hist_add(e->delay, d);
 	if (log != 0 && log - 1 < f->log_cap &&
-	    (m = &((chan_msg *)(void *)e->f.log)[log - 1])->seq == seq) {
+	    (m = &((chan_msg *)e->f.log.rec)[log - 1])->seq == seq) {
 		m->delay = d;
 		m->delivered = 1;
 	}
@@ -143,7 +143,7 @@ static uint32_t channels_log(hpi_flow *f, chan_entry *e, const hp_event *ev,
 	m->tid = ev->tid;
 	m->bytes = bytes;
 	hpi_flow_text_wait(f, &e->f, ev->tid, m->text);
-	return (uint32_t)(m - (chan_msg *)(void *)e->f.log) + 1;
+	return (uint32_t)(m - (chan_msg *)e->f.log.rec) + 1;
 }
 
 static void channels_send(hpi_flow *f, chan_entry *e, const hp_event *ev)
@@ -280,33 +280,36 @@ static void channels_columns(const hp_host *h, hp_section *sec, const double *p,
 	h->meta_set(sec, "table.columns", cols);
 }
 
+/* A message's cells in its label's log. */
+static void channels_log_cells(const hp_host *h, hp_section *log, size_t r, const void *rec,
+			       void *u)
+{
+	const chan_msg *m = rec;
+
+	(void)u;
+	h->cell_int(log, r, 0, (int64_t)m->seq);
+	h->cell_int(log, r, 1, (int64_t)m->time);
+	h->cell_int(log, r, 2, (int64_t)m->tid);
+	h->cell_int(log, r, 3, (int64_t)m->bytes);
+	if (m->delivered)
+		h->cell_int(log, r, 4, (int64_t)m->delay);
+	if (m->text[0] != '\0')
+		h->cell_text(log, r, 5, m->text);
+}
+
 /* The label's last messages, newest first. */
 static void channels_log_rows(const hpi_flow *f, const chan_entry *e, hp_section *sec,
 			      size_t row)
 {
-	static const hpi_flow_col cols[] = {
+	static const hp_ring_col cols[] = {
 		{ "seq", "Seq", HP_UNIT_COUNT }, { "time", "Time", HP_UNIT_NS },
 		{ "tid", "Thread", HP_UNIT_COUNT }, { "bytes", "Bytes", HP_UNIT_BYTES },
 		{ "delay", "Delay", HP_UNIT_NS }, { "message", "Message", HP_UNIT_TEXT },
 		{ NULL, NULL, 0 },
 	};
-	const hp_host *h = f->host;
-	hp_section *log;
 
-	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL)
-		return;
-	for (size_t i = 0; i < e->f.log_n; i++) {
-		const chan_msg *m = hpi_flow_log_at(f, &e->f, i);
-		size_t r = h->row_add(log);
-		h->cell_int(log, r, 0, (int64_t)m->seq);
-		h->cell_int(log, r, 1, (int64_t)m->time);
-		h->cell_int(log, r, 2, (int64_t)m->tid);
-		h->cell_int(log, r, 3, (int64_t)m->bytes);
-		if (m->delivered)
-			h->cell_int(log, r, 4, (int64_t)m->delay);
-		if (m->text[0] != '\0')
-			h->cell_text(log, r, 5, m->text);
-	}
+	hp_ring_log(f->host, sec, row, &e->f.log, sizeof(chan_msg), cols, HP_RING_NEWEST, 0,
+		    channels_log_cells, NULL);
 }
 
 /* One row per label. */

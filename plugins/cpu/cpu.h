@@ -5,8 +5,9 @@
  *
  *   perf.c     perf_event_open per thread, the kernel's ring buffers
  *   itimer.c   the fallback: ITIMER_PROF / SIGPROF, a frame-pointer walk
- *   unwind.c   DWARF unwinding over copied registers and stack (libdwfl),
- *              and the names of addresses: functions, inlined frames, lines
+ *   unwind.c   DWARF unwinding over copied registers and stack (libdwfl)
+ *   unwind_names.c  the names of addresses: functions, inlined frames,
+ *              lines, the kernel's functions (unwind.h: their shared state)
  *   profile.c  samples counted by stack, function, thread and measured scope;
  *              the cpu, cpu_threads, cpu_stacks and cpu_scopes sections
  *
@@ -136,7 +137,7 @@ void hpi_cpu_itimer_stop(hpi_cpu_itimer *t);
 void hpi_cpu_itimer_drain(hpi_cpu_itimer *t, hpi_cpu_sample_fn fn, void *u);
 uint64_t hpi_cpu_itimer_lost(const hpi_cpu_itimer *t);
 
-/* ---- unwind.c ----------------------------------------------------------------- */
+/* ---- unwind.c, unwind_names.c ------------------------------------------------- */
 
 typedef struct hpi_cpu_unwind hpi_cpu_unwind;
 

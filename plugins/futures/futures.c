@@ -190,34 +190,37 @@ static int futures_cmp(const void *a, const void *b)
 	return strcmp(x->f.label, y->f.label);
 }
 
+/* A finished call's cells in its label's log. */
+static void futures_log_cells(const hp_host *h, hp_section *log, size_t r, const void *rec,
+			      void *u)
+{
+	const fut_call *c = rec;
+
+	(void)u;
+	h->cell_int(log, r, 0, (int64_t)c->call);
+	h->cell_text(log, r, 1, (c->flags & F_READY) ? "ready" : "cancelled");
+	h->cell_int(log, r, 2, (int64_t)c->created);
+	h->cell_int(log, r, 3, (int64_t)c->tid);
+	h->cell_int(log, r, 4, (int64_t)(c->done > c->created ? c->done - c->created : 0));
+	h->cell_int(log, r, 5, (int64_t)c->polls);
+	h->cell_int(log, r, 6, (int64_t)c->poll_ns);
+	if (c->text[0] != '\0')
+		h->cell_text(log, r, 7, c->text);
+}
+
 /* The label's last finished calls, newest first. */
 static void futures_log(const hpi_flow *f, const fut_entry *e, hp_section *sec, size_t row)
 {
-	static const hpi_flow_col cols[] = {
+	static const hp_ring_col cols[] = {
 		{ "call", "Call", HP_UNIT_COUNT }, { "state", "State", HP_UNIT_TEXT },
 		{ "time", "Created", HP_UNIT_NS }, { "tid", "Thread", HP_UNIT_COUNT },
 		{ "to_ready", "To ready", HP_UNIT_NS }, { "polls", "Polls", HP_UNIT_COUNT },
 		{ "poll_time", "In polls", HP_UNIT_NS }, { "result", "Result", HP_UNIT_TEXT },
 		{ NULL, NULL, 0 },
 	};
-	const hp_host *h = f->host;
-	hp_section *log;
 
-	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL)
-		return;
-	for (size_t i = 0; i < e->f.log_n; i++) {
-		const fut_call *c = hpi_flow_log_at(f, &e->f, i);
-		size_t r = h->row_add(log);
-		h->cell_int(log, r, 0, (int64_t)c->call);
-		h->cell_text(log, r, 1, (c->flags & F_READY) ? "ready" : "cancelled");
-		h->cell_int(log, r, 2, (int64_t)c->created);
-		h->cell_int(log, r, 3, (int64_t)c->tid);
-		h->cell_int(log, r, 4, (int64_t)(c->done > c->created ? c->done - c->created : 0));
-		h->cell_int(log, r, 5, (int64_t)c->polls);
-		h->cell_int(log, r, 6, (int64_t)c->poll_ns);
-		if (c->text[0] != '\0')
-			h->cell_text(log, r, 7, c->text);
-	}
+	hp_ring_log(f->host, sec, row, &e->f.log, sizeof(fut_call), cols, HP_RING_NEWEST, 0,
+		    futures_log_cells, NULL);
 }
 
 static void futures_columns(const hp_host *h, hp_section *sec, const double *p, size_t np)

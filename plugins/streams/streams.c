@@ -99,36 +99,41 @@ static int streams_item_cmp(const void *a, const void *b)
 	return x->n > y->n ? -1 : x->n < y->n;
 }
 
-/* The label's last items (as drained), newest first. */
+/* An item's cells in its label's log. */
+static void streams_log_cells(const hp_host *h, hp_section *log, size_t r, const void *rec,
+			      void *u)
+{
+	const stream_item *it = rec;
+
+	(void)u;
+	h->cell_int(log, r, 0, (int64_t)it->n);
+	h->cell_int(log, r, 1, (int64_t)it->time);
+	h->cell_int(log, r, 2, (int64_t)it->tid);
+	if (it->text[0] != '\0')
+		h->cell_text(log, r, 3, it->text);
+}
+
+/* The label's last items (as drained), newest first: a copy of the ring
+ * sorted by time, written as a full ring of its own, in order. */
 static void streams_log(const hpi_flow *f, const stream_entry *e, hp_section *sec, size_t row)
 {
-	static const hpi_flow_col cols[] = {
+	static const hp_ring_col cols[] = {
 		{ "item", "Item", HP_UNIT_COUNT }, { "time", "Time", HP_UNIT_NS },
 		{ "tid", "Thread", HP_UNIT_COUNT }, { "value", "Value", HP_UNIT_TEXT },
 		{ NULL, NULL, 0 },
 	};
-	const hp_host *h = f->host;
-	size_t n = e->f.log_n;
-	hp_section *log;
+	size_t n = e->f.log.n;
+	hp_ring sorted = { NULL, n, 0, n };
 	stream_item *v;
 
 	if (n == 0 || (v = malloc(n * sizeof(*v))) == NULL)
 		return;
-	if ((log = hpi_flow_log_section(f, &e->f, sec, row, cols)) == NULL) {
-		free(v);
-		return;
-	}
 	for (size_t i = 0; i < n; i++)
-		v[i] = *(const stream_item *)hpi_flow_log_at(f, &e->f, i);
+		v[i] = *(const stream_item *)hp_ring_at(&e->f.log, i, sizeof(*v));
 	qsort(v, n, sizeof(*v), streams_item_cmp);
-	for (size_t i = 0; i < n; i++) {
-		size_t r = h->row_add(log);
-		h->cell_int(log, r, 0, (int64_t)v[i].n);
-		h->cell_int(log, r, 1, (int64_t)v[i].time);
-		h->cell_int(log, r, 2, (int64_t)v[i].tid);
-		if (v[i].text[0] != '\0')
-			h->cell_text(log, r, 3, v[i].text);
-	}
+	sorted.rec = v;
+	hp_ring_log(f->host, sec, row, &sorted, sizeof(*v), cols, HP_RING_OLDEST, 0,
+		    streams_log_cells, NULL);
 	free(v);
 }
 

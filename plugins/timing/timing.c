@@ -87,7 +87,7 @@ static timing_entry *timing_entry_get(timing_state *st, const hp_site_info *info
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
-	if (st->log_cap && (e->log = calloc(st->log_cap, sizeof(*e->log))) == NULL) {
+	if (hp_ring_init(&e->log, st->log_cap, sizeof(timing_call)) != 0) {
 		free(e);
 		return NULL;
 	}
@@ -229,16 +229,11 @@ static inline void timing_one(timing_state *st, const hp_event *ev, uint64_t sta
 	if (__builtin_expect(ev->data != NULL, 0) &&
 	    (*(const uint32_t *)ev->data & HP_SCOPE_RECURSIVE))
 		e->nested += ev->dur_ns;
-	if (st->log_cap == 0)
+	if ((c = HP_RING_PUSH(&e->log, timing_call)) == NULL)
 		return;
-	c = &e->log[e->log_head];
 	c->dur = ev->dur_ns;
 	c->tid = ev->tid;
 	c->time = ev->time_ns;
-	if (++e->log_head == st->log_cap) /* no division on the per-event path */
-		e->log_head = 0;
-	if (e->log_n < st->log_cap)
-		e->log_n++;
 }
 
 static void timing_event(void *state, const hp_event *ev)
@@ -294,15 +289,11 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 		e->s_sum += sum;
 		e->s_self += self;
 	}
-	for (i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
-		timing_call *c = &e->log[e->log_head];
+	for (i = hp_ring_skip(&e->log, n); i < n; i++) {
+		timing_call *c = HP_RING_PUSH(&e->log, timing_call);
 		c->dur = evs[i].dur_ns;
 		c->tid = evs[i].tid;
 		c->time = evs[i].time_ns;
-		if (++e->log_head == st->log_cap)
-			e->log_head = 0;
-		if (e->log_n < st->log_cap)
-			e->log_n++;
 	}
 	return n;
 }
@@ -390,15 +381,11 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 		hpi_ctree_run(st->tree, tid, site, e->idx, &e->self, p->t, v0, depth, n, sum);
 	}
 	/* the recent log: only the calls it keeps get a start time */
-	for (size_t i = n > st->log_cap ? n - st->log_cap : 0; i < n; i++) {
-		timing_call *c = &e->log[e->log_head];
+	for (size_t i = hp_ring_skip(&e->log, n); i < n; i++) {
+		timing_call *c = HP_RING_PUSH(&e->log, timing_call);
 		c->dur = hp_ticks32_ns(p[i].dt, mh, ml);
 		c->tid = tid;
 		c->time = hp_ticks_ns(p[i].t - t0, mult);
-		if (++e->log_head == st->log_cap)
-			e->log_head = 0;
-		if (e->log_n < st->log_cap)
-			e->log_n++;
 	}
 	return n;
 }
@@ -447,7 +434,7 @@ static void timing_fini(void *state)
 		return;
 	for (size_t i = 0; i < st->n; i++) {
 		st->host->hist_fini(&st->entries[i]->hist);
-		free(st->entries[i]->log);
+		hp_ring_free(&st->entries[i]->log);
 		free(st->entries[i]);
 	}
 	free(st->entries);

@@ -31,8 +31,7 @@ typedef struct timing_entry {
 	uint32_t s_rate;     /* their rate (the last seen), 0 = timing none */
 	bool sampled;        /* some site of the label is sampled */
 	uint32_t idx;        /* in entries: the call tree's function number */
-	timing_call *log;    /* ring of the last `cap` calls */
-	size_t log_head, log_n;
+	hp_ring log;         /* the last log_cap calls (timing_call) */
 } timing_entry;
 
 typedef struct timing_state {

@@ -84,24 +84,28 @@ static void timing_pkey(char *buf, size_t len, double p, bool title)
 	snprintf(buf, len, title ? "P%g" : "p%g", p);
 }
 
+/* A recent call's cells: duration, thread, time. */
+static void timing_log_cells(const hp_host *h, hp_section *log, size_t r, const void *rec,
+			     void *u)
+{
+	const timing_call *c = rec;
+
+	(void)u;
+	h->cell_int(log, r, 0, (int64_t)c->dur);
+	h->cell_int(log, r, 1, (int64_t)c->tid);
+	h->cell_int(log, r, 2, (int64_t)c->time);
+}
+
 /* The row's recent calls, newest first. */
 static void timing_log(timing_state *st, const timing_entry *e, hp_section *sec, size_t row)
 {
-	const hp_host *h = st->host;
-	hp_section *log;
+	static const hp_ring_col cols[] = {
+		{ "duration", "Duration", HP_UNIT_NS }, { "tid", "Thread", HP_UNIT_COUNT },
+		{ "time", "Time", HP_UNIT_NS }, { NULL, NULL, 0 },
+	};
 
-	if (e->log_n == 0 || (log = h->row_log(sec, row)) == NULL)
-		return;
-	h->column_add(log, "duration", "Duration", HP_UNIT_NS);
-	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-	h->column_add(log, "time", "Time", HP_UNIT_NS);
-	for (size_t i = 0; i < e->log_n; i++) {
-		size_t k = (e->log_head + st->log_cap - 1 - i) % st->log_cap;
-		size_t r = h->row_add(log);
-		h->cell_int(log, r, 0, (int64_t)e->log[k].dur);
-		h->cell_int(log, r, 1, (int64_t)e->log[k].tid);
-		h->cell_int(log, r, 2, (int64_t)e->log[k].time);
-	}
+	hp_ring_log(st->host, sec, row, &e->log, sizeof(timing_call), cols, HP_RING_NEWEST, 0,
+		    timing_log_cells, NULL);
 }
 
 /* The "buckets" cell an OpenMetrics snapshot asks for (core/metrics.c):

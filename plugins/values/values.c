@@ -28,8 +28,7 @@ typedef struct value_entry {
 	int64_t last, min, max;
 	uint64_t last_time;  /* ns: when last was set */
 	__int128 sum;        /* of the values it took, for the average */
-	value_point *ring;   /* the last cap points */
-	size_t head, n, cap;
+	hp_ring ring;        /* the last `series` or `logs` points (value_point) */
 } value_entry;
 
 /* One HP_DBG message. */
@@ -42,8 +41,7 @@ typedef struct debug_msg {
 typedef struct debug_entry {
 	const hp_site_info *info;
 	uint64_t count;
-	debug_msg *ring;     /* the last cap messages */
-	size_t head, n, cap;
+	hp_ring ring;        /* the last `debug` messages (debug_msg) */
 } debug_entry;
 
 /* A table of entries by label: the gauges, or the values. */
@@ -71,14 +69,13 @@ static value_entry *values_label(value_table *t, const char *label, size_t cap)
 		return e;
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
-	if (cap > 0 && (e->ring = calloc(cap, sizeof(*e->ring))) == NULL) {
+	if (hp_ring_init(&e->ring, cap, sizeof(value_point)) != 0) {
 		free(e);
 		return NULL;
 	}
 	e->label = label;
-	e->cap = cap;
 	if (!hp_plugin_push((void ***)&t->v, &t->n, &t->cap, e)) {
-		free(e->ring);
+		hp_ring_free(&e->ring);
 		free(e);
 		return NULL;
 	}
@@ -92,14 +89,13 @@ static debug_entry *debug_site(values_state *st, const hp_site_info *info)
 
 	if (e == NULL)
 		return NULL;
-	if (st->debug > 0 && (e->ring = calloc(st->debug, sizeof(*e->ring))) == NULL) {
+	if (hp_ring_init(&e->ring, st->debug, sizeof(debug_msg)) != 0) {
 		free(e);
 		return NULL;
 	}
 	e->info = info;
-	e->cap = st->debug;
 	if (!hp_plugin_push((void ***)&st->dbg, &st->ndbg, &st->dbgcap, e)) {
-		free(e->ring);
+		hp_ring_free(&e->ring);
 		free(e);
 		return NULL;
 	}
@@ -146,6 +142,8 @@ static int values_init(const hp_host *host, const hp_options *opts, void **state
  * threads one after another: last is the value set latest in time. */
 static void values_take(value_entry *e, int64_t v, const hp_event *ev)
 {
+	value_point *p;
+
 	if (e->updates == 0 || v < e->min)
 		e->min = v;
 	if (e->updates == 0 || v > e->max)
@@ -156,12 +154,8 @@ static void values_take(value_entry *e, int64_t v, const hp_event *ev)
 	}
 	e->updates++;
 	e->sum += v;
-	if (e->cap == 0)
-		return;
-	e->ring[e->head] = (value_point){v, ev->time_ns, ev->tid};
-	e->head = e->head + 1 == e->cap ? 0 : e->head + 1;
-	if (e->n < e->cap)
-		e->n++;
+	if ((p = HP_RING_PUSH(&e->ring, value_point)) != NULL)
+		*p = (value_point){v, ev->time_ns, ev->tid};
 }
 
 /* One HP_DBG message: counted, and kept in its site's ring. */
@@ -171,14 +165,11 @@ static void debug_take(debug_entry *e, const hp_event *ev)
 	char *text;
 
 	e->count++;
-	if (e->cap == 0 || (text = strdup(ev->data != NULL ? ev->data : "")) == NULL)
+	if (e->ring.cap == 0 || (text = strdup(ev->data != NULL ? ev->data : "")) == NULL)
 		return;
-	m = &e->ring[e->head];
+	m = HP_RING_PUSH(&e->ring, debug_msg); /* the oldest when full: its text freed */
 	free(m->text);
 	*m = (debug_msg){text, ev->time_ns, ev->tid};
-	e->head = e->head + 1 == e->cap ? 0 : e->head + 1;
-	if (e->n < e->cap)
-		e->n++;
 }
 
 static void values_event(void *state, const hp_event *ev)
@@ -199,24 +190,28 @@ static void values_event(void *state, const hp_event *ev)
 		values_take(e, ev->value, ev);
 }
 
+/* A point's cells in its row's log. */
+static void values_log_cells(const hp_host *h, hp_section *log, size_t k, const void *rec,
+			     void *u)
+{
+	const value_point *p = rec;
+
+	(void)u;
+	h->cell_int(log, k, 0, p->v);
+	h->cell_int(log, k, 1, (int64_t)p->tid);
+	h->cell_int(log, k, 2, (int64_t)p->time);
+}
+
 /* The row's ring, oldest first: the series a sparkline draws, or the log. */
 static void values_log(const hp_host *h, hp_section *sec, size_t r, const value_entry *e)
 {
-	hp_section *log;
+	static const hp_ring_col cols[] = {
+		{ "value", "Value", HP_UNIT_COUNT }, { "tid", "Thread", HP_UNIT_COUNT },
+		{ "time", "Time", HP_UNIT_NS }, { NULL, NULL, 0 },
+	};
 
-	if (e->n == 0 || (log = h->row_log(sec, r)) == NULL)
-		return;
-	h->column_add(log, "value", "Value", HP_UNIT_COUNT);
-	h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-	h->column_add(log, "time", "Time", HP_UNIT_NS);
-	for (size_t i = 0; i < e->n; i++) {
-		const value_point *p = &e->ring[(e->head + e->cap - e->n + i) % e->cap];
-		size_t k = h->row_add(log);
-
-		h->cell_int(log, k, 0, p->v);
-		h->cell_int(log, k, 1, (int64_t)p->tid);
-		h->cell_int(log, k, 2, (int64_t)p->time);
-	}
+	hp_ring_log(h, sec, r, &e->ring, sizeof(value_point), cols, HP_RING_OLDEST, 0,
+		    values_log_cells, NULL);
 }
 
 /* One section of a table's entries, in the order first seen. */
@@ -261,10 +256,26 @@ static int debug_cmp(const void *a, const void *b)
 	return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
 }
 
+/* A message's cells in its call site's log. */
+static void debug_log_cells(const hp_host *h, hp_section *log, size_t lr, const void *rec,
+			    void *u)
+{
+	const debug_msg *m = rec;
+
+	(void)u;
+	h->cell_text(log, lr, 0, m->text);
+	h->cell_int(log, lr, 1, (int64_t)m->tid);
+	h->cell_int(log, lr, 2, (int64_t)m->time);
+}
+
 /* The debug section: a row per HP_DBG call site in file and line order,
  * its messages as the row's log, oldest first. */
 static int debug_section(values_state *st, hp_snapshot *snap)
 {
+	static const hp_ring_col cols[] = {
+		{ "message", "Message", HP_UNIT_TEXT }, { "tid", "Thread", HP_UNIT_COUNT },
+		{ "time", "Time", HP_UNIT_NS }, { NULL, NULL, 0 },
+	};
 	const hp_host *h = st->host;
 	hp_section *sec;
 
@@ -280,27 +291,15 @@ static int debug_section(values_state *st, hp_snapshot *snap)
 		const debug_entry *e = st->dbg[i];
 		size_t r = h->row_add(sec);
 		char where[256];
-		hp_section *log;
 
 		snprintf(where, sizeof(where), "%s:%d", e->info->file, e->info->line);
 		h->cell_text(sec, r, 0, where);
 		h->cell_int(sec, r, 1, (int64_t)e->count);
-		if (e->n > 0)
+		if (e->ring.n > 0)
 			h->cell_text(sec, r, 2,
-				     e->ring[(e->head + e->cap - 1) % e->cap].text);
-		if (e->n == 0 || (log = h->row_log(sec, r)) == NULL)
-			continue;
-		h->column_add(log, "message", "Message", HP_UNIT_TEXT);
-		h->column_add(log, "tid", "Thread", HP_UNIT_COUNT);
-		h->column_add(log, "time", "Time", HP_UNIT_NS);
-		for (size_t k = 0; k < e->n; k++) {
-			const debug_msg *m = &e->ring[(e->head + e->cap - e->n + k) % e->cap];
-			size_t lr = h->row_add(log);
-
-			h->cell_text(log, lr, 0, m->text);
-			h->cell_int(log, lr, 1, (int64_t)m->tid);
-			h->cell_int(log, lr, 2, (int64_t)m->time);
-		}
+				     ((const debug_msg *)hp_ring_at(&e->ring, 0, sizeof(debug_msg)))->text);
+		hp_ring_log(h, sec, r, &e->ring, sizeof(debug_msg), cols, HP_RING_OLDEST, 0,
+			    debug_log_cells, NULL);
 	}
 	return 0;
 }
@@ -321,7 +320,7 @@ static int values_snapshot(void *state, hp_snapshot *snap)
 static void values_table_free(value_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		free(t->v[i]->ring);
+		hp_ring_free(&t->v[i]->ring);
 		free(t->v[i]);
 	}
 	free(t->v);
@@ -336,9 +335,9 @@ static void values_fini(void *state)
 	values_table_free(&st->gauges);
 	values_table_free(&st->vals);
 	for (size_t i = 0; i < st->ndbg; i++) {
-		for (size_t k = 0; k < st->dbg[i]->cap; k++)
-			free(st->dbg[i]->ring[k].text);
-		free(st->dbg[i]->ring);
+		for (size_t k = 0; k < st->dbg[i]->ring.n; k++)
+			free(((debug_msg *)hp_ring_at(&st->dbg[i]->ring, k, sizeof(debug_msg)))->text);
+		hp_ring_free(&st->dbg[i]->ring);
 		free(st->dbg[i]);
 	}
 	free(st->dbg);

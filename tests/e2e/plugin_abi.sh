@@ -64,8 +64,8 @@ for f in plugins/timing/timing.c plugins/timing/calltree.c plugins/flow.c \
 	plugins/timing/ctree_nodes.c plugins/timing/ctree_replay.c plugins/timing/ctree_snap.c \
 	plugins/values/values.c plugins/uv/uv.c plugins/cpu/cpu.c plugins/cpu/perf.c \
 	plugins/trace/trace.c plugins/trace/trace_write.c \
-	plugins/cpu/unwind.c plugins/cpu/cfi.c plugins/cpu/itimer.c plugins/cpu/profile.c \
-	plugins/cpu/sections.c plugins/cpu/kallsyms.c; do
+	plugins/cpu/unwind.c plugins/cpu/unwind_names.c plugins/cpu/cfi.c plugins/cpu/itimer.c \
+	plugins/cpu/profile.c plugins/cpu/sections.c plugins/cpu/kallsyms.c; do
 	check "$f is among them" eq "$(echo "$compiled" | tr ' ' '\n' | grep -cx "$f")" 1
 done
 
