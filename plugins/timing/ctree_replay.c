@@ -26,11 +26,20 @@
  * same key (site word: function and depth mod 64), and a start that puts it
  * where the usual path would (after the first call of the level it joins
  * or goes above, before that of the level it takes as its callees, after
- * that of the level below those).  The forward pass's decisions then are
- * the pattern's, so its node, its self time and its level's sums are
- * known: the record adds to its node, its duration to its level's sum in
- * a slot per level, and is kept.  The thread's levels are left as they
- * were at the pattern's start, the anchor's sum growing in slot 0.
+ * that of the level below those: the starts of the steps that began those
+ * levels this round).  The forward pass's decisions then are the
+ * pattern's, so its node and its self time are known: the record adds to
+ * its step's counters (calls, total), its level's sum is its previous
+ * sibling's plus its own (cum: a caller's callees' sum is the cum of the
+ * step just before it), and it is kept (its start, calls, a caller's
+ * first duration) until the next root.  The steps' counters go into their
+ * nodes at a commit (a stop, or hpi_ctree_sync, which timing calls before
+ * a snapshot), with their self times: a step's total, less its callees'
+ * steps' totals, plus what its callees' sums exceeded its first call's
+ * duration by (fix, rare: self time is never negative), to its node and to
+ * its function (the selfp timing passed with the record).  The thread's
+ * levels are left as they were at the pattern's start, the anchor's sum
+ * growing by its roots' totals at each commit.
  *
  * Exactly what the usual path gives: a root's subtree is placed when the
  * root is, into the nodes the usual path would use (its caller is open,
@@ -39,8 +48,9 @@
  * start the usual path would take another way, a caller that never
  * returned), a snapshot in the middle of a root's subtree, the thread's
  * exit or any call through hpi_ctree_call stops the replay: the records
- * since the last root are taken out of their nodes and go through the
- * usual path, as if never replayed, before that record.  A thread whose
+ * since the last root are taken out of their steps' counters, the rest is
+ * committed, and they go through the usual path, as if never replayed,
+ * before that record.  A thread whose
  * patterns keep failing tries less often (rwait: 64 records doubling to
  * 16,384), and one that alternates between roots learns 2, 4, 8 of them
  * at a time.  Memory: one pattern per thread (HPI_CT_RSTEPS records, up to
