@@ -295,9 +295,11 @@ static int debug_section(values_state *st, hp_snapshot *snap)
 		snprintf(where, sizeof(where), "%s:%d", e->info->file, e->info->line);
 		h->cell_text(sec, r, 0, where);
 		h->cell_int(sec, r, 1, (int64_t)e->count);
-		if (e->ring.n > 0)
-			h->cell_text(sec, r, 2,
-				     ((const debug_msg *)hp_ring_at(&e->ring, 0, sizeof(debug_msg)))->text);
+		if (e->ring.n > 0) {
+			const debug_msg *last = hp_ring_at(&e->ring, 0, sizeof(debug_msg));
+
+			h->cell_text(sec, r, 2, last->text);
+		}
 		hp_ring_log(h, sec, r, &e->ring, sizeof(debug_msg), cols, HP_RING_OLDEST, 0,
 			    debug_log_cells, NULL);
 	}
@@ -335,9 +337,11 @@ static void values_fini(void *state)
 	values_table_free(&st->gauges);
 	values_table_free(&st->vals);
 	for (size_t i = 0; i < st->ndbg; i++) {
-		for (size_t k = 0; k < st->dbg[i]->ring.n; k++)
-			free(((debug_msg *)hp_ring_at(&st->dbg[i]->ring, k, sizeof(debug_msg)))->text);
-		hp_ring_free(&st->dbg[i]->ring);
+		hp_ring *ring = &st->dbg[i]->ring;
+
+		for (size_t k = 0; k < ring->n; k++)
+			free(((debug_msg *)hp_ring_at(ring, k, sizeof(debug_msg)))->text);
+		hp_ring_free(ring);
 		free(st->dbg[i]);
 	}
 	free(st->dbg);
