@@ -98,6 +98,8 @@ hpi_ctree *ctree_new_max(uint32_t max, bool batch)
 		t->path = malloc((HPI_CT_SPAN + 1) * sizeof(*t->path));
 	}
 	t->b.limit = ctree_batch;
+	t->b.rs = &ctree_nostep;
+	t->b.rth = &t->nothread;
 	t->replay = ctree_replay;
 	if (t->bucket == NULL ||
 	    (batch && (t->calls == NULL || t->lis == NULL || t->path == NULL))) {
@@ -206,8 +208,9 @@ void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid)
 	h = ctree_slot(t, tid, false);
 	if ((th = t->th[h]) == NULL)
 		return;
-	if (th->rs != NULL)
+	if (ctree_cursor(t, th) != NULL)
 		ctree_replay_stop(t, th, false);
+	ctree_replay_forget(t, th);
 	if (t->b.pend == th)
 		ctree_flush(t);
 	/* its open callers' calls and its orphans: roots */
@@ -373,7 +376,7 @@ uint64_t hpi_ctree_call_general(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, ui
 uint64_t hpi_ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 			     uint64_t dur, unsigned depth)
 {
-	if (th->rs != NULL)
+	if (ctree_cursor(t, th) != NULL)
 		ctree_replay_stop(t, th, false);
 	if (th->n == 0 || fn == HPI_CT_NONE || th->n == th->cap)
 		return hpi_ctree_call_general(t, th, fn, start, dur, depth);

@@ -54,6 +54,10 @@ void hpi_ctree_thread_exit(hpi_ctree *t, uint64_t tid);
 int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 		       const char *const *labels, uint32_t n);
 
+/* Replayed calls' counters go into their nodes, their self times to
+ * their functions (hpi_ctree_run's selfp): before those are read. */
+void hpi_ctree_sync(hpi_ctree *t);
+
 /* What was not placed so far. */
 hpi_ct_stats hpi_ctree_stats(const hpi_ctree *t);
 
@@ -97,47 +101,55 @@ typedef struct hpi_ct_node {
 	uint64_t calls, total, self;
 } hpi_ct_node;
 
-/* Replay (calltree.c, "Replay"): most records in a pattern, and most
- * levels it spans (its slots; HPI_CT_RZ is a level that is always empty
- * and began at the end of time, HPI_CT_RSPARE a slot never read). */
+/* Replay (ctree_replay.c): most records in a pattern, and most levels it
+ * spans. */
 #define HPI_CT_RSTEPS 64u
 #define HPI_CT_RSLOTS 32u
-#define HPI_CT_RZ HPI_CT_RSLOTS
-#define HPI_CT_RSPARE (HPI_CT_RSLOTS + 1)
+/* The key of no step (no record's site word has all bits set). */
+#define HPI_CT_NOKEY UINT32_MAX
 
-/* A record replayed since the pattern's last root, kept to undo it. */
-typedef struct hpi_ct_rec {
-	uint64_t start, v0, n, sum;
-} hpi_ct_rec;
-
-/* One record of a pattern: what the replay reads, then the rest. */
+/* One record of a pattern: what the replay reads and writes, then the
+ * rest.  Its counters are its node's since the last commit (its self time
+ * then derived: ctree_replay.c); its round's record (start, n, its sum,
+ * cum less *prev, and a caller's v0) is kept until the pattern's next
+ * root, to undo it when a record disagrees (a leaf's v0 does not matter:
+ * only its run's sum does). */
 typedef struct hpi_ct_step {
-	uint32_t key;      /* the record's key (it determines fn and depth) */
-	uint32_t fn;
-	const uint64_t *a, *b; /* the times agree: *a < its start <= *b */
-	uint64_t *in;      /* its callees' level's summed durations */
-	uint64_t *acc;     /* its own level's */
-	uint64_t *st;      /* where its start goes */
-	hpi_ct_node *np;   /* the node its calls go to */
-	hpi_ct_rec *c;     /* where it is kept */
-	const struct hpi_ct_step *next;
-	uint32_t node;     /* np's index */
-	uint8_t r;         /* its level's slot: its depth less the anchor's */
-	uint8_t in_slot;   /* its callees' slot, HPI_CT_RZ: none */
-	uint8_t root;      /* it is a call of the anchor level: a cycle ends */
-	uint8_t depth;     /* the record's depth (mod 64) */
+	uint32_t key;          /* the record's key (it determines fn and depth) */
+	uint8_t r;             /* its level: its depth less the anchor's */
+	uint8_t root;          /* it is a call of the anchor level: a round ends */
+	uint8_t depth;         /* the record's depth (mod 64) */
+	uint8_t pad;
+	const uint64_t *a, *b; /* the times agree: *a < its start <= *b (b
+				* NULL: no callee; a caller's last callee
+				* is the step before it) */
+	const uint64_t *prev;  /* its level's before it (a zero: it begins it) */
+	uint64_t start;        /* this round's start */
+	struct hpi_ct_step *next;
+	uint64_t cum;          /* *prev + this round's durations: its level's sum */
+	uint64_t calls;        /* not yet in its node, */
+	uint64_t n;            /* this round's calls, */
+	uint64_t total;        /* not yet in its node, */
+	uint64_t v0;           /* a caller's first call's duration this round
+				* (fields that are written, apart: stored
+				* one by one, not merged into one vector) */
+	uint64_t fix;          /* what its callees' sums exceeded its first
+				* call's duration by (its self time is not
+				* negative), not yet in its node */
+	uint64_t *selfp;       /* its function's self time */
+	uint32_t fn, node;
+	uint8_t caller;        /* the step of its caller (none: a root) */
 } hpi_ct_step;
 
 /* A thread's pattern: the records from a call of its anchor level (the
  * lowest level its calls join) to the next (or the next few), which went
  * into known nodes and left that level alone on top. */
 typedef struct hpi_ct_replay {
-	uint64_t acc[HPI_CT_RSLOTS + 2];   /* open levels' summed durations */
-	uint64_t start[HPI_CT_RSLOTS + 2]; /* and their first calls' starts */
 	hpi_ct_step step[HPI_CT_RSTEPS];
-	hpi_ct_rec cur[HPI_CT_RSTEPS];
+	uint64_t start0;   /* the anchor level's first start */
+	uint64_t zero;     /* 0: a level's first call's *prev */
 	uint32_t nsteps;
-	uint64_t good;     /* the last root's node's calls when learnt */
+	uint64_t good;     /* its last step's calls since learnt, committed */
 	/* learning a pattern */
 	uint32_t learning, lcount, lroots, lwant, fails;
 	uint32_t watch;    /* records to watch for the lowest level first */
@@ -155,7 +167,8 @@ struct hpi_ct_thread {
 	uint32_t n, cap;
 	uint32_t orphans;  /* holder: calls whose caller never returned */
 	uint32_t rwait;    /* records before the next try at a pattern */
-	const hpi_ct_step *rs; /* replaying: the next step, else NULL */
+	hpi_ct_step *rs;   /* replaying: the next step, else NULL (the batch's
+			    * rs instead while it is the batch's rth) */
 	hpi_ct_replay *rp; /* its pattern, NULL: none yet */
 };
 
@@ -176,14 +189,20 @@ typedef struct hpi_ct_batch {
 	hpi_ct_scall *scalls;  /* as a simple batch */
 	uint32_t ncalls, limit;
 	uint32_t dmin, dmax;   /* a simple batch's depths */
+	/* the thread hpi_ctree_run saw last (rtid; a thread of no tid when
+	 * none) and its replay's next step (a step of key 0 when none) */
+	hpi_ct_step *rs;
+	hpi_ct_thread *rth;
+	uint64_t rtid;
 } hpi_ct_batch;
 
 /* hpi_ctree_call's other cases: a new batch, or a call the simple batch
  * cannot take (placed through the general batch). */
 uint64_t hpi_ctree_call_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 			     uint64_t dur, unsigned depth);
-uint64_t hpi_ctree_run_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn,
-			    uint64_t start, uint64_t v0, unsigned depth, uint64_t n, uint64_t sum);
+uint64_t hpi_ctree_run_slow(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn,
+			    uint64_t *selfp, uint64_t start, uint64_t v0, unsigned depth,
+			    uint64_t n, uint64_t sum);
 uint64_t hpi_ctree_call_general(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn, uint64_t start,
 				uint64_t dur, unsigned depth);
 
@@ -272,57 +291,60 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 }
 
 /*
- * A run of n calls of one function (n >= 1), all at one depth, the first
- * call as hpi_ctree_call's (v0 its duration) and the others without
- * callees; sum is the run's durations.  key identifies fn and depth (the
- * record's site word).  Returns the run's self time: hpi_ctree_call's and
- * hpi_ctree_leaves' in one.
+ * A run of n calls of one function (n >= 1) by thread tid, all at one
+ * depth, the first call as hpi_ctree_call's (v0 its duration) and the
+ * others without callees; sum is the run's durations.  key identifies fn
+ * and depth (the record's site word; 0: the run is never replayed).  Its
+ * self time (hpi_ctree_call's and hpi_ctree_leaves' in one) is added to
+ * *selfp, now or, replayed, later (before hpi_ctree_sync returns); returns
+ * what was added now.
  *
  * Inline, the replay of a pattern: when the thread's records repeat the
- * pattern learnt from it (calltree.c, "Replay"), each goes straight to
- * the node it went to before: its key and its start against the pattern's
- * levels are checked, its self time taken from its callees' summed
- * durations, its node's counters added to and the record kept until the
- * pattern's next root (to undo it when a record disagrees).  Anything
- * else goes to hpi_ctree_run_slow.
+ * pattern learnt from it (ctree_replay.c), each is checked against the
+ * pattern's next step (its key, its start against those of the steps that
+ * began its level and its callees') and goes to the step's counters,
+ * which go into its node, and its self time to *selfp, at the next commit.
+ * The record is kept until the pattern's next root, to undo it when a
+ * record disagrees.  Anything else goes to hpi_ctree_run_slow.
  */
 static inline __attribute__((always_inline)) uint64_t
-hpi_ctree_run(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn, uint64_t start,
-	      uint64_t v0, unsigned depth, uint64_t n, uint64_t sum)
+hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *selfp,
+	      uint64_t start, uint64_t v0, unsigned depth, uint64_t n, uint64_t sum)
 {
-	const hpi_ct_step *s = th->rs;
+	hpi_ct_batch *b = (hpi_ct_batch *)t;
+	hpi_ct_step *s = b->rs;
 
-	if (__builtin_expect(s != NULL, 1)) {
-		if (__builtin_expect(s->key == key && *s->a < start && *s->b >= start, 1)) {
-			hpi_ct_node *nd = s->np;
-			hpi_ct_rec *c = s->c;
-			uint64_t x = *s->in;
-			uint64_t self = (v0 > x ? v0 - x : 0) + (sum - v0);
+	if (__builtin_expect(b->rtid == tid, 1)) {
+		if (__builtin_expect(s->key == key && *s->a < start &&
+				     (s->b == NULL || *s->b >= start), 1)) {
+			if (s->b != NULL) {
+				/* a caller: its last callee is the step before it */
+				s->v0 = v0;
+				if (__builtin_expect(s[-1].cum > v0, 0))
+					s->fix += s[-1].cum - v0;
+			}
+			s->cum = *s->prev + sum;
+			s->start = start;
+			s->n = n;
+			s->calls += n;
+			s->total += sum;
+			b->rs = s->next;
+			return 0;
+		}
+		if (__builtin_expect(s->key == HPI_CT_NOKEY && b->rth->rwait != 0, 1)) {
+			hpi_ct_thread *th = b->rth;
+			uint64_t self = hpi_ctree_call(t, th, fn, start, v0, depth);
 
-			*s->in = 0;
-			*s->acc += sum;
-			*s->st = start;
-			nd->calls += n;
-			nd->total += sum;
-			nd->self += self;
-			c->start = start;
-			c->v0 = v0;
-			c->n = n;
-			c->sum = sum;
-			th->rs = s->next;
+			th->rwait--;
+			if (n > 1) {
+				hpi_ctree_leaves(t, th, n - 1, sum - v0);
+				self += sum - v0;
+			}
+			*selfp += self;
 			return self;
 		}
-	} else if (__builtin_expect(th->rwait != 0, 1)) {
-		uint64_t self = hpi_ctree_call(t, th, fn, start, v0, depth);
-
-		th->rwait--;
-		if (n > 1) {
-			hpi_ctree_leaves(t, th, n - 1, sum - v0);
-			self += sum - v0;
-		}
-		return self;
 	}
-	return hpi_ctree_run_slow(t, th, key, fn, start, v0, depth, n, sum);
+	return hpi_ctree_run_slow(t, tid, key, fn, selfp, start, v0, depth, n, sum);
 }
 
 #endif

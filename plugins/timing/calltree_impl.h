@@ -91,6 +91,7 @@ struct hpi_ctree {
 	uint64_t gen;      /* the batch's number */
 	bool replay;       /* patterns are learnt and replayed */
 	hpi_ct_stats st;
+	hpi_ct_thread nothread; /* b.rth when none: never replaying, rwait 0 */
 };
 
 #define CT_GONE ((hpi_ct_thread *)1) /* a removed slot of the thread table */
@@ -147,9 +148,32 @@ void ctree_attach(hpi_ctree *t, uint32_t *dst, uint32_t src, uint32_t budget,
 
 /* ---- ctree_replay.c ------------------------------------------------------- */
 
+/* The batch's rs when its thread is not replaying: no record has key 0. */
+extern hpi_ct_step ctree_nostep;
+
+/* th's replay: its next step, or NULL. */
+static inline hpi_ct_step *ctree_cursor(const hpi_ctree *t, const hpi_ct_thread *th)
+{
+	hpi_ct_step *s = th == t->b.rth ? t->b.rs : th->rs;
+
+	return s == &ctree_nostep ? NULL : s;
+}
+
+/* th's replay goes on at step s (NULL: stops). */
+static inline void ctree_set_cursor(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_step *s)
+{
+	if (th == t->b.rth)
+		t->b.rs = s != NULL ? s : &ctree_nostep;
+	else
+		th->rs = s;
+}
+
 /* The replay of th stops (missed: a record disagreed). */
 void ctree_replay_stop(hpi_ctree *t, hpi_ct_thread *th, bool missed);
-/* The nodes moved: the patterns' pointers to them follow. */
-void ctree_replay_rebase(hpi_ctree *t);
+/* The counters of th's pattern's steps go into their nodes (th replays,
+ * at a root). */
+void ctree_replay_commit(hpi_ctree *t, hpi_ct_thread *th);
+/* The batch's rth is no longer th (which exits). */
+void ctree_replay_forget(hpi_ctree *t, hpi_ct_thread *th);
 
 #endif

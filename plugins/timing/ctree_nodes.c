@@ -72,7 +72,6 @@ static uint32_t ctree_alloc(hpi_ctree *t)
 				return 0;
 			t->b.nodes = p;
 			t->cap = cap;
-			ctree_replay_rebase(t);
 			if (t->used == 0)
 				t->used = 1;
 		}

@@ -26,11 +26,20 @@
  * same key (site word: function and depth mod 64), and a start that puts it
  * where the usual path would (after the first call of the level it joins
  * or goes above, before that of the level it takes as its callees, after
- * that of the level below those).  The forward pass's decisions then are
- * the pattern's, so its node, its self time and its level's sums are
- * known: the record adds to its node, its duration to its level's sum in
- * a slot per level, and is kept.  The thread's levels are left as they
- * were at the pattern's start, the anchor's sum growing in slot 0.
+ * that of the level below those: the starts of the steps that began those
+ * levels this round).  The forward pass's decisions then are the
+ * pattern's, so its node and its self time are known: the record adds to
+ * its step's counters (calls, total), its level's sum is its previous
+ * sibling's plus its own (cum: a caller's callees' sum is the cum of the
+ * step just before it), and it is kept (its start, calls, a caller's
+ * first duration) until the next root.  The steps' counters go into their
+ * nodes at a commit (a stop, or hpi_ctree_sync, which timing calls before
+ * a snapshot), with their self times: a step's total, less its callees'
+ * steps' totals, plus what its callees' sums exceeded its first call's
+ * duration by (fix, rare: self time is never negative), to its node and to
+ * its function (the selfp timing passed with the record).  The thread's
+ * levels are left as they were at the pattern's start, the anchor's sum
+ * growing by its roots' totals at each commit.
  *
  * Exactly what the usual path gives: a root's subtree is placed when the
  * root is, into the nodes the usual path would use (its caller is open,
@@ -39,8 +48,9 @@
  * start the usual path would take another way, a caller that never
  * returned), a snapshot in the middle of a root's subtree, the thread's
  * exit or any call through hpi_ctree_call stops the replay: the records
- * since the last root are taken out of their nodes and go through the
- * usual path, as if never replayed, before that record.  A thread whose
+ * since the last root are taken out of their steps' counters, the rest is
+ * committed, and they go through the usual path, as if never replayed,
+ * before that record.  A thread whose
  * patterns keep failing tries less often (rwait: 64 records doubling to
  * 16,384), and one that alternates between roots learns 2, 4, 8 of them
  * at a time.  Memory: one pattern per thread (HPI_CT_RSTEPS records, up to
@@ -78,48 +88,59 @@ static inline uint32_t ctree_top(uint64_t m)
 	return 63u - (uint32_t)__builtin_clzll(m);
 }
 
-/* The pattern's records all went through the usual path: its levels'
- * slots from their depths, then, once placed, their nodes. */
+/* The pattern's records all went through the usual path: which earlier
+ * step's start and level sum each one's checks and self time read, then,
+ * once placed, their nodes. */
 static void ctree_learn_end(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_replay *r)
 {
 	uint32_t hold[HPI_CT_RSLOTS + 1] = {0}, ns = r->lcount;
-	uint64_t open = 1; /* slot 0: the anchor */
+	uint32_t opener[HPI_CT_RSLOTS + 1], last[HPI_CT_RSLOTS + 1]; /* steps, by level */
+	uint64_t open = 1; /* level 0: the anchor */
 
 	for (uint32_t j = 0; j < ns; j++) {
 		hpi_ct_step *s = &r->step[j];
-		uint32_t rr = s->r, top = ctree_top(open);
+		uint32_t rr = s->r, top = ctree_top(open), q;
 
 		if (open >> (rr + 1) & 1) {
 			/* its callees' level, on top: it takes them */
 			if (top != rr + 1)
 				goto fail;
 			open &= ~(UINT64_C(1) << (rr + 1));
-			s->in_slot = (uint8_t)(rr + 1);
-			s->b = &r->start[rr + 1];
-			s->a = &r->start[ctree_top(open & ((UINT64_C(2) << rr) - 1))];
+			s->b = &r->step[opener[rr + 1]].start;
+			if (last[rr + 1] != j - 1) /* cannot be: rr + 1 was on top */
+				goto fail;
+			q = ctree_top(open & ((UINT64_C(2) << rr) - 1));
 		} else {
 			if (top > rr) /* a deeper level left open: not a pattern */
 				goto fail;
-			s->in_slot = HPI_CT_RZ;
-			s->b = &r->start[HPI_CT_RZ];
-			s->a = &r->start[top];
+			s->b = NULL;
+			q = top;
 		}
-		s->in = &r->acc[s->in_slot];
-		s->acc = &r->acc[rr];
-		if (open >> rr & 1) {
-			s->st = &r->start[HPI_CT_RSPARE];
-		} else {
-			s->st = &r->start[rr];
+		s->a = q == 0 ? &r->start0 : &r->step[opener[q]].start;
+		/* the anchor's sum grows by its steps' totals, at commits */
+		s->prev = rr != 0 && (open >> rr & 1) ? &r->step[last[rr]].cum : &r->zero;
+		if (!(open >> rr & 1)) {
+			opener[rr] = j;
 			open |= UINT64_C(1) << rr;
 		}
-		s->c = &r->cur[j];
+		last[rr] = j;
 		s->next = j + 1 < ns ? s + 1 : r->step;
 		s->root = rr == 0;
+		s->calls = s->total = s->fix = 0;
 		if (s->root && open != 1)
 			goto fail;
 	}
 	if (ns == 0 || !r->step[ns - 1].root)
 		goto fail;
+	/* a step's caller: the next step one level down (there is one: the
+	 * round ends with a root) */
+	memset(last, 0xff, sizeof(last));
+	for (uint32_t j = ns; j-- > 0;) {
+		hpi_ct_step *s = &r->step[j];
+
+		s->caller = s->r == 0 ? UINT8_MAX : (uint8_t)last[s->r - 1];
+		last[s->r] = j;
+	}
 	ctree_flush(t);
 	hold[0] = th->lv[r->n0 - 1].holder;
 	for (uint32_t j = ns; j-- > 0;) {
@@ -129,16 +150,14 @@ static void ctree_learn_end(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_replay *r)
 		if (h == 0 || (nd = ctree_find(t, h, s->fn)) == 0)
 			goto fail; /* dropped: the node limit */
 		s->node = nd;
-		s->np = &N(t, nd);
 		hold[s->r + 1] = N(t, nd).kh != 0 ? N(t, nd).kh : nd;
 	}
-	memset(r->acc, 0, sizeof(r->acc));
-	r->start[0] = th->lv[r->n0 - 1].start;
-	r->start[HPI_CT_RZ] = UINT64_MAX;
+	r->start0 = th->lv[r->n0 - 1].start;
+	r->zero = 0;
 	r->nsteps = ns;
-	r->good = N(t, r->step[ns - 1].node).calls;
+	r->good = 0;
 	r->learning = 0;
-	th->rs = r->step;
+	ctree_set_cursor(t, th, r->step);
 	ctree_counts[0]++;
 	return;
 fail:
@@ -148,7 +167,7 @@ fail:
 /* After a run placed by the usual path: the pattern being learnt takes it,
  * or one begins at a call of the bottom level. */
 static void ctree_learn(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn,
-			unsigned depth, uint64_t start, uint32_t nb)
+			uint64_t *selfp, unsigned depth, uint64_t start, uint32_t nb)
 {
 	hpi_ct_replay *r = th->rp;
 	uint32_t full, rel;
@@ -194,46 +213,96 @@ static void ctree_learn(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t 
 	rel = full - r->ldepth;
 	if (th->n < r->n0 || th->lv[r->n0 - 1].depth != r->ldepth ||
 	    th->lv[r->n0 - 1].start != r->lstart || rel >= HPI_CT_RSLOTS ||
-	    r->lcount == HPI_CT_RSTEPS) {
+	    r->lcount == HPI_CT_RSTEPS || key == 0) {
 		ctree_learn_fail(th, r);
 		return;
 	}
 	s = &r->step[r->lcount++];
 	s->key = key;
 	s->fn = fn;
+	s->selfp = selfp;
 	s->depth = (uint8_t)depth;
 	s->r = (uint8_t)rel;
 	if (rel == 0 && ++r->lroots == r->lwant)
 		ctree_learn_end(t, th, r);
 }
 
-/* The replay of th stops (missed: a record disagreed): the anchor's sum
- * is brought up to date, and the records since the last root are taken
- * out of their nodes and go through the usual path. */
+hpi_ct_step ctree_nostep = {.key = HPI_CT_NOKEY};
+
+/* Step s's record of this round: its sum, and what its callees' sums
+ * exceeded its first call's duration by. */
+static inline uint64_t ctree_step_sum(const hpi_ct_step *s)
+{
+	return s->cum - *s->prev;
+}
+
+static inline uint64_t ctree_step_fix(const hpi_ct_step *s)
+{
+	uint64_t x = s->b != NULL ? s[-1].cum : 0;
+
+	/* a leaf's x is 0: its v0 is not kept */
+	return s->b != NULL && x > s->v0 ? x - s->v0 : 0;
+}
+
+/*
+ * A call's self time is its duration less its callees' (never negative),
+ * so, with x its callees' summed durations and v0 its duration (the first
+ * of its run), its run's self time is sum - min(x, v0) = sum - x +
+ * (x > v0 ? x - v0 : 0).  Summed over a step's records since the last
+ * commit, whole rounds only: its total, less its callees' steps' totals,
+ * plus its fix.
+ */
+void ctree_replay_commit(hpi_ctree *t, hpi_ct_thread *th)
+{
+	hpi_ct_replay *r = th->rp;
+	uint64_t anchor = 0, self[HPI_CT_RSTEPS];
+	uint32_t ns = r->nsteps;
+
+	r->good += r->step[ns - 1].calls;
+	for (uint32_t j = 0; j < ns; j++)
+		self[j] = r->step[j].total + r->step[j].fix;
+	for (uint32_t j = 0; j < ns; j++)
+		if (r->step[j].caller != UINT8_MAX)
+			self[r->step[j].caller] -= r->step[j].total;
+	for (uint32_t j = 0; j < ns; j++) {
+		hpi_ct_step *s = &r->step[j];
+		ct_node *nd = &N(t, s->node);
+
+		nd->calls += s->calls;
+		nd->total += s->total;
+		nd->self += self[j];
+		*s->selfp += self[j];
+		if (s->root)
+			anchor += s->total;
+		s->calls = s->total = s->fix = 0;
+	}
+	th->lv[r->n0 - 1].sum += anchor;
+}
+
+/* The replay of th stops (missed: a record disagreed): the records since
+ * the last root are taken out of their steps' counters, the counters go
+ * into their nodes (the anchor's sum with them), and those records go
+ * through the usual path. */
 void ctree_replay_stop(hpi_ctree *t, hpi_ct_thread *th, bool missed)
 {
 	hpi_ct_replay *r = th->rp;
-	uint64_t acc[HPI_CT_RSLOTS + 2] = {0}, good;
-	uint32_t k = (uint32_t)(th->rs - r->step), k0 = k;
+	uint32_t k = (uint32_t)(ctree_cursor(t, th) - r->step), k0 = k;
+	uint64_t good;
 
 	/* the records since the last root: k0 to k */
 	while (k0 > 0 && !r->step[k0 - 1].root)
 		k0--;
-	th->rs = NULL;
-	th->lv[r->n0 - 1].sum += r->acc[0];
+	ctree_set_cursor(t, th, NULL);
 	for (uint32_t j = k0; j < k; j++) {
-		const hpi_ct_step *s = &r->step[j];
-		const hpi_ct_rec *c = &r->cur[j];
-		uint64_t x = acc[s->in_slot], self = (c->v0 > x ? c->v0 - x : 0) + (c->sum - c->v0);
+		hpi_ct_step *s = &r->step[j];
 
-		acc[s->in_slot] = 0;
-		acc[s->r] += c->sum;
-		s->np->calls -= c->n;
-		s->np->total -= c->sum;
-		s->np->self -= self;
+		s->calls -= s->n;
+		s->total -= ctree_step_sum(s);
+		s->fix -= ctree_step_fix(s);
 	}
+	ctree_replay_commit(t, th);
 	/* how many times round: the last root's calls since */
-	good = r->step[r->nsteps - 1].np->calls - r->good;
+	good = r->good;
 	ctree_counts[1] += good;
 	ctree_counts[2] += k > k0;
 	ctree_counts[3] += missed;
@@ -252,33 +321,66 @@ void ctree_replay_stop(hpi_ctree *t, hpi_ct_thread *th, bool missed)
 	}
 	for (uint32_t j = k0; j < k; j++) {
 		const hpi_ct_step *s = &r->step[j];
-		const hpi_ct_rec *c = &r->cur[j];
+		uint64_t sum = ctree_step_sum(s);
 
-		hpi_ctree_call(t, th, s->fn, c->start, c->v0, s->depth);
-		if (c->n > 1)
-			hpi_ctree_leaves(t, th, c->n - 1, c->sum - c->v0);
+		/* a run of leaves: as a call of sum and n - 1 of none (the
+		 * same self times, total and level's sum) */
+		uint64_t v0 = s->b != NULL ? s->v0 : sum;
+
+		*s->selfp += hpi_ctree_call(t, th, s->fn, s->start, v0, s->depth);
+		if (s->n > 1) {
+			hpi_ctree_leaves(t, th, s->n - 1, sum - v0);
+			*s->selfp += sum - v0;
+		}
 	}
 }
 
-/* The nodes moved: the patterns' pointers to them follow. */
-void ctree_replay_rebase(hpi_ctree *t)
+/* Every replay's counters into their nodes; one in the middle of a root's
+ * subtree stops (those calls' callers are open: they go under their
+ * levels' holders). */
+void hpi_ctree_sync(hpi_ctree *t)
 {
 	for (size_t i = 0; i < t->thcap; i++) {
 		hpi_ct_thread *th = t->th[i];
-		if (th == NULL || th == CT_GONE || th->rs == NULL)
+		hpi_ct_step *s;
+
+		if (th == NULL || th == CT_GONE || (s = ctree_cursor(t, th)) == NULL)
 			continue;
-		for (uint32_t j = 0; j < th->rp->nsteps; j++)
-			th->rp->step[j].np = &N(t, th->rp->step[j].node);
+		if (s != th->rp->step && !s[-1].root)
+			ctree_replay_stop(t, th, false);
+		else
+			ctree_replay_commit(t, th);
 	}
 }
 
-uint64_t hpi_ctree_run_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint32_t fn,
-			    uint64_t start, uint64_t v0, unsigned depth, uint64_t n, uint64_t sum)
+void ctree_replay_forget(hpi_ctree *t, hpi_ct_thread *th)
 {
+	if (t->b.rth == th) {
+		t->b.rth = &t->nothread;
+		t->b.rs = &ctree_nostep;
+	}
+}
+
+uint64_t hpi_ctree_run_slow(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn,
+			    uint64_t *selfp, uint64_t start, uint64_t v0, unsigned depth,
+			    uint64_t n, uint64_t sum)
+{
+	hpi_ct_thread *th = t->b.rth;
 	uint64_t self;
 	uint32_t nb;
 
-	if (th->rs != NULL)
+	if (t->b.rtid != tid || th == &t->nothread) {
+		/* another thread: its replay's step comes to the batch */
+		if ((th = hpi_ctree_thread(t, tid)) == NULL)
+			return 0; /* no memory: the call is not in the tree */
+		if (t->b.rth != &t->nothread)
+			t->b.rth->rs = ctree_cursor(t, t->b.rth);
+		t->b.rth = th;
+		t->b.rtid = tid;
+		t->b.rs = th->rs != NULL ? th->rs : &ctree_nostep;
+		return hpi_ctree_run(t, tid, key, fn, selfp, start, v0, depth, n, sum);
+	}
+	if (ctree_cursor(t, th) != NULL)
 		ctree_replay_stop(t, th, true);
 	nb = th->n;
 	self = hpi_ctree_call(t, th, fn, start, v0, depth);
@@ -286,9 +388,10 @@ uint64_t hpi_ctree_run_slow(hpi_ctree *t, hpi_ct_thread *th, uint32_t key, uint3
 		hpi_ctree_leaves(t, th, n - 1, sum - v0);
 		self += sum - v0;
 	}
+	*selfp += self;
 	if (!t->replay)
 		th->rwait = UINT32_MAX;
 	else if (th->rwait == 0)
-		ctree_learn(t, th, key, fn, depth, start, nb);
+		ctree_learn(t, th, key, fn, selfp, depth, start, nb);
 	return self;
 }

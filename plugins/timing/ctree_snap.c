@@ -253,14 +253,7 @@ int hpi_ctree_snapshot(hpi_ctree *t, const hp_host *h, hp_snapshot *snap,
 	bool ok = roots != 0;
 	int rv = HP_ENOMEM;
 
-	/* a replay in the middle of a root's subtree: those calls' callers
-	 * are open, they go under their levels' holders */
-	for (size_t i = 0; i < t->thcap; i++) {
-		hpi_ct_thread *th = t->th[i];
-		if (th != NULL && th != CT_GONE && th->rs != NULL && th->rs != th->rp->step &&
-		    !th->rs[-1].root)
-			ctree_replay_stop(t, th, false);
-	}
+	hpi_ctree_sync(t);
 	ctree_flush(t);
 	/* every thread's tree, the open callers' ended calls as roots */
 	if (ok && t->done != 0)

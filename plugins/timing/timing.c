@@ -177,19 +177,24 @@ static inline hpi_ct_thread *timing_ct_thread(timing_state *st, uint64_t tid)
 }
 
 /* One call of entry e (NULL or hpi_timing_skip: left out) for the call tree:
- * its self time.  start orders the thread's calls (ticks or ns). */
-static inline void timing_tree(timing_state *st, timing_entry *e, uint64_t tid,
-			       uint64_t start, uint64_t dur, unsigned depth)
+ * its self time, added to e->self and returned (the call may stop a
+ * replay, whose calls' self times go to their functions then: not
+ * e->self - its value before).  start orders the thread's calls (ticks or
+ * ns). */
+static inline uint64_t timing_tree(timing_state *st, timing_entry *e, uint64_t tid,
+				   uint64_t start, uint64_t dur, unsigned depth)
 {
 	hpi_ct_thread *th;
 	uint64_t self;
 
 	if (st->tree == NULL || (th = timing_ct_thread(st, tid)) == NULL)
-		return;
+		return 0;
 	self = hpi_ctree_call(st->tree, th, e == NULL || e == &hpi_timing_skip ? HPI_CT_NONE : e->idx,
 			      start, dur, depth);
-	if (e != NULL && e != &hpi_timing_skip)
-		e->self += self;
+	if (e == NULL || e == &hpi_timing_skip)
+		return 0;
+	e->self += self;
+	return self;
 }
 
 /* The 6-bit depth of a SCOPE event (0 when it has none). */
@@ -211,16 +216,15 @@ static inline void timing_one(timing_state *st, const hp_event *ev, uint64_t sta
 		e = st->by_site[ev->site];
 	else
 		e = hpi_timing_site(st, ev->site);
-	uint64_t self0 = e != NULL ? e->self : 0;
+	uint64_t self = timing_tree(st, e, ev->tid, start, ev->dur_ns, timing_depth(ev));
 
-	timing_tree(st, e, ev->tid, start, ev->dur_ns, timing_depth(ev));
 	if (e == NULL || e == &hpi_timing_skip)
 		return;
 	hp_hist_add(st->host, &e->hist, ev->dur_ns);
 	if (timing_sampled(st, ev->site)) {
 		e->s_timed++;
 		e->s_sum += ev->dur_ns;
-		e->s_self += e->self - self0;
+		e->s_self += self;
 	}
 	if (__builtin_expect(ev->data != NULL, 0) &&
 	    (*(const uint32_t *)ev->data & HP_SCOPE_RECURSIVE))
@@ -256,7 +260,7 @@ static void timing_scope(void *state, const hp_event *ev, uint64_t tick)
 static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs, size_t n)
 {
 	hp_hist *h = &e->hist;
-	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0, self0 = e->self;
+	uint64_t mn = h->min, mx = h->max, sum = 0, nested = 0, self = 0;
 	uint32_t site = evs[0].site;
 	size_t i;
 
@@ -265,7 +269,7 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 	for (i = 0; i < n && evs[i].site == site && evs[i].kind == HP_EV_SCOPE; i++) {
 		uint64_t v = evs[i].dur_ns;
 
-		timing_tree(st, e, evs[i].tid, evs[i].time_ns, v, timing_depth(&evs[i]));
+		self += timing_tree(st, e, evs[i].tid, evs[i].time_ns, v, timing_depth(&evs[i]));
 		sum += v; /* <= 1024 values: no overflow below 2^54 ns each */
 		mn = v < mn ? v : mn;
 		mx = v > mx ? v : mx;
@@ -283,7 +287,7 @@ static size_t timing_run(timing_state *st, timing_entry *e, const hp_event *evs,
 	if (timing_sampled(st, site)) {
 		e->s_timed += n;
 		e->s_sum += sum;
-		e->s_self += e->self - self0;
+		e->s_self += self;
 	}
 	for (i = hp_ring_skip(&e->log, n); i < n; i++) {
 		timing_call *c = HP_RING_PUSH(&e->log, timing_call);
@@ -359,24 +363,22 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 			i++;
 		return i;
 	}
-	uint64_t self0 = e->self;
-
 	if (mh == 0)
 		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
 	else
 		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum, &v0);
-	if (st->tree != NULL) {
-		/* only the run's first call can have callees (theirs would
-		 * come between): the others are leaves of the same level */
-		hpi_ct_thread *th = timing_ct_thread(st, tid);
-
-		if (th != NULL)
-			e->self += hpi_ctree_run(st->tree, th, site, e->idx, p->t, v0, depth, n, sum);
-	}
-	if (timing_sampled(st, id)) {
+	/* the call tree: only the run's first call can have callees (theirs
+	 * would come between), the others are leaves of the same level; the
+	 * self time goes to e->self (replayed: at the tree's next sync), a
+	 * sampled site's at once (key 0: never replayed) */
+	if (__builtin_expect(timing_sampled(st, id), 0)) {
 		e->s_timed += n;
 		e->s_sum += sum;
-		e->s_self += e->self - self0;
+		if (st->tree != NULL)
+			e->s_self += hpi_ctree_run(st->tree, tid, 0, e->idx, &e->self, p->t, v0,
+						   depth, n, sum);
+	} else if (st->tree != NULL) {
+		hpi_ctree_run(st->tree, tid, site, e->idx, &e->self, p->t, v0, depth, n, sum);
 	}
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = hp_ring_skip(&e->log, n); i < n; i++) {

@@ -213,7 +213,10 @@ static int timing_rows(timing_state *st, hp_snapshot *snap, hp_section *sec,
 		return HP_ENOMEM;
 	}
 	if (st->tree != NULL) {
-		hpi_ct_stats cs = hpi_ctree_stats(st->tree);
+		hpi_ct_stats cs;
+
+		hpi_ctree_sync(st->tree); /* replayed calls' self times */
+		cs = hpi_ctree_stats(st->tree);
 		tspan = (double)elapsed * (double)(cs.threads ? cs.threads : 1);
 	}
 	for (size_t i = 0; i < st->n; i++) {
