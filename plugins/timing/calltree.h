@@ -291,7 +291,8 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 }
 
 /*
- * A run of n calls of one function (n >= 1) by thread tid, all at one
+ * A run of n calls of one function (*fnp, read only when needed: not by a
+ * replayed record) (n >= 1) by thread tid, all at one
  * depth, the first call as hpi_ctree_call's (v0 its duration) and the
  * others without callees; sum is the run's durations.  key identifies fn
  * and depth (the record's site word; 0: the run is never replayed).  Its
@@ -308,7 +309,7 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
  * record disagrees.  Anything else goes to hpi_ctree_run_slow.
  */
 static inline __attribute__((always_inline)) uint64_t
-hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *selfp,
+hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, const uint32_t *fnp, uint64_t *selfp,
 	      uint64_t start, uint64_t v0, unsigned depth, uint64_t n, uint64_t sum)
 {
 	hpi_ct_batch *b = (hpi_ct_batch *)t;
@@ -333,7 +334,7 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *s
 		}
 		if (__builtin_expect(s->key == HPI_CT_NOKEY && b->rth->rwait != 0, 1)) {
 			hpi_ct_thread *th = b->rth;
-			uint64_t self = hpi_ctree_call(t, th, fn, start, v0, depth);
+			uint64_t self = hpi_ctree_call(t, th, *fnp, start, v0, depth);
 
 			th->rwait--;
 			if (n > 1) {
@@ -344,7 +345,7 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t fn, uint64_t *s
 			return self;
 		}
 	}
-	return hpi_ctree_run_slow(t, tid, key, fn, selfp, start, v0, depth, n, sum);
+	return hpi_ctree_run_slow(t, tid, key, *fnp, selfp, start, v0, depth, n, sum);
 }
 
 #endif

@@ -378,7 +378,7 @@ uint64_t hpi_ctree_run_slow(hpi_ctree *t, uint64_t tid, uint32_t key, uint32_t f
 		t->b.rth = th;
 		t->b.rtid = tid;
 		t->b.rs = th->rs != NULL ? th->rs : &ctree_nostep;
-		return hpi_ctree_run(t, tid, key, fn, selfp, start, v0, depth, n, sum);
+		return hpi_ctree_run(t, tid, key, &fn, selfp, start, v0, depth, n, sum);
 	}
 	if (ctree_cursor(t, th) != NULL)
 		ctree_replay_stop(t, th, true);

@@ -375,10 +375,10 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 		e->s_timed += n;
 		e->s_sum += sum;
 		if (st->tree != NULL)
-			e->s_self += hpi_ctree_run(st->tree, tid, 0, e->idx, &e->self, p->t, v0,
+			e->s_self += hpi_ctree_run(st->tree, tid, 0, &e->idx, &e->self, p->t, v0,
 						   depth, n, sum);
 	} else if (st->tree != NULL) {
-		hpi_ctree_run(st->tree, tid, site, e->idx, &e->self, p->t, v0, depth, n, sum);
+		hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, n, sum);
 	}
 	/* the recent log: only the calls it keeps get a start time */
 	for (size_t i = hp_ring_skip(&e->log, n); i < n; i++) {
