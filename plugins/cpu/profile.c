@@ -124,13 +124,28 @@ hpi_cpu_profile *hpi_cpu_profile_new(const hpi_cpu_profile_opts *o)
 	return p;
 }
 
+/* t's name from /proc (left as it is when the thread has gone). */
+static void prof_thread_name(const hpi_cpu_profile *p, prof_thread *t)
+{
+	char path[64], name[sizeof(t->name)];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%u/comm", (int)p->o.pid, t->tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, name, sizeof(name) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	name[n] = '\0';
+	name[strcspn(name, "\n")] = '\0';
+	memcpy(t->name, name, sizeof(name));
+}
 /* The thread record of tid, added (and named) on first sight. */
 static prof_thread *prof_thread_get(hpi_cpu_profile *p, uint32_t tid)
 {
-	char path[64];
 	prof_thread *t;
-	ssize_t n;
-	int fd;
 
 	for (size_t i = 0; i < p->nthreads; i++)
 		if (p->threads[i].tid == tid)
@@ -147,14 +162,18 @@ static prof_thread *prof_thread_get(hpi_cpu_profile *p, uint32_t tid)
 	t = &p->threads[p->nthreads];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
-	snprintf(path, sizeof(path), "/proc/%d/task/%u/comm", (int)p->o.pid, tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		if ((n = read(fd, t->name, sizeof(t->name) - 1)) > 0)
-			t->name[strcspn(t->name, "\n")] = '\0';
-		close(fd);
-	}
+	prof_thread_name(p, t);
 	p->nthreads++;
 	return t;
+}
+
+/* Every thread's name read again: a thread's first sample may come before
+ * the program names it (pthread_setname_np right after pthread_create);
+ * a thread that has exited keeps the last name read. */
+void hpi_cpu_profile_names(hpi_cpu_profile *p)
+{
+	for (size_t i = 0; i < p->nthreads; i++)
+		prof_thread_name(p, &p->threads[i]);
 }
 
 /* Slot of a stack in the table (its entry, or the empty slot for it). */

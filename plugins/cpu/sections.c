@@ -390,6 +390,7 @@ int hpi_cpu_profile_snapshot(hpi_cpu_profile *p, hpi_cpu_unwind *u, const hp_hos
 		if (p->stacks[i].pcs != NULL)
 			sec_stack(&w, &p->stacks[i], ++stamp);
 	sec_functions(p, &w, h, snap);
+	hpi_cpu_profile_names(p);
 	sec_threads(p, h, snap);
 	sec_stacks(p, &w, h, snap);
 	sec_scopes(p, h, snap);

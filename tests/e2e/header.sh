@@ -75,4 +75,15 @@ $CC -std=c11 -DHOTPATH $INC "$TMP/use.c" -o "$TMP/usestatic" "$LIB/libhotpath.a"
 HOTPATH_FORMAT=json "$TMP/usestatic" 2>"$TMP/sjson"
 check "static libhotpath.a: the same report" jqt "$TMP/sjson" "[$F | select(.name == \"inner\") | .calls][0] == 10"
 
+# The parts hotpath.h and plugin.h include are not headers of their own: one
+# included alone stops the build with a line that says which to include.
+for part in record.h:hotpath.h probes.h:hotpath.h plugin_util.h:hotpath/plugin.h; do
+	sub=${part%%:*} want=${part#*:}
+	printf '#include <hotpath/%s>\nint main(void) { return 0; }\n' "$sub" >"$TMP/part.c"
+	$CC -DHOTPATH $INC -c "$TMP/part.c" -o "$TMP/part.o" 2>"$TMP/e"
+	st=$?
+	check "hotpath/$sub alone: an error naming <$want>" [ $st -ne 0 ] &&
+		grep -q "error: #error \"include <$want>, not <hotpath/$sub>\"" "$TMP/e"
+done
+
 finish

@@ -12,10 +12,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,6 +174,62 @@ START_TEST(scopes_count_the_samples_inside)
 	ck_assert_int_eq(int_at(sc, 1, "wall"), 110);
 	ck_assert_int_eq(int_at(sc, 1, "cpu"), 0);
 	hpi_snapshot_free(snap);
+	hpi_cpu_unwind_free(u);
+	hpi_cpu_profile_free(p);
+}
+END_TEST
+
+/* A thread that says its tid on fds[1], then waits on fds[2] until
+ * written to: named while it lives. */
+static void *idle_thread(void *arg)
+{
+	const int *fds = arg;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	char c;
+
+	if (write(fds[1], &tid, sizeof(tid)) != (ssize_t)sizeof(tid))
+		return NULL;
+	return (void *)(intptr_t)read(fds[2], &c, 1);
+}
+
+START_TEST(threads_named_after_their_first_sample)
+{
+	hpi_cpu_profile *p = new_profile();
+	hpi_cpu_unwind *u = hpi_cpu_unwind_new(getpid(), hpi_host());
+	hp_snapshot *snap = hpi_snapshot_new();
+	uint64_t a[] = {PC(cpu_fn_a)};
+	const hp_section *th;
+	int said[2], wake[2], fds[3];
+	pid_t tid = 0;
+	pthread_t t;
+
+	ck_assert_int_eq(pipe(said), 0);
+	ck_assert_int_eq(pipe(wake), 0);
+	fds[1] = said[1];
+	fds[2] = wake[0];
+	ck_assert_int_eq(pthread_setname_np(pthread_self(), "cpu-main"), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, idle_thread, fds), 0);
+	ck_assert_int_eq(read(said[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+	/* its first sample comes while it still has its creator's name */
+	hpi_cpu_profile_add(p, (uint32_t)tid, 10, 1000000, a, 1);
+	ck_assert_int_eq(pthread_setname_np(t, "worker-7"), 0);
+	ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+	th = hp_snapshot_find(snap, "cpu_threads");
+	ck_assert_ptr_nonnull(th);
+	ck_assert_int_eq(row_of(th, "name", "worker-7"), 0);
+	hpi_snapshot_free(snap);
+	/* once it has gone, the report keeps the last name read */
+	ck_assert_int_eq(write(wake[1], "x", 1), 1);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	snap = hpi_snapshot_new();
+	ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+	th = hp_snapshot_find(snap, "cpu_threads");
+	ck_assert_int_eq(row_of(th, "name", "worker-7"), 0);
+	hpi_snapshot_free(snap);
+	for (int i = 0; i < 2; i++) {
+		close(said[i]);
+		close(wake[i]);
+	}
 	hpi_cpu_unwind_free(u);
 	hpi_cpu_profile_free(p);
 }
@@ -492,6 +550,7 @@ static Suite *cpu_suite(void)
 
 	tcase_add_test(tc, sections_are_exact);
 	tcase_add_test(tc, scopes_count_the_samples_inside);
+	tcase_add_test(tc, threads_named_after_their_first_sample);
 	tcase_add_test(tc, perf_samples_this_thread);
 	tcase_add_test(tc, itimer_samples_this_thread);
 	tcase_add_test(tc, kernel_functions_named_from_kallsyms);
