@@ -189,8 +189,9 @@ typedef struct hpi_ct_batch {
 	hpi_ct_scall *scalls;  /* as a simple batch */
 	uint32_t ncalls, limit;
 	uint32_t dmin, dmax;   /* a simple batch's depths */
-	/* the thread hpi_ctree_run saw last (rtid; a thread of no tid when
-	 * none) and its replay's next step (a step of key 0 when none) */
+	/* the thread hpi_ctree_run saw last (rtid; the tree's nothread when
+	 * none) and its replay's next step (a step of key HPI_CT_NOKEY when
+	 * it is not replaying) */
 	hpi_ct_step *rs;
 	hpi_ct_thread *rth;
 	uint64_t rtid;
@@ -291,10 +292,10 @@ hpi_ctree_call(hpi_ctree *t, hpi_ct_thread *th, uint32_t fn,
 }
 
 /*
- * A run of n calls of one function (*fnp, read only when needed: not by a
- * replayed record) (n >= 1) by thread tid, all at one
- * depth, the first call as hpi_ctree_call's (v0 its duration) and the
- * others without callees; sum is the run's durations.  key identifies fn
+ * A run of n calls (n >= 1) of one function (*fnp, read only when needed:
+ * not for a replayed record) by thread tid, all at one depth, the first
+ * call as hpi_ctree_call's (v0 its duration) and the others without
+ * callees; sum is the run's durations.  key identifies fn
  * and depth (the record's site word; 0: the run is never replayed).  Its
  * self time (hpi_ctree_call's and hpi_ctree_leaves' in one) is added to
  * *selfp, now or, replayed, later (before hpi_ctree_sync returns); returns
