@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -179,6 +180,86 @@ START_TEST(threads_count_exactly_and_time_the_nth)
 }
 END_TEST
 
+/* Self time of a sampled leaf among calls the call tree replays (a
+ * repeated pattern, docs/calls.md): the leaf's self time is its total, as
+ * any leaf's, both estimated from the same timed calls. */
+static int64_t tree_rows[4][3]; /* calls, total, self_total */
+static const char *const tree_names[4] = {"s_top", "s_mid", "s_leaf", "p_leaf"};
+
+static int tree_capture(const hp_snapshot *snap, void *data, char **cause)
+{
+	const hp_section *sec = hp_snapshot_find(snap, "functions");
+
+	(void)data;
+	(void)cause;
+	memset(tree_rows, 0, sizeof(tree_rows));
+	for (size_t r = 0; sec != NULL && r < hp_section_nrows(sec); r++)
+		for (int k = 0; k < 4; k++)
+			if (strcmp(hp_section_text(sec, r, 0), tree_names[k]) == 0) {
+				tree_rows[k][0] = hp_section_int(sec, r, 1);
+				tree_rows[k][1] = hp_section_int(sec, r,
+					(size_t)hpi_section_col(sec, "total"));
+				tree_rows[k][2] = hp_section_int(sec, r,
+					(size_t)hpi_section_col(sec, "self_total"));
+			}
+	return 0;
+}
+
+static const hp_reporter tree_reporter = {"tree_capture", tree_capture};
+static volatile uint64_t tree_sink;
+
+static __attribute__((noinline)) void s_leaf(int i)
+{
+	HP_MEASURE_NAMED_SAMPLED("s_leaf", 4);
+	for (int k = 0; k < 20; k++)
+		tree_sink += (uint64_t)i;
+}
+
+static __attribute__((noinline)) void p_leaf(int i)
+{
+	HP_MEASURE_NAMED("p_leaf");
+	tree_sink = (uint64_t)i;
+}
+
+static __attribute__((noinline)) void s_mid(int i)
+{
+	HP_MEASURE_NAMED("s_mid");
+	s_leaf(i);
+	p_leaf(i);
+}
+
+START_TEST(sampled_leaf_in_a_replayed_pattern)
+{
+	hp_guard_builder *b;
+	hp_guard *g;
+
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUBLISH_ENDPOINT", "off", 1);
+	b = hp_guard_builder_new("test_sample_tree");
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	hp_guard_builder_reporter(b, &tree_reporter, NULL);
+	ck_assert_ptr_nonnull(g = hp_guard_builder_build(b));
+	for (int i = 0; i < 20000; i++) {
+		HP_MEASURE_NAMED("s_top");
+		s_mid(i);
+		p_leaf(i);
+	}
+	hp_guard_end(g);
+	ck_assert_int_eq(tree_rows[0][0], 20000);
+	ck_assert_int_eq(tree_rows[1][0], 20000);
+	ck_assert_int_eq(tree_rows[2][0], 20000);
+	ck_assert_int_eq(tree_rows[3][0], 40000);
+	/* leaves: self time is the whole time, the sampled one too */
+	ck_assert_int_gt(tree_rows[2][1], 0);
+	ck_assert_int_eq(tree_rows[2][2], tree_rows[2][1]);
+	ck_assert_int_eq(tree_rows[3][2], tree_rows[3][1]);
+	/* callers: less than their total, never below zero */
+	ck_assert_int_lt(tree_rows[1][2], tree_rows[1][1]);
+	ck_assert_int_ge(tree_rows[1][2], 0);
+	ck_assert_int_lt(tree_rows[0][2], tree_rows[0][1]);
+}
+END_TEST
+
 /* A bad sample_sites item is one warning, and left out. */
 static char warned[1024];
 
@@ -215,6 +296,7 @@ static Suite *sample_suite(void)
 	tcase_add_test(t, the_nth_calls_are_timed);
 	tcase_add_test(t, threads_count_exactly_and_time_the_nth);
 	tcase_add_test(t, bad_rule_warns);
+	tcase_add_test(t, sampled_leaf_in_a_replayed_pattern);
 	suite_add_tcase(s, t);
 	return s;
 }
