@@ -259,7 +259,8 @@ void hpi_cpu_profile_state(hpi_cpu_profile *p, const char *state);
 void hpi_cpu_profile_lost(hpi_cpu_profile *p, uint64_t lost);
 /* The sections; names come from u.  lab names scope sites (may be NULL
  * when no scope was added). */
-/* Reads every sampled thread's name again (snapshot time). */
+/* Reads sampled threads' names again (snapshot time; a thread's first
+ * three snapshots only). */
 void hpi_cpu_profile_names(hpi_cpu_profile *p);
 int hpi_cpu_profile_snapshot(hpi_cpu_profile *p, hpi_cpu_unwind *u, const hp_host *h,
 			     hp_snapshot *snap);

@@ -167,13 +167,19 @@ static prof_thread *prof_thread_get(hpi_cpu_profile *p, uint32_t tid)
 	return t;
 }
 
-/* Every thread's name read again: a thread's first sample may come before
- * the program names it (pthread_setname_np right after pthread_create);
- * a thread that has exited keeps the last name read. */
+/* Threads' names read again at their first PROF_NAME_READS snapshots: a
+ * thread's first sample may come before the program names it
+ * (pthread_setname_np right after pthread_create).  Bounded, since a read
+ * of /proc costs the collector about 8 us a thread: a name changed later
+ * than that is not seen; a thread that has exited keeps the last read. */
+#define PROF_NAME_READS 3
 void hpi_cpu_profile_names(hpi_cpu_profile *p)
 {
 	for (size_t i = 0; i < p->nthreads; i++)
-		prof_thread_name(p, &p->threads[i]);
+		if (p->threads[i].name_reads < PROF_NAME_READS) {
+			p->threads[i].name_reads++;
+			prof_thread_name(p, &p->threads[i]);
+		}
 }
 
 /* Slot of a stack in the table (its entry, or the empty slot for it). */

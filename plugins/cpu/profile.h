@@ -24,6 +24,7 @@ typedef struct prof_thread {
 	uint64_t samples, weight;
 	uint64_t *times, *weights; /* the last PROF_RING samples, for scopes */
 	uint64_t count;            /* samples ever added to the ring */
+	uint8_t name_reads;        /* snapshots that read its name again */
 } prof_thread;
 
 typedef struct prof_scope {

@@ -218,6 +218,19 @@ START_TEST(threads_named_after_their_first_sample)
 	ck_assert_ptr_nonnull(th);
 	ck_assert_int_eq(row_of(th, "name", "worker-7"), 0);
 	hpi_snapshot_free(snap);
+	/* read again at its first three snapshots only: a rename after them
+	 * is not seen (a /proc read a thread a snapshot is bounded) */
+	for (int i = 0; i < 2; i++) {
+		snap = hpi_snapshot_new();
+		ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+		hpi_snapshot_free(snap);
+	}
+	ck_assert_int_eq(pthread_setname_np(t, "late-name"), 0);
+	snap = hpi_snapshot_new();
+	ck_assert_int_eq(hpi_cpu_profile_snapshot(p, u, hpi_host(), snap), 0);
+	th = hp_snapshot_find(snap, "cpu_threads");
+	ck_assert_int_eq(row_of(th, "name", "worker-7"), 0);
+	hpi_snapshot_free(snap);
 	/* once it has gone, the report keeps the last name read */
 	ck_assert_int_eq(write(wake[1], "x", 1), 1);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
