@@ -41,6 +41,7 @@ IO_REALS(IO_PTR)
 #undef IO_PTR
 
 uint32_t hpi_io_raw;
+int (*hpi_io_setcanceltype)(int, int *);
 
 /* Which calls take the raw path (interpose.h): those whose next definition
  * is glibc's own, on glibc 2.36, whose functions the raw path does as
@@ -58,6 +59,12 @@ static uint32_t io_raw_bits(void)
 	if (strcmp(gnu_get_libc_version(), "2.36") != 0 || (env != NULL && strcmp(env, "0") == 0) ||
 	    (libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) == NULL)
 		return 0;
+	__atomic_store_n((void **)&hpi_io_setcanceltype, dlsym(libc, "pthread_setcanceltype"),
+			 __ATOMIC_RELAXED);
+	if (hpi_io_setcanceltype == NULL) {
+		dlclose(libc);
+		return 0;
+	}
 #define IO_RAW_BIT(name)                                                   \
 	if (hpi_io_real_##name != NULL && (void *)hpi_io_real_##name == dlsym(libc, #name)) \
 		bits |= 1u << IO_RAW_##name;
