@@ -6,8 +6,10 @@
  *
  * Linked into a program (-lhotpath-io) or preloaded (`hotpath run --io`),
  * these definitions come before glibc's; each calls glibc's own (found
- * with dlsym(RTLD_NEXT)), so results, errno and blocking are exactly
- * glibc's.  While a guard tracks I/O (HP__ON_IO), a call costs two clock
+ * with dlsym(RTLD_NEXT)), or, for read, write, send and their kin on glibc
+ * 2.36 when glibc's is next, makes the system call as glibc's function
+ * makes it (the raw path, interpose.h), so results, errno, blocking and
+ * cancellation are exactly glibc's.  While a guard tracks I/O (HP__ON_IO), a call costs two clock
  * reads, a load from the descriptor cache and one payload pair in the
  * thread's buffer (core/io.h); otherwise one load and a test.
  *
