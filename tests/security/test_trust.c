@@ -578,6 +578,10 @@ START_TEST(lua_caps)
 		      "'x', 'b'))\nend\n", 0);
 	ck_assert_msg(strstr(c, "attempt to load a binary chunk (mode is 't')") != NULL, "%s", c);
 	free(c);
+	/* a precompiled reporter file (luac's output starts with ESC "Lua") */
+	c = lua_cause("\x1bLuaT\x00\x19\x93\r\n\x1a\n", 0);
+	ck_assert_str_eq(c, "syntax error: attempt to load a binary chunk (mode is 't')");
+	free(c);
 	/* no instruction cap: the clock stops Lua code ... */
 	c = lua_cause("return function()\n  while true do end\nend\n", 300);
 	ck_assert_msg(strstr(c, "stopped: ") == c && strstr(c, "r.lua:2: ran longer than 300 ms "
