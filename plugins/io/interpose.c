@@ -28,6 +28,9 @@
 
 #include "interpose.h"
 
+#include <gnu/libc-version.h>
+#include <stdlib.h>
+
 /* Makes -DHOTPATH_IO programs fail to link without this library. */
 IO_API const int hp_io_linked = 1;
 
@@ -37,6 +40,53 @@ uint32_t hpi_io_fds[IO_FDS];
 IO_REALS(IO_PTR)
 #undef IO_PTR
 
+uint32_t hpi_io_raw;
+
+/* Which calls take the raw path (interpose.h): those whose next definition
+ * is glibc's own, on glibc 2.36, whose functions the raw path does as
+ * they do (another version may differ: BZ #12683's rework of
+ * cancellation).  Another interposer between this library and glibc is
+ * called, as before. */
+static uint32_t io_raw_bits(void)
+{
+	uint32_t bits = 0;
+#if IO_RAW
+	void *libc;
+
+	const char *env = getenv("HOTPATH_IO_RAW");
+
+	if (strcmp(gnu_get_libc_version(), "2.36") != 0 || (env != NULL && strcmp(env, "0") == 0) ||
+	    (libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) == NULL)
+		return 0;
+#define IO_RAW_BIT(name)                                                   \
+	if (hpi_io_real_##name != NULL && (void *)hpi_io_real_##name == dlsym(libc, #name)) \
+		bits |= 1u << IO_RAW_##name;
+	IO_RAWS(IO_RAW_BIT)
+#undef IO_RAW_BIT
+	dlclose(libc);
+#endif
+	return bits;
+}
+
+/* Whether a tracked call of name takes the raw path (1), calls the next
+ * function (0), or name is none of the calls that can take it (-1): for
+ * tests and bench_io. */
+IO_API int hp__io_raw(const char *name)
+{
+	static const char *const names[] = {
+#define IO_RAW_NAME(name) #name,
+		IO_RAWS(IO_RAW_NAME)
+#undef IO_RAW_NAME
+	};
+
+	if (hpi_io_real_write == NULL)
+		hpi_io_resolve();
+	for (int i = 0; i < IO_RAW_N; i++)
+		if (strcmp(names[i], name) == 0)
+			return (__atomic_load_n(&hpi_io_raw, __ATOMIC_RELAXED) >> i) & 1;
+	return -1;
+}
+
 /* Finds glibc's functions (any thread; the values are the same for all). */
 void hpi_io_resolve(void)
 {
@@ -44,6 +94,7 @@ void hpi_io_resolve(void)
 	__atomic_store_n((void **)&hpi_io_real_##name, dlsym(RTLD_NEXT, #name), __ATOMIC_RELAXED);
 	IO_REALS(IO_SYM)
 #undef IO_SYM
+	__atomic_store_n(&hpi_io_raw, io_raw_bits(), __ATOMIC_RELAXED);
 }
 
 __attribute__((constructor)) static void io_ctor(void)
@@ -110,42 +161,47 @@ __attribute__((noinline)) void hpi_io_end_slow(uint64_t pre, uint64_t t0, uint64
 
 IO_API ssize_t read(int fd, void *buf, size_t n)
 {
-	IO_CALL(HP_IO_READ, fd, REAL(read)(fd, buf, n));
+	IO_SYSCALL(read, HP_IO_READ, fd, REAL(read)(fd, buf, n), SYS_read, fd, buf, n, 0, 0, 0);
 }
 
 IO_API ssize_t write(int fd, const void *buf, size_t n)
 {
-	IO_CALL(HP_IO_WRITE, fd, REAL(write)(fd, buf, n));
+	IO_SYSCALL(write, HP_IO_WRITE, fd, REAL(write)(fd, buf, n), SYS_write, fd, buf, n, 0, 0, 0);
 }
 
 IO_API ssize_t pread(int fd, void *buf, size_t n, off_t off)
 {
-	IO_CALL(HP_IO_PREAD, fd, REAL(pread)(fd, buf, n, off));
+	IO_SYSCALL(pread, HP_IO_PREAD, fd, REAL(pread)(fd, buf, n, off), SYS_pread64, fd, buf, n, off,
+		   0, 0);
 }
 
 IO_API ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	IO_CALL(HP_IO_PWRITE, fd, REAL(pwrite)(fd, buf, n, off));
+	IO_SYSCALL(pwrite, HP_IO_PWRITE, fd, REAL(pwrite)(fd, buf, n, off), SYS_pwrite64, fd, buf, n,
+		   off, 0, 0);
 }
 
 IO_API ssize_t pread64(int fd, void *buf, size_t n, off64_t off)
 {
-	IO_CALL(HP_IO_PREAD, fd, REAL(pread64)(fd, buf, n, off));
+	IO_SYSCALL(pread64, HP_IO_PREAD, fd, REAL(pread64)(fd, buf, n, off), SYS_pread64, fd, buf, n,
+		   off, 0, 0);
 }
 
 IO_API ssize_t pwrite64(int fd, const void *buf, size_t n, off64_t off)
 {
-	IO_CALL(HP_IO_PWRITE, fd, REAL(pwrite64)(fd, buf, n, off));
+	IO_SYSCALL(pwrite64, HP_IO_PWRITE, fd, REAL(pwrite64)(fd, buf, n, off), SYS_pwrite64, fd, buf,
+		   n, off, 0, 0);
 }
 
 IO_API ssize_t readv(int fd, const struct iovec *iov, int n)
 {
-	IO_CALL(HP_IO_READV, fd, REAL(readv)(fd, iov, n));
+	IO_SYSCALL(readv, HP_IO_READV, fd, REAL(readv)(fd, iov, n), SYS_readv, fd, iov, n, 0, 0, 0);
 }
 
 IO_API ssize_t writev(int fd, const struct iovec *iov, int n)
 {
-	IO_CALL(HP_IO_WRITEV, fd, REAL(writev)(fd, iov, n));
+	IO_SYSCALL(writev, HP_IO_WRITEV, fd, REAL(writev)(fd, iov, n), SYS_writev, fd, iov, n, 0, 0,
+		   0);
 }
 /* -D_FORTIFY_SOURCE's checked forms of the reads. */
 IO_API ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)

@@ -122,6 +122,116 @@ IO_HIDDEN void hpi_io_resolve(void);
 #define REAL(name) (__builtin_expect(hpi_io_real_##name != NULL, 1) ? hpi_io_real_##name : \
 		    (hpi_io_resolve(), hpi_io_real_##name))
 
+/* ---- the raw path: the system call made by the wrapper itself ----------------- */
+
+/* On this kernel and processor (docs/io.md, Cost) every return after a
+ * system call is mispredicted: glibc's own, and a wrapper's after it, one
+ * more.  So where the next write (read, send, ...) is glibc 2.36's own, a
+ * tracked call makes the system call itself, as glibc's function does
+ * (checked against its code): with the process single-threaded
+ * (__libc_single_threaded, which glibc tests, and which pthread_cancel
+ * on itself clears) the bare system call; otherwise a cancellation point,
+ * the thread switched to asynchronous cancellation around it and back.
+ * A result of -4095..-1 sets errno and returns -1.  Elsewhere (another
+ * interposer next, another C library or version, not x86-64) the wrapper
+ * calls the next function. */
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_include)
+#if __has_include(<sys/single_threaded.h>)
+#define IO_RAW 1
+#endif
+#endif
+#ifndef IO_RAW
+#define IO_RAW 0
+#endif
+
+/* The calls that can take it; recvmsg (which converts its result) and the
+ * _chk forms always call glibc's. */
+#define IO_RAWS(X)                                                                  \
+	X(read) X(write) X(pread) X(pwrite) X(pread64) X(pwrite64) X(readv) X(writev) \
+	X(send) X(recv) X(sendto) X(recvfrom) X(sendmsg)
+#define IO_RAW_ENUM(name) IO_RAW_##name,
+enum { IO_RAWS(IO_RAW_ENUM) IO_RAW_N };
+#undef IO_RAW_ENUM
+
+/* interpose.c: bit IO_RAW_name set when name's tracked call takes the raw
+ * path (hpi_io_resolve). */
+extern IO_HIDDEN uint32_t hpi_io_raw;
+/* interpose.c: 1 when a tracked call of name takes the raw path, 0 when
+ * it calls the next function, -1 for a name that never does (exported for
+ * tests/io/test_io_raw.c and bench/bench_io.c). */
+IO_API int hp__io_raw(const char *name);
+
+#if IO_RAW
+#include <pthread.h>
+#include <sys/single_threaded.h>
+#include <sys/syscall.h>
+
+/* The system call nr (x86-64: the kernel clobbers rcx and r11). */
+static inline __attribute__((always_inline)) long io_sys(long nr, long a, long b, long c,
+							  long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long r;
+
+	__asm__ volatile("syscall"
+			 : "=a"(r)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return r;
+}
+
+/* What glibc 2.36's SYSCALL_CANCEL does: a cancellation point.  Its
+ * __pthread_enable_asynccancel is pthread_setcanceltype(ASYNCHRONOUS)
+ * (the same test, acting on a pending request); its disable restores the
+ * deferred type unless it was asynchronous before, and then, if another
+ * thread's pthread_cancel has marked this one "being cancelled" but its
+ * signal has not arrived yet, waits for the signal, which no public call
+ * can do: here the signal arrives just after the call instead, finds the
+ * type deferred and leaves the request pending for the next cancellation
+ * point, as it does when glibc's wait ends (docs/io.md). */
+static inline __attribute__((always_inline)) ssize_t io_raw(long nr, long a, long b, long c,
+							     long d, long e, long f)
+{
+	long r;
+
+	if (__libc_single_threaded) {
+		r = io_sys(nr, a, b, c, d, e, f);
+	} else {
+		int old;
+
+		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+		r = io_sys(nr, a, b, c, d, e, f);
+		if (old != PTHREAD_CANCEL_ASYNCHRONOUS)
+			pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+	}
+	if (__builtin_expect((unsigned long)r > -4096UL, 0)) {
+		errno = (int)-r;
+		r = -1;
+	}
+	return r;
+}
+
+/* A tracked call of name: the raw system call nr, or call. */
+#define IO_RAWCALL(name, call, nr, a, b, c, d, e, f)                                 \
+	((__atomic_load_n(&hpi_io_raw, __ATOMIC_RELAXED) & 1u << IO_RAW_##name)      \
+		 ? io_raw(nr, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e),  \
+			  (long)(f))                                                  \
+		 : call)
+#else
+#define IO_RAWCALL(name, call, nr, a, b, c, d, e, f) (call)
+#define SYS_read 0
+#define SYS_write 0
+#define SYS_pread64 0
+#define SYS_pwrite64 0
+#define SYS_readv 0
+#define SYS_writev 0
+#define SYS_sendto 0
+#define SYS_recvfrom 0
+#define SYS_sendmsg 0
+#endif
+
 /* ---- descriptors ------------------------------------------------------------ */
 
 /* interpose.c: per descriptor number, its cache entry (0: not looked at). */
@@ -230,7 +340,7 @@ static inline void io_end(uint64_t pre, uint64_t t0, uint64_t t1, int64_t r)
  * statement run after it (v_: fd's cache entry, pre_: the record's words).
  * The clock is the TSC when hp__rt.tsc says so (the common case: no test
  * after the call), else hp__now(). */
-#define IO_BODY_FIX(type, on, op, fd, call, result, fix)                        \
+#define IO_BODY_RAW(type, on, op, fd, call, tcall, result, fix)                 \
 	do {                                                                     \
 		uint64_t pre_, t0_, t1_;                                         \
 		uint32_t v_;                                                     \
@@ -241,21 +351,30 @@ static inline void io_end(uint64_t pre, uint64_t t0, uint64_t t1, int64_t r)
 		pre_ = io_begin(v_, op);                                         \
 		if (__builtin_expect(hp__rt.tsc != 0, 1)) {                      \
 			t0_ = IO_TICK();                                         \
-			r_ = call;                                               \
+			r_ = tcall;                                              \
 			t1_ = IO_TICK();                                         \
 		} else {                                                         \
 			t0_ = hp__now();                                         \
-			r_ = call;                                               \
+			r_ = tcall;                                              \
 			t1_ = hp__now();                                         \
 		}                                                                \
 		fix;                                                             \
 		io_end(pre_, t0_, t1_, result);                                  \
 		return r_;                                                       \
 	} while (0)
+#define IO_BODY_FIX(type, on, op, fd, call, result, fix) \
+	IO_BODY_RAW(type, on, op, fd, call, call, result, fix)
 #define IO_BODY(type, on, op, fd, call, result) \
 	IO_BODY_FIX(type, on, op, fd, call, result, (void)v_)
 
 /* The body of a descriptor call: call is the real call's expression. */
 #define IO_CALL(op, fd, call) IO_BODY(ssize_t, io_on(), op, fd, call, r_)
+
+/* The body of a descriptor call that can take the raw path: name's call
+ * when untracked or when the raw path is not taken, else the system call
+ * nr with arguments a..f (their order in the kernel's call). */
+#define IO_SYSCALL(name, op, fd, call, nr, a, b, c, d, e, f)                      \
+	IO_BODY_RAW(ssize_t, io_on(), op, fd, call,                                \
+		    IO_RAWCALL(name, call, nr, a, b, c, d, e, f), r_, (void)v_)
 
 #endif

@@ -175,12 +175,14 @@ static inline void io_peer_set(uint64_t *pre, uint32_t v, const struct sockaddr 
 
 IO_API ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
-	IO_CALL(HP_IO_SEND, fd, REAL(send)(fd, buf, n, flags));
+	IO_SYSCALL(send, HP_IO_SEND, fd, REAL(send)(fd, buf, n, flags), SYS_sendto, fd, buf, n, flags,
+		   NULL, 0);
 }
 
 IO_API ssize_t recv(int fd, void *buf, size_t n, int flags)
 {
-	IO_CALL(HP_IO_RECV, fd, REAL(recv)(fd, buf, n, flags));
+	IO_SYSCALL(recv, HP_IO_RECV, fd, REAL(recv)(fd, buf, n, flags), SYS_recvfrom, fd, buf, n, flags,
+		   NULL, NULL);
 }
 
 /* Whether a receive filled in an address, and its length (at most what
@@ -191,7 +193,9 @@ IO_API ssize_t recv(int fd, void *buf, size_t n, int flags)
 IO_API ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct sockaddr *to,
 		      socklen_t tolen)
 {
-	IO_BODY_FIX(ssize_t, io_on(), HP_IO_SENDTO, fd, REAL(sendto)(fd, buf, n, flags, to, tolen),
+	IO_BODY_RAW(ssize_t, io_on(), HP_IO_SENDTO, fd, REAL(sendto)(fd, buf, n, flags, to, tolen),
+		    IO_RAWCALL(sendto, REAL(sendto)(fd, buf, n, flags, to, tolen), SYS_sendto, fd,
+			       buf, n, flags, to, tolen),
 		    r_, if (r_ >= 0) io_peer_set(&pre_, v_, to, tolen));
 }
 
@@ -200,15 +204,19 @@ IO_API ssize_t recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr 
 {
 	socklen_t room = fromlen != NULL ? *fromlen : 0;
 
-	IO_BODY_FIX(ssize_t, io_on(), HP_IO_RECVFROM, fd,
-		    REAL(recvfrom)(fd, buf, n, flags, from, fromlen), r_,
+	IO_BODY_RAW(ssize_t, io_on(), HP_IO_RECVFROM, fd,
+		    REAL(recvfrom)(fd, buf, n, flags, from, fromlen),
+		    IO_RAWCALL(recvfrom, REAL(recvfrom)(fd, buf, n, flags, from, fromlen),
+			       SYS_recvfrom, fd, buf, n, flags, from, fromlen), r_,
 		    if (IO_FROM(r_, from, fromlen))
 			    io_peer_set(&pre_, v_, from, IO_FROMLEN(fromlen, room)));
 }
 
 IO_API ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 {
-	IO_BODY_FIX(ssize_t, io_on(), HP_IO_SENDMSG, fd, REAL(sendmsg)(fd, m, flags), r_,
+	IO_BODY_RAW(ssize_t, io_on(), HP_IO_SENDMSG, fd, REAL(sendmsg)(fd, m, flags),
+		    IO_RAWCALL(sendmsg, REAL(sendmsg)(fd, m, flags), SYS_sendmsg, fd, m, flags, 0, 0,
+			       0), r_,
 		    if (r_ >= 0 && m != NULL)
 			    io_peer_set(&pre_, v_, m->msg_name, m->msg_namelen));
 }
