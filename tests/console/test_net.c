@@ -4,7 +4,8 @@
  * nng PUB socket on ipc://: messages reach the loop decoded, and a
  * connection dropped (its program gone from the discovery folder while
  * its socket still closes) stops dialing and leaves nothing for nng's
- * threads to write into once it is freed.  Bounded polling loops only.
+ * threads to write into once it is freed; hellos that wait for the loop
+ * are merged into the last.  Bounded polling loops only.
  */
 #include <check.h>
 #include <stdio.h>
@@ -148,6 +149,58 @@ START_TEST(dropped_connection_stops_dialing)
 }
 END_TEST
 
+/* A hello replaces a hello that still waits for the loop: 50 hellos sent
+ * while the loop reads nothing reach it as one, the last (issue 18: a
+ * publisher's hellos, queued, froze the console).  The reader handles
+ * messages in order, so once it has counted the not-JSON message sent
+ * after them, every hello has been queued. */
+START_TEST(waiting_hellos_are_merged)
+{
+	static const char probe[] = "hello {\"type\":\"hotpath_hello\",\"schema\":1,\"pid\":1,"
+		"\"program\":\"probe\",\"sections\":[]}";
+	nng_socket s = pub_open();
+	char *err = NULL, msg[256];
+	hpc_conn *c = hpc_conn_open(url, NULL, &err);
+	hpc_msg *m = NULL;
+	hpc_model mod;
+	hpc_target *t;
+	int n;
+
+	ck_assert_ptr_nonnull(c);
+	/* the queue a PUB keeps per pipe: more than is sent below */
+	ck_assert_int_eq(nng_socket_set_int(s, NNG_OPT_SENDBUF, 1024), 0);
+	ck_assert_int_eq(wait_eq(&up, 1), 1);
+	for (int i = 0; i < 500 && m == NULL; i++) { /* subscribed once one comes */
+		ck_assert_int_eq(nng_send(s, (void *)probe, sizeof(probe) - 1, 0), 0);
+		nap();
+		m = hpc_conn_recv(c);
+	}
+	ck_assert_ptr_nonnull(m);
+	hpc_msg_free(m);
+	for (int i = 0; i < 500 && (m = hpc_conn_recv(c)) != NULL; i++) /* more probes */
+		hpc_msg_free(m);
+	(void)hpc_conn_take_bad(c);
+	for (int i = 0; i < 50; i++) {
+		n = snprintf(msg, sizeof(msg), "hello {\"type\":\"hotpath_hello\",\"schema\":1,"
+			     "\"pid\":%d,\"program\":\"p%d\",\"sections\":[]}", 100 + i, i);
+		ck_assert_int_eq(nng_send(s, msg, (size_t)n, 0), 0);
+	}
+	ck_assert_int_eq(nng_send(s, (void *)"x {", 3, 0), 0);
+	for (int i = 0; i < 500 && hpc_conn_take_bad(c) == 0; i++)
+		nap();
+	hpc_model_init(&mod);
+	t = hpc_model_add(&mod, url, 1);
+	ck_assert_ptr_nonnull(m = hpc_conn_recv(c));
+	ck_assert(hpc_msg_is_hello(m));
+	hpc_model_apply(&mod, 0, m, 2);
+	ck_assert_str_eq(t->program, "p49");
+	ck_assert_ptr_null(hpc_conn_recv(c)); /* the other 49: replaced */
+	hpc_model_fini(&mod);
+	hpc_conn_free(c);
+	nng_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("net");
@@ -157,6 +210,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, hello_reaches_the_loop_decoded);
 	tcase_add_test(tc, dropped_connection_stops_dialing);
+	tcase_add_test(tc, waiting_hellos_are_merged);
 	suite_add_tcase(s, tc);
 	return hp_test_run(s);
 }

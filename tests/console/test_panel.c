@@ -287,6 +287,9 @@ START_TEST(errors_inside_the_panel)
 		 "gc.lua:2: setmetatable: a __gc metamethod is not allowed"},
 		{"bytecode.lua", "return function()\n  assert(load(string.dump(function() "
 		 "end)))\nend", "bytecode.lua:2: attempt to load a binary chunk (mode is 't')"},
+		/* a precompiled panel (luac's output starts with ESC "Lua") */
+		{"compiled.lua", "\x1bLuaT\x00\x19\x93\r\n\x1a\n",
+		 "attempt to load a binary chunk (mode is 't')"},
 		{"memory.lua", "return function()\n  local t = {}\n  for i = 1, 1e8 do t[i] = "
 		 "string.rep('x', 1000) .. i end\nend",
 		 "memory.lua: stopped: more than 32 MiB of memory"},

@@ -266,6 +266,24 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	wait "$apid"
 	check "attach, live: the report at the end all the same" jqt "$TMP/live.json" ".pid == $pid"
 	wait "$pid"
+	# --duration S: stops after S seconds while the process runs on, and
+	# prints the table on stdout (bounded: timeout 60)
+	"$P" 30 >/dev/null &
+	pid=$!
+	wait_exec "$pid"
+	timeout 60 "$H" attach "$pid" --duration 2 >"$TMP/dur.out" 2>"$TMP/dur.err"
+	check "attach --duration 2: exits 0" [ $? -eq 0 ]
+	check "attach --duration 2: the process still runs after it" kill -0 "$pid"
+	check "attach --duration 2: says what it samples, not until the end" has_re "$TMP/dur.err" \
+		"^hotpath: sampling process $pid \\([0-9]+ threads\\) at 999 Hz$"
+	check "attach --duration 2: the table on stdout, named after attach" has_re "$TMP/dur.out" \
+		"^\\[hotpath\\] Performance summary from hotpath attach $pid "
+	check "attach --duration 2: a burn70 row, its line, the program's module" has_re "$TMP/dur.out" \
+		'^\| burn70 +\| [0-9]+ +\| [0-9.]+% +\|.*\| cpu_burn\.c:[0-9]+ +\| cpu_burn_plain +\|$'
+	check "attach --duration 2: burn70 is the first row" eq \
+		"$(grep -m1 -E '^\| burn(30|70) ' "$TMP/dur.out" | awk '{print $2}')" burn70
+	kill "$pid"
+	wait "$pid"
 	"$H" attach 0 2>"$TMP/nopid.err"
 	check "attach: PID 0 is a usage error" [ $? -eq 2 ]
 	"$H" attach 2147483646 2>"$TMP/nopid.err"

@@ -6,16 +6,22 @@
  * samples x period, stacks root first, named from this program's own
  * symbols); then the two real samplers, perf_event_open and ITIMER_PROF,
  * each sample a spinning thread of this process and find the spinning
- * function at the top of its stacks.  Real sampling is skipped under
+ * function at the top of its stacks.  Names: an inlined call is a frame
+ * of its own with its file:line, an address libdw cannot name is
+ * "module+0xoffset" or "[unknown]+0xaddress"; the stack table stays
+ * bounded (PROF_MAX_STACKS).  Real sampling is skipped under
  * valgrind (it emulates the CPU: no perf events, no profiling timer).
  */
 #include "config.h"
 
 #include <check.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -24,6 +30,7 @@
 
 #include "hpi.h"
 #include "cpu.h"
+#include "profile.h"
 #include "registry.h"
 #include "../testlib.h"
 
@@ -556,6 +563,136 @@ START_TEST(kallsyms_cache_per_boot)
 }
 END_TEST
 
+/* ---- names: inlined calls, file:line, unknown frames; the stack bound ---- */
+
+uint64_t cpu_fn_outer(void);
+uint64_t cpu_ra_of_caller(void);
+
+/* The return address into its caller (an inlined call of cpu_fn_inl). */
+__attribute__((noinline)) uint64_t cpu_ra_of_caller(void)
+{
+	uint64_t ra = (uint64_t)(uintptr_t)__builtin_return_address(0);
+
+	__asm__ __volatile__("" : "+r"(ra));
+	return ra;
+}
+
+static const int inl_line = __LINE__ + 4; /* the line of the call below */
+static inline __attribute__((always_inline)) uint64_t cpu_fn_inl(uint64_t x)
+{
+	__asm__ __volatile__("" : "+r"(x));
+	return cpu_ra_of_caller() + (x & 0);
+}
+
+static const int outer_line = __LINE__ + 3; /* the line of the inlined call */
+__attribute__((noinline)) uint64_t cpu_fn_outer(void)
+{
+	uint64_t x = 7, r = cpu_fn_inl(x);
+	__asm__ __volatile__("" : "+r"(r)); /* no tail call: a return address here */
+	return r;
+}
+
+/* Whether path ends with "/" name or is name. */
+static bool ends_with_file(const char *path, const char *name)
+{
+	size_t lp = path ? strlen(path) : 0, ln = strlen(name);
+
+	return lp >= ln && strcmp(path + lp - ln, name) == 0 && (lp == ln || path[lp - ln - 1] == '/');
+}
+
+/* A return address inside an inlined call is two frames, outermost first,
+ * each with its file and line; an address in a file that is no ELF object
+ * is "file+0xoffset", one in an anonymous mapping "[unknown]+0xaddress":
+ * named, never dropped. */
+START_TEST(frames_inlined_lines_and_unknown)
+{
+	char dir[] = "/tmp/hp_cpu_names.XXXXXX", blob[64], want[96];
+	uint64_t ra = cpu_fn_outer();
+	hpi_cpu_unwind *u;
+	const hpi_cpu_frame *f;
+	size_t n;
+	void *map, *anon;
+	FILE *b;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(blob, sizeof(blob), "%s/blob.bin", dir);
+	ck_assert_ptr_nonnull(b = fopen(blob, "w"));
+	for (int i = 0; i < 3 * 4096; i++)
+		fputc('z', b);
+	ck_assert_int_eq(fclose(b), 0);
+	ck_assert_int_ge(fd = open(blob, O_RDONLY), 0);
+	/* its second page, at file offset 0x1000 */
+	map = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	close(fd);
+	anon = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(anon, MAP_FAILED);
+	u = hpi_cpu_unwind_new(getpid(), hpi_host());
+	ck_assert_ptr_nonnull(u);
+
+	f = hpi_cpu_unwind_name(u, (uint64_t)(uintptr_t)map + 0x10, &n);
+	ck_assert_uint_eq(n, 1);
+#ifdef HAVE_LIBDW
+	ck_assert_str_eq(f[0].func, "blob.bin+0x10"); /* libdwfl's module: from its mapping */
+#else
+	ck_assert_str_eq(f[0].func, "blob.bin+0x1010"); /* /proc/PID/maps: the file offset */
+#endif
+	f = hpi_cpu_unwind_name(u, (uint64_t)(uintptr_t)anon + 0x20, &n);
+	ck_assert_uint_eq(n, 1);
+	snprintf(want, sizeof(want), "[unknown]+0x%" PRIx64, (uint64_t)(uintptr_t)anon + 0x20);
+	ck_assert_str_eq(f[0].func, want);
+#ifdef HAVE_LIBDW
+	/* the call's return address, less one: in the inlined code */
+	f = hpi_cpu_unwind_name(u, ra - 1, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(f[0].func, "cpu_fn_outer");
+	ck_assert_str_eq(f[0].module, "test_cpu");
+	ck_assert_msg(ends_with_file(f[0].file, "test_cpu.c"), "%s", f[0].file ? f[0].file : "NULL");
+	ck_assert_int_eq(f[0].line, outer_line);
+	ck_assert_str_eq(f[1].func, "cpu_fn_inl");
+	ck_assert_msg(ends_with_file(f[1].file, "test_cpu.c"), "%s", f[1].file ? f[1].file : "NULL");
+	ck_assert_int_eq(f[1].line, inl_line);
+	/* the same address again: the same frames, from the table */
+	ck_assert_ptr_eq(hpi_cpu_unwind_name(u, ra - 1, &n), f);
+#else
+	(void)ra;
+	(void)outer_line;
+	(void)inl_line;
+#endif
+	hpi_cpu_unwind_free(u);
+	munmap(map, 4096);
+	munmap(anon, 4096);
+	ck_assert_int_eq(unlink(blob), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* Memory is bounded: past PROF_MAX_STACKS distinct stacks, a sample counts
+ * under its leaf alone (one more stack, however many samples). */
+START_TEST(stacks_bounded)
+{
+	hpi_cpu_profile *p = new_profile();
+	uint64_t pcs[2] = {PC(cpu_fn_c), 0};
+
+	ck_assert_ptr_nonnull(p);
+	for (uint64_t i = 0; i < PROF_MAX_STACKS; i++) {
+		pcs[1] = 0x100000 + i * 16;
+		hpi_cpu_profile_add(p, 100, i, 1000, pcs, 2);
+	}
+	ck_assert_uint_eq(p->nstacks, PROF_MAX_STACKS);
+	ck_assert_uint_eq(p->folded, 0);
+	for (uint64_t i = 0; i < 1000; i++) {
+		pcs[1] = 0x900000 + i * 16;
+		hpi_cpu_profile_add(p, 100, PROF_MAX_STACKS + i, 1000, pcs, 2);
+	}
+	ck_assert_uint_eq(p->nstacks, PROF_MAX_STACKS + 1);
+	ck_assert_uint_eq(p->folded, 1000);
+	ck_assert_uint_eq(hpi_cpu_profile_samples(p), PROF_MAX_STACKS + 1000);
+	hpi_cpu_profile_free(p);
+}
+END_TEST
+
 static Suite *cpu_suite(void)
 {
 	Suite *s = suite_create("cpu");
@@ -568,6 +705,8 @@ static Suite *cpu_suite(void)
 	tcase_add_test(tc, itimer_samples_this_thread);
 	tcase_add_test(tc, kernel_functions_named_from_kallsyms);
 	tcase_add_test(tc, kallsyms_cache_per_boot);
+	tcase_add_test(tc, frames_inlined_lines_and_unknown);
+	tcase_add_test(tc, stacks_bounded);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

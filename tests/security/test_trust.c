@@ -469,6 +469,40 @@ START_TEST(warnings_are_sanitised)
 }
 END_TEST
 
+/* The program's own table on stderr (here report.output, to read it back):
+ * a measured name with C1 CSI, a raw 0xff byte and RTLO is shown escaped,
+ * and the title of the caller line too. */
+START_TEST(stderr_table_is_sanitised)
+{
+	char out[PATH_MAX], text[8192];
+	hp_guard *g;
+	FILE *f;
+	size_t n;
+
+	FMT(out, sizeof out, "%s/table.txt", tmp);
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUB", "off", 1);
+	setenv("HOTPATH_QUERY", "off", 1);
+	setenv("HOTPATH_OUTPUT", out, 1);
+	ck_assert_ptr_nonnull(g = hp_guard_builder_build(hp_guard_builder_new("csi\xc2\x9b" "2J")));
+	for (int i = 0; i < 3; i++)
+		HP_MEASURE_BLOCK("evil\xc2\x9b" "2J\xff\xe2\x80\xae" "txt", {
+			__asm__ volatile("" ::: "memory");
+		});
+	hp_guard_end(g);
+	ck_assert_ptr_nonnull(f = fopen(out, "r"));
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	ck_assert_msg(strstr(text, "evil<U+009B>2J\\xff<U+202E>txt") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "csi<U+009B>2J") != NULL, "%s", text);
+	ck_assert_ptr_null(strstr(text, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(text, "\xff"));
+	ck_assert_ptr_null(strstr(text, "\xe2\x80\xae"));
+	ck_assert_ptr_null(strchr(text, '\x1b'));
+}
+END_TEST
+
 /* ---- rendering out of memory ---------------------------------------------- */
 
 /* A JSON report that no longer fits is written without logs, and says so;
@@ -544,6 +578,10 @@ START_TEST(lua_caps)
 		      "'x', 'b'))\nend\n", 0);
 	ck_assert_msg(strstr(c, "attempt to load a binary chunk (mode is 't')") != NULL, "%s", c);
 	free(c);
+	/* a precompiled reporter file (luac's output starts with ESC "Lua") */
+	c = lua_cause("\x1bLuaT\x00\x19\x93\r\n\x1a\n", 0);
+	ck_assert_str_eq(c, "syntax error: attempt to load a binary chunk (mode is 't')");
+	free(c);
 	/* no instruction cap: the clock stops Lua code ... */
 	c = lua_cause("return function()\n  while true do end\nend\n", 300);
 	ck_assert_msg(strstr(c, "stopped: ") == c && strstr(c, "r.lua:2: ran longer than 300 ms "
@@ -575,6 +613,7 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, fifo_is_refused);
 	tcase_add_test(tc, term_sanitiser);
 	tcase_add_test(tc, warnings_are_sanitised);
+	tcase_add_test(tc, stderr_table_is_sanitised);
 	tcase_add_test(tc, render_out_of_memory);
 	tcase_add_test(tc, lua_caps);
 	suite_add_tcase(s, tc);
