@@ -346,6 +346,7 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum, v0;
 	size_t n = (size_t)(end - p);
 	timing_entry *e;
+	bool sampled, one;
 
 	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
 		n = 1024;
@@ -363,21 +364,30 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 			i++;
 		return i;
 	}
-	if (mh == 0)
-		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
-	else
-		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum, &v0);
+	sampled = timing_sampled(st, id);
+	one = n == 1 || p[1].site != site;
 	/* the call tree: only the run's first call can have callees (theirs
 	 * would come between), the others are leaves of the same level; the
 	 * self time goes to e->self (replayed: at the tree's next sync), a
-	 * sampled site's at once (key 0: never replayed) */
-	if (__builtin_expect(timing_sampled(st, id), 0)) {
+	 * sampled site's at once (key 0: never replayed).  A run of one call
+	 * (nested calls' are) goes first, its values at hand. */
+	if (one && !sampled && st->tree != NULL) {
+		v0 = hp_ticks32_ns(p->dt, mh, ml);
+		hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, 1, v0);
+	}
+	if (one)
+		n = timing_recs_hist(st->host, &e->hist, p, 1, t0, mh, ml, &sum, &v0);
+	else if (mh == 0)
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
+	else
+		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum, &v0);
+	if (__builtin_expect(sampled, 0)) {
 		e->s_timed += n;
 		e->s_sum += sum;
 		if (st->tree != NULL)
 			e->s_self += hpi_ctree_run(st->tree, tid, 0, &e->idx, &e->self, p->t, v0,
 						   depth, n, sum);
-	} else if (st->tree != NULL) {
+	} else if (!one && st->tree != NULL) {
 		hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, n, sum);
 	}
 	/* the recent log: only the calls it keeps get a start time */
