@@ -346,7 +346,6 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 	uint64_t mh = mult >> 32, ml = (uint32_t)mult, sum, v0;
 	size_t n = (size_t)(end - p);
 	timing_entry *e;
-	bool sampled, one;
 
 	if (n > 1024) /* keep the 64-bit partial sum far from overflow */
 		n = 1024;
@@ -364,30 +363,39 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 			i++;
 		return i;
 	}
-	sampled = timing_sampled(st, id);
-	one = n == 1 || p[1].site != site;
-	/* the call tree: only the run's first call can have callees (theirs
-	 * would come between), the others are leaves of the same level; the
-	 * self time goes to e->self (replayed: at the tree's next sync), a
-	 * sampled site's at once (key 0: never replayed).  A run of one call
-	 * (nested calls' are) goes first, its values at hand. */
-	if (one && !sampled && st->tree != NULL) {
+	if (__builtin_expect(!timing_sampled(st, id) && (n == 1 || p[1].site != site), 1)) {
+		timing_call *c;
+
+		/* a run of one call (nested calls' runs are): the call tree
+		 * first, while the record's values are at hand, then the
+		 * histogram with no loop, the recent log with no loop */
 		v0 = hp_ticks32_ns(p->dt, mh, ml);
-		hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, 1, v0);
+		if (st->tree != NULL)
+			hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, 1,
+				      v0);
+		timing_recs_hist(st->host, &e->hist, p, 1, t0, mh, ml, &sum, &v0);
+		if ((c = HP_RING_PUSH(&e->log, timing_call)) != NULL) {
+			c->dur = v0;
+			c->tid = tid;
+			c->time = hp_ticks_ns(p->t - t0, mult);
+		}
+		return 1;
 	}
-	if (one)
-		n = timing_recs_hist(st->host, &e->hist, p, 1, t0, mh, ml, &sum, &v0);
-	else if (mh == 0)
+	if (mh == 0)
 		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
 	else
 		n = timing_recs_hist(st->host, &e->hist, p, n, t0, mh, ml, &sum, &v0);
-	if (__builtin_expect(sampled, 0)) {
+	/* the call tree: only the run's first call can have callees (theirs
+	 * would come between), the others are leaves of the same level; the
+	 * self time goes to e->self (replayed: at the tree's next sync), a
+	 * sampled site's at once (key 0: never replayed) */
+	if (__builtin_expect(timing_sampled(st, id), 0)) {
 		e->s_timed += n;
 		e->s_sum += sum;
 		if (st->tree != NULL)
 			e->s_self += hpi_ctree_run(st->tree, tid, 0, &e->idx, &e->self, p->t, v0,
 						   depth, n, sum);
-	} else if (!one && st->tree != NULL) {
+	} else if (st->tree != NULL) {
 		hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, n, sum);
 	}
 	/* the recent log: only the calls it keeps get a start time */
