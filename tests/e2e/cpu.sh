@@ -265,7 +265,8 @@ EOC
 
 fi
 
-# hotpath attach: from outside; the threads start 0.3 s after attaching.
+# hotpath attach: from outside; the threads start 3 s after the program
+# does (1 s was too little at a load average of 23: attach came after them).
 # A background job is the shell's fork until it execs: attaching before
 # that reads the shell's name and maps (on a loaded machine, it happened),
 # so wait (bounded) for the program's own name first.
@@ -277,7 +278,7 @@ wait_exec() {
 	done
 }
 if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
-	"$P" "$SECS" 1 >"$TMP/attach.out" &
+	"$P" "$SECS" 3 >"$TMP/attach.out" &
 	pid=$!
 	wait_exec "$pid"
 	"$H" attach "$pid" --duration 0 -o "$TMP/attach.json" 2>"$TMP/attach.err"
@@ -289,6 +290,16 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	check "attach: the report names the process" jqt "$TMP/attach.json" \
 		".pid == $pid and .program == \"cpu_burn_plain\""
 	common attach
+	# its samples through the call tree's writers (docs/flamegraph.md)
+	"$H" report --format folded --stacks cpu "$TMP/attach.json" >"$TMP/attach.folded"
+	check "attach, folded: burner_main;burn70 a line of its own" has_re "$TMP/attach.folded" \
+		';burner_main;burn70 [0-9]+$'
+	check "attach, folded: the weights add up to cpu_stacks' self" eq \
+		"$(awk '{ n += $NF } END { printf "%.0f", n }' "$TMP/attach.folded")" \
+		"$(jq '[.sections[] | select(.id == "cpu_stacks") | .rows[].self] | add' "$TMP/attach.json")"
+	"$H" report --format svg --stacks cpu "$TMP/attach.json" >"$TMP/attach.svg"
+	check "attach, svg: burn70 and burn30 are frames of the flame graph" eq \
+		"$(grep -cE '<g class="f" data-n="burn(30|70)"' "$TMP/attach.svg")" 2
 	check "attach: DWARF stacks of threads started after attaching" jqt "$TMP/attach.json" \
 		'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith("burner_main;burn70"))] | length == 1'
 	# live: attach publishes its sections like a profiled program, so
