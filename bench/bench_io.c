@@ -12,7 +12,10 @@
  *                        around glibc's call, as an interposer must be
  *
  * and, to show what the in-context floor is made of, the same wrapper
- * without its clock reads.  The calls: fputc to a buffered stream (no
+ * without its clock reads.  Where libhotpath-io takes its raw path (the
+ * tracked call makes the system call itself, so that one return follows
+ * it, not two: docs/io.md, Cost), the tracked write and send can cost
+ * less than the in-context floor; the header says whether it does.  The calls: fputc to a buffered stream (no
  * system call: the wrapper's own cost), write(2) of 1 byte to /dev/null
  * and send of 1 byte on a socketpair.
  *
@@ -225,6 +228,15 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+/* libhotpath-io's hp__io_raw(name): 1 when a tracked call of name takes
+ * the raw path (0 without it, or without the library). */
+static int raw_path(const char *name)
+{
+	int (*f)(const char *) = (int (*)(const char *))dlsym(RTLD_DEFAULT, "hp__io_raw");
+
+	return f != NULL && f(name) == 1;
+}
+
 /* Prints one call's figures against the two floors (f2: two clock reads). */
 static void report(const char *what, const struct fig *f, const struct fig *f2)
 {
@@ -322,6 +334,8 @@ int main(int argc, char **argv)
 	printf("bench_io: I/O tracking, %ld rounds of batches of %d calls (1 in %d for system calls),\n"
 	       "  ns each variant adds per call to glibc's own call, fastest batch and median of the "
 	       "rounds\n", rounds, BATCH, SYS_EVERY);
+	printf("  the raw path (a tracked call makes the system call itself): write %s, send %s\n",
+	       raw_path("write") ? "yes" : "no", raw_path("send") ? "yes" : "no");
 	printf("  two clock reads (the floor of issue 23's target, as in bench_measure):"
 	       " %.2f ns best, %.2f ns median\n", fig[TIGHT].best[FLOOR], fig[TIGHT].med[FLOOR]);
 	report("fputc to a buffered stream (no system call: the wrapper's own cost)", &fig[FPUTC],

@@ -6,8 +6,10 @@
  *
  * Linked into a program (-lhotpath-io) or preloaded (`hotpath run --io`),
  * these definitions come before glibc's; each calls glibc's own (found
- * with dlsym(RTLD_NEXT)), so results, errno and blocking are exactly
- * glibc's.  While a guard tracks I/O (HP__ON_IO), a call costs two clock
+ * with dlsym(RTLD_NEXT)), or, for read, write, send and their kin on glibc
+ * 2.36 when glibc's is next, makes the system call as glibc's function
+ * makes it (the raw path, interpose.h), so results, errno, blocking and
+ * cancellation are exactly glibc's.  While a guard tracks I/O (HP__ON_IO), a call costs two clock
  * reads, a load from the descriptor cache and one payload pair in the
  * thread's buffer (core/io.h); otherwise one load and a test.
  *
@@ -41,6 +43,7 @@ IO_REALS(IO_PTR)
 #undef IO_PTR
 
 uint32_t hpi_io_raw;
+int (*hpi_io_setcanceltype)(int, int *);
 
 /* Which calls take the raw path (interpose.h): those whose next definition
  * is glibc's own, on glibc 2.36, whose functions the raw path does as
@@ -58,6 +61,12 @@ static uint32_t io_raw_bits(void)
 	if (strcmp(gnu_get_libc_version(), "2.36") != 0 || (env != NULL && strcmp(env, "0") == 0) ||
 	    (libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) == NULL)
 		return 0;
+	__atomic_store_n((void **)&hpi_io_setcanceltype, dlsym(libc, "pthread_setcanceltype"),
+			 __ATOMIC_RELAXED);
+	if (hpi_io_setcanceltype == NULL) {
+		dlclose(libc);
+		return 0;
+	}
 #define IO_RAW_BIT(name)                                                   \
 	if (hpi_io_real_##name != NULL && (void *)hpi_io_real_##name == dlsym(libc, #name)) \
 		bits |= 1u << IO_RAW_##name;

@@ -135,9 +135,11 @@ IO_HIDDEN void hpi_io_resolve(void);
  * A result of -4095..-1 sets errno and returns -1.  Elsewhere (another
  * interposer next, another C library or version, not x86-64) the wrapper
  * calls the next function. */
+#ifndef IO_RAW
 #if defined(__x86_64__) && defined(__GLIBC__) && defined(__has_include)
 #if __has_include(<sys/single_threaded.h>)
 #define IO_RAW 1
+#endif
 #endif
 #endif
 #ifndef IO_RAW
@@ -156,6 +158,10 @@ enum { IO_RAWS(IO_RAW_ENUM) IO_RAW_N };
 /* interpose.c: bit IO_RAW_name set when name's tracked call takes the raw
  * path (hpi_io_resolve). */
 extern IO_HIDDEN uint32_t hpi_io_raw;
+/* interpose.c: glibc's pthread_setcanceltype, called through this pointer
+ * (loaded before the system call: one indirect call after it, not the
+ * PLT's call and jump, which took 3 ns more around a send). */
+extern IO_HIDDEN int (*hpi_io_setcanceltype)(int, int *);
 /* interpose.c: 1 when a tracked call of name takes the raw path, 0 when
  * it calls the next function, -1 for a name that never does (exported for
  * tests/io/test_io_raw.c and bench/bench_io.c). */
@@ -199,12 +205,13 @@ static inline __attribute__((always_inline)) ssize_t io_raw(long nr, long a, lon
 	if (__libc_single_threaded) {
 		r = io_sys(nr, a, b, c, d, e, f);
 	} else {
+		int (*type)(int, int *) = hpi_io_setcanceltype;
 		int old;
 
-		pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
+		type(PTHREAD_CANCEL_ASYNCHRONOUS, &old);
 		r = io_sys(nr, a, b, c, d, e, f);
 		if (old != PTHREAD_CANCEL_ASYNCHRONOUS)
-			pthread_setcanceltype(PTHREAD_CANCEL_DEFERRED, NULL);
+			type(PTHREAD_CANCEL_DEFERRED, NULL);
 	}
 	if (__builtin_expect((unsigned long)r > -4096UL, 0)) {
 		errno = (int)-r;
@@ -221,15 +228,6 @@ static inline __attribute__((always_inline)) ssize_t io_raw(long nr, long a, lon
 		 : call)
 #else
 #define IO_RAWCALL(name, call, nr, a, b, c, d, e, f) (call)
-#define SYS_read 0
-#define SYS_write 0
-#define SYS_pread64 0
-#define SYS_pwrite64 0
-#define SYS_readv 0
-#define SYS_writev 0
-#define SYS_sendto 0
-#define SYS_recvfrom 0
-#define SYS_sendmsg 0
 #endif
 
 /* ---- descriptors ------------------------------------------------------------ */
