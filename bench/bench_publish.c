@@ -16,20 +16,32 @@
  *              calling 10,000 measured functions (200,000 calls a second,
  *              paced) for 3 s with no query
  *              client, then with 4 clients looping {"cmd":"section",
- *              "section":"functions"}, then without again; events dropped
+ *              "section":"functions"} (threads of a process of their own,
+ *              in a session of its own, as clients run from another
+ *              terminal), then without again; events dropped
  *              (collector.buffer_max_mb 4 so that a collector falling behind
  *              shows) and ns per call side by side, with publish.query_rate
  *              at its default with the call tree on and off
  *              (collectors.timing.call_tree), and with no rate limit (0).
  *
  *   bench_publish tick   the second part only; bench_publish flood   the third.
+ *   --hogs=N   a fixed, reproducible load besides whatever else runs: N
+ *              processes spinning at nice --hog-nice (default 0, as `yes`
+ *              would), each in a session of its own (as another user's
+ *              program: autogroup scheduling weighs sessions), for the whole
+ *              run; the flood part prints the load average before and
+ *              after.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +51,7 @@
 #include <nng/protocol/reqrep0/req.h>
 
 #include "hpi.h"
+#include "collector.h"
 #include "tbuf.h"
 
 #define ROUNDS 7
@@ -304,6 +317,14 @@ static void bench_tick(void)
 
 /* ---- a query flood ------------------------------------------------------- */
 
+/* The 1-minute load average, or -1. */
+static double loadavg1(void)
+{
+	double l;
+
+	return getloadavg(&l, 1) == 1 ? l : -1;
+}
+
 #define FLOOD_CLIENTS 4
 #define FLOOD_SECS 3
 #define FLOOD_RATE 200000.0  /* measured calls a second */
@@ -423,32 +444,103 @@ static double thread_cpu_ns(const char *name)
 	return sum;
 }
 
+/* The flooding clients live in a process of their own, in a session of
+ * its own, as `hotpath query` run from another terminal would: their CPU
+ * (reading megabytes of replies) is theirs, not the program's.  Started
+ * before anything uses nng (nng does not survive fork()); told what to do
+ * through a pipe. */
+static int flood_cmd = -1, flood_res = -1;
+static pid_t flood_pid;
+
+/* The flooders' process: "go URL N" starts N clients on URL, "stop"
+ * stops them and writes back "answered refused failed"; EOF ends it. */
+static void flood_child(int cmd, int res)
+{
+	FILE *in = fdopen(cmd, "r"), *out = fdopen(res, "w");
+	char line[256];
+	flooder f[FLOOD_CLIENTS];
+	int n = 0;
+
+	(void)setsid();
+	while (in != NULL && out != NULL && fgets(line, sizeof(line), in) != NULL) {
+		long answered = 0, refused = 0, failed = 0;
+		if (sscanf(line, "go %159s %d", qurl, &n) == 2 && n > 0 && n <= FLOOD_CLIENTS) {
+			memset(f, 0, sizeof(f));
+			for (int i = 0; i < n; i++)
+				pthread_create(&f[i].th, NULL, flooder_main, &f[i]);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			f[i].stop = 1;
+			pthread_join(f[i].th, NULL);
+			answered += f[i].answered;
+			refused += f[i].refused;
+			failed += f[i].failed;
+		}
+		n = 0;
+		fprintf(out, "%ld %ld %ld\n", answered, refused, failed);
+		fflush(out);
+	}
+	_exit(0);
+}
+
+/* Forks the flooders' process (killed with us). */
+static void flood_fork(void)
+{
+	int cmd[2], res[2];
+	pid_t parent = getpid(), pid;
+
+	if (pipe(cmd) != 0 || pipe(res) != 0 || (pid = fork()) < 0) {
+		perror("bench_publish: flooders");
+		exit(1);
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(0);
+		close(cmd[1]);
+		close(res[0]);
+		flood_child(cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	flood_cmd = cmd[1];
+	flood_res = res[0];
+	flood_pid = pid;
+}
+
 /* One line of the table: the work with nclients flooding. */
 static void flood_phase(const char *what, int nclients)
 {
-	flooder f[FLOOD_CLIENTS];
 	long calls, answered = 0, refused = 0, failed = 0;
 	double ns;
 	uint64_t dropped;
+	char line[128];
+	double col0 = thread_cpu_ns("hp-collector"), q0 = thread_cpu_ns("hp-query"), wait;
 
-	double col0 = thread_cpu_ns("hp-collector"), q0 = thread_cpu_ns("hp-query");
-
-	memset(f, 0, sizeof(f));
-	for (int i = 0; i < nclients; i++)
-		pthread_create(&f[i].th, NULL, flooder_main, &f[i]);
+	if (nclients > 0) {
+		dprintf(flood_cmd, "go %s %d\n", qurl, nclients);
+		usleep(100000); /* connected and asking */
+		col0 = thread_cpu_ns("hp-collector");
+		q0 = thread_cpu_ns("hp-query");
+	}
+	(void)hpi_collector_longest_wait();
 	flood_work(&calls, &ns, &dropped);
+	wait = (double)hpi_collector_longest_wait();
 	col0 = thread_cpu_ns("hp-collector") - col0;
 	q0 = thread_cpu_ns("hp-query") - q0;
-	for (int i = 0; i < nclients; i++) {
-		f[i].stop = 1;
-		pthread_join(f[i].th, NULL);
-		answered += f[i].answered;
-		refused += f[i].refused;
-		failed += f[i].failed;
+	if (nclients > 0) {
+		ssize_t k;
+		dprintf(flood_cmd, "stop\n");
+		if ((k = read(flood_res, line, sizeof(line) - 1)) > 0) {
+			line[k] = '\0';
+			if (sscanf(line, "%ld %ld %ld", &answered, &refused, &failed) != 3)
+				answered = refused = failed = -1;
+		}
 	}
-	printf("  %-22s %7.1f CPU ns/call  %5.2f%% of %ld events dropped  collector %4.0f ms "
-	       "CPU, query thread %4.0f ms", what, ns, 100.0 * (double)dropped / (double)calls,
-	       calls, col0 / 1e6, q0 / 1e6);
+	printf("  %-22s %6.1f CPU ns/call  %5.2f%% of %ld events dropped  records waited "
+	       "<= %4.0f ms  collector %4.0f ms CPU, query thread %4.0f ms", what, ns,
+	       100.0 * (double)dropped / (double)calls, calls, wait / 1e6, col0 / 1e6, q0 / 1e6);
 	if (nclients > 0)
 		printf("  queries: %ld answered, %ld refused, %ld timed out (5 s)", answered, refused,
 		       failed);
@@ -492,18 +584,19 @@ static void bench_flood(void)
 		snprintf(flood_names[i], sizeof(flood_names[i]), "flood::function_%05d", i);
 		flood_sites[i] = (hp_site){flood_names[i], __FILE__, i + 1, HP_SITE_FUNCTION, 0};
 	}
-	snprintf(qurl, sizeof(qurl), "%s.q", url);
+	snprintf(qurl, sizeof(qurl), "%s.q", url); /* no spaces: sent as a word */
 	setenv("HOTPATH_QUERY", qurl, 1);
 	setenv("HOTPATH_PUBLISH_INTERVAL_MS", "250", 1);
 	setenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB", "4", 1);
 	printf("a query flood: 1 thread calling %d functions, %.0f calls a second for %d s a "
-	       "line; %d REQ clients looping section functions:\n", FUNCS, FLOOD_RATE, FLOOD_SECS,
-	       FLOOD_CLIENTS);
+	       "line; %d REQ clients looping section functions (load average %.2f):\n", FUNCS,
+	       FLOOD_RATE, FLOOD_SECS, FLOOD_CLIENTS, loadavg1());
 	/* the call tree (self time, calls, stacks) on, as by default, and
 	 * off: what it costs with 10,000 functions at the top level */
 	bench_flood_rate("20", "true");
 	bench_flood_rate("20", "false");
 	bench_flood_rate("0", "true");
+	printf("  (load average %.2f at the end)\n", loadavg1());
 	unsetenv("HOTPATH_PUBLISH_QUERY_RATE");
 	unsetenv("HOTPATH_COLLECTOR_BUFFER_MAX_MB");
 	unsetenv("HOTPATH_CALL_TREE");
@@ -512,9 +605,88 @@ static void bench_flood(void)
 	unlink(qurl + 6);
 }
 
+/* ---- a fixed load -------------------------------------------------------- */
+
+#define MAX_HOGS 64
+
+static pid_t hogs[MAX_HOGS];
+static int nhogs;
+
+/* Starts n processes that spin at nice level nice until hogs_stop (or
+ * until we die: they are killed with us).  Before any guard is built:
+ * the children carry no collector, no socket, nothing of hotpath's. */
+static void hogs_start(int n, int nice_level)
+{
+	pid_t parent = getpid();
+
+	for (nhogs = 0; nhogs < n && nhogs < MAX_HOGS; nhogs++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			perror("bench_publish: fork");
+			exit(1);
+		}
+		if (pid == 0) {
+			volatile uint64_t spin = 0;
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(0);
+			/* a session of its own: with autogroup scheduling, a
+			 * hog competes as another user's program would, not
+			 * only with the bench's own threads */
+			(void)setsid();
+			(void)setpriority(PRIO_PROCESS, 0, nice_level);
+			for (;;)
+				spin++;
+		}
+		hogs[nhogs] = pid;
+	}
+}
+
+/* Kills the spinning processes and waits for them. */
+static void hogs_stop(void)
+{
+	for (int i = 0; i < nhogs; i++)
+		kill(hogs[i], SIGKILL);
+	for (int i = 0; i < nhogs; i++)
+		waitpid(hogs[i], NULL, 0);
+	nhogs = 0;
+}
+
+/* Usage on stderr, exit 2: an unknown part must not run the others. */
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_publish [tick|flood] [--hogs=N] [--hog-nice=K]\n");
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
-	const char *only = argc > 1 ? argv[1] : "";
+	const char *only = "";
+	int nhog = 0, hog_nice = 0;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+		if (strncmp(argv[i], "--hogs=", 7) == 0) {
+			nhog = (int)strtol(argv[i] + 7, &end, 10);
+			if (*end != '\0' || nhog < 0 || nhog > MAX_HOGS)
+				usage();
+		} else if (strncmp(argv[i], "--hog-nice=", 11) == 0) {
+			hog_nice = (int)strtol(argv[i] + 11, &end, 10);
+			if (*end != '\0' || hog_nice < -20 || hog_nice > 19)
+				usage();
+		} else if ((strcmp(argv[i], "tick") == 0 || strcmp(argv[i], "flood") == 0) &&
+			   *only == '\0') {
+			only = argv[i];
+		} else {
+			usage();
+		}
+	}
+	hogs_start(nhog, hog_nice);
+	if (*only == '\0' || strcmp(only, "flood") == 0)
+		flood_fork(); /* before anything here uses nng */
+	if (nhog > 0)
+		printf("load: %d processes spinning at nice %d for the whole run (--hogs)\n", nhog,
+		       hog_nice);
 
 	snprintf(url, sizeof(url), "ipc:///tmp/hp_bench_publish_%ld", (long)getpid());
 	setenv("HOTPATH_CONFIG", "/dev/null", 1);
@@ -530,5 +702,10 @@ int main(int argc, char **argv)
 	unlink(url + 6); /* "ipc://": no socket files left behind */
 	url[strlen(url) - 5] = '\0'; /* and without ".tick" */
 	unlink(url + 6);
+	if (flood_cmd >= 0) {
+		close(flood_cmd); /* the flooders' process ends */
+		waitpid(flood_pid, NULL, 0);
+	}
+	hogs_stop();
 	return 0;
 }

@@ -345,17 +345,30 @@ static void collector_records_direct(drain_ctx *d, hpi_thread *t, const struct h
 	}
 }
 
-/* Drains one thread up to the limit read under the list lock. */
+/* Drains one thread up to the limit read under the list lock: first the
+ * records set aside while a snapshot was built, then its chunks. */
 static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 {
 	struct hp__rec *lim = t->snap;
 
-	if (lim == NULL)
+	if (lim == NULL && t->naside == 0)
 		return;
 	if (t->seen == 0) {
 		collector_thread_event(d, t, HP_EV_THREAD_START);
 		t->seen = 1;
 	}
+	if (t->naside > 0) {
+		if (d->on_records != NULL)
+			collector_records_direct(d, t, t->aside, t->aside + t->naside);
+		else
+			collector_records(d, t, t->aside, t->aside + t->naside);
+		/* rare (a snapshot's): not kept, it may be megabytes */
+		free(t->aside);
+		t->aside = NULL;
+		t->naside = t->capaside = 0;
+	}
+	if (lim == NULL)
+		return;
 	for (;;) {
 		hpi_chunk *c = t->rd_chunk;
 		struct hp__rec *end = c->recs + HPI_CHUNK_RECS;
@@ -379,6 +392,104 @@ static void collector_drain_thread(drain_ctx *d, hpi_thread *t)
 	}
 }
 
+/* Room in t->aside for n more records, within cap; false when none. */
+static bool collector_aside_room(hpi_thread *t, size_t n, size_t cap)
+{
+	size_t ncap = t->capaside ? t->capaside : HPI_CHUNK_RECS;
+	struct hp__rec *a;
+
+	if (t->naside + n <= t->capaside)
+		return true;
+	if (t->naside + n > cap)
+		return false;
+	while (ncap < t->naside + n)
+		ncap *= 2;
+	if (ncap > cap)
+		ncap = cap;
+	if ((a = realloc(t->aside, ncap * sizeof(*a))) == NULL)
+		return false;
+	t->aside = a;
+	t->capaside = ncap;
+	return true;
+}
+
+/* Copies thread t's records up to the limit read under the list lock out
+ * of its chunks into t->aside (at most as many as its chunks hold: the
+ * buffer's size again), handing the chunks back to it. */
+static void collector_aside_thread(hpi_thread *t)
+{
+	struct hp__rec *lim = t->snap;
+	size_t cap = t->maxchunks * HPI_CHUNK_RECS;
+
+	if (lim == NULL)
+		return;
+	for (;;) {
+		hpi_chunk *c = t->rd_chunk;
+		struct hp__rec *end = c->recs + HPI_CHUNK_RECS;
+		bool here = lim >= c->recs && lim <= end;
+		struct hp__rec *stop = here ? lim : end;
+		size_t n = (size_t)(stop - t->rd);
+
+		if (n > 0) {
+			if (!collector_aside_room(t, n, cap))
+				return; /* the rest stays in the chunks */
+			memcpy(t->aside + t->naside, t->rd, n * sizeof(*t->rd));
+			t->naside += n;
+		}
+		t->rd = stop;
+		if (here)
+			break;
+		t->rd_chunk = __atomic_load_n(&c->next, __ATOMIC_ACQUIRE);
+		t->rd = t->rd_chunk->recs;
+		hpi_tbuf_recycle(t, c);
+	}
+}
+
+/* When the program's records were last drained or set aside, and the
+ * longest time between two such moments since hpi_collector_longest_wait
+ * last read it (ns; collector thread, the longest atomic). */
+static uint64_t collector_drained_at, collector_longest;
+
+/* Notes a drain or an aside: the records waited since the last one. */
+static void collector_drained(void)
+{
+	uint64_t now = hpi_mono_ns();
+
+	if (collector_drained_at != 0 && now - collector_drained_at >
+	    __atomic_load_n(&collector_longest, __ATOMIC_RELAXED))
+		__atomic_store_n(&collector_longest, now - collector_drained_at, __ATOMIC_RELAXED);
+	collector_drained_at = now;
+}
+
+uint64_t hpi_collector_longest_wait(void)
+{
+	return __atomic_exchange_n(&collector_longest, 0, __ATOMIC_RELAXED);
+}
+
+void hpi_collector_aside(void)
+{
+	collector_drained();
+	for (hpi_thread *t = hpi_tbuf_snapshot(); t != NULL; t = t->next)
+		collector_aside_thread(t);
+}
+
+/* When the last aside was (collector thread only). */
+static uint64_t collector_aside_at;
+
+/* The snapshot pulse (hpi_snapshot_pulse), on the collector while it
+ * builds a snapshot: the program's records set aside at most once a
+ * millisecond, so that a snapshot that takes long (10,000 functions on a
+ * loaded machine: a second) does not fill the program's buffers. */
+static void collector_pulse(void)
+{
+	uint64_t now = hpi_mono_ns();
+
+	if (now - collector_aside_at < 1000000u)
+		return;
+	collector_aside_at = now;
+	hpi_collector_aside();
+}
+
 /* One pass over every thread. */
 static void collector_pass(drain_ctx *d)
 {
@@ -389,6 +500,7 @@ static void collector_pass(drain_ctx *d)
 	hp_event tick = {.kind = HP_EV_TICK};
 
 	d->pass_ns = now > d->t0 ? hpi_ticks_to_ns(now - d->t0) : 0;
+	collector_drained();
 	for (hpi_thread *t = list; t != NULL; t = t->next)
 		collector_drain_thread(d, t);
 	collector_flush(d);
@@ -481,6 +593,7 @@ static void *collector_main(void *arg)
 	d->reg = c->reg;
 	collector_direct(d, c->reg);
 	d->t0 = c->t0;
+	collector_drained_at = 0; /* no wait counted from an earlier guard's */
 
 	pthread_mutex_lock(&c->lock);
 	c->ready = true;
@@ -496,8 +609,12 @@ static void *collector_main(void *arg)
 		pthread_mutex_lock(&collector_pass_lock);
 		collector_pass(d);
 		__atomic_store_n(&c->records, d->records, __ATOMIC_RELAXED);
+		/* snapshots built here set the program's records aside as
+		 * they go (collector_pulse) */
+		hpi_snapshot_pulse(collector_pulse);
 		hpi_publish_tick(pub);
 		hpi_metrics_tick(__atomic_load_n(&c->met, __ATOMIC_ACQUIRE));
+		hpi_snapshot_pulse(NULL);
 		pthread_mutex_unlock(&collector_pass_lock);
 		last = hpi_mono_ns();
 		/* busy: every drain_interval_ms so buffers stay small (flat

@@ -35,6 +35,16 @@ void hpi_collector_watch(int fd);
 void hpi_collector_stop(hpi_collector *c);
 /* Drains every buffer once on the calling thread (collector not running). */
 void hpi_collector_drain_now(hpi_registry *r, uint64_t t0_ticks);
+/* Copies every thread's pending records out of its chunks into memory of
+ * the collector's (at most the thread's collector.buffer_max_mb again) and
+ * hands the chunks back to the thread; the next drain takes them first, in
+ * order.  The collector thread while it builds a snapshot (every 512 rows,
+ * hpi_snapshot_pulse), or a test with no collector running. */
+void hpi_collector_aside(void);
+/* The longest time (ns) the program's records waited between two drains
+ * (or asides) since the last call, which starts the count again: how
+ * close the buffers came to filling (bench_publish). */
+uint64_t hpi_collector_longest_wait(void);
 /* Publishes through p after every pass (collector thread); p must outlive
  * the collector (stop the collector first).  NULL stops publishing. */
 void hpi_collector_publish(hpi_collector *c, hpi_publisher *p);

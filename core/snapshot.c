@@ -21,6 +21,8 @@
 #include "tbuf.h"
 
 #define SNAP_MIN_CAP 4
+/* Rows between two pulses: a few milliseconds of a snapshot's work. */
+#define SNAP_PULSE_ROWS 512
 
 /* Array arr (capacity *cap elements of size sz) grown to hold need
  * elements; the new array, or NULL (arr untouched) on ENOMEM. */
@@ -235,6 +237,17 @@ int hpi_column_add(hp_section *sec, const char *key, const char *title, hp_unit 
 	return (int)sec->ncols++;
 }
 
+/* What this thread calls every SNAP_PULSE_ROWS rows it adds, and the
+ * rows added since (the collector's: hpi_snapshot_pulse). */
+static __thread void (*snap_pulse)(void);
+static __thread unsigned snap_pulse_rows;
+
+void hpi_snapshot_pulse(void (*fn)(void))
+{
+	snap_pulse = fn;
+	snap_pulse_rows = 0;
+}
+
 /* Appends an empty row; cells are allocated on first write. */
 size_t hpi_row_add(hp_section *sec)
 {
@@ -242,6 +255,8 @@ size_t hpi_row_add(hp_section *sec)
 
 	if (sec == NULL)
 		return (size_t)-1;
+	if (snap_pulse != NULL && ++snap_pulse_rows % SNAP_PULSE_ROWS == 0)
+		snap_pulse();
 	p = snap_grow(sec->rows, &sec->caprows, sec->nrows + 1, sizeof(*p));
 	if (p == NULL)
 		return (size_t)-1;

@@ -78,6 +78,10 @@ hp_section *hpi_section_add(hp_snapshot *snap, const char *id, const char *title
 int hpi_column_add(hp_section *sec, const char *key, const char *title, hp_unit unit);
 /* Index of the new row, or (size_t)-1 on ENOMEM (writers ignore it). */
 size_t hpi_row_add(hp_section *sec);
+/* From now on, this thread's hpi_row_add calls fn every 512 rows (NULL:
+ * never): the collector keeps the program's buffers from filling while it
+ * builds a long snapshot (hpi_collector_aside). */
+void hpi_snapshot_pulse(void (*fn)(void));
 void hpi_cell_int(hp_section *sec, size_t row, size_t col, int64_t v);
 void hpi_cell_real(hp_section *sec, size_t row, size_t col, double v);
 void hpi_cell_text(hp_section *sec, size_t row, size_t col, const char *v);

@@ -448,6 +448,7 @@ static void tbuf_free_thread(hpi_thread *t)
 		n = c->next;
 		free(c);
 	}
+	free(t->aside);
 	free(t);
 }
 
@@ -458,7 +459,8 @@ void hpi_tbuf_reap(void)
 
 	pthread_mutex_lock(&tbuf_lock);
 	for (pp = &tbuf_head; (t = *pp) != NULL;) {
-		if (t->exited && t->snap_exited && t->rd == t->final_pos && t->seen != 1) {
+		if (t->exited && t->snap_exited && t->rd == t->final_pos && t->seen != 1 &&
+		    t->naside == 0) {
 			*pp = t->next;
 			tbuf_reaped_dropped += t->dropped;
 			tbuf_free_thread(t);
@@ -500,6 +502,7 @@ void hpi_tbuf_discard_all(void)
 
 	for (t = hpi_tbuf_snapshot(); t != NULL; t = t->next) {
 		t->seen = 0; /* the new guard's plugins hear THREAD_START again */
+		t->naside = 0;
 		while (t->snap != NULL &&
 		       !(t->snap >= t->rd_chunk->recs &&
 			 t->snap <= t->rd_chunk->recs + HPI_CHUNK_RECS)) {
@@ -524,7 +527,7 @@ void hpi_tbuf_trim(void)
 
 	pthread_mutex_lock(&tbuf_lock);
 	for (pp = &tbuf_head; (t = *pp) != NULL;) {
-		if (t->exited && t->rd == t->final_pos) {
+		if (t->exited && t->rd == t->final_pos && t->naside == 0) {
 			*pp = t->next;
 			tbuf_reaped_dropped += t->dropped;
 			tbuf_free_thread(t);

@@ -49,6 +49,10 @@ typedef struct hpi_thread {
 	unsigned filled;            /* producer: chunks filled, for the nudge */
 	uint64_t dropped;           /* producer writes, collector reads */
 	hp_thread_exit at_exit;     /* filled by the thread as it exits */
+	struct hp__rec *aside;      /* collector: records copied out of the
+				     * chunks while a snapshot was being built
+				     * (hpi_collector_aside), drained first */
+	size_t naside, capaside;    /* collector */
 } hpi_thread;
 
 /* Writes n records that stay together in one chunk (core/tbuf.c). */

@@ -119,7 +119,7 @@ typedef struct hpi_ct_step {
 	uint8_t r;             /* its level: its depth less the anchor's */
 	uint8_t root;          /* it is a call of the anchor level: a round ends */
 	uint8_t depth;         /* the record's depth (mod 64) */
-	uint8_t pad;
+	uint8_t callee;        /* it has callees (b is not NULL) */
 	const uint64_t *a, *b; /* the times agree: *a < its start <= *b (b
 				* NULL: no callee; a caller's last callee
 				* is the step before it) */
@@ -317,10 +317,12 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, const uint32_t *fnp, uin
 	hpi_ct_step *s = b->rs;
 
 	if (__builtin_expect(b->rtid == tid, 1)) {
-		if (__builtin_expect(s->key == key && *s->a < start &&
-				     (s->b == NULL || *s->b >= start), 1)) {
-			if (s->b != NULL) {
+		if (__builtin_expect(s->key == key && *s->a < start, 1)) {
+			if (s->callee) {
 				/* a caller: its last callee is the step before it */
+				if (__builtin_expect(*s->b < start, 0))
+					return hpi_ctree_run_slow(t, tid, key, *fnp, selfp, start,
+								  v0, depth, n, sum);
 				s->v0 = v0;
 				if (__builtin_expect(s[-1].cum > v0, 0))
 					s->fix += s[-1].cum - v0;

@@ -126,6 +126,7 @@ static void ctree_learn_end(hpi_ctree *t, hpi_ct_thread *th, hpi_ct_replay *r)
 		last[rr] = j;
 		s->next = j + 1 < ns ? s + 1 : r->step;
 		s->root = rr == 0;
+		s->callee = s->b != NULL;
 		s->calls = s->total = s->fix = 0;
 		if (s->root && open != 1)
 			goto fail;

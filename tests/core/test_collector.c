@@ -502,6 +502,97 @@ START_TEST(excluded_label_is_skipped_on_both_paths)
 }
 END_TEST
 
+/* ---- records set aside while a snapshot is built ---------------------- */
+
+/* A writer thread (collector.buffer_max_mb 1: 16 chunks of HPI_CHUNK_RECS)
+ * writing n[k] calls of coll::b in phase k; the main thread sets its
+ * records aside asides[k] times after phase k, as the collector does while
+ * it builds a snapshot. */
+typedef struct aside_run {
+	pthread_barrier_t bar;
+	long n[3];
+	int asides[2];
+} aside_run;
+
+static void *aside_writer(void *arg)
+{
+	aside_run *a = arg;
+	uint64_t t = T0 + 1000;
+
+	for (int k = 0; k < 3; k++) {
+		for (long i = 0; i < a->n[k]; i++, t += 10)
+			hp__record(sites[1].id | HP__DEPTH_TAG(0), t, t + 3);
+		if (k < 2) {
+			pthread_barrier_wait(&a->bar); /* written */
+			pthread_barrier_wait(&a->bar); /* set aside (or not) */
+		}
+	}
+	return NULL;
+}
+
+/* coll::b's calls once the run is drained; *dropped: the buffer's drops. */
+static int64_t aside_case(aside_run *a, uint64_t *dropped)
+{
+	hpi_config c;
+	hpi_registry *r;
+	hp_snapshot *s;
+	const hp_section *fn;
+	pthread_t th;
+	uint64_t d0 = hpi_tbuf_dropped();
+	int64_t calls;
+	int row;
+
+	hpi_tbuf_set_max_mb(1);
+	r = reg_new(&c, false, 0, NULL);
+	ck_assert_int_eq(pthread_barrier_init(&a->bar, NULL, 2), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, aside_writer, a), 0);
+	for (int k = 0; k < 2; k++) {
+		pthread_barrier_wait(&a->bar);
+		for (int i = 0; i < a->asides[k]; i++)
+			hpi_collector_aside();
+		pthread_barrier_wait(&a->bar);
+	}
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&a->bar);
+	*dropped = hpi_tbuf_dropped() - d0;
+	hpi_collector_drain_now(r, T0);
+	ck_assert_ptr_nonnull(s = hpi_snapshot_new());
+	hpi_registry_snapshot(r, s);
+	ck_assert_ptr_nonnull(fn = hp_snapshot_find(s, "functions"));
+	ck_assert_int_ge(row = row_of(fn, "coll::b"), 0);
+	calls = cell(fn, (size_t)row, "calls");
+	hpi_snapshot_free(s);
+	hpi_registry_free(r);
+	hpi_config_fini(&c);
+	hpi_tbuf_set_max_mb(64);
+	return calls;
+}
+
+/* A snapshot that takes long must not cost the program's records: the
+ * collector copies them aside as it builds one (hpi_collector_aside) and
+ * the buffer takes as many again; every call is counted, in order.  The
+ * copies hold at most the buffer's size: past it, drops as before. */
+START_TEST(records_set_aside_during_a_snapshot_are_not_dropped)
+{
+	const int64_t full = 16 * (int64_t)CHUNK; /* 65,472 */
+	aside_run none = {.n = {40000, 40000, 0}}, one = {.n = {40000, 40000, 0}, .asides = {1, 0}};
+	/* the buffer full, all of it aside; 15 chunks back to the writer (the
+	 * 16th holds the cursor) and filled; a second aside finds no room
+	 * for them but hands the 16th back: 4,092 more fit, 10 are dropped */
+	aside_run cap = {.n = {full, full - (int64_t)CHUNK, (int64_t)CHUNK + 10},
+			 .asides = {1, 1}};
+	uint64_t dropped;
+
+	/* without: what the buffer holds, the rest dropped */
+	ck_assert_int_eq(aside_case(&none, &dropped), full);
+	ck_assert_uint_eq(dropped, 80000 - full);
+	ck_assert_int_eq(aside_case(&one, &dropped), 80000);
+	ck_assert_uint_eq(dropped, 0);
+	ck_assert_int_eq(aside_case(&cap, &dropped), 2 * full);
+	ck_assert_uint_eq(dropped, 10);
+}
+END_TEST
+
 static Suite *collector_suite(void)
 {
 	Suite *s = suite_create("collector");
@@ -512,6 +603,7 @@ static Suite *collector_suite(void)
 	tcase_add_loop_test(tc, direct_and_event_paths_agree, 0,
 			    (int)(sizeof(variants) / sizeof(variants[0])));
 	tcase_add_test(tc, excluded_label_is_skipped_on_both_paths);
+	tcase_add_test(tc, records_set_aside_during_a_snapshot_are_not_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }

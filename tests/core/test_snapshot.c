@@ -5,6 +5,7 @@
  * and no NULL or index out of range crashes anything.
  */
 #include <check.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +317,51 @@ START_TEST(test_many_rows)
 }
 END_TEST
 
+static int pulses;
+
+/* The pulse a test sets: counts its calls. */
+static void count_pulse(void)
+{
+	pulses++;
+}
+
+/* The collector's pulse (hpi_snapshot_pulse): once every 512 rows added on
+ * this thread, in any section, until cleared; other threads' rows never. */
+static void *add_rows(void *arg)
+{
+	for (int i = 0; i < 2000; i++)
+		hpi_row_add(arg);
+	return NULL;
+}
+
+START_TEST(test_pulse)
+{
+	hp_snapshot *s = hpi_snapshot_new();
+	hp_section *a = hpi_section_add(s, "a", "A"), *b = hpi_section_add(s, "b", "B");
+	pthread_t th;
+
+	pulses = 0;
+	hpi_snapshot_pulse(count_pulse);
+	for (int i = 0; i < 511; i++)
+		hpi_row_add(a);
+	ck_assert_int_eq(pulses, 0);
+	hpi_row_add(b); /* the 512th, in another section */
+	ck_assert_int_eq(pulses, 1);
+	for (int i = 0; i < 1024; i++)
+		hpi_row_add(i & 1 ? a : b);
+	ck_assert_int_eq(pulses, 3);
+	ck_assert_int_eq(pthread_create(&th, NULL, add_rows, b), 0);
+	pthread_join(th, NULL);
+	ck_assert_int_eq(pulses, 3);
+	hpi_snapshot_pulse(NULL);
+	for (int i = 0; i < 2000; i++)
+		hpi_row_add(a);
+	ck_assert_int_eq(pulses, 3);
+	ck_assert_uint_eq(hp_section_nrows(a) + hp_section_nrows(b), 511 + 1 + 1024 + 2000 + 2000);
+	hpi_snapshot_free(s);
+}
+END_TEST
+
 /* The snapshot suite. */
 static Suite *snapshot_suite(void)
 {
@@ -332,6 +378,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_meta);
 	tcase_add_test(tc, test_row_log);
 	tcase_add_test(tc, test_unit_names);
+	tcase_add_test(tc, test_pulse);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("robustness");
