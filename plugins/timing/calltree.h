@@ -321,8 +321,7 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, const uint32_t *fnp, uin
 			if (s->callee) {
 				/* a caller: its last callee is the step before it */
 				if (__builtin_expect(*s->b < start, 0))
-					return hpi_ctree_run_slow(t, tid, key, *fnp, selfp, start,
-								  v0, depth, n, sum);
+					goto slow;
 				s->v0 = v0;
 				if (__builtin_expect(s[-1].cum > v0, 0))
 					s->fix += s[-1].cum - v0;
@@ -348,6 +347,7 @@ hpi_ctree_run(hpi_ctree *t, uint64_t tid, uint32_t key, const uint32_t *fnp, uin
 			return self;
 		}
 	}
+slow:
 	return hpi_ctree_run_slow(t, tid, key, *fnp, selfp, start, v0, depth, n, sum);
 }
 

@@ -363,6 +363,24 @@ static size_t timing_records(void *state, const hp_record *p, const hp_record *e
 			i++;
 		return i;
 	}
+	if (__builtin_expect(!timing_sampled(st, id) && (n == 1 || p[1].site != site), 1)) {
+		timing_call *c;
+
+		/* a run of one call (nested calls' runs are): the call tree
+		 * first, while the record's values are at hand, then the
+		 * histogram with no loop, the recent log with no loop */
+		v0 = hp_ticks32_ns(p->dt, mh, ml);
+		if (st->tree != NULL)
+			hpi_ctree_run(st->tree, tid, site, &e->idx, &e->self, p->t, v0, depth, 1,
+				      v0);
+		timing_recs_hist(st->host, &e->hist, p, 1, t0, mh, ml, &sum, &v0);
+		if ((c = HP_RING_PUSH(&e->log, timing_call)) != NULL) {
+			c->dur = v0;
+			c->tid = tid;
+			c->time = hp_ticks_ns(p->t - t0, mult);
+		}
+		return 1;
+	}
 	if (mh == 0)
 		n = timing_recs_hist(st->host, &e->hist, p, n, t0, 0, ml, &sum, &v0);
 	else
