@@ -7,7 +7,9 @@
 # DWARF (burner_main is found above the leaf), and main's measured rounds
 # are on CPU while its naps are not (under ITIMER_PROF, whose signal comes
 # at the kernel's tick, main has too few samples to say much of its rounds).  Then the same with the ITIMER_PROF
-# fallback forced (collectors.cpu.method: itimer).  Statistical: the
+# fallback forced (collectors.cpu.method: itimer), and with perf_event_open
+# refused by a seccomp filter (one [hotpath] line); unwind: fp on a program
+# built with frame pointers.  Statistical: the
 # tolerance is the issue's (3 points); 2 s of the burner's CPU is about
 # 2,000 samples at 999 Hz (docs/cpu.md gives the spread measured).
 . "$top_srcdir/tests/e2e/lib.sh"
@@ -128,6 +130,55 @@ else
 		'[.sections[] | select(.id == "functions")] | length == 0'
 	common run
 
+	# unwind: fp, the kernel's frame-pointer chain, on a program built
+	# with frame pointers (its hot function calls another, so that it
+	# has a frame of its own: GCC leaves a leaf function without one)
+	cat >"$TMP/fpwork.c" <<'EOC'
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+__attribute__((noinline)) void fp_tick(void) { __asm__ __volatile__(""); }
+__attribute__((noinline)) uint64_t fp_leaf(uint64_t x)
+{
+	fp_tick();
+	for (int i = 0; i < 100000; i++) {
+		x = x * 6364136223846793005ull + 1;
+		__asm__ __volatile__("" : "+r"(x));
+	}
+	return x;
+}
+__attribute__((noinline)) uint64_t fp_mid(uint64_t x) { return fp_leaf(x) + 1; }
+__attribute__((noinline)) uint64_t fp_outer(uint64_t x) { return fp_mid(x) + 1; }
+int main(int argc, char **argv)
+{
+	double want = argc > 1 ? atof(argv[1]) : 1;
+	struct timespec t;
+	uint64_t x = 1;
+	do {
+		x = fp_outer(x);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while (t.tv_sec + t.tv_nsec / 1e9 < want);
+	printf("done %d\n", (int)(x & 1) | 1);
+	return 0;
+}
+EOC
+	if ! jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
+		echo "# perf_event_open refused here: unwind fp not tested"
+	elif ${CC:-cc} -O2 -g -fno-omit-frame-pointer "$TMP/fpwork.c" -o "$TMP/fpwork" 2>"$TMP/fpwork.cc"; then
+		HOTPATH_CPU_UNWIND=fp HOTPATH_CPU_KERNEL=0 HOTPATH_FORMAT=json "$H" run --cpu -- \
+			"$TMP/fpwork" 0.5 >"$TMP/fp.out" 2>"$TMP/fp.json"
+		check "unwind fp: exits 0, stdout the program's own" eq "$?:$(cat "$TMP/fp.out")" "0:done 1"
+		check "unwind fp: the meta says fp, perf's sampler" jqt "$TMP/fp.json" \
+			'.sections[] | select(.id == "cpu_stacks") | .meta["cpu.unwind"] == "fp" and (.meta["cpu.sampler"] | startswith("perf"))'
+		check "unwind fp: most samples on the whole chain main;fp_outer;fp_mid;fp_leaf" jqt "$TMP/fp.json" \
+			'.sections[] | select(.id == "cpu_stacks") | ([.rows[].samples] | add) as $n |
+			 ([.rows[] | select(.stack | endswith(";main;fp_outer;fp_mid;fp_leaf")) | .samples] | add // 0) > 0.8 * $n'
+	else
+		echo "# no C compiler: unwind fp not tested"
+		sed 's/^/# /' "$TMP/fpwork.cc"
+	fi
+
 	# hotpath run --cpu on a program linked with hotpath: its own guard reports
 	HOTPATH_FORMAT=json "$H" run --cpu -- "$B" 0.2 >/dev/null 2>"$TMP/linked.json"
 	check "run, linked: one report, from the program's own guard" jqt "$TMP/linked.json" \
@@ -214,7 +265,8 @@ else
 
 fi
 
-# hotpath attach: from outside; the threads start 0.3 s after attaching.
+# hotpath attach: from outside; the threads start 3 s after the program
+# does (1 s was too little at a load average of 23: attach came after them).
 # A background job is the shell's fork until it execs: attaching before
 # that reads the shell's name and maps (on a loaded machine, it happened),
 # so wait (bounded) for the program's own name first.
@@ -226,7 +278,7 @@ wait_exec() {
 	done
 }
 if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
-	"$P" "$SECS" 1 >"$TMP/attach.out" &
+	"$P" "$SECS" 3 >"$TMP/attach.out" &
 	pid=$!
 	wait_exec "$pid"
 	"$H" attach "$pid" --duration 0 -o "$TMP/attach.json" 2>"$TMP/attach.err"
@@ -238,6 +290,16 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	check "attach: the report names the process" jqt "$TMP/attach.json" \
 		".pid == $pid and .program == \"cpu_burn_plain\""
 	common attach
+	# its samples through the call tree's writers (docs/flamegraph.md)
+	"$H" report --format folded --stacks cpu "$TMP/attach.json" >"$TMP/attach.folded"
+	check "attach, folded: burner_main;burn70 a line of its own" has_re "$TMP/attach.folded" \
+		';burner_main;burn70 [0-9]+$'
+	check "attach, folded: the weights add up to cpu_stacks' self" eq \
+		"$(awk '{ n += $NF } END { printf "%.0f", n }' "$TMP/attach.folded")" \
+		"$(jq '[.sections[] | select(.id == "cpu_stacks") | .rows[].self] | add' "$TMP/attach.json")"
+	"$H" report --format svg --stacks cpu "$TMP/attach.json" >"$TMP/attach.svg"
+	check "attach, svg: burn70 and burn30 are frames of the flame graph" eq \
+		"$(grep -cE '<g class="f" data-n="burn(30|70)"' "$TMP/attach.svg")" 2
 	check "attach: DWARF stacks of threads started after attaching" jqt "$TMP/attach.json" \
 		'[.sections[] | select(.id == "cpu_stacks") | .rows[] | select(.stack | endswith("burner_main;burn70"))] | length == 1'
 	# live: attach publishes its sections like a profiled program, so
@@ -298,6 +360,55 @@ if jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.samp
 	fi
 else
 	echo "# perf_event_open refused here: attach not tested"
+fi
+
+# perf_event_open refused by a seccomp filter (as a container's profile
+# does): the fallback, said in one [hotpath] line that names the cause
+cat >"$TMP/noperf.c" <<'EOC'
+/* noperf PROG ARGS...: PROG with perf_event_open refused (EACCES) */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_perf_event_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+	if (argc < 2 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+		perror("noperf");
+		return 2;
+	}
+	execvp(argv[1], argv + 1);
+	perror(argv[1]);
+	return 127;
+}
+EOC
+if ! jqt "$TMP/builtin.json" '.sections[] | select(.id == "cpu") | .meta["cpu.sampler"] | startswith("perf")'; then
+	echo "# perf_event_open refused here already: the seccomp refusal not tested"
+elif ! ${CC:-cc} -O2 "$TMP/noperf.c" -o "$TMP/noperf" 2>"$TMP/noperf.cc" || ! "$TMP/noperf" true 2>>"$TMP/noperf.cc"; then
+	echo "# no C compiler, or no seccomp filter here: the seccomp refusal not tested"
+	sed 's/^/# /' "$TMP/noperf.cc"
+else
+	env HOTPATH_CPU=1 HOTPATH_FORMAT=json "$TMP/noperf" "$B" 0.5 \
+		>"$TMP/noperf.out" 2>"$TMP/noperf.json"
+	check "seccomp: exits 0, stdout the program's own" eq "$?:$(cat "$TMP/noperf.out")" "0:done 1"
+	check "seccomp: one [hotpath] line, the cause and the fallback" eq \
+		"$(grep '^\[hotpath\]' "$TMP/noperf.json")" \
+		"[hotpath] cpu: perf_event_open refused (Permission denied) although kernel.perf_event_paranoid is $(cat /proc/sys/kernel/perf_event_paranoid): a seccomp filter or a container; CAP_PERFMON would allow it; sampling with ITIMER_PROF/SIGPROF instead (frame-pointer stacks only)"
+	sed -i '/^\[hotpath\]/d' "$TMP/noperf.json"
+	check "seccomp: the report says itimer, with samples of burn70" jqt "$TMP/noperf.json" \
+		'.sections[] | select(.id == "cpu") | (.meta["cpu.sampler"] | startswith("itimer SIGPROF")) and
+		 ([.rows[] | select(.function == "burn70")] | length == 1)'
 fi
 
 HOTPATH_CPU=1 HOTPATH_CPU_METHOD=bogus "$B" 0.1 >/dev/null 2>"$TMP/bogus.err"
