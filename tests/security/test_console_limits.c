@@ -193,6 +193,56 @@ START_TEST(messages_past_a_limit_or_not_json_are_counted)
 }
 END_TEST
 
+/* A section object of one count column c0 with n rows {"c0":1} (as text,
+ * or wrapped as a section message when msg). */
+static char *rows_of(size_t n, bool msg)
+{
+	hpi_buf b;
+
+	hpi_buf_init(&b);
+	if (msg)
+		hpi_buf_puts(&b, "x {\"type\":\"hotpath_section\",\"schema\":1,\"report\":"
+			     "{\"sections\":[");
+	hpi_buf_puts(&b, "{\"id\":\"x\",\"title\":\"X\",\"columns\":[{\"key\":\"c0\","
+		     "\"title\":\"C\",\"unit\":\"count\"}],\"rows\":[");
+	for (size_t i = 0; i < n; i++)
+		hpi_buf_puts(&b, i ? ",{\"c0\":1}" : "{\"c0\":1}");
+	hpi_buf_puts(&b, msg ? "]}]}}" : "]}");
+	ck_assert(!b.failed);
+	return b.data;
+}
+
+/* Rows per message are bounded too (HPC_MAX_ROWS, docs/console.md): one
+ * row past the bound refuses the section with a message that says so, and
+ * the console counts it; a section within the bound keeps every row. */
+START_TEST(rows_past_the_bound_are_refused)
+{
+	char *over = rows_of(HPC_MAX_ROWS + 1, false), *over_msg = rows_of(HPC_MAX_ROWS + 1, true);
+	char *three = rows_of(3, false);
+	const char *why = NULL;
+	hpc_section *sec;
+	hpc_model m;
+	hpc_target *t;
+
+	ck_assert_ptr_null(hpc_section_parse_text(over, strlen(over), &why));
+	ck_assert_str_eq(why, "more than 1000000 rows");
+	sec = hpc_section_parse_text(three, strlen(three), &why);
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_uint_eq(sec->nrows, 3);
+	hpc_section_free(sec);
+
+	hpc_model_init(&m);
+	t = hpc_model_add(&m, "tcp://127.0.0.1:6770", 1);
+	ck_assert_int_eq(feed(&m, over_msg), HP_EINVAL);
+	ck_assert_uint_eq(t->nsecs, 0);
+	ck_assert_uint_eq(t->bad, 1);
+	hpc_model_fini(&m);
+	free(over);
+	free(over_msg);
+	free(three);
+}
+END_TEST
+
 START_TEST(int64_max_ns_is_overflow)
 {
 	char *msg = section_of(1, "ns", "9223372036854775807");
@@ -248,6 +298,7 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, int64_max_ns_is_overflow);
 	tcase_add_test(tc, query_on_another_host_is_not_dialed);
 	tcase_add_test(tc, sections_found_by_id);
+	tcase_add_test(tc, rows_past_the_bound_are_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
