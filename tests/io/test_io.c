@@ -26,87 +26,17 @@
 #include <hotpath.h>
 #include "../testlib.h"
 
+#include "io_report.h"
+
 /* ---- reading the report --------------------------------------------------- */
 
-typedef struct iorow {
-	char label[64], kind[16];
-	int found;
-	int64_t calls, read, written, errors;
-} iorow;
-
-typedef struct iofile {
-	char name[128];
-	int64_t calls, read, written;
-} iofile;
-
-typedef struct iocap {
-	iorow rows[8];
-	size_t n;
-	iofile files[32]; /* the io_files section */
-	size_t nfiles;
-	int has_io;
-	char errs[512]; /* "function call error count;" for each row of io_errors */
-} iocap;
-
-static int64_t cell(const hp_section *s, size_t r, const char *key)
-{
-	for (size_t c = 0; c < hp_section_ncolumns(s); c++)
-		if (strcmp(hp_section_column_key(s, c), key) == 0)
-			return hp_section_int(s, r, c);
-	return -1;
-}
-
-static int capture(const hp_snapshot *snap, void *data, char **cause)
-{
-	iocap *w = data;
-	const hp_section *s = hp_snapshot_find(snap, "io");
-	const hp_section *e = hp_snapshot_find(snap, "io_errors");
-	const hp_section *fs = hp_snapshot_find(snap, "io_files");
-
-	(void)cause;
-	for (size_t r = 0; fs && r < hp_section_nrows(fs) && w->nfiles < 32; r++) {
-		iofile *f = &w->files[w->nfiles++];
-		snprintf(f->name, sizeof(f->name), "%s", hp_section_text(fs, r, 0));
-		f->calls = cell(fs, r, "calls");
-		f->read = cell(fs, r, "read");
-		f->written = cell(fs, r, "written");
-	}
-	w->has_io = s != NULL;
-	for (size_t i = 0; i < w->n; i++) {
-		iorow *a = &w->rows[i];
-		for (size_t r = 0; s && r < hp_section_nrows(s); r++) {
-			if (strcmp(hp_section_text(s, r, 0), a->label) != 0 ||
-			    strcmp(hp_section_text(s, r, 1), a->kind) != 0)
-				continue;
-			a->found = 1;
-			a->calls = cell(s, r, "calls");
-			a->read = cell(s, r, "read");
-			a->written = cell(s, r, "written");
-			a->errors = cell(s, r, "errors");
-		}
-	}
-	for (size_t r = 0; e && r < hp_section_nrows(e); r++) {
-		size_t len = strlen(w->errs);
-		snprintf(w->errs + len, sizeof(w->errs) - len, "%s %s %s %lld;",
-			 hp_section_text(e, r, 0), hp_section_text(e, r, 1), hp_section_text(e, r, 2),
-			 (long long)hp_section_int(e, r, 3));
-	}
-	return 0;
-}
-
-static const hp_reporter capture_reporter = {"capture", capture};
+static const hp_reporter capture_reporter = {"capture", io_capture};
 
 /* Asks for the row of function label (test_io::label, or "(no function)")
  * on descriptors of kind. */
 static void want(iocap *w, const char *label, const char *kind)
 {
-	iorow *a = &w->rows[w->n++];
-
-	if (label[0] == '(')
-		snprintf(a->label, sizeof(a->label), "%s", label);
-	else
-		snprintf(a->label, sizeof(a->label), "test_io::%s", label);
-	snprintf(a->kind, sizeof(a->kind), "%s", kind);
+	io_want(w, "test_io", label, kind);
 }
 
 /* The io_files row of name, or NULL. */
