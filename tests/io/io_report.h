@@ -10,7 +10,10 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include <hotpath.h>
 
@@ -95,5 +98,30 @@ static inline void io_want(iocap *w, const char *prefix, const char *label, cons
 		snprintf(a->label, sizeof(a->label), "%s::%s", prefix, label);
 	snprintf(a->kind, sizeof(a->kind), "%s", kind);
 }
+
+static const hp_reporter io_capture_reporter = {"capture", io_capture};
+
+/* A guard whose report fills w (no config, no publishing, no output). */
+static inline hp_guard *io_start(iocap *w, const char *name)
+{
+	hp_guard_builder *b = hp_guard_builder_new(name);
+
+	setenv("HOTPATH_CONFIG", "/dev/null", 1);
+	setenv("HOTPATH_PUB", "off", 1);
+	hp_guard_builder_format(b, HP_FORMAT_NONE);
+	hp_guard_builder_reporter(b, &io_capture_reporter, w);
+	return hp_guard_builder_build(b);
+}
+
+/* Row i of w (asked for with want()) has these figures. */
+#define ROW_IS(w, i, calls_, read_, written_, errors_)                          \
+	do {                                                                    \
+		const iorow *r_ = &(w)->rows[i];                                \
+		ck_assert_msg(r_->found, "%s on %s: no row", r_->label, r_->kind); \
+		ck_assert_int_eq(r_->calls, calls_);                            \
+		ck_assert_int_eq(r_->read, read_);                              \
+		ck_assert_int_eq(r_->written, written_);                        \
+		ck_assert_int_eq(r_->errors, errors_);                          \
+	} while (0)
 
 #endif

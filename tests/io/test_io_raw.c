@@ -42,8 +42,6 @@ extern int ionext_writev_calls;    /* tests/io/ionext.c */
 
 /* ---- reading the report --------------------------------------------------- */
 
-static const hp_reporter capture_reporter = {"capture", io_capture};
-
 /* Asks for the row of function label (test_io_raw::label, or "(no function)")
  * on descriptors of kind. */
 static void want(iocap *w, const char *label, const char *kind)
@@ -53,24 +51,8 @@ static void want(iocap *w, const char *label, const char *kind)
 
 static hp_guard *start(iocap *w)
 {
-	hp_guard_builder *b = hp_guard_builder_new("test_io_raw");
-
-	setenv("HOTPATH_CONFIG", "/dev/null", 1);
-	setenv("HOTPATH_PUB", "off", 1);
-	hp_guard_builder_format(b, HP_FORMAT_NONE);
-	hp_guard_builder_reporter(b, &capture_reporter, w);
-	return hp_guard_builder_build(b);
+	return io_start(w, "test_io_raw");
 }
-
-#define ROW_IS(w, i, calls_, read_, written_, errors_)                          \
-	do {                                                                    \
-		const iorow *r_ = &(w)->rows[i];                                \
-		ck_assert_msg(r_->found, "%s on %s: no row", r_->label, r_->kind); \
-		ck_assert_int_eq(r_->calls, calls_);                            \
-		ck_assert_int_eq(r_->read, read_);                              \
-		ck_assert_int_eq(r_->written, written_);                        \
-		ck_assert_int_eq(r_->errors, errors_);                          \
-	} while (0)
 
 /* Whether this C library is the one the raw path is made for. */
 static int raw_expected(void)
