@@ -201,7 +201,8 @@ static void model_order(hpc_target *t, const hpi_jv *secs)
 	for (k = 0; k < t->nsecs; k++)
 		if (t->secs[k] != NULL)
 			v[n++] = t->secs[k];
-	memcpy(t->secs, v, n * sizeof(*v));
+	if (n > 0) /* a target with no section yet has no array */
+		memcpy(t->secs, v, n * sizeof(*v));
 	free(v);
 	model_index_build(&t->secs_ix, t->secs, t->nsecs);
 	for (k = 0; shown != NULL && k < t->nsecs; k++)
